@@ -1,0 +1,216 @@
+import crypto from "node:crypto";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Update } from "grammy/types";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/client.ts";
+import type { Logger } from "./logger.ts";
+import { createTranslator, type Translate } from "./i18n.ts";
+import { Metrics } from "./metrics.ts";
+import { Keywords } from "./core/resident/keywords.ts";
+import { processInbound } from "./core/processInbound.ts";
+import { InboxIngest } from "./inbox/ingest.ts";
+import { InboxWorker } from "./inbox/worker.ts";
+import { PlatformLimiter } from "./outbox/limiter.ts";
+import { OutboxSender, type OutboxChannel } from "./outbox/sender.ts";
+import type { OutboxRef } from "./outbox/outbound.ts";
+import { registerWebhooks, type WebhookChannel } from "./http/webhooks.ts";
+import { registerOps } from "./http/ops.ts";
+import { TelegramBot } from "./channels/telegram/bot.ts";
+import { TelegramRenderer } from "./channels/telegram/render.ts";
+import { TelegramSender } from "./channels/telegram/sender.ts";
+import { telegramIncoming } from "./channels/telegram/inbound.ts";
+import { ZaloClient } from "./channels/zalo/client.ts";
+import { ZaloRenderer } from "./channels/zalo/render.ts";
+import { ZaloSender } from "./channels/zalo/sender.ts";
+import { zaloEvent, zaloIncoming } from "./channels/zalo/inbound.ts";
+
+export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
+export const ZALO_WEBHOOK_PATH = "/webhooks/zalo";
+
+/**
+ * The webhook secret for a platform: the configured one, or one derived from the bot token so a
+ * token alone is enough to run safely (the derived value is what we register with setWebhook).
+ */
+export function webhookSecret(configured: string | undefined, token: string | undefined, platform: string): string | undefined {
+  if (configured) return configured;
+  if (!token) return undefined;
+  return crypto.createHash("sha256").update(`tai-mat:${platform}:${token}`).digest("base64url").slice(0, 48);
+}
+
+export interface AppOptions {
+  config: Config;
+  log: Logger;
+  db: Db;
+  /** Collect Node process metrics as well (off in tests, where many apps share a process). */
+  processMetrics?: boolean;
+}
+
+/**
+ * The running service: HTTP (webhooks, health, metrics), the inbox worker, the outbox sender and the
+ * configured channels. `start()` resumes any work left by a previous run; `stop()` shuts down gracefully.
+ */
+export class App {
+  readonly http: FastifyInstance;
+  readonly metrics: Metrics;
+  readonly ingest: InboxIngest;
+  readonly worker: InboxWorker;
+  readonly sender: OutboxSender;
+  readonly telegram?: TelegramBot;
+  readonly zaloClient?: ZaloClient;
+  readonly t: Translate;
+  private readonly limiters: PlatformLimiter[] = [];
+  private stopped = false;
+
+  constructor(private readonly opts: AppOptions) {
+    const { config, log, db } = opts;
+    this.metrics = new Metrics({ defaultMetrics: opts.processMetrics });
+    this.t = createTranslator().t;
+    const keywords = new Keywords(this.t);
+    const outboxChannels: Record<string, OutboxChannel> = {};
+
+    const tg = config.telegram;
+    if (tg.token) {
+      this.telegram = new TelegramBot({
+        token: tg.token,
+        apiRoot: tg.apiRoot,
+        deps: { keywords, renderer: new TelegramRenderer(this.t) },
+        log,
+      });
+      const limiter = new PlatformLimiter(tg.limits);
+      this.limiters.push(limiter);
+      outboxChannels.telegram = { sender: new TelegramSender(this.telegram.bot.api), limiter };
+    }
+    const zaloDeps = { keywords, renderer: new ZaloRenderer(this.t) };
+    if (config.zalo.token) {
+      this.zaloClient = new ZaloClient(config.zalo.token, config.zalo.apiBase);
+      const limiter = new PlatformLimiter(config.zalo.limits);
+      this.limiters.push(limiter);
+      outboxChannels.zalo = { sender: new ZaloSender(this.zaloClient), limiter };
+    }
+
+    this.sender = new OutboxSender({ db, channels: outboxChannels, maxAttempts: config.outbox.maxAttempts, metrics: this.metrics, log });
+    this.worker = new InboxWorker({
+      db,
+      concurrency: config.inbox.concurrency,
+      maxAttempts: config.inbox.maxAttempts,
+      metrics: this.metrics,
+      log,
+      process: async (inboxId) => {
+        const row = await db.inboxUpdate.findUnique({ where: { id: inboxId } });
+        if (!row || row.status !== "pending") return;
+        const body = JSON.parse(row.payload) as unknown;
+        let refs: OutboxRef[] = [];
+        await db.$transaction(
+          async (tx) => {
+            if (row.channel === "telegram") {
+              if (!this.telegram) throw new Error("telegram update stored but TELEGRAM_BOT_TOKEN is not set");
+              refs = await this.telegram.process(tx, row.id, body as Update);
+            } else if (row.channel === "zalo") {
+              const event = zaloEvent(body);
+              if (event) refs = await processInbound(tx, zaloDeps, { event, sourceUpdateId: row.id });
+            } else {
+              throw new Error(`no processor for channel ${row.channel}`);
+            }
+            const marked = await tx.inboxUpdate.updateMany({
+              where: { id: row.id, status: "pending" },
+              data: { status: "done", processedAt: new Date(), attempts: { increment: 1 } },
+            });
+            if (marked.count !== 1) throw new Error(`inbox update ${row.id} was processed concurrently`);
+          },
+          { timeout: 30_000, maxWait: 30_000 },
+        );
+        this.sender.notify(refs);
+      },
+    });
+    this.ingest = new InboxIngest(db, this.metrics, (rows) => this.worker.add(rows));
+
+    this.http = Fastify({
+      loggerInstance: log as unknown as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: true }),
+      return503OnClosing: true,
+      forceCloseConnections: "idle",
+      bodyLimit: config.webhookBodyLimit,
+    });
+    const webhookChannels: WebhookChannel[] = [
+      {
+        name: "telegram",
+        path: TELEGRAM_WEBHOOK_PATH,
+        secretHeader: "x-telegram-bot-api-secret-token",
+        secret: webhookSecret(tg.webhookSecret, tg.token, "telegram"),
+        toIncoming: telegramIncoming,
+      },
+      {
+        name: "zalo",
+        path: ZALO_WEBHOOK_PATH,
+        secretHeader: "x-bot-api-secret-token",
+        secret: webhookSecret(config.zalo.webhookSecret, config.zalo.token, "zalo"),
+        toIncoming: zaloIncoming,
+      },
+    ];
+    this.webhookChannels = webhookChannels;
+    void registerWebhooks(this.http, { channels: webhookChannels, ingest: this.ingest, metrics: this.metrics, bodyLimit: config.webhookBodyLimit });
+    registerOps(this.http, { db, metrics: this.metrics });
+  }
+
+  private readonly webhookChannels: WebhookChannel[];
+
+  /** Resumes stored work (pending updates and messages) and prepares the channels. */
+  async start(): Promise<void> {
+    await this.http.ready();
+    await this.worker.start();
+    await this.sender.start();
+    await this.telegram?.init();
+  }
+
+  /** Starts listening; returns the base URL. */
+  async listen(port = this.opts.config.port, host = this.opts.config.host): Promise<string> {
+    await this.http.listen({ port, host });
+    const addr = this.http.server.address();
+    const actualPort = typeof addr === "object" && addr ? addr.port : port;
+    return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actualPort}`;
+  }
+
+  /** The secret a platform must send with its webhook calls. */
+  secretFor(channel: "telegram" | "zalo"): string | undefined {
+    return this.webhookChannels.find((c) => c.name === channel)?.secret;
+  }
+
+  /**
+   * Registers our webhook URL with each configured platform (needs PUBLIC_URL). Failures are
+   * logged, not fatal: the service keeps running and can be registered by hand.
+   */
+  async registerWebhooks(): Promise<void> {
+    const { config, log } = this.opts;
+    if (!config.publicUrl) return;
+    if (this.telegram) {
+      try {
+        await this.telegram.bot.api.setWebhook(`${config.publicUrl}${TELEGRAM_WEBHOOK_PATH}`, {
+          secret_token: this.secretFor("telegram"),
+          allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member", "chat_member"],
+        });
+        log.info({ url: `${config.publicUrl}${TELEGRAM_WEBHOOK_PATH}` }, "telegram webhook registered");
+      } catch (err) {
+        log.error({ err }, "telegram setWebhook failed; register by hand (see README)");
+      }
+    }
+    if (this.zaloClient) {
+      try {
+        await this.zaloClient.call("setWebhook", { url: `${config.publicUrl}${ZALO_WEBHOOK_PATH}`, secret_token: this.secretFor("zalo") });
+        log.info({ url: `${config.publicUrl}${ZALO_WEBHOOK_PATH}` }, "zalo webhook registered");
+      } catch (err) {
+        log.error({ err }, "zalo setWebhook failed; register by hand (see README)");
+      }
+    }
+  }
+
+  /** Stops accepting requests, finishes work in flight, and closes the database. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.http.close();
+    await this.worker.stop();
+    await this.sender.stop();
+    await Promise.allSettled(this.limiters.map((l) => l.stop()));
+    await this.opts.db.$disconnect();
+  }
+}

@@ -1,0 +1,44 @@
+import { GrammyError, HttpError, type Api } from "grammy";
+import type { OutboundCall } from "../../outbox/outbound.ts";
+import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
+
+/** Methods addressed by something other than chat_id. */
+const WITHOUT_CHAT_ID = new Set(["answerCallbackQuery", "answerInlineQuery"]);
+
+/** Sends outbox calls through grammY's API client and classifies Telegram's answers. */
+export class TelegramSender implements ChannelSender {
+  constructor(private readonly api: Api) {}
+
+  async send(chat: { platformChatId: string }, call: OutboundCall): Promise<SendOutcome> {
+    const raw = this.api.raw as unknown as Record<string, (p: Record<string, unknown>) => Promise<unknown>>;
+    const fn = raw[call.method];
+    if (typeof fn !== "function") return { kind: "rejected", reason: `unknown method ${call.method}` };
+    const payload = WITHOUT_CHAT_ID.has(call.method) ? call.payload : { chat_id: chat.platformChatId, ...call.payload };
+    try {
+      const result = await fn(payload);
+      const messageId = (result as { message_id?: number } | undefined)?.message_id;
+      return { kind: "sent", messageId: messageId === undefined ? undefined : String(messageId) };
+    } catch (err) {
+      return classifyTelegramError(err);
+    }
+  }
+}
+
+/** Maps a grammY error to what the outbox should do (telegram-notes.md §2). */
+export function classifyTelegramError(err: unknown): SendOutcome {
+  if (err instanceof GrammyError) {
+    const reason = `${err.error_code} ${err.description}`;
+    if (err.error_code === 429) {
+      const after = err.parameters?.retry_after;
+      return { kind: "rate_limited", retryAfterMs: typeof after === "number" ? after * 1000 : undefined, reason };
+    }
+    if (err.error_code === 403) return { kind: "blocked", reason };
+    const migrated = err.parameters?.migrate_to_chat_id;
+    if (migrated !== undefined) return { kind: "migrated", newChatId: String(migrated) };
+    if (err.error_code === 400 && /message is not modified/i.test(err.description)) return { kind: "sent" };
+    if (err.error_code >= 500) return { kind: "transient", reason };
+    return { kind: "rejected", reason };
+  }
+  if (err instanceof HttpError) return { kind: "transient", reason: `network: ${String((err.error as Error)?.message ?? err.message)}` };
+  return { kind: "transient", reason: String((err as Error)?.message ?? err) };
+}

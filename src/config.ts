@@ -1,0 +1,149 @@
+import { z } from "zod";
+
+/** Telegram's public Bot API server. */
+export const DEFAULT_TELEGRAM_API_ROOT = "https://api.telegram.org";
+/** Zalo Bot Platform API server (zalo-bot-api.md §1). */
+export const DEFAULT_ZALO_API_BASE = "https://bot-api.zaloplatforms.com";
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no", ""])
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+
+// Telegram allows 1–256 characters from A-Z a-z 0-9 _ - as a webhook secret.
+const telegramSecret = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,256}$/, "must be 1–256 characters of A-Z a-z 0-9 _ -")
+  .optional();
+// Zalo requires 8–256 characters.
+const zaloSecret = z.string().min(8, "must be at least 8 characters").max(256).optional();
+
+/** Every environment variable the service reads. README and .env.example document each one. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: z
+    .string()
+    .default("file:./data/taimat.db")
+    .refine((v) => v.startsWith("file:") || /^postgres(ql)?:\/\//.test(v), "must start with file: or postgresql://"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+
+  TELEGRAM_BOT_TOKEN: optionalText,
+  TELEGRAM_WEBHOOK_SECRET: optionalText.pipe(telegramSecret),
+  TELEGRAM_API_ROOT: z.url().default(DEFAULT_TELEGRAM_API_ROOT),
+  TELEGRAM_POLLING: bool(false),
+
+  ZALO_BOT_TOKEN: optionalText,
+  ZALO_WEBHOOK_SECRET: optionalText.pipe(zaloSecret),
+  ZALO_API_BASE: z.url().default(DEFAULT_ZALO_API_BASE),
+  ZALO_POLLING: bool(false),
+
+  TELEGRAM_RATE_GLOBAL_PER_SECOND: positiveNumber(30),
+  TELEGRAM_RATE_PRIVATE_PER_SECOND: positiveNumber(1),
+  TELEGRAM_RATE_PRIVATE_BURST: positiveInt(3),
+  TELEGRAM_RATE_GROUP_PER_MINUTE: positiveNumber(20),
+  ZALO_RATE_GLOBAL_PER_SECOND: positiveNumber(10),
+  ZALO_RATE_CHAT_PER_SECOND: positiveNumber(1),
+  ZALO_RATE_CHAT_BURST: positiveInt(2),
+
+  INBOX_CONCURRENCY: positiveInt(8),
+  INBOX_MAX_ATTEMPTS: positiveInt(5),
+  OUTBOX_MAX_ATTEMPTS: positiveInt(6),
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1_048_576),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Outbound pace for one platform; see outbox/limiter.ts. */
+export interface RateLimits {
+  globalPerSecond: number;
+  /** Private (one-to-one) chats. */
+  chatPerSecond: number;
+  chatBurst: number;
+  /** Groups; Telegram only (Zalo bots are 1:1). */
+  groupPerMinute: number;
+}
+
+/** Validated service configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  logLevel: Env["LOG_LEVEL"];
+  publicUrl?: string;
+  telegram: {
+    token?: string;
+    webhookSecret?: string;
+    apiRoot: string;
+    polling: boolean;
+    limits: RateLimits;
+  };
+  zalo: {
+    token?: string;
+    webhookSecret?: string;
+    apiBase: string;
+    polling: boolean;
+    limits: RateLimits;
+  };
+  inbox: { concurrency: number; maxAttempts: number };
+  outbox: { maxAttempts: number };
+  webhookBodyLimit: number;
+}
+
+/** Raised when an environment variable is invalid; names the variable. */
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+      polling: e.TELEGRAM_POLLING,
+      limits: {
+        globalPerSecond: e.TELEGRAM_RATE_GLOBAL_PER_SECOND,
+        chatPerSecond: e.TELEGRAM_RATE_PRIVATE_PER_SECOND,
+        chatBurst: e.TELEGRAM_RATE_PRIVATE_BURST,
+        groupPerMinute: e.TELEGRAM_RATE_GROUP_PER_MINUTE,
+      },
+    },
+    zalo: {
+      token: e.ZALO_BOT_TOKEN,
+      webhookSecret: e.ZALO_WEBHOOK_SECRET,
+      apiBase: e.ZALO_API_BASE.replace(/\/+$/, ""),
+      polling: e.ZALO_POLLING,
+      limits: {
+        globalPerSecond: e.ZALO_RATE_GLOBAL_PER_SECOND,
+        chatPerSecond: e.ZALO_RATE_CHAT_PER_SECOND,
+        chatBurst: e.ZALO_RATE_CHAT_BURST,
+        groupPerMinute: 20,
+      },
+    },
+    inbox: { concurrency: e.INBOX_CONCURRENCY, maxAttempts: e.INBOX_MAX_ATTEMPTS },
+    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
+    webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
+  };
+}

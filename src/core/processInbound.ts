@@ -1,0 +1,75 @@
+import type { Tx } from "../db/client.ts";
+import { isLocale } from "../i18n.ts";
+import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../outbox/outbound.ts";
+import { findOrCreateChat } from "./chats/findOrCreateChat.ts";
+import type { InboundEvent, InboundInput } from "./inbound.ts";
+import type { OfferedChoice } from "./reply.ts";
+import { converse } from "./resident/converse.ts";
+import type { Keywords } from "./resident/keywords.ts";
+import { fold } from "./text.ts";
+
+/** What processInbound needs from the application. */
+export interface InboundDeps {
+  keywords: Keywords;
+  renderer: ReplyRenderer;
+}
+
+export interface ProcessInboundArgs {
+  event: InboundEvent;
+  /** Inbox row being processed; recorded on every message it causes. */
+  sourceUpdateId?: number;
+  /** Platform calls that must go out before the replies (e.g. answering a Telegram button press). */
+  leadingCalls?: OutboundCall[];
+}
+
+/**
+ * Handles one inbound event inside the caller's transaction: finds the chat, runs the
+ * conversation, stores the chat's new language and offered choices, and records the replies in
+ * the outbox. Returns the outbox rows to hand to the sender after commit.
+ */
+export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInboundArgs): Promise<OutboxRef[]> {
+  const { event } = args;
+  const { chat, created } = await findOrCreateChat(tx, event);
+  const target = { chatId: chat.id, channel: event.channel };
+  const leading = await enqueueCalls(tx, target, args.leadingCalls ?? [], { sourceUpdateId: args.sourceUpdateId });
+  if (event.chat.kind !== "private") return leading; // officer groups are handled by the officer features
+
+  const offered = parseOffered(chat.menu);
+  const input = resolveTypedChoice(event.input, offered);
+  const turn = converse({ locale: isLocale(chat.locale) ? chat.locale : null, firstContact: created }, input, deps.keywords);
+  const locale = turn.setLocale ?? (isLocale(chat.locale) ? chat.locale : "vi");
+
+  const calls: OutboundCall[] = [];
+  let lastOffered: OfferedChoice[] | null = null;
+  for (const reply of turn.replies) {
+    const rendered = deps.renderer.render(reply, locale);
+    calls.push(...rendered.calls);
+    lastOffered = rendered.offered;
+  }
+  const menu = lastOffered && lastOffered.length ? JSON.stringify(lastOffered) : null;
+  if (turn.setLocale !== undefined || menu !== chat.menu) {
+    await tx.chat.update({ where: { id: chat.id }, data: { locale: turn.setLocale ?? chat.locale, menu } });
+  }
+  const replies = await enqueueCalls(tx, target, calls, { sourceUpdateId: args.sourceUpdateId });
+  return [...leading, ...replies];
+}
+
+function parseOffered(menu: string | null): OfferedChoice[] {
+  if (!menu) return [];
+  try {
+    const parsed = JSON.parse(menu) as unknown;
+    return Array.isArray(parsed) ? (parsed as OfferedChoice[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A typed "2" or a typed option label answers the last menu (Zalo has no buttons). */
+function resolveTypedChoice(input: InboundInput, offered: OfferedChoice[]): InboundInput {
+  if (input.type !== "text" || offered.length === 0) return input;
+  const text = fold(input.text).replace(/[.)]$/, "");
+  const n = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+  if (n >= 1 && n <= offered.length) return { type: "choice", choiceId: offered[n - 1]!.id };
+  const byLabel = offered.find((o) => fold(o.label) === text);
+  return byLabel ? { type: "choice", choiceId: byLabel.id } : input;
+}

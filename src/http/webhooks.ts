@@ -1,0 +1,86 @@
+import crypto from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingUpdate, InboxIngest } from "../inbox/ingest.ts";
+import type { Metrics } from "../metrics.ts";
+
+/** One platform's webhook: where its secret travels and how to read its body. */
+export interface WebhookChannel {
+  name: string;
+  path: string;
+  /** Lower-case header carrying the secret. */
+  secretHeader: string;
+  /** The expected secret; undefined when the channel is not configured (the route answers 503). */
+  secret?: string;
+  /** Validates a parsed body and extracts its keys; undefined → 400. */
+  toIncoming(raw: string, body: unknown): IncomingUpdate | undefined;
+}
+
+/** Compares secrets in constant time (equal-length digests, whatever the inputs' lengths). */
+export function secretMatches(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== "string") return false;
+  const a = crypto.createHash("sha256").update(given).digest();
+  const b = crypto.createHash("sha256").update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+interface RawJson {
+  raw: string;
+  json: unknown;
+}
+
+/**
+ * Registers POST routes for platform webhooks. The secret header is checked before the body is
+ * read (401, nothing stored); bodies over `bodyLimit` get 413 and malformed JSON 400. An accepted
+ * update is committed to the inbox before the 200 is sent; a repeated delivery also gets 200.
+ */
+export async function registerWebhooks(
+  app: FastifyInstance,
+  opts: { channels: WebhookChannel[]; ingest: InboxIngest; metrics: Metrics; bodyLimit: number },
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string", bodyLimit: opts.bodyLimit }, (_req, body, done) => {
+      const raw = body as string;
+      try {
+        done(null, { raw, json: JSON.parse(raw) } satisfies RawJson);
+      } catch {
+        const err = new Error("malformed JSON") as Error & { statusCode: number };
+        err.statusCode = 400;
+        done(err, undefined);
+      }
+    });
+    scope.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      const channel = (req.routeOptions.config as { channel?: string }).channel ?? "unknown";
+      const reason = status === 413 ? "too_large" : status === 400 ? "malformed" : status === 415 ? "content_type" : "error";
+      opts.metrics.updatesRejected.inc({ channel, reason });
+      if (status === 500) req.log.error({ err }, "webhook failed; the platform will deliver again");
+      void reply.code(status).send({ ok: false, error: status === 500 ? "internal error" : err.message });
+    });
+
+    for (const channel of opts.channels) {
+      const refuse = (reply: FastifyReply, status: number, reason: string, error: string) => {
+        opts.metrics.updatesRejected.inc({ channel: channel.name, reason });
+        return reply.code(status).header("connection", "close").send({ ok: false, error });
+      };
+      scope.post(
+        channel.path,
+        {
+          bodyLimit: opts.bodyLimit,
+          config: { channel: channel.name },
+          onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
+            if (!channel.secret) return refuse(reply, 503, "not_configured", `${channel.name} channel is not configured`);
+            if (!secretMatches(req.headers[channel.secretHeader], channel.secret)) return refuse(reply, 401, "bad_secret", "unauthorized");
+          },
+        },
+        async (req, reply) => {
+          const body = req.body as RawJson | undefined;
+          const incoming = body ? channel.toIncoming(body.raw, body.json) : undefined;
+          if (!incoming) return refuse(reply, 400, "malformed", `not a ${channel.name} update`);
+          const result = await opts.ingest.store(incoming);
+          return reply.code(200).send({ ok: true, duplicate: result === "duplicate" });
+        },
+      );
+    }
+  });
+}

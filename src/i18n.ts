@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import i18next, { type i18n, type Resource } from "i18next";
+
+/** Languages a person can choose; Vietnamese is the default and the fallback. */
+export const LOCALES = ["vi", "en", "km"] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = "vi";
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
+}
+
+/** locales/ at the root of this checkout. */
+export const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../locales");
+
+/** Reads every locales/<lang>/<namespace>.json into an i18next resource object. */
+export function readLocaleFiles(dir = LOCALES_DIR): Resource {
+  const resources: Resource = {};
+  for (const lang of fs.readdirSync(dir)) {
+    const langDir = path.join(dir, lang);
+    if (!fs.statSync(langDir).isDirectory()) continue;
+    resources[lang] = {};
+    for (const file of fs.readdirSync(langDir).filter((f) => f.endsWith(".json"))) {
+      resources[lang]![path.basename(file, ".json")] = JSON.parse(fs.readFileSync(path.join(langDir, file), "utf8"));
+    }
+  }
+  return resources;
+}
+
+/** Translates `key` (`ns:path` or a key in `common`) into `locale`, falling back to Vietnamese. */
+export type Translate = (locale: string, key: string, params?: Record<string, unknown>) => string;
+
+/** Creates an isolated i18next instance over the locale files and returns its translate function. */
+export function createTranslator(resources: Resource = readLocaleFiles()): { t: Translate; i18n: i18n } {
+  const instance = i18next.createInstance();
+  void instance.init({
+    resources,
+    lng: DEFAULT_LOCALE,
+    fallbackLng: DEFAULT_LOCALE,
+    supportedLngs: [...LOCALES],
+    ns: Object.keys(resources[DEFAULT_LOCALE] ?? { common: {} }),
+    defaultNS: "common",
+    initAsync: false,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    showSupportNotice: false,
+  } as Parameters<typeof instance.init>[0]);
+  const fixed = new Map<string, ReturnType<typeof instance.getFixedT>>();
+  const t: Translate = (locale, key, params) => {
+    const lng = isLocale(locale) ? locale : DEFAULT_LOCALE;
+    let tr = fixed.get(lng);
+    if (!tr) fixed.set(lng, (tr = instance.getFixedT(lng)));
+    return tr(key, params as Record<string, unknown>) as string;
+  };
+  return { t, i18n: instance };
+}

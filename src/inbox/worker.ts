@@ -1,0 +1,174 @@
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { InboxRef } from "./ingest.ts";
+
+/**
+ * Processes one stored update completely (its effects and marking the row done, in one
+ * transaction). Throws to have the update retried.
+ */
+export type UpdateProcessor = (inboxId: number) => Promise<void>;
+
+export interface InboxWorkerOptions {
+  db: Db;
+  process: UpdateProcessor;
+  concurrency: number;
+  maxAttempts: number;
+  metrics: Metrics;
+  log: Logger;
+  /** Backoff before retry n (1-based); defaults to 1 s, 2 s, 4 s … capped at 60 s. */
+  backoffMs?: (attempt: number) => number;
+}
+
+interface ChatLine {
+  items: InboxRef[];
+  busy: boolean;
+  queued: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+const byOrder = (a: InboxRef, b: InboxRef) => (a.seq === b.seq ? a.id - b.id : a.seq < b.seq ? -1 : 1);
+
+/**
+ * Works through the inbox: one chat's updates strictly in order, different chats in parallel (up to
+ * `concurrency`). A failing update is retried with backoff and, after `maxAttempts`, parked (status
+ * "parked", visible to administrators) so the chat moves on. Rows left pending by a crash are loaded
+ * again by `start()`.
+ */
+export class InboxWorker {
+  private readonly lines = new Map<string, ChatLine>();
+  private readonly ready: string[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly known = new Set<number>();
+  private active = 0;
+  private stopping = false;
+
+  constructor(private readonly opts: InboxWorkerOptions) {}
+
+  /** Loads every pending update (oldest first) and starts processing. */
+  async start(): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.opts.db.inboxUpdate.findMany({
+        where: { status: "pending", id: { gt: after } },
+        select: { id: true, channel: true, chatKey: true, seq: true },
+        orderBy: { id: "asc" },
+        take: 5000,
+      });
+      if (rows.length === 0) break;
+      this.add(rows);
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** Hands newly stored updates to the worker. */
+  add(rows: InboxRef[]): void {
+    for (const row of rows) {
+      if (this.known.has(row.id)) continue;
+      this.known.add(row.id);
+      const key = `${row.channel}\u0000${row.chatKey}`;
+      let line = this.lines.get(key);
+      if (!line) this.lines.set(key, (line = { items: [], busy: false, queued: false }));
+      line.items.push(row);
+      if (line.items.length > 1) line.items.sort(byOrder);
+      this.markReady(key, line);
+    }
+    this.opts.metrics.inboxPending.set(this.known.size);
+    this.pump();
+  }
+
+  /** Updates stored and not yet processed or parked. */
+  get pendingCount(): number {
+    return this.known.size;
+  }
+
+  /** Stops taking new updates and waits for those being processed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const line of this.lines.values()) if (line.timer) clearTimeout(line.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private markReady(key: string, line: ChatLine): void {
+    if (line.busy || line.queued || line.timer || line.items.length === 0) return;
+    line.queued = true;
+    this.ready.push(key);
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.active < this.opts.concurrency && this.ready.length > 0) {
+      const key = this.ready.shift()!;
+      const line = this.lines.get(key);
+      if (!line) continue;
+      line.queued = false;
+      const head = line.items[0];
+      if (!head || line.busy) continue;
+      line.busy = true;
+      this.active++;
+      const run = this.runOne(key, line, head).finally(() => {
+        this.inFlight.delete(run);
+        this.active--;
+        line.busy = false;
+        if (line.items.length === 0 && !line.timer) this.lines.delete(key);
+        else this.markReady(key, line);
+        this.pump();
+      });
+      this.inFlight.add(run);
+    }
+  }
+
+  private finish(line: ChatLine, head: InboxRef): void {
+    line.items.shift();
+    this.known.delete(head.id);
+    this.opts.metrics.inboxPending.set(this.known.size);
+  }
+
+  private async runOne(key: string, line: ChatLine, head: InboxRef): Promise<void> {
+    const { db, metrics, log } = this.opts;
+    try {
+      await this.opts.process(head.id);
+      metrics.updatesProcessed.inc({ channel: head.channel });
+      this.finish(line, head);
+      return;
+    } catch (err) {
+      if (this.stopping) return; // left pending; processed after restart
+      metrics.updatesFailed.inc({ channel: head.channel });
+      const message = String((err as Error)?.stack ?? err).slice(0, 4000);
+      try {
+        const row = await db.inboxUpdate.update({
+          where: { id: head.id },
+          data: { attempts: { increment: 1 }, lastError: message },
+          select: { attempts: true },
+        });
+        if (row.attempts >= this.opts.maxAttempts) {
+          await db.inboxUpdate.update({ where: { id: head.id }, data: { status: "parked" } });
+          metrics.updatesParked.inc({ channel: head.channel });
+          log.error({ err, inboxId: head.id, channel: head.channel, attempts: row.attempts }, "update parked after repeated failures");
+          this.finish(line, head);
+          return;
+        }
+        const wait = (this.opts.backoffMs ?? defaultBackoff)(row.attempts);
+        await db.inboxUpdate.update({ where: { id: head.id }, data: { nextAttemptAt: new Date(Date.now() + wait) } });
+        log.warn({ err, inboxId: head.id, channel: head.channel, attempts: row.attempts, retryInMs: wait }, "update failed; will retry");
+        this.delay(key, line, wait);
+      } catch (dbErr) {
+        log.error({ err: dbErr, inboxId: head.id }, "could not record a failed update; retrying");
+        this.delay(key, line, 5_000);
+      }
+    }
+  }
+
+  private delay(key: string, line: ChatLine, ms: number): void {
+    if (this.stopping) return;
+    line.timer = setTimeout(() => {
+      line.timer = undefined;
+      this.markReady(key, line);
+      this.pump();
+    }, ms);
+    line.timer.unref?.();
+  }
+}
+
+function defaultBackoff(attempt: number): number {
+  return Math.min(60_000, 1000 * 2 ** (attempt - 1));
+}

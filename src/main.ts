@@ -1,0 +1,85 @@
+import { App } from "./app.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { openDb, providerOf } from "./db/client.ts";
+import { migrate } from "./db/migrate.ts";
+import { loadReferenceData } from "./db/referenceData.ts";
+import { createLogger, type Logger } from "./logger.ts";
+
+/** Says which channels run and which variables would enable the others. */
+function describeChannels(config: Config, log: Logger): void {
+  const tg = config.telegram;
+  if (tg.token) {
+    const how = config.publicUrl ? `webhook ${config.publicUrl}/webhooks/telegram` : "webhook at /webhooks/telegram (set PUBLIC_URL to register it at start, or register by hand — see README)";
+    log.info(`telegram: enabled, ${how}`);
+  } else {
+    log.info("telegram: disabled — set TELEGRAM_BOT_TOKEN (and TELEGRAM_WEBHOOK_SECRET, PUBLIC_URL) to enable");
+  }
+  if (config.zalo.token) {
+    const how = config.publicUrl ? `webhook ${config.publicUrl}/webhooks/zalo` : "webhook at /webhooks/zalo (set PUBLIC_URL to register it at start, or register by hand — see README)";
+    log.info(`zalo: enabled, ${how}`);
+  } else {
+    log.info("zalo: disabled — set ZALO_BOT_TOKEN (and ZALO_WEBHOOK_SECRET, PUBLIC_URL) to enable");
+  }
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel, [
+    config.telegram.token,
+    config.telegram.webhookSecret,
+    config.zalo.token,
+    config.zalo.webhookSecret,
+    config.databaseUrl.includes("@") ? config.databaseUrl : undefined,
+  ]);
+
+  const applied = await migrate(config.databaseUrl, (msg) => log.warn(msg));
+  log.info({ provider: providerOf(config.databaseUrl), applied }, `database ready (${applied.length} migration(s) applied)`);
+  const db = await openDb(config.databaseUrl);
+  const ref = await loadReferenceData(db);
+  log.info(ref, ref.skipped ? "reference data up to date" : "reference data loaded");
+
+  const app = new App({ config, log, db, processMetrics: true });
+  await app.start();
+  const url = await app.listen();
+  log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);
+  describeChannels(config, log);
+  await app.registerWebhooks();
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, "shutting down: finishing work in flight");
+    const force = setTimeout(() => {
+      log.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    app.stop().then(
+      () => {
+        log.info("stopped cleanly");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The service's Prometheus metrics, in a registry of their own (one per running app). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly updatesReceived = new Counter({
+    name: "taimat_updates_received_total",
+    help: "Platform updates accepted and stored in the inbox",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+  readonly updatesDeduplicated = new Counter({
+    name: "taimat_updates_deduplicated_total",
+    help: "Repeated deliveries of an update already stored (answered 200, no second effect)",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+  readonly updatesRejected = new Counter({
+    name: "taimat_updates_rejected_total",
+    help: "Webhook requests refused before storing (bad secret, malformed, too large)",
+    labelNames: ["channel", "reason"],
+    registers: [this.registry],
+  });
+  readonly updatesFailed = new Counter({
+    name: "taimat_updates_failed_total",
+    help: "Failed attempts to process a stored update (retried with backoff)",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+  readonly updatesParked = new Counter({
+    name: "taimat_updates_parked_total",
+    help: "Updates that failed every attempt and were parked for an administrator",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+  readonly updatesProcessed = new Counter({
+    name: "taimat_updates_processed_total",
+    help: "Updates processed successfully",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+  readonly inboxPending = new Gauge({
+    name: "taimat_inbox_pending",
+    help: "Stored updates not yet processed",
+    registers: [this.registry],
+  });
+  readonly inboxLag = new Gauge({
+    name: "taimat_inbox_lag_seconds",
+    help: "Age of the oldest stored update not yet processed",
+    registers: [this.registry],
+  });
+  readonly messagesSent = new Counter({
+    name: "taimat_messages_sent_total",
+    help: "Outbound platform calls by outcome (sent, rate_limited, blocked, rejected, transient, failed)",
+    labelNames: ["channel", "outcome"],
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: "taimat_rate_limited_total",
+    help: "429 answers from a platform",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
+  readonly outboxPending = new Gauge({
+    name: "taimat_outbox_pending",
+    help: "Outbound messages recorded and not yet delivered",
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "taimat_" });
+  }
+}

@@ -1,0 +1,58 @@
+import type { Tx } from "../db/client.ts";
+import type { Channel } from "../core/inbound.ts";
+import type { OfferedChoice, Reply } from "../core/reply.ts";
+
+/** One platform API call, without the chat id (the sender adds it). */
+export interface OutboundCall {
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+/** A reply turned into platform calls, and the choices it offered with their rendered labels. */
+export interface RenderedReply {
+  calls: OutboundCall[];
+  offered: OfferedChoice[];
+}
+
+/** Turns channel-neutral replies into one channel's API calls. Implemented in src/channels/<platform>/. */
+export interface ReplyRenderer {
+  render(reply: Reply, locale: string): RenderedReply;
+}
+
+/** Enough of an outbox row for the sender to schedule it. */
+export interface OutboxRef {
+  id: number;
+  chatId: string;
+  channel: string;
+  priority: number;
+}
+
+/** Priority of a direct answer to a person: always ahead of bulk sends. */
+export const PRIORITY_REPLY = 10;
+/** Priority of campaign / bulk messages. */
+export const PRIORITY_BULK = 0;
+
+/**
+ * Records calls in the outbox (inside the caller's transaction, so they exist exactly when the
+ * change that caused them does). The sender delivers them in order after commit.
+ */
+export async function enqueueCalls(
+  tx: Tx,
+  target: { chatId: string; channel: Channel | string },
+  calls: OutboundCall[],
+  opts: { priority?: number; sourceUpdateId?: number } = {},
+): Promise<OutboxRef[]> {
+  if (calls.length === 0) return [];
+  const rows = await tx.outboxMessage.createManyAndReturn({
+    data: calls.map((c) => ({
+      channel: target.channel,
+      chatId: target.chatId,
+      method: c.method,
+      payload: JSON.stringify(c.payload),
+      priority: opts.priority ?? PRIORITY_REPLY,
+      sourceUpdateId: opts.sourceUpdateId ?? null,
+    })),
+    select: { id: true, chatId: true, channel: true, priority: true },
+  });
+  return rows.sort((a, b) => a.id - b.id);
+}

@@ -1,0 +1,250 @@
+import type { Db } from "../db/client.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { ChatKind, PlatformLimiter } from "./limiter.ts";
+import type { OutboundCall, OutboxRef } from "./outbound.ts";
+
+/** What a platform answered to one call, as the outbox needs to know it. */
+export type SendOutcome =
+  | { kind: "sent"; messageId?: string }
+  /** 429: wait (retryAfterMs when the platform said how long) and resend. */
+  | { kind: "rate_limited"; retryAfterMs?: number; reason: string }
+  /** The person blocked the bot (Telegram 403): stop sending to the chat. */
+  | { kind: "blocked"; reason: string }
+  /** The group became a supergroup: re-key the chat and resend. */
+  | { kind: "migrated"; newChatId: string }
+  /** The platform refused this call (400 and the like): record and skip. */
+  | { kind: "rejected"; reason: string }
+  /** 5xx or network trouble: retry with backoff, a bounded number of times. */
+  | { kind: "transient"; reason: string };
+
+/** Sends one call to one chat on one platform. Implemented by each channel. */
+export interface ChannelSender {
+  send(chat: { platformChatId: string; kind: ChatKind }, call: OutboundCall): Promise<SendOutcome>;
+}
+
+/** A platform the outbox can deliver to: its sender and its limiter. */
+export interface OutboxChannel {
+  sender: ChannelSender;
+  limiter: PlatformLimiter;
+}
+
+export interface OutboxSenderOptions {
+  db: Db;
+  channels: Partial<Record<string, OutboxChannel>>;
+  maxAttempts: number;
+  metrics: Metrics;
+  log: Logger;
+  /** Give up on a message after this many 429s in a row. */
+  maxRateLimited?: number;
+}
+
+interface ChatQueue {
+  ids: number[];
+  busy: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * Delivers the outbox: one message at a time per chat, in the order recorded, through each
+ * platform's limiter; every outcome is written back to the row. Pending rows survive a crash and
+ * are delivered after restart (a message can be sent twice only if the process died between the
+ * platform accepting it and us recording that).
+ */
+export class OutboxSender {
+  private readonly queues = new Map<string, ChatQueue>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private pending = 0;
+
+  constructor(private readonly opts: OutboxSenderOptions) {}
+
+  /** Loads every pending row from the database and starts delivering. */
+  async start(): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const rows = await this.opts.db.outboxMessage.findMany({
+        where: { status: "pending", id: { gt: after } },
+        select: { id: true, chatId: true, channel: true, priority: true },
+        orderBy: { id: "asc" },
+        take: 5000,
+      });
+      if (rows.length === 0) break;
+      this.notify(rows);
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /** Hands newly committed rows to the sender. */
+  notify(refs: OutboxRef[]): void {
+    const touched = new Set<string>();
+    for (const ref of refs) {
+      let q = this.queues.get(ref.chatId);
+      if (!q) this.queues.set(ref.chatId, (q = { ids: [], busy: false }));
+      if (q.ids.length === 0 || q.ids[q.ids.length - 1]! < ref.id) q.ids.push(ref.id);
+      else if (!q.ids.includes(ref.id)) q.ids.splice(sortedIndex(q.ids, ref.id), 0, ref.id);
+      else continue;
+      this.pending++;
+      touched.add(ref.chatId);
+    }
+    this.opts.metrics.outboxPending.set(this.pending);
+    for (const chatId of touched) this.pump(chatId);
+  }
+
+  /** Messages waiting or in flight. */
+  get pendingCount(): number {
+    return this.pending;
+  }
+
+  /** Stops taking new work and waits for calls in flight to be recorded. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const q of this.queues.values()) if (q.timer) clearTimeout(q.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private pump(chatId: string): void {
+    const q = this.queues.get(chatId);
+    if (!q || q.busy || q.timer || this.stopping) return;
+    const id = q.ids[0];
+    if (id === undefined) {
+      this.queues.delete(chatId);
+      return;
+    }
+    q.busy = true;
+    const run = this.deliver(chatId, q, id)
+      .catch((err: unknown) => {
+        this.opts.log.error({ err, outboxId: id }, "outbox delivery crashed; retrying later");
+        this.wait(chatId, q, 5_000);
+      })
+      .finally(() => {
+        this.inFlight.delete(run);
+        q.busy = false;
+        this.pump(chatId);
+      });
+    this.inFlight.add(run);
+  }
+
+  private done(q: ChatQueue, id: number): void {
+    if (q.ids[0] === id) q.ids.shift();
+    this.pending = Math.max(0, this.pending - 1);
+    this.opts.metrics.outboxPending.set(this.pending);
+  }
+
+  private wait(chatId: string, q: ChatQueue, ms: number): void {
+    if (this.stopping) return;
+    q.timer = setTimeout(() => {
+      q.timer = undefined;
+      this.pump(chatId);
+    }, Math.max(0, ms));
+    q.timer.unref?.();
+  }
+
+  private async deliver(chatId: string, q: ChatQueue, id: number): Promise<void> {
+    const { db, metrics, log } = this.opts;
+    const row = await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
+    if (!row || row.status !== "pending") return this.done(q, id);
+    const delay = row.nextAttemptAt.getTime() - Date.now();
+    if (delay > 0) return this.wait(chatId, q, delay);
+
+    const channel = this.opts.channels[row.channel];
+    if (!channel) {
+      // The platform is not configured (no token): keep the message until it is.
+      log.debug({ outboxId: id, channel: row.channel }, "channel not configured; message kept");
+      return this.wait(chatId, q, 60_000);
+    }
+    if (row.chat.unreachableAt) {
+      await db.outboxMessage.update({ where: { id }, data: { status: "blocked", lastError: "chat unreachable" } });
+      metrics.messagesSent.inc({ channel: row.channel, outcome: "blocked" });
+      return this.done(q, id);
+    }
+
+    const call: OutboundCall = { method: row.method, payload: JSON.parse(row.payload) as Record<string, unknown> };
+    const kind: ChatKind = row.chat.kind === "group" ? "group" : "private";
+    let outcome: SendOutcome;
+    try {
+      outcome = await channel.limiter.schedule({ key: row.chat.platformChatId, kind }, row.priority, () =>
+        channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call),
+      );
+    } catch (err) {
+      if (this.stopping) return; // limiter stopped at shutdown: the row stays pending
+      outcome = { kind: "transient", reason: String((err as Error)?.message ?? err) };
+    }
+    metrics.messagesSent.inc({ channel: row.channel, outcome: outcome.kind });
+
+    switch (outcome.kind) {
+      case "sent":
+        await db.outboxMessage.update({
+          where: { id },
+          data: { status: "sent", attempts: { increment: 1 }, sentAt: new Date(), platformMessageId: outcome.messageId ?? null, lastError: null },
+        });
+        return this.done(q, id);
+      case "rate_limited": {
+        metrics.rateLimited.inc({ channel: row.channel });
+        const count = row.rateLimitedCount + 1;
+        if (count > (this.opts.maxRateLimited ?? 30)) return this.fail(q, id, `rate limited ${count} times: ${outcome.reason}`);
+        const waitMs = outcome.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(count, 8));
+        await db.outboxMessage.update({
+          where: { id },
+          data: { rateLimitedCount: count, nextAttemptAt: new Date(Date.now() + waitMs), lastError: outcome.reason },
+        });
+        log.info({ outboxId: id, channel: row.channel, waitMs }, "rate limited by platform; waiting before resending");
+        return this.wait(chatId, q, waitMs);
+      }
+      case "blocked": {
+        const now = new Date();
+        await db.$transaction([
+          db.chat.update({ where: { id: chatId }, data: { unreachableAt: now } }),
+          db.outboxMessage.update({ where: { id }, data: { status: "blocked", attempts: { increment: 1 }, lastError: outcome.reason } }),
+          db.outboxMessage.updateMany({ where: { chatId, status: "pending" }, data: { status: "blocked", lastError: "chat unreachable" } }),
+        ]);
+        log.info({ chatId, channel: row.channel }, "chat blocked the bot; marked unreachable");
+        const dropped = q.ids.length;
+        q.ids.length = 0;
+        this.pending = Math.max(0, this.pending - dropped);
+        metrics.outboxPending.set(this.pending);
+        return;
+      }
+      case "migrated": {
+        const clash = await db.chat.findUnique({
+          where: { channel_platformChatId: { channel: row.channel, platformChatId: outcome.newChatId } },
+        });
+        if (clash) return this.fail(q, id, `group migrated to ${outcome.newChatId}, which is already a known chat`);
+        await db.chat.update({ where: { id: chatId }, data: { platformChatId: outcome.newChatId } });
+        log.info({ chatId, channel: row.channel }, "group became a supergroup; chat re-keyed");
+        return; // resend at once to the new id
+      }
+      case "rejected":
+        return this.fail(q, id, outcome.reason);
+      case "transient": {
+        const attempts = row.attempts + 1;
+        if (attempts >= this.opts.maxAttempts) return this.fail(q, id, `gave up after ${attempts} attempts: ${outcome.reason}`);
+        const waitMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts) * (0.75 + Math.random() * 0.5);
+        await db.outboxMessage.update({
+          where: { id },
+          data: { attempts, nextAttemptAt: new Date(Date.now() + waitMs), lastError: outcome.reason },
+        });
+        return this.wait(chatId, q, waitMs);
+      }
+    }
+  }
+
+  private async fail(q: ChatQueue, id: number, reason: string): Promise<void> {
+    await this.opts.db.outboxMessage.update({ where: { id }, data: { status: "failed", attempts: { increment: 1 }, lastError: reason } });
+    this.opts.log.warn({ outboxId: id, reason }, "outbound message failed");
+    this.done(q, id);
+  }
+}
+
+function sortedIndex(ids: number[], id: number): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ids[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,799 @@
+import { randomBytes, randomInt } from "node:crypto";
+import type http from "node:http";
+import type { Chat, Message, Update, User } from "grammy/types";
+import { FakeHttpApi, TokenBucket, chatKey, postRaw, type Params, type PushResult, type Reply } from "./common.js";
+
+export { type FakeCall, type PushResult } from "./common.js";
+
+/** Flood limits enforced by `FakeTelegramApi`; change them at any time through `fake.limits`. */
+export interface TelegramLimits {
+  /** Sends per second across all chats (not applied to `allow_paid_broadcast: true`). */
+  globalPerSecond: number;
+  /** Refill rate of each private chat's bucket (chat id > 0). */
+  privatePerSecond: number;
+  /** Capacity of each private chat's bucket: how many quick sends pass before 429. */
+  privateBurst: number;
+  /** Sends per minute to each group (chat id < 0); also the group bucket's capacity. */
+  groupPerMinute: number;
+}
+
+/** Constructor options of `FakeTelegramApi`. */
+export interface FakeTelegramApiOptions extends Partial<TelegramLimits> {
+  /** Bot token accepted in `/bot<token>/<method>`; default `"123456:TEST-TOKEN"`. */
+  token?: string;
+}
+
+/** An error injected with `failNext`: HTTP status (= `error_code`), description and optional `parameters`. */
+export interface TelegramInjectedError {
+  status: number;
+  description: string;
+  parameters?: object;
+}
+
+/** Options of `FakeTelegramApi.pushUpdate`. */
+export interface PushUpdateOptions {
+  /** Secret header value; default the one given to setWebhook; `null` sends no header. */
+  secret?: string | null;
+  /** Target URL; default the URL given to setWebhook. */
+  url?: string;
+  /** Body to send verbatim instead of the JSON of the update. */
+  rawBody?: string;
+}
+
+/** Webhook registered through setWebhook (`url` is `""` when none is set). */
+export interface TelegramWebhook {
+  url: string;
+  secretToken: string | undefined;
+  maxConnections: number | undefined;
+  allowedUpdates: string[] | undefined;
+}
+
+/** The default bot token of the fake and of the update builders. */
+export const TG_TEST_TOKEN = "123456:TEST-TOKEN";
+
+/** Username the fake reports in getMe. */
+export const TG_BOT_USERNAME = "taimat_test_bot";
+
+const METHODS = [
+  "getMe",
+  "sendMessage",
+  "sendPhoto",
+  "sendVideo",
+  "sendDocument",
+  "sendVoice",
+  "sendLocation",
+  "sendChatAction",
+  "sendMediaGroup",
+  "copyMessage",
+  "forwardMessage",
+  "editMessageText",
+  "editMessageReplyMarkup",
+  "editMessageCaption",
+  "deleteMessage",
+  "answerCallbackQuery",
+  "setWebhook",
+  "deleteWebhook",
+  "getWebhookInfo",
+  "getUpdates",
+  "getChat",
+  "setMyCommands",
+] as const;
+type Method = (typeof METHODS)[number];
+const CANONICAL = new Map<string, Method>(METHODS.map((m) => [m.toLowerCase(), m]));
+
+const DELIVERY_METHODS: ReadonlySet<string> = new Set([
+  "sendMessage",
+  "sendPhoto",
+  "sendVideo",
+  "sendDocument",
+  "sendVoice",
+  "sendLocation",
+  "sendMediaGroup",
+  "copyMessage",
+]);
+
+const MEDIA_FIELDS = ["photo", "video", "document", "voice", "audio", "animation", "sticker"] as const;
+
+const FIRST_NAMES = ["Nguyễn Văn A", "Trần Thị B", "Lê Hoàng C", "Phạm Minh D", "Hoàng Thị E", "Võ Đức F"];
+
+const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+
+let lastUpdateId = 100_000_000 + randomInt(1_000_000);
+const lastMessageIds = new Map<string, number>();
+
+/** Next `update_id`, shared by every fake and builder in the process so ids never repeat. */
+export function nextUpdateId(): number {
+  lastUpdateId += 1;
+  return lastUpdateId;
+}
+
+/** Next message id in a chat, shared by the fakes (outgoing) and builders (incoming), as on Telegram. */
+export function nextMessageId(chatId: number | string): number {
+  const next = (lastMessageIds.get(chatKey(chatId)) ?? 0) + 1;
+  lastMessageIds.set(chatKey(chatId), next);
+  return next;
+}
+
+/**
+ * A realistic Telegram user for `id`: Vietnamese `first_name` picked by id, `username` `user<id>`,
+ * `language_code` "vi". Anonymity tests can scan outgoing payloads for these values.
+ */
+export function tgUser(id: number, overrides: Partial<User> = {}): User {
+  return {
+    id,
+    is_bot: false,
+    first_name: FIRST_NAMES[Math.abs(id) % FIRST_NAMES.length] ?? "Nguyễn Văn A",
+    username: `user${id}`,
+    language_code: "vi",
+    ...overrides,
+  };
+}
+
+/** The bot as it appears in `from` of its own messages (default token's id). */
+export function tgBotUser(token = TG_TEST_TOKEN): User {
+  return { id: Number(token.split(":")[0]) || 123456, is_bot: true, first_name: "Tai Mắt", username: TG_BOT_USERNAME };
+}
+
+function privateChat(user: User): Chat.PrivateChat {
+  return {
+    id: user.id,
+    type: "private",
+    first_name: user.first_name,
+    ...(user.last_name !== undefined ? { last_name: user.last_name } : {}),
+    ...(user.username !== undefined ? { username: user.username } : {}),
+  };
+}
+
+function groupChat(groupId: number): Chat.GroupChat | Chat.SupergroupChat {
+  const title = `Công an xã - tổ ${Math.abs(groupId) % 1000}`;
+  return groupId <= -1_000_000_000_000 ? { id: groupId, type: "supergroup", title } : { id: groupId, type: "group", title };
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function incoming(chatId: number, from: User, content: Record<string, unknown>, messageId?: number): Update {
+  const chat = chatId > 0 ? privateChat({ ...from, id: chatId }) : groupChat(chatId);
+  const message = {
+    message_id: messageId ?? nextMessageId(chatId),
+    date: nowSeconds(),
+    chat,
+    from,
+    ...content,
+  } as Message & Update.NonChannel;
+  return { update_id: nextUpdateId(), message };
+}
+
+/** A text message from a private chat (user id = chat id). */
+export function tgPrivateText(
+  chatId: number,
+  text: string,
+  opts: { from?: Partial<User>; messageId?: number } = {},
+): Update {
+  return incoming(chatId, tgUser(chatId, opts.from), { text }, opts.messageId);
+}
+
+/** A command such as `/start` (plus optional args) from a private chat, with its `bot_command` entity. */
+export function tgCommand(chatId: number, command: string, args?: string): Update {
+  const cmd = command.startsWith("/") ? command : `/${command}`;
+  const text = args ? `${cmd} ${args}` : cmd;
+  return incoming(chatId, tgUser(chatId), { text, entities: [{ type: "bot_command", offset: 0, length: cmd.length }] });
+}
+
+/**
+ * A button press on the bot's message `messageId` in `chatId`. In groups pass `from` (the officer);
+ * the fake fills the message's text and keyboard when it sent that message itself.
+ */
+export function tgCallback(chatId: number, data: string, messageId: number, from?: Partial<User>): Update {
+  const user = tgUser(from?.id ?? (chatId > 0 ? chatId : 5_550_001), from);
+  const chat = chatId > 0 ? privateChat({ ...user, id: chatId }) : groupChat(chatId);
+  return {
+    update_id: nextUpdateId(),
+    callback_query: {
+      id: String(randomInt(1, 2 ** 47)),
+      from: user,
+      chat_instance: String(-randomInt(1, 2 ** 47)),
+      data,
+      message: { message_id: messageId, date: nowSeconds(), chat, from: tgBotUser() } as Message,
+    },
+  };
+}
+
+/** A shared location from a private chat. */
+export function tgLocation(chatId: number, latitude: number, longitude: number): Update {
+  return incoming(chatId, tgUser(chatId), { location: { latitude, longitude } });
+}
+
+/** A shared contact (the user's own phone, as sent by a `request_contact` button). */
+export function tgContact(chatId: number, phoneNumber: string, firstName: string): Update {
+  return incoming(chatId, tgUser(chatId), { contact: { phone_number: phoneNumber, first_name: firstName, user_id: chatId } });
+}
+
+/** A text message in a group from user `fromId`, optionally replying to the bot's message `replyToMessageId`. */
+export function tgGroupText(groupId: number, fromId: number, text: string, replyToMessageId?: number): Update {
+  const content: Record<string, unknown> = { text };
+  if (replyToMessageId !== undefined) {
+    content.reply_to_message = { message_id: replyToMessageId, date: nowSeconds(), chat: groupChat(groupId), from: tgBotUser() };
+  }
+  return incoming(groupId, tgUser(fromId), content);
+}
+
+type StoredMessage = Record<string, unknown> & { message_id: number; chat: Record<string, unknown> };
+
+function ok(result: unknown, description?: string): Reply {
+  return { status: 200, body: { ok: true, result, ...(description ? { description } : {}) } };
+}
+
+function fail(code: number, description: string, parameters?: object): Reply {
+  return { status: code, body: { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === "";
+}
+
+function randomFileId(prefix: string): string {
+  return `${prefix}${randomBytes(30).toString("base64url")}`;
+}
+
+const HTML_ENTITIES: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"' };
+
+/** Text as Telegram sees it after entity parsing (HTML tags removed; other modes counted raw). */
+function visibleText(text: string, parseMode: unknown): string {
+  if (typeof parseMode !== "string" || parseMode.toUpperCase() !== "HTML") return text;
+  return text.replace(/<[^>]*>/g, "").replace(/&(lt|gt|amp|quot);/g, (m) => HTML_ENTITIES[m] ?? m);
+}
+
+/**
+ * Fake Telegram Bot API server on `node:http` for tests: Telegram's envelope and error texts,
+ * flood limits (token buckets), blocked and migrated chats, webhook and long polling, injected
+ * failures, and a record of every call.
+ */
+export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
+  /** The token the fake accepts. */
+  readonly token: string;
+  /** Flood limits, read on every call. */
+  limits: TelegramLimits;
+  /** The registered webhook (`url` `""` when none). */
+  webhook: TelegramWebhook = { url: "", secretToken: undefined, maxConnections: undefined, allowedUpdates: undefined };
+
+  protected readonly deliveryMethods = DELIVERY_METHODS;
+
+  private readonly bot: User;
+  private readonly globalBucket = new TokenBucket();
+  private readonly chatBuckets = new Map<string, TokenBucket>();
+  private readonly blocked = new Map<string, string>();
+  private readonly migrated = new Map<string, number>();
+  private readonly messages = new Map<string, StoredMessage>();
+  private updates: Array<Record<string, unknown> & { update_id: number }> = [];
+
+  constructor(opts: FakeTelegramApiOptions = {}) {
+    super();
+    this.token = opts.token ?? TG_TEST_TOKEN;
+    this.bot = tgBotUser(this.token);
+    this.limits = {
+      globalPerSecond: opts.globalPerSecond ?? 30,
+      privatePerSecond: opts.privatePerSecond ?? 1,
+      privateBurst: opts.privateBurst ?? 3,
+      groupPerMinute: opts.groupPerMinute ?? 20,
+    };
+  }
+
+  /**
+   * Makes sends, edits and chat actions to `chatId` fail with 403. The default description is
+   * "Forbidden: bot was blocked by the user" (private) or "Forbidden: bot was kicked from the group chat".
+   */
+  block(chatId: number | string, description?: string): void {
+    const group = Number(chatId) < 0;
+    this.blocked.set(
+      chatKey(chatId),
+      description ?? (group ? "Forbidden: bot was kicked from the group chat" : "Forbidden: bot was blocked by the user"),
+    );
+  }
+
+  /** Lets the bot reach `chatId` again. */
+  unblock(chatId: number | string): void {
+    this.blocked.delete(chatKey(chatId));
+  }
+
+  /** Marks group `oldId` as upgraded: every call naming it answers 400 with `parameters.migrate_to_chat_id = newId`. */
+  migrate(oldId: number | string, newId: number): void {
+    this.migrated.set(chatKey(oldId), newId);
+  }
+
+  /** Messages the fake knows in a chat (sent by the bot or seen in pushed/queued updates), by message id. */
+  messagesIn(chatId: number | string): StoredMessage[] {
+    const prefix = `${chatKey(chatId)}:`;
+    return [...this.messages.entries()].filter(([key]) => key.startsWith(prefix)).map(([, message]) => message);
+  }
+
+  /** Queues an update for getUpdates (assigning `update_id` if missing) and wakes a waiting long poll. */
+  queueUpdate<U extends object>(update: U): U & { update_id: number } {
+    const withId = this.prepareUpdate(update);
+    this.updates.push(withId);
+    this.updates.sort((a, b) => a.update_id - b.update_id);
+    this.wakeHeld();
+    return withId as U & { update_id: number };
+  }
+
+  /**
+   * POSTs an update to the webhook (or `opts.url`) with header `X-Telegram-Bot-Api-Secret-Token`,
+   * assigning `update_id` if missing. Resolves with the receiver's status and body; rejects when
+   * there is no URL or the connection fails.
+   */
+  async pushUpdate(update: object, opts: PushUpdateOptions = {}): Promise<PushResult> {
+    const url = opts.url ?? this.webhook.url;
+    if (!url) throw new Error("pushUpdate: no webhook is set (call setWebhook first or pass opts.url)");
+    const withId = this.prepareUpdate(update);
+    const secret = opts.secret === undefined ? this.webhook.secretToken : opts.secret;
+    const headers: Record<string, string> = secret == null ? {} : { "x-telegram-bot-api-secret-token": secret };
+    return postRaw(url, opts.rawBody ?? JSON.stringify(withId), headers);
+  }
+
+  protected route(pathname: string): { token: string; method: string } | undefined {
+    const match = /^\/bot([^/]+)\/(?:test\/)?([^/]+)$/.exec(pathname);
+    if (!match?.[1] || !match[2]) return undefined;
+    return { token: match[1], method: CANONICAL.get(match[2].toLowerCase()) ?? match[2] };
+  }
+
+  protected routingError(kind: "not-found" | "unauthorized" | "bad-body", detail?: string): Reply {
+    if (kind === "unauthorized") return fail(401, "Unauthorized");
+    if (kind === "bad-body") return fail(400, `Bad Request: can't parse JSON: ${detail ?? ""}`.trim());
+    return fail(404, "Not Found");
+  }
+
+  protected injectedReply(error: TelegramInjectedError): Reply {
+    return fail(error.status, error.description, error.parameters);
+  }
+
+  protected async handle(method: string, p: Params, res: http.ServerResponse): Promise<Reply | undefined> {
+    const known = method as Method;
+    switch (known) {
+      case "getMe":
+        return ok({
+          ...this.bot,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+          can_connect_to_business: false,
+          has_main_web_app: false,
+          has_topics_enabled: false,
+          allows_users_to_create_topics: false,
+          can_manage_bots: false,
+          supports_join_request_queries: false,
+        });
+      case "sendMessage":
+        return this.sendMessage(p);
+      case "sendPhoto":
+      case "sendVideo":
+      case "sendDocument":
+      case "sendVoice":
+        return this.sendMedia(method, p);
+      case "sendLocation":
+        return this.sendLocation(p);
+      case "sendChatAction":
+        return this.sendChatAction(p);
+      case "sendMediaGroup":
+        return this.sendMediaGroup(p);
+      case "copyMessage":
+      case "forwardMessage":
+        return this.copyOrForward(known, p);
+      case "editMessageText":
+      case "editMessageCaption":
+      case "editMessageReplyMarkup":
+        return this.edit(known, p);
+      case "deleteMessage":
+        return this.deleteMessage(p);
+      case "answerCallbackQuery":
+        if (isEmpty(p.callback_query_id)) {
+          return fail(400, "Bad Request: query is too old and response timeout expired or query ID is invalid");
+        }
+        if (typeof p.text === "string" && p.text.length > 200) return fail(400, "Bad Request: MESSAGE_TOO_LONG");
+        return ok(true);
+      case "setWebhook":
+        return this.setWebhook(p);
+      case "deleteWebhook":
+        if (p.drop_pending_updates === true) this.updates = [];
+        if (!this.webhook.url) return ok(true, "Webhook is already deleted");
+        this.webhook = { url: "", secretToken: undefined, maxConnections: undefined, allowedUpdates: undefined };
+        return ok(true, "Webhook was deleted");
+      case "getWebhookInfo":
+        return ok({
+          url: this.webhook.url,
+          has_custom_certificate: false,
+          pending_update_count: this.updates.length,
+          ...(this.webhook.url ? { max_connections: this.webhook.maxConnections ?? 40 } : {}),
+          ...(this.webhook.allowedUpdates ? { allowed_updates: this.webhook.allowedUpdates } : {}),
+        });
+      case "getUpdates":
+        return this.getUpdates(p, res);
+      case "getChat":
+        return this.checkChat(p) ?? ok({ ...this.chatObject(p.chat_id), accent_color_id: 0, max_reaction_count: 11 });
+      case "setMyCommands":
+        return this.setMyCommands(p);
+      default:
+        return fail(404, "Not Found");
+    }
+  }
+
+  private prepareUpdate(update: object): Record<string, unknown> & { update_id: number } {
+    const u = { ...(update as Record<string, unknown>) };
+    if (typeof u.update_id !== "number") u.update_id = nextUpdateId();
+    for (const key of ["message", "edited_message", "channel_post", "edited_channel_post"]) {
+      const message = u[key];
+      if (isRecord(message)) {
+        this.remember(message);
+        u[key] = this.enrich(message, "reply_to_message");
+      }
+    }
+    const query = u.callback_query;
+    if (isRecord(query) && isRecord(query.message)) {
+      const known = this.lookup(query.message);
+      if (known) u.callback_query = { ...query, message: { ...query.message, ...known } };
+    }
+    return u as Record<string, unknown> & { update_id: number };
+  }
+
+  private enrich(message: Record<string, unknown>, field: string): Record<string, unknown> {
+    const inner = message[field];
+    if (!isRecord(inner)) return message;
+    const known = this.lookup(inner);
+    return known ? { ...message, [field]: { ...inner, ...known } } : message;
+  }
+
+  private lookup(message: Record<string, unknown>): StoredMessage | undefined {
+    const chat = message.chat;
+    if (!isRecord(chat)) return undefined;
+    return this.messages.get(`${chatKey(chat.id)}:${String(message.message_id)}`);
+  }
+
+  private remember(message: Record<string, unknown>): void {
+    const chat = message.chat;
+    if (!isRecord(chat) || typeof message.message_id !== "number") return;
+    this.messages.set(`${chatKey(chat.id)}:${message.message_id}`, message as StoredMessage);
+    const counter = lastMessageIds.get(chatKey(chat.id)) ?? 0;
+    if (message.message_id > counter) lastMessageIds.set(chatKey(chat.id), message.message_id);
+  }
+
+  private chatObject(chatId: unknown): Record<string, unknown> {
+    const n = Number(chatId);
+    if (Number.isInteger(n) && n > 0) return { ...privateChat(tgUser(n)) };
+    if (Number.isInteger(n) && n < 0) return { ...groupChat(n) };
+    const username = String(chatId).replace(/^@/, "");
+    let hash = 0;
+    for (const ch of username) hash = (hash * 31 + ch.charCodeAt(0)) % 1_000_000_000;
+    return { id: -1_001_000_000_000 - hash, type: "channel", title: username, username };
+  }
+
+  /** Missing chat id or migrated group → error reply. */
+  private checkChat(p: Params, field = "chat_id"): Reply | undefined {
+    const chatId = p[field];
+    if (isEmpty(chatId)) return fail(400, `Bad Request: ${field} is empty`);
+    const newId = this.migrated.get(chatKey(chatId));
+    if (newId !== undefined) {
+      return fail(400, "Bad Request: group chat was upgraded to a supergroup chat", { migrate_to_chat_id: newId });
+    }
+    return undefined;
+  }
+
+  /** Blocked chat → 403; flood limits → 429 (nothing consumed); otherwise consumes one token from each bucket. */
+  private admit(chatId: unknown, p: Params, limited = true): Reply | undefined {
+    const key = chatId === undefined ? undefined : chatKey(chatId);
+    const blockedDescription = key === undefined ? undefined : this.blocked.get(key);
+    if (blockedDescription !== undefined) return fail(403, blockedDescription);
+    if (!limited) return undefined;
+    const now = Date.now();
+    const { globalPerSecond, privatePerSecond, privateBurst, groupPerMinute } = this.limits;
+    const buckets: Array<[TokenBucket, number, number]> = [];
+    if (p.allow_paid_broadcast !== true) buckets.push([this.globalBucket, globalPerSecond, globalPerSecond]);
+    if (key !== undefined) {
+      let bucket = this.chatBuckets.get(key);
+      if (!bucket) this.chatBuckets.set(key, (bucket = new TokenBucket()));
+      const isPrivate = Number(key) > 0;
+      buckets.push(isPrivate ? [bucket, privateBurst, privatePerSecond] : [bucket, groupPerMinute, groupPerMinute / 60]);
+    }
+    const waitMs = Math.max(0, ...buckets.map(([bucket, capacity, rate]) => bucket.waitMs(capacity, rate, now)));
+    if (waitMs > 0) {
+      const seconds = Number.isFinite(waitMs) ? Math.max(1, Math.ceil(waitMs / 1000)) : 3600;
+      return fail(429, `Too Many Requests: retry after ${seconds}`, { retry_after: seconds });
+    }
+    for (const [bucket, capacity, rate] of buckets) bucket.take(capacity, rate, now);
+    return undefined;
+  }
+
+  /** Parses and validates `reply_markup`; returns the inline keyboard markup to echo, or an error. */
+  private checkMarkup(p: Params): { error?: Reply; inline?: Record<string, unknown> } {
+    let markup = p.reply_markup;
+    if (markup === undefined || markup === null) return {};
+    if (typeof markup === "string") {
+      try {
+        markup = JSON.parse(markup) as unknown;
+      } catch {
+        return { error: fail(400, "Bad Request: can't parse reply keyboard markup JSON object") };
+      }
+    }
+    if (!isRecord(markup)) return { error: fail(400, "Bad Request: can't parse reply keyboard markup JSON object") };
+    if (markup.inline_keyboard === undefined) return {};
+    const rows = markup.inline_keyboard;
+    if (!Array.isArray(rows) || rows.some((row) => !Array.isArray(row))) {
+      return { error: fail(400, "Bad Request: can't parse inline keyboard button: InlineKeyboardMarkup must be an Array of Arrays") };
+    }
+    for (const button of rows.flat() as unknown[]) {
+      if (!isRecord(button)) return { error: fail(400, "Bad Request: can't parse inline keyboard button: InlineKeyboardButton must be an Object") };
+      if (isEmpty(button.text)) return { error: fail(400, "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard") };
+      if ("callback_data" in button) {
+        const data = button.callback_data;
+        const bytes = typeof data === "string" ? Buffer.byteLength(data, "utf8") : 0;
+        if (bytes < 1 || bytes > 64) return { error: fail(400, "Bad Request: BUTTON_DATA_INVALID") };
+      }
+    }
+    return { inline: markup };
+  }
+
+  private checkText(p: Params): Reply | undefined {
+    const text = typeof p.text === "string" || typeof p.text === "number" ? visibleText(String(p.text), p.parse_mode) : "";
+    if (text.trim().length === 0) return fail(400, "Bad Request: message text is empty");
+    if (text.length > 4096) return fail(400, "Bad Request: message is too long");
+    return undefined;
+  }
+
+  private checkCaption(caption: unknown, parseMode: unknown): Reply | undefined {
+    if (caption === undefined || caption === null) return undefined;
+    if (visibleText(String(caption), parseMode).length > 1024) return fail(400, "Bad Request: message caption is too long");
+    return undefined;
+  }
+
+  private newMessage(chatId: unknown, p: Params, content: Record<string, unknown>, markup?: Record<string, unknown>): StoredMessage {
+    const chat = this.chatObject(chatId);
+    const message: StoredMessage = {
+      message_id: nextMessageId(chat.id as number),
+      from: this.bot,
+      chat,
+      date: nowSeconds(),
+      ...content,
+    };
+    const replyTo = isRecord(p.reply_parameters) ? p.reply_parameters.message_id : p.reply_to_message_id;
+    if (replyTo !== undefined) {
+      const original = this.messages.get(`${chatKey(chat.id)}:${String(replyTo)}`);
+      if (original) message.reply_to_message = original;
+    }
+    if (markup) message.reply_markup = markup;
+    this.messages.set(`${chatKey(chat.id)}:${message.message_id}`, message);
+    return message;
+  }
+
+  private sendMessage(p: Params): Reply {
+    const markup = this.checkMarkup(p);
+    const error = this.checkChat(p) ?? this.checkText(p) ?? markup.error ?? this.admit(p.chat_id, p);
+    if (error) return error;
+    return ok(this.newMessage(p.chat_id, p, { text: visibleText(String(p.text), p.parse_mode) }, markup.inline));
+  }
+
+  private mediaObject(field: string, input: unknown): unknown {
+    const reused = typeof input === "string" && !/^(https?|attach):\/\//.test(input) ? input : undefined;
+    const fileId = reused ?? randomFileId(field === "photo" ? "AgACAgIAAxkDAAI" : "BQACAgIAAxkDAAI");
+    const file_unique_id = randomBytes(12).toString("base64url");
+    switch (field) {
+      case "photo":
+        return [
+          { file_id: fileId, file_unique_id, width: 90, height: 68, file_size: 1_391 },
+          { file_id: `${fileId}B`, file_unique_id: `${file_unique_id}B`, width: 1280, height: 960, file_size: 98_640 },
+        ];
+      case "video":
+        return { file_id: fileId, file_unique_id, width: 1280, height: 720, duration: 12, mime_type: "video/mp4", file_size: 1_048_576 };
+      case "voice":
+        return { file_id: fileId, file_unique_id, duration: 4, mime_type: "audio/ogg", file_size: 12_345 };
+      default: {
+        const name = isRecord(input) && typeof input.filename === "string" ? input.filename : "document.pdf";
+        return { file_id: fileId, file_unique_id, file_name: name, mime_type: "application/octet-stream", file_size: 54_321 };
+      }
+    }
+  }
+
+  private sendMedia(method: string, p: Params): Reply {
+    const field = method.slice(4).toLowerCase();
+    const markup = this.checkMarkup(p);
+    const error =
+      this.checkChat(p) ??
+      (isEmpty(p[field]) ? fail(400, `Bad Request: there is no ${field} in the request`) : undefined) ??
+      this.checkCaption(p.caption, p.parse_mode) ??
+      markup.error ??
+      this.admit(p.chat_id, p);
+    if (error) return error;
+    const content: Record<string, unknown> = { [field]: this.mediaObject(field, p[field]) };
+    if (!isEmpty(p.caption)) content.caption = visibleText(String(p.caption), p.parse_mode);
+    return ok(this.newMessage(p.chat_id, p, content, markup.inline));
+  }
+
+  private sendLocation(p: Params): Reply {
+    const latitude = Number(p.latitude);
+    const longitude = Number(p.longitude);
+    const markup = this.checkMarkup(p);
+    const error =
+      this.checkChat(p) ??
+      (isEmpty(p.latitude) || !(Math.abs(latitude) <= 90) ? fail(400, "Bad Request: wrong latitude specified") : undefined) ??
+      (isEmpty(p.longitude) || !(Math.abs(longitude) <= 180) ? fail(400, "Bad Request: wrong longitude specified") : undefined) ??
+      markup.error ??
+      this.admit(p.chat_id, p);
+    if (error) return error;
+    const location: Record<string, unknown> = { latitude, longitude };
+    if (p.horizontal_accuracy !== undefined) location.horizontal_accuracy = Number(p.horizontal_accuracy);
+    if (p.live_period !== undefined) location.live_period = Number(p.live_period);
+    return ok(this.newMessage(p.chat_id, p, { location }, markup.inline));
+  }
+
+  private sendChatAction(p: Params): Reply {
+    return (
+      this.checkChat(p) ??
+      (isEmpty(p.action) ? fail(400, "Bad Request: wrong parameter action in request") : undefined) ??
+      this.admit(p.chat_id, p, false) ??
+      ok(true)
+    );
+  }
+
+  private sendMediaGroup(p: Params): Reply {
+    const media = p.media;
+    const chatError = this.checkChat(p);
+    if (chatError) return chatError;
+    if (!Array.isArray(media) || media.length === 0) return fail(400, "Bad Request: media group must include 2-10 items");
+    if (media.length > 10) return fail(400, "Bad Request: too many messages to send as an album");
+    for (const item of media as unknown[]) {
+      if (!isRecord(item) || isEmpty(item.media)) return fail(400, "Bad Request: can't parse InputMedia: media not found");
+      const captionError = this.checkCaption(item.caption, item.parse_mode);
+      if (captionError) return captionError;
+    }
+    const limitError = this.admit(p.chat_id, p);
+    if (limitError) return limitError;
+    const groupId = String(randomInt(1, 2 ** 47) * 1000);
+    const messages = (media as Array<Record<string, unknown>>).map((item) => {
+      const kind = typeof item.type === "string" ? item.type : "photo";
+      const content: Record<string, unknown> = { media_group_id: groupId, [kind]: this.mediaObject(kind, item.media) };
+      if (!isEmpty(item.caption)) content.caption = visibleText(String(item.caption), item.parse_mode);
+      return this.newMessage(p.chat_id, p, content);
+    });
+    return ok(messages);
+  }
+
+  private copyOrForward(method: "copyMessage" | "forwardMessage", p: Params): Reply {
+    const markup = this.checkMarkup(p);
+    const error =
+      this.checkChat(p) ??
+      this.checkChat(p, "from_chat_id") ??
+      (isEmpty(p.message_id) ? fail(400, "Bad Request: message identifier is not specified") : undefined) ??
+      (method === "copyMessage" ? this.checkCaption(p.caption, p.parse_mode) : undefined) ??
+      markup.error ??
+      this.admit(p.chat_id, p);
+    if (error) return error;
+    const source = this.messages.get(`${chatKey(p.from_chat_id)}:${String(p.message_id)}`);
+    const content: Record<string, unknown> = {};
+    for (const field of ["text", "entities", "caption", "location", "contact", ...MEDIA_FIELDS]) {
+      if (source && source[field] !== undefined) content[field] = source[field];
+    }
+    if (method === "copyMessage") {
+      if (p.caption !== undefined) content.caption = visibleText(String(p.caption), p.parse_mode);
+      return ok({ message_id: this.newMessage(p.chat_id, p, content, markup.inline).message_id });
+    }
+    const sender = source && isRecord(source.from) ? source.from : this.chatObject(p.from_chat_id);
+    content.forward_origin = { type: "user", sender_user: sender, date: source?.date ?? nowSeconds() };
+    return ok(this.newMessage(p.chat_id, p, content));
+  }
+
+  private edit(method: "editMessageText" | "editMessageCaption" | "editMessageReplyMarkup", p: Params): Reply {
+    const markup = this.checkMarkup(p);
+    const inline = !isEmpty(p.inline_message_id);
+    const error =
+      (inline ? undefined : this.checkChat(p)) ??
+      (!inline && isEmpty(p.message_id) ? fail(400, "Bad Request: message identifier is not specified") : undefined) ??
+      (method === "editMessageText" ? this.checkText(p) : undefined) ??
+      (method === "editMessageCaption" ? this.checkCaption(p.caption, p.parse_mode) : undefined) ??
+      markup.error;
+    if (error) return error;
+    if (inline) return this.admit(undefined, p) ?? ok(true);
+    const key = `${chatKey(p.chat_id)}:${String(p.message_id)}`;
+    const current: StoredMessage = this.messages.get(key) ?? {
+      message_id: Number(p.message_id),
+      from: this.bot,
+      chat: this.chatObject(p.chat_id),
+      date: nowSeconds(),
+    };
+    const next: StoredMessage = { ...current };
+    if (markup.inline) next.reply_markup = markup.inline;
+    else delete next.reply_markup;
+    if (method === "editMessageText") {
+      if (current.text === undefined && MEDIA_FIELDS.some((f) => current[f] !== undefined)) {
+        return fail(400, "Bad Request: there is no text in the message to edit");
+      }
+      next.text = visibleText(String(p.text), p.parse_mode);
+    } else if (method === "editMessageCaption") {
+      if (isEmpty(p.caption)) delete next.caption;
+      else next.caption = visibleText(String(p.caption), p.parse_mode);
+    }
+    if (
+      next.text === current.text &&
+      next.caption === current.caption &&
+      JSON.stringify(next.reply_markup) === JSON.stringify(current.reply_markup)
+    ) {
+      return fail(
+        400,
+        "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+      );
+    }
+    const admitted = this.admit(p.chat_id, p);
+    if (admitted) return admitted;
+    next.edit_date = nowSeconds();
+    this.messages.set(key, next);
+    return ok(next);
+  }
+
+  private deleteMessage(p: Params): Reply {
+    const error =
+      this.checkChat(p) ?? (isEmpty(p.message_id) ? fail(400, "Bad Request: message identifier is not specified") : undefined);
+    if (error) return error;
+    this.messages.delete(`${chatKey(p.chat_id)}:${String(p.message_id)}`);
+    return ok(true);
+  }
+
+  private setWebhook(p: Params): Reply {
+    const url = typeof p.url === "string" ? p.url : "";
+    if (p.secret_token !== undefined && !SECRET_TOKEN.test(String(p.secret_token))) {
+      return fail(400, "Bad Request: secret token contains unallowed characters");
+    }
+    if (url !== "" && !/^https?:\/\/[^/\s]+/.test(url)) return fail(400, "Bad Request: invalid webhook URL specified");
+    const maxConnections = p.max_connections === undefined ? undefined : Number(p.max_connections);
+    if (maxConnections !== undefined && !(maxConnections >= 1 && maxConnections <= 100)) {
+      return fail(400, "Bad Request: max_connections must be between 1 and 100");
+    }
+    if (p.drop_pending_updates === true) this.updates = [];
+    if (url === "") {
+      this.webhook = { url: "", secretToken: undefined, maxConnections: undefined, allowedUpdates: undefined };
+      return ok(true, "Webhook was deleted");
+    }
+    this.webhook = {
+      url,
+      secretToken: p.secret_token === undefined ? undefined : String(p.secret_token),
+      maxConnections,
+      allowedUpdates: Array.isArray(p.allowed_updates) ? (p.allowed_updates as string[]) : this.webhook.allowedUpdates,
+    };
+    return ok(true, "Webhook was set");
+  }
+
+  private async getUpdates(p: Params, res: http.ServerResponse): Promise<Reply | undefined> {
+    if (this.webhook.url) {
+      return fail(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
+    }
+    this.settleHeld(fail(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"));
+    const offset = Number(p.offset ?? 0);
+    if (offset > 0) this.updates = this.updates.filter((u) => u.update_id >= offset);
+    else if (offset < 0) this.updates = this.updates.slice(offset);
+    const limit = Math.min(100, Math.max(1, Number(p.limit ?? 100) || 100));
+    const timeoutMs = Math.max(0, Number(p.timeout ?? 0) || 0) * 1000;
+    return this.hold(
+      res,
+      timeoutMs,
+      () => (this.updates.length > 0 ? ok(this.updates.slice(0, limit)) : undefined),
+      () => ok([]),
+    );
+  }
+
+  private setMyCommands(p: Params): Reply {
+    const commands = p.commands;
+    if (!Array.isArray(commands)) return fail(400, "Bad Request: parameter \"commands\" is required");
+    for (const command of commands as unknown[]) {
+      if (!isRecord(command) || typeof command.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(command.command)) {
+        return fail(400, "Bad Request: BOT_COMMAND_INVALID");
+      }
+      if (typeof command.description !== "string" || command.description.length < 1 || command.description.length > 256) {
+        return fail(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID");
+      }
+    }
+    return ok(true);
+  }
+}

@@ -1,0 +1,102 @@
+import net from "node:net";
+import { App } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { openDb, type Db } from "../../src/db/client.ts";
+import { createLogger } from "../../src/logger.ts";
+import { createTestDatabaseUrl } from "./db.ts";
+import type { FakeTelegramApi } from "../fakes/telegramApi.ts";
+import type { FakeZaloApi } from "../fakes/zaloApi.ts";
+
+export const TG_SECRET = "tg-secret_123";
+export const ZALO_SECRET = "zalo-secret-123";
+
+export interface TestApp {
+  app: App;
+  /** Base URL of the running service. */
+  url: string;
+  databaseUrl: string;
+  db: Db;
+  /** Stops the app and drops its database. */
+  close(): Promise<void>;
+  /** Stops the app, keeping the database (to restart on it). */
+  stopOnly(): Promise<void>;
+}
+
+/**
+ * Starts the service in-process on a fresh database, wired to the given fakes, listening on a
+ * random loopback port. Rate limits default to the platforms' real ones; pass env to change them.
+ */
+export async function startTestApp(opts: {
+  telegram?: FakeTelegramApi;
+  zalo?: FakeZaloApi;
+  env?: Record<string, string>;
+  databaseUrl?: string;
+}): Promise<TestApp> {
+  const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
+  const databaseUrl = opts.databaseUrl ?? created!.url;
+  const port = await freePort();
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HOST: "127.0.0.1",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    ...(opts.telegram
+      ? { TELEGRAM_BOT_TOKEN: opts.telegram.token, TELEGRAM_WEBHOOK_SECRET: TG_SECRET, TELEGRAM_API_ROOT: opts.telegram.apiRoot }
+      : {}),
+    ...(opts.zalo ? { ZALO_BOT_TOKEN: opts.zalo.token, ZALO_WEBHOOK_SECRET: ZALO_SECRET, ZALO_API_BASE: opts.zalo.apiRoot } : {}),
+    ...opts.env,
+  };
+  const config = loadConfig(env);
+  const log = createLogger(config.logLevel, [config.telegram.token, config.zalo.token]);
+  const db = await openDb(databaseUrl);
+  const app = new App({ config, log, db });
+  await app.start();
+  const url = await app.listen();
+  await app.registerWebhooks();
+  let stopped = false;
+  const stopOnly = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.stop();
+  };
+  return {
+    app,
+    url,
+    databaseUrl,
+    db,
+    stopOnly,
+    async close() {
+      await stopOnly();
+      await created?.remove();
+    },
+  };
+}
+
+/** A TCP port free on loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a truthy value (then returns it) or `timeoutMs` passes. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
