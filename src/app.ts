@@ -10,6 +10,7 @@ import { Keywords } from "./core/resident/keywords.ts";
 import { processInbound } from "./core/processInbound.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
 import { InboxWorker } from "./inbox/worker.ts";
+import { Poller } from "./inbox/polling.ts";
 import { PlatformLimiter } from "./outbox/limiter.ts";
 import { OutboxSender, type OutboxChannel } from "./outbox/sender.ts";
 import type { OutboxRef } from "./outbox/outbound.ts";
@@ -19,7 +20,7 @@ import { TelegramBot } from "./channels/telegram/bot.ts";
 import { TelegramRenderer } from "./channels/telegram/render.ts";
 import { TelegramSender } from "./channels/telegram/sender.ts";
 import { telegramIncoming } from "./channels/telegram/inbound.ts";
-import { ZaloClient } from "./channels/zalo/client.ts";
+import { ZaloApiError, ZaloClient } from "./channels/zalo/client.ts";
 import { ZaloRenderer } from "./channels/zalo/render.ts";
 import { ZaloSender } from "./channels/zalo/sender.ts";
 import { zaloEvent, zaloIncoming } from "./channels/zalo/inbound.ts";
@@ -59,6 +60,7 @@ export class App {
   readonly zaloClient?: ZaloClient;
   readonly t: Translate;
   private readonly limiters: PlatformLimiter[] = [];
+  private readonly pollers: Poller[] = [];
   private stopped = false;
 
   constructor(private readonly opts: AppOptions) {
@@ -203,10 +205,61 @@ export class App {
     }
   }
 
+  /**
+   * Development without a public URL: long-polls the platforms whose *_POLLING flag is set, removing
+   * any webhook first (the two modes exclude each other). Updates go through the same inbox.
+   */
+  async startPolling(): Promise<void> {
+    const { config, log } = this.opts;
+    if (config.publicUrl) return;
+    if (this.telegram && config.telegram.polling) {
+      const api = this.telegram.bot.api;
+      await api.deleteWebhook();
+      let offset = 0;
+      const poller = new Poller(
+        "telegram",
+        async (signal) => {
+          const updates = await api.getUpdates({ offset, timeout: 25, allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"] }, signal as Parameters<typeof api.getUpdates>[1]);
+          const out = updates.map((u) => ({ raw: JSON.stringify(u), body: u as unknown }));
+          // The next call's offset confirms these to Telegram, only after they are stored.
+          if (updates.length) offset = updates[updates.length - 1]!.update_id + 1;
+          return out;
+        },
+        telegramIncoming,
+        this.ingest,
+        log,
+      );
+      poller.start();
+      this.pollers.push(poller);
+    }
+    if (this.zaloClient && config.zalo.polling) {
+      const client = this.zaloClient;
+      await client.call("deleteWebhook").catch((err: unknown) => log.warn({ err }, "zalo deleteWebhook failed"));
+      const poller = new Poller(
+        "zalo",
+        async (signal) => {
+          try {
+            const update = await client.call("getUpdates", { timeout: "25" }, { timeoutMs: 35_000, signal });
+            return update ? [{ raw: JSON.stringify(update), body: update }] : [];
+          } catch (err) {
+            if (err instanceof ZaloApiError && err.errorCode === 408) return []; // an empty long poll
+            throw err;
+          }
+        },
+        zaloIncoming,
+        this.ingest,
+        log,
+      );
+      poller.start();
+      this.pollers.push(poller);
+    }
+  }
+
   /** Stops accepting requests, finishes work in flight, and closes the database. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();
     await this.sender.stop();

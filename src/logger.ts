@@ -10,7 +10,8 @@ export type { Logger };
 export function createLogger(level: string, secrets: Array<string | undefined>, destination?: pino.DestinationStream): Logger {
   const known = secrets.filter((s): s is string => !!s && s.length >= 6);
   const scrub = (text: string): string => {
-    let out = text.replace(/\/bot[^/\s"']+\//g, "/bot<redacted>/");
+    // Both platforms' tokens are "<bot id>:<secret>" and sit in the path as /bot<token>/method.
+    let out = text.replace(/\/bot[^/\s"':]*:[^/\s"']+(?=\/)/g, "/bot<redacted>");
     for (const s of known) out = out.split(s).join("<redacted>");
     return out;
   };

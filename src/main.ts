@@ -9,13 +9,13 @@ import { createLogger, type Logger } from "./logger.ts";
 function describeChannels(config: Config, log: Logger): void {
   const tg = config.telegram;
   if (tg.token) {
-    const how = config.publicUrl ? `webhook ${config.publicUrl}/webhooks/telegram` : "webhook at /webhooks/telegram (set PUBLIC_URL to register it at start, or register by hand — see README)";
+    const how = config.publicUrl ? `webhook ${config.publicUrl}/webhooks/telegram` : tg.polling ? "long polling (development)" : "webhook at /webhooks/telegram (set PUBLIC_URL to register it at start, TELEGRAM_POLLING=true for development, or register by hand — see README)";
     log.info(`telegram: enabled, ${how}`);
   } else {
     log.info("telegram: disabled — set TELEGRAM_BOT_TOKEN (and TELEGRAM_WEBHOOK_SECRET, PUBLIC_URL) to enable");
   }
   if (config.zalo.token) {
-    const how = config.publicUrl ? `webhook ${config.publicUrl}/webhooks/zalo` : "webhook at /webhooks/zalo (set PUBLIC_URL to register it at start, or register by hand — see README)";
+    const how = config.publicUrl ? `webhook ${config.publicUrl}/webhooks/zalo` : config.zalo.polling ? "long polling (development)" : "webhook at /webhooks/zalo (set PUBLIC_URL to register it at start, ZALO_POLLING=true for development, or register by hand — see README)";
     log.info(`zalo: enabled, ${how}`);
   } else {
     log.info("zalo: disabled — set ZALO_BOT_TOKEN (and ZALO_WEBHOOK_SECRET, PUBLIC_URL) to enable");
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);
   describeChannels(config, log);
   await app.registerWebhooks();
+  await app.startPolling();
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -45,8 +45,22 @@ export class InboxWorker {
 
   constructor(private readonly opts: InboxWorkerOptions) {}
 
-  /** Loads every pending update (oldest first) and starts processing. */
-  async start(): Promise<void> {
+  private sweepTimer?: NodeJS.Timeout;
+
+  /**
+   * Loads every pending update (oldest first) and starts processing. Every `sweepMs` the database
+   * is checked again for pending rows this worker does not know (e.g. parked updates an
+   * administrator released with `npm run admin -- inbox:retry`).
+   */
+  async start(sweepMs = 10_000): Promise<void> {
+    await this.loadPending();
+    this.sweepTimer = setInterval(() => {
+      this.loadPending().catch((err: unknown) => this.opts.log.error({ err }, "inbox sweep failed"));
+    }, sweepMs);
+    this.sweepTimer.unref?.();
+  }
+
+  private async loadPending(): Promise<void> {
     let after = 0;
     for (;;) {
       const rows = await this.opts.db.inboxUpdate.findMany({
@@ -70,7 +84,12 @@ export class InboxWorker {
       let line = this.lines.get(key);
       if (!line) this.lines.set(key, (line = { items: [], busy: false, queued: false }));
       line.items.push(row);
-      if (line.items.length > 1) line.items.sort(byOrder);
+      // Keep the item being processed at the head; order only what waits behind it.
+      const from = line.busy ? 1 : 0;
+      if (line.items.length - from > 1) {
+        const waiting = line.items.splice(from).sort(byOrder);
+        line.items.push(...waiting);
+      }
       this.markReady(key, line);
     }
     this.opts.metrics.inboxPending.set(this.known.size);
@@ -85,6 +104,7 @@ export class InboxWorker {
   /** Stops taking new updates and waits for those being processed. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const line of this.lines.values()) if (line.timer) clearTimeout(line.timer);
     await Promise.allSettled([...this.inFlight]);
   }
@@ -118,7 +138,8 @@ export class InboxWorker {
   }
 
   private finish(line: ChatLine, head: InboxRef): void {
-    line.items.shift();
+    const at = line.items.indexOf(head);
+    if (at >= 0) line.items.splice(at, 1);
     this.known.delete(head.id);
     this.opts.metrics.inboxPending.set(this.known.size);
   }

@@ -1,6 +1,8 @@
 import Bottleneck from "bottleneck";
 import type { RateLimits } from "../config.ts";
 
+const SAFETY = 1.05;
+
 /** The kind of chat a message goes to: limits differ for one-to-one chats and groups. */
 export type ChatKind = "private" | "group";
 
@@ -17,7 +19,8 @@ export class PlatformLimiter {
 
   constructor(limits: RateLimits) {
     this.global = new Bottleneck({ minTime: Math.ceil(1000 / limits.globalPerSecond), maxConcurrent: null });
-    const chatInterval = Math.max(1, Math.round(1000 / limits.chatPerSecond));
+    // A few percent slower than the platform's refill, so timer phase jitter never causes a 429.
+    const chatInterval = Math.max(1, Math.round((1000 / limits.chatPerSecond) * SAFETY));
     this.privateChats = new Bottleneck.Group({
       maxConcurrent: 1,
       reservoir: limits.chatBurst,
@@ -31,7 +34,7 @@ export class PlatformLimiter {
       maxConcurrent: 1,
       reservoir: groupBurst,
       reservoirIncreaseAmount: 1,
-      reservoirIncreaseInterval: Math.max(1, Math.round(60_000 / limits.groupPerMinute)),
+      reservoirIncreaseInterval: Math.max(1, Math.round((60_000 / limits.groupPerMinute) * SAFETY)),
       reservoirIncreaseMaximum: groupBurst,
       timeout: 120_000,
     } as Bottleneck.ConstructorOptions);

@@ -84,7 +84,7 @@ export class OutboxSender {
       let q = this.queues.get(ref.chatId);
       if (!q) this.queues.set(ref.chatId, (q = { ids: [], busy: false }));
       if (q.ids.length === 0 || q.ids[q.ids.length - 1]! < ref.id) q.ids.push(ref.id);
-      else if (!q.ids.includes(ref.id)) q.ids.splice(sortedIndex(q.ids, ref.id), 0, ref.id);
+      else if (!q.ids.includes(ref.id)) q.ids.splice(Math.max(q.busy ? 1 : 0, sortedIndex(q.ids, ref.id)), 0, ref.id);
       else continue;
       this.pending++;
       touched.add(ref.chatId);
@@ -128,7 +128,8 @@ export class OutboxSender {
   }
 
   private done(q: ChatQueue, id: number): void {
-    if (q.ids[0] === id) q.ids.shift();
+    const at = q.ids.indexOf(id);
+    if (at >= 0) q.ids.splice(at, 1);
     this.pending = Math.max(0, this.pending - 1);
     this.opts.metrics.outboxPending.set(this.pending);
   }

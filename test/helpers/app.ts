@@ -31,6 +31,8 @@ export async function startTestApp(opts: {
   zalo?: FakeZaloApi;
   env?: Record<string, string>;
   databaseUrl?: string;
+  /** Long-poll the fakes instead of registering webhooks (development mode). */
+  polling?: boolean;
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -38,7 +40,7 @@ export async function startTestApp(opts: {
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...(opts.polling ? { TELEGRAM_POLLING: "true", ZALO_POLLING: "true" } : { PUBLIC_URL: `http://127.0.0.1:${port}` }),
     HOST: "127.0.0.1",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...(opts.telegram
@@ -54,6 +56,7 @@ export async function startTestApp(opts: {
   await app.start();
   const url = await app.listen();
   await app.registerWebhooks();
+  await app.startPolling();
   let stopped = false;
   const stopOnly = async () => {
     if (stopped) return;

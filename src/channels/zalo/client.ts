@@ -35,10 +35,10 @@ export class ZaloClient {
   }
 
   /** Calls `method`; returns `result` (undefined for calls that answer only `{ok:true}`). */
-  async call<T = unknown>(method: string, body: Record<string, unknown> = {}, timeoutMs?: number): Promise<T> {
+  async call<T = unknown>(method: string, body: Record<string, unknown> = {}, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
     let res;
     try {
-      res = await this.http.post(`/bot${this.token}/${method}`, body, timeoutMs ? { timeout: timeoutMs } : undefined);
+      res = await this.http.post(`/bot${this.token}/${method}`, body, { timeout: opts.timeoutMs, signal: opts.signal });
     } catch (err) {
       const code = (err as { code?: string }).code ?? "network error";
       throw new ZaloApiError(method, 0, code);

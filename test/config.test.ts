@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+describe("configuration", () => {
+  it("runs with no variables at all: SQLite in ./data, port 3000, no channels", () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBe("file:./data/taimat.db");
+    expect(c.telegram.token).toBeUndefined();
+    expect(c.zalo.token).toBeUndefined();
+    expect(c.telegram.apiRoot).toBe("https://api.telegram.org");
+    expect(c.zalo.apiBase).toBe("https://bot-api.zaloplatforms.com");
+    expect(c.telegram.limits).toEqual({ globalPerSecond: 30, chatPerSecond: 1, chatBurst: 3, groupPerMinute: 20 });
+  });
+
+  it("treats empty values as unset", () => {
+    const c = loadConfig({ TELEGRAM_BOT_TOKEN: "", PUBLIC_URL: "", ZALO_WEBHOOK_SECRET: "" });
+    expect(c.telegram.token).toBeUndefined();
+    expect(c.publicUrl).toBeUndefined();
+  });
+
+  it.each([
+    ["PORT", "seventy"],
+    ["PORT", "70000"],
+    ["DATABASE_URL", "mysql://x"],
+    ["LOG_LEVEL", "loud"],
+    ["PUBLIC_URL", "not a url"],
+    ["TELEGRAM_WEBHOOK_SECRET", "has spaces!"],
+    ["ZALO_WEBHOOK_SECRET", "short"],
+    ["TELEGRAM_RATE_GLOBAL_PER_SECOND", "-5"],
+    ["TELEGRAM_POLLING", "maybe"],
+  ])("a bad %s stops start-up with a message naming it", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it("accepts a PostgreSQL URL and trims trailing slashes from URLs", () => {
+    const c = loadConfig({ DATABASE_URL: "postgresql://u:p@localhost/db", PUBLIC_URL: "https://taimat.example.vn/", TELEGRAM_API_ROOT: "http://127.0.0.1:9000/" });
+    expect(c.databaseUrl).toBe("postgresql://u:p@localhost/db");
+    expect(c.publicUrl).toBe("https://taimat.example.vn");
+    expect(c.telegram.apiRoot).toBe("http://127.0.0.1:9000");
+  });
+});

@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { InboxIngest } from "../src/inbox/ingest.ts";
+import { InboxWorker, type UpdateProcessor } from "../src/inbox/worker.ts";
+import { createLogger } from "../src/logger.ts";
+import { Metrics } from "../src/metrics.ts";
+import { eventually } from "./helpers/app.ts";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
+
+let tdb: TestDatabase;
+beforeEach(async () => {
+  tdb = await createTestDatabase();
+});
+afterEach(async () => {
+  await tdb.drop();
+});
+
+const log = createLogger("silent", []);
+
+/** A processor that records what it processed and marks the row done, like the real one. */
+function recorder(hooks: { before?: (id: number, chatKey: string) => Promise<void> | void } = {}) {
+  const seen: Array<{ id: number; chatKey: string; updateKey: string }> = [];
+  const process: UpdateProcessor = async (id) => {
+    const row = await tdb.db.inboxUpdate.findUniqueOrThrow({ where: { id } });
+    await hooks.before?.(id, row.chatKey);
+    seen.push({ id, chatKey: row.chatKey, updateKey: row.updateKey });
+    await tdb.db.inboxUpdate.update({ where: { id }, data: { status: "done", processedAt: new Date() } });
+  };
+  return { seen, process };
+}
+
+function setup(process: UpdateProcessor, opts: { concurrency?: number; maxAttempts?: number } = {}) {
+  const metrics = new Metrics();
+  const worker = new InboxWorker({
+    db: tdb.db,
+    process,
+    concurrency: opts.concurrency ?? 4,
+    maxAttempts: opts.maxAttempts ?? 3,
+    metrics,
+    log,
+    backoffMs: () => 30,
+  });
+  const ingest = new InboxIngest(tdb.db, metrics, (rows) => worker.add(rows));
+  return { worker, ingest, metrics };
+}
+
+const upd = (chatKey: string, seq: number) => ({ channel: "telegram", updateKey: String(seq), chatKey, seq: BigInt(seq), payload: "{}" });
+
+describe("inbox worker", () => {
+  it("processes one chat's updates in update order even when they were stored out of order", async () => {
+    const { seen, process } = recorder();
+    const { worker } = setup(process);
+    // Stored before the worker starts (as after a restart), in scrambled order.
+    const offline = new InboxIngest(tdb.db, new Metrics(), () => {});
+    for (const seq of [105, 101, 104, 102, 103]) await offline.store(upd("A", seq));
+    await worker.start();
+    await eventually(() => seen.length === 5);
+    expect(seen.map((s) => Number(s.updateKey))).toEqual([101, 102, 103, 104, 105]);
+    await worker.stop();
+  });
+
+  it("an earlier update arriving while a later one is being processed is processed next, once", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { seen, process } = recorder({ before: (id) => (id === 1 ? gate : undefined) });
+    const { worker, ingest } = setup(process);
+    await worker.start();
+    await ingest.store(upd("A", 105)); // row id 1, held in processing
+    await eventually(() => worker.pendingCount === 1);
+    await ingest.store(upd("A", 101));
+    await ingest.store(upd("A", 103));
+    await ingest.store(upd("A", 102));
+    release();
+    await eventually(() => seen.length >= 4);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.map((s) => Number(s.updateKey))).toEqual([105, 101, 102, 103]);
+    expect(await tdb.db.inboxUpdate.count({ where: { status: "done" } })).toBe(4);
+    expect(worker.pendingCount).toBe(0);
+    await worker.stop();
+  });
+
+  it("a slow chat does not hold up other chats", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { seen, process } = recorder({ before: (_id, chat) => (chat === "slow" ? gate : undefined) });
+    const { worker, ingest } = setup(process);
+    await worker.start();
+    await Promise.all([ingest.store(upd("slow", 1)), ingest.store(upd("slow", 2)), ingest.store(upd("B", 3)), ingest.store(upd("C", 4))]);
+    await eventually(() => seen.filter((s) => s.chatKey !== "slow").length === 2);
+    expect(seen.some((s) => s.chatKey === "slow")).toBe(false);
+    release();
+    await eventually(() => seen.length === 4);
+    expect(seen.filter((s) => s.chatKey === "slow").map((s) => s.updateKey)).toEqual(["1", "2"]);
+    await worker.stop();
+  });
+
+  it("retries a failing update with backoff, then parks it and lets the chat move on", async () => {
+    let failures = 0;
+    const { seen, process } = recorder({
+      before: (_id, _chat) => undefined,
+    });
+    const failing: UpdateProcessor = async (id) => {
+      const row = await tdb.db.inboxUpdate.findUniqueOrThrow({ where: { id } });
+      if (row.updateKey === "2") {
+        failures++;
+        throw new Error("handler exploded");
+      }
+      return process(id);
+    };
+    const { worker, ingest, metrics } = setup(failing, { maxAttempts: 3 });
+    await worker.start();
+    for (const seq of [1, 2, 3]) await ingest.store(upd("A", seq));
+    await ingest.store(upd("B", 10));
+    await eventually(() => seen.length === 3);
+    expect(seen.map((s) => s.updateKey)).toEqual(expect.arrayContaining(["1", "3", "10"]));
+    // Order within A is kept: 3 only after 2 was given up on.
+    expect(seen.filter((s) => s.chatKey === "A").map((s) => s.updateKey)).toEqual(["1", "3"]);
+    expect(failures).toBe(3);
+    const parked = await tdb.db.inboxUpdate.findFirstOrThrow({ where: { updateKey: "2" } });
+    expect(parked.status).toBe("parked");
+    expect(parked.attempts).toBe(3);
+    expect(parked.lastError).toContain("handler exploded");
+    expect(await metrics.registry.getSingleMetricAsString("taimat_updates_parked_total")).toContain('channel="telegram"} 1');
+    await worker.stop();
+  });
+
+  it("updates stored but not processed before a stop are processed after the next start", async () => {
+    const first = recorder({ before: () => new Promise(() => {}) }); // never finishes: simulates dying mid-way
+    const a = setup(first.process);
+    for (const seq of [1, 2, 3]) await a.ingest.store(upd("A", seq));
+    // (worker a never started: the rows are only in the database)
+    const second = recorder();
+    const b = setup(second.process);
+    await b.worker.start();
+    await eventually(() => second.seen.length === 3);
+    expect(await tdb.db.inboxUpdate.count({ where: { status: "done" } })).toBe(3);
+    await b.worker.stop();
+  });
+});
+
+describe("inbox ingest", () => {
+  it("stores concurrent deliveries together and reports repeats as duplicates", async () => {
+    const { ingest } = setup(async () => {});
+    const results = await Promise.all([
+      ingest.store(upd("A", 1)),
+      ingest.store(upd("A", 1)),
+      ingest.store(upd("A", 2)),
+      ingest.store(upd("B", 3)),
+      ingest.store(upd("A", 2)),
+    ]);
+    expect(results.filter((r) => r === "stored")).toHaveLength(3);
+    expect(results.filter((r) => r === "duplicate")).toHaveLength(2);
+    expect(await ingest.store(upd("B", 3))).toBe("duplicate");
+    expect(await tdb.db.inboxUpdate.count()).toBe(3);
+  });
+});
