@@ -3,7 +3,7 @@
  * generator does not share its event loop:
  *
  *   node --import tsx bench/ingest-server.ts bare         fastify with POST /webhooks/telegram answering 200
- *   node --import tsx bench/ingest-server.ts service      the real service, started as src/main.ts starts it
+ *   node --import tsx bench/ingest-server.ts service      the real service: runs src/main.ts itself
  *   node --import tsx bench/ingest-server.ts ingest-only  the real service with the inbox worker stopped
  *                                                        (webhooks store updates; nothing processes them)
  *
@@ -11,17 +11,12 @@
  * listening, the child sends `{ ready: url }` over the IPC channel. Both modes also serve
  * GET /__bench/stats: CPU time, event-loop utilisation and (service modes) how the inbox writes
  * (group commits) and the worker's updates went, so the bench can report where the time goes.
- * SIGTERM stops the server (the service gracefully, as main.ts does, but without waiting longer
- * than a few seconds) and exits.
+ * SIGTERM stops the server (the service through src/main.ts's own graceful shutdown).
  */
+import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import Fastify, { type FastifyInstance } from "fastify";
 import { App, TELEGRAM_WEBHOOK_PATH } from "../src/app.ts";
-import { loadConfig } from "../src/config.ts";
-import { openDb } from "../src/db/client.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { loadReferenceData } from "../src/db/referenceData.ts";
-import { createLogger } from "../src/logger.ts";
 
 export type ServerMode = "bare" | "service" | "ingest-only";
 
@@ -37,6 +32,11 @@ export interface ServerStats {
   writes: { batches: number; rows: number; ms: number; maxMs: number; maxRows: number };
   /** Updates the inbox worker processed (successfully or not) and the time they took. */
   processed: { count: number; ms: number; maxMs: number };
+  /**
+   * SQLite statements prepared on the service's connection, and inbox INSERTs that ran inside a
+   * transaction some other code had open on that connection (see traceSql).
+   */
+  sql: { statements: number; inboxInserts: number; inboxInsertsInForeignTx: number };
 }
 
 const MODES: readonly ServerMode[] = ["bare", "service", "ingest-only"];
@@ -48,6 +48,7 @@ const stats: ServerStats = {
   rssBytes: 0,
   writes: { batches: 0, rows: 0, ms: 0, maxMs: 0, maxRows: 0 },
   processed: { count: 0, ms: 0, maxMs: 0 },
+  sql: { statements: 0, inboxInserts: 0, inboxInsertsInForeignTx: 0 },
 };
 
 function addStatsRoute(http: FastifyInstance): void {
@@ -94,11 +95,16 @@ function traceWrites(app: App): void {
   };
 }
 
-/** Wraps the worker's per-update processor to count and time processed updates. */
-function traceProcessing(app: App): void {
+/**
+ * Wraps the worker's per-update processor to count and time processed updates. With `yieldFirst`
+ * (BENCH_WORKER_YIELD=1, an experiment) each update first waits for a setImmediate, as if the
+ * worker yielded to the event loop between updates.
+ */
+function traceProcessing(app: App, yieldFirst: boolean): void {
   const opts = (app.worker as unknown as { opts: { process: (id: number) => Promise<void> } }).opts;
   const processOne = opts.process;
   opts.process = async (id) => {
+    if (yieldFirst) await new Promise<void>((resolve) => setImmediate(resolve));
     const t0 = performance.now();
     try {
       await processOne(id);
@@ -111,22 +117,54 @@ function traceProcessing(app: App): void {
   };
 }
 
-/** The same start-up as src/main.ts: migrations, reference data, App, start, listen. */
-async function startService(mode: "service" | "ingest-only"): Promise<() => Promise<void>> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel, [config.telegram.token, config.telegram.webhookSecret]);
-  await migrate(config.databaseUrl, (msg) => log.warn(msg));
-  const db = await openDb(config.databaseUrl);
-  await loadReferenceData(db);
-  const app = new App({ config, log, db, processMetrics: true });
-  traceWrites(app);
-  traceProcessing(app);
-  addStatsRoute(app.http);
-  await app.start();
-  if (mode === "ingest-only") await app.worker.stop(); // updates are stored and queued, never processed
-  const url = await app.listen();
-  ready(url);
-  return () => app.stop();
+/**
+ * Counts the statements the Prisma SQLite adapter prepares (it prepares every query anew on its one
+ * better-sqlite3 connection). An inbox INSERT that finds a transaction open which it did not begin
+ * itself (the statement before it was not its own BEGIN) ran inside someone else's transaction:
+ * had that transaction rolled back, an update already acknowledged would have been lost.
+ */
+function traceSql(): void {
+  type Conn = { inTransaction: boolean };
+  const Database = createRequire(import.meta.url)("better-sqlite3") as { prototype: { prepare: (this: Conn, sql: string) => unknown } };
+  const prepare = Database.prototype.prepare;
+  let previous = "";
+  Database.prototype.prepare = function (this: Conn, sql: string) {
+    stats.sql.statements++;
+    if (/^\s*INSERT INTO "InboxUpdate"/.test(sql)) {
+      stats.sql.inboxInserts++;
+      if (this.inTransaction && !/^\s*BEGIN/i.test(previous)) stats.sql.inboxInsertsInForeignTx++;
+    }
+    previous = sql;
+    return prepare.call(this, sql);
+  };
+}
+
+/**
+ * Starts the real service by running src/main.ts itself (configuration from the environment,
+ * migrations, reference data, `new App(...)`, `start()`, `listen()`, its signal handlers), with
+ * App's methods wrapped so the bench's instrumentation is installed on the instance it creates.
+ */
+async function startService(mode: "service" | "ingest-only"): Promise<void> {
+  traceSql();
+  const proto = App.prototype as {
+    start: (this: App) => Promise<void>;
+    listen: (this: App, port?: number, host?: string) => Promise<string>;
+  };
+  const start = proto.start;
+  proto.start = async function (this: App) {
+    traceWrites(this);
+    traceProcessing(this, process.env.BENCH_WORKER_YIELD === "1");
+    addStatsRoute(this.http); // before start(), which makes the routes ready
+    await start.call(this);
+    if (mode === "ingest-only") await this.worker.stop(); // updates are stored and queued, never processed
+  };
+  const listen = proto.listen;
+  proto.listen = async function (this: App, port?: number, host?: string) {
+    const url = await listen.call(this, port, host);
+    ready(url);
+    return url;
+  };
+  await import("../src/main.ts");
 }
 
 async function main(): Promise<void> {
@@ -136,24 +174,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   stats.mode = mode;
-  const stop = mode === "bare" ? await startBare() : await startService(mode);
-  let closing = false;
-  const shutdown = () => {
-    if (closing) return;
-    closing = true;
-    // The outbox may hold thousands of rate-limited sends; don't wait for them in a benchmark.
-    setTimeout(() => process.exit(0), 5_000).unref();
-    stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", shutdown);
-  process.on("SIGINT", shutdown);
-  process.on("disconnect", shutdown); // the bench went away
+  // The bench went away: stop too (src/main.ts handles SIGTERM for the service).
+  process.on("disconnect", () => process.kill(process.pid, "SIGTERM"));
+  if (mode !== "bare") return startService(mode);
+  const stop = await startBare();
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
 }
 
 main().catch((err: unknown) => {

@@ -8,6 +8,9 @@ import { createTranslator, type Translate } from "./i18n.ts";
 import { Metrics } from "./metrics.ts";
 import { Keywords } from "./core/resident/keywords.ts";
 import { processInbound } from "./core/processInbound.ts";
+import { expireDrafts } from "./core/tips/expireDrafts.ts";
+import type { PlaceFinder } from "./core/tips/places.ts";
+import type { Sealer } from "./security/sealing.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
 import { InboxWorker } from "./inbox/worker.ts";
 import { Poller } from "./inbox/polling.ts";
@@ -42,6 +45,10 @@ export interface AppOptions {
   config: Config;
   log: Logger;
   db: Db;
+  /** Seals tipsters' contact details and reply references. */
+  sealer: Sealer;
+  /** Commune routing: shared locations and typed place names. */
+  places: PlaceFinder;
   /** Collect Node process metrics as well (off in tests, where many apps share a process). */
   processMetrics?: boolean;
 }
@@ -61,6 +68,8 @@ export class App {
   readonly t: Translate;
   private readonly limiters: PlatformLimiter[] = [];
   private readonly pollers: Poller[] = [];
+  private readonly renderers: Record<string, TelegramRenderer | ZaloRenderer> = {};
+  private housekeeping?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(private readonly opts: AppOptions) {
@@ -68,6 +77,7 @@ export class App {
     this.metrics = new Metrics({ defaultMetrics: opts.processMetrics });
     this.t = createTranslator().t;
     const keywords = new Keywords(this.t);
+    const resident = { keywords, places: opts.places, sealer: opts.sealer };
     const outboxChannels: Record<string, OutboxChannel> = {};
 
     const tg = config.telegram;
@@ -75,14 +85,14 @@ export class App {
       this.telegram = new TelegramBot({
         token: tg.token,
         apiRoot: tg.apiRoot,
-        deps: { keywords, renderer: new TelegramRenderer(this.t) },
+        deps: { ...resident, renderer: (this.renderers.telegram = new TelegramRenderer(this.t)) },
         log,
       });
       const limiter = new PlatformLimiter(tg.limits);
       this.limiters.push(limiter);
       outboxChannels.telegram = { sender: new TelegramSender(this.telegram.bot.api), limiter };
     }
-    const zaloDeps = { keywords, renderer: new ZaloRenderer(this.t) };
+    const zaloDeps = { ...resident, renderer: (this.renderers.zalo = new ZaloRenderer(this.t)) };
     if (config.zalo.token) {
       this.zaloClient = new ZaloClient(config.zalo.token, config.zalo.apiBase);
       const limiter = new PlatformLimiter(config.zalo.limits);
@@ -115,7 +125,8 @@ export class App {
             }
             const marked = await tx.inboxUpdate.updateMany({
               where: { id: row.id, status: "pending" },
-              data: { status: "done", processedAt: new Date(), attempts: { increment: 1 } },
+              // The raw update can identify a tipster; dedupe only needs the key, so the body goes.
+              data: { status: "done", processedAt: new Date(), attempts: { increment: 1 }, payload: "" },
             });
             if (marked.count !== 1) throw new Error(`inbox update ${row.id} was processed concurrently`);
           },
@@ -162,6 +173,15 @@ export class App {
     await this.worker.start();
     await this.sender.start();
     await this.telegram?.init();
+    this.housekeeping = setInterval(() => {
+      this.runHousekeeping().catch((err: unknown) => this.opts.log.error({ err }, "housekeeping failed"));
+    }, 5 * 60_000);
+    this.housekeeping.unref();
+  }
+
+  /** Periodic jobs: drops tip drafts untouched for 24 hours (telling the person). */
+  async runHousekeeping(now = new Date()): Promise<void> {
+    this.sender.notify(await expireDrafts(this.opts.db, this.renderers, now));
   }
 
   /** Starts listening; returns the base URL. */
@@ -259,11 +279,16 @@ export class App {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.housekeeping) clearInterval(this.housekeeping);
     await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();
-    await this.sender.stop();
+    // Stop the sender (no new deliveries) before the limiters: calls still waiting for a slot are
+    // dropped and their rows stay pending for the next start, instead of being sent one by one at
+    // the platform's pace (with many chats queued, that outlasts any shutdown grace period).
+    const senderStopped = this.sender.stop();
     await Promise.allSettled(this.limiters.map((l) => l.stop()));
+    await senderStopped;
     await this.opts.db.$disconnect();
   }
 }

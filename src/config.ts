@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseKey } from "./security/sealing.ts";
 
 /** Telegram's public Bot API server. */
 export const DEFAULT_TELEGRAM_API_ROOT = "https://api.telegram.org";
@@ -57,6 +58,14 @@ const envSchema = z.object({
   ZALO_RATE_CHAT_PER_SECOND: positiveNumber(1),
   ZALO_RATE_CHAT_BURST: positiveInt(2),
 
+  ENCRYPTION_KEYS: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/=,\s]+$/, "must be comma-separated 32-byte keys (64 hex characters or base64)")
+      .optional(),
+  ),
+  ENCRYPTION_KEY_FILE: z.string().default("./data/keys/encryption.key"),
+
   INBOX_CONCURRENCY: positiveInt(8),
   INBOX_MAX_ATTEMPTS: positiveInt(5),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
@@ -96,6 +105,8 @@ export interface Config {
     polling: boolean;
     limits: RateLimits;
   };
+  /** Keys sealing contact details and reply references; see security/sealing.ts. */
+  encryption: { keys?: string; keyFile: string };
   inbox: { concurrency: number; maxAttempts: number };
   outbox: { maxAttempts: number };
   webhookBodyLimit: number;
@@ -112,6 +123,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  if (e.ENCRYPTION_KEYS) {
+    try {
+      e.ENCRYPTION_KEYS.split(",").forEach(parseKey);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  ENCRYPTION_KEYS: ${(err as Error).message}`);
+    }
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -142,6 +160,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         groupPerMinute: 20,
       },
     },
+    encryption: { keys: e.ENCRYPTION_KEYS, keyFile: e.ENCRYPTION_KEY_FILE },
     inbox: { concurrency: e.INBOX_CONCURRENCY, maxAttempts: e.INBOX_MAX_ATTEMPTS },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,

@@ -4,6 +4,8 @@ import { openDb, providerOf } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { loadReferenceData } from "./db/referenceData.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { ensureQueues } from "./core/tips/queues.ts";
+import { loadPlaces, loadSealer } from "./services.ts";
 
 /** Says which channels run and which variables would enable the others. */
 function describeChannels(config: Config, log: Logger): void {
@@ -46,8 +48,17 @@ async function main(): Promise<void> {
   const db = await openDb(config.databaseUrl);
   const ref = await loadReferenceData(db);
   log.info(ref, ref.skipped ? "reference data up to date" : "reference data loaded");
+  const queues = await ensureQueues(db);
+  if (queues.created) log.info(queues, "tip queues created");
+  const started = Date.now();
+  const places = await loadPlaces();
+  log.info({ ms: Date.now() - started }, "commune routing loaded");
+  const { sealer, generated } = loadSealer(config);
+  if (generated) {
+    log.warn(`no ENCRYPTION_KEYS set: generated a key in ${config.encryption.keyFile}; keep it safe (losing it makes sealed contacts unreadable) or set ENCRYPTION_KEYS`);
+  }
 
-  const app = new App({ config, log, db, processMetrics: true });
+  const app = new App({ config, log, db, sealer, places, processMetrics: true });
   await app.start();
   const url = await app.listen();
   log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);

@@ -384,6 +384,68 @@ describe("crash safety with the service as a child process", () => {
     }
   });
 
+  it("Telegram: SIGTERM with replies queued at the platform's pace exits promptly, leaving them for the next start", async () => {
+    // The service paces itself at 2 sends/s here: 40 chats waiting is what ~750 chats are at Telegram's 30/s.
+    // Shutdown must not wait for the whole queue to be sent (it would outlast the 25 s grace and exit 1 mid-send).
+    const fake = new FakeTelegramApi({ globalPerSecond: 1000, privatePerSecond: 100, privateBurst: 100 });
+    await fake.listen();
+    cleanups.push(() => fake.close());
+    const database = await createTestDatabaseUrl();
+    cleanups.push(() => database.remove());
+    const env = {
+      DATABASE_URL: database.url,
+      LOG_LEVEL: "warn",
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_WEBHOOK_SECRET: TG_SECRET,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      TELEGRAM_RATE_GLOBAL_PER_SECOND: "2",
+      TELEGRAM_RATE_PRIVATE_PER_SECOND: "100",
+      TELEGRAM_RATE_PRIVATE_BURST: "100",
+    };
+    const chats = Array.from({ length: 40 }, (_, i) => 7_500_001 + i);
+    const items: StreamItem[] = chats.map((chat) => {
+      const update = tgPrivateText(chat, "113");
+      return { key: String(update.update_id), chat: String(chat), push: (url) => fake.pushUpdate(update, { url: `${url}/webhooks/telegram`, secret: TG_SECRET }) };
+    });
+    let db: Db | undefined;
+    let svc: ServiceProcess | undefined;
+    try {
+      svc = await startService({ env });
+      const first = svc;
+      const { outcomes } = await stream(items, first.url, 20);
+      const acked = new Set([...outcomes].filter(([, o]) => o.kind === "ack").map(([k]) => k));
+      expect(acked.size).toBe(items.length);
+      db = await openDb(database.url);
+      const dbNow = db;
+      const until = Date.now() + 20_000;
+      while ((await dbNow.inboxUpdate.count({ where: { status: "pending" } })) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+
+      const sigtermAt = Date.now();
+      const exit = await killService(first, "SIGTERM", 30_000);
+      const stopMs = Date.now() - sigtermAt;
+      expect(exit, `output:\n${first.output()}`).toEqual({ code: 0, signal: null });
+      expect(stopMs, "SIGTERM → exit with a send queue waiting on the rate limiter").toBeLessThan(5_000);
+      const atExit = await readState(db, "telegram");
+      const sentAtExit = atExit.outbox.filter((m) => m.status === "sent").length;
+      expect(fake.delivered().length, "platform deliveries before the exit = outbox rows marked sent").toBe(sentAtExit);
+      expect(atExit.outbox.length).toBe(items.length * REPLIES_PER_UPDATE);
+
+      svc = await startService({ env: { ...env, TELEGRAM_RATE_GLOBAL_PER_SECOND: "1000" } });
+      const state = await waitForDrain(db, "telegram", items.length, svc);
+      expectProcessedExactlyOnce(state, acked);
+      for (const chat of chats) expect(fake.delivered(chat).length, `deliveries to chat ${chat}`).toBe(REPLIES_PER_UPDATE);
+      console.log(
+        `[sigterm backlog] ${items.length} replies queued at 2 sends/s; SIGTERM → exit 0 in ${stopMs} ms with ` +
+          `${sentAtExit} sent and ${atExit.outbox.length - sentAtExit} left pending; all delivered once after restart`,
+      );
+      expect(await killService(svc, "SIGTERM"), `output:\n${svc.output()}`).toEqual({ code: 0, signal: null });
+    } finally {
+      if (svc) await killService(svc);
+      await db?.$disconnect();
+      await fake.close();
+    }
+  });
+
   it("Zalo: SIGKILL mid-stream and restart — every update that got a 200 is processed exactly once, none is lost", async () => {
     const fake = new FakeZaloApi({ perChatPerSecond: 100, perChatBurst: 100, globalPerSecond: 1000 });
     await fake.listen();

@@ -35,7 +35,8 @@ const texts = (n: number, prefix = "message") => Array.from({ length: n }, (_, i
 describe("outbox against Telegram's limits and errors", () => {
   it("absorbs 429s: waits retry_after, resends, and delivers everything in order", async () => {
     // Our limiter is deliberately looser than the fake's 1/s (burst 3) so the fake answers 429.
-    const { fake, t } = await telegramSetup({}, { TELEGRAM_RATE_PRIVATE_PER_SECOND: "20", TELEGRAM_RATE_PRIVATE_BURST: "20" });
+    // The fake allows no burst at all, so our second message is refused however slow the machine is.
+    const { fake, t } = await telegramSetup({ privateBurst: 1 }, { TELEGRAM_RATE_PRIVATE_PER_SECOND: "20", TELEGRAM_RATE_PRIVATE_BURST: "20" });
     const { refs } = await sendDirect(t, "telegram", "4242", texts(6));
     await eventually(() => fake.delivered("4242").length === 6, 20_000, "6 deliveries");
     expect(fake.delivered("4242").map((c) => c.payload.text)).toEqual(texts(6).map((c) => c.payload.text));
@@ -137,7 +138,7 @@ describe("outbox against Telegram's limits and errors", () => {
 
 describe("outbox against Zalo", () => {
   it("splits at 2,000 characters, backs off on 429 and marks a refusing chat unreachable", async () => {
-    const fake = new FakeZaloApi({ perChatPerSecond: 1, perChatBurst: 1 });
+    const fake = new FakeZaloApi({ perChatPerSecond: 0.4, perChatBurst: 1 });
     await fake.listen();
     const t = await startTestApp({ zalo: fake, env: { ZALO_RATE_CHAT_PER_SECOND: "20", ZALO_RATE_CHAT_BURST: "20" } });
     cleanups.push(() => fake.close(), () => t.close());

@@ -4,13 +4,11 @@ import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } f
 import { findOrCreateChat } from "./chats/findOrCreateChat.ts";
 import type { InboundEvent, InboundInput } from "./inbound.ts";
 import type { OfferedChoice } from "./reply.ts";
-import { converse } from "./resident/converse.ts";
-import type { Keywords } from "./resident/keywords.ts";
+import { residentTurn, type ResidentServices } from "./resident/residentTurn.ts";
 import { fold } from "./text.ts";
 
-/** What processInbound needs from the application. */
-export interface InboundDeps {
-  keywords: Keywords;
+/** What processInbound needs from the application: the resident services and the channel's renderer. */
+export interface InboundDeps extends ResidentServices {
   renderer: ReplyRenderer;
 }
 
@@ -36,7 +34,15 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
 
   const offered = parseOffered(chat.menu);
   const input = resolveTypedChoice(event.input, offered);
-  const turn = converse({ locale: isLocale(chat.locale) ? chat.locale : null, firstContact: created }, input, deps.keywords);
+  const turn = await residentTurn({
+    tx,
+    chat,
+    channel: event.channel,
+    firstContact: created,
+    locale: isLocale(chat.locale) ? chat.locale : null,
+    input,
+    services: deps,
+  });
   const locale = turn.setLocale ?? (isLocale(chat.locale) ? chat.locale : "vi");
 
   const calls: OutboundCall[] = [];
@@ -46,9 +52,11 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
     calls.push(...rendered.calls);
     lastOffered = rendered.offered;
   }
-  const menu = lastOffered && lastOffered.length ? JSON.stringify(lastOffered) : null;
-  if (turn.setLocale !== undefined || menu !== chat.menu) {
-    await tx.chat.update({ where: { id: chat.id }, data: { locale: turn.setLocale ?? chat.locale, menu } });
+  // A turn with no reply (e.g. a silenced flood) keeps the menu the person is answering.
+  const menu = lastOffered === null ? chat.menu : lastOffered.length ? JSON.stringify(lastOffered) : null;
+  const flow = turn.flow === undefined ? chat.flow : turn.flow;
+  if (turn.setLocale !== undefined || menu !== chat.menu || flow !== chat.flow) {
+    await tx.chat.update({ where: { id: chat.id }, data: { locale: turn.setLocale ?? chat.locale, menu, flow } });
   }
   const replies = await enqueueCalls(tx, target, calls, { sourceUpdateId: args.sourceUpdateId });
   return [...leading, ...replies];

@@ -7,16 +7,35 @@ export interface Choice {
   labelParams?: Record<string, unknown>;
 }
 
+/**
+ * A parameter whose value is itself translated in the person's language, e.g.
+ * `{ place: { $t: "tip:place.province_only", params: { province: "Tỉnh Cao Bằng" } } }`.
+ */
+export interface TranslatedParam {
+  $t: string;
+  params?: Record<string, unknown>;
+}
+
+/** One block of text: a translation key and its parameters. */
+export interface TextBlock {
+  key: string;
+  params?: Record<string, unknown>;
+}
+
 /** What the core answers with: data, rendered by each channel. */
 export interface Reply {
   /** Translation key of the text. */
   key: string;
   params?: Record<string, unknown>;
-  /** Optional text blocks appended after the main text (translation keys). */
-  extraKeys?: string[];
+  /** Further blocks, each its own paragraph (e.g. a notice, then the next question). */
+  more?: TextBlock[];
   choices?: Choice[];
+  /** Buttons per row where the channel lays them out (default 1). */
+  columns?: number;
   /** Ask the person to share a location or a phone contact where the channel can. */
   ask?: "location" | "contact";
+  /** The text links the person to a secret (a tip code and PIN): not kept once delivered. */
+  sensitive?: boolean;
 }
 
 /** A choice as offered to a person, with its rendered label: kept on the chat to match typed answers. */

@@ -32,13 +32,17 @@ const MAX_BATCH = 500; // 6 parameters a row, well under SQLite's 32,766
 
 /**
  * Stores incoming updates durably before they are acknowledged. Concurrent requests are written
- * together (group commit): while one INSERT is running the next batch gathers, so under load many
- * updates share one transaction and no request waits on a timer. A repeated update is recognised
- * by its (channel, updateKey) and reported as a duplicate.
+ * together (group commit): a write starts on the next `setImmediate`, after every request already
+ * readable in this turn of the event loop has been parsed and queued, and while one INSERT is
+ * running the next batch gathers. So under load many updates share one INSERT, and no request
+ * waits on a timer. (The deferral matters with SQLite: better-sqlite3 runs a statement
+ * synchronously, so a write started at once would always hold just the one request that started
+ * it.) A repeated update is recognised by its (channel, updateKey) and reported as a duplicate.
  */
 export class InboxIngest {
   private queue: Waiter[] = [];
   private flushing = false;
+  private scheduled = false;
 
   constructor(
     private readonly db: Db,
@@ -51,7 +55,17 @@ export class InboxIngest {
   store(update: IncomingUpdate): Promise<"stored" | "duplicate"> {
     return new Promise((resolve, reject) => {
       this.queue.push({ update, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.schedule();
+    });
+  }
+
+  /** Starts a flush after the requests readable in this event-loop turn have been queued. */
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
     });
   }
 
@@ -61,6 +75,8 @@ export class InboxIngest {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         await this.write(batch);
+        // Let the requests that became readable meanwhile join the next batch.
+        if (this.queue.length > 0 && this.queue.length < MAX_BATCH) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.flushing = false;

@@ -6,6 +6,8 @@ import type { OfferedChoice, Reply } from "../core/reply.ts";
 export interface OutboundCall {
   method: string;
   payload: Record<string, unknown>;
+  /** Scrub the payload from the outbox once delivered (it links the person to a secret). */
+  sensitive?: boolean;
 }
 
 /** A reply turned into platform calls, and the choices it offered with their rendered labels. */
@@ -40,7 +42,7 @@ export async function enqueueCalls(
   tx: Tx,
   target: { chatId: string; channel: Channel | string },
   calls: OutboundCall[],
-  opts: { priority?: number; sourceUpdateId?: number } = {},
+  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean } = {},
 ): Promise<OutboxRef[]> {
   if (calls.length === 0) return [];
   const rows = await tx.outboxMessage.createManyAndReturn({
@@ -51,6 +53,7 @@ export async function enqueueCalls(
       payload: JSON.stringify(c.payload),
       priority: opts.priority ?? PRIORITY_REPLY,
       sourceUpdateId: opts.sourceUpdateId ?? null,
+      sensitive: c.sensitive ?? opts.sensitive ?? false,
     })),
     select: { id: true, chatId: true, channel: true, priority: true },
   });

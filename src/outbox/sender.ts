@@ -46,6 +46,8 @@ interface ChatQueue {
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** What a sensitive message's payload becomes once it has left (or will never leave). */
+const SCRUBBED = JSON.stringify({ scrubbed: true });
 
 /**
  * Delivers the outbox: one message at a time per chat, in the order recorded, through each
@@ -157,7 +159,7 @@ export class OutboxSender {
       return this.wait(chatId, q, 60_000);
     }
     if (row.chat.unreachableAt) {
-      await db.outboxMessage.update({ where: { id }, data: { status: "blocked", lastError: "chat unreachable" } });
+      await db.outboxMessage.update({ where: { id }, data: { status: "blocked", lastError: "chat unreachable", ...(row.sensitive ? { payload: SCRUBBED } : {}) } });
       metrics.messagesSent.inc({ channel: row.channel, outcome: "blocked" });
       return this.done(q, id);
     }
@@ -179,7 +181,14 @@ export class OutboxSender {
       case "sent":
         await db.outboxMessage.update({
           where: { id },
-          data: { status: "sent", attempts: { increment: 1 }, sentAt: new Date(), platformMessageId: outcome.messageId ?? null, lastError: null },
+          data: {
+            status: "sent",
+            attempts: { increment: 1 },
+            sentAt: new Date(),
+            platformMessageId: outcome.messageId ?? null,
+            lastError: null,
+            ...(row.sensitive ? { payload: SCRUBBED } : {}),
+          },
         });
         return this.done(q, id);
       case "rate_limited": {
@@ -200,6 +209,7 @@ export class OutboxSender {
           db.chat.update({ where: { id: chatId }, data: { unreachableAt: now } }),
           db.outboxMessage.update({ where: { id }, data: { status: "blocked", attempts: { increment: 1 }, lastError: outcome.reason } }),
           db.outboxMessage.updateMany({ where: { chatId, status: "pending" }, data: { status: "blocked", lastError: "chat unreachable" } }),
+          db.outboxMessage.updateMany({ where: { chatId, sensitive: true, status: "blocked" }, data: { payload: SCRUBBED } }),
         ]);
         log.info({ chatId, channel: row.channel }, "chat blocked the bot; marked unreachable");
         const dropped = q.ids.length;
@@ -233,7 +243,11 @@ export class OutboxSender {
   }
 
   private async fail(q: ChatQueue, id: number, reason: string): Promise<void> {
-    await this.opts.db.outboxMessage.update({ where: { id }, data: { status: "failed", attempts: { increment: 1 }, lastError: reason } });
+    const row = await this.opts.db.outboxMessage.findUnique({ where: { id }, select: { sensitive: true } });
+    await this.opts.db.outboxMessage.update({
+      where: { id },
+      data: { status: "failed", attempts: { increment: 1 }, lastError: reason, ...(row?.sensitive ? { payload: SCRUBBED } : {}) },
+    });
     this.opts.log.warn({ outboxId: id, reason }, "outbound message failed");
     this.done(q, id);
   }

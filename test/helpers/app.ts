@@ -4,6 +4,16 @@ import { loadConfig } from "../../src/config.ts";
 import { openDb, type Db } from "../../src/db/client.ts";
 import { createLogger } from "../../src/logger.ts";
 import { createTestDatabaseUrl } from "./db.ts";
+import crypto from "node:crypto";
+import { loadReferenceData } from "../../src/db/referenceData.ts";
+import { ensureQueues } from "../../src/core/tips/queues.ts";
+import type { PlaceFinder } from "../../src/core/tips/places.ts";
+import { Sealer } from "../../src/security/sealing.ts";
+import { loadPlaces } from "../../src/services.ts";
+
+let placesOnce: Promise<PlaceFinder> | undefined;
+/** Commune routing, loaded once per test process. */
+export const testPlaces = () => (placesOnce ??= loadPlaces());
 import type { FakeTelegramApi } from "../fakes/telegramApi.ts";
 import type { FakeZaloApi } from "../fakes/zaloApi.ts";
 
@@ -12,6 +22,7 @@ export const ZALO_SECRET = "zalo-secret-123";
 
 export interface TestApp {
   app: App;
+  sealer: Sealer;
   /** Base URL of the running service. */
   url: string;
   databaseUrl: string;
@@ -33,6 +44,10 @@ export async function startTestApp(opts: {
   databaseUrl?: string;
   /** Long-poll the fakes instead of registering webhooks (development mode). */
   polling?: boolean;
+  /** Load the administrative units and tip queues (needed by the tip journey). */
+  referenceData?: boolean;
+  /** Sealing key (random per app unless given: pass the same one to restart on the same data). */
+  sealingKey?: Buffer;
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -52,7 +67,12 @@ export async function startTestApp(opts: {
   const config = loadConfig(env);
   const log = createLogger(config.logLevel, [config.telegram.token, config.zalo.token]);
   const db = await openDb(databaseUrl);
-  const app = new App({ config, log, db });
+  if (opts.referenceData) {
+    await loadReferenceData(db);
+    await ensureQueues(db);
+  }
+  const sealer = new Sealer([opts.sealingKey ?? crypto.randomBytes(32)]);
+  const app = new App({ config, log, db, sealer, places: await testPlaces() });
   await app.start();
   const url = await app.listen();
   await app.registerWebhooks();
@@ -65,6 +85,7 @@ export async function startTestApp(opts: {
   };
   return {
     app,
+    sealer,
     url,
     databaseUrl,
     db,

@@ -22,6 +22,7 @@ export class ZaloRenderer implements ReplyRenderer {
           : this.t(locale, "choices.hint_many", { list: numbers.slice(0, -1).join(", "), last: numbers[numbers.length - 1] });
       text += "\n\n" + offered.map((o, i) => `${i + 1}. ${o.label}`).join("\n") + "\n\n" + hint;
     }
-    return { calls: splitText(text, ZALO_TEXT_LIMIT).map((part) => ({ method: "sendMessage", payload: { text: part } })), offered };
+    const calls = splitText(text, ZALO_TEXT_LIMIT).map((part) => ({ method: "sendMessage", payload: { text: part }, ...(reply.sensitive ? { sensitive: true } : {}) }));
+    return { calls, offered };
   }
 }

@@ -8,6 +8,8 @@ export interface ResidentState {
   locale: Locale | null;
   /** True on the very first update from this chat. */
   firstContact: boolean;
+  /** The person has a tip draft to come back to. */
+  hasDraft?: boolean;
 }
 
 /** The conversation's answer: replies to send and the chat's new language, if it changed. */
@@ -17,31 +19,55 @@ export interface ResidentTurn {
 }
 
 /** Main menu entries. Only features that work are listed; later features add theirs here. */
-export function mainMenu(): Choice[] {
+export function mainMenu(hasDraft = false): Choice[] {
   return [
+    { id: "menu:report", labelKey: hasDraft ? "tip:flow.continue_draft" : "tip:menu.report" },
+    { id: "menu:lookup", labelKey: "tip:menu.lookup" },
     { id: "menu:emergency", labelKey: "menu.emergency" },
     { id: "menu:help", labelKey: "menu.help" },
     { id: "menu:language", labelKey: "menu.language" },
   ];
 }
 
+/** A reply that ends with the main menu. */
+export function menuReply(key: string, opts: { hasDraft?: boolean; prompt?: boolean; params?: Record<string, unknown> } = {}): Reply {
+  return {
+    key,
+    params: opts.params,
+    more: opts.prompt === false ? [] : [{ key: "menu.prompt" }],
+    choices: mainMenu(opts.hasDraft),
+  };
+}
+
 function languageChoices(): Choice[] {
   return LOCALES.map((l) => ({ id: `lang:${l}`, labelKey: `language.name.${l}` }));
 }
 
-const menuReply = (key: string, extraKeys: string[] = ["menu.prompt"]): Reply => ({ key, extraKeys, choices: mainMenu() });
+/** The emergency numbers, with the main menu. */
+export function emergencyReply(hasDraft = false): Reply {
+  return menuReply("emergency.text", { hasDraft });
+}
 
-/** One turn of a resident's private conversation: start, language, menu, help, emergency numbers. */
+/**
+ * One menu-level turn of a resident's private conversation: start, language, menu, help, emergency
+ * numbers, and the fallbacks. Tip drafts and look-ups are handled by residentTurn.
+ */
 export function converse(state: ResidentState, input: InboundInput, keywords: Keywords): ResidentTurn {
+  const hasDraft = state.hasDraft === true;
+  const menu = (key: string, prompt = false) => ({ replies: [menuReply(key, { hasDraft, prompt })] });
+  const start = (): ResidentTurn =>
+    state.locale === null ? { replies: [{ key: "greeting.new", choices: languageChoices() }] } : menu("greeting.back");
+  const help = () => menu("help.text", true);
+  const language = (): ResidentTurn => ({ replies: [{ key: "language.prompt", choices: languageChoices() }] });
+  const emergency = (): ResidentTurn => ({ replies: [emergencyReply(hasDraft)] });
+
   if (input.type === "start" || (state.firstContact && input.type !== "choice")) {
     if (input.type === "text" && keywords.match(input.text) === "emergency") return emergency();
-    return start(state);
+    return start();
   }
   if (input.type === "choice") {
     const lang = /^lang:(\w+)$/.exec(input.choiceId)?.[1];
-    if (lang && isLocale(lang)) {
-      return { setLocale: lang, replies: [menuReply("language.chosen")] };
-    }
+    if (lang && isLocale(lang)) return { setLocale: lang, replies: [menuReply("language.chosen", { hasDraft })] };
     switch (input.choiceId) {
       case "menu:help":
         return help();
@@ -50,14 +76,14 @@ export function converse(state: ResidentState, input: InboundInput, keywords: Ke
       case "menu:emergency":
         return emergency();
       case "menu:main":
-        return { replies: [menuReply("menu.prompt", [])] };
+        return menu("menu.prompt");
     }
-    return { replies: [menuReply("fallback.unknown", [])] };
+    return menu("fallback.unknown");
   }
   if (input.type === "command") {
     switch (input.command) {
       case "start":
-        return start(state);
+        return start();
       case "help":
         return help();
       case "language":
@@ -67,9 +93,9 @@ export function converse(state: ResidentState, input: InboundInput, keywords: Ke
       case "sos":
         return emergency();
       case "menu":
-        return { replies: [menuReply("menu.prompt", [])] };
+        return menu("menu.prompt");
     }
-    return { replies: [menuReply("fallback.unknown", [])] };
+    return menu("fallback.unknown");
   }
   if (input.type === "text") {
     switch (keywords.match(input.text)) {
@@ -80,19 +106,10 @@ export function converse(state: ResidentState, input: InboundInput, keywords: Ke
       case "language":
         return language();
       case "menu":
-        return { replies: [menuReply("menu.prompt", [])] };
+        return menu("menu.prompt");
     }
-    if (state.locale === null) return start(state);
-    return { replies: [menuReply("fallback.unknown", [])] };
+    if (state.locale === null) return start();
+    return menu("fallback.unknown");
   }
-  return { replies: [menuReply("fallback.unsupported", [])] };
+  return menu("fallback.unsupported");
 }
-
-function start(state: ResidentState): ResidentTurn {
-  if (state.locale === null) return { replies: [{ key: "greeting.new", choices: languageChoices() }] };
-  return { replies: [menuReply("greeting.back", [])] };
-}
-
-const help = (): ResidentTurn => ({ replies: [menuReply("help.text")] });
-const language = (): ResidentTurn => ({ replies: [{ key: "language.prompt", choices: languageChoices() }] });
-const emergency = (): ResidentTurn => ({ replies: [menuReply("emergency.text")] });

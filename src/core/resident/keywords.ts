@@ -20,6 +20,11 @@ export class Keywords {
     }
   }
 
+  /** The intent of a text that is exactly a keyword (used while a tip is being written). */
+  matchExact(text: string): KeywordIntent | undefined {
+    return this.table.get(fold(text).replace(/[!?.,;:]+$/g, ""));
+  }
+
   /** The intent of a short typed text: the whole text, or one of its first words, is a keyword. */
   match(text: string): KeywordIntent | undefined {
     const folded = fold(text).replace(/[!?.,;:]+$/g, "");

@@ -1,0 +1,16 @@
+import type { Tx } from "../db/client.ts";
+
+/**
+ * Counts one event against a fixed-window limit (e.g. 5 tips an hour per chat). Returns false —
+ * without counting — when the limit is already reached, so a refused attempt never extends the ban.
+ */
+export async function takeRate(tx: Tx, key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
+  const row = await tx.rateCounter.findUnique({ where: { key } });
+  if (!row || now.getTime() - row.windowStart.getTime() >= windowMs) {
+    await tx.rateCounter.upsert({ where: { key }, create: { key, windowStart: now, count: 1 }, update: { windowStart: now, count: 1 } });
+    return true;
+  }
+  if (row.count >= limit) return false;
+  await tx.rateCounter.update({ where: { key }, data: { count: { increment: 1 } } });
+  return true;
+}

@@ -1,0 +1,170 @@
+import type { Tx } from "../../db/client.ts";
+import type { Locale } from "../../i18n.ts";
+import type { Sealer } from "../../security/sealing.ts";
+import type { ChatRecord } from "../chats/findOrCreateChat.ts";
+import type { Channel, InboundInput } from "../inbound.ts";
+import { takeRate } from "../rateLimit.ts";
+import type { Reply } from "../reply.ts";
+import { normaliseTipCode } from "../tips/codes.ts";
+import { loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft.ts";
+import { lookupTip } from "../tips/lookupTip.ts";
+import type { PlaceFinder } from "../tips/places.ts";
+import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
+import { promptFor, tipTurn } from "../tips/tipFlow.ts";
+import { converse, emergencyReply, menuReply } from "./converse.ts";
+import type { Keywords } from "./keywords.ts";
+
+/** Per-person limits: a flood from one person slows only that person. */
+export const RESIDENT_LIMITS = {
+  messagesPerMinute: 30,
+  tipsPerHour: 5,
+  textChars: 4000,
+} as const;
+
+/** Services the resident conversation uses. */
+export interface ResidentServices {
+  keywords: Keywords;
+  places: PlaceFinder;
+  sealer: Sealer;
+}
+
+export interface ResidentTurnArgs {
+  tx: Tx;
+  chat: ChatRecord;
+  channel: Channel;
+  firstContact: boolean;
+  locale: Locale | null;
+  input: InboundInput;
+  services: ResidentServices;
+}
+
+/** Replies, the chat's new language if changed, and its short-exchange state (undefined: unchanged). */
+export interface ResidentResult {
+  replies: Reply[];
+  setLocale?: Locale;
+  flow?: string | null;
+}
+
+/** A short exchange kept on the chat: checking a tip (code, then PIN). */
+interface LookupFlow {
+  name: "lookup";
+  step: "code" | "pin";
+  code?: string;
+}
+
+const MENU_CHOICES = /^(menu:|lang:)/;
+const CANCEL_WORDS = new Set(["huy", "cancel", "/cancel", "thoi"]);
+
+/**
+ * One turn of a resident's private conversation: per-person limits, emergency numbers at any
+ * time, menu-level commands, checking a tip, and the tip draft (resumed after any pause or restart).
+ */
+export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResult> {
+  const { tx, chat, input, services } = args;
+  if (!(await takeRate(tx, `msg:${chat.id}`, RESIDENT_LIMITS.messagesPerMinute, 60_000))) {
+    const warnOnce = await takeRate(tx, `msgwarn:${chat.id}`, 1, 60_000);
+    return { replies: warnOnce ? [{ key: "tip:flow.limit_messages" }] : [] };
+  }
+  if (input.type === "text" && input.text.length > RESIDENT_LIMITS.textChars) {
+    return { replies: [{ key: "tip:flow.too_long", params: { max: RESIDENT_LIMITS.textChars } }] };
+  }
+
+  const draft = await loadDraft(tx, chat.id);
+  const flowCtx = { tx, channel: args.channel, places: services.places, sealer: services.sealer };
+  const text = input.type === "text" ? input.text : undefined;
+  // While writing a tip, only an exact keyword counts ("113" yes; a sentence containing "giúp" no).
+  const intent = text === undefined ? undefined : draft ? services.keywords.matchExact(text) : services.keywords.match(text);
+
+  if (intent === "emergency") {
+    const replies: Reply[] = [emergencyReply(draft !== null)];
+    if (draft) replies.push(await promptFor(flowCtx, draft));
+    return { replies };
+  }
+
+  if (input.type === "choice" && input.choiceId === "menu:report") return startOrResume(args, draft);
+  if (input.type === "choice" && input.choiceId === "menu:lookup") {
+    return { replies: [{ key: "tip:lookup.ask_code", choices: [{ id: "flow:cancel", labelKey: "tip:flow.cancel" }] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
+  }
+  const menuLevel =
+    input.type === "start" ||
+    input.type === "command" ||
+    (input.type === "choice" && MENU_CHOICES.test(input.choiceId)) ||
+    intent !== undefined;
+  if (menuLevel || args.locale === null) {
+    const turn = converse({ locale: args.locale, firstContact: args.firstContact, hasDraft: draft !== null }, input, services.keywords);
+    return { ...turn, flow: chat.flow ? null : undefined };
+  }
+
+  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow) : null;
+  if (flow?.name === "lookup") return lookupTurn(args, flow, draft !== null);
+
+  if (draft) return draftTurn(args, draft);
+  return converse({ locale: args.locale, firstContact: args.firstContact, hasDraft: false }, input, services.keywords);
+}
+
+async function startOrResume(args: ResidentTurnArgs, draft: TipDraftData | null): Promise<ResidentResult> {
+  const flowCtx = { tx: args.tx, channel: args.channel, places: args.services.places, sealer: args.services.sealer };
+  if (draft) {
+    const prompt = await promptFor(flowCtx, draft);
+    return { replies: [{ ...prompt, key: "tip:flow.resume", params: undefined, more: [{ key: prompt.key, params: prompt.params }, ...(prompt.more ?? [])] }], flow: null };
+  }
+  const fresh = newDraft();
+  await saveDraft(args.tx, args.chat.id, fresh);
+  return { replies: [await promptFor(flowCtx, fresh)], flow: null };
+}
+
+async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<ResidentResult> {
+  const { tx, chat, services } = args;
+  const turn = await tipTurn({ tx, channel: args.channel, places: services.places, sealer: services.sealer }, draft, args.input);
+  if (turn.draft === null) {
+    await saveDraft(tx, chat.id, null);
+    return { replies: [menuReply("tip:flow.cancelled", { prompt: false })] };
+  }
+  if (!turn.submit) {
+    await saveDraft(tx, chat.id, turn.draft);
+    return { replies: turn.replies };
+  }
+  if (!(await takeRate(tx, `tips:${chat.id}`, RESIDENT_LIMITS.tipsPerHour, 60 * 60_000))) {
+    return { replies: [{ key: "tip:flow.limit_sends", params: { max: RESIDENT_LIMITS.tipsPerHour } }] };
+  }
+  try {
+    const tip = await submitTip(tx, { chatId: chat.id, channel: args.channel, locale: args.locale ?? "vi", draft: turn.draft, sealer: services.sealer });
+    const receipt: Reply = { ...menuReply("tip:receipt.text", { prompt: false, params: { unit: tip.queueName, code: tip.code, pin: tip.pin } }), sensitive: true };
+    return { replies: [receipt] };
+  } catch (err) {
+    if (!(err instanceof IncompleteDraftError)) throw err;
+    const restart = { ...turn.draft, step: "category" as const, trail: [] };
+    await saveDraft(tx, chat.id, restart);
+    return { replies: [await promptFor({ tx, channel: args.channel, places: services.places, sealer: services.sealer }, restart)] };
+  }
+}
+
+async function lookupTurn(args: ResidentTurnArgs, flow: LookupFlow, hasDraft: boolean): Promise<ResidentResult> {
+  const { tx, chat, input } = args;
+  const cancel = { id: "flow:cancel", labelKey: "tip:flow.cancel" };
+  const text = input.type === "text" ? input.text.trim() : "";
+  if ((input.type === "choice" && input.choiceId === "flow:cancel") || CANCEL_WORDS.has(text.toLowerCase())) {
+    return { replies: [menuReply("menu.prompt", { hasDraft, prompt: false })], flow: null };
+  }
+  if (flow.step === "code") {
+    const code = normaliseTipCode(text);
+    if (!code) return { replies: [{ key: "tip:lookup.bad_code", choices: [cancel] }] };
+    return { replies: [{ key: "tip:lookup.ask_pin", choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "pin", code } satisfies LookupFlow) };
+  }
+  const result = await lookupTip(tx, { code: flow.code ?? "", pin: text, askingChatId: chat.id });
+  if (result.kind === "locked") return { replies: [menuReply("tip:lookup.locked", { hasDraft, prompt: false, params: { minutes: result.minutes } })], flow: null };
+  if (result.kind === "wrong") {
+    return { replies: [{ key: "tip:lookup.not_found", more: [{ key: "tip:lookup.ask_code" }], choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
+  }
+  const date = result.receivedAt.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric" });
+  return {
+    replies: [
+      menuReply("tip:lookup.status", {
+        hasDraft,
+        prompt: false,
+        params: { code: result.code, date, unit: result.unit, status: { $t: `tip:lookup.states.${result.status}` } },
+      }),
+    ],
+    flow: null,
+  };
+}

@@ -1,0 +1,34 @@
+/** A commune as routing answers with it. */
+export interface CommuneRef {
+  code: string;
+  name: string;
+  provinceCode: string;
+  provinceName: string;
+}
+
+/** A province as routing answers with it. */
+export interface ProvinceRef {
+  code: string;
+  name: string;
+}
+
+/** Where a shared location falls (see src/routing/communeLocator.ts). */
+export type LocateResult =
+  | { kind: "inside"; code: string; nearBorder?: { code: string; distanceM: number } }
+  | { kind: "nearest"; code: string; distanceM: number }
+  | { kind: "outside" };
+
+/** What a typed place name matches (see src/routing/placeSearch.ts). */
+export type PlaceSearchResult =
+  | { kind: "match"; commune: CommuneRef; via?: "legacy" | "alias"; legacyAlternatives?: CommuneRef[] }
+  | { kind: "choose"; candidates: CommuneRef[]; reason: "same_name" | "legacy_split" | "similar" }
+  | { kind: "province"; provinces: ProvinceRef[] }
+  | { kind: "none" };
+
+/** The routing services the tip flow needs; the core depends on this, not on the geometry code. */
+export interface PlaceFinder {
+  /** Point-in-polygon over the commune boundaries; absent when the polygons are not loaded. */
+  locate?(lat: number, lng: number): LocateResult;
+  search(text: string, opts?: { provinceCode?: string }): PlaceSearchResult;
+  findProvince(text: string): ProvinceRef[];
+}

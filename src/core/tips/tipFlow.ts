@@ -1,0 +1,381 @@
+import type { Tx } from "../../db/client.ts";
+import type { Sealer } from "../../security/sealing.ts";
+import type { Channel, InboundInput } from "../inbound.ts";
+import type { Choice, Reply, TextBlock } from "../reply.ts";
+import { fold } from "../text.ts";
+import { CATEGORIES, DETAIL_CATEGORIES, WHEN_CODES, isCategory, normalisePhone, type Category } from "./categories.ts";
+import type { DraftPlace, PlacePick, Step, TipDraftData } from "./draft.ts";
+import type { PlaceFinder } from "./places.ts";
+
+/** What a channel can carry, so each step only offers what works there. */
+export interface ChannelCaps {
+  location: boolean;
+  contact: boolean;
+  media: "all" | "photo" | "none";
+}
+
+export const CHANNEL_CAPS: Record<Channel, ChannelCaps> = {
+  telegram: { location: true, contact: true, media: "all" },
+  zalo: { location: false, contact: false, media: "photo" },
+  web: { location: true, contact: false, media: "photo" },
+};
+
+/** Limits on what one tip may hold. */
+export const TIP_LIMITS = { descriptionChars: 4000, attachments: 10, whenChars: 200, detailsChars: 1000 } as const;
+
+export interface TipFlowContext {
+  tx: Tx;
+  channel: Channel;
+  places: PlaceFinder;
+  sealer: Sealer;
+}
+
+/** The outcome of one input: replies, the updated draft (null: dropped), and whether to submit it. */
+export interface TipTurn {
+  replies: Reply[];
+  draft: TipDraftData | null;
+  submit?: boolean;
+}
+
+const BACK: Choice = { id: "flow:back", labelKey: "tip:flow.back" };
+const CANCEL: Choice = { id: "flow:cancel", labelKey: "tip:flow.cancel" };
+const CANCEL_WORDS = new Set(["huy", "huy bo", "cancel", "/cancel", "thoi", "dung lai"]);
+const BACK_WORDS = new Set(["quay lai", "tro lai", "back", "/back"]);
+const DONE_WORDS = new Set(["xong", "xong roi", "da xong", "het", "done", "finish", "finished", "/done"]);
+const SKIP_WORDS = new Set(["bo qua", "khong co", "khong", "skip", "none", "no"]);
+
+/** Folded, without trailing punctuation: how typed control words are recognised. */
+const word = (text: string) => fold(text).replace(/[.!?]+$/, "");
+
+/** The question for the draft's current step. */
+export async function promptFor(ctx: TipFlowContext, draft: TipDraftData): Promise<Reply> {
+  const caps = CHANNEL_CAPS[ctx.channel];
+  const nav = draft.trail.length ? [BACK, CANCEL] : [CANCEL];
+  switch (draft.step) {
+    case "category":
+      return { key: "tip:category.prompt", choices: [...CATEGORIES.map((c) => ({ id: `cat:${c}`, labelKey: `tip:category.${c}` })), CANCEL] };
+    case "danger":
+      return { key: "tip:danger.prompt", choices: [{ id: "danger:yes", labelKey: "tip:danger.yes" }, { id: "danger:no", labelKey: "tip:danger.no" }, ...nav] };
+    case "place":
+      return caps.location
+        ? { key: "tip:place.prompt", ask: "location", choices: [{ id: "place:unknown", labelKey: "tip:place.dont_know" }, ...nav] }
+        : { key: "tip:place.prompt_no_location", choices: [{ id: "place:unknown", labelKey: "tip:place.dont_know" }, ...nav] };
+    case "place_pick":
+      return pickPrompt(ctx, draft.pick!, nav);
+    case "province": {
+      const provinces = await ctx.tx.province.findMany({ orderBy: { name: "asc" } });
+      return {
+        key: "tip:place.province_prompt",
+        columns: 2,
+        choices: [...provinces.map((p) => ({ id: `prov:${p.code}`, labelKey: "common:raw", labelParams: { text: p.shortName } })), ...nav],
+      };
+    }
+    case "when":
+      return { key: "tip:when.prompt", choices: [...WHEN_CODES.map((w) => ({ id: `when:${w}`, labelKey: `tip:when.${w}` })), ...nav] };
+    case "details":
+      return { key: `tip:details.${draft.category}`, choices: [{ id: "details:skip", labelKey: "tip:details.skip" }, ...nav] };
+    case "what": {
+      const media = caps.media === "all" ? { $t: "tip:what.media_all" } : caps.media === "photo" ? { $t: "tip:what.media_photo" } : "";
+      return { key: "tip:what.prompt", params: { media }, choices: [{ id: "what:done", labelKey: "tip:what.done" }, ...nav] };
+    }
+    case "identity":
+      return {
+        key: "tip:identity.prompt",
+        choices: [
+          { id: "id:anonymous", labelKey: "tip:identity.anonymous" },
+          { id: "id:confidential", labelKey: "tip:identity.confidential" },
+          { id: "id:named", labelKey: "tip:identity.named" },
+          ...nav,
+        ],
+      };
+    case "contact_name":
+      return { key: "tip:identity.ask_name", choices: nav };
+    case "contact_phone":
+      return caps.contact
+        ? { key: "tip:identity.ask_phone", params: { contact: { $t: "tip:identity.ask_phone_contact" } }, ask: "contact", choices: nav }
+        : { key: "tip:identity.ask_phone", params: { contact: "" }, choices: nav };
+    case "review":
+      return {
+        key: "tip:review.prompt",
+        params: { summary: await summary(ctx, draft) },
+        choices: [{ id: "review:send", labelKey: "tip:review.send" }, { id: "review:restart", labelKey: "tip:review.restart" }, ...nav],
+      };
+  }
+}
+
+async function pickPrompt(ctx: TipFlowContext, pick: PlacePick, nav: Choice[]): Promise<Reply> {
+  if (pick.kind === "provinces") {
+    const provinces = await ctx.tx.province.findMany({ where: { code: { in: pick.codes } }, orderBy: { name: "asc" } });
+    return {
+      key: "tip:place.which_province",
+      params: { text: pick.text },
+      choices: [...provinces.map((p) => ({ id: `pick:${p.code}`, labelKey: "common:raw", labelParams: { text: p.name } })), ...nav],
+    };
+  }
+  const labels = await communeLabels(ctx.tx, pick.codes);
+  const options = pick.codes.map((code) => ({ id: `pick:${code}`, labelKey: "common:raw", labelParams: { text: labels.get(code) ?? code } }));
+  if (pick.reason === "nearest") {
+    return {
+      key: "tip:place.confirm_nearest",
+      params: { place: labels.get(pick.codes[0]!) ?? "", km: (pick.km ?? 0).toFixed(1) },
+      choices: [{ id: `pick:${pick.codes[0]}`, labelKey: "tip:place.confirm_yes" }, { id: "pick:none", labelKey: "tip:place.confirm_no" }, ...nav],
+    };
+  }
+  const key = pick.reason === "border" ? "tip:place.near_border" : pick.reason === "legacy_split" ? "tip:place.choose_split" : "tip:place.choose";
+  return { key, params: { text: pick.text ?? "" }, choices: [...options, { id: "pick:none", labelKey: "tip:place.none_of_these" }, ...nav] };
+}
+
+/** "Phường Hoàn Kiếm, Thành phố Hà Nội" for each commune code. */
+export async function communeLabels(tx: Tx, codes: string[]): Promise<Map<string, string>> {
+  const rows = await tx.commune.findMany({ where: { code: { in: codes } }, include: { province: true } });
+  return new Map(rows.map((c) => [c.code, `${c.name}, ${c.province.name}`]));
+}
+
+/** The place as shown to the tipster: a commune label, or the province with "commune unknown". */
+export async function placeLabel(tx: Tx, place: DraftPlace): Promise<string | { $t: string; params: Record<string, unknown> }> {
+  if (place.communeCode) return (await communeLabels(tx, [place.communeCode])).get(place.communeCode) ?? place.communeCode;
+  const province = await tx.province.findUnique({ where: { code: place.provinceCode } });
+  return { $t: "tip:place.province_only", params: { province: province?.name ?? place.provinceCode } };
+}
+
+async function summary(ctx: TipFlowContext, draft: TipDraftData): Promise<Array<{ $t: string; params?: Record<string, unknown> }>> {
+  // Lines as translations, so the summary is in the tipster's language; the renderer joins them.
+  const lines: Array<{ $t: string; params?: Record<string, unknown> }> = [
+    { $t: "tip:review.category", params: { value: { $t: `tip:category.${draft.category}` } } },
+  ];
+  if (draft.lifeSafety) lines.push({ $t: "tip:review.life_safety" });
+  if (draft.place) lines.push({ $t: "tip:review.place", params: { value: await placeLabel(ctx.tx, draft.place) } });
+  if (draft.when) {
+    const when = (WHEN_CODES as readonly string[]).includes(draft.when) ? { $t: `tip:when.${draft.when}` } : draft.when;
+    lines.push({ $t: "tip:review.when", params: { value: when } });
+  }
+  if (draft.details) lines.push({ $t: "tip:review.details", params: { value: clip(draft.details, 300) } });
+  lines.push({ $t: "tip:review.description", params: { value: clip(draft.description.join("\n"), 600) } });
+  if (draft.attachments.length) lines.push({ $t: "tip:review.attachments", params: { count: draft.attachments.length } });
+  lines.push({ $t: "tip:review.identity", params: { value: { $t: `tip:identity.${draft.identity ?? "anonymous"}` } } });
+  return lines;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max - 1) + "…" : text);
+
+/** Moves to `step`, remembering the current one for "back". */
+function advance(draft: TipDraftData, step: Step): TipDraftData {
+  return { ...draft, trail: [...draft.trail, draft.step], step };
+}
+
+async function ask(ctx: TipFlowContext, draft: TipDraftData, notices: TextBlock[] = []): Promise<TipTurn> {
+  const prompt = await promptFor(ctx, draft);
+  if (notices.length === 0) return { replies: [prompt], draft };
+  const [first, ...rest] = notices;
+  return { replies: [{ ...prompt, key: first!.key, params: first!.params, more: [...rest, { key: prompt.key, params: prompt.params }, ...(prompt.more ?? [])] }], draft };
+}
+
+/** The step after the place is settled (or after "when", etc.), skipping what does not apply. */
+function after(step: Step, draft: TipDraftData): Step {
+  switch (step) {
+    case "category":
+      return "danger";
+    case "danger":
+      return "place";
+    case "place":
+    case "place_pick":
+    case "province":
+      return "when";
+    case "when":
+      return draft.category && DETAIL_CATEGORIES.has(draft.category) ? "details" : "what";
+    case "details":
+      return "what";
+    case "what":
+      return "identity";
+    case "identity":
+      return draft.identity === "anonymous" ? "review" : "contact_name";
+    case "contact_name":
+      return "contact_phone";
+    default:
+      return "review";
+  }
+}
+
+/** Handles one input for a draft in progress. */
+export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: InboundInput): Promise<TipTurn> {
+  const text = input.type === "text" ? input.text.trim() : undefined;
+  const choice = input.type === "choice" ? input.choiceId : undefined;
+
+  if (choice === "flow:cancel" || (text !== undefined && CANCEL_WORDS.has(word(text)))) {
+    return { replies: [], draft: null };
+  }
+  if (choice === "flow:back" || (text !== undefined && BACK_WORDS.has(word(text)))) {
+    const previous = draft.trail.at(-1);
+    if (!previous) return ask(ctx, draft);
+    return ask(ctx, { ...draft, step: previous, trail: draft.trail.slice(0, -1), pick: previous === "place_pick" ? draft.pick : undefined });
+  }
+
+  switch (draft.step) {
+    case "category": {
+      const code = choice?.startsWith("cat:") ? choice.slice(4) : undefined;
+      if (!isCategory(code)) return ask(ctx, draft);
+      return ask(ctx, advance({ ...draft, category: code as Category }, "danger"));
+    }
+    case "danger": {
+      if (choice === "danger:yes") return ask(ctx, advance({ ...draft, lifeSafety: true }, "place"), [{ key: "tip:danger.call113" }]);
+      if (choice === "danger:no") return ask(ctx, advance({ ...draft, lifeSafety: false }, "place"));
+      return ask(ctx, draft);
+    }
+    case "place":
+    case "place_pick":
+      return placeInput(ctx, draft, input);
+    case "province": {
+      let code = choice?.startsWith("prov:") ? choice.slice(5) : undefined;
+      if (!code && text) {
+        const found = ctx.places.findProvince(text);
+        if (found.length === 1) code = found[0]!.code;
+        else return ask(ctx, draft, [{ key: "tip:place.province_not_found", params: { text: clip(text, 60) } }]);
+      }
+      if (!code || !(await ctx.tx.province.findUnique({ where: { code } }))) return ask(ctx, draft);
+      return settlePlace(ctx, draft, { source: "unknown", provinceCode: code });
+    }
+    case "when": {
+      if (choice?.startsWith("when:") && (WHEN_CODES as readonly string[]).includes(choice.slice(5))) {
+        return ask(ctx, advance({ ...draft, when: choice.slice(5) }, after("when", draft)));
+      }
+      if (text) {
+        if (text.length > TIP_LIMITS.whenChars) return ask(ctx, draft, [{ key: "tip:flow.too_long", params: { max: TIP_LIMITS.whenChars } }]);
+        return ask(ctx, advance({ ...draft, when: text }, after("when", draft)));
+      }
+      return ask(ctx, draft);
+    }
+    case "details": {
+      if (choice === "details:skip" || (text !== undefined && SKIP_WORDS.has(word(text)))) return ask(ctx, advance({ ...draft, details: undefined }, "what"));
+      if (text) {
+        if (text.length > TIP_LIMITS.detailsChars) return ask(ctx, draft, [{ key: "tip:flow.too_long", params: { max: TIP_LIMITS.detailsChars } }]);
+        return ask(ctx, advance({ ...draft, details: text }, "what"));
+      }
+      return ask(ctx, draft);
+    }
+    case "what":
+      return whatInput(ctx, draft, input);
+    case "identity": {
+      const mode = choice?.startsWith("id:") ? choice.slice(3) : undefined;
+      if (mode !== "anonymous" && mode !== "confidential" && mode !== "named") return ask(ctx, draft);
+      const next = { ...draft, identity: mode, ...(mode === "anonymous" ? { contactNameSealed: undefined, contactPhoneSealed: undefined } : {}) } as TipDraftData;
+      return ask(ctx, advance(next, after("identity", next)));
+    }
+    case "contact_name": {
+      if (!text) return ask(ctx, draft);
+      if (text.length < 2 || text.length > 100) return ask(ctx, draft, [{ key: "tip:identity.bad_name" }]);
+      return ask(ctx, advance({ ...draft, contactNameSealed: ctx.sealer.seal(text, "draft-contact-name") }, "contact_phone"));
+    }
+    case "contact_phone": {
+      const raw = input.type === "contact" ? input.phone : text;
+      const phone = raw ? normalisePhone(raw) : undefined;
+      if (!phone) return ask(ctx, draft, raw ? [{ key: "tip:identity.bad_phone" }] : []);
+      return ask(ctx, advance({ ...draft, contactPhoneSealed: ctx.sealer.seal(phone, "draft-contact-phone") }, "review"));
+    }
+    case "review": {
+      if (choice === "review:send") return { replies: [], draft, submit: true };
+      if (choice === "review:restart") return ask(ctx, { ...draft, step: "category", trail: [] });
+      return ask(ctx, draft);
+    }
+  }
+}
+
+async function settlePlace(ctx: TipFlowContext, draft: TipDraftData, place: DraftPlace): Promise<TipTurn> {
+  const next = advance({ ...draft, place, pick: undefined }, "when");
+  return ask(ctx, next, [{ key: "tip:place.found", params: { place: await placeLabel(ctx.tx, place) } }]);
+}
+
+async function placeInput(ctx: TipFlowContext, draft: TipDraftData, input: InboundInput): Promise<TipTurn> {
+  const pick = draft.step === "place_pick" ? draft.pick : undefined;
+  // Back to the plain place question, keeping where we came from.
+  const atPlace: TipDraftData = pick ? { ...draft, step: "place", pick: undefined, trail: draft.trail.slice(0, -1) } : draft;
+
+  if (input.type === "choice") {
+    if (input.choiceId === "place:unknown") return ask(ctx, advance(atPlace, "province"));
+    if (pick && input.choiceId === "pick:none") return ask(ctx, atPlace);
+    if (pick && input.choiceId.startsWith("pick:")) {
+      const code = input.choiceId.slice(5);
+      if (!pick.codes.includes(code)) return ask(ctx, draft);
+      if (pick.kind === "provinces") return typedPlace(ctx, atPlace, pick.text, code);
+      const commune = await ctx.tx.commune.findUnique({ where: { code } });
+      if (!commune) return ask(ctx, draft);
+      const fromLocation = pick.lat !== undefined && pick.lng !== undefined;
+      return settlePlace(ctx, atPlace, {
+        source: fromLocation ? "location" : "typed",
+        provinceCode: commune.provinceCode,
+        communeCode: code,
+        text: pick.text,
+        lat: pick.lat,
+        lng: pick.lng,
+      });
+    }
+    return ask(ctx, draft);
+  }
+  if (input.type === "location") return locatedPlace(ctx, atPlace, input.latitude, input.longitude);
+  if (input.type === "text" && input.text.trim()) return typedPlace(ctx, atPlace, input.text.trim());
+  return ask(ctx, draft);
+}
+
+async function locatedPlace(ctx: TipFlowContext, draft: TipDraftData, lat: number, lng: number): Promise<TipTurn> {
+  const found = ctx.places.locate?.(lat, lng) ?? { kind: "outside" as const };
+  if (found.kind === "inside" && !found.nearBorder) {
+    const commune = await ctx.tx.commune.findUnique({ where: { code: found.code } });
+    if (commune) return settlePlace(ctx, draft, { source: "location", provinceCode: commune.provinceCode, communeCode: commune.code, lat, lng });
+  }
+  if (found.kind === "inside" && found.nearBorder) {
+    return ask(ctx, advance({ ...draft, pick: { kind: "communes", codes: [found.code, found.nearBorder.code], reason: "border", lat, lng } }, "place_pick"));
+  }
+  if (found.kind === "nearest") {
+    return ask(ctx, advance({ ...draft, pick: { kind: "communes", codes: [found.code], reason: "nearest", lat, lng, km: found.distanceM / 1000 } }, "place_pick"));
+  }
+  return ask(ctx, draft, [{ key: "tip:place.outside" }]);
+}
+
+async function typedPlace(ctx: TipFlowContext, draft: TipDraftData, text: string, provinceCode?: string): Promise<TipTurn> {
+  if (text.length > 200) return ask(ctx, draft, [{ key: "tip:flow.too_long", params: { max: 200 } }]);
+  const result = ctx.places.search(text, provinceCode ? { provinceCode } : undefined);
+  switch (result.kind) {
+    case "match": {
+      // The name is current here but was also the name of former units now elsewhere: ask.
+      const alternatives = result.legacyAlternatives ?? [];
+      if (alternatives.length && !provinceCode) {
+        const codes = [result.commune.code, ...alternatives.map((a) => a.code)];
+        return ask(ctx, advance({ ...draft, pick: { kind: "communes", codes, reason: "same_name", text } }, "place_pick"));
+      }
+      return settlePlace(ctx, draft, { source: "typed", provinceCode: result.commune.provinceCode, communeCode: result.commune.code, text });
+    }
+    case "choose":
+      return ask(ctx, advance({ ...draft, pick: { kind: "communes", codes: result.candidates.map((c) => c.code), reason: result.reason, text } }, "place_pick"));
+    case "province":
+      return ask(ctx, advance({ ...draft, pick: { kind: "provinces", codes: result.provinces.map((p) => p.code), text } }, "place_pick"));
+    case "none":
+      return ask(ctx, draft, [{ key: "tip:place.not_found", params: { text: clip(text, 60) } }]);
+  }
+}
+
+async function whatInput(ctx: TipFlowContext, draft: TipDraftData, input: InboundInput): Promise<TipTurn> {
+  const caps = CHANNEL_CAPS[ctx.channel];
+  const done = (input.type === "choice" && input.choiceId === "what:done") || (input.type === "text" && DONE_WORDS.has(word(input.text)));
+  if (done) {
+    if (draft.description.join("").trim() === "" && draft.attachments.length === 0) return ask(ctx, draft, [{ key: "tip:what.empty" }]);
+    return ask(ctx, advance(draft, "identity"));
+  }
+  if (input.type === "text" && input.text.trim()) {
+    const used = draft.description.reduce((n, d) => n + d.length, 0);
+    if (used + input.text.length > TIP_LIMITS.descriptionChars) {
+      return { replies: [{ key: "tip:what.too_long", params: { max: TIP_LIMITS.descriptionChars }, choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft };
+    }
+    return { replies: [{ key: "tip:what.received", choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft: { ...draft, description: [...draft.description, input.text.trim()] } };
+  }
+  if (input.type === "media" && input.kind !== "sticker") {
+    const allowed = caps.media === "all" || (caps.media === "photo" && input.kind === "photo");
+    if (!allowed) return { replies: [{ key: "tip:what.unsupported_media" }], draft };
+    if (draft.attachments.length >= TIP_LIMITS.attachments) {
+      return { replies: [{ key: "tip:what.too_many_attachments", params: { max: TIP_LIMITS.attachments }, choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft };
+    }
+    const attachment = { kind: input.kind, ref: input.ref, ...(input.caption ? { caption: clip(input.caption, 1000) } : {}) };
+    const description = input.caption ? [...draft.description, clip(input.caption, 1000)] : draft.description;
+    return { replies: [{ key: "tip:what.received", choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft: { ...draft, attachments: [...draft.attachments, attachment], description } };
+  }
+  if (input.type === "unsupported" || input.type === "media") return { replies: [{ key: "tip:what.unsupported_media" }], draft };
+  return ask(ctx, draft);
+}

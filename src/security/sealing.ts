@@ -1,0 +1,70 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+/**
+ * Seals small secrets (a tipster's contact, the reference to their chat) with AES-256-GCM.
+ * Sealed text is `v1.<key id>.<iv>.<tag>.<ciphertext>` (base64url parts), so keys can be rotated:
+ * new values are sealed with the current key, older ones still open with the keys kept for reading.
+ */
+export class Sealer {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly currentId: string;
+
+  /** `keys`: 32-byte keys; the first one seals, all of them open. */
+  constructor(keys: Buffer[]) {
+    if (keys.length === 0) throw new Error("Sealer needs at least one key");
+    for (const key of keys) {
+      if (key.length !== 32) throw new Error("sealing keys must be 32 bytes (AES-256)");
+      this.keys.set(keyId(key), key);
+    }
+    this.currentId = keyId(keys[0]!);
+  }
+
+  /** Encrypts `plain`, binding it to `context` (e.g. "tip-contact") so a value cannot be moved to another field. */
+  seal(plain: string, context: string): string {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv("aes-256-gcm", this.keys.get(this.currentId)!, iv);
+    cipher.setAAD(Buffer.from(context));
+    const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+    return ["v1", this.currentId, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(".");
+  }
+
+  /** Decrypts a sealed value; throws when the key is unknown or the value was tampered with. */
+  open(sealed: string, context: string): string {
+    const [version, kid, iv, tag, ct] = sealed.split(".");
+    if (version !== "v1" || !kid || !iv || !tag || ct === undefined) throw new Error("not a sealed value");
+    const key = this.keys.get(kid);
+    if (!key) throw new Error("sealed with a key that is not configured");
+    const decipher = crypto.createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+    decipher.setAAD(Buffer.from(context));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
+  }
+}
+
+function keyId(key: Buffer): string {
+  return crypto.createHash("sha256").update(key).digest("base64url").slice(0, 8);
+}
+
+/** Parses a key given as 64 hex characters or base64 of 32 bytes. */
+export function parseKey(text: string): Buffer {
+  const t = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, "hex") : Buffer.from(t, "base64");
+  if (key.length !== 32) throw new Error("a sealing key must be 32 bytes, given as 64 hex characters or base64");
+  return key;
+}
+
+/**
+ * The sealing keys: from the configured value(s) (comma-separated, current first), or else from a
+ * key file created on first start (mode 0600) so `npm start` works out of the box. Losing that file
+ * makes existing sealed contacts unreadable: production sets the key explicitly.
+ */
+export function loadSealingKeys(configured: string | undefined, keyFile: string): { keys: Buffer[]; generated: boolean } {
+  if (configured) return { keys: configured.split(",").map(parseKey), generated: false };
+  if (fs.existsSync(keyFile)) return { keys: [parseKey(fs.readFileSync(keyFile, "utf8"))], generated: false };
+  fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+  const key = crypto.randomBytes(32);
+  fs.writeFileSync(keyFile, key.toString("hex") + "\n", { mode: 0o600 });
+  return { keys: [key], generated: true };
+}

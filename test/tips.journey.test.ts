@@ -1,0 +1,292 @@
+import crypto from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Sealer } from "../src/security/sealing.ts";
+import { FakeTelegramApi } from "./fakes/telegramApi.ts";
+import { FakeZaloApi } from "./fakes/zaloApi.ts";
+import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
+
+const FAST = {
+  TELEGRAM_RATE_PRIVATE_PER_SECOND: "50",
+  TELEGRAM_RATE_PRIVATE_BURST: "50",
+  ZALO_RATE_CHAT_PER_SECOND: "50",
+  ZALO_RATE_CHAT_BURST: "50",
+};
+
+let tg: FakeTelegramApi;
+let zalo: FakeZaloApi;
+let t: TestApp;
+
+beforeAll(async () => {
+  tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000 });
+  zalo = new FakeZaloApi({ perChatPerSecond: 100, perChatBurst: 100, globalPerSecond: 1000 });
+  await tg.listen();
+  await zalo.listen();
+  t = await startTestApp({ telegram: tg, zalo, env: FAST, referenceData: true });
+});
+afterAll(async () => {
+  await t.close();
+  await tg.close();
+  await zalo.close();
+});
+
+const codeOf = (text: string) => /Mã tin báo: (TM-[A-Z0-9]{6})|Report code: (TM-[A-Z0-9]{6})/.exec(text)?.slice(1).find(Boolean);
+const pinOf = (text: string) => /(?:Mã PIN|PIN): (\d{6})/.exec(text)?.[1];
+
+async function startReport(p: TelegramTipster) {
+  await p.command("/start");
+  await p.press("data:lang:vi");
+  return p.press("Báo tin tội phạm");
+}
+
+describe("reporting a tip on Telegram", () => {
+  it("anonymous: guided steps from category to receipt; the stored tip holds nothing that identifies the tipster", async () => {
+    const p = new TelegramTipster(tg, 7001);
+    const category = await startReport(p);
+    expect(category.text).toContain("Bạn muốn báo tin về việc gì?");
+    expect(category.options).toContain("Ma tuý");
+    expect(category.options).toContain("Tín dụng đen, đòi nợ thuê");
+
+    const danger = await p.press("Ma tuý");
+    expect(danger.text).toContain("Có ai đang gặp nguy hiểm ngay lúc này không?");
+    const place = await p.press("Có, đang nguy hiểm");
+    expect(place.text).toMatch(/^🚨 Hãy gọi ngay 113/);
+    expect(place.text).toContain("Việc này xảy ra ở đâu?");
+    expect((place.raw.reply_markup as { keyboard: Array<Array<{ request_location?: boolean }>> }).keyboard[0]![0]!.request_location).toBe(true);
+
+    const when = await p.location(21.0287, 105.8524); // Hồ Hoàn Kiếm
+    expect(when.text).toContain("Nơi xảy ra: Phường Hoàn Kiếm, Thành phố Hà Nội.");
+    const details = await p.press("Hôm nay");
+    expect(details.text).toContain("địa điểm cụ thể");
+    const what = await p.say("Quán nước đầu ngõ 12, tối nào cũng có người đến mua bán.");
+    expect(what.text).toContain("Bạn kể lại sự việc");
+    expect((await p.say("Có khoảng 5 người, đi xe máy, thường đến lúc 22 giờ.")).text).toContain("Đã nhận");
+    expect((await p.photo("AgACAgPHOTO123", "ảnh chụp từ xa")).text).toContain("Đã nhận");
+    const identity = await p.say("xong");
+    expect(identity.text).toContain("🕶 Ẩn danh");
+    const review = await p.press("Ẩn danh");
+    expect(review.text).toContain("Loại việc: Ma tuý");
+    expect(review.text).toContain("⚠️ Có người đang gặp nguy hiểm");
+    expect(review.text).toContain("Nơi xảy ra: Phường Hoàn Kiếm, Thành phố Hà Nội");
+    expect(review.text).toContain("Thời gian: Hôm nay");
+    expect(review.text).toContain("Tệp đính kèm: 1");
+    expect(review.text).toContain("Cách gửi: Ẩn danh");
+
+    const receipt = await p.press("Gửi tin báo");
+    expect(receipt.text).toContain("Đã gửi tin báo đến Công an phường Hoàn Kiếm.");
+    expect(receipt.text).toContain("3 ngày làm việc");
+    const code = codeOf(receipt.text)!;
+    expect(code).toMatch(/^TM-[2-9A-HJKMNP-Z]{6}$/);
+    expect(pinOf(receipt.text)).toMatch(/^\d{6}$/);
+
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code }, include: { attachments: true, audit: true } });
+    expect(tip).toMatchObject({
+      category: "drugs",
+      lifeSafety: true,
+      queueId: "commune:00070",
+      communeCode: "00070",
+      provinceCode: "01",
+      placeSource: "location",
+      occurredWhen: "today",
+      identityMode: "anonymous",
+      contactSealed: null,
+      channel: "telegram",
+    });
+    expect(JSON.parse(tip.details)).toEqual({ text: "Quán nước đầu ngõ 12, tối nào cũng có người đến mua bán." });
+    expect(tip.description).toContain("Có khoảng 5 người");
+    expect(tip.description).toContain("ảnh chụp từ xa");
+    expect(tip.attachments.map((a) => [a.kind, a.ref])).toEqual([["photo", "AgACAgPHOTO123"]]);
+    expect(tip.audit.map((a) => a.action)).toEqual(["tip.submitted"]);
+    expect(tip.pinHash).toMatch(/^scrypt\$/);
+    expect(tip.pinHash).not.toContain(pinOf(receipt.text)!);
+
+    // Nothing identifying: no platform id, username, display name or phone anywhere on the tip.
+    const stored = JSON.stringify(tip);
+    for (const secret of [String(p.chatId), p.user.username!, p.user.first_name, "Nguyễn"]) expect(stored).not.toContain(secret);
+    // The reply reference opens only with the key, to the opaque chat id — not the Telegram id.
+    const chat = await t.db.chat.findFirstOrThrow({ where: { channel: "telegram", platformChatId: String(p.chatId) } });
+    expect(t.sealer.open(tip.replyRefSealed, "tip-reply-ref")).toBe(chat.id);
+    expect(() => new Sealer([crypto.randomBytes(32)]).open(tip.replyRefSealed, "tip-reply-ref")).toThrow();
+    // The receipt (code + PIN) is not kept in the outbox once delivered, and processed raw updates are cleared.
+    await eventually(async () => (await t.db.outboxMessage.count({ where: { chatId: chat.id, sensitive: true, status: "sent" } })) === 1);
+    const receiptRow = await t.db.outboxMessage.findFirstOrThrow({ where: { chatId: chat.id, sensitive: true } });
+    expect(receiptRow.payload).not.toContain(code);
+    const leftovers = await t.db.inboxUpdate.findMany({ where: { channel: "telegram", status: "done", NOT: { payload: "" } } });
+    expect(leftovers).toHaveLength(0);
+  });
+
+  it("named: the phone comes from Telegram's contact button and is kept sealed", async () => {
+    const p = new TelegramTipster(tg, 7002);
+    await startReport(p);
+    await p.press("Trộm cắp");
+    await p.press("Không");
+    await p.say("phuong hoan kiem");
+    await p.press("Hôm qua");
+    await p.say("Xe máy bị lấy trộm trước cửa nhà.");
+    await p.press("Xong");
+    const askName = await p.press("Công khai tên");
+    expect(askName.text).toContain("họ và tên");
+    const askPhone = await p.say("Lê Văn Cường");
+    expect((askPhone.raw.reply_markup as { keyboard: Array<Array<{ request_contact?: boolean }>> }).keyboard[0]![0]!.request_contact).toBe(true);
+    const review = await p.contact("+84912345678");
+    expect(review.text).toContain("Cách gửi: Công khai tên");
+    const receipt = await p.press("Gửi tin báo");
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code: codeOf(receipt.text)! } });
+    expect(tip.identityMode).toBe("named");
+    expect(tip.contactSealed).not.toContain("0912345678");
+    expect(tip.contactSealed).not.toContain("Cường");
+    expect(JSON.parse(t.sealer.open(tip.contactSealed!, "tip-contact"))).toEqual({ name: "Lê Văn Cường", phone: "0912345678" });
+  });
+
+  it("back and cancel work at every step; cancel sends nothing", async () => {
+    const p = new TelegramTipster(tg, 7003);
+    await startReport(p);
+    await p.press("Cờ bạc");
+    const back = await p.press("Quay lại");
+    expect(back.text).toContain("Bạn muốn báo tin về việc gì?");
+    await p.press("Gây rối");
+    await p.press("Không");
+    const cancelled = await p.say("huỷ");
+    expect(cancelled.text).toContain("Đã huỷ tin báo đang soạn");
+    const chat = await t.db.chat.findFirstOrThrow({ where: { platformChatId: "7003" } });
+    expect(await t.db.tipDraft.findUnique({ where: { chatId: chat.id } })).toBeNull();
+    expect(await t.db.tip.count({ where: { channel: "telegram", category: "public_disorder" } })).toBe(0);
+  });
+
+  it("bad answers get a clear message and change nothing", async () => {
+    const p = new TelegramTipster(tg, 7004);
+    await startReport(p);
+    await p.press("Trộm cắp");
+    await p.press("Không");
+    const notFound = await p.say("xyzzy qwerty");
+    expect(notFound.text).toContain("Tôi chưa tìm thấy «xyzzy qwerty»");
+    const tooLong = await p.say("a".repeat(4001));
+    expect(tooLong.text).toContain("Tin nhắn quá dài (tối đa 4000 ký tự)");
+    const chat = await t.db.chat.findFirstOrThrow({ where: { platformChatId: "7004" } });
+    const draft = JSON.parse((await t.db.tipDraft.findUniqueOrThrow({ where: { chatId: chat.id } })).data);
+    expect(draft.step).toBe("place");
+    expect(draft.place).toBeUndefined();
+  });
+});
+
+describe("reporting a tip on Zalo (numbered menus, typed place)", () => {
+  it("confidential online-fraud tip: province question for a shared name, contact sealed, info copy to the cyber unit", async () => {
+    const p = new ZaloTipster(zalo, "zu-9001");
+    await p.say("xin chào");
+    await p.choose("Tiếng Việt");
+    const category = await p.choose("Báo tin tội phạm");
+    expect(category.text).toContain("Trả lời 1, 2, 3");
+    await p.choose("Lừa đảo qua mạng");
+    const place = await p.choose("Không");
+    expect(place.text).toContain("Gõ tên xã, phường");
+    expect(place.text).not.toContain("Gửi vị trí");
+    const which = await p.say("phuong ba dinh");
+    expect(which.text).toContain("Có vài nơi trùng hoặc gần giống «phuong ba dinh»");
+    expect(which.options).toEqual(expect.arrayContaining(["Phường Ba Đình, Thành phố Hà Nội"]));
+    expect(which.options.some((o) => o.includes("Thanh Hoá"))).toBe(true);
+    const when = await p.choose("Phường Ba Đình, Thành phố Hà Nội");
+    expect(when.text).toContain("Nơi xảy ra: Phường Ba Đình, Thành phố Hà Nội.");
+    const askDetails = await p.say("tối qua khoảng 9 giờ");
+    expect(askDetails.text).toContain("số tài khoản ngân hàng");
+    await p.say("Gọi từ số 0912 345 678, bảo chuyển vào tài khoản 1903 5678 9012 Techcombank, gửi link http://nhan-qua.top/abc");
+    await p.say("Họ giả danh công an, doạ tôi phải chuyển tiền.");
+    await p.say("xong");
+    await p.choose("Bảo mật");
+    await p.say("Trần Thị B");
+    const bad = await p.say("12345");
+    expect(bad.text).toContain("Số điện thoại chưa đúng");
+    const review = await p.say("0987 654 321");
+    expect(review.text).toContain("Cách gửi: Bảo mật");
+    const receipt = await p.choose("Gửi tin báo");
+    const code = codeOf(receipt.text)!;
+
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code }, include: { copies: true } });
+    expect(tip).toMatchObject({ category: "online_fraud", queueId: "commune:00004", identityMode: "confidential", channel: "zalo", occurredWhen: "tối qua khoảng 9 giờ" });
+    expect(tip.copies.map((c) => c.queueId)).toEqual(["cyber:01"]);
+    const details = JSON.parse(tip.details);
+    expect(details.phones).toContain("0912345678");
+    expect(details.accounts).toContain("190356789012");
+    expect(details.links).toContain("http://nhan-qua.top/abc");
+    // Contact: unreadable without the key; nothing identifying in clear.
+    const stored = JSON.stringify(tip);
+    for (const secret of ["Trần Thị B", "0987654321", "zu-9001"]) expect(stored).not.toContain(secret);
+    expect(JSON.parse(t.sealer.open(tip.contactSealed!, "tip-contact"))).toEqual({ name: "Trần Thị B", phone: "0987654321" });
+    expect(() => new Sealer([crypto.randomBytes(32)]).open(tip.contactSealed!, "tip-contact")).toThrow();
+  });
+
+  it("an old pre-2025 name that was split asks which new commune; “I don't know” goes to the province duty queue", async () => {
+    const p = new ZaloTipster(zalo, "zu-9002");
+    await p.say("hi");
+    await p.choose("Tiếng Việt");
+    await p.choose("Báo tin tội phạm");
+    await p.choose("Trộm cắp");
+    await p.choose("Không");
+    const split = await p.say("Phường Giáp Bát");
+    expect(split.text).toContain("là tên cũ");
+    expect(split.options).toEqual(expect.arrayContaining(["Phường Hoàng Mai, Thành phố Hà Nội", "Phường Tương Mai, Thành phố Hà Nội"]));
+    const place = await p.choose("Không phải các nơi trên");
+    expect(place.text).toContain("Việc này xảy ra ở đâu?");
+    const provinces = await p.choose("Tôi không biết");
+    expect(provinces.options).toHaveLength(34 + 2);
+    const when = await p.say("Cao Bằng");
+    expect(when.text).toContain("Nơi xảy ra: Tỉnh Cao Bằng (chưa rõ xã, phường).");
+    await p.choose("Hôm nay");
+    await p.say("Mất trộm bò trong chuồng.");
+    await p.say("xong");
+    await p.choose("Ẩn danh");
+    const receipt = await p.choose("Gửi tin báo");
+    expect(receipt.text).toContain("Đã gửi tin báo đến Trực ban Công an tỉnh Cao Bằng.");
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code: codeOf(receipt.text)! } });
+    expect(tip).toMatchObject({ queueId: "province:04", communeCode: null, placeSource: "unknown" });
+  });
+});
+
+describe("checking a tip with its code and PIN", () => {
+  it("works on another channel than the one the tip was sent on, and locks after repeated wrong PINs", async () => {
+    const p = new TelegramTipster(tg, 7101);
+    await startReport(p);
+    await p.press("Buôn lậu");
+    await p.press("Không");
+    await p.say("Phường Hoàn Kiếm");
+    await p.press("Trong tuần này");
+    await p.say("Kho hàng giả ở phố Hàng Bạc.");
+    await p.press("Xong");
+    await p.press("Ẩn danh");
+    const receipt = await p.press("Gửi tin báo");
+    const code = codeOf(receipt.text)!;
+    const pin = pinOf(receipt.text)!;
+
+    const z = new ZaloTipster(zalo, "zu-9101");
+    await z.say("hi");
+    await z.choose("English");
+    const askCode = await z.choose("Check a report");
+    expect(askCode.text).toContain("Type the report code");
+    expect((await z.say("TM-12")).text).toContain("A report code looks like TM-");
+    await z.say(code.toLowerCase().replace("-", " "));
+    const status = await z.say(pin);
+    expect(status.text).toContain(`Report ${code}`);
+    expect(status.text).toContain("Handled by: Công an phường Hoàn Kiếm");
+    expect(status.text).toContain("Status: Received, waiting for an officer to review it");
+
+    const wrong = wrongPin(pin);
+    await z.choose("Check a report");
+    for (let i = 0; i < 4; i++) {
+      await z.say(code);
+      const again = await z.say(wrong);
+      expect(again.text).toContain("The report code or the PIN is not right.");
+      expect(again.text).toContain("Type the report code"); // asked again, nothing revealed
+    }
+    await z.say(code);
+    expect((await z.say(wrong)).text).toContain("Too many wrong attempts");
+    // Even the right PIN is refused while locked, from any chat.
+    await p.press("data:menu:lookup");
+    await p.say(code);
+    expect((await p.say(pin)).text).toContain("tạm khoá");
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code }, include: { audit: true } });
+    expect(tip.audit.map((a) => a.action)).toEqual(expect.arrayContaining(["tip.lookup_failed", "tip.lookup_locked"]));
+  });
+});
+
+function wrongPin(pin: string): string {
+  return pin === "000000" ? "111111" : "000000";
+}
