@@ -290,3 +290,57 @@ describe("checking a tip with its code and PIN", () => {
 function wrongPin(pin: string): string {
   return pin === "000000" ? "111111" : "000000";
 }
+
+describe.each(["anonymous", "confidential", "named"] as const)("every identity mode on every channel: %s", (mode) => {
+  const label = { anonymous: "Ẩn danh", confidential: "Bảo mật", named: "Công khai tên" }[mode];
+
+  it(`Telegram, ${mode}`, async () => {
+    const id = 7600 + ["anonymous", "confidential", "named"].indexOf(mode);
+    const p = new TelegramTipster(tg, id);
+    await startReport(p);
+    await p.press("Bạo lực gia đình");
+    await p.press("Không");
+    await p.say("xã Nội Bài");
+    await p.press("Hôm nay");
+    await p.say("Nhà bên cạnh đánh vợ con hằng đêm.");
+    await p.press("Xong");
+    let review = await p.press(label);
+    if (mode !== "anonymous") {
+      await p.say("Phạm Thị Dung");
+      review = await p.say("0903 111 222");
+    }
+    expect(review.text).toContain(`Cách gửi: ${label}`);
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code: codeOf((await p.press("Gửi tin báo")).text)! } });
+    expect(tip).toMatchObject({ identityMode: mode, channel: "telegram", queueId: "commune:00433", category: "domestic_violence" });
+    const stored = JSON.stringify(tip);
+    for (const secret of [String(id), p.user.username!, p.user.first_name, "Phạm Thị Dung", "0903111222"]) expect(stored).not.toContain(secret);
+    if (mode === "anonymous") expect(tip.contactSealed).toBeNull();
+    else expect(JSON.parse(t.sealer.open(tip.contactSealed!, "tip-contact"))).toEqual({ name: "Phạm Thị Dung", phone: "0903111222" });
+  });
+
+  it(`Zalo, ${mode}`, async () => {
+    const p = new ZaloTipster(zalo, `zu-96${mode}`, "Hoàng Văn Em");
+    await p.say("hi");
+    await p.choose("Tiếng Việt");
+    await p.choose("Báo tin tội phạm");
+    await p.choose("Nguy hiểm giao thông");
+    await p.choose("Không");
+    await p.say("xa noi bai");
+    await p.choose("Đang xảy ra");
+    await p.say("Xe tải chạy ngược chiều trên cao tốc.");
+    expect((await p.photo("https://photo-stal-1.zdn.vn/abc.jpg", "biển số xe")).text).toContain("Đã nhận");
+    await p.say("xong");
+    let review = await p.choose(label);
+    if (mode !== "anonymous") {
+      await p.say("Phạm Thị Dung");
+      review = await p.say("+84 903 111 222");
+    }
+    expect(review.text).toContain(`Cách gửi: ${label}`);
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code: codeOf((await p.choose("Gửi tin báo")).text)! }, include: { attachments: true } });
+    expect(tip).toMatchObject({ identityMode: mode, channel: "zalo", queueId: "commune:00433", category: "traffic", occurredWhen: "now" });
+    expect(tip.attachments.map((a) => a.ref)).toEqual(["https://photo-stal-1.zdn.vn/abc.jpg"]);
+    const stored = JSON.stringify(tip);
+    for (const secret of [`zu-96${mode}`, "Hoàng Văn Em", "Phạm Thị Dung", "0903111222"]) expect(stored).not.toContain(secret);
+    if (mode !== "anonymous") expect(JSON.parse(t.sealer.open(tip.contactSealed!, "tip-contact")).phone).toBe("0903111222");
+  });
+});
