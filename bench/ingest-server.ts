@@ -14,7 +14,7 @@
  * SIGTERM stops the server (the service through src/main.ts's own graceful shutdown).
  */
 import { createRequire } from "node:module";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import Fastify, { type FastifyInstance } from "fastify";
 import { App, TELEGRAM_WEBHOOK_PATH } from "../src/app.ts";
 
@@ -28,6 +28,8 @@ export interface ServerStats {
   /** performance.eventLoopUtilization(), milliseconds. */
   elu: { idle: number; active: number };
   rssBytes: number;
+  /** Event-loop delay since the previous stats request (each request starts a new window), ms. */
+  loopDelay: { p99Ms: number; maxMs: number };
   /** Inbox group commits (InboxIngest.write): how many, rows, total and worst time. */
   writes: { batches: number; rows: number; ms: number; maxMs: number; maxRows: number };
   /** Updates the inbox worker processed (successfully or not) and the time they took. */
@@ -46,16 +48,28 @@ const stats: ServerStats = {
   cpu: { user: 0, system: 0 },
   elu: { idle: 0, active: 0 },
   rssBytes: 0,
+  loopDelay: { p99Ms: 0, maxMs: 0 },
   writes: { batches: 0, rows: 0, ms: 0, maxMs: 0, maxRows: 0 },
   processed: { count: 0, ms: 0, maxMs: 0 },
   sql: { statements: 0, inboxInserts: 0, inboxInsertsInForeignTx: 0 },
 };
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 function addStatsRoute(http: FastifyInstance): void {
-  http.get("/__bench/stats", async () => {
+  http.get("/__bench/stats", async (): Promise<ServerStats> => {
     const cpu = process.cpuUsage();
     const elu = performance.eventLoopUtilization();
-    return { ...stats, cpu: { user: cpu.user, system: cpu.system }, elu: { idle: elu.idle, active: elu.active }, rssBytes: process.memoryUsage().rss };
+    const delay = { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+    loopDelay.reset();
+    return {
+      ...stats,
+      cpu: { user: cpu.user, system: cpu.system },
+      elu: { idle: elu.idle, active: elu.active },
+      rssBytes: process.memoryUsage().rss,
+      loopDelay: delay,
+    };
   });
 }
 

@@ -149,6 +149,7 @@ const MEASURED_FIRST_ID = 700_000_000;
 const WARMUP_FIRST_ID = 600_000_000;
 const measuredBodies = makeBodies(REQUESTS, MEASURED_FIRST_ID, 6_100_000_000, CHATS);
 const warmupBodies = makeBodies(WARMUP, WARMUP_FIRST_ID, 6_900_000_000, Math.min(CHATS, WARMUP));
+const LOAD_AT_START = os.loadavg()[0]!;
 const HEADERS = { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET };
 
 // ---------------------------------------------------------------------------------------------
@@ -358,6 +359,8 @@ interface VariantResult {
   /** Server CPU time per acknowledged update, ms; event-loop utilisation during the run. */
   serverCpuMsPerUpdate: number;
   serverElu: number;
+  /** The server's event-loop delay during the run (how long it could not answer anything), ms. */
+  loopDelay: { p99Ms: number; maxMs: number };
   /** Load-generator (this process) CPU, in cores, during the run. */
   benchCpuCores: number;
   writes?: { batches: number; avgRows: number; avgMs: number; maxMs: number; maxRows: number; busyShare: number };
@@ -407,7 +410,7 @@ async function runVariant(mode: ServerMode, fake: FakeTelegramApi): Promise<Vari
       const before = await serverStats(server);
       const benchCpu0 = process.cpuUsage();
       const t0 = performance.now();
-      process.stderr.write(`measuring (${REQUESTS} requests, ${CONNECTIONS} connections)… `);
+      process.stderr.write(`measuring${repeats > 1 ? ` ${i + 1}/${repeats}` : ""} (${REQUESTS} requests, ${CONNECTIONS} connections)… `);
       const run = await load(server.url, measuredBodies, MEASURED_FIRST_ID + REQUESTS);
       const benchCpu = process.cpuUsage(benchCpu0);
       const wallMs = performance.now() - t0;
@@ -429,6 +432,7 @@ async function runVariant(mode: ServerMode, fake: FakeTelegramApi): Promise<Vari
       failedInOtherRuns: measured.filter((m) => m.run !== run).reduce((n, m) => n + (REQUESTS - m.run.acked) + m.run.non2xx + m.run.errors, 0),
       serverCpuMsPerUpdate: run.acked ? cpuMs / run.acked : 0,
       serverElu: active + idle > 0 ? active / (active + idle) : 0,
+      loopDelay: after.loopDelay,
       benchCpuCores: (benchCpu.user + benchCpu.system) / 1000 / wallMs,
     };
     if (mode !== "bare") {
@@ -504,6 +508,10 @@ function report(results: VariantResult[]): number {
   if (bare.allRuns.length > 1) {
     lines.push(`bare route: median of ${bare.allRuns.length} measured runs (${bare.allRuns.map((n) => fmt(n)).join(", ")} acked/s)`);
   }
+  lines.push(
+    "acked/s = 2xx answers ÷ time from the first request to the last answer; p50/p99/max = autocannon's latency " +
+      "percentiles (ms, 1 ms resolution); srv = the server child's CPU time per update and event-loop utilisation",
+  );
   lines.push(`throughput ratio Tai Mắt / bare: ${fmt(ratio, 3)}`);
   for (const r of results) {
     if (!r.inbox || !r.writes) continue;
@@ -518,9 +526,10 @@ function report(results: VariantResult[]): number {
         `(max ${fmt(r.writes.maxMs, 1)} ms, max ${r.writes.maxRows} rows); writing ${fmt(r.writes.busyShare * 100)}% of the run`,
     );
     lines.push(
-      `  while loading: worker processed ${fmt(r.processedDuringRun ?? 0)} updates (avg ${fmt(r.processedAvgMs ?? 0, 1)} ms each), ` +
+      `  while loading: worker processed ${fmt(r.processedDuringRun ?? 0)} updates (avg ${fmt(r.processedAvgMs ?? 0, 1)} ms wall each), ` +
         `outbox delivered ${fmt(r.deliveredDuringRun ?? 0)} messages to the fake Bot API`,
     );
+    lines.push(`  server event loop during the run: delay p99 ${fmt(r.loopDelay.p99Ms)} ms, longest stall ${fmt(r.loopDelay.maxMs)} ms`);
     if (r.sql?.inForeignTx) {
       lines.push(`  WARNING: ${r.sql.inForeignTx} inbox INSERTs ran inside another open transaction; had it rolled back, acknowledged updates would be lost`);
     }
@@ -532,6 +541,11 @@ function report(results: VariantResult[]): number {
     }
   }
   lines.push(`load generator CPU: ${results.map((r) => `${r.mode} ${fmt(r.benchCpuCores, 2)} cores`).join(", ")}`);
+  const loadEnd = os.loadavg()[0]!;
+  lines.push(
+    `machine load average (1 min): ${fmt(LOAD_AT_START, 2)} at start, ${fmt(loadEnd, 2)} at end` +
+      (LOAD_AT_START > 1 ? " — other processes were using the CPUs; figures are noisy" : ""),
+  );
   const rpsMet = service.run.perSecond >= GOAL_RPS;
   const ratioMet = ratio >= GOAL_RATIO;
   lines.push(
@@ -548,6 +562,7 @@ function report(results: VariantResult[]): number {
     date: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
+    loadAvgAtStart: Math.round(LOAD_AT_START * 100) / 100,
     requests: REQUESTS,
     connections: CONNECTIONS,
     chats: CHATS,

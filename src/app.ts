@@ -27,6 +27,9 @@ import { ZaloApiError, ZaloClient } from "./channels/zalo/client.ts";
 import { ZaloRenderer } from "./channels/zalo/render.ts";
 import { ZaloSender } from "./channels/zalo/sender.ts";
 import { zaloEvent, zaloIncoming } from "./channels/zalo/inbound.ts";
+import { WebChannel } from "./channels/web/channel.ts";
+import { webEvent } from "./channels/web/inbound.ts";
+import type { ReplyRenderer } from "./outbox/outbound.ts";
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
 export const ZALO_WEBHOOK_PATH = "/webhooks/zalo";
@@ -65,10 +68,12 @@ export class App {
   readonly sender: OutboxSender;
   readonly telegram?: TelegramBot;
   readonly zaloClient?: ZaloClient;
+  /** The web chat served at `/`: always on, no token needed. */
+  readonly web: WebChannel;
   readonly t: Translate;
   private readonly limiters: PlatformLimiter[] = [];
   private readonly pollers: Poller[] = [];
-  private readonly renderers: Record<string, TelegramRenderer | ZaloRenderer> = {};
+  private readonly renderers: Record<string, ReplyRenderer> = {};
   private housekeeping?: NodeJS.Timeout;
   private stopped = false;
 
@@ -77,7 +82,9 @@ export class App {
     this.metrics = new Metrics({ defaultMetrics: opts.processMetrics });
     this.t = createTranslator().t;
     const keywords = new Keywords(this.t);
-    const resident = { keywords, places: opts.places, sealer: opts.sealer };
+    // Officers work in Telegram groups: the Telegram renderer draws their cards.
+    const officerRenderer = config.telegram.token ? (this.renderers.telegram = new TelegramRenderer(this.t)) : undefined;
+    const resident = { keywords, places: opts.places, sealer: opts.sealer, officerRenderer };
     const outboxChannels: Record<string, OutboxChannel> = {};
 
     const tg = config.telegram;
@@ -85,7 +92,8 @@ export class App {
       this.telegram = new TelegramBot({
         token: tg.token,
         apiRoot: tg.apiRoot,
-        deps: { ...resident, renderer: (this.renderers.telegram = new TelegramRenderer(this.t)) },
+        deps: { ...resident, renderer: officerRenderer! },
+        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers },
         log,
       });
       const limiter = new PlatformLimiter(tg.limits);
@@ -99,6 +107,19 @@ export class App {
       this.limiters.push(limiter);
       outboxChannels.zalo = { sender: new ZaloSender(this.zaloClient), limiter };
     }
+    this.web = new WebChannel({
+      db,
+      t: this.t,
+      sealer: opts.sealer,
+      metrics: this.metrics,
+      log,
+      uploadLimitBytes: config.web.uploadLimitBytes,
+      uploadsPerHour: config.web.uploadsPerHour,
+      secureCookies: config.publicUrl?.startsWith("https:") === true,
+    });
+    const webDeps = { ...resident, renderer: (this.renderers.web = this.web.renderer) };
+    this.limiters.push(this.web.limiter);
+    outboxChannels.web = { sender: this.web.sender, limiter: this.web.limiter };
 
     this.sender = new OutboxSender({ db, channels: outboxChannels, maxAttempts: config.outbox.maxAttempts, metrics: this.metrics, log });
     this.worker = new InboxWorker({
@@ -120,6 +141,9 @@ export class App {
             } else if (row.channel === "zalo") {
               const event = zaloEvent(body);
               if (event) refs = await processInbound(tx, zaloDeps, { event, sourceUpdateId: row.id });
+            } else if (row.channel === "web") {
+              const event = webEvent(body);
+              if (event) refs = await processInbound(tx, webDeps, { event, sourceUpdateId: row.id });
             } else {
               throw new Error(`no processor for channel ${row.channel}`);
             }
@@ -163,6 +187,7 @@ export class App {
     this.webhookChannels = webhookChannels;
     void registerWebhooks(this.http, { channels: webhookChannels, ingest: this.ingest, metrics: this.metrics, bodyLimit: config.webhookBodyLimit });
     registerOps(this.http, { db, metrics: this.metrics });
+    this.web.register(this.http, { ingest: this.ingest, onStored: (rows) => this.worker.add(rows) });
   }
 
   private readonly webhookChannels: WebhookChannel[];
@@ -179,9 +204,10 @@ export class App {
     this.housekeeping.unref();
   }
 
-  /** Periodic jobs: drops tip drafts untouched for 24 hours (telling the person). */
+  /** Periodic jobs: drops tip drafts untouched for 24 hours (telling the person), then stale web uploads. */
   async runHousekeeping(now = new Date()): Promise<void> {
     this.sender.notify(await expireDrafts(this.opts.db, this.renderers, now));
+    await this.web.housekeeping(now);
   }
 
   /** Starts listening; returns the base URL. */

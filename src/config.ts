@@ -70,6 +70,9 @@ const envSchema = z.object({
   INBOX_MAX_ATTEMPTS: positiveInt(5),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1_048_576),
+
+  WEB_UPLOAD_LIMIT_BYTES: positiveInt(5 * 1024 * 1024),
+  WEB_UPLOADS_PER_HOUR: positiveInt(20),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -110,6 +113,8 @@ export interface Config {
   inbox: { concurrency: number; maxAttempts: number };
   outbox: { maxAttempts: number };
   webhookBodyLimit: number;
+  /** The web chat (always on): photo upload limits. */
+  web: { uploadLimitBytes: number; uploadsPerHour: number };
 }
 
 /** Raised when an environment variable is invalid; names the variable. */
@@ -164,5 +169,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     inbox: { concurrency: e.INBOX_CONCURRENCY, maxAttempts: e.INBOX_MAX_ATTEMPTS },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
+    web: { uploadLimitBytes: e.WEB_UPLOAD_LIMIT_BYTES, uploadsPerHour: e.WEB_UPLOADS_PER_HOUR },
   };
 }

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   await app.start();
   const url = await app.listen();
   log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);
+  log.info(`web chat: open ${config.publicUrl ?? url}/ in a browser (always on, no token needed)`);
   describeChannels(config, log);
   await app.registerWebhooks();
   await app.startPolling();

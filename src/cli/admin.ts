@@ -2,6 +2,36 @@ import { loadConfig } from "../config.ts";
 import { openDb, type Db } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { loadReferenceData } from "../db/referenceData.ts";
+import { TelegramRenderer } from "../channels/telegram/render.ts";
+import { bindQueue } from "../core/officers/bindQueue.ts";
+import { createOneTimeCode, queueOfUnit, scopeOfUnit } from "../core/officers/oneTimeCodes.ts";
+import { ROLES, registerOfficer, revokeOfficer, type Role } from "../core/officers/registerOfficer.ts";
+import { normaliseTipCode } from "../core/tips/codes.ts";
+import { ensureQueues } from "../core/tips/queues.ts";
+import { createTranslator } from "../i18n.ts";
+
+const ADMIN = "admin:cli";
+
+function role(args: Map<string, string>): Role {
+  const r = args.get("role") ?? "officer";
+  if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`--role must be one of ${ROLES.join(", ")}`);
+  return r as Role;
+}
+
+function scope(args: Map<string, string>) {
+  const unit = args.get("unit");
+  const s = unit ? scopeOfUnit(unit) : null;
+  if (!s) throw new UsageError("--unit must be a commune code (5 digits), a province code (2 digits) or VN");
+  return s;
+}
+
+async function requireQueue(db: Db, args: Map<string, string>) {
+  const unit = args.get("unit");
+  if (!unit) throw new UsageError("--unit is required");
+  const queue = await db.queue.findUnique({ where: { id: queueOfUnit(unit) } });
+  if (!queue) throw new UsageError(`no queue for unit ${unit} (use a commune code, a province code, or a queue id such as cyber:01)`);
+  return queue;
+}
 
 /** One admin command: its usage line and what it does. */
 interface Command {
@@ -21,6 +51,78 @@ const commands: Record<string, Command> = {
       const communes = await db.commune.findMany({ where: { provinceCode: province }, orderBy: { code: "asc" } });
       if (communes.length === 0) throw new UsageError(`no province with code ${province}`);
       for (const c of communes) console.log(`${c.code}\t${c.name}`);
+    },
+  },
+  "queue:bind": {
+    usage: "queue:bind --unit CODE --telegram-chat ID   bind a queue (commune, province duty, cyber:PP) to an officers' Telegram group",
+    async run(db, args) {
+      const queue = await requireQueue(db, args);
+      const chatId = args.get("telegram-chat");
+      if (!chatId || !/^-\d+$/.test(chatId)) throw new UsageError("--telegram-chat must be a group id (negative number)");
+      const renderer = new TelegramRenderer(createTranslator().t);
+      const posted = await db.$transaction(async (tx) => {
+        const chat = await tx.chat.upsert({
+          where: { channel_platformChatId: { channel: "telegram", platformChatId: chatId } },
+          create: { channel: "telegram", platformChatId: chatId, kind: "group" },
+          update: {},
+        });
+        return bindQueue(tx, renderer, { queueId: queue.id, groupChatId: chat.id, by: ADMIN });
+      });
+      console.log(`${queue.name} → Telegram group ${chatId}${posted.length ? ` (${posted.length} message(s) queued for open tips)` : ""}`);
+    },
+  },
+  "queue:bind-code": {
+    usage: "queue:bind-code --unit CODE [--hours 24]   a one-time code an admin types as /bind CODE in the group",
+    async run(db, args) {
+      const queue = await requireQueue(db, args);
+      const code = await createOneTimeCode(db, { purpose: "group_bind", queueId: queue.id, createdBy: ADMIN, hours: Number(args.get("hours") ?? 24) });
+      console.log(`/bind ${code}   (${queue.name}; valid ${args.get("hours") ?? 24} h, once)`);
+    },
+  },
+  "officer:add": {
+    usage: "officer:add --telegram-user ID --unit CODE --role officer|commander|admin",
+    async run(db, args) {
+      const user = args.get("telegram-user");
+      if (!user || !/^\d+$/.test(user)) throw new UsageError("--telegram-user must be a Telegram user id");
+      const officer = await db.$transaction((tx) => registerOfficer(tx, { telegramUserId: user, role: role(args), ...scope(args), by: ADMIN }));
+      console.log(`officer ${officer.id}: Telegram user ${user}, ${officer.role}, ${officer.scopeKind} ${officer.scopeCode}`);
+    },
+  },
+  "officer:invite": {
+    usage: "officer:invite --unit CODE --role officer|commander|admin [--hours 72]   prints a one-time code (/start CODE to the bot)",
+    async run(db, args) {
+      const code = await createOneTimeCode(db, { purpose: "officer_invite", role: role(args), ...scope(args), createdBy: ADMIN, hours: Number(args.get("hours") ?? 72) });
+      console.log(`invitation code: ${code}   (send "/start ${code}" to the bot in a private chat; valid ${args.get("hours") ?? 72} h, once)`);
+    },
+  },
+  "officer:revoke": {
+    usage: "officer:revoke --telegram-user ID             takes effect at once",
+    async run(db, args) {
+      const user = args.get("telegram-user");
+      if (!user) throw new UsageError("--telegram-user is required");
+      const officer = await db.$transaction((tx) => revokeOfficer(tx, { telegramUserId: user, by: ADMIN }));
+      if (!officer) throw new UsageError(`no officer with Telegram user ${user}`);
+      console.log(`revoked: ${officer.displayName ?? officer.id} (Telegram user ${user})`);
+    },
+  },
+  "officer:list": {
+    usage: "officer:list                                   registered officers",
+    async run(db) {
+      for (const o of await db.officer.findMany({ orderBy: { createdAt: "asc" } })) {
+        console.log(`${o.telegramUserId}\t${o.role}\t${o.scopeKind} ${o.scopeCode}\t${o.displayName ?? ""}${o.revokedAt ? "\tREVOKED" : ""}`);
+      }
+    },
+  },
+  "tip:show": {
+    usage: "tip:show CODE                                  a tip's state and history (never the tipster's identity)",
+    async run(db, _args, positional) {
+      const code = normaliseTipCode(positional[0] ?? "");
+      const tip = code ? await db.tip.findUnique({ where: { code }, include: { queue: true, audit: { orderBy: { at: "asc" } }, copies: true } }) : null;
+      if (!tip) throw new UsageError(`no tip ${positional[0] ?? ""}`);
+      console.log(`${tip.code}  ${tip.category}${tip.lifeSafety ? "  LIFE-SAFETY" : ""}  status ${tip.status}  ${tip.identityMode}  via ${tip.channel}`);
+      console.log(`queue: ${tip.queue.name}${tip.copies.length ? `  (copies: ${tip.copies.map((c) => c.queueId).join(", ")})` : ""}`);
+      console.log(`received ${tip.receivedAt.toISOString()}  receipt notice due ${tip.receiptNoticeDueAt?.toISOString() ?? "-"}  decision due ${tip.decisionDueAt?.toISOString() ?? "-"}`);
+      for (const a of tip.audit) console.log(`  ${a.at.toISOString()}  ${a.actor}  ${a.action}  ${a.data}`);
     },
   },
   "inbox:parked": {
@@ -86,6 +188,7 @@ async function main(): Promise<number> {
   const db = await openDb(config.databaseUrl);
   try {
     await loadReferenceData(db);
+    await ensureQueues(db);
     const { args, positional } = parse(rest);
     await command.run(db, args, positional);
     return 0;

@@ -59,7 +59,7 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
     await tx.chat.update({ where: { id: chat.id }, data: { locale: turn.setLocale ?? chat.locale, menu, flow } });
   }
   const replies = await enqueueCalls(tx, target, calls, { sourceUpdateId: args.sourceUpdateId });
-  return [...leading, ...replies];
+  return [...leading, ...replies, ...(turn.elsewhere ?? [])];
 }
 
 function parseOffered(menu: string | null): OfferedChoice[] {

@@ -28,7 +28,7 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
-const MAX_BATCH = 500; // 6 parameters a row, well under SQLite's 32,766
+const MAX_BATCH = 500; // 7 parameters a row, well under SQLite's 32,766
 
 /**
  * Stores incoming updates durably before they are acknowledged. Concurrent requests are written

@@ -43,11 +43,16 @@ export class PlatformLimiter {
     }
   }
 
-  /** Runs `fn` when the chat's bucket and the platform's global pace allow it. */
-  schedule<T>(chat: { key: string; kind: ChatKind }, priority: number, fn: () => Promise<T>): Promise<T> {
-    const group = chat.kind === "group" ? this.groups : this.privateChats;
+  /**
+   * Runs `fn` when the chat's bucket and the platform's global pace allow it. Calls the platform
+   * does not count against the chat (`chatLimited: false`, e.g. answering a button press) skip the
+   * chat's bucket.
+   */
+  schedule<T>(chat: { key: string; kind: ChatKind }, priority: number, fn: () => Promise<T>, chatLimited = true): Promise<T> {
     // bottleneck: 0 is the highest priority, 9 the lowest.
     const p = priority >= 10 ? 1 : priority > 0 ? 4 : 7;
+    if (!chatLimited) return this.global.schedule({ priority: p }, fn);
+    const group = chat.kind === "group" ? this.groups : this.privateChats;
     return group.key(chat.key).schedule({ priority: p, expiration: undefined }, fn);
   }
 

@@ -46,6 +46,8 @@ interface ChatQueue {
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** Calls the platforms do not count against a chat's message limits. */
+const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
 /** What a sensitive message's payload becomes once it has left (or will never leave). */
 const SCRUBBED = JSON.stringify({ scrubbed: true });
 
@@ -63,8 +65,21 @@ export class OutboxSender {
 
   constructor(private readonly opts: OutboxSenderOptions) {}
 
-  /** Loads every pending row from the database and starts delivering. */
-  async start(): Promise<void> {
+  private sweepTimer?: NodeJS.Timeout;
+
+  /**
+   * Loads every pending row from the database and starts delivering; every `sweepMs` the database
+   * is checked again for pending rows recorded by another process (e.g. the admin CLI).
+   */
+  async start(sweepMs = 10_000): Promise<void> {
+    await this.loadPending();
+    this.sweepTimer = setInterval(() => {
+      this.loadPending().catch((err: unknown) => this.opts.log.error({ err }, "outbox sweep failed"));
+    }, sweepMs);
+    this.sweepTimer.unref?.();
+  }
+
+  private async loadPending(): Promise<void> {
     let after = 0;
     for (;;) {
       const rows = await this.opts.db.outboxMessage.findMany({
@@ -74,7 +89,7 @@ export class OutboxSender {
         take: 5000,
       });
       if (rows.length === 0) break;
-      this.notify(rows);
+      this.notify(rows.filter((r) => !this.queues.get(r.chatId)?.ids.includes(r.id)));
       after = rows[rows.length - 1]!.id;
     }
   }
@@ -103,6 +118,7 @@ export class OutboxSender {
   /** Stops taking new work and waits for calls in flight to be recorded. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const q of this.queues.values()) if (q.timer) clearTimeout(q.timer);
     await Promise.allSettled([...this.inFlight]);
   }
@@ -164,12 +180,19 @@ export class OutboxSender {
       return this.done(q, id);
     }
 
-    const call: OutboundCall = { method: row.method, payload: JSON.parse(row.payload) as Record<string, unknown> };
+    const payload = JSON.parse(row.payload) as Record<string, unknown>;
+    const resolved = await this.resolveReferences(payload);
+    if (resolved === "wait") return this.wait(chatId, q, 1_000);
+    if (resolved === "missing") return this.fail(q, id, "refers to a message that was never delivered");
+    const call: OutboundCall = { method: row.method, payload };
     const kind: ChatKind = row.chat.kind === "group" ? "group" : "private";
     let outcome: SendOutcome;
     try {
-      outcome = await channel.limiter.schedule({ key: row.chat.platformChatId, kind }, row.priority, () =>
-        channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call),
+      outcome = await channel.limiter.schedule(
+        { key: row.chat.platformChatId, kind },
+        row.priority,
+        () => channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call),
+        !NOT_CHAT_LIMITED.has(row.method),
       );
     } catch (err) {
       if (this.stopping) return; // limiter stopped at shutdown: the row stays pending
@@ -240,6 +263,29 @@ export class OutboxSender {
         return this.wait(chatId, q, waitMs);
       }
     }
+  }
+
+  /**
+   * Replaces every `{ "$outbox": id }` in a payload by the platform message id of that outbox row
+   * (e.g. editing a card, or replying to it). "wait" while that row is still pending; "missing" when
+   * it will never be delivered.
+   */
+  private async resolveReferences(payload: Record<string, unknown>): Promise<"ok" | "wait" | "missing"> {
+    for (const [key, value] of Object.entries(payload)) {
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        const ref = (value as { $outbox?: unknown }).$outbox;
+        if (typeof ref === "number") {
+          const target = await this.opts.db.outboxMessage.findUnique({ where: { id: ref }, select: { status: true, platformMessageId: true } });
+          if (!target || (target.status !== "pending" && !target.platformMessageId)) return "missing";
+          if (target.status === "pending") return "wait";
+          payload[key] = Number(target.platformMessageId);
+          continue;
+        }
+        const inner = await this.resolveReferences(value as Record<string, unknown>);
+        if (inner !== "ok") return inner;
+      }
+    }
+    return "ok";
   }
 
   private async fail(q: ChatQueue, id: number, reason: string): Promise<void> {

@@ -5,7 +5,11 @@ import type { Tx } from "../../db/client.ts";
 import type { InboundInput } from "../../core/inbound.ts";
 import { processInbound, type InboundDeps } from "../../core/processInbound.ts";
 import type { Logger } from "../../logger.ts";
-import type { OutboundCall, OutboxRef } from "../../outbox/outbound.ts";
+import { enqueueCalls, type OutboundCall, type OutboxRef } from "../../outbox/outbound.ts";
+import { findOrCreateChat } from "../../core/chats/findOrCreateChat.ts";
+import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../../core/officers/groupTurn.ts";
+import { redeemOneTimeCode } from "../../core/officers/oneTimeCodes.ts";
+import { registerOfficer, type Role } from "../../core/officers/registerOfficer.ts";
 
 /** The transaction an update is processed in, and the outbox rows its processing created. */
 interface UpdateScope {
@@ -87,6 +91,92 @@ function lifecycleComposer(): Composer<Context> {
   return composer;
 }
 
+const fullName = (u: { first_name: string; last_name?: string }) => [u.first_name, u.last_name].filter(Boolean).join(" ");
+
+/**
+ * Officers' groups: button presses under tip cards, replies to the bot's prompts, and commands.
+ * Every press is answered (answerCallbackQuery), with the refusal text when refused.
+ */
+function officerComposer(deps: OfficerDeps): Composer<Context> {
+  const composer = new Composer<Context>();
+  const groups = composer.chatType(["group", "supergroup"]);
+  const groupChat = async (ctx: Context) =>
+    (await findOrCreateChat(scope().tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat!.id), kind: "group" } })).chat;
+
+  groups.on("callback_query:data", async (ctx) => {
+    const s = scope();
+    const group = await groupChat(ctx);
+    const result = await handleCardPress(s.tx, deps, {
+      group,
+      telegramUserId: String(ctx.from.id),
+      displayName: fullName(ctx.from),
+      data: ctx.callbackQuery.data,
+      messageId: ctx.callbackQuery.message?.message_id ?? 0,
+    });
+    const answer: OutboundCall = {
+      method: "answerCallbackQuery",
+      payload: { callback_query_id: ctx.callbackQuery.id, ...(result.answer ? { text: result.answer.slice(0, 200), show_alert: result.alert === true } : {}) },
+    };
+    s.refs.push(...(await enqueueCalls(s.tx, { chatId: group.id, channel: "telegram" }, [answer])), ...result.refs);
+  });
+  groups.on("message:text", async (ctx) => {
+    const s = scope();
+    const group = await groupChat(ctx);
+    s.refs.push(
+      ...(await handleGroupMessage(s.tx, deps, {
+        group,
+        telegramUserId: String(ctx.from.id),
+        displayName: fullName(ctx.from),
+        text: ctx.message.text,
+        replyToMessageId: ctx.message.reply_to_message?.message_id,
+      })),
+    );
+  });
+
+  // An officer's invitation: /start CODE in a private chat with the bot.
+  const pm = composer.chatType("private");
+  pm.command("start", async (ctx, next) => {
+    const code = ctx.match.trim();
+    if (!/^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/.test(code)) return next();
+    const s = scope();
+    const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
+    const invite = await redeemOneTimeCode(s.tx, code, "officer_invite", `telegram-user:${ctx.from.id}`);
+    let reply;
+    if (invite?.role && invite.scopeKind && invite.scopeCode) {
+      await registerOfficer(s.tx, {
+        telegramUserId: String(ctx.from.id),
+        role: invite.role as Role,
+        scopeKind: invite.scopeKind,
+        scopeCode: invite.scopeCode,
+        displayName: fullName(ctx.from),
+        privateChatId: chat.id,
+        by: `invite:${invite.id}`,
+      });
+      const unit =
+        invite.scopeKind === "commune"
+          ? (await s.tx.commune.findUnique({ where: { code: invite.scopeCode } }))?.name
+          : (await s.tx.province.findUnique({ where: { code: invite.scopeCode } }))?.name;
+      reply = { key: "officer:admin.welcome_officer", params: { role: { $t: `officer:admin.role.${invite.role}` }, scope: unit ?? invite.scopeCode } };
+    } else {
+      reply = { key: "officer:admin.bad_invite" };
+    }
+    s.refs.push(...(await enqueueCalls(s.tx, { chatId: chat.id, channel: "telegram" }, deps.officerRenderer.render(reply, chat.locale ?? "vi").calls)));
+  });
+  // Officers registered from the CLI get their private chat recorded the first time they write.
+  pm.use(async (ctx, next) => {
+    if (ctx.from) {
+      const s = scope();
+      const officer = await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) } });
+      if (officer && !officer.privateChatId) {
+        const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
+        await s.tx.officer.update({ where: { id: officer.id }, data: { privateChatId: chat.id } });
+      }
+    }
+    return next();
+  });
+  return composer;
+}
+
 /** Mounted last: any button press nobody handled is still answered, or the client keeps spinning. */
 function fallbackComposer(deps: InboundDeps): Composer<Context> {
   const composer = new Composer<Context>();
@@ -111,6 +201,7 @@ export interface TelegramBotOptions {
   token: string;
   apiRoot: string;
   deps: InboundDeps;
+  officer: OfficerDeps;
   log: Logger;
 }
 
@@ -125,6 +216,7 @@ export class TelegramBot {
   constructor(private readonly opts: TelegramBotOptions) {
     this.bot = new Bot(opts.token, { client: { apiRoot: opts.apiRoot, timeoutSeconds: 30 }, botInfo: placeholderBotInfo(opts.token) });
     this.bot.use(lifecycleComposer());
+    this.bot.use(officerComposer(opts.officer));
     this.bot.use(residentComposer(opts.deps));
     this.bot.use(fallbackComposer(opts.deps));
   }

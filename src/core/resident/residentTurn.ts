@@ -12,6 +12,9 @@ import type { PlaceFinder } from "../tips/places.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
 import { promptFor, tipTurn } from "../tips/tipFlow.ts";
 import { converse, emergencyReply, menuReply } from "./converse.ts";
+import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import { postCard } from "../tips/cards.ts";
+import { relayFromTipster } from "../tips/ops/relayFromTipster.ts";
 import type { Keywords } from "./keywords.ts";
 
 /** Per-person limits: a flood from one person slows only that person. */
@@ -26,6 +29,8 @@ export interface ResidentServices {
   keywords: Keywords;
   places: PlaceFinder;
   sealer: Sealer;
+  /** Renders cards for the officers' groups (Telegram); absent when no officer channel is configured. */
+  officerRenderer?: ReplyRenderer;
 }
 
 export interface ResidentTurnArgs {
@@ -38,11 +43,13 @@ export interface ResidentTurnArgs {
   services: ResidentServices;
 }
 
-/** Replies, the chat's new language if changed, and its short-exchange state (undefined: unchanged). */
+/** Replies, the chat's new language if changed, its short-exchange state (undefined: unchanged), and messages to other chats. */
 export interface ResidentResult {
   replies: Reply[];
   setLocale?: Locale;
   flow?: string | null;
+  /** Outbox rows for other chats (e.g. the new tip's cards in the officers' groups). */
+  elsewhere?: OutboxRef[];
 }
 
 /** A short exchange kept on the chat: checking a tip (code, then PIN). */
@@ -50,6 +57,12 @@ interface LookupFlow {
   name: "lookup";
   step: "code" | "pin";
   code?: string;
+}
+
+/** The next message answers an officer's question about a tip. */
+interface AnswerFlow {
+  name: "answer";
+  tipId: string;
 }
 
 const MENU_CHOICES = /^(menu:|lang:)/;
@@ -95,8 +108,13 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return { ...turn, flow: chat.flow ? null : undefined };
   }
 
-  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow) : null;
+  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow | AnswerFlow) : null;
   if (flow?.name === "lookup") return lookupTurn(args, flow, draft !== null);
+  if (flow?.name === "answer" && input.type === "text" && input.text.trim()) {
+    const relayed = await relayFromTipster(tx, services.officerRenderer, { tipId: flow.tipId, text: input.text });
+    const replies = relayed.unit ? [menuReply("officer:tipster.answer_sent", { hasDraft: draft !== null, prompt: false, params: { unit: relayed.unit } })] : [];
+    return { replies, flow: null, elsewhere: relayed.refs };
+  }
 
   if (draft) return draftTurn(args, draft);
   return converse({ locale: args.locale, firstContact: args.firstContact, hasDraft: false }, input, services.keywords);
@@ -129,8 +147,13 @@ async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<R
   }
   try {
     const tip = await submitTip(tx, { chatId: chat.id, channel: args.channel, locale: args.locale ?? "vi", draft: turn.draft, sealer: services.sealer });
+    const elsewhere: OutboxRef[] = [];
+    if (services.officerRenderer) {
+      elsewhere.push(...(await postCard(tx, services.officerRenderer, tip.id, tip.queueId, "main")));
+      for (const queueId of tip.copyQueueIds) elsewhere.push(...(await postCard(tx, services.officerRenderer, tip.id, queueId, "info")));
+    }
     const receipt: Reply = { ...menuReply("tip:receipt.text", { prompt: false, params: { unit: tip.queueName, code: tip.code, pin: tip.pin } }), sensitive: true };
-    return { replies: [receipt] };
+    return { replies: [receipt], elsewhere };
   } catch (err) {
     if (!(err instanceof IncompleteDraftError)) throw err;
     const restart = { ...turn.draft, step: "category" as const, trail: [] };

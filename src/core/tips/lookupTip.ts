@@ -49,5 +49,12 @@ export async function lookupTip(tx: Tx, props: { code: string; pin: string; aski
     return lock ? { kind: "locked", minutes: Math.ceil(PIN_LOCK_MS / 60_000) } : { kind: "wrong" };
   }
   if (tip.pinFailures > 0) await tx.tip.update({ where: { id: tip.id }, data: { pinFailures: 0 } });
-  return { kind: "found", code: tip.code, status: tip.status, receivedAt: tip.receivedAt, unit: tip.queue.name };
+  return { kind: "found", code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.queue.name };
+}
+
+/** What the tipster is told of a tip's state: received, in progress, transferred, or closed. */
+export function publicStatus(tip: { status: string; transferredAt: Date | null }): "received" | "in_progress" | "transferred" | "closed" {
+  if (tip.status === "closed") return "closed";
+  if (tip.status === "claimed") return "in_progress";
+  return tip.transferredAt ? "transferred" : "received";
 }

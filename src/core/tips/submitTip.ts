@@ -5,6 +5,7 @@ import { extractFraudIdentifiers, isCategory } from "./categories.ts";
 import { hashPin, newPin, newTipCode } from "./codes.ts";
 import type { TipDraftData } from "./draft.ts";
 import { routeTip } from "./queues.ts";
+import { computeDeadlines } from "../deadlines/tipDeadlines.ts";
 
 export interface SubmitTipProps {
   /** The chat the tip was written in; stored on the tip only sealed, to relay answers. */
@@ -58,6 +59,9 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
   let code = newTipCode();
   while (await tx.tip.findUnique({ where: { code }, select: { id: true } })) code = newTipCode();
   const pin = newPin();
+  // The legal clock starts at receipt: the receipt notice and decision deadlines (BLTTHS Art. 147).
+  const receivedAt = new Date();
+  const deadlines = computeDeadlines({ receivedAt });
 
   const tip = await tx.tip.create({
     data: {
@@ -80,6 +84,9 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
       contactSealed,
       replyRefSealed: sealer.seal(props.chatId, "tip-reply-ref"),
       locale: props.locale,
+      receivedAt,
+      receiptNoticeDueAt: deadlines.receiptNoticeDue,
+      decisionDueAt: deadlines.decisionDue,
       attachments: { create: draft.attachments.map((a) => ({ kind: a.kind, ref: a.ref, caption: a.caption ?? null })) },
       copies: { create: copyQueueIds.map((id) => ({ queueId: id, reason: `category:${draft.category}` })) },
     },

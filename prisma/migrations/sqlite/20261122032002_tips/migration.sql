@@ -8,8 +8,9 @@ CREATE TABLE "Queue" (
     "name" TEXT NOT NULL,
     "provinceCode" TEXT NOT NULL,
     "communeCode" TEXT,
-    "telegramChatId" TEXT,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "groupChatId" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "Queue_groupChatId_fkey" FOREIGN KEY ("groupChatId") REFERENCES "Chat" ("id") ON DELETE SET NULL ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -28,7 +29,20 @@ CREATE TABLE "Tip" (
     "pinHash" TEXT NOT NULL,
     "category" TEXT NOT NULL,
     "lifeSafety" BOOLEAN NOT NULL DEFAULT false,
-    "status" TEXT NOT NULL DEFAULT 'received',
+    "priority" TEXT NOT NULL DEFAULT 'normal',
+    "status" TEXT NOT NULL DEFAULT 'new',
+    "claimedById" TEXT,
+    "claimedAt" DATETIME,
+    "classification" TEXT,
+    "duplicateOf" TEXT,
+    "outcome" TEXT,
+    "closedAt" DATETIME,
+    "receiptNoticeDueAt" DATETIME,
+    "receiptNoticeSentAt" DATETIME,
+    "decisionDueAt" DATETIME,
+    "extension" TEXT NOT NULL DEFAULT 'none',
+    "transferredAt" DATETIME,
+    "previousQueueId" TEXT,
     "channel" TEXT NOT NULL,
     "queueId" TEXT NOT NULL,
     "provinceCode" TEXT NOT NULL,
@@ -48,7 +62,94 @@ CREATE TABLE "Tip" (
     "updatedAt" DATETIME NOT NULL,
     "pinFailures" INTEGER NOT NULL DEFAULT 0,
     "pinLockedUntil" DATETIME,
+    CONSTRAINT "Tip_claimedById_fkey" FOREIGN KEY ("claimedById") REFERENCES "Officer" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
     CONSTRAINT "Tip_queueId_fkey" FOREIGN KEY ("queueId") REFERENCES "Queue" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "TipCard" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "tipId" TEXT NOT NULL,
+    "queueId" TEXT NOT NULL,
+    "chatId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "outboxId" INTEGER NOT NULL,
+    "active" BOOLEAN NOT NULL DEFAULT true,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "TipCard_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "TipCard_queueId_fkey" FOREIGN KEY ("queueId") REFERENCES "Queue" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "Officer" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "telegramUserId" TEXT NOT NULL,
+    "displayName" TEXT,
+    "role" TEXT NOT NULL,
+    "scopeKind" TEXT NOT NULL,
+    "scopeCode" TEXT NOT NULL,
+    "privateChatId" TEXT,
+    "revokedAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "OneTimeCode" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "codeHash" TEXT NOT NULL,
+    "purpose" TEXT NOT NULL,
+    "role" TEXT,
+    "scopeKind" TEXT,
+    "scopeCode" TEXT,
+    "queueId" TEXT,
+    "createdBy" TEXT NOT NULL,
+    "expiresAt" DATETIME NOT NULL,
+    "usedAt" DATETIME,
+    "usedBy" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "OfficerPrompt" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "tipId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "officerId" TEXT NOT NULL,
+    "chatId" TEXT NOT NULL,
+    "outboxId" INTEGER NOT NULL,
+    "usedAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "TipNote" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "tipId" TEXT NOT NULL,
+    "officerId" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "TipNote_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "TipNote_officerId_fkey" FOREIGN KEY ("officerId") REFERENCES "Officer" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "RelayMessage" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "tipId" TEXT NOT NULL,
+    "direction" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "officerId" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "RelayMessage_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "ReminderLog" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "tipId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "sentAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "ReminderLog_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
@@ -152,6 +253,24 @@ CREATE UNIQUE INDEX "Tip_code_key" ON "Tip"("code");
 
 -- CreateIndex
 CREATE INDEX "Tip_queueId_status_idx" ON "Tip"("queueId", "status");
+
+-- CreateIndex
+CREATE INDEX "TipCard_tipId_idx" ON "TipCard"("tipId");
+
+-- CreateIndex
+CREATE INDEX "TipCard_chatId_outboxId_idx" ON "TipCard"("chatId", "outboxId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Officer_telegramUserId_key" ON "Officer"("telegramUserId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "OneTimeCode_codeHash_key" ON "OneTimeCode"("codeHash");
+
+-- CreateIndex
+CREATE INDEX "OfficerPrompt_chatId_outboxId_idx" ON "OfficerPrompt"("chatId", "outboxId");
+
+-- CreateIndex
+CREATE INDEX "ReminderLog_tipId_kind_idx" ON "ReminderLog"("tipId", "kind");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "TipCopy_tipId_queueId_key" ON "TipCopy"("tipId", "queueId");

@@ -11,7 +11,7 @@ CREATE TABLE "Queue" (
     "name" TEXT NOT NULL,
     "provinceCode" TEXT NOT NULL,
     "communeCode" TEXT,
-    "telegramChatId" TEXT,
+    "groupChatId" TEXT,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "Queue_pkey" PRIMARY KEY ("id")
@@ -35,7 +35,20 @@ CREATE TABLE "Tip" (
     "pinHash" TEXT NOT NULL,
     "category" TEXT NOT NULL,
     "lifeSafety" BOOLEAN NOT NULL DEFAULT false,
-    "status" TEXT NOT NULL DEFAULT 'received',
+    "priority" TEXT NOT NULL DEFAULT 'normal',
+    "status" TEXT NOT NULL DEFAULT 'new',
+    "claimedById" TEXT,
+    "claimedAt" TIMESTAMP(3),
+    "classification" TEXT,
+    "duplicateOf" TEXT,
+    "outcome" TEXT,
+    "closedAt" TIMESTAMP(3),
+    "receiptNoticeDueAt" TIMESTAMP(3),
+    "receiptNoticeSentAt" TIMESTAMP(3),
+    "decisionDueAt" TIMESTAMP(3),
+    "extension" TEXT NOT NULL DEFAULT 'none',
+    "transferredAt" TIMESTAMP(3),
+    "previousQueueId" TEXT,
     "channel" TEXT NOT NULL,
     "queueId" TEXT NOT NULL,
     "provinceCode" TEXT NOT NULL,
@@ -57,6 +70,100 @@ CREATE TABLE "Tip" (
     "pinLockedUntil" TIMESTAMP(3),
 
     CONSTRAINT "Tip_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "TipCard" (
+    "id" SERIAL NOT NULL,
+    "tipId" TEXT NOT NULL,
+    "queueId" TEXT NOT NULL,
+    "chatId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "outboxId" INTEGER NOT NULL,
+    "active" BOOLEAN NOT NULL DEFAULT true,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "TipCard_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Officer" (
+    "id" TEXT NOT NULL,
+    "telegramUserId" TEXT NOT NULL,
+    "displayName" TEXT,
+    "role" TEXT NOT NULL,
+    "scopeKind" TEXT NOT NULL,
+    "scopeCode" TEXT NOT NULL,
+    "privateChatId" TEXT,
+    "revokedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "Officer_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "OneTimeCode" (
+    "id" TEXT NOT NULL,
+    "codeHash" TEXT NOT NULL,
+    "purpose" TEXT NOT NULL,
+    "role" TEXT,
+    "scopeKind" TEXT,
+    "scopeCode" TEXT,
+    "queueId" TEXT,
+    "createdBy" TEXT NOT NULL,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+    "usedAt" TIMESTAMP(3),
+    "usedBy" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "OneTimeCode_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "OfficerPrompt" (
+    "id" SERIAL NOT NULL,
+    "tipId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "officerId" TEXT NOT NULL,
+    "chatId" TEXT NOT NULL,
+    "outboxId" INTEGER NOT NULL,
+    "usedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "OfficerPrompt_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "TipNote" (
+    "id" SERIAL NOT NULL,
+    "tipId" TEXT NOT NULL,
+    "officerId" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "TipNote_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "RelayMessage" (
+    "id" SERIAL NOT NULL,
+    "tipId" TEXT NOT NULL,
+    "direction" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "officerId" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "RelayMessage_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ReminderLog" (
+    "id" SERIAL NOT NULL,
+    "tipId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "sentAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ReminderLog_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -139,6 +246,24 @@ CREATE UNIQUE INDEX "Tip_code_key" ON "Tip"("code");
 CREATE INDEX "Tip_queueId_status_idx" ON "Tip"("queueId", "status");
 
 -- CreateIndex
+CREATE INDEX "TipCard_tipId_idx" ON "TipCard"("tipId");
+
+-- CreateIndex
+CREATE INDEX "TipCard_chatId_outboxId_idx" ON "TipCard"("chatId", "outboxId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Officer_telegramUserId_key" ON "Officer"("telegramUserId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "OneTimeCode_codeHash_key" ON "OneTimeCode"("codeHash");
+
+-- CreateIndex
+CREATE INDEX "OfficerPrompt_chatId_outboxId_idx" ON "OfficerPrompt"("chatId", "outboxId");
+
+-- CreateIndex
+CREATE INDEX "ReminderLog_tipId_kind_idx" ON "ReminderLog"("tipId", "kind");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "TipCopy_tipId_queueId_key" ON "TipCopy"("tipId", "queueId");
 
 -- CreateIndex
@@ -151,7 +276,31 @@ CREATE INDEX "AuditEvent_tipId_at_idx" ON "AuditEvent"("tipId", "at");
 CREATE INDEX "Upload_chatId_idx" ON "Upload"("chatId");
 
 -- AddForeignKey
+ALTER TABLE "Queue" ADD CONSTRAINT "Queue_groupChatId_fkey" FOREIGN KEY ("groupChatId") REFERENCES "Chat"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Tip" ADD CONSTRAINT "Tip_claimedById_fkey" FOREIGN KEY ("claimedById") REFERENCES "Officer"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
 ALTER TABLE "Tip" ADD CONSTRAINT "Tip_queueId_fkey" FOREIGN KEY ("queueId") REFERENCES "Queue"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "TipCard" ADD CONSTRAINT "TipCard_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "TipCard" ADD CONSTRAINT "TipCard_queueId_fkey" FOREIGN KEY ("queueId") REFERENCES "Queue"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "TipNote" ADD CONSTRAINT "TipNote_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "TipNote" ADD CONSTRAINT "TipNote_officerId_fkey" FOREIGN KEY ("officerId") REFERENCES "Officer"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "RelayMessage" ADD CONSTRAINT "RelayMessage_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "ReminderLog" ADD CONSTRAINT "ReminderLog_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "TipAttachment" ADD CONSTRAINT "TipAttachment_tipId_fkey" FOREIGN KEY ("tipId") REFERENCES "Tip"("id") ON DELETE CASCADE ON UPDATE CASCADE;

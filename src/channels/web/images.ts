@@ -1,0 +1,56 @@
+import sharp from "sharp";
+
+/** Image types the web chat accepts. */
+export const WEB_IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
+export type WebImageType = (typeof WEB_IMAGE_TYPES)[number];
+
+/** Largest picture decoded (pixels): a small file can claim huge dimensions ("decompression bomb"). */
+export const MAX_IMAGE_PIXELS = 50_000_000;
+
+// Decoded images stay out of libvips' operation cache: uploads are personal data.
+sharp.cache(false);
+
+/** The image type the bytes really are (by their magic numbers), whatever the request claimed. */
+export function sniffImageType(bytes: Uint8Array): WebImageType | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "image/jpeg";
+  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image/png";
+  if (b.length >= 12 && b.toString("latin1", 0, 4) === "RIFF" && b.toString("latin1", 8, 12) === "WEBP") return "image/webp";
+  return undefined;
+}
+
+/** Raised when the bytes are not a readable image of an accepted type. */
+export class UnreadableImageError extends Error {}
+
+/** A cleaned image: re-encoded pixels, no metadata. */
+export interface CleanImage {
+  bytes: Buffer;
+  mime: WebImageType;
+  width: number;
+  height: number;
+}
+
+/**
+ * Re-encodes an uploaded photo with every piece of metadata removed: EXIF (GPS position, camera
+ * make, model and serial number, date), XMP, IPTC, ICC profile, comments and PNG text chunks.
+ * libvips (through sharp) decodes the pixels and writes a new file holding only them; the EXIF
+ * orientation is applied first, so the photo still shows the right way up. Only the first frame of
+ * an animation is kept.
+ */
+export async function cleanImage(bytes: Buffer): Promise<CleanImage> {
+  const mime = sniffImageType(bytes);
+  if (!mime) throw new UnreadableImageError("not a JPEG, PNG or WebP image");
+  try {
+    const pipeline = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error", animated: false }).rotate();
+    const encoded =
+      mime === "image/jpeg"
+        ? pipeline.jpeg({ quality: 90, chromaSubsampling: "4:2:0" })
+        : mime === "image/png"
+          ? pipeline.png({ compressionLevel: 6 })
+          : pipeline.webp({ quality: 90 });
+    const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+    return { bytes: data, mime, width: info.width, height: info.height };
+  } catch (err) {
+    throw new UnreadableImageError(`could not decode the image: ${(err as Error).message}`);
+  }
+}

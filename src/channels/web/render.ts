@@ -1,0 +1,44 @@
+import type { Translate } from "../../i18n.ts";
+import type { Reply } from "../../core/reply.ts";
+import type { RenderedReply, ReplyRenderer } from "../../outbox/outbound.ts";
+import { composeText, offeredChoices } from "../compose.ts";
+
+/** The outbox method of a web chat message. */
+export const WEB_MESSAGE_METHOD = "message";
+
+/** A web chat message as stored in the outbox and shown by the page. */
+export interface WebMessagePayload {
+  text: string;
+  /** Buttons, in order. */
+  choices: Array<{ id: string; label: string }>;
+  /** Show the "send my location" button (the page uses the browser's geolocation). */
+  ask?: "location";
+  /** Buttons per row (default 1). */
+  columns?: number;
+  /** The language the message is written in: the page follows it with its own labels. */
+  lang: string;
+}
+
+/**
+ * Renders replies for the web chat: one message per reply, with its text (no length limit to split
+ * for), its choices as buttons and the location request. A phone-contact request has no web
+ * equivalent (the person types the number).
+ */
+export class WebRenderer implements ReplyRenderer {
+  constructor(private readonly t: Translate) {}
+
+  render(reply: Reply, locale: string): RenderedReply {
+    const offered = offeredChoices(this.t, reply, locale);
+    const payload: WebMessagePayload = {
+      text: composeText(this.t, reply, locale),
+      choices: offered,
+      ...(reply.ask === "location" ? { ask: "location" as const } : {}),
+      ...(reply.columns && reply.columns > 1 ? { columns: reply.columns } : {}),
+      lang: locale,
+    };
+    return {
+      calls: [{ method: WEB_MESSAGE_METHOD, payload: payload as unknown as Record<string, unknown>, ...(reply.sensitive ? { sensitive: true } : {}) }],
+      offered,
+    };
+  }
+}

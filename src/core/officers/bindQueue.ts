@@ -1,0 +1,22 @@
+import type { Tx } from "../../db/client.ts";
+import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import { postCard } from "../tips/cards.ts";
+
+/**
+ * Binds a queue to an officers' group (a Chat row) and posts the cards of its open tips that have
+ * no working card there yet, so nothing received before the binding stays invisible. Audited.
+ */
+export async function bindQueue(tx: Tx, renderer: ReplyRenderer, props: { queueId: string; groupChatId: string; by: string }): Promise<OutboxRef[]> {
+  const queue = await tx.queue.update({ where: { id: props.queueId }, data: { groupChatId: props.groupChatId } });
+  await tx.auditEvent.create({ data: { actor: props.by, action: "queue.bound", data: JSON.stringify({ queueId: queue.id, chatId: props.groupChatId }) } });
+  const open = await tx.tip.findMany({
+    where: { queueId: queue.id, status: { not: "closed" }, cards: { none: { chatId: props.groupChatId, kind: "main", active: true } } },
+    orderBy: { receivedAt: "asc" },
+  });
+  const refs: OutboxRef[] = [];
+  for (const tip of open) {
+    await tx.tipCard.updateMany({ where: { tipId: tip.id, kind: "main", active: true }, data: { active: false } });
+    refs.push(...(await postCard(tx, renderer, tip.id, queue.id, "main")));
+  }
+  return refs;
+}

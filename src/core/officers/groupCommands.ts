@@ -1,0 +1,116 @@
+import type { Tx } from "../../db/client.ts";
+import { enqueueCalls, type OutboxRef } from "../../outbox/outbound.ts";
+import type { Reply } from "../reply.ts";
+import { vnDateTime } from "../tips/cards.ts";
+import { normaliseTipCode } from "../tips/codes.ts";
+import { scopeCovers } from "./authorize.ts";
+import { bindGroup, type GroupActor, type OfficerDeps } from "./groupTurn.ts";
+
+const MAX_LINES = 30;
+
+/** The queues whose tips show in this group: those bound to it, and for a province duty group its unbound communes. */
+async function groupQueueIds(tx: Tx, groupChatId: string): Promise<{ ids: string[]; names: string[] }> {
+  const bound = await tx.queue.findMany({ where: { groupChatId } });
+  const ids = bound.map((q) => q.id);
+  for (const duty of bound.filter((q) => q.kind === "province")) {
+    const unbound = await tx.queue.findMany({ where: { provinceCode: duty.provinceCode, kind: "commune", groupChatId: null }, select: { id: true } });
+    ids.push(...unbound.map((q) => q.id));
+  }
+  return { ids, names: bound.map((q) => q.name) };
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function duration(ms: number | null, t: (key: string, params?: Record<string, unknown>) => string): string {
+  if (ms === null) return "—";
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 120) return t("officer:command.minutes", { n: minutes });
+  const hours = minutes / 60;
+  return hours < 48 ? t("officer:command.hours", { n: hours.toFixed(1) }) : t("officer:command.days", { n: (hours / 24).toFixed(1) });
+}
+
+/** `/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`, `/bind CODE` in an officers' group. */
+export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor, text: string): Promise<OutboxRef[]> {
+  const match = /^\/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$/is.exec(text);
+  if (!match) return [];
+  const [, name, rest = ""] = match;
+  const say = (reply: Reply) => enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, deps.officerRenderer.render(reply, actor.group.locale ?? "vi").calls);
+  const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
+
+  if (name!.toLowerCase() === "bind") return bindGroup(tx, deps, actor, rest.trim());
+
+  const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+  if (!officer || officer.revokedAt) return say({ key: officer ? "officer:refuse.revoked" : "officer:refuse.not_officer" });
+  const { ids, names } = await groupQueueIds(tx, actor.group.id);
+  const now = new Date();
+  const lines = (tips: Array<{ code: string; category: string; status: string; lifeSafety: boolean; decisionDueAt: Date | null; receiptNoticeDueAt: Date | null; receiptNoticeSentAt: Date | null }>) =>
+    tips.slice(0, MAX_LINES).map((tip) => {
+      const overdue = (tip.decisionDueAt && tip.decisionDueAt < now) || (!tip.receiptNoticeSentAt && tip.receiptNoticeDueAt && tip.receiptNoticeDueAt < now);
+      return t("officer:command.line", {
+        code: tip.code,
+        category: t(`tip:category.${tip.category}`),
+        status: t(tip.status === "claimed" ? "officer:command.status_claimed" : "officer:command.status_new"),
+        flags: `${tip.lifeSafety ? " ⚠️" : ""}${overdue ? " 🚨" : ""}`,
+      });
+    });
+  const list = async (titleKey: string, params: Record<string, unknown>, tips: Parameters<typeof lines>[0]) =>
+    say({ key: "common:raw", params: { text: [t(titleKey, { ...params, count: tips.length }), ...(tips.length ? lines(tips) : [t("officer:command.empty")])].join("\n") } });
+
+  switch (name!.toLowerCase()) {
+    case "queue": {
+      if (ids.length === 0) return say({ key: "officer:command.not_bound" });
+      const tips = await tx.tip.findMany({ where: { queueId: { in: ids }, status: { not: "closed" } }, orderBy: [{ lifeSafety: "desc" }, { receivedAt: "asc" }] });
+      return list("officer:command.queue_title", { queue: names.join(", ") }, tips);
+    }
+    case "mine": {
+      const tips = await tx.tip.findMany({ where: { claimedById: officer.id, status: "claimed" }, orderBy: { receivedAt: "asc" } });
+      return list("officer:command.mine_title", {}, tips);
+    }
+    case "overdue": {
+      const tips = await tx.tip.findMany({
+        where: {
+          queueId: { in: ids },
+          status: { not: "closed" },
+          OR: [{ decisionDueAt: { lt: now } }, { receiptNoticeSentAt: null, receiptNoticeDueAt: { lt: now } }],
+        },
+        orderBy: { receivedAt: "asc" },
+      });
+      return list("officer:command.overdue_title", {}, tips);
+    }
+    case "tip": {
+      const code = normaliseTipCode(rest);
+      const tip = code ? await tx.tip.findUnique({ where: { code }, include: { audit: { orderBy: { at: "asc" } }, queue: true } }) : null;
+      if (!tip || !scopeCovers(officer, { provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode })) return say({ key: "officer:refuse.bad_code" });
+      const officers = new Map((await tx.officer.findMany({ where: { id: { in: tip.audit.map((a) => a.actor.replace(/^officer:/, "")) } } })).map((o) => [`officer:${o.id}`, o.displayName ?? o.id]));
+      const history = tip.audit
+        .filter((a) => a.action !== "auth.refused")
+        .map((a) => t("officer:command.history_line", { time: vnDateTime(a.at), actor: officers.get(a.actor) ?? a.actor, action: a.action }));
+      return say({ key: "common:raw", params: { text: [t("officer:command.history_title", { code: tip.code }), ...history].join("\n") } });
+    }
+    case "stats": {
+      if (ids.length === 0) return say({ key: "officer:command.not_bound" });
+      const tips = await tx.tip.findMany({ where: { queueId: { in: ids } }, select: { status: true, category: true, receivedAt: true, claimedAt: true, closedAt: true } });
+      const count = (key: (x: (typeof tips)[number]) => string, label: (k: string) => string) => {
+        const by = new Map<string, number>();
+        for (const tip of tips) by.set(key(tip), (by.get(key(tip)) ?? 0) + 1);
+        return [...by].map(([k, n]) => `${label(k)} ${n}`).join(", ") || "—";
+      };
+      return say({
+        key: "officer:command.stats",
+        params: {
+          queue: names.join(", "),
+          byStatus: count((x) => x.status, (k) => t(k === "closed" ? "officer:command.status_closed" : `officer:command.status_${k}`)),
+          byCategory: count((x) => x.category, (k) => t(`tip:category.${k}`)),
+          claim: duration(median(tips.filter((x) => x.claimedAt).map((x) => x.claimedAt!.getTime() - x.receivedAt.getTime())), t),
+          close: duration(median(tips.filter((x) => x.closedAt).map((x) => x.closedAt!.getTime() - x.receivedAt.getTime())), t),
+        },
+      });
+    }
+  }
+  return [];
+}

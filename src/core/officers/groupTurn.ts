@@ -1,0 +1,301 @@
+import type { Tx } from "../../db/client.ts";
+import type { Translate } from "../../i18n.ts";
+import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
+import type { Sealer } from "../../security/sealing.ts";
+import type { ChatRecord } from "../chats/findOrCreateChat.ts";
+import type { Choice, Reply } from "../reply.ts";
+import { normaliseTipCode } from "../tips/codes.ts";
+import { communeQueueId, provinceQueueId } from "../tips/queues.ts";
+import type { Renderers } from "../tips/notifyTipster.ts";
+import type { PlaceFinder } from "../tips/places.ts";
+import { vnDateTime } from "../tips/cards.ts";
+import { addNote } from "../tips/ops/addNote.ts";
+import { CLASSIFICATIONS, classifyTip, type Classification } from "../tips/ops/classifyTip.ts";
+import { OUTCOMES, closeTip, type Outcome } from "../tips/ops/closeTip.ts";
+import { claimTip } from "../tips/ops/claimTip.ts";
+import { TipStateError, type TipOpContext } from "../tips/ops/context.ts";
+import { openContact } from "../tips/ops/openContact.ts";
+import { recordExtension } from "../tips/ops/recordExtension.ts";
+import { relayToTipster } from "../tips/ops/relayToTipster.ts";
+import { releaseTip } from "../tips/ops/releaseTip.ts";
+import { setPriority } from "../tips/ops/setPriority.ts";
+import { transferTip } from "../tips/ops/transferTip.ts";
+import { authorizeTipAction, officerName, type OfficerAction, type OfficerRecord } from "./authorize.ts";
+import { bindQueue } from "./bindQueue.ts";
+import { redeemOneTimeCode } from "./oneTimeCodes.ts";
+import { groupCommand } from "./groupCommands.ts";
+
+/** What the officers' side needs from the application. */
+export interface OfficerDeps {
+  sealer: Sealer;
+  places: PlaceFinder;
+  t: Translate;
+  /** Renders for Telegram groups (cards, prompts, choosers). */
+  officerRenderer: ReplyRenderer;
+  /** Every channel, to reach tipsters. */
+  renderers: Renderers;
+}
+
+/** Who acted in a group. */
+export interface GroupActor {
+  group: ChatRecord;
+  telegramUserId: string;
+  displayName: string;
+}
+
+/** What to answer a button press with (Telegram's answerCallbackQuery), and the messages it caused. */
+export interface PressResult {
+  refs: OutboxRef[];
+  answer?: string;
+  alert?: boolean;
+}
+
+const ACTION_OF: Record<string, OfficerAction> = {
+  claim: "claim",
+  release: "release",
+  ask: "ask",
+  note: "note",
+  priority: "priority",
+  prio: "priority",
+  transfer: "transfer",
+  xfer: "transfer",
+  classify: "classify",
+  cls: "classify",
+  close: "close",
+  out: "close",
+  open_contact: "open_contact",
+  extend: "extend",
+  ext: "extend",
+};
+
+const PROMPT_KINDS: Partial<Record<string, string>> = { ask: "ask", note: "note", transfer: "transfer", open_contact: "open_contact" };
+
+/** Parses `t:<action>:<tipId>` or `t:<action>:<arg…>:<tipId>`. */
+function parseData(data: string): { act: string; arg: string; tipId: string } | null {
+  const parts = data.split(":");
+  if (parts[0] !== "t" || parts.length < 3) return null;
+  return { act: parts[1]!, arg: parts.slice(2, -1).join(":"), tipId: parts.at(-1)! };
+}
+
+function opContext(tx: Tx, deps: OfficerDeps, officer: OfficerRecord, via: string): TipOpContext {
+  return { tx, officer, via, sealer: deps.sealer, officerRenderer: deps.officerRenderer, renderers: deps.renderers, now: new Date() };
+}
+
+async function send(tx: Tx, deps: OfficerDeps, group: ChatRecord, reply: Reply, extra: Record<string, unknown> = {}): Promise<OutboxRef[]> {
+  const rendered = deps.officerRenderer.render(reply, group.locale ?? "vi");
+  const calls: OutboundCall[] = rendered.calls.map((c) => ({ ...c, payload: { ...c.payload, ...extra } }));
+  return enqueueCalls(tx, { chatId: group.id, channel: group.channel }, calls);
+}
+
+const choice = (act: string, arg: string, tipId: string, labelKey: string): Choice => ({ id: `t:${act}:${arg}:${tipId}`, labelKey });
+
+/**
+ * A button pressed under a tip's card (or under one of its choosers): authorised against the
+ * presser's role and scope, then carried out as one business operation.
+ */
+export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupActor & { data: string; messageId: number }): Promise<PressResult> {
+  const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
+  const parsed = parseData(actor.data);
+  const action = parsed ? ACTION_OF[parsed.act] : undefined;
+  if (!parsed || !action) return { refs: [] };
+  const tip = await tx.tip.findUnique({ where: { id: parsed.tipId }, include: { queue: true } });
+  if (!tip) return { refs: [], answer: t("officer:refuse.not_found"), alert: true };
+  const card = await tx.tipCard.findFirst({ where: { tipId: tip.id, chatId: actor.group.id }, orderBy: { id: "desc" } });
+  const auth = await authorizeTipAction(tx, {
+    telegramUserId: actor.telegramUserId,
+    tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
+    action,
+    cardKind: card?.kind === "info" || (card && !card.active) ? "info" : "main",
+    via: actor.group.id,
+  });
+  if (!auth.ok) return { refs: [], answer: t(`officer:refuse.${auth.reason}`), alert: true };
+  if (auth.officer.displayName !== actor.displayName) {
+    await tx.officer.update({ where: { id: auth.officer.id }, data: { displayName: actor.displayName } });
+    auth.officer.displayName = actor.displayName;
+  }
+  const ctx = opContext(tx, deps, auth.officer, actor.group.id);
+  const who = officerName(auth.officer);
+  const underPress = { reply_to_message_id: actor.messageId, allow_sending_without_reply: true };
+  const closeChooser: OutboundCall = { method: "editMessageReplyMarkup", payload: { message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
+
+  try {
+    switch (parsed.act) {
+      case "claim":
+        return { refs: await claimTip(ctx, { tipId: tip.id }), answer: t("officer:done.claimed", { officer: who, code: tip.code }) };
+      case "release":
+        return { refs: await releaseTip(ctx, { tipId: tip.id }), answer: t("officer:done.released", { officer: who, code: tip.code }) };
+      case "ask":
+      case "note":
+      case "transfer":
+      case "open_contact": {
+        if (tip.status === "closed" && parsed.act !== "note") throw new TipStateError("state");
+        if (parsed.act === "open_contact" && tip.identityMode !== "confidential") throw new TipStateError("state");
+        const refs = await send(tx, deps, actor.group, { key: `officer:prompt.${parsed.act}`, params: { officer: who, code: tip.code, unit: tip.queue.name } }, {
+          ...underPress,
+          reply_markup: { force_reply: true, selective: true },
+        });
+        await tx.officerPrompt.create({ data: { tipId: tip.id, kind: PROMPT_KINDS[parsed.act]!, officerId: auth.officer.id, chatId: actor.group.id, outboxId: refs[0]!.id } });
+        return { refs };
+      }
+      case "priority": {
+        const options = [
+          choice("prio", "normal", tip.id, "officer:button.priority_normal"),
+          choice("prio", "high", tip.id, "officer:button.priority_high"),
+          choice("prio", tip.lifeSafety ? "life_off" : "life_on", tip.id, tip.lifeSafety ? "officer:button.life_safety_off" : "officer:button.life_safety_on"),
+        ];
+        return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_priority", params: { code: tip.code }, choices: options }, underPress) };
+      }
+      case "classify": {
+        const options = CLASSIFICATIONS.map((c) => choice("cls", c, tip.id, `officer:classification.${c}`));
+        return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_classification", params: { code: tip.code }, choices: options }, underPress) };
+      }
+      case "close": {
+        const options = OUTCOMES.map((o) => choice("out", o, tip.id, `officer:outcome.${o}`));
+        return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_outcome", params: { code: tip.code }, choices: options }, underPress) };
+      }
+      case "extend": {
+        const options = [choice("ext", "two_months", tip.id, "officer:button.extend_two_months"), choice("ext", "procuracy", tip.id, "officer:button.extend_procuracy")];
+        return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_extension", params: { code: tip.code }, choices: options }, underPress) };
+      }
+      case "prio": {
+        const value = parsed.arg as "normal" | "high" | "life_on" | "life_off";
+        if (!["normal", "high", "life_on", "life_off"].includes(value)) return { refs: [] };
+        const refs = await setPriority(ctx, { tipId: tip.id, value });
+        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
+        return { refs, answer: t("officer:done.priority", { officer: who, code: tip.code }) };
+      }
+      case "cls": {
+        if (!(CLASSIFICATIONS as readonly string[]).includes(parsed.arg)) return { refs: [] };
+        if (parsed.arg === "duplicate") {
+          const refs = await send(tx, deps, actor.group, { key: "officer:prompt.duplicate", params: { officer: who, code: tip.code } }, {
+            ...underPress,
+            reply_markup: { force_reply: true, selective: true },
+          });
+          await tx.officerPrompt.create({ data: { tipId: tip.id, kind: "duplicate", officerId: auth.officer.id, chatId: actor.group.id, outboxId: refs[0]!.id } });
+          return { refs };
+        }
+        const refs = await classifyTip(ctx, { tipId: tip.id, classification: parsed.arg as Classification });
+        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
+        return { refs, answer: t("officer:done.classified", { officer: who, code: tip.code, value: t(`officer:classification.${parsed.arg}`) }) };
+      }
+      case "out": {
+        if (!(OUTCOMES as readonly string[]).includes(parsed.arg)) return { refs: [] };
+        const refs = await closeTip(ctx, { tipId: tip.id, outcome: parsed.arg as Outcome });
+        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
+        return { refs, answer: t("officer:done.closed", { officer: who, code: tip.code, value: t(`officer:outcome.${parsed.arg}`) }) };
+      }
+      case "ext": {
+        if (parsed.arg !== "two_months" && parsed.arg !== "procuracy") return { refs: [] };
+        const refs = await recordExtension(ctx, { tipId: tip.id, extension: parsed.arg });
+        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
+        return { refs };
+      }
+      case "xfer": {
+        const refs = await transferTip(ctx, { tipId: tip.id, toQueueId: parsed.arg });
+        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
+        return { refs };
+      }
+    }
+  } catch (err) {
+    if (err instanceof TipStateError) return { refs: [], answer: t(`officer:refuse.${err.reason}`, { text: "" }), alert: true };
+    throw err;
+  }
+  return { refs: [] };
+}
+
+/**
+ * A message in an officers' group: an answer to one of the bot's prompts (question for the
+ * tipster, note, transfer target, reason to open a contact, duplicate code), or a command.
+ */
+export async function handleGroupMessage(
+  tx: Tx,
+  deps: OfficerDeps,
+  actor: GroupActor & { text: string; replyToMessageId?: number },
+): Promise<OutboxRef[]> {
+  const text = actor.text.trim();
+  if (text.startsWith("/")) return groupCommand(tx, deps, actor, text);
+  if (actor.replyToMessageId === undefined) return [];
+  const prompted = await tx.outboxMessage.findFirst({ where: { chatId: actor.group.id, platformMessageId: String(actor.replyToMessageId) } });
+  const prompt = prompted ? await tx.officerPrompt.findFirst({ where: { chatId: actor.group.id, outboxId: prompted.id, usedAt: null } }) : null;
+  if (!prompt) return [];
+  const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+  // Only the officer who pressed the button answers the prompt; their rights are checked again now.
+  if (!officer || officer.id !== prompt.officerId) return [];
+  const tip = await tx.tip.findUnique({ where: { id: prompt.tipId }, include: { queue: true } });
+  if (!tip) return [];
+  const action: OfficerAction = prompt.kind === "duplicate" ? "classify" : (prompt.kind as OfficerAction);
+  const auth = await authorizeTipAction(tx, {
+    telegramUserId: actor.telegramUserId,
+    tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
+    action,
+    via: actor.group.id,
+  });
+  const reply = (key: string, params?: Record<string, unknown>) =>
+    send(tx, deps, actor.group, { key, params }, { reply_to_message_id: { $outbox: prompted!.id }, allow_sending_without_reply: true });
+  if (!auth.ok) return reply(`officer:refuse.${auth.reason}`);
+  const ctx = opContext(tx, deps, auth.officer, actor.group.id);
+  try {
+    let refs: OutboxRef[];
+    switch (prompt.kind) {
+      case "ask":
+        refs = await relayToTipster(ctx, { tipId: tip.id, text });
+        refs.push(...(await reply("officer:done.asked", { code: tip.code })));
+        break;
+      case "note":
+        refs = await addNote(ctx, { tipId: tip.id, text });
+        break;
+      case "open_contact":
+        refs = await openContact(ctx, { tipId: tip.id, reason: text });
+        break;
+      case "duplicate": {
+        const code = normaliseTipCode(text);
+        if (!code) throw new TipStateError("bad_code");
+        refs = await classifyTip(ctx, { tipId: tip.id, classification: "duplicate", duplicateOfCode: code });
+        break;
+      }
+      case "transfer":
+        refs = await transferTarget(tx, deps, actor, tip, text, prompted!.id);
+        break;
+      default:
+        return [];
+    }
+    await tx.officerPrompt.update({ where: { id: prompt.id }, data: { usedAt: new Date() } });
+    return refs;
+  } catch (err) {
+    if (err instanceof TipStateError) return reply(`officer:refuse.${err.reason}`, { text: text.slice(0, 60) });
+    throw err;
+  }
+}
+
+/** Turns a typed unit name into transfer choices (communes found, or province duty queues). */
+async function transferTarget(tx: Tx, deps: OfficerDeps, actor: GroupActor, tip: { id: string; code: string }, text: string, promptOutboxId: number): Promise<OutboxRef[]> {
+  const found = deps.places.search(text);
+  let queueIds: string[] = [];
+  if (found.kind === "match") queueIds = [communeQueueId(found.commune.code)];
+  else if (found.kind === "choose") queueIds = found.candidates.map((c) => communeQueueId(c.code));
+  else if (found.kind === "province") queueIds = found.provinces.map((p) => provinceQueueId(p.code));
+  if (queueIds.length === 0) queueIds = deps.places.findProvince(text).map((p) => provinceQueueId(p.code));
+  if (queueIds.length === 0) throw new TipStateError("unknown_place");
+  const queues = await tx.queue.findMany({ where: { id: { in: queueIds } } });
+  const options: Choice[] = queues.map((q) => ({ id: `t:xfer:${q.id}:${tip.id}`, labelKey: "common:raw", labelParams: { text: q.name } }));
+  return send(tx, deps, actor.group, { key: "officer:prompt.choose_transfer", params: { code: tip.code }, choices: options }, {
+    reply_to_message_id: { $outbox: promptOutboxId },
+    allow_sending_without_reply: true,
+  });
+}
+
+/** `/bind CODE` by an administrator: binds the queue the code was made for to this group. */
+export async function bindGroup(tx: Tx, deps: OfficerDeps, actor: GroupActor, code: string): Promise<OutboxRef[]> {
+  const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+  const say = (key: string, params?: Record<string, unknown>) => send(tx, deps, actor.group, { key, params });
+  if (!officer || officer.revokedAt || officer.role !== "admin") return say("officer:refuse.role");
+  const row = await redeemOneTimeCode(tx, code, "group_bind", `officer:${officer.id}`);
+  if (!row?.queueId) return say("officer:admin.bad_bind_code");
+  const queue = await tx.queue.findUnique({ where: { id: row.queueId } });
+  if (!queue) return say("officer:admin.bad_bind_code");
+  const refs = await say("officer:admin.bound", { queue: queue.name });
+  refs.push(...(await bindQueue(tx, deps.officerRenderer, { queueId: queue.id, groupChatId: actor.group.id, by: `officer:${officer.id}` })));
+  return refs;
+}
+
+export { vnDateTime };

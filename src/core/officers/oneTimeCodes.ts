@@ -1,0 +1,50 @@
+import crypto from "node:crypto";
+import type { Tx } from "../../db/client.ts";
+import { CODE_ALPHABET } from "../tips/codes.ts";
+
+const hash = (code: string) => crypto.createHash("sha256").update(code.toUpperCase().replace(/[\s-]/g, "")).digest("hex");
+
+/** A new one-time code like `K7PM-3QXZ`, stored only as a hash. */
+export async function createOneTimeCode(
+  tx: Tx,
+  props: { purpose: "officer_invite" | "group_bind"; createdBy: string; hours?: number; role?: string; scopeKind?: string; scopeCode?: string; queueId?: string },
+): Promise<string> {
+  let raw = "";
+  for (let i = 0; i < 8; i++) raw += CODE_ALPHABET[crypto.randomInt(CODE_ALPHABET.length)];
+  await tx.oneTimeCode.create({
+    data: {
+      codeHash: hash(raw),
+      purpose: props.purpose,
+      role: props.role ?? null,
+      scopeKind: props.scopeKind ?? null,
+      scopeCode: props.scopeCode ?? null,
+      queueId: props.queueId ?? null,
+      createdBy: props.createdBy,
+      expiresAt: new Date(Date.now() + (props.hours ?? 72) * 3600_000),
+    },
+  });
+  return `${raw.slice(0, 4)}-${raw.slice(4)}`;
+}
+
+/** Uses a one-time code for `purpose`: returns it (marked used by `usedBy`), or null when wrong, used or expired. */
+export async function redeemOneTimeCode(tx: Tx, code: string, purpose: string, usedBy: string, now = new Date()) {
+  const row = await tx.oneTimeCode.findUnique({ where: { codeHash: hash(code) } });
+  if (!row || row.purpose !== purpose || row.usedAt || row.expiresAt < now) return null;
+  const { count } = await tx.oneTimeCode.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: now, usedBy } });
+  return count === 1 ? row : null;
+}
+
+/** Scope of a unit code: 5 digits = a commune, 2 digits = a province, "VN" = nationwide. */
+export function scopeOfUnit(unit: string): { scopeKind: string; scopeCode: string } | null {
+  if (/^\d{5}$/.test(unit)) return { scopeKind: "commune", scopeCode: unit };
+  if (/^\d{2}$/.test(unit)) return { scopeKind: "province", scopeCode: unit };
+  if (unit.toUpperCase() === "VN") return { scopeKind: "national", scopeCode: "VN" };
+  return null;
+}
+
+/** Queue of a unit code: 5 digits = commune queue, 2 digits = province duty queue, or a queue id. */
+export function queueOfUnit(unit: string): string {
+  if (/^\d{5}$/.test(unit)) return `commune:${unit}`;
+  if (/^\d{2}$/.test(unit)) return `province:${unit}`;
+  return unit;
+}

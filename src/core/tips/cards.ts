@@ -1,0 +1,189 @@
+import type { Tx } from "../../db/client.ts";
+import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
+import { officerName } from "../officers/authorize.ts";
+import type { Choice, Reply, TextBlock } from "../reply.ts";
+import { WHEN_CODES } from "./categories.ts";
+import { provinceQueueId } from "./queues.ts";
+
+/** Officers' groups are Vietnamese unless the group chose otherwise. */
+const OFFICER_LOCALE = "vi";
+/** Description shown on the card itself; the rest follows in replies to the card. */
+const CARD_DESCRIPTION_CHARS = 2500;
+
+export type TipWithCardData = NonNullable<Awaited<ReturnType<typeof loadTipForCard>>>;
+
+/** The tip with what its card shows. */
+export function loadTipForCard(tx: Tx, tipId: string) {
+  return tx.tip.findUnique({
+    where: { id: tipId },
+    include: { queue: true, claimedBy: true, attachments: { orderBy: { id: "asc" } } },
+  });
+}
+
+/** "22/11/2026 10:15" in Vietnam's time. */
+export function vnDateTime(d: Date): string {
+  return d.toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+/** "22/11/2026" in Vietnam's time. */
+export function vnDate(d: Date): string {
+  return d.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric" });
+}
+
+const button = (action: string, tipId: string, labelKey: string, arg?: string): Choice => ({
+  id: arg ? `t:${action}:${arg}:${tipId}` : `t:${action}:${tipId}`,
+  labelKey: `officer:button.${labelKey}`,
+});
+
+/** The buttons of a working card in the tip's current state. */
+function cardButtons(tip: TipWithCardData): Choice[] {
+  if (tip.status === "closed") return [];
+  const b = (action: string, label = action) => button(action, tip.id, label);
+  const buttons = [
+    tip.status === "claimed" ? b("release") : b("claim"),
+    b("ask"),
+    b("note"),
+    b("priority"),
+    b("transfer"),
+    b("classify"),
+    b("close"),
+  ];
+  if (tip.status === "claimed") buttons.push(b("extend"));
+  if (tip.identityMode === "confidential") buttons.push(b("open_contact"));
+  return buttons;
+}
+
+/** The card's text and buttons, as a channel-neutral reply (rendered for Telegram groups). */
+export async function cardReply(tx: Tx, tip: TipWithCardData, kind: "main" | "info"): Promise<{ reply: Reply; overflow: string | null }> {
+  const blocks: TextBlock[] = [];
+  const line = (key: string, params?: Record<string, unknown>) => blocks.push({ key: `officer:card.${key}`, params });
+  if (kind === "info") line("title_info", { code: tip.code, unit: tip.queue.name });
+  else line("title", { code: tip.code });
+  if (tip.lifeSafety) line("life_safety");
+  if (tip.priority === "high") line("priority_high");
+  line("category", { value: { $t: `tip:category.${tip.category}` } });
+  const commune = tip.communeCode ? await tx.commune.findUnique({ where: { code: tip.communeCode }, include: { province: true } }) : null;
+  const province = commune ? null : await tx.province.findUnique({ where: { code: tip.provinceCode } });
+  line("place", {
+    value: commune ? `${commune.name}, ${commune.province.name}` : { $t: "tip:place.province_only", params: { province: province?.name ?? tip.provinceCode } },
+  });
+  if (tip.latitude !== null && tip.longitude !== null) line("place_point", { lat: tip.latitude.toFixed(5), lng: tip.longitude.toFixed(5) });
+  else if (tip.placeText) line("place_typed", { value: tip.placeText });
+  const when = (WHEN_CODES as readonly string[]).includes(tip.occurredWhen) ? { $t: `tip:when.${tip.occurredWhen}` } : tip.occurredWhen;
+  line("when", { value: when });
+  const channel = { telegram: "Telegram", zalo: "Zalo", web: "Web" }[tip.channel] ?? tip.channel;
+  line("channel", { channel, identity: { $t: `tip:identity.${tip.identityMode}` } });
+  line("received", { value: vnDateTime(tip.receivedAt) });
+  if (kind === "main") {
+    if (tip.status === "closed") line("status_closed", { outcome: { $t: `officer:outcome.${tip.outcome}` } });
+    else if (tip.status === "claimed" && tip.claimedBy) line("status_claimed", { officer: officerName(tip.claimedBy) });
+    else line("status_new");
+    if (tip.classification) line("classification", { value: { $t: `officer:classification.${tip.classification}` } });
+    if (tip.receiptNoticeSentAt) line("deadline_receipt_done", { date: vnDateTime(tip.receiptNoticeSentAt) });
+    else if (tip.receiptNoticeDueAt) line("deadline_receipt", { date: vnDateTime(tip.receiptNoticeDueAt) });
+    if (tip.decisionDueAt) {
+      const extension = tip.extension === "none" ? "" : { $t: `officer:card.extension_${tip.extension}` };
+      line("deadline_decision", { date: vnDate(tip.decisionDueAt), extension });
+    }
+  }
+  const details = JSON.parse(tip.details) as { text?: string; phones?: string[]; accounts?: string[]; links?: string[] };
+  if (details.text) line("details", { value: details.text });
+  if (details.phones?.length || details.accounts?.length || details.links?.length) {
+    const list = (items?: string[]) => (items?.length ? items.join(", ") : { $t: "officer:card.none" });
+    line("fraud_ids", { phones: list(details.phones), accounts: list(details.accounts), links: list(details.links) });
+  }
+  const description = tip.description.trim();
+  const overflow = description.length > CARD_DESCRIPTION_CHARS ? description.slice(CARD_DESCRIPTION_CHARS) : null;
+  if (description) line("description", { value: overflow ? description.slice(0, CARD_DESCRIPTION_CHARS) + "…" : description });
+  if (overflow) line("continued");
+  if (tip.attachments.length) line("attachments", { count: tip.attachments.length });
+  if (tip.identityMode === "confidential") line("contact_sealed");
+  const [first, ...more] = blocks;
+  return {
+    reply: { key: first!.key, params: first!.params, more, choices: kind === "main" ? cardButtons(tip) : [], columns: 2 },
+    overflow,
+  };
+}
+
+const MEDIA_METHOD: Record<string, { method: string; field: string }> = {
+  photo: { method: "sendPhoto", field: "photo" },
+  video: { method: "sendVideo", field: "video" },
+  voice: { method: "sendVoice", field: "voice" },
+  audio: { method: "sendAudio", field: "audio" },
+  document: { method: "sendDocument", field: "document" },
+};
+
+/** The group a queue's cards go to: its own, or its province duty queue's. */
+export async function groupFor(tx: Tx, queueId: string): Promise<{ chatId: string; channel: string } | null> {
+  const queue = await tx.queue.findUnique({ where: { id: queueId }, include: { groupChat: true } });
+  if (queue?.groupChat) return { chatId: queue.groupChat.id, channel: queue.groupChat.channel };
+  if (!queue || queue.kind === "province") return null;
+  const duty = await tx.queue.findUnique({ where: { id: provinceQueueId(queue.provinceCode) }, include: { groupChat: true } });
+  return duty?.groupChat ? { chatId: duty.groupChat.id, channel: duty.groupChat.channel } : null;
+}
+
+/**
+ * Posts a tip's card in a queue's group (or its province duty group): the card, then what does not
+ * fit on it and the attachments, as replies to the card. The tipster's content is copied by the
+ * bot — never forwarded — so nothing about the tipster's account reaches the group.
+ */
+export async function postCard(tx: Tx, renderer: ReplyRenderer, tipId: string, queueId: string, kind: "main" | "info"): Promise<OutboxRef[]> {
+  const tip = await loadTipForCard(tx, tipId);
+  const group = await groupFor(tx, queueId);
+  if (!tip || !group) return [];
+  const { reply, overflow } = await cardReply(tx, tip, kind);
+  const rendered = renderer.render(reply, OFFICER_LOCALE);
+  const [cardRef] = await enqueueCalls(tx, group, rendered.calls.slice(0, 1));
+  if (!cardRef) return [];
+  await tx.tipCard.create({ data: { tipId, queueId, chatId: group.chatId, kind, outboxId: cardRef.id } });
+  const follow: OutboundCall[] = [];
+  const replyTo = { reply_to_message_id: { $outbox: cardRef.id }, allow_sending_without_reply: true };
+  if (overflow) {
+    const parts = renderer.render({ key: "officer:card.continuation", params: { code: tip.code, value: overflow } }, OFFICER_LOCALE).calls;
+    for (const part of parts) follow.push({ method: part.method, payload: { ...part.payload, ...replyTo } });
+  }
+  tip.attachments.forEach((a, i) => {
+    const media = MEDIA_METHOD[a.kind];
+    if (!media) return;
+    const caption = renderer.render(
+      { key: "officer:card.attachment_caption", params: { code: tip.code, n: i + 1, total: tip.attachments.length, caption: a.caption ? `: ${a.caption}` : "" } },
+      OFFICER_LOCALE,
+    ).calls[0]!.payload.text as string;
+    follow.push({ method: media.method, payload: { [media.field]: a.ref, caption: caption.slice(0, 1024), ...replyTo } });
+  });
+  return [cardRef, ...(await enqueueCalls(tx, group, follow))];
+}
+
+/** Edits every active card of a tip in place to show its current state. */
+export async function refreshCards(tx: Tx, renderer: ReplyRenderer, tipId: string): Promise<OutboxRef[]> {
+  const tip = await loadTipForCard(tx, tipId);
+  if (!tip) return [];
+  const cards = await tx.tipCard.findMany({ where: { tipId, active: true }, include: { queue: true } });
+  const refs: OutboxRef[] = [];
+  for (const card of cards) {
+    const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
+    if (!chat) continue;
+    const { reply } = await cardReply(tx, tip, card.kind === "info" ? "info" : "main");
+    const call = renderer.render(reply, OFFICER_LOCALE).calls[0]!;
+    const payload: Record<string, unknown> = { message_id: { $outbox: card.outboxId }, text: call.payload.text };
+    payload.reply_markup = call.payload.reply_markup ?? { inline_keyboard: [] };
+    refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, [{ method: "editMessageText", payload }])));
+  }
+  return refs;
+}
+
+/** Sends a short notice in the groups where the tip's working cards are, as a reply to the card. */
+export async function noticeOnCards(tx: Tx, renderer: ReplyRenderer, tipId: string, block: TextBlock, opts: { mainOnly?: boolean } = {}): Promise<OutboxRef[]> {
+  const cards = await tx.tipCard.findMany({ where: { tipId, active: true, ...(opts.mainOnly ? { kind: "main" } : {}) } });
+  const refs: OutboxRef[] = [];
+  for (const card of cards) {
+    const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
+    if (!chat) continue;
+    const calls = renderer.render({ key: block.key, params: block.params }, OFFICER_LOCALE).calls.map((c) => ({
+      ...c,
+      payload: { ...c.payload, reply_to_message_id: { $outbox: card.outboxId }, allow_sending_without_reply: true },
+    }));
+    refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, calls)));
+  }
+  return refs;
+}
