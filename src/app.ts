@@ -9,6 +9,7 @@ import { Metrics } from "./metrics.ts";
 import { Keywords } from "./core/resident/keywords.ts";
 import { processInbound } from "./core/processInbound.ts";
 import { expireDrafts } from "./core/tips/expireDrafts.ts";
+import { sendReminders } from "./core/tips/reminders.ts";
 import type { PlaceFinder } from "./core/tips/places.ts";
 import type { Sealer } from "./security/sealing.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
@@ -200,13 +201,15 @@ export class App {
     await this.telegram?.init();
     this.housekeeping = setInterval(() => {
       this.runHousekeeping().catch((err: unknown) => this.opts.log.error({ err }, "housekeeping failed"));
-    }, 5 * 60_000);
+    }, 60_000);
     this.housekeeping.unref();
   }
 
-  /** Periodic jobs: drops tip drafts untouched for 24 hours (telling the person), then stale web uploads. */
+  /** Periodic jobs (every minute): reminders and escalations about open tips; drops tip drafts untouched for 24 hours (telling the person), then stale web uploads. */
   async runHousekeeping(now = new Date()): Promise<void> {
     this.sender.notify(await expireDrafts(this.opts.db, this.renderers, now));
+    const officers = this.renderers.telegram;
+    if (officers) this.sender.notify(await sendReminders(this.opts.db, officers, this.opts.config.reminders, now));
     await this.web.housekeeping(now);
   }
 

@@ -66,6 +66,10 @@ const envSchema = z.object({
   ),
   ENCRYPTION_KEY_FILE: z.string().default("./data/keys/encryption.key"),
 
+  REMINDER_UNCLAIMED_MINUTES: positiveNumber(60),
+  REMINDER_UNCLAIMED_LIFE_SAFETY_MINUTES: positiveNumber(10),
+  REMINDER_REPEAT_HOURS: positiveNumber(24),
+
   INBOX_CONCURRENCY: positiveInt(8),
   INBOX_MAX_ATTEMPTS: positiveInt(5),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
@@ -110,6 +114,8 @@ export interface Config {
   };
   /** Keys sealing contact details and reply references; see security/sealing.ts. */
   encryption: { keys?: string; keyFile: string };
+  /** When officers' groups are reminded about open tips; see core/tips/reminders.ts. */
+  reminders: { unclaimedMinutes: number; unclaimedLifeSafetyMinutes: number; repeatHours: number };
   inbox: { concurrency: number; maxAttempts: number };
   outbox: { maxAttempts: number };
   webhookBodyLimit: number;
@@ -166,6 +172,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     encryption: { keys: e.ENCRYPTION_KEYS, keyFile: e.ENCRYPTION_KEY_FILE },
+    reminders: {
+      unclaimedMinutes: e.REMINDER_UNCLAIMED_MINUTES,
+      unclaimedLifeSafetyMinutes: e.REMINDER_UNCLAIMED_LIFE_SAFETY_MINUTES,
+      repeatHours: e.REMINDER_REPEAT_HOURS,
+    },
     inbox: { concurrency: e.INBOX_CONCURRENCY, maxAttempts: e.INBOX_MAX_ATTEMPTS },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,

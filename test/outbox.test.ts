@@ -50,8 +50,11 @@ describe("outbox against Telegram's limits and errors", () => {
       const next = toChat.find((c) => c.at > call.at);
       expect(next!.at - call.at).toBeGreaterThanOrEqual(retryAfter * 1000 - 50);
     }
-    const rows = await t.db.outboxMessage.findMany({ where: { id: { in: refs.map((r) => r.id) } } });
-    expect(rows.every((r) => r.status === "sent")).toBe(true);
+    // The platform's answer is recorded just after it is received.
+    const rows = await eventually(async () => {
+      const found = await t.db.outboxMessage.findMany({ where: { id: { in: refs.map((r) => r.id) } } });
+      return found.every((r) => r.status === "sent") ? found : undefined;
+    });
     expect(rows.some((r) => r.rateLimitedCount > 0)).toBe(true);
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(/taimat_rate_limited_total\{channel="telegram"\} [1-9]/);
@@ -151,7 +154,7 @@ describe("outbox against Zalo", () => {
     expect(got.map((c) => String(c.payload.text)).join(" ")).toBe(long);
     expect(got.every((c) => String(c.payload.text).length <= 2000)).toBe(true);
     expect(fake.calls.some((c) => c.status === 429)).toBe(true); // the second part hit Zalo's quota first
-    expect((await t.db.outboxMessage.findMany({ where: { id: { in: refs.map((r) => r.id) } } })).every((r) => r.status === "sent")).toBe(true);
+    await eventually(async () => (await t.db.outboxMessage.findMany({ where: { id: { in: refs.map((r) => r.id) } } })).every((r) => r.status === "sent"));
 
     fake.block("z-2");
     const blocked = await sendDirect(t, "zalo", "z-2", texts(2));

@@ -13,6 +13,71 @@ export { Prisma };
 
 export type Provider = "sqlite" | "postgresql";
 
+/**
+ * SQLite has one connection. The better-sqlite3 adapter makes interactive transactions wait for
+ * each other, but a plain statement issued while a transaction is open runs inside that
+ * transaction — and is rolled back with it. An inbox INSERT acknowledged to a platform could thus be
+ * lost when an unrelated update's processing failed. This gate makes every top-level statement wait
+ * until no transaction is open, and transactions wait for each other as before.
+ */
+function serializeStatements(factory: PrismaBetterSqlite3): PrismaBetterSqlite3 {
+  let tail: Promise<void> = Promise.resolve();
+  const acquire = (): Promise<() => void> => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const ready = tail.then(() => release);
+    tail = tail.then(() => held);
+    return ready;
+  };
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    const gated = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const release = await acquire();
+        try {
+          return await fn(...args);
+        } finally {
+          release();
+        }
+      };
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    return Object.assign(adapter, {
+      queryRaw: gated(adapter.queryRaw.bind(adapter)),
+      executeRaw: gated(adapter.executeRaw.bind(adapter)),
+      executeScript: gated(adapter.executeScript.bind(adapter)),
+      async startTransaction(...args: Parameters<typeof adapter.startTransaction>) {
+        const release = await acquire();
+        try {
+          const tx = await startTransaction(...args);
+          const commit = tx.commit.bind(tx);
+          const rollback = tx.rollback.bind(tx);
+          return Object.assign(tx, {
+            commit: async () => {
+              try {
+                return await commit();
+              } finally {
+                release();
+              }
+            },
+            rollback: async () => {
+              try {
+                return await rollback();
+              } finally {
+                release();
+              }
+            },
+          });
+        } catch (err) {
+          release();
+          throw err;
+        }
+      },
+    });
+  };
+  return factory;
+}
+
 /** Which database a DATABASE_URL points at. */
 export function providerOf(url: string): Provider {
   return /^postgres(ql)?:\/\//.test(url) ? "postgresql" : "sqlite";
@@ -36,7 +101,7 @@ export async function openDb(url: string): Promise<Db> {
   }
   const file = sqlitePath(url);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const client = new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: 10_000 }) });
+  const client = new SqliteClient({ adapter: serializeStatements(new PrismaBetterSqlite3({ url: file, timeout: 10_000 })) });
   await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");

@@ -147,6 +147,10 @@ export class InboxWorker {
   private async runOne(key: string, line: ChatLine, head: InboxRef): Promise<void> {
     const { db, metrics, log } = this.opts;
     try {
+      // Give the event loop a turn first: with a synchronous SQLite driver, processing would
+      // otherwise run back to back and hold off webhook requests (acknowledgements) meanwhile.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.stopping) return;
       await this.opts.process(head.id);
       metrics.updatesProcessed.inc({ channel: head.channel });
       this.finish(line, head);

@@ -336,8 +336,14 @@ export class WebChannel {
     const { db } = this.opts;
     const chat = await db.chat.findUnique({ where: { channel_platformChatId: { channel: "web", platformChatId: chatKey } }, select: { id: true } });
     if (!chat) return [];
-    // Pending rows too: the sender may be delivering one right now (the page drops repeats by id).
-    const where = { chatId: chat.id, channel: "web", method: WEB_MESSAGE_METHOD, status: { in: ["sent", "pending"] } };
+    // Pending rows too: the sender may be publishing one right now (the page drops repeats by id).
+    // Not a pending secret, though: it is published by the sender to this page, then scrubbed.
+    const where = {
+      chatId: chat.id,
+      channel: "web",
+      method: WEB_MESSAGE_METHOD,
+      OR: [{ status: "sent" }, { status: "pending", sensitive: false }],
+    };
     const select = { id: true, payload: true, createdAt: true } as const;
     const rows =
       after === undefined

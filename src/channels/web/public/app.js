@@ -26,6 +26,10 @@
   const seen = new Set();
   let botMessages = 0;
   let firstReady = true;
+  // How the person last acted: focus follows new buttons for the keyboard (and on arrival), not for taps.
+  let lastInput = "none";
+  document.addEventListener("keydown", () => (lastInput = "keyboard"), true);
+  document.addEventListener("pointerdown", () => (lastInput = "pointer"), true);
 
   // ---- Labels -------------------------------------------------------------------------------
 
@@ -41,6 +45,7 @@
     for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
     for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.setAttribute("placeholder", t(el.dataset.i18nPlaceholder));
     for (const el of document.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+    for (const el of document.querySelectorAll("[data-i18n-title]")) el.setAttribute("title", t(el.dataset.i18nTitle));
     for (const el of document.querySelectorAll(".who")) el.textContent = t(el.dataset.who === "bot" ? "page.bot" : "page.you") + ": ";
     for (const el of document.querySelectorAll(".choices")) el.setAttribute("aria-label", t("page.choices"));
     for (const button of document.querySelectorAll(".lang")) button.setAttribute("aria-pressed", String(button.dataset.lang === lang));
@@ -137,6 +142,13 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  /** Shows the bot's new message: all of it with its buttons when they fit, else from its first line. */
+  function reveal(message) {
+    // The log is the messages' offset parent (position: relative), so offsetTop is within it.
+    if (log.scrollHeight - message.offsetTop + 8 > log.clientHeight) log.scrollTop = message.offsetTop - 8;
+    else log.scrollTop = log.scrollHeight;
+  }
+
   /** Text with its line breaks kept and 113 / 114 / 115 as phone links. */
   function appendText(parent, text) {
     const re = /(^|[^\w.-])(11[345])(?!\w)/g;
@@ -207,7 +219,8 @@
     log.append(group);
     // A keyboard user whose button just went away continues on the new buttons.
     const active = document.activeElement;
-    if (!active || active === document.body || !active.isConnected) group.querySelector("button").focus({ preventScroll: true });
+    const focusLost = !active || active === document.body || !active.isConnected;
+    if (focusLost && lastInput !== "pointer") group.querySelector("button").focus({ preventScroll: true });
   }
 
   function choose(choice) {
@@ -223,18 +236,19 @@
     seen.add(event.id);
     botMessages++;
     clearChoices();
+    let el;
     if (event.scrubbed) {
-      const el = bubble("notice");
+      el = bubble("notice");
       el.textContent = t("page.scrubbed");
       showChoices([{ id: "menu:main", label: t("page.menu") }]);
     } else {
-      const el = bubble("bot");
+      el = bubble("bot");
       appendText(el, event.text || "");
       showChoices(event.choices, event.columns);
       locationButton.hidden = event.ask !== "location";
       if (live && event.lang) useLanguage(event.lang);
     }
-    scrollDown();
+    reveal(el);
   }
 
   // ---- Event stream -------------------------------------------------------------------------
