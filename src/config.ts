@@ -70,7 +70,7 @@ const envSchema = z.object({
   REMINDER_UNCLAIMED_LIFE_SAFETY_MINUTES: positiveNumber(10),
   REMINDER_REPEAT_HOURS: positiveNumber(24),
 
-  INBOX_CONCURRENCY: positiveInt(8),
+  INBOX_CONCURRENCY: z.coerce.number().int().positive().optional(),
   INBOX_MAX_ATTEMPTS: positiveInt(5),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1_048_576),
@@ -177,7 +177,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       unclaimedLifeSafetyMinutes: e.REMINDER_UNCLAIMED_LIFE_SAFETY_MINUTES,
       repeatHours: e.REMINDER_REPEAT_HOURS,
     },
-    inbox: { concurrency: e.INBOX_CONCURRENCY, maxAttempts: e.INBOX_MAX_ATTEMPTS },
+    // SQLite has one connection: more than 2 processors only steal turns from acknowledgements.
+    inbox: { concurrency: e.INBOX_CONCURRENCY ?? (e.DATABASE_URL.startsWith("file:") ? 2 : 8), maxAttempts: e.INBOX_MAX_ATTEMPTS },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
     web: { uploadLimitBytes: e.WEB_UPLOAD_LIMIT_BYTES, uploadsPerHour: e.WEB_UPLOADS_PER_HOUR },

@@ -282,7 +282,10 @@ describe("reminders and escalation (controllable clock)", () => {
     await t.app.runHousekeeping(at(30 * 60_000));
     await t.app.runHousekeeping(at(61 * 60_000));
     await t.app.runHousekeeping(at(62 * 60_000));
-    const unclaimed = await eventually(() => inGroup(GROUP_BA_DINH, "chưa có cán bộ nhận xử lý").length === 1 && inGroup(GROUP_BA_DINH, "chưa có cán bộ nhận xử lý"));
+    const unclaimed = await eventually(() => {
+      const found = inGroup(GROUP_BA_DINH, "chưa có cán bộ nhận xử lý");
+      return found.length === 1 ? found : undefined;
+    });
     expect(unclaimed[0]!.payload.reply_to_message_id).toBe(posted.id);
     expect(text(unclaimed[0]!)).toContain("(61 phút từ khi tiếp nhận)");
 
