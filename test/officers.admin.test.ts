@@ -126,3 +126,48 @@ describe("admin CLI", () => {
     expect(shown).toContain("tip.submitted");
   });
 });
+
+describe("commanders' extension and the group's overview commands", () => {
+  it("a commander extends the decision deadline (to 2 months, then the procuracy); /mine, /overdue and /stats answer", async () => {
+    const tip = await t.db.tip.findFirstOrThrow({ where: { queueId: "commune:00004" }, orderBy: { receivedAt: "desc" } });
+    const cardCall = tg.delivered(GROUP).find((c) => text(c).includes(`TIN BÁO ${tip.code}`))!;
+    const press = async (data: string, onMessage: number, user: number) => {
+      const before = tg.callsTo("answerCallbackQuery").length;
+      await tg.pushUpdate(tgCallback(GROUP, data, onMessage, tgUser(user)));
+      return tg.waitFor(() => tg.callsTo("answerCallbackQuery")[before], 10_000);
+    };
+    const claim = buttons(cardCall).find((b) => b.text.includes("Nhận xử lý"))!;
+    await press(claim.callback_data, messageId(cardCall), OFFICER);
+    await eventually(async () => (await t.db.tip.findUniqueOrThrow({ where: { id: tip.id } })).status === "claimed", 10_000);
+
+    // An officer may not extend; a commander may.
+    const extend = `t:extend:${tip.id}`;
+    expect(String((await press(extend, messageId(cardCall), OFFICER)).payload.text)).toContain("cần quyền chỉ huy");
+    await press(extend, messageId(cardCall), COMMANDER);
+    const chooser = await eventually(() => tg.delivered(GROUP).find((c) => text(c).includes(`Gia hạn thời hạn giải quyết ${tip.code}`)), 10_000, "chooser");
+    await press(buttons(chooser).find((b) => b.text === "Gia hạn đến 2 tháng")!.callback_data, messageId(chooser), COMMANDER);
+    const extended = await eventually(async () => {
+      const row = await t.db.tip.findUniqueOrThrow({ where: { id: tip.id } });
+      return row.extension === "two_months" ? row : undefined;
+    }, 10_000);
+    const twoMonths = new Date(tip.receivedAt);
+    expect(extended.decisionDueAt!.getTime()).toBeGreaterThan(tip.decisionDueAt!.getTime() + 30 * 86_400_000);
+    expect(extended.decisionDueAt!.getUTCMonth()).toBe((twoMonths.getUTCMonth() + 2) % 12);
+    await eventually(() => tg.delivered(GROUP).some((c) => text(c).includes(`đã ghi nhận gia hạn cho ${tip.code}`)), 10_000);
+    // Going back to a shorter extension is refused.
+    expect(String((await press(`t:ext:two_months:${tip.id}`, messageId(chooser), COMMANDER)).payload.text)).toContain("Không thể làm việc này");
+    expect((await t.db.auditEvent.findMany({ where: { tipId: tip.id, action: "tip.extended" } })).length).toBe(1);
+
+    await tg.pushUpdate(tgGroupText(GROUP, OFFICER, "/mine"));
+    const mine = await eventually(() => tg.delivered(GROUP).find((c) => text(c).startsWith("📋 Tin báo bạn đang xử lý")), 10_000, "/mine");
+    expect(text(mine)).toContain(`${tip.code} · `);
+    expect(text(mine)).toContain("đang xử lý");
+    await tg.pushUpdate(tgGroupText(GROUP, OFFICER, "/overdue"));
+    const overdue = await eventually(() => tg.delivered(GROUP).find((c) => text(c).startsWith("🚨 Tin báo quá hạn")), 10_000, "/overdue");
+    expect(text(overdue)).toContain("Tin báo quá hạn: 0");
+    await tg.pushUpdate(tgGroupText(GROUP, OFFICER, "/stats"));
+    const stats = await eventually(() => tg.delivered(GROUP).find((c) => text(c).startsWith("📊 Thống kê")), 10_000, "/stats");
+    expect(text(stats)).toContain("Theo loại: Trộm cắp, cướp giật 1");
+    expect(text(stats)).toMatch(/Thời gian nhận xử lý \(trung vị\): \d+ phút/);
+  });
+});
