@@ -10,6 +10,7 @@ import { Keywords } from "./core/resident/keywords.ts";
 import { processInbound } from "./core/processInbound.ts";
 import { expireDrafts } from "./core/tips/expireDrafts.ts";
 import { sendReminders } from "./core/tips/reminders.ts";
+import { stopSubscription } from "./core/subscriptions/subscriptionOps.ts";
 import type { PlaceFinder } from "./core/tips/places.ts";
 import type { Sealer } from "./security/sealing.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
@@ -122,7 +123,15 @@ export class App {
     this.limiters.push(this.web.limiter);
     outboxChannels.web = { sender: this.web.sender, limiter: this.web.limiter };
 
-    this.sender = new OutboxSender({ db, channels: outboxChannels, maxAttempts: config.outbox.maxAttempts, metrics: this.metrics, log });
+    this.sender = new OutboxSender({
+      db,
+      channels: outboxChannels,
+      maxAttempts: config.outbox.maxAttempts,
+      metrics: this.metrics,
+      log,
+      // A person who blocked the bot has opted out of campaigns (recorded like a stop word).
+      onBlocked: async (tx, chatId) => void (await stopSubscription(tx, { chatId, reason: "blocked" })),
+    });
     this.worker = new InboxWorker({
       db,
       concurrency: config.inbox.concurrency,

@@ -7,7 +7,12 @@ const isTranslated = (v: unknown): v is TranslatedParam => typeof v === "object"
 export function resolveParams(t: Translate, locale: string, params?: Record<string, unknown>): Record<string, unknown> | undefined {
   if (!params) return undefined;
   const out: Record<string, unknown> = {};
-  const one = (v: unknown): unknown => (isTranslated(v) ? t(locale, v.$t, resolveParams(t, locale, v.params)) : v);
+  const one = (v: unknown): unknown => {
+    if (isTranslated(v)) return t(locale, v.$t, resolveParams(t, locale, v.params));
+    // { $list: [...] } becomes "a, b, c" inside a sentence.
+    if (v && typeof v === "object" && Array.isArray((v as { $list?: unknown[] }).$list)) return (v as { $list: unknown[] }).$list.map(one).join(", ");
+    return v;
+  };
   // An array of values becomes lines of text.
   for (const [k, v] of Object.entries(params)) out[k] = Array.isArray(v) ? v.map(one).join("\n") : one(v);
   return out;

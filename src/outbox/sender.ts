@@ -1,4 +1,4 @@
-import type { Db } from "../db/client.ts";
+import type { Db, Tx } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ChatKind, PlatformLimiter } from "./limiter.ts";
@@ -37,6 +37,8 @@ export interface OutboxSenderOptions {
   log: Logger;
   /** Give up on a message after this many 429s in a row. */
   maxRateLimited?: number;
+  /** Runs in the same transaction that marks a chat unreachable (e.g. a block counts as opting out of campaigns). */
+  onBlocked?: (tx: Tx, chatId: string) => Promise<void>;
 }
 
 interface ChatQueue {
@@ -228,12 +230,13 @@ export class OutboxSender {
       }
       case "blocked": {
         const now = new Date();
-        await db.$transaction([
-          db.chat.update({ where: { id: chatId }, data: { unreachableAt: now } }),
-          db.outboxMessage.update({ where: { id }, data: { status: "blocked", attempts: { increment: 1 }, lastError: outcome.reason } }),
-          db.outboxMessage.updateMany({ where: { chatId, status: "pending" }, data: { status: "blocked", lastError: "chat unreachable" } }),
-          db.outboxMessage.updateMany({ where: { chatId, sensitive: true, status: "blocked" }, data: { payload: SCRUBBED } }),
-        ]);
+        await db.$transaction(async (tx) => {
+          await tx.chat.update({ where: { id: chatId }, data: { unreachableAt: now } });
+          await tx.outboxMessage.update({ where: { id }, data: { status: "blocked", attempts: { increment: 1 }, lastError: outcome.reason } });
+          await tx.outboxMessage.updateMany({ where: { chatId, status: "pending" }, data: { status: "blocked", lastError: "chat unreachable" } });
+          await tx.outboxMessage.updateMany({ where: { chatId, sensitive: true, status: "blocked" }, data: { payload: SCRUBBED } });
+          await this.opts.onBlocked?.(tx, chatId);
+        });
         log.info({ chatId, channel: row.channel }, "chat blocked the bot; marked unreachable");
         const dropped = q.ids.length;
         q.ids.length = 0;

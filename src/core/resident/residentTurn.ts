@@ -12,9 +12,12 @@ import type { PlaceFinder } from "../tips/places.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
 import { promptFor, tipTurn } from "../tips/tipFlow.ts";
 import { converse, emergencyReply, menuReply } from "./converse.ts";
+import { fold } from "../text.ts";
 import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
 import { postCard } from "../tips/cards.ts";
 import { relayFromTipster } from "../tips/ops/relayFromTipster.ts";
+import { stopSubscription } from "../subscriptions/subscriptionOps.ts";
+import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAction, type SubscribeFlow } from "../subscriptions/subscriptionTurn.ts";
 import type { Keywords } from "./keywords.ts";
 
 /** Per-person limits: a flood from one person slows only that person. */
@@ -94,7 +97,28 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return { replies };
   }
 
+  // Stop words always stop every campaign message, whatever else is going on.
+  const stopWord = (text !== undefined && isStopWord(text)) || (input.type === "command" && input.command === "stop");
+  if (stopWord && !draft) return stopByWord(tx, chat);
+  if (stopWord && draft) {
+    const stopped = await stopSubscription(tx, { chatId: chat.id, reason: "stop_word" });
+    // "huỷ" also cancels the draft; "dừng"/"stop" leave it as it is (and never become part of the tip).
+    const cancels = text !== undefined && CANCEL_WORDS.has(fold(text).replace(/[.!]+$/, ""));
+    const result: ResidentResult = cancels ? await draftTurn(args, draft) : { replies: [await promptFor(flowCtx, draft)] };
+    const [first, ...rest] = result.replies;
+    if (stopped && first) {
+      // One message: the notice, then what the draft needs next.
+      result.replies = [{ ...first, key: "campaign:subscribe.stopped", params: undefined, more: [{ key: first.key, params: first.params }, ...(first.more ?? [])] }, ...rest];
+    }
+    return result;
+  }
+
   if (input.type === "choice" && input.choiceId === "menu:report") return startOrResume(args, draft);
+  if (input.type === "choice" && input.choiceId === "menu:subscribe") return openSubscription(tx, chat);
+  if (input.type === "choice" && /^sub:(change|stop|consent|delete)$/.test(input.choiceId)) {
+    const result = await subscriptionAction(tx, chat, input.choiceId);
+    if (result) return result;
+  }
   if (input.type === "choice" && input.choiceId === "menu:lookup") {
     return { replies: [{ key: "tip:lookup.ask_code", choices: [{ id: "flow:cancel", labelKey: "tip:flow.cancel" }] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
   }
@@ -108,8 +132,9 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return { ...turn, flow: chat.flow ? null : undefined };
   }
 
-  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow | AnswerFlow) : null;
+  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow | AnswerFlow | SubscribeFlow) : null;
   if (flow?.name === "lookup") return lookupTurn(args, flow, draft !== null);
+  if (flow?.name === "subscribe") return subscribeTurn(tx, chat, services.places, flow, input);
   if (flow?.name === "answer" && input.type === "text" && input.text.trim()) {
     const relayed = await relayFromTipster(tx, services.officerRenderer, { tipId: flow.tipId, text: input.text });
     const replies = relayed.unit ? [menuReply("officer:tipster.answer_sent", { hasDraft: draft !== null, prompt: false, params: { unit: relayed.unit } })] : [];
