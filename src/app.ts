@@ -11,6 +11,7 @@ import { processInbound } from "./core/processInbound.ts";
 import { expireDrafts } from "./core/tips/expireDrafts.ts";
 import { sendReminders } from "./core/tips/reminders.ts";
 import { stopSubscription } from "./core/subscriptions/subscriptionOps.ts";
+import { CampaignEngine } from "./core/campaigns/engine.ts";
 import type { PlaceFinder } from "./core/tips/places.ts";
 import type { Sealer } from "./security/sealing.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
@@ -77,6 +78,9 @@ export class App {
   private readonly pollers: Poller[] = [];
   private readonly renderers: Record<string, ReplyRenderer> = {};
   private housekeeping?: NodeJS.Timeout;
+  private campaignTimer?: NodeJS.Timeout;
+  /** Legal awareness campaigns: fan-out and delivery at the platforms' pace. */
+  readonly campaigns: CampaignEngine;
   private stopped = false;
 
   constructor(private readonly opts: AppOptions) {
@@ -131,6 +135,13 @@ export class App {
       log,
       // A person who blocked the bot has opted out of campaigns (recorded like a stop word).
       onBlocked: async (tx, chatId) => void (await stopSubscription(tx, { chatId, reason: "blocked" })),
+    });
+    this.campaigns = new CampaignEngine({
+      db,
+      renderers: this.renderers,
+      notify: (refs) => this.sender.notify(refs),
+      log,
+      quiet: config.campaigns.quietHours ?? { start: "00:00", end: "00:00" },
     });
     this.worker = new InboxWorker({
       db,
@@ -212,6 +223,10 @@ export class App {
       this.runHousekeeping().catch((err: unknown) => this.opts.log.error({ err }, "housekeeping failed"));
     }, 60_000);
     this.housekeeping.unref();
+    this.campaignTimer = setInterval(() => {
+      this.campaigns.tick().catch((err: unknown) => this.opts.log.error({ err }, "campaign engine step failed"));
+    }, 1_000);
+    this.campaignTimer.unref();
   }
 
   /** Periodic jobs (every minute): reminders and escalations about open tips; drops tip drafts untouched for 24 hours (telling the person), then stale web uploads. */
@@ -318,6 +333,7 @@ export class App {
     if (this.stopped) return;
     this.stopped = true;
     if (this.housekeeping) clearInterval(this.housekeeping);
+    if (this.campaignTimer) clearInterval(this.campaignTimer);
     await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();

@@ -66,6 +66,11 @@ const envSchema = z.object({
   ),
   ENCRYPTION_KEY_FILE: z.string().default("./data/keys/encryption.key"),
 
+  CAMPAIGN_QUIET_HOURS: z
+    .string()
+    .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'must be "HH:mm-HH:mm" (Asia/Ho_Chi_Minh) or "off"')
+    .default("21:00-07:00"),
+
   REMINDER_UNCLAIMED_MINUTES: positiveNumber(60),
   REMINDER_UNCLAIMED_LIFE_SAFETY_MINUTES: positiveNumber(10),
   REMINDER_REPEAT_HOURS: positiveNumber(24),
@@ -114,6 +119,8 @@ export interface Config {
   };
   /** Keys sealing contact details and reply references; see security/sealing.ts. */
   encryption: { keys?: string; keyFile: string };
+  /** Campaign messages are not sent in these hours (Asia/Ho_Chi_Minh); null when switched off. */
+  campaigns: { quietHours: { start: string; end: string } | null };
   /** When officers' groups are reminded about open tips; see core/tips/reminders.ts. */
   reminders: { unclaimedMinutes: number; unclaimedLifeSafetyMinutes: number; repeatHours: number };
   inbox: { concurrency: number; maxAttempts: number };
@@ -172,6 +179,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     encryption: { keys: e.ENCRYPTION_KEYS, keyFile: e.ENCRYPTION_KEY_FILE },
+    campaigns: {
+      quietHours: e.CAMPAIGN_QUIET_HOURS === "off" ? null : { start: e.CAMPAIGN_QUIET_HOURS.slice(0, 5), end: e.CAMPAIGN_QUIET_HOURS.slice(6) },
+    },
     reminders: {
       unclaimedMinutes: e.REMINDER_UNCLAIMED_MINUTES,
       unclaimedLifeSafetyMinutes: e.REMINDER_UNCLAIMED_LIFE_SAFETY_MINUTES,

@@ -408,6 +408,22 @@ describe("web chat events (SSE)", () => {
   });
 });
 
+describe("web chat upload housekeeping", () => {
+  it("deletes stale uploads nothing refers to, and keeps those attached to a tip or a draft", async () => {
+    const old = new Date(Date.now() - 72 * 60 * 60_000);
+    const make = () => t.db.upload.create({ data: { chatId: "sealed", mime: "image/png", size: 1, bytes: new Uint8Array([1]), createdAt: old } });
+    const [stale, inDraft, attached, fresh] = [await make(), await make(), await make(), await t.db.upload.create({ data: { chatId: "sealed", mime: "image/png", size: 1, bytes: new Uint8Array([1]) } })];
+    const chat = await t.db.chat.create({ data: { channel: "web", platformChatId: `w:${"ab".repeat(16)}`, kind: "private" } });
+    await t.db.tipDraft.create({ data: { chatId: chat.id, data: JSON.stringify({ step: "what", trail: [], description: [], attachments: [{ kind: "photo", ref: `upload:${inDraft.id}` }] }) } });
+    const tip = await t.db.tip.findFirstOrThrow(); // the receipt test above stored one
+    await t.db.tipAttachment.create({ data: { tipId: tip.id, kind: "photo", ref: `upload:${attached.id}` } });
+
+    await t.app.web.housekeeping();
+    const left = new Set((await t.db.upload.findMany({ where: { id: { in: [stale.id, inDraft.id, attached.id, fresh.id] } }, select: { id: true } })).map((u) => u.id));
+    expect(left).toEqual(new Set([inDraft.id, attached.id, fresh.id]));
+  });
+});
+
 async function uploadsOf(client: WebClient) {
   const all = await t.db.upload.findMany({ orderBy: { createdAt: "asc" } });
   return all.filter((u) => t.sealer.open(u.chatId, "upload-chat") === client.chatKey);

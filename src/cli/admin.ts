@@ -9,6 +9,12 @@ import { ROLES, registerOfficer, revokeOfficer, type Role } from "../core/office
 import { normaliseTipCode } from "../core/tips/codes.ts";
 import { ensureQueues } from "../core/tips/queues.ts";
 import { createTranslator } from "../i18n.ts";
+import fs from "node:fs";
+import { addContent } from "../core/campaigns/contentOps.ts";
+import { CampaignError, campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign } from "../core/campaigns/campaignOps.ts";
+import { campaignMessage } from "../core/campaigns/engine.ts";
+import { enqueueCalls } from "../outbox/outbound.ts";
+import { ZaloRenderer } from "../channels/zalo/render.ts";
 
 const ADMIN = "admin:cli";
 
@@ -125,6 +131,81 @@ const commands: Record<string, Command> = {
       for (const a of tip.audit) console.log(`  ${a.at.toISOString()}  ${a.actor}  ${a.action}  ${a.data}`);
     },
   },
+  "content:add": {
+    usage: "content:add --file content.json        add a message to the content library (title, bodies.vi, source, topics, quiz)",
+    async run(db, args) {
+      const file = args.get("file");
+      if (!file || !fs.existsSync(file)) throw new UsageError("--file must name a JSON file");
+      try {
+        const content = await db.$transaction((tx) => addContent(tx, { input: JSON.parse(fs.readFileSync(file, "utf8")), createdBy: ADMIN }));
+        console.log(`content ${content.id}: ${content.title}`);
+      } catch (err) {
+        throw new UsageError(`invalid content: ${(err as Error).message}`);
+      }
+    },
+  },
+  "content:list": {
+    usage: "content:list                            the content library",
+    async run(db) {
+      for (const c of await db.content.findMany({ orderBy: { createdAt: "asc" } })) console.log(`${c.id}\t${c.title}\t${c.topics}`);
+    },
+  },
+  "campaign:create": {
+    usage: 'campaign:create --content ID --schedule "mỗi thứ Hai 08:00" [--audience \'{"provinces":["01"],"topics":["fraud"]}\'] [--paid]',
+    async run(db, args) {
+      const contentId = args.get("content");
+      const schedule = args.get("schedule");
+      if (!contentId || !schedule) throw new UsageError("--content and --schedule are required");
+      let audience: unknown = {};
+      try {
+        audience = JSON.parse(args.get("audience") ?? "{}");
+      } catch {
+        throw new UsageError("--audience must be JSON");
+      }
+      const campaign = await db.$transaction((tx) => createCampaign(tx, { contentId, audience, schedule, paidBroadcast: args.has("paid"), by: ADMIN }));
+      console.log(`campaign ${campaign.id} (draft): preview with campaign:preview, then campaign:confirm ${campaign.id}`);
+    },
+  },
+  "campaign:preview": {
+    usage: "campaign:preview ID --telegram-user ID   send the campaign message to a staff member's private chat first",
+    async run(db, args, [id]) {
+      const campaign = id ? await db.campaign.findUnique({ where: { id }, include: { content: true } }) : null;
+      if (!campaign) throw new UsageError("no such campaign");
+      const officer = await db.officer.findUnique({ where: { telegramUserId: args.get("telegram-user") ?? "" } });
+      const chat = officer?.privateChatId ? await db.chat.findUnique({ where: { id: officer.privateChatId } }) : null;
+      if (!chat) throw new UsageError("that staff member has no private chat with the bot yet (they must write to it first)");
+      const t = createTranslator().t;
+      const renderer = chat.channel === "zalo" ? new ZaloRenderer(t) : new TelegramRenderer(t);
+      await enqueueCalls(db, { chatId: chat.id, channel: chat.channel }, renderer.render(campaignMessage(campaign, chat.locale ?? "vi"), chat.locale ?? "vi").calls);
+      console.log("preview queued (the running service sends it within seconds)");
+    },
+  },
+  "campaign:confirm": campaignCommand("campaign:confirm ID                      schedule a draft campaign", (tx, campaignId) => confirmCampaign(tx, { campaignId, by: ADMIN })),
+  "campaign:pause": campaignCommand("campaign:pause ID                        nothing more is queued until resumed", (tx, campaignId) => pauseCampaign(tx, { campaignId, by: ADMIN })),
+  "campaign:resume": campaignCommand("campaign:resume ID                       continue where it stopped", (tx, campaignId) => resumeCampaign(tx, { campaignId, by: ADMIN })),
+  "campaign:cancel": campaignCommand("campaign:cancel ID                       messages not yet queued are never sent", (tx, campaignId) => cancelCampaign(tx, { campaignId, by: ADMIN })),
+  "campaign:report": {
+    usage: "campaign:report ID                      targeted, sent, failed, blocked, unsubscribed, quiz answers",
+    async run(db, _args, [id]) {
+      try {
+        const r = await db.$transaction((tx) => campaignReport(tx, id ?? ""));
+        console.log(`${r.campaign.id}  ${r.campaign.status}  runs ${r.runs}`);
+        console.log(`targeted ${r.targeted}  sent ${r.sent}  failed ${r.failed}  blocked ${r.blocked}  skipped ${r.skipped}  still to send ${r.pending}  unsubscribed during ${r.unsubscribed}`);
+        for (const q of r.quiz) console.log(`  quiz question ${q.question + 1}, option ${q.option + 1}: ${q.count}`);
+      } catch (err) {
+        if (err instanceof CampaignError) throw new UsageError(err.message);
+        throw err;
+      }
+    },
+  },
+  "campaign:list": {
+    usage: "campaign:list                           campaigns and their state",
+    async run(db) {
+      for (const c of await db.campaign.findMany({ orderBy: { createdAt: "asc" }, include: { content: true } })) {
+        console.log(`${c.id}\t${c.status}\t${c.nextRunAt?.toISOString() ?? "-"}\t${c.content.title}`);
+      }
+    },
+  },
   "inbox:parked": {
     usage: "inbox:parked                   list updates that failed every attempt",
     async run(db) {
@@ -156,6 +237,21 @@ const commands: Record<string, Command> = {
 };
 
 class UsageError extends Error {}
+
+function campaignCommand(usage: string, op: (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], id: string) => Promise<unknown>): Command {
+  return {
+    usage,
+    async run(db, _args, [id]) {
+      try {
+        await db.$transaction((tx) => op(tx, id ?? ""));
+        console.log(`${usage.split(" ")[0]} ${id}: done`);
+      } catch (err) {
+        if (err instanceof CampaignError) throw new UsageError(`cannot ${usage.split(" ")[0]}: ${err.message}`);
+        throw err;
+      }
+    },
+  };
+}
 
 function usage(): string {
   return ["usage: npm run admin -- <command> [options]", "", ...Object.values(commands).map((c) => `  ${c.usage}`)].join("\n");

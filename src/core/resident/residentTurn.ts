@@ -113,6 +113,7 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return result;
   }
 
+  if (input.type === "choice" && input.choiceId.startsWith("quiz:")) return quizAnswer(args, input.choiceId, draft !== null);
   if (input.type === "choice" && input.choiceId === "menu:report") return startOrResume(args, draft);
   if (input.type === "choice" && input.choiceId === "menu:subscribe") return openSubscription(tx, chat);
   if (input.type === "choice" && /^sub:(change|stop|consent|delete)$/.test(input.choiceId)) {
@@ -143,6 +144,16 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
 
   if (draft) return draftTurn(args, draft);
   return converse({ locale: args.locale, firstContact: args.firstContact, hasDraft: false }, input, services.keywords);
+}
+
+/** A campaign quiz answer: counted once per person, never linked to them. */
+async function quizAnswer(args: ResidentTurnArgs, choiceId: string, hasDraft: boolean): Promise<ResidentResult> {
+  const [, campaignId, question, option] = choiceId.split(":");
+  const campaign = campaignId ? await args.tx.campaign.findUnique({ where: { id: campaignId } }) : null;
+  if (campaign && (await takeRate(args.tx, `quiz:${campaign.id}:${question}:${args.chat.id}`, 1, 365 * 86_400_000))) {
+    await args.tx.quizAnswer.create({ data: { campaignId: campaign.id, question: Number(question), option: Number(option) } });
+  }
+  return { replies: [menuReply("campaign:message.quiz_thanks", { hasDraft, prompt: false })] };
 }
 
 async function startOrResume(args: ResidentTurnArgs, draft: TipDraftData | null): Promise<ResidentResult> {

@@ -1,0 +1,197 @@
+import { Prisma, type Db } from "../../db/client.ts";
+import type { Logger } from "../../logger.ts";
+import { enqueueCalls, PRIORITY_BULK, type OutboxRef } from "../../outbox/outbound.ts";
+import type { Reply } from "../reply.ts";
+import type { Renderers } from "../tips/notifyTipster.ts";
+import type { Audience } from "./campaignOps.ts";
+import { DEFAULT_QUIET_HOURS, isQuiet, nextRun, type CampaignSchedule, type QuietHours } from "./schedule.ts";
+
+/** Subscribers turned into deliveries per database round trip. */
+const MATERIALIZE_BATCH = 1000;
+
+export interface CampaignEngineOptions {
+  db: Db;
+  renderers: Renderers;
+  /** Hands outbox rows to the sender. */
+  notify: (refs: OutboxRef[]) => void;
+  log: Logger;
+  quiet?: QuietHours;
+  /**
+   * Campaign messages waiting in the outbox at any time. Small, so a pause, a cancel or quiet hours
+   * take effect within seconds, memory stays flat whatever the audience, and people's own
+   * conversations (which outrank campaigns) never wait behind a long queue.
+   */
+  window?: number;
+}
+
+type Localized = { vi: string; en?: string; km?: string };
+
+/**
+ * The broadcast engine: starts due campaign runs, materialises their deliveries from the
+ * subscriber table in batches (never loading the audience into memory), feeds them into the outbox
+ * a window at a time — fairly across running campaigns, never in quiet hours — and records each
+ * delivery's outcome from its outbox row. Everything lives in the database, so a restart continues
+ * where it stopped; a message can go twice only if the process died between the platform accepting
+ * it and the outbox recording that.
+ */
+export class CampaignEngine {
+  private running = false;
+  constructor(private readonly opts: CampaignEngineOptions) {}
+
+  /** One step of work; call it every second or so. Safe to call concurrently (calls do not overlap). */
+  async tick(now = new Date()): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.startDueRuns(now);
+      await this.materialize(now);
+      await this.reconcile();
+      if (!isQuiet(now, this.opts.quiet ?? DEFAULT_QUIET_HOURS)) await this.feed();
+      await this.finishRuns(now);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async startDueRuns(now: Date): Promise<void> {
+    const { db } = this.opts;
+    const due = await db.campaign.findMany({ where: { status: "scheduled", nextRunAt: { lte: now } } });
+    for (const campaign of due) {
+      await db.$transaction(async (tx) => {
+        const claimed = await tx.campaign.updateMany({ where: { id: campaign.id, status: "scheduled" }, data: { status: "running" } });
+        if (!claimed.count) return;
+        const schedule = JSON.parse(campaign.schedule) as CampaignSchedule;
+        const following = schedule.kind === "recurring" ? nextRun(schedule, new Date(now.getTime() + 60_000), this.opts.quiet) : null;
+        await tx.campaign.update({ where: { id: campaign.id }, data: { nextRunAt: following } });
+        await tx.campaignRun.create({ data: { campaignId: campaign.id, startedAt: now } });
+        await tx.auditEvent.create({ data: { actor: "system", action: "campaign.run_started", data: JSON.stringify({ campaignId: campaign.id }) } });
+      });
+    }
+  }
+
+  private async materialize(now: Date): Promise<void> {
+    const { db } = this.opts;
+    const runs = await db.campaignRun.findMany({ where: { status: "materializing" }, include: { campaign: true } });
+    for (const run of runs) {
+      const audience = JSON.parse(run.campaign.audience) as Audience;
+      const where: Prisma.Sql[] = [Prisma.sql`s."active" = true`, Prisma.sql`s."id" > ${run.cursor}`, Prisma.sql`c."unreachableAt" IS NULL`];
+      if (audience.provinces?.length) where.push(Prisma.sql`s."provinceCode" IN (${Prisma.join(audience.provinces)})`);
+      if (audience.communes?.length) where.push(Prisma.sql`s."communeCode" IN (${Prisma.join(audience.communes)})`);
+      if (audience.topics?.length) where.push(Prisma.sql`(${Prisma.join(audience.topics.map((t) => Prisma.sql`s."topics" LIKE ${`%"${t}"%`}`), " OR ")})`);
+      if (audience.language) where.push(Prisma.sql`COALESCE(c."locale", 'vi') = ${audience.language}`);
+      await db.$transaction(async (tx) => {
+        const batch = await tx.$queryRaw<Array<{ id: number; chatId: string }>>`
+          SELECT s."id", s."chatId" FROM "Subscription" s JOIN "Chat" c ON c."id" = s."chatId"
+          WHERE ${Prisma.join(where, " AND ")} ORDER BY s."id" LIMIT ${MATERIALIZE_BATCH}`;
+        if (batch.length) {
+          await tx.$executeRaw`INSERT INTO "Delivery" ("runId", "chatId", "status", "updatedAt")
+            VALUES ${Prisma.join(batch.map((b) => Prisma.sql`(${run.id}, ${b.chatId}, 'pending', ${now})`))}
+            ON CONFLICT ("runId", "chatId") DO NOTHING`;
+        }
+        await tx.campaignRun.update({
+          where: { id: run.id },
+          data: {
+            cursor: batch.length ? Number(batch[batch.length - 1]!.id) : run.cursor,
+            targeted: { increment: batch.length },
+            ...(batch.length < MATERIALIZE_BATCH ? { status: "sending" } : {}),
+          },
+        });
+      });
+    }
+  }
+
+  /** Copies finished outbox outcomes onto their deliveries. */
+  private async reconcile(): Promise<void> {
+    const { db } = this.opts;
+    for (;;) {
+      const queued = await db.delivery.findMany({ where: { status: "queued" }, select: { id: true, outboxId: true }, take: 2000, orderBy: { id: "asc" } });
+      if (queued.length === 0) return;
+      const rows = await db.outboxMessage.findMany({ where: { id: { in: queued.map((d) => d.outboxId!).filter(Boolean) }, status: { not: "pending" } }, select: { id: true, status: true } });
+      const outcome = new Map(rows.map((r) => [r.id, r.status === "sent" ? "sent" : r.status === "blocked" ? "blocked" : "failed"]));
+      const groups = new Map<string, number[]>();
+      for (const d of queued) {
+        const status = d.outboxId ? outcome.get(d.outboxId) : "failed";
+        if (status) groups.set(status, [...(groups.get(status) ?? []), d.id]);
+      }
+      for (const [status, ids] of groups) await db.delivery.updateMany({ where: { id: { in: ids } }, data: { status, updatedAt: new Date() } });
+      if (queued.length < 2000 || groups.size === 0) return;
+    }
+  }
+
+  /** Tops the outbox window up with pending deliveries, sharing it fairly among running campaigns. */
+  private async feed(): Promise<void> {
+    const { db } = this.opts;
+    const window = this.opts.window ?? 30;
+    const inFlight = await db.delivery.count({ where: { status: "queued" } });
+    let free = window - inFlight;
+    if (free <= 0) return;
+    const runs = await db.campaignRun.findMany({ where: { status: "sending", campaign: { status: "running" } }, include: { campaign: { include: { content: true } } }, orderBy: { id: "asc" } });
+    if (runs.length === 0) return;
+    const share = Math.max(1, Math.ceil(free / runs.length));
+    const refs: OutboxRef[] = [];
+    for (const run of runs) {
+      if (free <= 0) break;
+      const take = Math.min(share, free);
+      await db.$transaction(async (tx) => {
+        const deliveries = await tx.delivery.findMany({ where: { runId: run.id, status: "pending" }, orderBy: { id: "asc" }, take });
+        for (const delivery of deliveries) {
+          const chat = await tx.chat.findUnique({ where: { id: delivery.chatId } });
+          const renderer = chat ? this.opts.renderers[chat.channel] : undefined;
+          if (!chat || !renderer || chat.unreachableAt) {
+            await tx.delivery.update({ where: { id: delivery.id }, data: { status: "skipped", updatedAt: new Date() } });
+            continue;
+          }
+          const locale = chat.locale ?? "vi";
+          const rendered = renderer.render(campaignMessage(run.campaign, locale), locale);
+          const calls = rendered.calls.map((c) =>
+            run.campaign.paidBroadcast && chat.channel === "telegram" ? { ...c, payload: { ...c.payload, allow_paid_broadcast: true } } : c,
+          );
+          const created = await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, calls, { priority: PRIORITY_BULK });
+          // Quiz options become the menu a typed number answers — unless the person is in the middle of something.
+          if (rendered.offered.length && !chat.flow && !(await tx.tipDraft.findUnique({ where: { chatId: chat.id } }))) {
+            await tx.chat.update({ where: { id: chat.id }, data: { menu: JSON.stringify(rendered.offered) } });
+          }
+          await tx.delivery.update({ where: { id: delivery.id }, data: { status: "queued", outboxId: created.at(-1)!.id, updatedAt: new Date() } });
+          refs.push(...created);
+          free--;
+        }
+      });
+    }
+    this.opts.notify(refs);
+  }
+
+  private async finishRuns(now: Date): Promise<void> {
+    const { db } = this.opts;
+    const runs = await db.campaignRun.findMany({ where: { status: "sending" }, include: { campaign: true } });
+    for (const run of runs) {
+      const open = await db.delivery.count({ where: { runId: run.id, status: { in: ["pending", "queued"] } } });
+      if (open) continue;
+      await db.$transaction(async (tx) => {
+        await tx.campaignRun.update({ where: { id: run.id }, data: { status: "done", finishedAt: now } });
+        const current = await tx.campaign.findUniqueOrThrow({ where: { id: run.campaignId } });
+        if (current.status === "running") {
+          await tx.campaign.update({ where: { id: current.id }, data: { status: current.nextRunAt ? "scheduled" : "done" } });
+        }
+        await tx.auditEvent.create({ data: { actor: "system", action: "campaign.run_finished", data: JSON.stringify({ campaignId: run.campaignId, runId: run.id, targeted: run.targeted }) } });
+      });
+      this.opts.log.info({ campaignId: run.campaignId, runId: run.id, targeted: run.targeted }, "campaign run finished");
+    }
+  }
+}
+
+/** The campaign message in a subscriber's language: body, legal source, how to stop, and a quiz question. */
+export function campaignMessage(campaign: { id: string; content: { bodies: string; source: string; quiz: string } }, locale: string): Reply {
+  const bodies = JSON.parse(campaign.content.bodies) as Localized;
+  const source = JSON.parse(campaign.content.source) as { law: string; article?: string; effectiveDate?: string };
+  const body = bodies[locale as keyof Localized] ?? bodies.vi;
+  const sourceText = [source.article, source.law].filter(Boolean).join(", ") + (source.effectiveDate ? ` (${source.effectiveDate})` : "");
+  const quiz = JSON.parse(campaign.content.quiz) as Array<{ question: Localized; options: Localized[] }>;
+  const first = quiz[0];
+  const reply: Reply = { key: "common:raw", params: { text: body }, more: [{ key: "campaign:message.footer", params: { source: sourceText } }] };
+  if (first) {
+    const pick = (l: Localized) => l[locale as keyof Localized] ?? l.vi;
+    reply.more!.push({ key: "campaign:message.quiz", params: { question: pick(first.question) } });
+    reply.choices = first.options.map((o, i) => ({ id: `quiz:${campaign.id}:0:${i}`, labelKey: "common:raw", labelParams: { text: pick(o) } }));
+  }
+  return reply;
+}
