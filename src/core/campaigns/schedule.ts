@@ -274,7 +274,7 @@ export function parseSchedule(text: string, now: Date): ParsedSchedule {
 
   const fields = main.split(" ");
   if (fields.length === 5 && fields.every((f) => CRON_FIELD_RE.test(f)) && fields.slice(0, 2).every((f) => CRON_TIME_FIELD_RE.test(f))) {
-    return recurring(fields.join(" "), untilText, now);
+    return recurring(fields.join(" ").toUpperCase(), untilText, now);
   }
 
   const words = dropSeparators(main);
@@ -527,13 +527,13 @@ function clock(hour: string, minute: string): string | null {
 }
 
 function summariseCron(cron: string): ScheduleSummary {
-  const [minute, hour, dom, month, dow, ...more] = cron.trim().split(/\s+/);
+  const [minute, hour, dom, month, dow, ...more] = cron.trim().toLowerCase().split(/\s+/);
   const time = more.length === 0 && /^\d{1,2}$/.test(minute ?? "") && /^\d{1,2}$/.test(hour ?? "") ? clock(hour!, minute!) : null;
   if (time && month === "*") {
     if (dom === "*" && dow === "*") return { key: "campaign:schedule.daily", params: { time } };
     const weekday = /^[0-7]$/.test(dow!) ? Number(dow) % 7 : ENGLISH_WEEKDAY.indexOf(dow!);
     if (dom === "*" && weekday >= 0) return { key: "campaign:schedule.weekly", params: { day: WEEKDAY_NAMES[weekday]!, time } };
-    if (dow === "*" && dom === "L") return { key: "campaign:schedule.monthly_last", params: { time } };
+    if (dow === "*" && dom === "l") return { key: "campaign:schedule.monthly_last", params: { time } };
     if (dow === "*" && /^\d{1,2}$/.test(dom!) && Number(dom) >= 1 && Number(dom) <= 31) {
       return { key: "campaign:schedule.monthly", params: { day: String(Number(dom)), time } };
     }
