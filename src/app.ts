@@ -142,6 +142,7 @@ export class App {
       notify: (refs) => this.sender.notify(refs),
       log,
       quiet: config.campaigns.quietHours ?? { start: "00:00", end: "00:00" },
+      staffRenderer: officerRenderer,
     });
     this.worker = new InboxWorker({
       db,

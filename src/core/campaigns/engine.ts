@@ -3,7 +3,10 @@ import type { Logger } from "../../logger.ts";
 import { enqueueCalls, PRIORITY_BULK, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Reply } from "../reply.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
-import type { Audience } from "./campaignOps.ts";
+import { campaignReport, type Audience } from "./campaignOps.ts";
+import { groupFor } from "../tips/cards.ts";
+import { OUTREACH_QUEUE_ID, reportReply } from "./staffTurn.ts";
+import type { ReplyRenderer } from "../../outbox/outbound.ts";
 import { DEFAULT_QUIET_HOURS, isQuiet, nextRun, type CampaignSchedule, type QuietHours } from "./schedule.ts";
 
 /** Subscribers turned into deliveries per database round trip. */
@@ -16,6 +19,8 @@ export interface CampaignEngineOptions {
   notify: (refs: OutboxRef[]) => void;
   log: Logger;
   quiet?: QuietHours;
+  /** Renders progress and reports for the outreach staff group (Telegram); none when not configured. */
+  staffRenderer?: ReplyRenderer;
   /**
    * Campaign messages waiting in the outbox at any time. Small, so a pause, a cancel or quiet hours
    * take effect within seconds, memory stays flat whatever the audience, and people's own
@@ -36,6 +41,8 @@ type Localized = { vi: string; en?: string; km?: string };
  */
 export class CampaignEngine {
   private running = false;
+  /** When each run's progress message was last edited (edits count against the group's limit). */
+  private readonly progressEditedAt = new Map<number, number>();
   constructor(private readonly opts: CampaignEngineOptions) {}
 
   /** One step of work; call it every second or so. Safe to call concurrently (calls do not overlap). */
@@ -47,6 +54,7 @@ export class CampaignEngine {
       await this.materialize(now);
       await this.reconcile();
       if (!isQuiet(now, this.opts.quiet ?? DEFAULT_QUIET_HOURS)) await this.feed();
+      await this.reportProgress();
       await this.finishRuns(now);
     } finally {
       this.running = false;
@@ -63,7 +71,17 @@ export class CampaignEngine {
         const schedule = JSON.parse(campaign.schedule) as CampaignSchedule;
         const following = schedule.kind === "recurring" ? nextRun(schedule, new Date(now.getTime() + 60_000), this.opts.quiet) : null;
         await tx.campaign.update({ where: { id: campaign.id }, data: { nextRunAt: following } });
-        await tx.campaignRun.create({ data: { campaignId: campaign.id, startedAt: now } });
+        const run = await tx.campaignRun.create({ data: { campaignId: campaign.id, startedAt: now } });
+        const staff = this.opts.staffRenderer ? await groupFor(tx, OUTREACH_QUEUE_ID) : null;
+        if (staff && this.opts.staffRenderer) {
+          const content = await tx.content.findUniqueOrThrow({ where: { id: campaign.contentId } });
+          const text = this.opts.staffRenderer.render({ key: "campaign:staff.progress", params: { id: campaign.id, title: content.title, sent: 0, targeted: 0, failed: 0, blocked: 0 } }, "vi").calls;
+          const [posted] = await enqueueCalls(tx, staff, text);
+          if (posted) {
+            await tx.campaignRun.update({ where: { id: run.id }, data: { progressOutboxId: posted.id } });
+            this.opts.notify([posted]);
+          }
+        }
         await tx.auditEvent.create({ data: { actor: "system", action: "campaign.run_started", data: JSON.stringify({ campaignId: campaign.id }) } });
       });
     }
@@ -160,6 +178,24 @@ export class CampaignEngine {
     this.opts.notify(refs);
   }
 
+  /** Edits each running campaign's progress message in the staff group, at most every 20 seconds. */
+  private async reportProgress(force: number[] = []): Promise<void> {
+    const renderer = this.opts.staffRenderer;
+    if (!renderer) return;
+    const { db } = this.opts;
+    const runs = await db.campaignRun.findMany({ where: { OR: [{ status: "sending" }, { id: { in: force } }], progressOutboxId: { not: null } }, include: { campaign: { include: { content: true } } } });
+    for (const run of runs) {
+      const last = this.progressEditedAt.get(run.id) ?? 0;
+      if (!force.includes(run.id) && Date.now() - last < 20_000) continue;
+      this.progressEditedAt.set(run.id, Date.now());
+      const r = await campaignReport(db, run.campaignId);
+      const text = renderer.render({ key: "campaign:staff.progress", params: { id: run.campaignId, title: run.campaign.content.title, sent: r.sent, targeted: r.targeted, failed: r.failed, blocked: r.blocked } }, "vi").calls[0]!;
+      const outbox = await db.outboxMessage.findUnique({ where: { id: run.progressOutboxId! } });
+      if (!outbox) continue;
+      this.opts.notify(await enqueueCalls(db, { chatId: outbox.chatId, channel: outbox.channel }, [{ method: "editMessageText", payload: { message_id: { $outbox: outbox.id }, text: text.payload.text } }]));
+    }
+  }
+
   private async finishRuns(now: Date): Promise<void> {
     const { db } = this.opts;
     const runs = await db.campaignRun.findMany({ where: { status: "sending" }, include: { campaign: true } });
@@ -175,6 +211,15 @@ export class CampaignEngine {
         await tx.auditEvent.create({ data: { actor: "system", action: "campaign.run_finished", data: JSON.stringify({ campaignId: run.campaignId, runId: run.id, targeted: run.targeted }) } });
       });
       this.opts.log.info({ campaignId: run.campaignId, runId: run.id, targeted: run.targeted }, "campaign run finished");
+      if (this.opts.staffRenderer && run.progressOutboxId) {
+        await this.reportProgress([run.id]);
+        const outbox = await db.outboxMessage.findUnique({ where: { id: run.progressOutboxId } });
+        if (outbox) {
+          const report = this.opts.staffRenderer.render(await reportReply(db, run.campaignId), "vi").calls;
+          this.opts.notify(await enqueueCalls(db, { chatId: outbox.chatId, channel: outbox.channel }, report));
+        }
+        this.progressEditedAt.delete(run.id);
+      }
     }
   }
 }

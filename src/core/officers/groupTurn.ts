@@ -24,6 +24,7 @@ import { authorizeTipAction, officerName, type OfficerAction, type OfficerRecord
 import { bindQueue } from "./bindQueue.ts";
 import { redeemOneTimeCode } from "./oneTimeCodes.ts";
 import { groupCommand } from "./groupCommands.ts";
+import { staffCommand, staffPress } from "../campaigns/staffTurn.ts";
 
 /** What the officers' side needs from the application. */
 export interface OfficerDeps {
@@ -95,6 +96,7 @@ const choice = (act: string, arg: string, tipId: string, labelKey: string): Choi
  */
 export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupActor & { data: string; messageId: number }): Promise<PressResult> {
   const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
+  if (actor.data.startsWith("c:")) return staffPress(tx, deps, actor);
   const parsed = parseData(actor.data);
   const action = parsed ? ACTION_OF[parsed.act] : undefined;
   if (!parsed || !action) return { refs: [] };
@@ -213,7 +215,7 @@ export async function handleGroupMessage(
   actor: GroupActor & { text: string; replyToMessageId?: number },
 ): Promise<OutboxRef[]> {
   const text = actor.text.trim();
-  if (text.startsWith("/")) return groupCommand(tx, deps, actor, text);
+  if (text.startsWith("/")) return (await staffCommand(tx, deps, { group: actor.group, telegramUserId: actor.telegramUserId, text })) ?? groupCommand(tx, deps, actor, text);
   if (actor.replyToMessageId === undefined) return [];
   const prompted = await tx.outboxMessage.findFirst({ where: { chatId: actor.group.id, platformMessageId: String(actor.replyToMessageId) } });
   const prompt = prompted ? await tx.officerPrompt.findFirst({ where: { chatId: actor.group.id, outboxId: prompted.id, usedAt: null } }) : null;

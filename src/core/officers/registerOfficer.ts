@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 
-export const ROLES = ["officer", "commander", "admin"] as const;
+/** officer, commander and admin work on tips; outreach staff run legal awareness campaigns. */
+export const ROLES = ["officer", "commander", "admin", "outreach"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**

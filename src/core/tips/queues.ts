@@ -30,6 +30,8 @@ export async function ensureQueues(db: Db, rulesFile = ROUTING_RULES_FILE): Prom
     wanted.push({ id: provinceQueueId(p.code), kind: "province", name: `Trực ban Công an ${lower(p.type, p.shortName)}`, provinceCode: p.code, communeCode: null });
     wanted.push({ id: `cyber:${p.code}`, kind: "cyber", name: `Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao — Công an ${lower(p.type, p.shortName)}`, provinceCode: p.code, communeCode: null });
   }
+  // The outreach staff's group (legal awareness campaigns: progress and reports).
+  wanted.push({ id: "outreach:VN", kind: "outreach", name: "Cán bộ tuyên truyền, phổ biến pháp luật", provinceCode: "VN", communeCode: null });
   for (const c of communes) {
     wanted.push({ id: communeQueueId(c.code), kind: "commune", name: `Công an ${lower(c.type, c.shortName)}`, provinceCode: c.provinceCode, communeCode: c.code });
   }

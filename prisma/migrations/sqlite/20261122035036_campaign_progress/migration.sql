@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "CampaignRun" ADD COLUMN "progressOutboxId" INTEGER;
