@@ -104,7 +104,11 @@ export class App {
       });
       const limiter = new PlatformLimiter(tg.limits);
       this.limiters.push(limiter);
-      outboxChannels.telegram = { sender: new TelegramSender(this.telegram.bot.api), limiter };
+      const loadUpload = async (id: string) => {
+        const upload = await db.upload.findUnique({ where: { id }, select: { bytes: true, mime: true } });
+        return upload ? { bytes: upload.bytes, mime: upload.mime } : null;
+      };
+      outboxChannels.telegram = { sender: new TelegramSender(this.telegram.bot.api, loadUpload), limiter };
     }
     const zaloDeps = { ...resident, renderer: (this.renderers.zalo = new ZaloRenderer(this.t)) };
     if (config.zalo.token) {

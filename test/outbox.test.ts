@@ -162,3 +162,15 @@ describe("outbox against Zalo", () => {
     expect(fake.callsTo("sendMessage").filter((c) => c.payload.chat_id === "z-2")).toHaveLength(1);
   });
 });
+
+describe("photos from the web chat on officers' cards", () => {
+  it("an upload reference is sent to Telegram as the file itself", async () => {
+    const { fake, t } = await telegramSetup();
+    const bytes = Buffer.from("ffd8ffe000104a46494600010100000100010000ffd9", "hex");
+    const upload = await t.db.upload.create({ data: { chatId: "sealed", mime: "image/jpeg", size: bytes.length, bytes } });
+    await sendDirect(t, "telegram", "-5001", [{ method: "sendPhoto", payload: { photo: `upload:${upload.id}`, caption: "ảnh từ trang web" } }], "group");
+    const sent = await eventually(() => fake.delivered("-5001").find((c) => c.method === "sendPhoto"), 10_000);
+    expect(sent.status).toBe(200);
+    expect(JSON.stringify(sent.payload)).not.toContain("upload:");
+  });
+});

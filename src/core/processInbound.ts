@@ -33,7 +33,8 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
   if (event.chat.kind !== "private") return leading; // officer groups are handled by the officer features
 
   const offered = parseOffered(chat.menu);
-  const input = resolveTypedChoice(event.input, offered);
+  // Numbers answer menus only where menus are numbered (Zalo); elsewhere "2" may be a real answer.
+  const input = resolveTypedChoice(event.input, offered, event.channel === "zalo");
   const turn = await residentTurn({
     tx,
     chat,
@@ -73,10 +74,10 @@ function parseOffered(menu: string | null): OfferedChoice[] {
 }
 
 /** A typed "2" or a typed option label answers the last menu (Zalo has no buttons). */
-function resolveTypedChoice(input: InboundInput, offered: OfferedChoice[]): InboundInput {
+function resolveTypedChoice(input: InboundInput, offered: OfferedChoice[], numbered: boolean): InboundInput {
   if (input.type !== "text" || offered.length === 0) return input;
   const text = fold(input.text).replace(/[.)]$/, "");
-  const n = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
+  const n = numbered && /^\d{1,2}$/.test(text) ? Number(text) : NaN;
   if (n >= 1 && n <= offered.length) return { type: "choice", choiceId: offered[n - 1]!.id };
   const byLabel = offered.find((o) => fold(o.label) === text);
   return byLabel ? { type: "choice", choiceId: byLabel.id } : input;

@@ -1,4 +1,4 @@
-import { GrammyError, HttpError, type Api } from "grammy";
+import { GrammyError, HttpError, InputFile, type Api } from "grammy";
 import type { OutboundCall } from "../../outbox/outbound.ts";
 import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
 
@@ -6,14 +6,29 @@ import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
 const WITHOUT_CHAT_ID = new Set(["answerCallbackQuery", "answerInlineQuery"]);
 
 /** Sends outbox calls through grammY's API client and classifies Telegram's answers. */
+/** Media fields that may carry a web upload (`upload:<id>`) to send as a file. */
+const MEDIA_FIELDS = ["photo", "video", "voice", "audio", "document"];
+
 export class TelegramSender implements ChannelSender {
-  constructor(private readonly api: Api) {}
+  /** `loadUpload` reads a web chat upload's bytes, so officers' cards can show photos sent from the web. */
+  constructor(
+    private readonly api: Api,
+    private readonly loadUpload?: (id: string) => Promise<{ bytes: Uint8Array; mime: string } | null>,
+  ) {}
 
   async send(chat: { platformChatId: string }, call: OutboundCall): Promise<SendOutcome> {
     const raw = this.api.raw as unknown as Record<string, (p: Record<string, unknown>) => Promise<unknown>>;
     const fn = raw[call.method];
     if (typeof fn !== "function") return { kind: "rejected", reason: `unknown method ${call.method}` };
-    const payload = WITHOUT_CHAT_ID.has(call.method) ? call.payload : { chat_id: chat.platformChatId, ...call.payload };
+    const payload: Record<string, unknown> = WITHOUT_CHAT_ID.has(call.method) ? { ...call.payload } : { chat_id: chat.platformChatId, ...call.payload };
+    for (const field of MEDIA_FIELDS) {
+      const ref = payload[field];
+      if (typeof ref === "string" && ref.startsWith("upload:")) {
+        const upload = await this.loadUpload?.(ref.slice(7));
+        if (!upload) return { kind: "rejected", reason: `upload ${ref} is gone` };
+        payload[field] = new InputFile(Buffer.from(upload.bytes), `photo.${upload.mime.split("/")[1] ?? "jpg"}`);
+      }
+    }
     try {
       const result = await fn(payload);
       const messageId = (result as { message_id?: number } | undefined)?.message_id;

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 
-/** officer, commander and admin work on tips; outreach staff run legal awareness campaigns. */
-export const ROLES = ["officer", "commander", "admin", "outreach"] as const;
+/** officer, commander and admin work on tips; outreach staff run campaigns; legal staff answer questions. */
+export const ROLES = ["officer", "commander", "admin", "outreach", "legal"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**

@@ -32,6 +32,8 @@ export async function ensureQueues(db: Db, rulesFile = ROUTING_RULES_FILE): Prom
   }
   // The outreach staff's group (legal awareness campaigns: progress and reports).
   wanted.push({ id: "outreach:VN", kind: "outreach", name: "Cán bộ tuyên truyền, phổ biến pháp luật", provinceCode: "VN", communeCode: null });
+  // The legal staff's group (questions the knowledge base could not answer).
+  wanted.push({ id: "legal:VN", kind: "legal", name: "Cán bộ pháp lý", provinceCode: "VN", communeCode: null });
   for (const c of communes) {
     wanted.push({ id: communeQueueId(c.code), kind: "commune", name: `Công an ${lower(c.type, c.shortName)}`, provinceCode: c.provinceCode, communeCode: c.code });
   }

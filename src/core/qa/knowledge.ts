@@ -1,0 +1,157 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import type { Db, Tx } from "../../db/client.ts";
+import { LegalSearch, type SearchResult } from "./legalSearch.ts";
+
+/** data/knowledge/: the shipped starter set (one or more JSON arrays). */
+export const KNOWLEDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../data/knowledge");
+
+const localized = z.object({ vi: z.string().min(1), en: z.string().optional() });
+/** One entry as written in the JSON files (see data/knowledge/SCHEMA.md). */
+export const entrySchema = z.object({
+  id: z.string().regex(/^kb-[a-z0-9-]+$/),
+  topics: z.array(z.string()).default([]),
+  questions: z.object({ vi: z.array(z.string().min(3)).min(1), en: z.array(z.string()).optional() }),
+  answer: localized,
+  source: z.object({ law: z.string().min(3), article: z.string().optional(), effectiveDate: z.string().optional() }),
+  changed: localized.optional(),
+  reportable: z.boolean().default(false),
+  lastReviewed: z.string(),
+});
+export type EntryFile = z.infer<typeof entrySchema>;
+
+/** An entry as the rest of the system uses it. */
+export interface Entry {
+  id: string;
+  questions: { vi: string[]; en?: string[] };
+  answers: { vi: string; en?: string };
+  source: { law: string; article?: string; effectiveDate?: string };
+  changed?: { vi: string; en?: string };
+  topics: string[];
+  reportable: boolean;
+  lastReviewed: string;
+}
+
+function toRow(e: EntryFile, createdBy: string) {
+  return {
+    questions: JSON.stringify(e.questions),
+    answers: JSON.stringify(e.answer),
+    source: JSON.stringify(e.source),
+    changed: e.changed ? JSON.stringify(e.changed) : null,
+    topics: JSON.stringify(e.topics),
+    reportable: e.reportable,
+    lastReviewed: e.lastReviewed,
+    createdBy,
+  };
+}
+
+/** Reads and validates every JSON file of the shipped knowledge base. */
+export function readKnowledgeFiles(dir = KNOWLEDGE_DIR): { entries: EntryFile[]; checksum: string } {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+  const hash = crypto.createHash("sha256");
+  const entries: EntryFile[] = [];
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(dir, f), "utf8");
+    hash.update(text);
+    entries.push(...z.array(entrySchema).parse(JSON.parse(text)));
+  }
+  return { entries, checksum: hash.digest("hex") };
+}
+
+/**
+ * Loads the shipped knowledge base when its files changed. Entries written or edited by legal
+ * staff (createdBy other than "seed") are never overwritten.
+ */
+export async function loadKnowledge(db: Db, dir = KNOWLEDGE_DIR): Promise<{ skipped: boolean; entries: number }> {
+  const { entries, checksum } = readKnowledgeFiles(dir);
+  const seen = await db.referenceDataset.findUnique({ where: { name: "knowledge" } });
+  if (seen?.checksum === checksum) return { skipped: true, entries: entries.length };
+  await db.$transaction(
+    async (tx) => {
+      for (const e of entries) {
+        const existing = await tx.knowledgeEntry.findUnique({ where: { id: e.id }, select: { createdBy: true } });
+        if (existing && existing.createdBy !== "seed") continue;
+        await tx.knowledgeEntry.upsert({ where: { id: e.id }, create: { id: e.id, ...toRow(e, "seed") }, update: toRow(e, "seed") });
+      }
+      await tx.referenceDataset.upsert({ where: { name: "knowledge" }, create: { name: "knowledge", checksum }, update: { checksum, loadedAt: new Date() } });
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+  return { skipped: false, entries: entries.length };
+}
+
+/** Imports entries (e.g. from the admin CLI) as written by `by`; validated first, all or nothing. */
+export async function importEntries(tx: Tx, input: unknown, by: string): Promise<number> {
+  const entries = z.array(entrySchema).parse(input);
+  for (const e of entries) await tx.knowledgeEntry.upsert({ where: { id: e.id }, create: { id: e.id, ...toRow(e, by) }, update: toRow(e, by) });
+  await tx.auditEvent.create({ data: { actor: by, action: "knowledge.imported", data: JSON.stringify({ count: entries.length }) } });
+  return entries.length;
+}
+
+/** All active entries in the file format (for export). */
+export async function exportEntries(db: Tx): Promise<EntryFile[]> {
+  return (await db.knowledgeEntry.findMany({ where: { active: true }, orderBy: { id: "asc" } })).map((r) => ({
+    id: r.id,
+    topics: JSON.parse(r.topics),
+    questions: JSON.parse(r.questions),
+    answer: JSON.parse(r.answers),
+    source: JSON.parse(r.source),
+    ...(r.changed ? { changed: JSON.parse(r.changed) } : {}),
+    reportable: r.reportable,
+    lastReviewed: r.lastReviewed,
+  }));
+}
+
+/** The knowledge base in memory with its search index; reloaded after staff change it. */
+export class KnowledgeBase {
+  private entries = new Map<string, Entry>();
+  private index = new LegalSearch([]);
+  private version = -1;
+  private stale = true;
+
+  /** Marks the index out of date (an entry was added or changed); the next `fresh` rebuilds it. */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  /** Rebuilds the index when stale, reading through `tx` (so it also works inside a transaction). */
+  async fresh(tx: Tx): Promise<this> {
+    if (!this.stale) return this;
+    await this.reload(tx);
+    return this;
+  }
+
+  /** Re-reads the active entries and rebuilds the index. */
+  async reload(db: Tx): Promise<void> {
+    this.stale = false;
+    this.version++;
+    const rows = await db.knowledgeEntry.findMany({ where: { active: true } });
+    const entries = rows.map((r) => ({
+      id: r.id,
+      questions: JSON.parse(r.questions),
+      answers: JSON.parse(r.answers),
+      source: JSON.parse(r.source),
+      changed: r.changed ? JSON.parse(r.changed) : undefined,
+      topics: JSON.parse(r.topics),
+      reportable: r.reportable,
+      lastReviewed: r.lastReviewed,
+    })) as Entry[];
+    this.entries = new Map(entries.map((e) => [e.id, e]));
+    this.index = new LegalSearch(entries);
+  }
+
+  get(id: string): Entry | undefined {
+    return this.entries.get(id);
+  }
+
+  search(question: string, limit?: number): SearchResult {
+    return this.index.search(question, limit);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,119 @@
+import MiniSearch from "minisearch";
+import { fold } from "../text.ts";
+
+/** A knowledge base entry as the search sees it. */
+export interface SearchableEntry {
+  id: string;
+  questions: { vi: string[]; en?: string[] };
+  answers: { vi: string; en?: string };
+}
+
+/** Abbreviations residents type, expanded before matching (folded forms). */
+const ABBREVIATIONS: Record<string, string> = {
+  ca: "cong an",
+  csgt: "canh sat giao thong",
+  cccd: "can cuoc cong dan can cuoc",
+  cmnd: "chung minh nhan dan can cuoc",
+  gplx: "giay phep lai xe bang lai",
+  blhs: "bo luat hinh su",
+  bltths: "bo luat to tung hinh su",
+  pccc: "phong chay chua chay",
+  tdd: "tin dung den",
+  otp: "otp ma xac thuc",
+  stk: "so tai khoan",
+  ck: "chuyen khoan",
+  sdt: "so dien thoai",
+  vneid: "vneid dinh danh dien tu",
+  fb: "facebook mang xa hoi",
+  mxh: "mang xa hoi",
+  oto: "o to",
+  ko: "khong",
+  k: "khong",
+  dc: "duoc",
+  j: "gi",
+  vs: "voi",
+  ng: "nguoi",
+};
+
+/** Very common function words that carry no topic (folded). */
+const STOPWORDS = new Set(
+  "la thi ma cua va voi cho toi minh em anh chi ban nao gi sao nhu the duoc o tai khi neu hay ai do nay kia roi a nhe vay ha hả u ạ nhi co nhung cac mot nhieu lam di ve ra vao len xuong".split(" "),
+);
+
+/** Folded words of a text, abbreviations expanded, function words dropped. */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of fold(text).replace(/[^a-z0-9\s]/g, " ").split(/\s+/)) {
+    if (!raw) continue;
+    for (const w of (ABBREVIATIONS[raw] ?? raw).split(" ")) if (!STOPWORDS.has(w)) out.push(w);
+  }
+  return out;
+}
+
+/** Syllables plus adjacent pairs: Vietnamese words are mostly two syllables ("lừa đảo" → lua, dao, lua_dao). */
+function tokenize(text: string): string[] {
+  const w = words(text);
+  const pairs = w.slice(1).map((x, i) => `${w[i]}_${x}`);
+  return [...w, ...pairs];
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** The best hit is clear enough to answer with. */
+  confident: boolean;
+}
+
+/**
+ * Finds knowledge base entries for a question: diacritics and tone-mark placement optional,
+ * abbreviations expanded, typos tolerated (fuzzy), word order free. Each phrasing of an entry is a
+ * document; an entry scores as its best phrasing, with a little credit for its answer text.
+ */
+export class LegalSearch {
+  private readonly index: MiniSearch<{ id: string; entryId: string; text: string; kind: string }>;
+
+  constructor(entries: SearchableEntry[]) {
+    this.index = new MiniSearch({
+      fields: ["text"],
+      storeFields: ["entryId", "kind"],
+      tokenize,
+      processTerm: (term) => term,
+      searchOptions: {
+        tokenize,
+        processTerm: (term) => term,
+        fuzzy: (term) => (term.includes("_") || term.length < 4 ? 0 : 0.25),
+        prefix: (term) => term.length >= 4 && !term.includes("_"),
+        combineWith: "OR",
+      },
+    });
+    const docs: Array<{ id: string; entryId: string; text: string; kind: string }> = [];
+    for (const e of entries) {
+      [...e.questions.vi, ...(e.questions.en ?? [])].forEach((q, i) => docs.push({ id: `${e.id}#q${i}`, entryId: e.id, text: q, kind: "question" }));
+      docs.push({ id: `${e.id}#a`, entryId: e.id, text: `${e.answers.vi} ${e.answers.en ?? ""}`, kind: "answer" });
+    }
+    this.index.addAll(docs);
+  }
+
+  /** Entries ranked for `question`, best first (at most `limit`). */
+  search(question: string, limit = 5): SearchResult {
+    const raw = this.index.search(question);
+    const best = new Map<string, number>();
+    for (const r of raw) {
+      const weight = r.kind === "answer" ? 0.35 : 1;
+      const score = r.score * weight;
+      best.set(r.entryId, Math.max(best.get(r.entryId) ?? 0, score));
+    }
+    const hits = [...best.entries()].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score).slice(0, limit);
+    const [first, second] = hits;
+    const meaningful = words(question).length;
+    const confident = !!first && meaningful > 0 && first.score >= CONFIDENT_SCORE && (!second || first.score >= second.score * 1.1);
+    return { hits, confident };
+  }
+}
+
+/** Score under which the best hit is not trusted (tuned on the evaluation set in test/qa-eval/). */
+export const CONFIDENT_SCORE = 6;
