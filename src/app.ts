@@ -12,6 +12,7 @@ import { expireDrafts } from "./core/tips/expireDrafts.ts";
 import { sendReminders } from "./core/tips/reminders.ts";
 import { stopSubscription } from "./core/subscriptions/subscriptionOps.ts";
 import { CampaignEngine } from "./core/campaigns/engine.ts";
+import { KnowledgeBase } from "./core/qa/knowledge.ts";
 import type { PlaceFinder } from "./core/tips/places.ts";
 import type { Sealer } from "./security/sealing.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
@@ -81,6 +82,8 @@ export class App {
   private campaignTimer?: NodeJS.Timeout;
   /** Legal awareness campaigns: fan-out and delivery at the platforms' pace. */
   readonly campaigns: CampaignEngine;
+  /** The legal knowledge base and its search index. */
+  readonly knowledge: KnowledgeBase;
   private stopped = false;
 
   constructor(private readonly opts: AppOptions) {
@@ -90,7 +93,8 @@ export class App {
     const keywords = new Keywords(this.t);
     // Officers work in Telegram groups: the Telegram renderer draws their cards.
     const officerRenderer = config.telegram.token ? (this.renderers.telegram = new TelegramRenderer(this.t)) : undefined;
-    const resident = { keywords, places: opts.places, sealer: opts.sealer, officerRenderer };
+    this.knowledge = new KnowledgeBase();
+    const resident = { keywords, places: opts.places, sealer: opts.sealer, officerRenderer, knowledge: this.knowledge };
     const outboxChannels: Record<string, OutboxChannel> = {};
 
     const tg = config.telegram;
@@ -99,7 +103,7 @@ export class App {
         token: tg.token,
         apiRoot: tg.apiRoot,
         deps: { ...resident, renderer: officerRenderer! },
-        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers },
+        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers, knowledge: this.knowledge },
         log,
       });
       const limiter = new PlatformLimiter(tg.limits);

@@ -5,6 +5,7 @@ import { migrate } from "./db/migrate.ts";
 import { loadReferenceData } from "./db/referenceData.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { ensureQueues } from "./core/tips/queues.ts";
+import { loadKnowledge } from "./core/qa/knowledge.ts";
 import { loadPlaces, loadSealer } from "./services.ts";
 
 /** Says which channels run and which variables would enable the others. */
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   const ref = await loadReferenceData(db);
   log.info(ref, ref.skipped ? "reference data up to date" : "reference data loaded");
   const queues = await ensureQueues(db);
+  const knowledge = await loadKnowledge(db);
+  log.info(knowledge, knowledge.skipped ? "legal knowledge base up to date" : "legal knowledge base loaded");
   if (queues.created) log.info(queues, "tip queues created");
   const started = Date.now();
   const places = await loadPlaces();

@@ -42,7 +42,7 @@ describe("Telegram, end to end through the webhook, inbox, outbox and the fake B
     expect(answered).toBeTruthy();
     const msgs = await fake.waitFor(() => (fake.delivered("502").length >= 2 ? fake.delivered("502") : undefined));
     expect(text(msgs[1]!)).toContain("English selected.");
-    expect(keyboard(msgs[1]!).map((b) => b.text)).toEqual(["🚨 Report a crime", "🔎 Check a report", "📰 Legal news", "Emergency numbers", "How to use", "Change language"]);
+    expect(keyboard(msgs[1]!).map((b) => b.text)).toEqual(["🚨 Report a crime", "🔎 Check a report", "❓ Legal questions", "📰 Legal news", "Emergency numbers", "How to use", "Change language"]);
     const chat = await t.db.chat.findFirstOrThrow({ where: { channel: "telegram", platformChatId: "502" } });
     expect(chat.locale).toBe("en");
 
@@ -83,7 +83,7 @@ describe("Telegram, end to end through the webhook, inbox, outbox and the fake B
     const msgs = await fake.waitFor(() => (fake.delivered("505").length >= 4 ? fake.delivered("505") : undefined));
     expect(text(msgs[2]!)).toContain("Tai Mắt là kênh liên lạc");
     expect(text(msgs[3]!)).toContain("Xin lỗi, tôi chưa hiểu");
-    expect(keyboard(msgs[3]!).map((b) => b.callback_data)).toEqual(["menu:report", "menu:lookup", "menu:subscribe", "menu:emergency", "menu:help", "menu:language"]);
+    expect(keyboard(msgs[3]!).map((b) => b.callback_data)).toEqual(["menu:report", "menu:lookup", "menu:ask", "menu:subscribe", "menu:emergency", "menu:help", "menu:language"]);
   });
 });
 
@@ -118,22 +118,22 @@ describe("Zalo, end to end: numbered text menus instead of buttons", () => {
     await fake.pushEvent(zaloText("u-702", "2"));
     let msgs = await fake.waitFor(() => (fake.delivered("u-702").length >= 2 ? fake.delivered("u-702") : undefined));
     expect(text(msgs[1]!)).toContain("English selected.");
-    expect(text(msgs[1]!)).toContain("1. 🚨 Report a crime\n2. 🔎 Check a report\n3. 📰 Legal news\n4. Emergency numbers\n5. How to use\n6. Change language");
-    expect(text(msgs[1]!)).toContain("Reply 1, 2, 3, 4, 5 or 6.");
+    expect(text(msgs[1]!)).toContain("1. 🚨 Report a crime\n2. 🔎 Check a report\n3. ❓ Legal questions\n4. 📰 Legal news\n5. Emergency numbers\n6. How to use\n7. Change language");
+    expect(text(msgs[1]!)).toContain("Reply 1, 2, 3, 4, 5, 6 or 7.");
 
     await fake.pushEvent(zaloText("u-702", "change language"));
     await fake.waitFor(() => fake.delivered("u-702").length >= 3);
     await fake.pushEvent(zaloText("u-702", "tieng viet"));
     msgs = await fake.waitFor(() => (fake.delivered("u-702").length >= 4 ? fake.delivered("u-702") : undefined));
     expect(text(msgs[3]!)).toContain("Đã chọn tiếng Việt.");
-    expect(text(msgs[3]!)).toContain("4. Số điện thoại khẩn cấp");
+    expect(text(msgs[3]!)).toContain("5. Số điện thoại khẩn cấp");
   });
 
   it("typing “khẩn cấp” or choosing the emergency item gives 113, 114 and 115", async () => {
     await fake.pushEvent(zaloText("u-703", "hi"));
     await fake.pushEvent(zaloText("u-703", "1"));
     await fake.pushEvent(zaloText("u-703", "khẩn cấp"));
-    await fake.pushEvent(zaloText("u-703", "4"));
+    await fake.pushEvent(zaloText("u-703", "5"));
     const msgs = await fake.waitFor(() => (fake.delivered("u-703").length >= 4 ? fake.delivered("u-703") : undefined), 10_000);
     for (const m of msgs.slice(2)) expect(text(m)).toMatch(/113 — Công an[\s\S]*114 — Cứu hỏa[\s\S]*115 — Cấp cứu y tế/);
   });

@@ -7,6 +7,7 @@ import { createTestDatabaseUrl } from "./db.ts";
 import crypto from "node:crypto";
 import { loadReferenceData } from "../../src/db/referenceData.ts";
 import { ensureQueues } from "../../src/core/tips/queues.ts";
+import { loadKnowledge } from "../../src/core/qa/knowledge.ts";
 import type { PlaceFinder } from "../../src/core/tips/places.ts";
 import { Sealer } from "../../src/security/sealing.ts";
 import { loadPlaces } from "../../src/services.ts";
@@ -70,6 +71,7 @@ export async function startTestApp(opts: {
   if (opts.referenceData) {
     await loadReferenceData(db);
     await ensureQueues(db);
+    await loadKnowledge(db);
   }
   const sealer = new Sealer([opts.sealingKey ?? crypto.randomBytes(32)]);
   const app = new App({ config, log, db, sealer, places: await testPlaces() });

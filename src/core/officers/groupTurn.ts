@@ -25,6 +25,8 @@ import { bindQueue } from "./bindQueue.ts";
 import { redeemOneTimeCode } from "./oneTimeCodes.ts";
 import { groupCommand } from "./groupCommands.ts";
 import { staffCommand, staffPress } from "../campaigns/staffTurn.ts";
+import type { KnowledgeBase } from "../qa/knowledge.ts";
+import { LegalOpError, answerQuestion, saveAnswerToKnowledge } from "../qa/legalOps.ts";
 
 /** What the officers' side needs from the application. */
 export interface OfficerDeps {
@@ -35,6 +37,8 @@ export interface OfficerDeps {
   officerRenderer: ReplyRenderer;
   /** Every channel, to reach tipsters. */
   renderers: Renderers;
+  /** The legal knowledge base, refreshed when staff save an answer into it. */
+  knowledge?: KnowledgeBase;
 }
 
 /** Who acted in a group. */
@@ -97,6 +101,18 @@ const choice = (act: string, arg: string, tipId: string, labelKey: string): Choi
 export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupActor & { data: string; messageId: number }): Promise<PressResult> {
   const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
   if (actor.data.startsWith("c:")) return staffPress(tx, deps, actor);
+  if (actor.data.startsWith("kb:save:")) {
+    const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+    try {
+      const entryId = await saveAnswerToKnowledge(tx, { questionId: actor.data.slice(8), officer, sourceText: deps.t("vi", "qa:staff.source") });
+      deps.knowledge?.invalidate();
+      const refs = await send(tx, deps, actor.group, { key: "qa:staff.saved", params: { staff: officerName(officer!), id: actor.data.slice(-6).toUpperCase(), entry: entryId } });
+      return { refs };
+    } catch (err) {
+      if (err instanceof LegalOpError) return { refs: [], answer: t(`qa:staff.${err.reason}`), alert: true };
+      throw err;
+    }
+  }
   const parsed = parseData(actor.data);
   const action = parsed ? ACTION_OF[parsed.act] : undefined;
   if (!parsed || !action) return { refs: [] };
@@ -218,6 +234,16 @@ export async function handleGroupMessage(
   if (text.startsWith("/")) return (await staffCommand(tx, deps, { group: actor.group, telegramUserId: actor.telegramUserId, text })) ?? groupCommand(tx, deps, actor, text);
   if (actor.replyToMessageId === undefined) return [];
   const prompted = await tx.outboxMessage.findFirst({ where: { chatId: actor.group.id, platformMessageId: String(actor.replyToMessageId) } });
+  const legal = prompted ? await tx.legalQuestion.findFirst({ where: { cardOutboxId: prompted.id } }) : null;
+  if (legal) {
+    const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+    try {
+      return await answerQuestion(tx, deps, { questionId: legal.id, officer, answer: text, groupChatId: actor.group.id });
+    } catch (err) {
+      if (err instanceof LegalOpError) return send(tx, deps, actor.group, { key: `qa:staff.${err.reason}` }, { reply_to_message_id: actor.replyToMessageId });
+      throw err;
+    }
+  }
   const prompt = prompted ? await tx.officerPrompt.findFirst({ where: { chatId: actor.group.id, outboxId: prompted.id, usedAt: null } }) : null;
   if (!prompt) return [];
   const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });

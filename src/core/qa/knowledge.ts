@@ -109,7 +109,6 @@ export async function exportEntries(db: Tx): Promise<EntryFile[]> {
 export class KnowledgeBase {
   private entries = new Map<string, Entry>();
   private index = new LegalSearch([]);
-  private version = -1;
   private stale = true;
 
   /** Marks the index out of date (an entry was added or changed); the next `fresh` rebuilds it. */
@@ -127,7 +126,6 @@ export class KnowledgeBase {
   /** Re-reads the active entries and rebuilds the index. */
   async reload(db: Tx): Promise<void> {
     this.stale = false;
-    this.version++;
     const rows = await db.knowledgeEntry.findMany({ where: { active: true } });
     const entries = rows.map((r) => ({
       id: r.id,

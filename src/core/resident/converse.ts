@@ -23,6 +23,7 @@ export function mainMenu(hasDraft = false): Choice[] {
   return [
     { id: "menu:report", labelKey: hasDraft ? "tip:flow.continue_draft" : "tip:menu.report" },
     { id: "menu:lookup", labelKey: "tip:menu.lookup" },
+    { id: "menu:ask", labelKey: "qa:menu.ask" },
     { id: "menu:subscribe", labelKey: "campaign:menu.subscribe" },
     { id: "menu:emergency", labelKey: "menu.emergency" },
     { id: "menu:help", labelKey: "menu.help" },

@@ -18,6 +18,8 @@ import { postCard } from "../tips/cards.ts";
 import { relayFromTipster } from "../tips/ops/relayFromTipster.ts";
 import { stopSubscription } from "../subscriptions/subscriptionOps.ts";
 import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAction, type SubscribeFlow } from "../subscriptions/subscriptionTurn.ts";
+import { askTurn, openAsk, type AskFlow, type AskResult } from "../qa/askTurn.ts";
+import type { KnowledgeBase } from "../qa/knowledge.ts";
 import type { Keywords } from "./keywords.ts";
 
 /** Per-person limits: a flood from one person slows only that person. */
@@ -34,6 +36,8 @@ export interface ResidentServices {
   sealer: Sealer;
   /** Renders cards for the officers' groups (Telegram); absent when no officer channel is configured. */
   officerRenderer?: ReplyRenderer;
+  /** The legal knowledge base (legal Q&A). */
+  knowledge?: KnowledgeBase;
 }
 
 export interface ResidentTurnArgs {
@@ -116,6 +120,7 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
   if (input.type === "choice" && input.choiceId.startsWith("quiz:")) return quizAnswer(args, input.choiceId, draft !== null);
   if (input.type === "choice" && input.choiceId === "menu:report") return startOrResume(args, draft);
   if (input.type === "choice" && input.choiceId === "menu:subscribe") return openSubscription(tx, chat);
+  if (input.type === "choice" && input.choiceId === "menu:ask" && services.knowledge) return openAsk();
   if (input.type === "choice" && /^sub:(change|stop|consent|delete)$/.test(input.choiceId)) {
     const result = await subscriptionAction(tx, chat, input.choiceId);
     if (result) return result;
@@ -133,7 +138,11 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return { ...turn, flow: chat.flow ? null : undefined };
   }
 
-  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow | AnswerFlow | SubscribeFlow) : null;
+  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow | AnswerFlow | SubscribeFlow | AskFlow) : null;
+  if (flow?.name === "ask" && services.knowledge) {
+    const asked = await askTurn(tx, { knowledge: services.knowledge, sealer: services.sealer, officerRenderer: services.officerRenderer }, chat, args.locale ?? "vi", flow, input);
+    return asked.reportText !== undefined ? reportFromQuestion(args, asked, draft) : asked;
+  }
   if (flow?.name === "lookup") return lookupTurn(args, flow, draft !== null);
   if (flow?.name === "subscribe") return subscribeTurn(tx, chat, services.places, flow, input);
   if (flow?.name === "answer" && input.type === "text" && input.text.trim()) {
@@ -144,6 +153,15 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
 
   if (draft) return draftTurn(args, draft);
   return converse({ locale: args.locale, firstContact: args.firstContact, hasDraft: false }, input, services.keywords);
+}
+
+/** "Report this to the police" after a legal question: a tip draft starts with the question as its first words. */
+async function reportFromQuestion(args: ResidentTurnArgs, asked: AskResult, draft: TipDraftData | null): Promise<ResidentResult> {
+  if (draft) return startOrResume(args, draft);
+  const fresh = newDraft(asked.reportText);
+  await saveDraft(args.tx, args.chat.id, fresh);
+  const flowCtx = { tx: args.tx, channel: args.channel, places: args.services.places, sealer: args.services.sealer };
+  return { replies: [await promptFor(flowCtx, fresh)], flow: null };
 }
 
 /** A campaign quiz answer: counted once per person, never linked to them. */

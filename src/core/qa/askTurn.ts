@@ -1,0 +1,121 @@
+import type { Tx } from "../../db/client.ts";
+import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import type { Sealer } from "../../security/sealing.ts";
+import type { ChatRecord } from "../chats/findOrCreateChat.ts";
+import type { InboundInput } from "../inbound.ts";
+import type { Choice, Reply, TextBlock } from "../reply.ts";
+import { menuReply } from "../resident/converse.ts";
+import { fold } from "../text.ts";
+import type { KnowledgeBase, Entry } from "./knowledge.ts";
+import { handOffQuestion } from "./legalOps.ts";
+
+/** The legal Q&A exchange kept on the chat: the last question and the entry given for it. */
+export interface AskFlow {
+  name: "ask";
+  question?: string;
+  last?: string;
+}
+
+export interface AskResult {
+  replies: Reply[];
+  flow: string | null;
+  elsewhere?: OutboxRef[];
+  /** Start a tip draft carrying this text (the resident chose to report what they described). */
+  reportText?: string;
+}
+
+export const MAX_QUESTION_CHARS = 1000;
+
+/** Words that show a question describes a crime happening, so reporting it is offered (folded). */
+const CRIME_SIGNS = [
+  "ban ma tuy", "chich hut", "su dung ma tuy", "choi da", "hut can sa", "bi lua", "lua dao", "lua chuyen khoan", "chuyen khoan nham",
+  "danh nhau", "danh vo", "danh chong", "danh con", "bao hanh", "trom", "cuop", "giat", "tin dung den", "doi no", "khung bo",
+  "co bac", "danh bac", "ca do", "lo de", "ban sung", "sung tu che", "ban phao", "buon lau", "hang gia", "de doa", "tong tien",
+];
+
+/** Whether a text describes a crime (used with the matched entry's own "reportable" flag). */
+export function describesCrime(text: string): boolean {
+  const folded = ` ${fold(text)} `;
+  return CRIME_SIGNS.some((sign) => folded.includes(` ${sign}`));
+}
+
+const flowOf = (f: AskFlow) => JSON.stringify(f);
+const pick = (l: { vi: string; en?: string }, locale: string) => (locale === "en" && l.en ? l.en : l.vi);
+
+/** The answer to show for an entry: text, source, recent change, the "not legal advice" notice, and what next. */
+export function answerReply(entry: Entry, locale: string, opts: { alternatives: Entry[]; offerReport: boolean }): Reply {
+  const source = [entry.source.article, entry.source.law].filter(Boolean).join(", ") + (entry.source.effectiveDate ? ` (${entry.source.effectiveDate})` : "");
+  const more: TextBlock[] = [{ key: "qa:ask.source", params: { source } }];
+  if (entry.changed) more.push({ key: "qa:ask.changed", params: { changed: pick(entry.changed, locale) } });
+  more.push({ key: "qa:ask.disclaimer" });
+  if (opts.offerReport) more.push({ key: "qa:ask.report_offer" });
+  more.push({ key: "qa:ask.helpful_q" });
+  const choices: Choice[] = [
+    { id: "qa:yes", labelKey: "qa:ask.helpful_yes" },
+    { id: "qa:no", labelKey: "qa:ask.helpful_no" },
+  ];
+  if (opts.offerReport) choices.unshift({ id: "qa:report", labelKey: "qa:ask.report" });
+  for (const alt of opts.alternatives) {
+    const question = pick({ vi: alt.questions.vi[0] ?? alt.id, en: alt.questions.en?.[0] }, locale);
+    choices.push({ id: `qa:show:${alt.id}`, labelKey: "qa:ask.also", labelParams: { question } });
+  }
+  choices.push({ id: "qa:human", labelKey: "qa:ask.human" }, { id: "menu:main", labelKey: "tip:flow.back" });
+  return { key: "qa:ask.answer", params: { answer: pick(entry.answers, locale) }, more, choices };
+}
+
+export interface AskDeps {
+  knowledge: KnowledgeBase;
+  sealer: Sealer;
+  officerRenderer?: ReplyRenderer;
+}
+
+/** Opens the legal Q&A: asks for the question. */
+export function openAsk(): AskResult {
+  return { replies: [{ key: "qa:ask.prompt", choices: [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf({ name: "ask" }) };
+}
+
+/**
+ * One input in the legal Q&A: a question is answered from the knowledge base when the match is
+ * confident (with its source, close alternatives, and — when it describes a crime — the offer to
+ * report it); otherwise the resident may hand it to the legal staff. Feedback is counted.
+ */
+export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: string, flow: AskFlow, input: InboundInput): Promise<AskResult> {
+  const kb = await deps.knowledge.fresh(tx);
+  const choice = input.type === "choice" ? input.choiceId : undefined;
+  if (choice === "qa:yes" || choice === "qa:no") {
+    if (flow.last) await tx.qaFeedback.create({ data: { entryId: flow.last, helpful: choice === "qa:yes" } });
+    return { replies: [{ key: choice === "qa:yes" ? "qa:ask.thanks" : "qa:ask.sorry", choices: choice === "qa:no" ? [{ id: "qa:human", labelKey: "qa:ask.human" }, { id: "menu:main", labelKey: "tip:flow.back" }] : [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf(flow) };
+  }
+  if (choice?.startsWith("qa:show:")) {
+    const entry = kb.get(choice.slice(8));
+    if (!entry) return { replies: [{ key: "qa:ask.prompt" }], flow: flowOf(flow) };
+    return { replies: [answerReply(entry, locale, { alternatives: [], offerReport: entry.reportable || describesCrime(flow.question ?? "") })], flow: flowOf({ ...flow, last: entry.id }) };
+  }
+  if (choice === "qa:human") {
+    if (!flow.question) return openAsk();
+    const elsewhere = await handOffQuestion(tx, deps, { chatId: chat.id, text: flow.question, locale });
+    return { replies: [menuReply("qa:ask.handed_off", { prompt: false })], flow: null, elsewhere };
+  }
+  if (choice === "qa:report") return { replies: [], flow: null, reportText: flow.question };
+
+  const text = input.type === "text" ? input.text.trim() : "";
+  if (!text) return { replies: [{ key: "qa:ask.prompt", choices: [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf(flow) };
+  if (text.length > MAX_QUESTION_CHARS) return { replies: [{ key: "qa:ask.too_long", params: { max: MAX_QUESTION_CHARS } }], flow: flowOf(flow) };
+  const result = kb.search(text, 3);
+  const best = result.confident && result.hits[0] ? kb.get(result.hits[0].id) : undefined;
+  if (!best) {
+    return {
+      replies: [{ key: "qa:ask.not_found", choices: [{ id: "qa:human", labelKey: "qa:ask.send_human" }, ...(describesCrime(text) ? [{ id: "qa:report", labelKey: "qa:ask.report" }] : []), { id: "menu:main", labelKey: "tip:flow.back" }] }],
+      flow: flowOf({ name: "ask", question: text }),
+    };
+  }
+  const alternatives = result.hits
+    .slice(1, 3)
+    .filter((h) => h.score >= result.hits[0]!.score * 0.6)
+    .map((h) => kb.get(h.id))
+    .filter((e): e is Entry => !!e);
+  return {
+    replies: [answerReply(best, locale, { alternatives, offerReport: describesCrime(text) || (best.reportable && /(toi|nha|hang xom|nguoi|dang|vua|bi)/.test(fold(text))) })],
+    flow: flowOf({ name: "ask", question: text, last: best.id }),
+  };
+}
