@@ -15,6 +15,8 @@ import { CampaignError, campaignReport, cancelCampaign, confirmCampaign, createC
 import { campaignMessage } from "../core/campaigns/engine.ts";
 import { enqueueCalls } from "../outbox/outbound.ts";
 import { ZaloRenderer } from "../channels/zalo/render.ts";
+import { exportEntries, importEntries, loadKnowledge } from "../core/qa/knowledge.ts";
+import { csvToEntries, entriesToCsv } from "../core/qa/csv.ts";
 
 const ADMIN = "admin:cli";
 
@@ -206,6 +208,28 @@ const commands: Record<string, Command> = {
       }
     },
   },
+  "kb:import": {
+    usage: "kb:import --file entries.json|entries.csv   add or update knowledge base entries (validated; all or nothing)",
+    async run(db, args) {
+      const file = args.get("file");
+      if (!file || !fs.existsSync(file)) throw new UsageError("--file must name a .json or .csv file");
+      const text = fs.readFileSync(file, "utf8");
+      const input = file.endsWith(".csv") ? csvToEntries(text) : JSON.parse(text);
+      try {
+        const n = await db.$transaction((tx) => importEntries(tx, input, ADMIN));
+        console.log(`${n} knowledge base entr${n === 1 ? "y" : "ies"} imported`);
+      } catch (err) {
+        throw new UsageError(`invalid entries: ${(err as Error).message.slice(0, 500)}`);
+      }
+    },
+  },
+  "kb:export": {
+    usage: "kb:export [--format json|csv]                   the knowledge base on standard output",
+    async run(db, args) {
+      const entries = await exportEntries(db);
+      process.stdout.write(args.get("format") === "csv" ? entriesToCsv(entries) : JSON.stringify(entries, null, 2) + "\n");
+    },
+  },
   "inbox:parked": {
     usage: "inbox:parked                   list updates that failed every attempt",
     async run(db) {
@@ -285,6 +309,7 @@ async function main(): Promise<number> {
   try {
     await loadReferenceData(db);
     await ensureQueues(db);
+    await loadKnowledge(db);
     const { args, positional } = parse(rest);
     await command.run(db, args, positional);
     return 0;
