@@ -206,3 +206,22 @@ describe("residents during a campaign", () => {
     await done(campaign.id, 60_000);
   });
 });
+
+describe("several campaigns at once", () => {
+  it("share the platform's budget fairly: both progress together, neither waits for the other to finish", async () => {
+    await t.db.subscription.updateMany({ data: { active: false } });
+    tg.reset();
+    const a = await subscribers(45, { topics: ["fraud"], province: "22" });
+    const b = await subscribers(45, { topics: ["fraud"], province: "24" });
+    const first = await launch({ provinces: ["22"] });
+    const second = await launch({ provinces: ["24"] });
+    await eventually(() => tg.delivered().length >= 40, 30_000, "40 sent");
+    const early = tg.delivered().slice(0, 40).map((c) => String(c.payload.chat_id));
+    const fromA = early.filter((id) => a.includes(id)).length;
+    const fromB = early.filter((id) => b.includes(id)).length;
+    console.log(`[campaign fairness] first 40 messages: ${fromA} from campaign A, ${fromB} from campaign B`);
+    expect(Math.min(fromA, fromB)).toBeGreaterThanOrEqual(12);
+    await done(first.id, 60_000);
+    await done(second.id, 60_000);
+  });
+});
