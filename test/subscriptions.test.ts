@@ -2,25 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueCalls } from "../src/outbox/outbound.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
-import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 
-const FAST = { TELEGRAM_RATE_PRIVATE_PER_SECOND: "50", TELEGRAM_RATE_PRIVATE_BURST: "50", ZALO_RATE_CHAT_PER_SECOND: "50", ZALO_RATE_CHAT_BURST: "50" };
 let tg: FakeTelegramApi;
 let zalo: FakeZaloApi;
 let t: TestApp;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000 });
-  zalo = new FakeZaloApi({ perChatPerSecond: 100, perChatBurst: 100, globalPerSecond: 1000 });
-  await tg.listen();
-  await zalo.listen();
-  t = await startTestApp({ telegram: tg, zalo, env: FAST, referenceData: true });
+  ({ tg, zalo, t, close } = await startWithFakes());
 });
-afterAll(async () => {
-  await t.close();
-  await tg.close();
-  await zalo.close();
-});
+afterAll(() => close());
 
 describe("subscribing to legal news", () => {
   it("is never by default; opting in records consent (what, when, which topics) and can be shown back", async () => {

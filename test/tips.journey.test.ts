@@ -3,32 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sealer } from "../src/security/sealing.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
-import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
-
-const FAST = {
-  TELEGRAM_RATE_PRIVATE_PER_SECOND: "50",
-  TELEGRAM_RATE_PRIVATE_BURST: "50",
-  ZALO_RATE_CHAT_PER_SECOND: "50",
-  ZALO_RATE_CHAT_BURST: "50",
-};
 
 let tg: FakeTelegramApi;
 let zalo: FakeZaloApi;
 let t: TestApp;
-
+let close: () => Promise<void>;
 beforeAll(async () => {
-  tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000 });
-  zalo = new FakeZaloApi({ perChatPerSecond: 100, perChatBurst: 100, globalPerSecond: 1000 });
-  await tg.listen();
-  await zalo.listen();
-  t = await startTestApp({ telegram: tg, zalo, env: FAST, referenceData: true });
+  ({ tg, zalo, t, close } = await startWithFakes());
 });
-afterAll(async () => {
-  await t.close();
-  await tg.close();
-  await zalo.close();
-});
+afterAll(() => close());
 
 const codeOf = (text: string) => /Mã tin báo: (TM-[A-Z0-9]{6})|Report code: (TM-[A-Z0-9]{6})/.exec(text)?.slice(1).find(Boolean);
 const pinOf = (text: string) => /(?:Mã PIN|PIN): (\d{6})/.exec(text)?.[1];

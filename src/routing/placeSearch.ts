@@ -9,21 +9,9 @@ import { UNITS_FILE } from "../db/referenceData.ts";
 /** Pre-2025 communes → new commune(s), gzip JSON copied from shared/data/vn-admin (see its README). */
 export const LEGACY_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../data/vn-admin/legacy_to_new.json.gz");
 
-/** A commune as offered to the resident. */
-export interface CommuneRef {
-  code: string;
-  /** Full current name with type, e.g. "Xã Tân Thạnh". */
-  name: string;
-  provinceCode: string;
-  provinceName: string;
-}
-
-/** A province as offered to the resident. */
-export interface ProvinceRef {
-  code: string;
-  /** Full current name with type, e.g. "Tỉnh Tây Ninh". */
-  name: string;
-}
+// The shapes the core's tip flow expects (src/core/tips/places.ts): this module implements that port.
+export type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
+import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 
 /** Why the resident must choose among several communes. */
 export type ChooseReason =

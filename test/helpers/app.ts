@@ -126,3 +126,33 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Rate settings that keep conversations fast in tests (the limits themselves are tested elsewhere). */
+export const FAST_RATES = {
+  TELEGRAM_RATE_PRIVATE_PER_SECOND: "50",
+  TELEGRAM_RATE_PRIVATE_BURST: "50",
+  TELEGRAM_RATE_GROUP_PER_MINUTE: "3000",
+  ZALO_RATE_CHAT_PER_SECOND: "50",
+  ZALO_RATE_CHAT_BURST: "50",
+};
+
+/** The service with both fakes, with generous platform limits, for conversation tests. */
+export async function startWithFakes(opts: { env?: Record<string, string> } = {}) {
+  const { FakeTelegramApi } = await import("../fakes/telegramApi.ts");
+  const { FakeZaloApi } = await import("../fakes/zaloApi.ts");
+  const tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
+  const zalo = new FakeZaloApi({ perChatPerSecond: 100, perChatBurst: 100, globalPerSecond: 1000 });
+  await tg.listen();
+  await zalo.listen();
+  const t = await startTestApp({ telegram: tg, zalo, env: { ...FAST_RATES, ...opts.env }, referenceData: true });
+  return {
+    tg,
+    zalo,
+    t,
+    async close() {
+      await t.close();
+      await tg.close();
+      await zalo.close();
+    },
+  };
+}

@@ -1,6 +1,7 @@
 /** A commune as routing answers with it. */
 export interface CommuneRef {
   code: string;
+  /** Full current name with type, e.g. "Xã Tân Thạnh". */
   name: string;
   provinceCode: string;
   provinceName: string;
@@ -9,6 +10,7 @@ export interface CommuneRef {
 /** A province as routing answers with it. */
 export interface ProvinceRef {
   code: string;
+  /** Full current name with type, e.g. "Tỉnh Tây Ninh". */
   name: string;
 }
 
