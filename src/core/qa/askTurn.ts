@@ -8,6 +8,7 @@ import { menuReply } from "../resident/converse.ts";
 import { fold } from "../text.ts";
 import type { KnowledgeBase, Entry } from "./knowledge.ts";
 import { handOffQuestion } from "./legalOps.ts";
+import { SUGGEST_COVERAGE } from "./legalSearch.ts";
 
 /** The legal Q&A exchange kept on the chat: the last question and the entry given for it. */
 export interface AskFlow {
@@ -104,8 +105,24 @@ export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: s
   const result = kb.search(text, 3);
   const best = result.confident && result.hits[0] ? kb.get(result.hits[0].id) : undefined;
   if (!best) {
+    // Not sure: close entries are offered to pick from, next to handing the question to a person.
+    const suggestions: Choice[] = result.hits
+      .filter((h) => h.coverage >= SUGGEST_COVERAGE)
+      .map((h) => kb.get(h.id))
+      .filter((e): e is Entry => !!e)
+      .map((e) => ({ id: `qa:show:${e.id}`, labelKey: "qa:ask.also", labelParams: { question: pick({ vi: e.questions.vi[0] ?? e.id, en: e.questions.en?.[0] }, locale) } }));
     return {
-      replies: [{ key: "qa:ask.not_found", choices: [{ id: "qa:human", labelKey: "qa:ask.send_human" }, ...(describesCrime(text) ? [{ id: "qa:report", labelKey: "qa:ask.report" }] : []), { id: "menu:main", labelKey: "tip:flow.back" }] }],
+      replies: [
+        {
+          key: "qa:ask.not_found",
+          choices: [
+            ...suggestions,
+            { id: "qa:human", labelKey: "qa:ask.send_human" },
+            ...(describesCrime(text) ? [{ id: "qa:report", labelKey: "qa:ask.report" }] : []),
+            { id: "menu:main", labelKey: "tip:flow.back" },
+          ],
+        },
+      ],
       flow: flowOf({ name: "ask", question: text }),
     };
   }

@@ -35,10 +35,11 @@ const ABBREVIATIONS: Record<string, string> = {
   ng: "nguoi",
 };
 
-/** Very common function words that carry no topic (folded). */
-const STOPWORDS = new Set(
-  "la thi ma cua va voi cho toi minh em anh chi ban nao gi sao nhu the duoc o tai khi neu hay ai do nay kia roi a nhe vay ha hả u ạ nhi co nhung cac mot nhieu lam di ve ra vao len xuong".split(" "),
-);
+/**
+ * Very common function words that carry no topic (folded). Kept short: folding merges syllables, and
+ * "ma" (ma tuý), "ban" (bán), "co" (cờ bạc), "do" (độ) must stay.
+ */
+const STOPWORDS = new Set("la thi cua va voi cho toi minh nao gi sao nhu the duoc o tai khi neu hay nay kia roi a nhe vay ha u nhi nhung cac mot".split(" "));
 
 /** Folded words of a text, abbreviations expanded, function words dropped. */
 export function words(text: string): string[] {
@@ -57,9 +58,22 @@ function tokenize(text: string): string[] {
   return [...w, ...pairs];
 }
 
+/** Edit distance ≤ 1 (typos in words of 4+ letters). */
+function near(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length < 4 || Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const restA = a.slice(i + (a.length >= b.length ? 1 : 0));
+  const restB = b.slice(i + (b.length >= a.length ? 1 : 0));
+  return restA === restB;
+}
+
 export interface SearchHit {
   id: string;
   score: number;
+  /** Share of the question's (weighted) words this entry knows; see `coverage`. */
+  coverage: number;
 }
 
 export interface SearchResult {
@@ -75,6 +89,8 @@ export interface SearchResult {
  */
 export class LegalSearch {
   private readonly index: MiniSearch<{ id: string; entryId: string; text: string; kind: string }>;
+  /** Each entry's question words, for the coverage check. */
+  private readonly vocabulary = new Map<string, Set<string>>();
 
   constructor(entries: SearchableEntry[]) {
     this.index = new MiniSearch({
@@ -96,6 +112,35 @@ export class LegalSearch {
       docs.push({ id: `${e.id}#a`, entryId: e.id, text: `${e.answers.vi} ${e.answers.en ?? ""}`, kind: "answer" });
     }
     this.index.addAll(docs);
+    for (const e of entries) this.vocabulary.set(e.id, new Set([...e.questions.vi, ...(e.questions.en ?? [])].flatMap(words)));
+    for (const v of this.vocabulary.values()) for (const w of v) this.documentFrequency.set(w, (this.documentFrequency.get(w) ?? 0) + 1);
+  }
+
+  private readonly documentFrequency = new Map<string, number>();
+
+  /** How telling a word is: rare in the knowledge base (or unknown to it) weighs more than "cần", "giấy". */
+  private weight(word: string): number {
+    return Math.log(1 + this.vocabulary.size / (1 + (this.documentFrequency.get(word) ?? 0)));
+  }
+
+  /**
+   * Share of the question's meaning found among an entry's phrasings: its words (typos allowed),
+   * weighted by how telling each is. A question about something the knowledge base never mentions
+   * scores low even when its common words match.
+   */
+  coverage(question: string, entryId: string): number {
+    const vocabulary = this.vocabulary.get(entryId);
+    const asked = [...new Set(words(question))];
+    if (!vocabulary || asked.length === 0) return 0;
+    const known = [...vocabulary];
+    let total = 0;
+    let found = 0;
+    for (const w of asked) {
+      const weight = this.weight(w);
+      total += weight;
+      if (vocabulary.has(w) || known.some((k) => near(w, k))) found += weight;
+    }
+    return found / total;
   }
 
   /** Entries ranked for `question`, best first (at most `limit`). */
@@ -107,13 +152,22 @@ export class LegalSearch {
       const score = r.score * weight;
       best.set(r.entryId, Math.max(best.get(r.entryId) ?? 0, score));
     }
-    const hits = [...best.entries()].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score).slice(0, limit);
+    const hits = [...best.entries()]
+      .map(([id, score]) => ({ id, score, coverage: 0 }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+    for (const h of hits) h.coverage = this.coverage(question, h.id);
     const [first, second] = hits;
     const meaningful = words(question).length;
-    const confident = !!first && meaningful > 0 && first.score >= CONFIDENT_SCORE && (!second || first.score >= second.score * 1.1);
+    const confident =
+      !!first && meaningful > 0 && first.score >= CONFIDENT_SCORE && (!second || first.score >= second.score * 1.1) && first.coverage >= MIN_COVERAGE;
     return { hits, confident };
   }
 }
 
 /** Score under which the best hit is not trusted (tuned on the evaluation set in test/qa-eval/). */
 export const CONFIDENT_SCORE = 6;
+/** Weighted share of the question's words the best entry must know to be answered directly (tuned on test/qa-eval/ and out-of-domain questions). */
+export const MIN_COVERAGE = 0.55;
+/** Below the direct-answer bar, entries at least this close are offered as suggestions. */
+export const SUGGEST_COVERAGE = 0.3;
