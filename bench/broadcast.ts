@@ -12,6 +12,7 @@
  *   experiments (the service's engine, patched in bench/broadcast-server.ts):
  *     --window=N     outbox window of the campaign engine (default 30)
  *     --tick-ms=N    an extra engine timer at N ms (the service's 1-second one keeps running)
+ *     --node-args="--max-old-space-size=128"   Node.js options for the service's process
  *   --keep           keep the temporary folder (database, service log)
  *
  * Each run starts a FakeTelegramApi here enforcing 30 messages a second overall (per-chat limits
@@ -76,7 +77,7 @@ function intOption(name: string): number | undefined {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
   return n;
 }
-const KNOWN = new Set(["subscribers", "full", "send-seconds", "only", "window", "tick-ms", "keep"]);
+const KNOWN = new Set(["subscribers", "full", "send-seconds", "only", "window", "tick-ms", "node-args", "keep"]);
 for (const arg of process.argv.slice(2)) {
   const m = /^--([a-z-]+)/.exec(arg);
   if (m && !KNOWN.has(m[1]!)) throw new Error(`unknown option ${arg}`);
@@ -113,6 +114,8 @@ const RUNS = runSpecs();
 const WINDOW = intOption("window");
 const TICK_MS = intOption("tick-ms");
 const KEEP = option("keep") !== undefined;
+/** Extra Node.js options for the service's process, e.g. "--max-old-space-size=128". */
+const NODE_ARGS = (option("node-args") ?? "").split(/\s+/).filter(Boolean);
 const LOAD_AT_START = os.loadavg()[0]!;
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ async function startService(dir: string, dbFile: string, fake: FakeTelegramApi):
     BENCH_CAMPAIGN_TICK_MS: TICK_MS ? String(TICK_MS) : "",
   };
   const log = fs.openSync(logFile, "a");
-  const child = spawn(process.execPath, ["--import", "tsx", SERVER_SCRIPT], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
+  const child = spawn(process.execPath, [...NODE_ARGS, "--import", "tsx", SERVER_SCRIPT], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
   fs.closeSync(log);
   children.add(child);
   const service: Service = { child, pid: child.pid!, url: "", logFile };
@@ -277,6 +280,9 @@ class MemorySampler {
   phase = "startup";
   hwm = 0;
   lastRss = 0;
+  /** Every sample: ms since the sampler started, RSS in bytes, phase. */
+  readonly timeline: Array<[number, number, string]> = [];
+  readonly startedAt = Date.now();
   private timer?: NodeJS.Timeout;
   constructor(private readonly pid: number) {}
   start(): void {
@@ -287,6 +293,7 @@ class MemorySampler {
     if (!m) return;
     this.lastRss = m.rss;
     this.hwm = Math.max(this.hwm, m.hwm);
+    this.timeline.push([Date.now() - this.startedAt, m.rss, this.phase]);
     const p = this.phases.get(this.phase) ?? { peakRss: 0 };
     p.peakRss = Math.max(p.peakRss, m.rss);
     this.phases.set(this.phase, p);
@@ -302,6 +309,20 @@ class MemorySampler {
   }
   peak(...phases: string[]): number {
     return Math.max(0, ...phases.map((p) => this.phases.get(p)?.peakRss ?? 0));
+  }
+  /** When (epoch ms) the highest RSS sample of these phases was taken. */
+  peakAt(...phases: string[]): number | undefined {
+    let best: [number, number, string] | undefined;
+    for (const s of this.timeline) if (phases.includes(s[2]) && (!best || s[1] > best[1])) best = s;
+    return best ? this.startedAt + best[0] : undefined;
+  }
+  /** Seconds (of the samples in these phases) with RSS above `bytes`. */
+  secondsAbove(bytes: number, ...phases: string[]): number {
+    return this.timeline.filter((s) => phases.includes(s[2]) && s[1] > bytes).length / 10;
+  }
+  writeCsv(file: string, originEpochMs: number): void {
+    const rows = this.timeline.map(([t, rss, phase]) => `${((this.startedAt + t - originEpochMs) / 1000).toFixed(1)},${(rss / 1048576).toFixed(1)},${phase}`);
+    fs.writeFileSync(file, `seconds_after_confirm,rss_mb,phase\n${rows.join("\n")}\n`);
   }
 }
 
@@ -349,9 +370,20 @@ interface RunResult {
   /** Accepted messages per 10-second window of sending: min / median / max. */
   windows: { min: number; median: number; max: number };
   gaps: Gaps;
-  memory: { baselineMb: number; peakMaterializingMb: number; peakSendingMb: number; peakCampaignMb: number; hwmMb: number };
+  memory: {
+    baselineMb: number;
+    peakMaterializingMb: number;
+    peakSendingMb: number;
+    peakCampaignMb: number;
+    hwmMb: number;
+    /** When the campaign's peak was sampled, seconds after confirming; seconds spent 50 MB or more above the idle RSS. */
+    peakAtSeconds: number | null;
+    secondsOver50: number;
+  };
   /** process.memoryUsage() of the child before confirming and at the end, MB. */
   heap: { before: BroadcastServerStats["memory"]; after: BroadcastServerStats["memory"] };
+  /** Highest process.memoryUsage() figures seen (polled every 2 s during the campaign). */
+  heapPeak: BroadcastServerStats["memory"];
   /** The child's CPU over the campaign (confirm → end of measurement), in cores, and its event-loop utilisation. */
   cpuCores: number;
   cpuSeconds: number;
@@ -440,9 +472,23 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     let allDeliveredAt: number | null = null;
     // Generous: four times the ideal sending time, plus materialisation.
     const deadline = confirmedAt + (spec.full ? (spec.subscribers / LIMIT_PER_SECOND) * 4_000 : spec.sendSeconds * 1000) + spec.subscribers * 20 + 300_000;
+    let lastStatsAt = 0;
+    let loopDelayMaxMs = 0;
+    const heapPeak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+    const heapRows: string[] = [];
     for (;;) {
       await sleep(500);
       const now = performance.now();
+      if (!service.exit && now - lastStatsAt >= 2_000) {
+        lastStatsAt = now;
+        const st = await serverStats(service).catch(() => undefined);
+        if (st) {
+          loopDelayMaxMs = Math.max(loopDelayMaxMs, st.loopDelay.maxMs);
+          for (const k of Object.keys(heapPeak) as Array<keyof typeof heapPeak>) heapPeak[k] = Math.max(heapPeak[k], st.memory[k]);
+          const m = st.memory;
+          heapRows.push([(Date.now() - confirmedAtEpoch) / 1000, m.rss, m.heapUsed, m.heapTotal, m.external, m.arrayBuffers].map((v, i) => (i ? mb(v).toFixed(1) : v.toFixed(1))).join(","));
+        }
+      }
       if (service.exit) {
         errors.push(`service exited (${service.exit.code ?? service.exit.signal}) during the run:\n${logTail(service.logFile)}`);
         break;
@@ -486,8 +532,11 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     }
     const endedAt = performance.now();
     const after = service.exit ? before : await serverStats(service);
+    loopDelayMaxMs = Math.max(loopDelayMaxMs, after.loopDelay.maxMs);
+    if (KEEP) fs.writeFileSync(path.join(dir, "heap.csv"), `seconds_after_confirm,rss_mb,heap_used_mb,heap_total_mb,external_mb,array_buffers_mb\n${heapRows.join("\n")}\n`);
     if (spec.full && !errors.length) await sleep(3_000); // a late duplicate would show up here
     sampler.stop();
+    if (KEEP) sampler.writeCsv(path.join(dir, "rss.csv"), confirmedAtEpoch);
 
     // --- Messages
     const calls = campaignCalls(fake);
@@ -597,12 +646,15 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
         peakSendingMb: mb(sampler.peak("sending")),
         peakCampaignMb: mb(sampler.peak("materializing", "sending")),
         hwmMb: mb(sampler.hwm),
+        peakAtSeconds: ((at) => (at === undefined ? null : (at - confirmedAtEpoch) / 1000))(sampler.peakAt("materializing", "sending")),
+        secondsOver50: sampler.secondsAbove(baseline + 50 * 1048576, "materializing", "sending"),
       },
       heap: { before: before.memory, after: after.memory },
       cpuCores: cpuUs / 1000 / wallMs,
       cpuSeconds: cpuUs / 1e6,
       elu: eluActive + eluIdle > 0 ? eluActive / (eluActive + eluIdle) : 0,
-      loopDelayMaxMs: after.loopDelay.maxMs,
+      loopDelayMaxMs,
+      heapPeak,
       ticks: { ran: ticksRan, skipped: after.ticks.skipped - before.ticks.skipped, perSecond: ticksRan / (wallMs / 1000) },
       steps,
       fed: { rows: fedRows, batches: fedBatches, avg: fedBatches ? fedRows / fedBatches : 0, max: after.fed.maxBatch },
@@ -634,7 +686,9 @@ function report(results: RunResult[]): number {
   lines.push("");
   lines.push(
     `Broadcast benchmark — fake Telegram Bot API enforcing ${LIMIT_PER_SECOND} msg/s overall; node ${process.version}, ${os.cpus().length} CPUs` +
-      (WINDOW || TICK_MS ? `; EXPERIMENT: ${[WINDOW ? `engine window ${WINDOW}` : "", TICK_MS ? `extra engine tick every ${TICK_MS} ms` : ""].filter(Boolean).join(", ")}` : ""),
+      (WINDOW || TICK_MS || NODE_ARGS.length
+        ? `; EXPERIMENT: ${[WINDOW ? `engine window ${WINDOW}` : "", TICK_MS ? `extra engine tick every ${TICK_MS} ms` : "", NODE_ARGS.length ? `service node options ${NODE_ARGS.join(" ")}` : ""].filter(Boolean).join(", ")}`
+        : ""),
   );
   let errors = 0;
   const goalLines: string[] = [];
@@ -649,8 +703,8 @@ function report(results: RunResult[]): number {
     );
     lines.push(
       `  sent: ${fmt(r.accepted)} messages accepted in ${fmt(r.sendSeconds, 1)} s (first→last) = ${fmt(r.perSecond, 2)} msg/s = ` +
-        `${fmt(r.fraction, 3)} of ${LIMIT_PER_SECOND}/s; steady middle 90 %: ${fmt(r.steadyPerSecond, 2)} msg/s; ` +
-        `per 10 s: min ${fmt(r.windows.min, 1)}, median ${fmt(r.windows.median, 1)}, max ${fmt(r.windows.max, 1)}`,
+        `${fmt(r.fraction, 3)} of ${LIMIT_PER_SECOND}/s; steady middle 90 %: ${fmt(r.steadyPerSecond, 2)} msg/s` +
+        (r.windows.max > 0 ? `; per 10 s: min ${fmt(r.windows.min, 1)}, median ${fmt(r.windows.median, 1)}, max ${fmt(r.windows.max, 1)}` : ""),
     );
     lines.push(
       `  429 answers: ${fmt(r.rateLimited)}; other refusals: ${Object.keys(r.otherFailures).length ? JSON.stringify(r.otherFailures) : "none"}; ` +
@@ -663,20 +717,22 @@ function report(results: RunResult[]): number {
     );
     lines.push(
       `  memory (child RSS): ${fmt(r.memory.baselineMb)} MB idle before the campaign; peak ${fmt(r.memory.peakMaterializingMb)} MB materialising, ` +
-        `${fmt(r.memory.peakSendingMb)} MB sending (campaign adds ${fmt(r.memory.peakCampaignMb - r.memory.baselineMb)} MB); ` +
+        `${fmt(r.memory.peakSendingMb)} MB sending (campaign adds ${fmt(r.memory.peakCampaignMb - r.memory.baselineMb)} MB, ` +
+        `peak ${r.memory.peakAtSeconds === null ? "—" : `${fmt(r.memory.peakAtSeconds, 1)} s`} after confirming; ${fmt(r.memory.secondsOver50, 1)} s spent ≥ 50 MB above idle); ` +
         `VmHWM (whole life, start-up included) ${fmt(r.memory.hwmMb)} MB`,
     );
     const heap = (m: RunResult["heap"]["before"]) =>
       `RSS ${fmt(mb(m.rss))}, JS heap ${fmt(mb(m.heapUsed))} used / ${fmt(mb(m.heapTotal))} total, external ${fmt(mb(m.external))} (array buffers ${fmt(mb(m.arrayBuffers))})`;
-    lines.push(`  child memoryUsage() MB: before confirming ${heap(r.heap.before)}; at the end ${heap(r.heap.after)}`);
+    lines.push(`  child memoryUsage() MB: before confirming ${heap(r.heap.before)}; highest during the campaign (polled every 2 s) ${heap(r.heapPeak)}; at the end ${heap(r.heap.after)}`);
     lines.push(
       `  child CPU over the campaign: ${fmt(r.cpuSeconds, 1)} s = ${fmt(r.cpuCores, 3)} cores; event-loop utilisation ${fmt(r.elu, 3)}; ` +
         `longest loop stall ${fmt(r.loopDelayMaxMs)} ms`,
     );
     const stepText = ["tick", "materialize", "reconcile", "feed", "finishRuns", "startDueRuns"]
-      .map((n) => r.steps[n])
-      .map((st, i) => (st ? `${["tick", "materialize", "reconcile", "feed", "finishRuns", "startDueRuns"][i]} ${fmt(st.avgMs, 1)} ms avg / ${fmt(st.maxMs)} max` : ""))
-      .filter(Boolean)
+      .flatMap((n) => {
+        const st = r.steps[n];
+        return st ? [`${n} ${fmt(st.avgMs, 1)} ms avg / ${fmt(st.maxMs)} max`] : [];
+      })
       .join("; ");
     lines.push(
       `  engine: ${fmt(r.ticks.ran)} ticks (${fmt(r.ticks.perSecond, 2)}/s), ${fmt(r.ticks.skipped)} skipped (previous still running); ${stepText}; ` +
@@ -710,7 +766,7 @@ function report(results: RunResult[]): number {
     cpus: os.cpus().length,
     loadAvgAtStart: round(LOAD_AT_START, 2),
     limitPerSecond: LIMIT_PER_SECOND,
-    ...(WINDOW || TICK_MS ? { experiment: { window: WINDOW, tickMs: TICK_MS } } : {}),
+    ...(WINDOW || TICK_MS || NODE_ARGS.length ? { experiment: { window: WINDOW, tickMs: TICK_MS, nodeArgs: NODE_ARGS.length ? NODE_ARGS.join(" ") : undefined } } : {}),
     runs: results.map((r) => ({
       name: r.spec.name,
       subscribers: r.spec.subscribers,
@@ -730,6 +786,7 @@ function report(results: RunResult[]): number {
       rssPeakSendingMb: round(r.memory.peakSendingMb, 0),
       vmHwmMb: round(r.memory.hwmMb, 0),
       heapUsedEndMb: round(mb(r.heap.after.heapUsed), 0),
+      heapTotalPeakMb: round(mb(r.heapPeak.heapTotal), 0),
       cpuCores: round(r.cpuCores, 3),
       elu: round(r.elu, 3),
       ticksPerSecond: round(r.ticks.perSecond, 2),

@@ -103,7 +103,7 @@ export class App {
         token: tg.token,
         apiRoot: tg.apiRoot,
         deps: { ...resident, renderer: officerRenderer! },
-        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers, knowledge: this.knowledge },
+        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers, knowledge: this.knowledge, quiet: config.campaigns.quietHours ?? { start: "00:00", end: "00:00" } },
         log,
       });
       const limiter = new PlatformLimiter(tg.limits);
@@ -232,9 +232,10 @@ export class App {
       this.runHousekeeping().catch((err: unknown) => this.opts.log.error({ err }, "housekeeping failed"));
     }, 60_000);
     this.housekeeping.unref();
+    // Twice a second: the outbox window (30) is refilled before the 30/s limiter drains it.
     this.campaignTimer = setInterval(() => {
       this.campaigns.tick().catch((err: unknown) => this.opts.log.error({ err }, "campaign engine step failed"));
-    }, 1_000);
+    }, 500);
     this.campaignTimer.unref();
   }
 

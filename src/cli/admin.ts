@@ -182,7 +182,10 @@ const commands: Record<string, Command> = {
       console.log("preview queued (the running service sends it within seconds)");
     },
   },
-  "campaign:confirm": campaignCommand("campaign:confirm ID                      schedule a draft campaign", (tx, campaignId) => confirmCampaign(tx, { campaignId, by: ADMIN })),
+  "campaign:confirm": campaignCommand("campaign:confirm ID                      schedule a draft campaign", (tx, campaignId) => {
+    const quiet = loadConfig().campaigns.quietHours ?? { start: "00:00", end: "00:00" };
+    return confirmCampaign(tx, { campaignId, by: ADMIN, quiet });
+  }),
   "campaign:pause": campaignCommand("campaign:pause ID                        nothing more is queued until resumed", (tx, campaignId) => pauseCampaign(tx, { campaignId, by: ADMIN })),
   "campaign:resume": campaignCommand("campaign:resume ID                       continue where it stopped", (tx, campaignId) => resumeCampaign(tx, { campaignId, by: ADMIN })),
   "campaign:cancel": campaignCommand("campaign:cancel ID                       messages not yet queued are never sent", (tx, campaignId) => cancelCampaign(tx, { campaignId, by: ADMIN })),

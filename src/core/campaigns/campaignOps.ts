@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Tx } from "../../db/client.ts";
 import { TOPICS } from "../subscriptions/topics.ts";
 import { LOCALES } from "../../i18n.ts";
-import { nextRun, parseSchedule, type CampaignSchedule } from "./schedule.ts";
+import { DEFAULT_QUIET_HOURS, nextRun, parseSchedule, type CampaignSchedule, type QuietHours } from "./schedule.ts";
 
 /** Who a campaign goes to: all active subscribers, narrowed by province, commune, topic and language. */
 export const audienceSchema = z
@@ -54,10 +54,10 @@ async function requireCampaign(tx: Tx, id: string) {
 }
 
 /** Confirms a draft: it is scheduled for its first run (quiet hours respected). */
-export async function confirmCampaign(tx: Tx, props: { campaignId: string; by: string; now?: Date }) {
+export async function confirmCampaign(tx: Tx, props: { campaignId: string; by: string; now?: Date; quiet?: QuietHours }) {
   const campaign = await requireCampaign(tx, props.campaignId);
   if (campaign.status !== "draft") throw new CampaignError("state");
-  const at = nextRun(JSON.parse(campaign.schedule) as CampaignSchedule, props.now ?? new Date());
+  const at = nextRun(JSON.parse(campaign.schedule) as CampaignSchedule, props.now ?? new Date(), props.quiet ?? DEFAULT_QUIET_HOURS);
   if (!at) throw new CampaignError("bad_schedule", "in_the_past");
   const updated = await tx.campaign.update({ where: { id: campaign.id }, data: { status: "scheduled", nextRunAt: at } });
   await audit(tx, props.by, "campaign.confirmed", { campaignId: campaign.id, nextRunAt: at.toISOString() });

@@ -89,7 +89,16 @@ export class CampaignEngine {
 
   private async materialize(now: Date): Promise<void> {
     const { db } = this.opts;
-    const runs = await db.campaignRun.findMany({ where: { status: "materializing" }, include: { campaign: true } });
+    const budgetEnds = Date.now() + 150; // several batches per tick, so large audiences start sending soon
+    let runs = await db.campaignRun.findMany({ where: { status: "materializing" }, include: { campaign: true } });
+    while (runs.length && Date.now() < budgetEnds) {
+      await this.materializeBatches(runs, now);
+      runs = await db.campaignRun.findMany({ where: { status: "materializing" }, include: { campaign: true } });
+    }
+  }
+
+  private async materializeBatches(runs: Array<Awaited<ReturnType<Db["campaignRun"]["findUniqueOrThrow"]>> & { campaign: { audience: string } }>, now: Date): Promise<void> {
+    const { db } = this.opts;
     for (const run of runs) {
       const audience = JSON.parse(run.campaign.audience) as Audience;
       const where: Prisma.Sql[] = [Prisma.sql`s."active" = true`, Prisma.sql`s."id" > ${run.cursor}`, Prisma.sql`c."unreachableAt" IS NULL`];

@@ -9,12 +9,15 @@ import { vnDateTime } from "../tips/cards.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
 import { CampaignError, campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign, type Audience } from "./campaignOps.ts";
 import { campaignMessage } from "./engine.ts";
+import type { QuietHours } from "./schedule.ts";
 
 /** The queue whose group is the outreach staff's. */
 export const OUTREACH_QUEUE_ID = "outreach:VN";
 
 export interface StaffDeps {
   t: Translate;
+  /** The configured quiet hours (CAMPAIGN_QUIET_HOURS). */
+  quiet?: QuietHours;
   /** Renders for Telegram groups. */
   officerRenderer: ReplyRenderer;
   renderers: Renderers;
@@ -113,7 +116,7 @@ export async function staffPress(tx: Tx, deps: StaffDeps, actor: { group: ChatRe
   try {
     switch (act) {
       case "confirm": {
-        const c = await confirmCampaign(tx, { campaignId: id, by });
+        const c = await confirmCampaign(tx, { campaignId: id, by, quiet: deps.quiet });
         return { refs: await say({ key: "campaign:staff.confirmed", params: { staff: who, id, at: c.nextRunAt ? vnDateTime(c.nextRunAt) : "" }, choices: buttonsFor(id, c.status), columns: 3 }) };
       }
       case "pause":

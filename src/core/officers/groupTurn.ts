@@ -39,6 +39,8 @@ export interface OfficerDeps {
   renderers: Renderers;
   /** The legal knowledge base, refreshed when staff save an answer into it. */
   knowledge?: KnowledgeBase;
+  /** Campaign quiet hours (CAMPAIGN_QUIET_HOURS). */
+  quiet?: { start: string; end: string };
 }
 
 /** Who acted in a group. */

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Delivery_status_id_idx" ON "Delivery"("status", "id");
