@@ -43,6 +43,7 @@ import { openDb } from "../src/db/client.ts";
 import { addContent } from "../src/core/campaigns/contentOps.ts";
 import { confirmCampaign, createCampaign } from "../src/core/campaigns/campaignOps.ts";
 import type { BroadcastServerStats, StepStats } from "./broadcast-server.ts";
+import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -56,27 +57,6 @@ const GOAL_RSS_MB = 250;
 const FIRST_CHAT_ID = 7_000_000_000;
 const MARKER = "Công an không bao giờ yêu cầu chuyển tiền";
 
-/** `--name=value` or `--name value`; "" for a bare flag; undefined when absent. */
-function option(name: string): string | undefined {
-  const args = process.argv.slice(2);
-  const prefix = `--${name}`;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg.startsWith(`${prefix}=`)) return arg.slice(prefix.length + 1);
-    if (arg === prefix) {
-      const next = args[i + 1];
-      return next !== undefined && !next.startsWith("--") ? next : "";
-    }
-  }
-  return undefined;
-}
-function intOption(name: string): number | undefined {
-  const v = option(name);
-  if (v === undefined) return undefined;
-  const n = Number(v.replace(/_/g, ""));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
-  return n;
-}
 const KNOWN = new Set(["subscribers", "full", "send-seconds", "only", "window", "tick-ms", "node-args", "keep"]);
 for (const arg of process.argv.slice(2)) {
   const m = /^--([a-z-]+)/.exec(arg);
@@ -125,13 +105,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => bytes / (1024 * 1024);
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-function logTail(file: string, lines = 30): string {
-  try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
 }
 function progress(msg: string): void {
   process.stderr.write(`[bench:broadcast ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -241,27 +214,12 @@ async function startService(dir: string, dbFile: string, fake: FakeTelegramApi):
       reject(new Error(`service exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
     });
   });
-  const until = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${service.url}/healthz`)).ok) break;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error("service: /healthz not OK within 30 s");
-    await sleep(50);
-  }
+  await waitForHealth(service.url, "service");
   return service;
 }
 
 async function stopService(service: Service): Promise<void> {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  await exited;
-  clearTimeout(timer);
+  await stopChild(service.child, 30_000);
 }
 
 async function serverStats(service: Service): Promise<BroadcastServerStats> {

@@ -32,6 +32,7 @@ import type { EventEmitter } from "node:events";
 import Database from "better-sqlite3";
 import { FakeTelegramApi, tgUser } from "../test/fakes/telegramApi.ts";
 import type { ServerMode, ServerStats } from "./ingest-server.ts";
+import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // autocannon ships no types; the part of its programmatic API used here.
@@ -80,26 +81,12 @@ const SECRET = "bench-secret_4f1c9a";
 const GOAL_RPS = 1_500;
 const GOAL_RATIO = 0.3;
 
-function option(name: string): string | undefined {
-  const prefix = `--${name}`;
-  for (const arg of process.argv.slice(2)) {
-    if (arg === prefix) return "";
-    if (arg.startsWith(`${prefix}=`)) return arg.slice(prefix.length + 1);
-  }
-  return undefined;
-}
-function intOption(name: string, fallback: number): number {
-  const v = option(name);
-  const n = v === undefined || v === "" ? fallback : Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
-  return n;
-}
 
-const REQUESTS = intOption("requests", 20_000);
-const CONNECTIONS = intOption("connections", 50);
-const CHATS = intOption("chats", 2_000);
-const WARMUP = intOption("warmup", 500);
-const BARE_RUNS = intOption("bare-runs", 3);
+const REQUESTS = (intOption("requests") ?? 20_000);
+const CONNECTIONS = (intOption("connections") ?? 50);
+const CHATS = (intOption("chats") ?? 2_000);
+const WARMUP = (intOption("warmup") ?? 500);
+const BARE_RUNS = (intOption("bare-runs") ?? 3);
 const VARIANTS = (option("variants") || "bare,service").split(",").map((v) => v.trim()) as ServerMode[];
 for (const v of VARIANTS) if (!["bare", "service", "ingest-only"].includes(v)) throw new Error(`unknown variant ${v}`);
 if (!VARIANTS.includes("bare") || !VARIANTS.includes("service")) throw new Error("--variants must include bare and service");
@@ -243,13 +230,6 @@ interface Server {
   dbFile?: string;
 }
 
-function logTail(file: string, lines = 30): string {
-  try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
 
 async function startServer(mode: ServerMode, fake: FakeTelegramApi): Promise<Server> {
   const logFile = path.join(tmpDir, `${mode}.log`);
@@ -298,29 +278,12 @@ async function startServer(mode: ServerMode, fake: FakeTelegramApi): Promise<Ser
       reject(new Error(`${mode} server exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
     });
   });
-  // Wait for /healthz (the service checks its database there).
-  const until = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`${mode} server: /healthz not OK within 30 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForHealth(url, `${mode} server`);
   return { mode, url, child, logFile, dbFile };
 }
 
 async function stopServer(server: Server): Promise<void> {
-  const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
+  await stopChild(server.child, 10_000);
 }
 
 async function serverStats(server: Server): Promise<ServerStats> {

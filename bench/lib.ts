@@ -1,0 +1,60 @@
+/** Plumbing shared by the benchmarks that run the service as a child process. */
+import type { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+
+/** `--name=value` or `--name value`; "" for a bare flag; undefined when absent. */
+export function option(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const prefix = `--${name}`;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.startsWith(`${prefix}=`)) return arg.slice(prefix.length + 1);
+    if (arg === prefix) {
+      const next = args[i + 1];
+      return next !== undefined && !next.startsWith("--") ? next : "";
+    }
+  }
+  return undefined;
+}
+
+/** A positive whole number option (`_` allowed as a separator), or undefined when absent. */
+export function intOption(name: string): number | undefined {
+  const v = option(name);
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v.replace(/_/g, ""));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  return n;
+}
+
+/** The last lines of a log file, for error messages. */
+export function logTail(file: string, lines = 30): string {
+  try {
+    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Waits until `GET url/healthz` answers 2xx (the service checks its database there). */
+export async function waitForHealth(url: string, label: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`${label}: /healthz not OK within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
