@@ -42,6 +42,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { openDb } from "../src/db/client.ts";
 import { addContent } from "../src/core/campaigns/contentOps.ts";
 import { confirmCampaign, createCampaign } from "../src/core/campaigns/campaignOps.ts";
+import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import type { BroadcastServerStats, StepStats } from "./broadcast-server.ts";
 import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 
@@ -409,10 +410,7 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     const confirmedAt = performance.now();
     const confirmedAtEpoch = Date.now();
     sampler.enter("materializing");
-    await confirmCampaign(db, { campaignId: campaign.id, by: "bench" });
-    // confirmCampaign applies the default quiet hours (21:00–07:00 Vietnam time), not the service's
-    // CAMPAIGN_QUIET_HOURS=off: inside them "ngay" means 07:00. The bench wants it now.
-    await db.campaign.updateMany({ where: { id: campaign.id, nextRunAt: { gt: new Date() } }, data: { nextRunAt: new Date() } });
+    await confirmCampaign(db, { campaignId: campaign.id, by: "bench", quiet: NO_QUIET_HOURS }); // the service runs with CAMPAIGN_QUIET_HOURS=off
     await db.$disconnect();
 
     const runRow = () =>

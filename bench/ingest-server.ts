@@ -34,11 +34,8 @@ export interface ServerStats {
   writes: { batches: number; rows: number; ms: number; maxMs: number; maxRows: number };
   /** Updates the inbox worker processed (successfully or not) and the time they took. */
   processed: { count: number; ms: number; maxMs: number };
-  /**
-   * SQLite statements prepared on the service's connection, and inbox INSERTs that ran inside a
-   * transaction some other code had open on that connection (see traceSql).
-   */
-  sql: { statements: number; inboxInserts: number; inboxInsertsInForeignTx: number };
+  /** SQLite statements prepared on the service's connection (see traceSql). */
+  sql: { statements: number };
 }
 
 const MODES: readonly ServerMode[] = ["bare", "service", "ingest-only"];
@@ -51,7 +48,7 @@ const stats: ServerStats = {
   loopDelay: { p99Ms: 0, maxMs: 0 },
   writes: { batches: 0, rows: 0, ms: 0, maxMs: 0, maxRows: 0 },
   processed: { count: 0, ms: 0, maxMs: 0 },
-  sql: { statements: 0, inboxInserts: 0, inboxInsertsInForeignTx: 0 },
+  sql: { statements: 0 },
 };
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -132,23 +129,14 @@ function traceProcessing(app: App, yieldFirst: boolean): void {
 }
 
 /**
- * Counts the statements the Prisma SQLite adapter prepares (it prepares every query anew on its one
- * better-sqlite3 connection). An inbox INSERT that finds a transaction open which it did not begin
- * itself (the statement before it was not its own BEGIN) ran inside someone else's transaction:
- * had that transaction rolled back, an update already acknowledged would have been lost.
+ * Counts the SQLite statements prepared on the service's connection (src/db/client.ts keeps
+ * prepared statements and reuses them, so after warm-up this should stay near zero).
  */
 function traceSql(): void {
-  type Conn = { inTransaction: boolean };
-  const Database = createRequire(import.meta.url)("better-sqlite3") as { prototype: { prepare: (this: Conn, sql: string) => unknown } };
+  const Database = createRequire(import.meta.url)("better-sqlite3") as { prototype: { prepare: (this: unknown, sql: string) => unknown } };
   const prepare = Database.prototype.prepare;
-  let previous = "";
-  Database.prototype.prepare = function (this: Conn, sql: string) {
+  Database.prototype.prepare = function (this: unknown, sql: string) {
     stats.sql.statements++;
-    if (/^\s*INSERT INTO "InboxUpdate"/.test(sql)) {
-      stats.sql.inboxInserts++;
-      if (this.inTransaction && !/^\s*BEGIN/i.test(previous)) stats.sql.inboxInsertsInForeignTx++;
-    }
-    previous = sql;
     return prepare.call(this, sql);
   };
 }

@@ -12,6 +12,7 @@ import { expireDrafts } from "./core/tips/expireDrafts.ts";
 import { sendReminders } from "./core/tips/reminders.ts";
 import { stopSubscription } from "./core/subscriptions/subscriptionOps.ts";
 import { CampaignEngine } from "./core/campaigns/engine.ts";
+import { NO_QUIET_HOURS } from "./core/campaigns/schedule.ts";
 import { KnowledgeBase } from "./core/qa/knowledge.ts";
 import type { PlaceFinder } from "./core/tips/places.ts";
 import type { Sealer } from "./security/sealing.ts";
@@ -103,7 +104,7 @@ export class App {
         token: tg.token,
         apiRoot: tg.apiRoot,
         deps: { ...resident, renderer: officerRenderer! },
-        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers, knowledge: this.knowledge, quiet: config.campaigns.quietHours ?? { start: "00:00", end: "00:00" } },
+        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers, knowledge: this.knowledge, quiet: config.campaigns.quietHours ?? NO_QUIET_HOURS },
         log,
       });
       const limiter = new PlatformLimiter(tg.limits);
@@ -149,7 +150,7 @@ export class App {
       renderers: this.renderers,
       notify: (refs) => this.sender.notify(refs),
       log,
-      quiet: config.campaigns.quietHours ?? { start: "00:00", end: "00:00" },
+      quiet: config.campaigns.quietHours ?? NO_QUIET_HOURS,
       staffRenderer: officerRenderer,
     });
     this.worker = new InboxWorker({
@@ -158,6 +159,7 @@ export class App {
       maxAttempts: config.inbox.maxAttempts,
       metrics: this.metrics,
       log,
+      flood: { arrivalRate: () => this.ingest.arrivalRate(), rate: config.inbox.floodRate, share: config.inbox.floodShare },
       process: async (inboxId) => {
         const row = await db.inboxUpdate.findUnique({ where: { id: inboxId } });
         if (!row || row.status !== "pending") return;

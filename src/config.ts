@@ -77,6 +77,8 @@ const envSchema = z.object({
 
   INBOX_CONCURRENCY: z.coerce.number().int().positive().optional(),
   INBOX_MAX_ATTEMPTS: positiveInt(5),
+  INBOX_FLOOD_RATE: positiveNumber(1_000),
+  INBOX_FLOOD_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1_048_576),
 
@@ -123,7 +125,7 @@ export interface Config {
   campaigns: { quietHours: { start: string; end: string } | null };
   /** When officers' groups are reminded about open tips; see core/tips/reminders.ts. */
   reminders: { unclaimedMinutes: number; unclaimedLifeSafetyMinutes: number; repeatHours: number };
-  inbox: { concurrency: number; maxAttempts: number };
+  inbox: { concurrency: number; maxAttempts: number; floodRate: number; floodShare: number };
   outbox: { maxAttempts: number };
   webhookBodyLimit: number;
   /** The web chat (always on): photo upload limits. */
@@ -188,7 +190,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       repeatHours: e.REMINDER_REPEAT_HOURS,
     },
     // SQLite has one connection: more than 2 processors only steal turns from acknowledgements.
-    inbox: { concurrency: e.INBOX_CONCURRENCY ?? (e.DATABASE_URL.startsWith("file:") ? 2 : 8), maxAttempts: e.INBOX_MAX_ATTEMPTS },
+    inbox: { concurrency: e.INBOX_CONCURRENCY ?? (e.DATABASE_URL.startsWith("file:") ? 2 : 8), maxAttempts: e.INBOX_MAX_ATTEMPTS, floodRate: e.INBOX_FLOOD_RATE, floodShare: e.INBOX_FLOOD_SHARE },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
     web: { uploadLimitBytes: e.WEB_UPLOAD_LIMIT_BYTES, uploadsPerHour: e.WEB_UPLOADS_PER_HOUR },

@@ -39,6 +39,11 @@ export class Metrics {
     labelNames: ["channel"],
     registers: [this.registry],
   });
+  readonly inboxFloodWaits = new Counter({
+    name: "taimat_inbox_flood_waits_total",
+    help: "Times the inbox worker held back during a webhook flood so acknowledgements keep their pace",
+    registers: [this.registry],
+  });
   readonly inboxPending = new Gauge({
     name: "taimat_inbox_pending",
     help: "Stored updates not yet processed",

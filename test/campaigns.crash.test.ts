@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { addContent } from "../src/core/campaigns/contentOps.ts";
 import { campaignReport, confirmCampaign, createCampaign } from "../src/core/campaigns/campaignOps.ts";
+import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import { openDb, type Db } from "../src/db/client.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { eventually } from "./helpers/app.ts";
@@ -44,7 +45,7 @@ describe("a campaign survives a crash", () => {
       input: { title: "Cảnh báo", bodies: { vi: "Không cung cấp mã OTP cho bất kỳ ai." }, source: { law: "Luật An ninh mạng 2018" }, topics: ["fraud"] },
     });
     const campaign = await createCampaign(db, { contentId: content.id, audience: {}, schedule: "ngay", by: "test" });
-    await confirmCampaign(db, { campaignId: campaign.id, by: "test" });
+    await confirmCampaign(db, { campaignId: campaign.id, by: "test", quiet: NO_QUIET_HOURS });
 
     const campaignMessages = () => fake.delivered().filter((c) => String(c.payload.text).includes("mã OTP"));
     await eventually(() => campaignMessages().length >= 50, 30_000, "50 messages sent");

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addContent } from "../src/core/campaigns/contentOps.ts";
 import { campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign } from "../src/core/campaigns/campaignOps.ts";
+import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import { FakeTelegramApi, tgCallback } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
@@ -61,7 +62,8 @@ async function content(extra: Record<string, unknown> = {}) {
 async function launch(audience: unknown, schedule = "ngay", contentId?: string) {
   const c = contentId ? { id: contentId } : await content();
   const campaign = await createCampaign(t.db, { contentId: c.id, audience, schedule, by: "test" });
-  await confirmCampaign(t.db, { campaignId: campaign.id, by: "test" });
+  // The service runs with CAMPAIGN_QUIET_HOURS=off; confirm with the same (as the staff group and the CLI do).
+  await confirmCampaign(t.db, { campaignId: campaign.id, by: "test", quiet: NO_QUIET_HOURS });
   return campaign;
 }
 

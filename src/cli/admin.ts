@@ -12,6 +12,7 @@ import { createTranslator } from "../i18n.ts";
 import fs from "node:fs";
 import { addContent } from "../core/campaigns/contentOps.ts";
 import { CampaignError, campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign } from "../core/campaigns/campaignOps.ts";
+import { NO_QUIET_HOURS } from "../core/campaigns/schedule.ts";
 import { campaignMessage } from "../core/campaigns/engine.ts";
 import { enqueueCalls } from "../outbox/outbound.ts";
 import { ZaloRenderer } from "../channels/zalo/render.ts";
@@ -183,7 +184,7 @@ const commands: Record<string, Command> = {
     },
   },
   "campaign:confirm": campaignCommand("campaign:confirm ID                      schedule a draft campaign", (tx, campaignId) => {
-    const quiet = loadConfig().campaigns.quietHours ?? { start: "00:00", end: "00:00" };
+    const quiet = loadConfig().campaigns.quietHours ?? NO_QUIET_HOURS;
     return confirmCampaign(tx, { campaignId, by: ADMIN, quiet });
   }),
   "campaign:pause": campaignCommand("campaign:pause ID                        nothing more is queued until resumed", (tx, campaignId) => pauseCampaign(tx, { campaignId, by: ADMIN })),

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as SqliteClient, Prisma } from "../../generated/sqlite/client.ts";
 import { PrismaClient as PgClient } from "../../generated/postgresql/client.ts";
@@ -14,13 +15,75 @@ export { Prisma };
 export type Provider = "sqlite" | "postgresql";
 
 /**
+ * Direct access to the SQLite connection under the Prisma client, for the few hot paths where
+ * Prisma's per-query overhead matters (the webhook inbox INSERT). `run` waits for the same gate as
+ * every top-level statement, so it never runs inside another task's open transaction.
+ */
+export interface SqliteConnection {
+  run<T>(fn: (raw: BetterSqlite3.Database) => T): Promise<T>;
+  /** A prepared statement kept for the connection's lifetime (created on first use). */
+  statement(sql: string): BetterSqlite3.Statement;
+}
+
+const sqliteConnections = new WeakMap<object, SqliteConnection>();
+
+/** The raw connection of a SQLite client opened by `openDb`; undefined for PostgreSQL. */
+export function sqliteConnection(db: Db): SqliteConnection | undefined {
+  return sqliteConnections.get(db);
+}
+
+const STATEMENT_CACHE_SIZE = 1_000;
+
+/**
+ * The better-sqlite3 adapter prepares every query anew (parsing and planning the SQL each time)
+ * and binds its arguments permanently to that statement. This keeps prepared statements by SQL
+ * text (least recently used dropped past STATEMENT_CACHE_SIZE) and hands the adapter a view that
+ * takes the arguments per call instead, which is all the adapter uses: `bind(args)`, `reader`,
+ * `columns()`, `raw().all()`, `run()`.
+ */
+function cacheStatements(raw: BetterSqlite3.Database): (sql: string) => BetterSqlite3.Statement {
+  const prepare = raw.prepare.bind(raw);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cached = (sql: string): BetterSqlite3.Statement => {
+    let stmt = cache.get(sql);
+    if (stmt) {
+      cache.delete(sql); // re-inserted below: most recently used last
+    } else {
+      stmt = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, stmt);
+    return stmt;
+  };
+  const view = (stmt: BetterSqlite3.Statement) => {
+    let args: unknown[] = [];
+    const v = {
+      get reader() {
+        return stmt.reader;
+      },
+      bind(bound: unknown[]) {
+        args = bound;
+        return v;
+      },
+      columns: () => stmt.columns(),
+      raw: () => ({ all: () => stmt.raw(true).all(args) }),
+      run: () => stmt.run(args),
+    };
+    return v;
+  };
+  (raw as { prepare: unknown }).prepare = (sql: string) => view(cached(sql));
+  return cached;
+}
+
+/**
  * SQLite has one connection. The better-sqlite3 adapter makes interactive transactions wait for
  * each other, but a plain statement issued while a transaction is open runs inside that
  * transaction — and is rolled back with it. An inbox INSERT acknowledged to a platform could thus be
  * lost when an unrelated update's processing failed. This gate makes every top-level statement wait
- * until no transaction is open, and transactions wait for each other as before.
+ * until no transaction is open, and transactions wait for each other as before. It also installs
+ * the statement cache and records the raw connection for `sqliteConnection`.
  */
-function serializeStatements(factory: PrismaBetterSqlite3): PrismaBetterSqlite3 {
+function serializeStatements(factory: PrismaBetterSqlite3, onConnect: (conn: SqliteConnection) => void): PrismaBetterSqlite3 {
   let tail: Promise<void> = Promise.resolve();
   const acquire = (): Promise<() => void> => {
     let release!: () => void;
@@ -32,6 +95,19 @@ function serializeStatements(factory: PrismaBetterSqlite3): PrismaBetterSqlite3 
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
     const adapter = await connect();
+    const raw = (adapter as unknown as { client: BetterSqlite3.Database }).client;
+    const statement = cacheStatements(raw);
+    onConnect({
+      statement,
+      async run(fn) {
+        const release = await acquire();
+        try {
+          return fn(raw);
+        } finally {
+          release();
+        }
+      },
+    });
     const gated = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
         const release = await acquire();
@@ -101,9 +177,12 @@ export async function openDb(url: string): Promise<Db> {
   }
   const file = sqlitePath(url);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const client = new SqliteClient({ adapter: serializeStatements(new PrismaBetterSqlite3({ url: file, timeout: 10_000 })) });
+  let conn: SqliteConnection | undefined;
+  const factory = serializeStatements(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }), (c) => (conn = c));
+  const client = new SqliteClient({ adapter: factory });
   await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  if (conn) sqliteConnections.set(client, conn);
   return client;
 }

@@ -15,13 +15,20 @@ export interface WebhookChannel {
   toIncoming(raw: string, body: unknown): IncomingUpdate | undefined;
 }
 
+const expectedDigests = new Map<string, Buffer>();
+
 /** Compares secrets in constant time (equal-length digests, whatever the inputs' lengths). */
 export function secretMatches(given: string | string[] | undefined, expected: string): boolean {
   if (typeof given !== "string") return false;
+  let b = expectedDigests.get(expected);
+  if (!b) expectedDigests.set(expected, (b = crypto.createHash("sha256").update(expected).digest()));
   const a = crypto.createHash("sha256").update(given).digest();
-  const b = crypto.createHash("sha256").update(expected).digest();
   return crypto.timingSafeEqual(a, b);
 }
+
+/** The two acknowledgements, serialised once. */
+const ACK_STORED = JSON.stringify({ ok: true, duplicate: false });
+const ACK_DUPLICATE = JSON.stringify({ ok: true, duplicate: true });
 
 interface RawJson {
   raw: string;
@@ -68,9 +75,11 @@ export async function registerWebhooks(
         {
           bodyLimit: opts.bodyLimit,
           config: { channel: channel.name },
-          onRequest: async (req: FastifyRequest, reply: FastifyReply) => {
-            if (!channel.secret) return refuse(reply, 503, "not_configured", `${channel.name} channel is not configured`);
-            if (!secretMatches(req.headers[channel.secretHeader], channel.secret)) return refuse(reply, 401, "bad_secret", "unauthorized");
+          // A callback-style hook (no promise per request): the secret is checked before the body is read.
+          onRequest: (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
+            if (!channel.secret) return void refuse(reply, 503, "not_configured", `${channel.name} channel is not configured`);
+            if (!secretMatches(req.headers[channel.secretHeader], channel.secret)) return void refuse(reply, 401, "bad_secret", "unauthorized");
+            done();
           },
         },
         async (req, reply) => {
@@ -78,7 +87,7 @@ export async function registerWebhooks(
           const incoming = body ? channel.toIncoming(body.raw, body.json) : undefined;
           if (!incoming) return refuse(reply, 400, "malformed", `not a ${channel.name} update`);
           const result = await opts.ingest.store(incoming);
-          return reply.code(200).send({ ok: true, duplicate: result === "duplicate" });
+          return reply.code(200).type("application/json; charset=utf-8").send(result === "duplicate" ? ACK_DUPLICATE : ACK_STORED);
         },
       );
     }

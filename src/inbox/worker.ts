@@ -18,7 +18,25 @@ export interface InboxWorkerOptions {
   log: Logger;
   /** Backoff before retry n (1-based); defaults to 1 s, 2 s, 4 s … capped at 60 s. */
   backoffMs?: (attempt: number) => number;
+  /** Acknowledgements first: see `FloodControl`. Without it the worker never holds back. */
+  flood?: FloodControl;
 }
+
+/**
+ * During a flood of webhooks (more than `rate` updates a second arriving, e.g. a platform
+ * redelivering its backlog after an outage), processing takes at most `share` of the event loop so
+ * that acknowledgements — each one an update made durable — keep their pace; the stored backlog is
+ * worked off at full speed as soon as the flood ends. Below `rate` the worker runs unhindered.
+ */
+export interface FloodControl {
+  /** Updates per second arriving now (see InboxIngest.arrivalRate). */
+  arrivalRate: () => number;
+  rate: number;
+  share: number;
+}
+
+/** Most processing time (ms) saved up while idle, spent at the start of a flood. */
+const FLOOD_BURST_MS = 20;
 
 interface ChatLine {
   items: InboxRef[];
@@ -42,6 +60,13 @@ export class InboxWorker {
   private readonly known = new Set<number>();
   private active = 0;
   private stopping = false;
+  /** Processing time (ms) the worker may still spend during a flood; refills at `share` per ms. */
+  private credit = FLOOD_BURST_MS;
+  private creditAt = performance.now();
+  /** An update is being processed under flood pacing (one at a time then, so its time is its own). */
+  private floodBusy = false;
+  /** Ends the pacing waits at once (stop). */
+  private readonly paceWakers = new Set<() => void>();
 
   constructor(private readonly opts: InboxWorkerOptions) {}
 
@@ -83,10 +108,12 @@ export class InboxWorker {
       const key = `${row.channel}\u0000${row.chatKey}`;
       let line = this.lines.get(key);
       if (!line) this.lines.set(key, (line = { items: [], busy: false, queued: false }));
+      const last = line.items.at(-1);
       line.items.push(row);
-      // Keep the item being processed at the head; order only what waits behind it.
+      // Keep the item being processed at the head; order only what waits behind it (rows usually
+      // arrive in order, so only a row that overtakes the previous one costs a sort).
       const from = line.busy ? 1 : 0;
-      if (line.items.length - from > 1) {
+      if (last && line.items.length - from > 1 && byOrder(last, row) > 0) {
         const waiting = line.items.splice(from).sort(byOrder);
         line.items.push(...waiting);
       }
@@ -106,6 +133,7 @@ export class InboxWorker {
     this.stopping = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const line of this.lines.values()) if (line.timer) clearTimeout(line.timer);
+    for (const wake of [...this.paceWakers]) wake();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -150,8 +178,18 @@ export class InboxWorker {
       // Give the event loop a turn first: with a synchronous SQLite driver, processing would
       // otherwise run back to back and hold off webhook requests (acknowledgements) meanwhile.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.stopping) return;
-      await this.opts.process(head.id);
+      const paced = await this.floodPace();
+      if (this.stopping) {
+        if (paced) this.floodBusy = false;
+        return;
+      }
+      const started = performance.now();
+      try {
+        await this.opts.process(head.id);
+      } finally {
+        this.credit = Math.max(-FLOOD_BURST_MS, this.credit - (performance.now() - started));
+        if (paced) this.floodBusy = false;
+      }
       metrics.updatesProcessed.inc({ channel: head.channel });
       this.finish(line, head);
       return;
@@ -180,6 +218,36 @@ export class InboxWorker {
         log.error({ err: dbErr, inboxId: head.id }, "could not record a failed update; retrying");
         this.delay(key, line, 5_000);
       }
+    }
+  }
+
+  /**
+   * Waits while a flood is on until this worker may take its share of the event loop again; then
+   * (returning true) holds the flood slot: during a flood updates are processed one at a time.
+   */
+  private async floodPace(): Promise<boolean> {
+    const flood = this.opts.flood;
+    if (!flood || flood.share >= 1) return false;
+    for (;;) {
+      const now = performance.now();
+      this.credit = Math.min(FLOOD_BURST_MS, this.credit + (now - this.creditAt) * flood.share);
+      this.creditAt = now;
+      if (this.stopping || flood.arrivalRate() < flood.rate) return false;
+      if (this.credit >= 0 && !this.floodBusy) {
+        this.floodBusy = true;
+        return true;
+      }
+      this.opts.metrics.inboxFloodWaits.inc();
+      const wait = this.credit < 0 ? Math.ceil(-this.credit / flood.share) : 1;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.paceWakers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(1, wait));
+        this.paceWakers.add(wake);
+      });
     }
   }
 

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { Bot, Composer, type Context } from "grammy";
 import type { UserFromGetMe, Update } from "grammy/types";
 import type { Tx } from "../../db/client.ts";
@@ -18,10 +17,15 @@ interface UpdateScope {
   refs: OutboxRef[];
 }
 
-const scopes = new AsyncLocalStorage<UpdateScope>();
+/**
+ * The scope of each update being handled, keyed by the update object grammY hands to its context
+ * (`ctx.update` is the object given to `handleUpdate`). A WeakMap rather than AsyncLocalStorage:
+ * on Node 20 the latter installs promise hooks that tax every promise in the process.
+ */
+const scopes = new WeakMap<Update, UpdateScope>();
 
-function scope(): UpdateScope {
-  const s = scopes.getStore();
+function scope(ctx: Context): UpdateScope {
+  const s = scopes.get(ctx.update);
   if (!s) throw new Error("Telegram update handled outside the inbox worker");
   return s;
 }
@@ -31,7 +35,7 @@ function residentComposer(deps: InboundDeps): Composer<Context> {
   const composer = new Composer<Context>();
   const pm = composer.chatType("private");
   const dispatch = async (ctx: Context, input: InboundInput, leadingCalls: OutboundCall[] = []) => {
-    const s = scope();
+    const s = scope(ctx);
     const refs = await processInbound(s.tx, deps, {
       event: { channel: "telegram", chat: { platformChatId: String(ctx.chat!.id), kind: "private" }, input },
       sourceUpdateId: s.inboxId,
@@ -75,13 +79,13 @@ function lifecycleComposer(): Composer<Context> {
   composer.on("my_chat_member", async (ctx) => {
     const status = ctx.myChatMember.new_chat_member.status;
     const blocked = status === "kicked" || status === "left";
-    await scope().tx.chat.updateMany({
+    await scope(ctx).tx.chat.updateMany({
       where: { channel: "telegram", platformChatId: String(ctx.chat.id) },
       data: { unreachableAt: blocked ? new Date() : null },
     });
   });
   composer.on("message:migrate_to_chat_id", async (ctx) => {
-    const tx = scope().tx;
+    const tx = scope(ctx).tx;
     const newId = String(ctx.message.migrate_to_chat_id);
     const clash = await tx.chat.findUnique({ where: { channel_platformChatId: { channel: "telegram", platformChatId: newId } } });
     if (!clash) {
@@ -101,10 +105,10 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
   const composer = new Composer<Context>();
   const groups = composer.chatType(["group", "supergroup"]);
   const groupChat = async (ctx: Context) =>
-    (await findOrCreateChat(scope().tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat!.id), kind: "group" } })).chat;
+    (await findOrCreateChat(scope(ctx).tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat!.id), kind: "group" } })).chat;
 
   groups.on("callback_query:data", async (ctx) => {
-    const s = scope();
+    const s = scope(ctx);
     const group = await groupChat(ctx);
     const result = await handleCardPress(s.tx, deps, {
       group,
@@ -120,7 +124,7 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
     s.refs.push(...(await enqueueCalls(s.tx, { chatId: group.id, channel: "telegram" }, [answer])), ...result.refs);
   });
   groups.on("message:text", async (ctx) => {
-    const s = scope();
+    const s = scope(ctx);
     const group = await groupChat(ctx);
     s.refs.push(
       ...(await handleGroupMessage(s.tx, deps, {
@@ -138,7 +142,7 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
   pm.command("start", async (ctx, next) => {
     const code = ctx.match.trim();
     if (!/^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/.test(code)) return next();
-    const s = scope();
+    const s = scope(ctx);
     const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
     const invite = await redeemOneTimeCode(s.tx, code, "officer_invite", `telegram-user:${ctx.from.id}`);
     let reply;
@@ -165,7 +169,7 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
   // Officers registered from the CLI get their private chat recorded the first time they write.
   pm.use(async (ctx, next) => {
     if (ctx.from) {
-      const s = scope();
+      const s = scope(ctx);
       const officer = await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) } });
       if (officer && !officer.privateChatId) {
         const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
@@ -181,7 +185,7 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
 function fallbackComposer(deps: InboundDeps): Composer<Context> {
   const composer = new Composer<Context>();
   composer.on("callback_query", async (ctx) => {
-    const s = scope();
+    const s = scope(ctx);
     const chatId = ctx.chat?.id ?? ctx.from.id;
     const refs = await processInbound(s.tx, deps, {
       event: {
@@ -241,7 +245,12 @@ export class TelegramBot {
   /** Runs one stored update through the middleware inside `tx`; returns the outbox rows it created. */
   async process(tx: Tx, inboxId: number, update: Update): Promise<OutboxRef[]> {
     const s: UpdateScope = { tx, inboxId, refs: [] };
-    await scopes.run(s, () => this.bot.handleUpdate(update));
+    scopes.set(update, s);
+    try {
+      await this.bot.handleUpdate(update);
+    } finally {
+      scopes.delete(update);
+    }
     return s.refs;
   }
 }

@@ -39,6 +39,9 @@ export type QuietHours = { start: string; end: string };
 /** No campaign message between 21:00 and 07:00, Vietnam time. */
 export const DEFAULT_QUIET_HOURS: QuietHours = Object.freeze({ start: "21:00", end: "07:00" });
 
+/** No quiet hours at all (CAMPAIGN_QUIET_HOURS=off). */
+export const NO_QUIET_HOURS: QuietHours = Object.freeze({ start: "00:00", end: "00:00" });
+
 /** A locale key under `campaign:schedule.*` and its params, for the caller to translate. */
 export type ScheduleSummary = { key: string; params: Record<string, string> };
 

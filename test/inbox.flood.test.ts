@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Db } from "../src/db/client.ts";
+import { InboxIngest } from "../src/inbox/ingest.ts";
+import { InboxWorker } from "../src/inbox/worker.ts";
+import { createLogger } from "../src/logger.ts";
+import { Metrics } from "../src/metrics.ts";
+
+/**
+ * Flood pacing, on a virtual clock: each update "costs" 5 ms of event-loop time (the clock is moved
+ * on while it is processed), webhooks arrive at whatever rate the test sets. No database: rows are
+ * handed to the worker directly, as the ingest does after a commit.
+ */
+const COST_MS = 5;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "setInterval", "clearInterval", "performance"] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(share: number) {
+  let arriving = 0;
+  let processed = 0;
+  const metrics = new Metrics();
+  const worker = new InboxWorker({
+    db: {} as Db,
+    concurrency: 2,
+    maxAttempts: 3,
+    metrics,
+    log: createLogger("silent", []),
+    flood: { arrivalRate: () => arriving, rate: 1_000, share },
+    process: async () => {
+      vi.advanceTimersByTime(COST_MS); // the update's own processing time
+      processed++;
+    },
+  });
+  worker.add(Array.from({ length: 5_000 }, (_, i) => ({ id: i + 1, channel: "telegram", chatKey: `chat-${i % 500}`, seq: BigInt(i + 1) })));
+  return {
+    worker,
+    metrics,
+    setArrivals: (perSecond: number) => void (arriving = perSecond),
+    /** Updates processed during `ms` of virtual time, and the virtual time that really passed. */
+    async run(ms: number): Promise<{ processed: number; elapsed: number }> {
+      const before = processed;
+      const t0 = performance.now();
+      await vi.advanceTimersByTimeAsync(ms);
+      return { processed: processed - before, elapsed: performance.now() - t0 };
+    },
+  };
+}
+
+describe("inbox worker during a webhook flood", () => {
+  it("keeps to its share of the event loop while updates pour in, then drains at full pace", async () => {
+    const w = setup(0.1);
+    w.setArrivals(12_000);
+    // 10 % of the time, plus the 20 ms saved up before the flood and the update that overdraws it.
+    const during = await w.run(2_000);
+    expect(during.processed * COST_MS).toBeLessThanOrEqual(0.1 * during.elapsed + 20 + COST_MS);
+    expect(during.processed * COST_MS).toBeGreaterThanOrEqual(0.08 * during.elapsed); // held back, not stopped
+    expect(await w.metrics.registry.getSingleMetricAsString("taimat_inbox_flood_waits_total")).toMatch(/ [1-9]\d*$/m);
+
+    w.setArrivals(0); // the flood is over: back to full pace (5 ms an update → up to 400 in 2 s)
+    const after = await w.run(2_000);
+    expect(after.processed * COST_MS).toBeGreaterThanOrEqual(0.9 * after.elapsed);
+    await w.worker.stop();
+  });
+
+  it("does not hold back when webhooks arrive below the flood rate", async () => {
+    const w = setup(0.1);
+    w.setArrivals(500);
+    const run = await w.run(1_000);
+    expect(run.processed * COST_MS).toBeGreaterThanOrEqual(0.9 * run.elapsed);
+    await w.worker.stop();
+  });
+
+  it("gives processing a larger slice when INBOX_FLOOD_SHARE is raised", async () => {
+    const low = setup(0.1);
+    low.setArrivals(12_000);
+    const atLow = await low.run(2_000);
+    await low.worker.stop();
+    const high = setup(0.5);
+    high.setArrivals(12_000);
+    const atHigh = await high.run(2_000);
+    await high.worker.stop();
+    expect(atHigh.processed).toBeGreaterThan(atLow.processed * 3);
+    expect(atHigh.processed * COST_MS).toBeLessThanOrEqual(0.5 * atHigh.elapsed + 20 + COST_MS);
+  });
+});
+
+describe("webhook arrival rate (what the worker watches)", () => {
+  it("follows the pace of incoming updates and falls to 0 half a second after they stop", async () => {
+    // A database that stores nothing: only the counting in store() matters here.
+    const db = { $queryRaw: async () => [] } as unknown as Db;
+    const ingest = new InboxIngest(db, new Metrics(), () => {});
+    expect(ingest.arrivalRate()).toBe(0);
+    let id = 0;
+    const arrive = async (perMs: number, ms: number) => {
+      for (let t = 0; t < ms; t++) {
+        for (let i = 0; i < perMs; i++) void ingest.store({ channel: "telegram", updateKey: String(++id), chatKey: "1", seq: BigInt(id), payload: "{}" });
+        await vi.advanceTimersByTimeAsync(1);
+      }
+    };
+    await arrive(12, 600); // 12,000 a second
+    expect(ingest.arrivalRate()).toBeGreaterThan(10_000);
+    expect(ingest.arrivalRate()).toBeLessThan(14_000);
+    await arrive(0, 100); // a pause shorter than the window does not end the flood
+    expect(ingest.arrivalRate()).toBeGreaterThan(1_000);
+    await arrive(0, 500);
+    expect(ingest.arrivalRate()).toBe(0);
+    await arrive(1, 600); // 1,000 a second
+    expect(ingest.arrivalRate()).toBeGreaterThan(800);
+    expect(ingest.arrivalRate()).toBeLessThan(1_300);
+  });
+});
