@@ -3,7 +3,7 @@
  * environment, migrations, reference data, `new App(...)`, `start()`, `listen()`, its signal
  * handlers) in a child process of its own, with light instrumentation of the campaign engine:
  *
- *   node --import tsx bench/broadcast-server.ts
+ *   node dist/bench/broadcast-server.js      (compiled by `npm run build`, as `npm start` runs the service)
  *
  * Once listening, the child sends `{ ready: url }` over the IPC channel and serves
  * GET /__bench/stats (CPU, event-loop utilisation and delay, memory, and how long each step of the

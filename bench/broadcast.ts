@@ -50,7 +50,9 @@ import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 // Options
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SERVER_SCRIPT = path.join(ROOT, "bench", "broadcast-server.ts");
+/** The service child runs compiled, as `npm start` runs it (`npm run bench:broadcast` builds first). */
+const SERVER_SCRIPT = path.join(ROOT, "dist", "bench", "broadcast-server.js");
+if (!fs.existsSync(SERVER_SCRIPT)) throw new Error(`${SERVER_SCRIPT} is missing: run "npm run build" (npm run bench:broadcast does)`);
 const LIMIT_PER_SECOND = 30;
 const GOAL_FRACTION = 0.97;
 const GOAL_RSS_MB = 250;
@@ -195,7 +197,7 @@ async function startService(dir: string, dbFile: string, fake: FakeTelegramApi):
     BENCH_CAMPAIGN_TICK_MS: TICK_MS ? String(TICK_MS) : "",
   };
   const log = fs.openSync(logFile, "a");
-  const child = spawn(process.execPath, [...NODE_ARGS, "--import", "tsx", SERVER_SCRIPT], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
+  const child = spawn(process.execPath, [...NODE_ARGS, SERVER_SCRIPT], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
   fs.closeSync(log);
   children.add(child);
   const service: Service = { child, pid: child.pid!, url: "", logFile };

@@ -2,9 +2,9 @@
  * The server under test for bench/ingest.ts, run in a child process of its own so that the load
  * generator does not share its event loop:
  *
- *   node --import tsx bench/ingest-server.ts bare         fastify with POST /webhooks/telegram answering 200
- *   node --import tsx bench/ingest-server.ts service      the real service: runs src/main.ts itself
- *   node --import tsx bench/ingest-server.ts ingest-only  the real service with the inbox worker stopped
+ *   node dist/bench/ingest-server.js bare         fastify with POST /webhooks/telegram answering 200
+ *   node dist/bench/ingest-server.js service      the real service: runs src/main.ts itself
+ *   node dist/bench/ingest-server.js ingest-only  the real service with the inbox worker stopped
  *                                                        (webhooks store updates; nothing processes them)
  *
  * Configuration comes from the environment, as for src/main.ts (PORT=0 picks a free port). Once
@@ -172,7 +172,7 @@ async function startService(mode: "service" | "ingest-only"): Promise<void> {
 async function main(): Promise<void> {
   const mode = process.argv[2] as ServerMode | undefined;
   if (!mode || !MODES.includes(mode)) {
-    console.error(`usage: node --import tsx bench/ingest-server.ts <${MODES.join("|")}>`);
+    console.error(`usage: node dist/bench/ingest-server.js <${MODES.join("|")}>  (after npm run build)`);
     process.exit(2);
   }
   stats.mode = mode;

@@ -81,7 +81,9 @@ const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 // Options
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SERVER_SCRIPT = path.join(ROOT, "bench", "ingest-server.ts");
+/** The server child runs compiled, as `npm start` runs the service (`npm run bench:ingest` builds first). */
+const SERVER_SCRIPT = path.join(ROOT, "dist", "bench", "ingest-server.js");
+if (!fs.existsSync(SERVER_SCRIPT)) throw new Error(`${SERVER_SCRIPT} is missing: run "npm run build" (npm run bench:ingest does)`);
 const WEBHOOK_PATH = "/webhooks/telegram";
 const SECRET = "bench-secret_4f1c9a";
 const GOAL_RPS = 1_500;
@@ -265,9 +267,9 @@ async function startServer(mode: ServerMode, fake: FakeTelegramApi): Promise<Ser
       : {}),
   };
   const log = fs.openSync(logFile, "a");
-  // One folder per server (a tsx loader thread writes a profile of its own next to the main one).
+  // One folder per server.
   const nodeArgs = CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.join(CPU_PROF_DIR, mode)}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", SERVER_SCRIPT, mode], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_SCRIPT, mode], {
     cwd: ROOT,
     env,
     stdio: ["ignore", log, log, "ipc"],

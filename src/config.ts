@@ -30,7 +30,7 @@ const telegramSecret = z
 const zaloSecret = z.string().min(8, "must be at least 8 characters").max(256).optional();
 
 /** Every environment variable the service reads. README and .env.example document each one. */
-const envSchema = z.object({
+export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("0.0.0.0"),
   DATABASE_URL: z
@@ -78,6 +78,8 @@ const envSchema = z.object({
   INBOX_CONCURRENCY: z.coerce.number().int().positive().optional(),
   INBOX_MAX_ATTEMPTS: positiveInt(5),
   INBOX_FLOOD_RATE: positiveNumber(1_000),
+  /** Read (and checked) by src/runtime.ts before anything else loads; listed here with the rest. */
+  V8_FLAGS: z.string().optional(),
   INBOX_FLOOD_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1_048_576),

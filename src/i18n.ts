@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import i18next, { type i18n, type Resource } from "i18next";
+import { fromRoot } from "./paths.ts";
 
 /** Languages a person can choose; Vietnamese is the default and the fallback. */
 export const LOCALES = ["vi", "en", "km"] as const;
@@ -13,7 +13,7 @@ export function isLocale(value: unknown): value is Locale {
 }
 
 /** locales/ at the root of this checkout. */
-export const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../locales");
+export const LOCALES_DIR = fromRoot("locales");
 
 /** Reads every locales/<lang>/<namespace>.json into an i18next resource object. */
 export function readLocaleFiles(dir = LOCALES_DIR): Resource {

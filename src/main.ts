@@ -1,3 +1,4 @@
+import "./runtime.ts"; // V8 settings: must run before the other modules load
 import { App } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDb, providerOf } from "./db/client.ts";

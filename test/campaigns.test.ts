@@ -98,6 +98,29 @@ describe("campaign audiences", () => {
   });
 });
 
+describe("materialising a large audience", () => {
+  it("copies it in batches: every matching subscriber exactly once, the count right, nobody else", async () => {
+    await t.db.subscription.updateMany({ data: { active: false } });
+    const engine = t.app.campaigns as unknown as { opts: { materializeBatch?: number } };
+    engine.opts.materializeBatch = 4; // 23 matching subscribers: five full batches, then three
+    try {
+      const fraud = await subscribers(23, { topics: ["fraud"], province: "04" });
+      const others = await subscribers(6, { topics: ["drugs"], province: "04" });
+      tg.reset();
+      const c = await launch({ provinces: ["04"], topics: ["fraud"] });
+      await done(c.id);
+      const reached = tg.delivered().filter((m) => String(m.payload.text).includes("Công an không bao giờ yêu cầu")).map((m) => String(m.payload.chat_id));
+      expect(reached.sort()).toEqual([...fraud].sort());
+      for (const id of others) expect(reached).not.toContain(id);
+      const run = await t.db.campaignRun.findFirstOrThrow({ where: { campaignId: c.id } });
+      expect(run.targeted).toBe(23);
+      expect(await t.db.delivery.count({ where: { runId: run.id } })).toBe(23);
+    } finally {
+      engine.opts.materializeBatch = undefined;
+    }
+  });
+});
+
 describe("broadcast at Telegram's pace", () => {
   it("reaches every subscriber with no loss to 429s, records every outcome, and tells each how to stop", async () => {
     await t.db.subscription.updateMany({ data: { active: false } });

@@ -41,3 +41,16 @@ describe("configuration", () => {
     expect(c.telegram.apiRoot).toBe("http://127.0.0.1:9000");
   });
 });
+
+describe("documentation of the configuration", () => {
+  it("README and .env.example name every variable the service reads", async () => {
+    const { envSchema } = await import("../src/config.ts");
+    const fs = await import("node:fs");
+    const readme = fs.readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const example = fs.readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+    const keys = Object.keys(envSchema.shape);
+    expect(keys.length).toBeGreaterThan(20);
+    expect(keys.filter((k) => !readme.includes(`\`${k}\``) && !readme.includes(`${k}\` /`))).toEqual([]);
+    expect(keys.filter((k) => !new RegExp(`^#? ?${k}=`, "m").test(example))).toEqual([]);
+  });
+});

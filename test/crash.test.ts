@@ -6,7 +6,7 @@ import { createTestDatabaseUrl } from "./helpers/db.ts";
 import { describeExit, killAllServices, killService, startService, type ServiceProcess } from "./helpers/child.ts";
 import { openDb, type Db } from "../src/db/client.ts";
 
-// The service runs as a real child process (`node --import tsx src/main.ts`), is killed with
+// The service runs as a real child process (`node dist/src/main.js`, as `npm start` runs it), is killed with
 // SIGKILL or stopped with SIGTERM in the middle of a stream of webhook updates, and restarted on the
 // same database. The platform fakes stand in for Telegram and Zalo; like the real platforms, the
 // tests re-deliver every update that did not get a 200.

@@ -2,9 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as SqliteClient, Prisma } from "../../generated/sqlite/client.ts";
-import { PrismaClient as PgClient } from "../../generated/postgresql/client.ts";
 
 /** The database client. Both generated clients have the same model API; the SQLite one names the type. */
 export type Db = SqliteClient;
@@ -171,6 +169,8 @@ export function sqlitePath(url: string): string {
  */
 export async function openDb(url: string): Promise<Db> {
   if (providerOf(url) === "postgresql") {
+    // Loaded only for PostgreSQL: an SQLite instance need not carry the second client in memory.
+    const [{ PrismaPg }, { PrismaClient: PgClient }] = await Promise.all([import("@prisma/adapter-pg"), import("../../generated/postgresql/client.ts")]);
     const client = new PgClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
     await client.$connect();
     return client as unknown as Db;

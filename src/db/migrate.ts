@@ -5,9 +5,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { providerOf, sqlitePath, type Provider } from "./client.ts";
+import { fromRoot } from "../paths.ts";
 
 /** prisma/migrations/<provider>/ in this checkout. */
-export const MIGRATIONS_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../prisma/migrations");
+export const MIGRATIONS_ROOT = fromRoot("prisma", "migrations");
 
 // Prisma's own DDL for its history table, so `prisma migrate status` on an online machine accepts ours.
 const HISTORY_DDL: Record<Provider, string> = {

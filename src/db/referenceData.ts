@@ -1,11 +1,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Db } from "./client.ts";
+import { fromRoot } from "../paths.ts";
 
 /** The administrative units file shipped in the repo (copied from vn-admin; see its README for licence). */
-export const UNITS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../data/vn-admin/units.json");
+export const UNITS_FILE = fromRoot("data", "vn-admin", "units.json");
 
 interface UnitsFile {
   provinces: Array<{ code: string; name: string; short_name: string; type: string; name_en: string; aliases?: string[] }>;

@@ -1,12 +1,12 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import Flatbush from "flatbush";
+import { fromRoot } from "../paths.ts";
 
-const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../data/vn-admin");
+const DATA_DIR = fromRoot("data", "vn-admin");
 
 /**
  * Commune boundary polygons, gzip GeoJSON copied from shared/data/vn-admin: the source of record.

@@ -1,17 +1,16 @@
 import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import MiniSearch from "minisearch";
 import { fold } from "../core/text.ts";
 import { UNITS_FILE } from "../db/referenceData.ts";
 
 /** Pre-2025 communes → new commune(s), gzip JSON copied from shared/data/vn-admin (see its README). */
-export const LEGACY_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../data/vn-admin/legacy_to_new.json.gz");
+export const LEGACY_FILE = fromRoot("data", "vn-admin", "legacy_to_new.json.gz");
 
 // The shapes the core's tip flow expects (src/core/tips/places.ts): this module implements that port.
 export type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
+import { fromRoot } from "../paths.ts";
 
 /** Why the resident must choose among several communes. */
 export type ChooseReason =

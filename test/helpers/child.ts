@@ -11,7 +11,7 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
 }
 
-/** The service running as a real child process (`node --import tsx src/main.ts`). */
+/** The service running as a real child process (`node dist/src/main.js`, built by test/globalSetup.ts, as `npm start` runs it). */
 export interface ServiceProcess {
   child: ChildProcess;
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
@@ -38,7 +38,7 @@ const MAX_OUTPUT = 256 * 1024;
 export async function startService(opts: { env: Record<string, string>; port?: number; timeoutMs?: number }): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["dist/src/main.js"], {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: "127.0.0.1", ...opts.env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],

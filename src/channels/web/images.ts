@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import type { Sharp, SharpOptions } from "sharp";
 
 /** Image types the web chat accepts. */
 export const WEB_IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
@@ -7,8 +7,21 @@ export type WebImageType = (typeof WEB_IMAGE_TYPES)[number];
 /** Largest picture decoded (pixels): a small file can claim huge dimensions ("decompression bomb"). */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 
-// Decoded images stay out of libvips' operation cache: uploads are personal data.
-sharp.cache(false);
+type SharpFactory = (input: Buffer, options: SharpOptions) => Sharp;
+let sharpModule: Promise<SharpFactory> | undefined;
+
+/**
+ * sharp (libvips) is loaded on the first upload, not at start: it adds ~18 MB to the process, and
+ * most instances never receive a photo through the web chat.
+ */
+function loadSharp(): Promise<SharpFactory> {
+  sharpModule ??= import("sharp").then((m) => {
+    // Decoded images stay out of libvips' operation cache: uploads are personal data.
+    m.default.cache(false);
+    return m.default as unknown as SharpFactory;
+  });
+  return sharpModule;
+}
 
 /** The image type the bytes really are (by their magic numbers), whatever the request claimed. */
 export function sniffImageType(bytes: Uint8Array): WebImageType | undefined {
@@ -40,6 +53,7 @@ export interface CleanImage {
 export async function cleanImage(bytes: Buffer): Promise<CleanImage> {
   const mime = sniffImageType(bytes);
   if (!mime) throw new UnreadableImageError("not a JPEG, PNG or WebP image");
+  const sharp = await loadSharp();
   try {
     const pipeline = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error", animated: false }).rotate();
     const encoded =

@@ -1,12 +1,12 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Translate } from "../../i18n.ts";
 import { LOCALES, readLocaleFiles } from "../../i18n.ts";
+import { fromRoot } from "../../paths.ts";
 
 /** The page's files, under src/channels/web/public/. */
-export const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "public");
+export const PUBLIC_DIR = fromRoot("src", "channels", "web", "public");
 
 /** A static file of the page, read once at start. */
 export interface StaticAsset {

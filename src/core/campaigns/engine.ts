@@ -27,6 +27,8 @@ export interface CampaignEngineOptions {
    * conversations (which outrank campaigns) never wait behind a long queue.
    */
   window?: number;
+  /** Deliveries materialised per transaction (default 1,000). */
+  materializeBatch?: number;
 }
 
 type Localized = { vi: string; en?: string; km?: string };
@@ -106,21 +108,20 @@ export class CampaignEngine {
       if (audience.communes?.length) where.push(Prisma.sql`s."communeCode" IN (${Prisma.join(audience.communes)})`);
       if (audience.topics?.length) where.push(Prisma.sql`(${Prisma.join(audience.topics.map((t) => Prisma.sql`s."topics" LIKE ${`%"${t}"%`}`), " OR ")})`);
       if (audience.language) where.push(Prisma.sql`COALESCE(c."locale", 'vi') = ${audience.language}`);
+      // One batch: the next materializeBatch matching subscribers, copied in SQL (no rows through JS).
+      const from = Prisma.sql`FROM "Subscription" s JOIN "Chat" c ON c."id" = s."chatId" WHERE ${Prisma.join(where, " AND ")}`;
       await db.$transaction(async (tx) => {
-        const batch = await tx.$queryRaw<Array<{ id: number; chatId: string }>>`
-          SELECT s."id", s."chatId" FROM "Subscription" s JOIN "Chat" c ON c."id" = s."chatId"
-          WHERE ${Prisma.join(where, " AND ")} ORDER BY s."id" LIMIT ${MATERIALIZE_BATCH}`;
-        if (batch.length) {
-          await tx.$executeRaw`INSERT INTO "Delivery" ("runId", "chatId", "status", "updatedAt")
-            VALUES ${Prisma.join(batch.map((b) => Prisma.sql`(${run.id}, ${b.chatId}, 'pending', ${now})`))}
-            ON CONFLICT ("runId", "chatId") DO NOTHING`;
-        }
+        const [edge] = await tx.$queryRaw<Array<{ id: number | bigint }>>`SELECT s."id" ${from} ORDER BY s."id" LIMIT 1 OFFSET ${(this.opts.materializeBatch ?? MATERIALIZE_BATCH) - 1}`;
+        const upTo = edge ? Prisma.sql` AND s."id" <= ${Number(edge.id)}` : Prisma.empty;
+        const inserted = await tx.$executeRaw`INSERT INTO "Delivery" ("runId", "chatId", "status", "updatedAt")
+          SELECT ${run.id}, s."chatId", 'pending', ${now} ${from}${upTo}
+          ON CONFLICT ("runId", "chatId") DO NOTHING`;
         await tx.campaignRun.update({
           where: { id: run.id },
           data: {
-            cursor: batch.length ? Number(batch[batch.length - 1]!.id) : run.cursor,
-            targeted: { increment: batch.length },
-            ...(batch.length < MATERIALIZE_BATCH ? { status: "sending" } : {}),
+            // Fewer than a batch left: this was the last one.
+            ...(edge ? { cursor: Number(edge.id) } : { status: "sending" }),
+            targeted: { increment: inserted },
           },
         });
       });

@@ -30,10 +30,9 @@
  * exact for every date this service will see, and nothing here reads the machine's time zone.
  */
 import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { hungKingsDate, lastDayOfLunarYear, solarToLunar, tetDate, type SolarDate } from "./lunar.ts";
+import { fromRoot } from "../../paths.ts";
 
 /** A calendar day in Vietnam, "YYYY-MM-DD". */
 export type IsoDate = string;
@@ -148,10 +147,7 @@ export const OFFICIAL_ANNOUNCEMENTS: HolidayOverrides = {
 };
 
 /** `data/holidays-overrides.json` at the repository root. */
-export const HOLIDAY_OVERRIDES_FILE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../../../data/holidays-overrides.json",
-);
+export const HOLIDAY_OVERRIDES_FILE = fromRoot("data", "holidays-overrides.json");
 
 const DAY_MS = 86_400_000;
 const VN_OFFSET_MS = 7 * 3_600_000;

@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { Db, Tx } from "../../db/client.ts";
 import { LegalSearch, type SearchResult } from "./legalSearch.ts";
+import { fromRoot } from "../../paths.ts";
 
 /** data/knowledge/: the shipped starter set (one or more JSON arrays). */
-export const KNOWLEDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../data/knowledge");
+export const KNOWLEDGE_DIR = fromRoot("data", "knowledge");
 
 const localized = z.object({ vi: z.string().min(1), en: z.string().optional() });
 /** One entry as written in the JSON files (see data/knowledge/SCHEMA.md). */

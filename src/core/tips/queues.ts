@@ -1,10 +1,9 @@
 import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Db, Tx } from "../../db/client.ts";
+import { fromRoot } from "../../paths.ts";
 
 /** data/routing-rules.json: category → extra queues, editable without code changes. */
-export const ROUTING_RULES_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../data/routing-rules.json");
+export const ROUTING_RULES_FILE = fromRoot("data", "routing-rules.json");
 
 /** The queue of a commune's police. */
 export const communeQueueId = (communeCode: string) => `commune:${communeCode}`;
