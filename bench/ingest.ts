@@ -433,8 +433,8 @@ async function runVariant(mode: ServerMode, fake: FakeTelegramApi): Promise<Vari
       result.sql = { prepared: after.sql.statements - before.sql.statements };
       result.inbox = countInbox(server.dbFile!);
       if (mode === "service") {
-        // The flood is over once no update has arrived for 500 ms; then the backlog drains at full pace.
-        await new Promise((r) => setTimeout(r, 1_000));
+        // The flood is over two seconds after the last burst of updates; then the backlog drains at full pace.
+        await new Promise((r) => setTimeout(r, 3_000));
         const p0 = await metric(server, "taimat_updates_processed_total");
         await new Promise((r) => setTimeout(r, DRAIN_SECONDS * 1000));
         result.drainPerSecond = ((await metric(server, "taimat_updates_processed_total")) - p0) / DRAIN_SECONDS;

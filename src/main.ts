@@ -1,4 +1,4 @@
-import "./runtime.ts"; // V8 settings: must run before the other modules load
+import { collectStartupGarbage } from "./runtime.ts"; // V8 settings: must run before the other modules load
 import { App } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDb, providerOf } from "./db/client.ts";
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     log.warn(`no ENCRYPTION_KEYS set: generated a key in ${config.encryption.keyFile}; keep it safe (losing it makes sealed contacts unreadable) or set ENCRYPTION_KEYS`);
   }
 
+  await collectStartupGarbage();
   const app = new App({ config, log, db, sealer, places, processMetrics: true });
   await app.start();
   const url = await app.listen();

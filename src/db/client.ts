@@ -53,6 +53,9 @@ function cacheStatements(raw: BetterSqlite3.Database): (sql: string) => BetterSq
     cache.set(sql, stmt);
     return stmt;
   };
+  // A statement's result columns do not change while it is cached (SQLite re-prepares it itself
+  // after a schema change, which only migrations make, before the client opens): asked once.
+  const columns = new WeakMap<BetterSqlite3.Statement, BetterSqlite3.ColumnDefinition[]>();
   const view = (stmt: BetterSqlite3.Statement) => {
     let args: unknown[] = [];
     const v = {
@@ -63,7 +66,11 @@ function cacheStatements(raw: BetterSqlite3.Database): (sql: string) => BetterSq
         args = bound;
         return v;
       },
-      columns: () => stmt.columns(),
+      columns: () => {
+        let c = columns.get(stmt);
+        if (!c) columns.set(stmt, (c = stmt.columns()));
+        return c;
+      },
       raw: () => ({ all: () => stmt.raw(true).all(args) }),
       run: () => stmt.run(args),
     };

@@ -26,7 +26,8 @@ export interface InboxWorkerOptions {
  * During a flood of webhooks (more than `rate` updates a second arriving, e.g. a platform
  * redelivering its backlog after an outage), processing takes at most `share` of the event loop so
  * that acknowledgements — each one an update made durable — keep their pace; the stored backlog is
- * worked off at full speed as soon as the flood ends. Below `rate` the worker runs unhindered.
+ * worked off at full speed once the flood has been over for two seconds. Below `rate` the worker
+ * runs unhindered.
  */
 export interface FloodControl {
   /** Updates per second arriving now (see InboxIngest.arrivalRate). */
@@ -35,8 +36,13 @@ export interface FloodControl {
   share: number;
 }
 
+/** The periodic sweep for unknown pending rows is skipped while more updates than this are queued. */
+const SWEEP_BUSY_LIMIT = 1_000;
+
 /** Most processing time (ms) saved up while idle, spent at the start of a flood. */
 const FLOOD_BURST_MS = 20;
+/** A flood is over once updates have arrived below the flood rate for this long (no flapping between waves). */
+const FLOOD_LINGER_MS = 2_000;
 
 interface ChatLine {
   items: InboxRef[];
@@ -65,6 +71,8 @@ export class InboxWorker {
   private creditAt = performance.now();
   /** An update is being processed under flood pacing (one at a time then, so its time is its own). */
   private floodBusy = false;
+  /** Until when the current flood counts as on (see FLOOD_LINGER_MS). */
+  private floodUntil = 0;
   /** Ends the pacing waits at once (stop). */
   private readonly paceWakers = new Set<() => void>();
 
@@ -80,6 +88,10 @@ export class InboxWorker {
   async start(sweepMs = 10_000): Promise<void> {
     await this.loadPending();
     this.sweepTimer = setInterval(() => {
+      // While a large backlog is being worked off (a flood), rows released meanwhile wait for the
+      // next sweep: re-reading tens of thousands of known rows every few seconds cost more than
+      // the acknowledgements themselves.
+      if (this.known.size > SWEEP_BUSY_LIMIT) return;
       this.loadPending().catch((err: unknown) => this.opts.log.error({ err }, "inbox sweep failed"));
     }, sweepMs);
     this.sweepTimer.unref?.();
@@ -232,7 +244,8 @@ export class InboxWorker {
       const now = performance.now();
       this.credit = Math.min(FLOOD_BURST_MS, this.credit + (now - this.creditAt) * flood.share);
       this.creditAt = now;
-      if (this.stopping || flood.arrivalRate() < flood.rate) return false;
+      if (flood.arrivalRate() >= flood.rate) this.floodUntil = now + FLOOD_LINGER_MS;
+      if (this.stopping || now >= this.floodUntil) return false;
       if (this.credit >= 0 && !this.floodBusy) {
         this.floodBusy = true;
         return true;
