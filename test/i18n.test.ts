@@ -39,3 +39,16 @@ describe("translations", () => {
     expect(t("vi", "greeting.new")).toContain("người dân báo tin về tội phạm");
   });
 });
+
+describe("an officer without a display name", () => {
+  it("is named in the group's language, never with text fixed in code", async () => {
+    const { officerLabel, officerName } = await import("../src/core/officers/authorize.ts");
+    const { resolveParams } = await import("../src/channels/compose.ts");
+    const { t } = createTranslator();
+    const officer = { id: "cm1234567890ABCDE", displayName: null };
+    expect(resolveParams(t, "vi", { officer: officerName(officer) })).toEqual({ officer: "Cán bộ ABCDE" });
+    expect(resolveParams(t, "en", { officer: officerName(officer) })).toEqual({ officer: "Officer ABCDE" });
+    expect(officerLabel(officer, (key, params) => t("en", key, params))).toBe("Officer ABCDE");
+    expect(officerName({ ...officer, displayName: "Thiếu úy Lan" })).toBe("Thiếu úy Lan");
+  });
+});

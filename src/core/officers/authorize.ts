@@ -1,4 +1,5 @@
 import type { Tx } from "../../db/client.ts";
+import type { TranslatedParam } from "../reply.ts";
 
 /** What an officer can do to a tip from its card. */
 export type OfficerAction =
@@ -76,7 +77,15 @@ export async function authorizeTipAction(
   return result;
 }
 
-/** How an officer is named to colleagues in the group. */
-export function officerName(officer: Pick<OfficerRecord, "displayName" | "id">): string {
-  return officer.displayName ?? `Cán bộ ${officer.id.slice(-5)}`;
+/**
+ * How an officer is named to colleagues in the group, as a reply parameter: their display name, or
+ * (none known yet) "Officer ABCDE" in the group's language.
+ */
+export function officerName(officer: Pick<OfficerRecord, "displayName" | "id">): string | TranslatedParam {
+  return officer.displayName ?? { $t: "officer:unnamed", params: { id: officer.id.slice(-5) } };
+}
+
+/** The same, as text, for a translator used directly (button-press answers). */
+export function officerLabel(officer: Pick<OfficerRecord, "displayName" | "id">, t: (key: string, params?: Record<string, unknown>) => string): string {
+  return officer.displayName ?? t("officer:unnamed", { id: officer.id.slice(-5) });
 }

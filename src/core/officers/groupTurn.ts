@@ -20,7 +20,7 @@ import { relayToTipster } from "../tips/ops/relayToTipster.ts";
 import { releaseTip } from "../tips/ops/releaseTip.ts";
 import { setPriority } from "../tips/ops/setPriority.ts";
 import { transferTip } from "../tips/ops/transferTip.ts";
-import { authorizeTipAction, officerName, type OfficerAction, type OfficerRecord } from "./authorize.ts";
+import { authorizeTipAction, officerLabel, officerName, type OfficerAction, type OfficerRecord } from "./authorize.ts";
 import { bindQueue } from "./bindQueue.ts";
 import { redeemOneTimeCode } from "./oneTimeCodes.ts";
 import { groupCommand } from "./groupCommands.ts";
@@ -134,7 +134,7 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
     auth.officer.displayName = actor.displayName;
   }
   const ctx = opContext(tx, deps, auth.officer, actor.group.id);
-  const who = officerName(auth.officer);
+  const who = officerLabel(auth.officer, t);
   const underPress = { reply_to_message_id: actor.messageId, allow_sending_without_reply: true };
   const closeChooser: OutboundCall = { method: "editMessageReplyMarkup", payload: { message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
 
