@@ -78,9 +78,9 @@ export const envSchema = z.object({
   INBOX_CONCURRENCY: z.coerce.number().int().positive().optional(),
   INBOX_MAX_ATTEMPTS: positiveInt(5),
   INBOX_FLOOD_RATE: positiveNumber(1_000),
+  INBOX_FLOOD_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
   /** Read (and checked) by src/runtime.ts before anything else loads; listed here with the rest. */
   V8_FLAGS: z.string().optional(),
-  INBOX_FLOOD_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1_048_576),
 

@@ -15,15 +15,15 @@ export interface WebhookChannel {
   toIncoming(raw: string, body: unknown): IncomingUpdate | undefined;
 }
 
-const expectedDigests = new Map<string, Buffer>();
+const digest = (secret: string): Buffer => crypto.createHash("sha256").update(secret).digest();
 
-/** Compares secrets in constant time (equal-length digests, whatever the inputs' lengths). */
-export function secretMatches(given: string | string[] | undefined, expected: string): boolean {
+/**
+ * Compares a given secret with the expected one's digest in constant time (equal-length digests,
+ * whatever the inputs' lengths).
+ */
+export function secretMatches(given: string | string[] | undefined, expectedDigest: Buffer): boolean {
   if (typeof given !== "string") return false;
-  let b = expectedDigests.get(expected);
-  if (!b) expectedDigests.set(expected, (b = crypto.createHash("sha256").update(expected).digest()));
-  const a = crypto.createHash("sha256").update(given).digest();
-  return crypto.timingSafeEqual(a, b);
+  return crypto.timingSafeEqual(digest(given), expectedDigest);
 }
 
 /** The two acknowledgements, serialised once. */
@@ -66,6 +66,7 @@ export async function registerWebhooks(
     });
 
     for (const channel of opts.channels) {
+      const expected = channel.secret ? digest(channel.secret) : undefined; // computed once, compared per request
       const refuse = (reply: FastifyReply, status: number, reason: string, error: string) => {
         opts.metrics.updatesRejected.inc({ channel: channel.name, reason });
         return reply.code(status).header("connection", "close").send({ ok: false, error });
@@ -77,8 +78,8 @@ export async function registerWebhooks(
           config: { channel: channel.name },
           // A callback-style hook (no promise per request): the secret is checked before the body is read.
           onRequest: (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
-            if (!channel.secret) return void refuse(reply, 503, "not_configured", `${channel.name} channel is not configured`);
-            if (!secretMatches(req.headers[channel.secretHeader], channel.secret)) return void refuse(reply, 401, "bad_secret", "unauthorized");
+            if (!expected) return void refuse(reply, 503, "not_configured", `${channel.name} channel is not configured`);
+            if (!secretMatches(req.headers[channel.secretHeader], expected)) return void refuse(reply, 401, "bad_secret", "unauthorized");
             done();
           },
         },

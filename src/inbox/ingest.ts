@@ -168,9 +168,10 @@ export class InboxIngest {
         let i = 0;
         while (i < updates.length) {
           const size = SQLITE_CHUNKS.find((n) => n <= updates.length - i)!;
+          const sql = SQLITE_INSERTS.get(size)!;
           const args: unknown[] = [];
           for (const u of updates.slice(i, i + size)) args.push(u.channel, u.updateKey, u.chatKey, u.seq, u.payload, at, at);
-          const rows = sqlite.statement(sqliteInsert(size)).all(args) as Array<{ id: bigint; channel: string; updateKey: string; chatKey: string; seq: bigint }>;
+          const rows = sqlite.statement(sql).all(args) as Array<{ id: bigint; channel: string; updateKey: string; chatKey: string; seq: bigint }>;
           for (const r of rows) inserted.push({ id: Number(r.id), channel: r.channel, updateKey: r.updateKey, chatKey: r.chatKey, seq: BigInt(r.seq) });
           i += size;
         }
@@ -181,19 +182,16 @@ export class InboxIngest {
 }
 
 const SQLITE_CHUNKS = [64, 16, 4, 1];
-const sqliteInserts = new Map<number, string>();
-
-function sqliteInsert(rows: number): string {
-  let sql = sqliteInserts.get(rows);
-  if (!sql) {
-    sql = `INSERT INTO "InboxUpdate" ("channel", "updateKey", "chatKey", "seq", "payload", "nextAttemptAt", "receivedAt")
+/** The INSERT for each chunk size. */
+const SQLITE_INSERTS = new Map(
+  SQLITE_CHUNKS.map((rows) => [
+    rows,
+    `INSERT INTO "InboxUpdate" ("channel", "updateKey", "chatKey", "seq", "payload", "nextAttemptAt", "receivedAt")
       VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}
       ON CONFLICT ("channel", "updateKey") DO NOTHING
-      RETURNING "id", "channel", "updateKey", "chatKey", "seq"`;
-    sqliteInserts.set(rows, sql);
-  }
-  return sql;
-}
+      RETURNING "id", "channel", "updateKey", "chatKey", "seq"`,
+  ]),
+);
 
 interface InsertedRow {
   id: number | bigint;

@@ -73,7 +73,7 @@ export class InboxWorker {
   private floodBusy = false;
   /** Until when the current flood counts as on (see FLOOD_LINGER_MS). */
   private floodUntil = 0;
-  /** Ends the pacing waits at once (stop). */
+  /** Ends the pacing waits at once (stop, or the flood slot freed). */
   private readonly paceWakers = new Set<() => void>();
 
   constructor(private readonly opts: InboxWorkerOptions) {}
@@ -191,16 +191,16 @@ export class InboxWorker {
       // otherwise run back to back and hold off webhook requests (acknowledgements) meanwhile.
       await new Promise<void>((resolve) => setImmediate(resolve));
       const paced = await this.floodPace();
-      if (this.stopping) {
-        if (paced) this.floodBusy = false;
-        return;
-      }
       const started = performance.now();
       try {
+        if (this.stopping) return;
         await this.opts.process(head.id);
       } finally {
         this.credit = Math.max(-FLOOD_BURST_MS, this.credit - (performance.now() - started));
-        if (paced) this.floodBusy = false;
+        if (paced) {
+          this.floodBusy = false;
+          for (const wake of [...this.paceWakers]) wake(); // the next waiting update may go
+        }
       }
       metrics.updatesProcessed.inc({ channel: head.channel });
       this.finish(line, head);
@@ -251,7 +251,9 @@ export class InboxWorker {
         return true;
       }
       this.opts.metrics.inboxFloodWaits.inc();
-      const wait = this.credit < 0 ? Math.ceil(-this.credit / flood.share) : 1;
+      // Out of credit: until it has refilled. Another update holding the slot: until it is done
+      // (it wakes the waiters), at most a second.
+      const wait = this.credit < 0 ? Math.ceil(-this.credit / flood.share) : 1_000;
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);

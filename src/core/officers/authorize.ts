@@ -87,5 +87,6 @@ export function officerName(officer: Pick<OfficerRecord, "displayName" | "id">):
 
 /** The same, as text, for a translator used directly (button-press answers). */
 export function officerLabel(officer: Pick<OfficerRecord, "displayName" | "id">, t: (key: string, params?: Record<string, unknown>) => string): string {
-  return officer.displayName ?? t("officer:unnamed", { id: officer.id.slice(-5) });
+  const name = officerName(officer);
+  return typeof name === "string" ? name : t(name.$t, name.params);
 }
