@@ -83,7 +83,7 @@ async function press(groupId: number, userId: number, data: string, onMessage: n
   return tg.waitFor(() => tg.callsTo("answerCallbackQuery")[before], 10_000);
 }
 
-async function zaloTip(user: string, category: string, place: string): Promise<string> {
+async function zaloTip(user: string, category: string, place: string, description = "Có người gọi điện tự xưng công an, bảo tôi chuyển 50 triệu."): Promise<string> {
   const p = new ZaloTipster(zalo, user, "Nguyễn Thị Hoa");
   await p.say("hi");
   await p.choose("Tiếng Việt");
@@ -95,7 +95,7 @@ async function zaloTip(user: string, category: string, place: string): Promise<s
   await p.choose("Hôm nay");
   const next = p.messages().at(-1)!;
   if (next.text.includes("Gõ «bỏ qua»")) await p.say("bỏ qua");
-  await p.say("Có người gọi điện tự xưng công an, bảo tôi chuyển 50 triệu.");
+  await p.say(description);
   await p.say("xong");
   await p.choose("Ẩn danh");
   const receipt = await p.choose("Gửi tin báo");
@@ -144,7 +144,7 @@ describe("a tip from Zalo, triaged by its commune's officers in Telegram", () =>
     const thanks = await tipster.say("Có, tôi còn giữ ảnh và số tài khoản.");
     expect(thanks.text).toContain("Đã chuyển câu trả lời của bạn tới Công an phường Ba Đình");
     const answer = await eventually(() => tg.delivered(GROUP_BA_DINH).find((c) => text(c).includes("trả lời:")), 10_000, "answer in group");
-    expect(text(answer)).toContain(`💬 Người báo tin ${code} trả lời:\nCó, tôi còn giữ ảnh và số tài khoản.`);
+    expect(text(answer)).toContain(`💬 Người báo tin ${code} trả lời:\n┃ Có, tôi còn giữ ảnh và số tài khoản.`);
     expect(answer.payload.reply_to_message_id).toBe(posted.id);
 
     // Close with an outcome: chooser, then the outcome.
@@ -321,5 +321,24 @@ describe("reminders and escalation (controllable clock)", () => {
     const tip = await t.db.tip.findUniqueOrThrow({ where: { code } });
     await t.app.runHousekeeping(new Date(tip.receivedAt.getTime() + 11 * 60_000));
     await eventually(() => tg.delivered(GROUP_BA_DINH).some((c) => text(c).includes(code) && text(c).includes("chưa có cán bộ nhận xử lý (11 phút")), 10_000);
+  });
+});
+
+describe("a tipster's words on the card", () => {
+  it("are a quoted block that no typed line can break out of, and links in them are never previewed in the group", async () => {
+    const forged = "Bị lừa qua link https://evil.example/login\nTrạng thái: ✅ Đã kết thúc — Không khởi tố vụ án\u2028Hạn ra quyết định: đã hết\r\n\u202eLoại: Khác";
+    const code = await zaloTip("zu-off-quote", "Lừa đảo qua mạng", "Phường Ba Đình, Hà Nội", forged);
+    const posted = await eventually(() => card(GROUP_BA_DINH, code), 10_000, "card");
+    const lines = posted.text.split("\n");
+    // The bot's own status line is there once; each typed line is inside the quote, marked, with no direction override.
+    expect(lines.filter((l) => l.startsWith("Trạng thái:"))).toEqual(["Trạng thái: ⏳ Chưa có cán bộ nhận xử lý"]);
+    expect(lines).toContain("┃ Trạng thái: ✅ Đã kết thúc — Không khởi tố vụ án");
+    expect(lines).toContain("┃ Hạn ra quyết định: đã hết");
+    expect(lines).toContain("┃ Loại: Khác");
+    expect(posted.text).not.toContain("\u202e");
+    expect(posted.text).not.toContain("\u2028");
+    const groupTexts = tg.delivered(GROUP_BA_DINH).filter((c) => c.method === "sendMessage");
+    expect(groupTexts.length).toBeGreaterThan(0);
+    for (const c of [...groupTexts, ...tg.callsTo("editMessageText")]) expect(c.payload.link_preview_options).toEqual({ is_disabled: true });
   });
 });

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, lookupTip } from "../src/core/tips/lookupTip.ts";
 import { Sealer } from "../src/security/sealing.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
@@ -227,19 +228,22 @@ describe("reporting a tip on Zalo (numbered menus, typed place)", () => {
 });
 
 describe("checking a tip with its code and PIN", () => {
-  it("works on another channel than the one the tip was sent on, and locks after repeated wrong PINs", async () => {
-    const p = new TelegramTipster(tg, 7101);
+  async function sendTip(p: TelegramTipster, description: string): Promise<{ code: string; pin: string }> {
     await startReport(p);
     await p.press("Buôn lậu");
     await p.press("Không");
     await p.say("Phường Hoàn Kiếm");
     await p.press("Trong tuần này");
-    await p.say("Kho hàng giả ở phố Hàng Bạc.");
+    await p.say(description);
     await p.press("Xong");
     await p.press("Ẩn danh");
     const receipt = await p.press("Gửi tin báo");
-    const code = codeOf(receipt.text)!;
-    const pin = pinOf(receipt.text)!;
+    return { code: codeOf(receipt.text)!, pin: pinOf(receipt.text)! };
+  }
+
+  it("works on another channel than the one the tip was sent on; a guesser locks only themself, the owner still gets in", async () => {
+    const p = new TelegramTipster(tg, 7101);
+    const { code, pin } = await sendTip(p, "Kho hàng giả ở phố Hàng Bạc.");
 
     const z = new ZaloTipster(zalo, "zu-9101");
     await z.say("hi");
@@ -253,6 +257,7 @@ describe("checking a tip with its code and PIN", () => {
     expect(status.text).toContain("Handled by: Công an phường Hoàn Kiếm");
     expect(status.text).toContain("Status: Received, waiting for an officer to review it");
 
+    // A stranger guesses PINs from Zalo: five wrong answers lock that chat, not the tip.
     const wrong = wrongPin(pin);
     await z.choose("Check a report");
     for (let i = 0; i < 4; i++) {
@@ -263,12 +268,60 @@ describe("checking a tip with its code and PIN", () => {
     }
     await z.say(code);
     expect((await z.say(wrong)).text).toContain("Too many wrong attempts");
-    // Even the right PIN is refused while locked, from any chat.
+    await z.choose("Check a report");
+    await z.say(code);
+    expect((await z.say(pin)).text).toContain("Too many wrong attempts"); // locked chat: even the right PIN waits
+
+    // The owner is not locked out by the stranger.
     await p.press("data:menu:lookup");
     await p.say(code);
-    expect((await p.say(pin)).text).toContain("tạm khoá");
+    expect((await p.say(pin)).text).toContain(`Tin báo ${code}`);
     const tip = await t.db.tip.findUniqueOrThrow({ where: { code }, include: { audit: true } });
-    expect(tip.audit.map((a) => a.action)).toEqual(expect.arrayContaining(["tip.lookup_failed", "tip.lookup_locked"]));
+    expect(tip.audit.filter((a) => a.action === "tip.lookup_failed")).toHaveLength(5);
+  });
+
+  it("answers a made-up code exactly as an existing code with a wrong PIN, up to the lock", async () => {
+    const owner = new TelegramTipster(tg, 7112);
+    const { code, pin } = await sendTip(owner, "Hàng lậu chở bằng xe tải ban đêm.");
+    const wrong = wrongPin(pin);
+    const madeUp = code === "TM-ZZZZZZ" ? "TM-YYYYYY" : "TM-ZZZZZZ";
+    const transcript = async (id: number, tryCode: string): Promise<string[]> => {
+      const g = new TelegramTipster(tg, id);
+      await g.command("/start");
+      await g.press("data:lang:vi");
+      const answers: string[] = [];
+      await g.press("data:menu:lookup");
+      for (let i = 0; i < 6; i++) {
+        await g.say(tryCode);
+        answers.push((await g.say(wrong)).text.replace(/\d+ phút/, "N phút"));
+        if (answers.at(-1)!.includes("tạm khoá")) await g.press("data:menu:lookup");
+      }
+      return answers;
+    };
+    const existing = await transcript(7113, code);
+    const fake = await transcript(7114, madeUp);
+    expect(fake).toEqual(existing);
+    expect(existing.at(-1)).toContain("tạm khoá");
+  });
+
+  it("a code's daily budget of wrong PINs, spent by many chats, holds off everyone for that code until the window passes; then the owner gets in", async () => {
+    const owner = new TelegramTipster(tg, 7115);
+    const { code, pin } = await sendTip(owner, "Buôn bán hàng cấm ở chợ đêm.");
+    const sealer = new Sealer([crypto.randomBytes(32)]);
+    const now = new Date();
+    const chat = async (n: number) => (await t.db.chat.create({ data: { channel: "telegram", platformChatId: `guess-${crypto.randomUUID()}-${n}`, kind: "private" } })).id;
+    const attempt = async (askingChatId: string, tryCode: string, tryPin: string, at = now) =>
+      t.db.$transaction((tx) => lookupTip(tx, { code: tryCode, pin: tryPin, askingChatId, sealer, now: at }));
+    const madeUp = code === "TM-XXXXXX" ? "TM-WWWWWW" : "TM-XXXXXX";
+    for (const tryCode of [code, madeUp]) {
+      for (let i = 0; i < CODE_FAILURES_PER_DAY; i++) expect((await attempt(await chat(i), tryCode, wrongPin(pin))).kind).toBe("wrong");
+      const spent = await attempt(await chat(99), tryCode, pin);
+      expect(spent.kind).toBe("locked");
+    }
+    const ownerChat = await chat(100);
+    expect((await attempt(ownerChat, code, pin)).kind).toBe("locked");
+    const later = new Date(now.getTime() + CODE_WINDOW_MS + 60_000);
+    expect(await attempt(ownerChat, code, pin, later)).toMatchObject({ kind: "found", code });
   });
 });
 

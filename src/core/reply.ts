@@ -16,6 +16,19 @@ export interface TranslatedParam {
   params?: Record<string, unknown>;
 }
 
+/**
+ * Text written by someone outside the police (a tipster, an asker), shown to officers or staff as
+ * a quoted block so that none of its lines can pass for a field of the bot's own message.
+ */
+export interface QuotedParam {
+  $quote: string;
+}
+
+/** Marks a resident's text to be shown as a quoted block. */
+export function quoted(text: string): QuotedParam {
+  return { $quote: text };
+}
+
 /** One block of text: a translation key and its parameters. */
 export interface TextBlock {
   key: string;

@@ -30,6 +30,18 @@ export class Sealer {
     return ["v1", this.currentId, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(".");
   }
 
+  /**
+   * A keyed digest of `text` (HMAC-SHA256 under a key derived from the current sealing key): a
+   * stable handle that a database reader cannot compute or reverse, e.g. to count guesses at a code
+   * without storing the code. Changes when the sealing key is rotated.
+   */
+  digest(text: string, context: string): string {
+    this.digestKey ??= crypto.createHmac("sha256", this.keys.get(this.currentId)!).update("taimat-digest-v1").digest();
+    return crypto.createHmac("sha256", this.digestKey).update(context).update("\0").update(text).digest("base64url").slice(0, 32);
+  }
+
+  private digestKey: Buffer | undefined;
+
   /** Decrypts a sealed value; throws when the key is unknown or the value was tampered with. */
   open(sealed: string, context: string): string {
     const [version, kid, iv, tag, ct] = sealed.split(".");

@@ -5,10 +5,16 @@ import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
 /** Methods addressed by something other than chat_id. */
 const WITHOUT_CHAT_ID = new Set(["answerCallbackQuery", "answerInlineQuery"]);
 
-/** Sends outbox calls through grammY's API client and classifies Telegram's answers. */
 /** Media fields that may carry a web upload (`upload:<id>`) to send as a file. */
 const MEDIA_FIELDS = ["photo", "video", "voice", "audio", "document"];
+/**
+ * Text methods whose links Telegram would preview. Previews stay off for everything the bot sends:
+ * a tipster's link must not be fetched and shown as a preview in a police group.
+ */
+const TEXT_METHODS = new Set(["sendMessage", "editMessageText"]);
+const NO_PREVIEW = { is_disabled: true };
 
+/** Sends outbox calls through grammY's API client and classifies Telegram's answers. */
 export class TelegramSender implements ChannelSender {
   /** `loadUpload` reads a web chat upload's bytes, so officers' cards can show photos sent from the web. */
   constructor(
@@ -21,6 +27,7 @@ export class TelegramSender implements ChannelSender {
     const fn = raw[call.method];
     if (typeof fn !== "function") return { kind: "rejected", reason: `unknown method ${call.method}` };
     const payload: Record<string, unknown> = WITHOUT_CHAT_ID.has(call.method) ? { ...call.payload } : { chat_id: chat.platformChatId, ...call.payload };
+    if (TEXT_METHODS.has(call.method) && payload.link_preview_options === undefined) payload.link_preview_options = NO_PREVIEW;
     for (const field of MEDIA_FIELDS) {
       const ref = payload[field];
       if (typeof ref === "string" && ref.startsWith("upload:")) {

@@ -4,6 +4,7 @@ import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/o
 import type { Sealer } from "../../security/sealing.ts";
 import type { OfficerRecord } from "../officers/authorize.ts";
 import { officerName } from "../officers/authorize.ts";
+import { quoted } from "../reply.ts";
 import { groupFor } from "../tips/cards.ts";
 import { notifyTipster, type Renderers } from "../tips/notifyTipster.ts";
 
@@ -30,7 +31,7 @@ export async function handOffQuestion(
   const group = deps.officerRenderer ? await groupFor(tx, LEGAL_QUEUE_ID) : null;
   if (!group || !deps.officerRenderer) return [];
   const rendered = deps.officerRenderer.render(
-    { key: "qa:staff.card", params: { id: questionLabel(question.id), text: question.text, lang: props.locale } },
+    { key: "qa:staff.card", params: { id: questionLabel(question.id), text: quoted(question.text), lang: props.locale } },
     "vi",
   );
   const refs = await enqueueCalls(tx, group, rendered.calls.map((c) => ({ ...c, payload: { ...c.payload, reply_markup: { force_reply: true } } })));

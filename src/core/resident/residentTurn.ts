@@ -228,7 +228,7 @@ async function lookupTurn(args: ResidentTurnArgs, flow: LookupFlow, hasDraft: bo
     if (!code) return { replies: [{ key: "tip:lookup.bad_code", choices: [cancel] }] };
     return { replies: [{ key: "tip:lookup.ask_pin", choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "pin", code } satisfies LookupFlow) };
   }
-  const result = await lookupTip(tx, { code: flow.code ?? "", pin: text, askingChatId: chat.id });
+  const result = await lookupTip(tx, { code: flow.code ?? "", pin: text, askingChatId: chat.id, sealer: args.services.sealer });
   if (result.kind === "locked") return { replies: [menuReply("tip:lookup.locked", { hasDraft, prompt: false, params: { minutes: result.minutes } })], flow: null };
   if (result.kind === "wrong") {
     return { replies: [{ key: "tip:lookup.not_found", more: [{ key: "tip:lookup.ask_code" }], choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { officerName } from "../officers/authorize.ts";
-import type { Choice, Reply, TextBlock } from "../reply.ts";
+import { quoted, type Choice, type Reply, type TextBlock } from "../reply.ts";
 import { WHEN_CODES } from "./categories.ts";
 import { provinceQueueId } from "./queues.ts";
 
@@ -73,7 +73,7 @@ export async function cardReply(tx: Tx, tip: TipWithCardData, kind: "main" | "in
     value: commune ? `${commune.name}, ${commune.province.name}` : { $t: "tip:place.province_only", params: { province: province?.name ?? tip.provinceCode } },
   });
   if (tip.latitude !== null && tip.longitude !== null) line("place_point", { lat: tip.latitude.toFixed(5), lng: tip.longitude.toFixed(5) });
-  else if (tip.placeText) line("place_typed", { value: tip.placeText });
+  else if (tip.placeText) line("place_typed", { value: quoted(tip.placeText) });
   const when = (WHEN_CODES as readonly string[]).includes(tip.occurredWhen) ? { $t: `tip:when.${tip.occurredWhen}` } : tip.occurredWhen;
   line("when", { value: when });
   const channel = { telegram: "Telegram", zalo: "Zalo", web: "Web" }[tip.channel] ?? tip.channel;
@@ -92,14 +92,14 @@ export async function cardReply(tx: Tx, tip: TipWithCardData, kind: "main" | "in
     }
   }
   const details = JSON.parse(tip.details) as { text?: string; phones?: string[]; accounts?: string[]; links?: string[] };
-  if (details.text) line("details", { value: details.text });
+  if (details.text) line("details", { value: quoted(details.text) });
   if (details.phones?.length || details.accounts?.length || details.links?.length) {
     const list = (items?: string[]) => (items?.length ? items.join(", ") : { $t: "officer:card.none" });
     line("fraud_ids", { phones: list(details.phones), accounts: list(details.accounts), links: list(details.links) });
   }
   const description = tip.description.trim();
   const overflow = description.length > CARD_DESCRIPTION_CHARS ? description.slice(CARD_DESCRIPTION_CHARS) : null;
-  if (description) line("description", { value: overflow ? description.slice(0, CARD_DESCRIPTION_CHARS) + "…" : description });
+  if (description) line("description", { value: quoted(overflow ? description.slice(0, CARD_DESCRIPTION_CHARS) + "…" : description) });
   if (overflow) line("continued");
   if (tip.attachments.length) line("attachments", { count: tip.attachments.length });
   if (tip.identityMode === "confidential") line("contact_sealed");
@@ -144,16 +144,15 @@ export async function postCard(tx: Tx, renderer: ReplyRenderer, tipId: string, q
   const follow: OutboundCall[] = [];
   const replyTo = { reply_to_message_id: { $outbox: cardRef.id }, allow_sending_without_reply: true };
   if (overflow) {
-    const parts = renderer.render({ key: "officer:card.continuation", params: { code: tip.code, value: overflow } }, OFFICER_LOCALE).calls;
+    const parts = renderer.render({ key: "officer:card.continuation", params: { code: tip.code, value: quoted(overflow) } }, OFFICER_LOCALE).calls;
     for (const part of parts) follow.push({ method: part.method, payload: { ...part.payload, ...replyTo } });
   }
   tip.attachments.forEach((a, i) => {
     const media = MEDIA_METHOD[a.kind];
     if (!media) return;
-    const caption = renderer.render(
-      { key: "officer:card.attachment_caption", params: { code: tip.code, n: i + 1, total: tip.attachments.length, caption: a.caption ? `: ${a.caption}` : "" } },
-      OFFICER_LOCALE,
-    ).calls[0]!.payload.text as string;
+    const params = { code: tip.code, n: i + 1, total: tip.attachments.length, caption: a.caption ? quoted(a.caption) : "" };
+    const caption = renderer.render({ key: a.caption ? "officer:card.attachment_caption_text" : "officer:card.attachment_caption", params }, OFFICER_LOCALE).calls[0]!.payload
+      .text as string;
     follow.push({ method: media.method, payload: { [media.field]: a.ref, caption: caption.slice(0, 1024), ...replyTo } });
   });
   return [cardRef, ...(await enqueueCalls(tx, group, follow))];

@@ -1,12 +1,20 @@
 import type { Tx } from "../../db/client.ts";
+import type { Sealer } from "../../security/sealing.ts";
 import { takeRate } from "../rateLimit.ts";
 import { hashPin, verifyPin } from "./codes.ts";
 
-/** Wrong PINs allowed for one tip before it is locked. */
-export const PIN_FAILURES_BEFORE_LOCK = 5;
-export const PIN_LOCK_MS = 30 * 60_000;
 /** Look-ups allowed per chat per hour, whatever the codes (slows down guessing). */
 export const LOOKUPS_PER_HOUR = 10;
+/** Wrong code-or-PIN answers one chat may give before that chat (only) is locked. */
+export const REQUESTER_FAILURES_BEFORE_LOCK = 5;
+export const REQUESTER_LOCK_MS = 30 * 60_000;
+/**
+ * Wrong PINs accepted for one code, from all chats together, per day: a slow global limit that
+ * makes spreading guesses over many accounts useless (20 a day against a million PINs), while the
+ * owner is never locked out for longer than the day's window.
+ */
+export const CODE_FAILURES_PER_DAY = 20;
+export const CODE_WINDOW_MS = 24 * 60 * 60_000;
 
 export type LookupResult =
   | { kind: "found"; code: string; status: string; receivedAt: Date; unit: string }
@@ -16,40 +24,56 @@ export type LookupResult =
 // Compared against when the code does not exist, so both paths take the same time.
 let dummyHash: Promise<string> | undefined;
 
+/** Minutes left in a rate counter's window (at least 1). */
+async function minutesLeft(tx: Tx, key: string, windowMs: number, now: Date): Promise<number> {
+  const row = await tx.rateCounter.findUnique({ where: { key } });
+  const left = row ? row.windowStart.getTime() + windowMs - now.getTime() : windowMs;
+  return Math.max(1, Math.ceil(left / 60_000));
+}
+
+/** Whether a counter has reached its limit in its current window (without counting). */
+async function exhausted(tx: Tx, key: string, limit: number, windowMs: number, now: Date): Promise<boolean> {
+  const row = await tx.rateCounter.findUnique({ where: { key } });
+  return !!row && now.getTime() - row.windowStart.getTime() < windowMs && row.count >= limit;
+}
+
 /**
- * Checks a tip's public status with its code and PIN, from any chat on any channel. Wrong PINs
- * count against the tip (locked after 5 for 30 minutes, the lock audited) and every attempt counts
- * against the asking chat (10 an hour); the answer never says whether the code exists.
+ * Checks a tip's public status with its code and PIN, from any chat on any channel.
+ *
+ * Guessing is bounded without ever telling an existing code from a made-up one, and without
+ * letting a stranger lock the owner out: every attempt counts against the asking chat (10 an hour);
+ * a wrong answer counts against the asking chat (locked for 30 minutes after 5) and against the
+ * code, whether or not it exists (20 wrong PINs a day, from all chats together, keyed by a digest
+ * of the code). The right PIN always opens the tip unless the code's daily budget is spent, and
+ * the owner can look again once that window has passed.
  */
-export async function lookupTip(tx: Tx, props: { code: string; pin: string; askingChatId: string; now?: Date }): Promise<LookupResult> {
+export async function lookupTip(tx: Tx, props: { code: string; pin: string; askingChatId: string; sealer: Sealer; now?: Date }): Promise<LookupResult> {
   const now = props.now ?? new Date();
-  if (!(await takeRate(tx, `lookup:${props.askingChatId}`, LOOKUPS_PER_HOUR, 60 * 60_000, now))) {
-    const row = await tx.rateCounter.findUnique({ where: { key: `lookup:${props.askingChatId}` } });
-    const left = row ? row.windowStart.getTime() + 60 * 60_000 - now.getTime() : 60 * 60_000;
-    return { kind: "locked", minutes: Math.max(1, Math.ceil(left / 60_000)) };
+  const attemptsKey = `lookup:${props.askingChatId}`;
+  const failuresKey = `lookup-fail:${props.askingChatId}`;
+  const codeKey = `lookup-code:${props.sealer.digest(props.code, "lookup-code")}`;
+  if (!(await takeRate(tx, attemptsKey, LOOKUPS_PER_HOUR, 60 * 60_000, now))) {
+    return { kind: "locked", minutes: await minutesLeft(tx, attemptsKey, 60 * 60_000, now) };
+  }
+  if (await exhausted(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now)) {
+    return { kind: "locked", minutes: await minutesLeft(tx, failuresKey, REQUESTER_LOCK_MS, now) };
+  }
+  if (await exhausted(tx, codeKey, CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, now)) {
+    return { kind: "locked", minutes: await minutesLeft(tx, codeKey, CODE_WINDOW_MS, now) };
   }
   const tip = await tx.tip.findUnique({ where: { code: props.code }, include: { queue: true } });
-  if (!tip) {
-    await verifyPin(props.pin, await (dummyHash ??= hashPin("000000")));
-    return { kind: "wrong" };
+  const right = await verifyPin(props.pin, tip ? tip.pinHash : await (dummyHash ??= hashPin("000000")));
+  if (tip && right) {
+    return { kind: "found", code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.queue.name };
   }
-  if (tip.pinLockedUntil && tip.pinLockedUntil > now) {
-    return { kind: "locked", minutes: Math.max(1, Math.ceil((tip.pinLockedUntil.getTime() - now.getTime()) / 60_000)) };
+  // A wrong answer: the same counting, writes and answer for an existing and a made-up code.
+  await takeRate(tx, codeKey, CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, now);
+  await takeRate(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now);
+  if (tip) await tx.auditEvent.create({ data: { tipId: tip.id, actor: "public", action: "tip.lookup_failed", data: "{}" } });
+  if (await exhausted(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now)) {
+    return { kind: "locked", minutes: await minutesLeft(tx, failuresKey, REQUESTER_LOCK_MS, now) };
   }
-  if (!(await verifyPin(props.pin, tip.pinHash))) {
-    const failures = tip.pinFailures + 1;
-    const lock = failures >= PIN_FAILURES_BEFORE_LOCK;
-    await tx.tip.update({
-      where: { id: tip.id },
-      data: lock ? { pinFailures: 0, pinLockedUntil: new Date(now.getTime() + PIN_LOCK_MS) } : { pinFailures: failures },
-    });
-    await tx.auditEvent.create({
-      data: { tipId: tip.id, actor: "public", action: lock ? "tip.lookup_locked" : "tip.lookup_failed", data: JSON.stringify({ failures }) },
-    });
-    return lock ? { kind: "locked", minutes: Math.ceil(PIN_LOCK_MS / 60_000) } : { kind: "wrong" };
-  }
-  if (tip.pinFailures > 0) await tx.tip.update({ where: { id: tip.id }, data: { pinFailures: 0 } });
-  return { kind: "found", code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.queue.name };
+  return { kind: "wrong" };
 }
 
 /** What the tipster is told of a tip's state: received, in progress, transferred, or closed. */

@@ -1,5 +1,6 @@
 import type { Tx } from "../../../db/client.ts";
 import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
+import { quoted } from "../../reply.ts";
 import { noticeOnCards } from "../cards.ts";
 
 /**
@@ -14,7 +15,7 @@ export async function relayFromTipster(tx: Tx, officerRenderer: ReplyRenderer | 
   await tx.relayMessage.create({ data: { tipId: tip.id, direction: "from_tipster", text } });
   await tx.auditEvent.create({ data: { tipId: tip.id, actor: "tipster", action: "tip.answer_received", data: JSON.stringify({ length: text.length }) } });
   const refs = officerRenderer
-    ? await noticeOnCards(tx, officerRenderer, tip.id, { key: "officer:done.answer", params: { code: tip.code, text } }, { mainOnly: true })
+    ? await noticeOnCards(tx, officerRenderer, tip.id, { key: "officer:done.answer", params: { code: tip.code, text: quoted(text) } }, { mainOnly: true })
     : [];
   return { refs, unit: tip.queue.name };
 }
