@@ -24,6 +24,7 @@ import { OutboxSender, type OutboxChannel } from "./outbox/sender.ts";
 import type { OutboxRef } from "./outbox/outbound.ts";
 import { registerWebhooks, type WebhookChannel } from "./http/webhooks.ts";
 import { registerOps } from "./http/ops.ts";
+import { ReaderWatch } from "./core/tips/readerWatch.ts";
 import { TelegramBot } from "./channels/telegram/bot.ts";
 import { TelegramRenderer } from "./channels/telegram/render.ts";
 import { TelegramSender } from "./channels/telegram/sender.ts";
@@ -85,6 +86,8 @@ export class App {
   readonly campaigns: CampaignEngine;
   /** The legal knowledge base and its search index. */
   readonly knowledge: KnowledgeBase;
+  /** Tips and questions that no bound group can show (metric, log, /healthz). */
+  readonly readers: ReaderWatch;
   private stopped = false;
 
   constructor(private readonly opts: AppOptions) {
@@ -218,7 +221,8 @@ export class App {
     ];
     this.webhookChannels = webhookChannels;
     void registerWebhooks(this.http, { channels: webhookChannels, ingest: this.ingest, metrics: this.metrics, bodyLimit: config.webhookBodyLimit });
-    registerOps(this.http, { db, metrics: this.metrics });
+    this.readers = new ReaderWatch(db, this.metrics, log);
+    registerOps(this.http, { db, metrics: this.metrics, readers: this.readers });
     this.web.register(this.http, { ingest: this.ingest, onStored: (rows) => this.worker.add(rows) });
   }
 
@@ -234,6 +238,7 @@ export class App {
       this.runHousekeeping().catch((err: unknown) => this.opts.log.error({ err }, "housekeeping failed"));
     }, 60_000);
     this.housekeeping.unref();
+    this.readers.check().catch((err: unknown) => this.opts.log.error({ err }, "checking for unbound queues failed"));
     // Twice a second: the outbox window (30) is refilled before the 30/s limiter drains it.
     this.campaignTimer = setInterval(() => {
       this.campaigns.tick().catch((err: unknown) => this.opts.log.error({ err }, "campaign engine step failed"));
@@ -247,6 +252,7 @@ export class App {
     const officers = this.renderers.telegram;
     if (officers) this.sender.notify(await sendReminders(this.opts.db, officers, this.opts.config.reminders, now));
     await this.web.housekeeping(now);
+    await this.readers.check();
   }
 
   /** Starts listening; returns the base URL. */

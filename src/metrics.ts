@@ -44,6 +44,17 @@ export class Metrics {
     help: "Times the inbox worker held back during a webhook flood so acknowledgements keep their pace",
     registers: [this.registry],
   });
+  readonly tipsWithoutGroup = new Gauge({
+    name: "taimat_tips_without_group",
+    help: "Open tips that no bound officers' group can show (commune, province duty and national fall-back all unbound)",
+    registers: [this.registry],
+  });
+  readonly waitingWithoutGroup = new Gauge({
+    name: "taimat_waiting_without_group",
+    help: "Items waiting for a bound group: tips, info-only copies, legal questions",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
   readonly inboxPending = new Gauge({
     name: "taimat_inbox_pending",
     help: "Stored updates not yet processed",

@@ -71,7 +71,7 @@ describe("drafts survive restarts and pauses", () => {
     const { url: databaseUrl, remove } = await createTestDatabaseUrl();
     const sealingKey = crypto.randomBytes(32);
     cleanups.push(() => fake.close(), remove);
-    let t: TestApp = await startTestApp({ telegram: fake, env: FAST, referenceData: true, databaseUrl, sealingKey });
+    let t: TestApp = await startTestApp({ telegram: fake, env: FAST, referenceData: true, databaseUrl, sealingKey, fallbackGroup: -9999 });
     const p = new TelegramTipster(fake, 7301);
     await toPlaceStep(p);
     await p.say("Phường Hoàn Kiếm");

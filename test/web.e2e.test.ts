@@ -3,7 +3,8 @@ import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./helpers/app.ts";
+import { FakeTelegramApi } from "./fakes/telegramApi.ts";
+import { FALLBACK_GROUP, startTestApp, type TestApp } from "./helpers/app.ts";
 import { PLANTED, WEB_COOKIE, hasGpsIfd, jpegMarkers, jpegWithMetadata } from "./helpers/webChat.ts";
 
 /** Debian's Chromium (CI installs it; no browser is ever downloaded). */
@@ -30,6 +31,7 @@ if (!hasChromium) {
 }
 
 let t: TestApp;
+let tg: FakeTelegramApi;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
@@ -116,7 +118,10 @@ let anonymousReceipt: { code: string; pin: string } | undefined;
 
 describe.skipIf(!hasChromium)("web chat in Chromium", () => {
   beforeAll(async () => {
-    t = await startTestApp({ referenceData: true });
+    // Officers' side configured (a Telegram fake, a fall-back group bound), so receipts can say "sent".
+    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
+    await tg.listen();
+    t = await startTestApp({ telegram: tg, referenceData: true, fallbackGroup: FALLBACK_GROUP });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -124,6 +129,7 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await t?.close();
+    await tg?.close();
   });
 
   it("anonymous tip with the keyboard and buttons, the browser's location and a photo: receipt with code and PIN; nothing identifying stored", async () => {

@@ -3,6 +3,7 @@ import { openDb, type Db } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { loadReferenceData } from "../db/referenceData.ts";
 import { TelegramRenderer } from "../channels/telegram/render.ts";
+import { waitingByQueue } from "../core/tips/waiting.ts";
 import { bindQueue } from "../core/officers/bindQueue.ts";
 import { createOneTimeCode, queueOfUnit, scopeOfUnit } from "../core/officers/oneTimeCodes.ts";
 import { ROLES, registerOfficer, revokeOfficer, type Role } from "../core/officers/registerOfficer.ts";
@@ -63,7 +64,7 @@ const commands: Record<string, Command> = {
     },
   },
   "queue:bind": {
-    usage: "queue:bind --unit CODE --telegram-chat ID   bind a queue (commune, province duty, cyber:PP) to an officers' Telegram group",
+    usage: "queue:bind --unit CODE --telegram-chat ID   bind a queue (commune, province duty, cyber:PP, legal:VN, VN national fall-back) to an officers' Telegram group",
     async run(db, args) {
       const queue = await requireQueue(db, args);
       const chatId = args.get("telegram-chat");
@@ -78,6 +79,16 @@ const commands: Record<string, Command> = {
         return bindQueue(tx, renderer, { queueId: queue.id, groupChatId: chat.id, by: ADMIN });
       });
       console.log(`${queue.name} → Telegram group ${chatId}${posted.length ? ` (${posted.length} message(s) queued for open tips)` : ""}`);
+    },
+  },
+  "queue:unbound": {
+    usage: "queue:unbound                                  queues whose tips, info-only copies or legal questions wait with no group bound",
+    async run(db) {
+      const queues = await waitingByQueue(db);
+      if (queues.length === 0) return console.log("nothing waits: every open tip and question is shown in a group");
+      console.log("queue\ttips\tinfo copies\tquestions\tname");
+      for (const q of queues) console.log(`${q.queueId}\t${q.tips}\t${q.copies}\t${q.questions}\t${q.name}`);
+      console.log("bind a group to the queue, its province duty queue (--unit PP) or the national fall-back (--unit VN): queue:bind or queue:bind-code");
     },
   },
   "queue:bind-code": {

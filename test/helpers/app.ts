@@ -49,6 +49,8 @@ export async function startTestApp(opts: {
   referenceData?: boolean;
   /** Sealing key (random per app unless given: pass the same one to restart on the same data). */
   sealingKey?: Buffer;
+  /** Telegram group id to bind as the national fall-back group (so every tip has a reader, as in a configured deployment). */
+  fallbackGroup?: number;
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -72,6 +74,10 @@ export async function startTestApp(opts: {
     await loadReferenceData(db);
     await ensureQueues(db);
     await loadKnowledge(db);
+  }
+  if (opts.fallbackGroup !== undefined) {
+    const group = await db.chat.create({ data: { channel: "telegram", platformChatId: String(opts.fallbackGroup), kind: "group" } });
+    await db.queue.update({ where: { id: "national:VN" }, data: { groupChatId: group.id } });
   }
   const sealer = new Sealer([opts.sealingKey ?? crypto.randomBytes(32)]);
   const app = new App({ config, log, db, sealer, places: await testPlaces() });
@@ -136,7 +142,10 @@ export const FAST_RATES = {
   ZALO_RATE_CHAT_BURST: "50",
 };
 
-/** The service with both fakes, with generous platform limits, for conversation tests. */
+/** The national fall-back group bound by `startWithFakes`: every tip has a reader. */
+export const FALLBACK_GROUP = -9999;
+
+/** The service with both fakes, with generous platform limits, for conversation tests; a national fall-back group is bound. */
 export async function startWithFakes(opts: { env?: Record<string, string> } = {}) {
   const { FakeTelegramApi } = await import("../fakes/telegramApi.ts");
   const { FakeZaloApi } = await import("../fakes/zaloApi.ts");
@@ -144,7 +153,7 @@ export async function startWithFakes(opts: { env?: Record<string, string> } = {}
   const zalo = new FakeZaloApi({ perChatPerSecond: 100, perChatBurst: 100, globalPerSecond: 1000 });
   await tg.listen();
   await zalo.listen();
-  const t = await startTestApp({ telegram: tg, zalo, env: { ...FAST_RATES, ...opts.env }, referenceData: true });
+  const t = await startTestApp({ telegram: tg, zalo, env: { ...FAST_RATES, ...opts.env }, referenceData: true, fallbackGroup: FALLBACK_GROUP });
   return {
     tg,
     zalo,

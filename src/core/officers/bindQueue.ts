@@ -1,10 +1,13 @@
 import type { Tx } from "../../db/client.ts";
 import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
 import { postCard } from "../tips/cards.ts";
+import { postWaiting } from "../tips/waiting.ts";
 
 /**
  * Binds a queue to an officers' group (a Chat row) and posts the cards of its open tips that have
- * no working card there yet, so nothing received before the binding stays invisible. Audited.
+ * no working card there yet, then everything else that waited for a reader and can now be shown
+ * (tips falling back to this group, info-only copies, legal questions), so nothing received before
+ * the binding stays invisible. Audited.
  */
 export async function bindQueue(tx: Tx, renderer: ReplyRenderer, props: { queueId: string; groupChatId: string; by: string }): Promise<OutboxRef[]> {
   const queue = await tx.queue.update({ where: { id: props.queueId }, data: { groupChatId: props.groupChatId } });
@@ -18,5 +21,6 @@ export async function bindQueue(tx: Tx, renderer: ReplyRenderer, props: { queueI
     await tx.tipCard.updateMany({ where: { tipId: tip.id, kind: "main", active: true }, data: { active: false } });
     refs.push(...(await postCard(tx, renderer, tip.id, queue.id, "main")));
   }
+  refs.push(...(await postWaiting(tx, renderer)));
   return refs;
 }

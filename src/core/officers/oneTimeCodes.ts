@@ -46,5 +46,6 @@ export function scopeOfUnit(unit: string): { scopeKind: string; scopeCode: strin
 export function queueOfUnit(unit: string): string {
   if (/^\d{5}$/.test(unit)) return `commune:${unit}`;
   if (/^\d{2}$/.test(unit)) return `province:${unit}`;
+  if (unit.toUpperCase() === "VN") return "national:VN";
   return unit;
 }

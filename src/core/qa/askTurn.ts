@@ -95,7 +95,7 @@ export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: s
   if (choice === "qa:human") {
     if (!flow.question) return openAsk();
     const elsewhere = await handOffQuestion(tx, deps, { chatId: chat.id, text: flow.question, locale });
-    return { replies: [menuReply("qa:ask.handed_off", { prompt: false })], flow: null, elsewhere };
+    return { replies: [menuReply(elsewhere.length ? "qa:ask.handed_off" : "qa:ask.handed_off_waiting", { prompt: false })], flow: null, elsewhere };
   }
   if (choice === "qa:report") return { replies: [], flow: null, reportText: flow.question };
 

@@ -28,12 +28,18 @@ export async function handOffQuestion(
     data: { text: props.text.slice(0, 2000), locale: props.locale, replyRefSealed: deps.sealer.seal(props.chatId, "tip-reply-ref") },
   });
   await tx.auditEvent.create({ data: { actor: "resident", action: "question.handed_off", data: JSON.stringify({ questionId: question.id }) } });
-  const group = deps.officerRenderer ? await groupFor(tx, LEGAL_QUEUE_ID) : null;
-  if (!group || !deps.officerRenderer) return [];
-  const rendered = deps.officerRenderer.render(
-    { key: "qa:staff.card", params: { id: questionLabel(question.id), text: quoted(question.text), lang: props.locale } },
-    "vi",
-  );
+  return deps.officerRenderer ? postQuestionCard(tx, deps.officerRenderer, question.id) : [];
+}
+
+/**
+ * Shows an open legal question in the legal staff's group, as a message they answer by replying to
+ * it. Returns [] when no group is bound yet (the question waits and is posted when one is).
+ */
+export async function postQuestionCard(tx: Tx, renderer: ReplyRenderer, questionId: string): Promise<OutboxRef[]> {
+  const question = await tx.legalQuestion.findUniqueOrThrow({ where: { id: questionId } });
+  const group = await groupFor(tx, LEGAL_QUEUE_ID);
+  if (!group) return [];
+  const rendered = renderer.render({ key: "qa:staff.card", params: { id: questionLabel(question.id), text: quoted(question.text), lang: question.locale } }, "vi");
   const refs = await enqueueCalls(tx, group, rendered.calls.map((c) => ({ ...c, payload: { ...c.payload, reply_markup: { force_reply: true } } })));
   await tx.legalQuestion.update({ where: { id: question.id }, data: { cardOutboxId: refs[0]!.id } });
   return refs;

@@ -206,7 +206,9 @@ async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<R
       elsewhere.push(...(await postCard(tx, services.officerRenderer, tip.id, tip.queueId, "main")));
       for (const queueId of tip.copyQueueIds) elsewhere.push(...(await postCard(tx, services.officerRenderer, tip.id, queueId, "info")));
     }
-    const receipt: Reply = { ...menuReply("tip:receipt.text", { prompt: false, params: { unit: tip.queueName, code: tip.code, pin: tip.pin } }), sensitive: true };
+    // The receipt says "sent" only when a group shows the card; otherwise the tip waits for a reader (and is reported as such).
+    const head = { $t: elsewhere.length ? "tip:receipt.head_sent" : "tip:receipt.head_waiting", params: { unit: tip.queueName } };
+    const receipt: Reply = { ...menuReply("tip:receipt.text", { prompt: false, params: { head, code: tip.code, pin: tip.pin } }), sensitive: true };
     return { replies: [receipt], elsewhere };
   } catch (err) {
     if (!(err instanceof IncompleteDraftError)) throw err;

@@ -3,7 +3,7 @@ import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } f
 import { officerName } from "../officers/authorize.ts";
 import { quoted, type Choice, type Reply, type TextBlock } from "../reply.ts";
 import { WHEN_CODES } from "./categories.ts";
-import { provinceQueueId } from "./queues.ts";
+import { NATIONAL_QUEUE_ID, provinceQueueId } from "./queues.ts";
 
 /** Officers' groups are Vietnamese unless the group chose otherwise. */
 const OFFICER_LOCALE = "vi";
@@ -118,13 +118,24 @@ const MEDIA_METHOD: Record<string, { method: string; field: string }> = {
   document: { method: "sendDocument", field: "document" },
 };
 
-/** The group a queue's cards go to: its own, or its province duty queue's. */
+/** Queue kinds that handle tips: their cards fall back to the province duty group, then the national group. */
+const HANDLING_KINDS = new Set(["commune", "province"]);
+
+/**
+ * The group a queue's cards go to: its own; for a commune's queue, else its province duty group;
+ * for a commune or province duty queue, else the national fall-back group. Info-only copies (cyber
+ * units) and the staff queues show only in their own group. Null: no group can show it yet.
+ */
 export async function groupFor(tx: Tx, queueId: string): Promise<{ chatId: string; channel: string } | null> {
   const queue = await tx.queue.findUnique({ where: { id: queueId }, include: { groupChat: true } });
   if (queue?.groupChat) return { chatId: queue.groupChat.id, channel: queue.groupChat.channel };
-  if (!queue || queue.kind === "province") return null;
-  const duty = await tx.queue.findUnique({ where: { id: provinceQueueId(queue.provinceCode) }, include: { groupChat: true } });
-  return duty?.groupChat ? { chatId: duty.groupChat.id, channel: duty.groupChat.channel } : null;
+  if (!queue || !HANDLING_KINDS.has(queue.kind)) return null;
+  const fallbacks = queue.kind === "commune" ? [provinceQueueId(queue.provinceCode), NATIONAL_QUEUE_ID] : [NATIONAL_QUEUE_ID];
+  for (const id of fallbacks) {
+    const fallback = await tx.queue.findUnique({ where: { id }, include: { groupChat: true } });
+    if (fallback?.groupChat) return { chatId: fallback.groupChat.id, channel: fallback.groupChat.channel };
+  }
+  return null;
 }
 
 /**

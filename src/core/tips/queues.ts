@@ -9,6 +9,11 @@ export const ROUTING_RULES_FILE = fromRoot("data", "routing-rules.json");
 export const communeQueueId = (communeCode: string) => `commune:${communeCode}`;
 /** The duty queue of a province's police: tips with no known commune, and fall-back for unbound communes. */
 export const provinceQueueId = (provinceCode: string) => `province:${provinceCode}`;
+/**
+ * The national fall-back queue: its group shows every tip whose commune and province duty queues
+ * have no group bound, so no tip waits unseen (`queue:bind --unit VN`).
+ */
+export const NATIONAL_QUEUE_ID = "national:VN";
 
 const lower = (type: string, shortName: string) => `${type} ${shortName}`;
 
@@ -29,6 +34,7 @@ export async function ensureQueues(db: Db, rulesFile = ROUTING_RULES_FILE): Prom
     wanted.push({ id: provinceQueueId(p.code), kind: "province", name: `Trực ban Công an ${lower(p.type, p.shortName)}`, provinceCode: p.code, communeCode: null });
     wanted.push({ id: `cyber:${p.code}`, kind: "cyber", name: `Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao — Công an ${lower(p.type, p.shortName)}`, provinceCode: p.code, communeCode: null });
   }
+  wanted.push({ id: NATIONAL_QUEUE_ID, kind: "national", name: "Trực ban toàn quốc (dự phòng)", provinceCode: "VN", communeCode: null });
   // The outreach staff's group (legal awareness campaigns: progress and reports).
   wanted.push({ id: "outreach:VN", kind: "outreach", name: "Cán bộ tuyên truyền, phổ biến pháp luật", provinceCode: "VN", communeCode: null });
   // The legal staff's group (questions the knowledge base could not answer).
