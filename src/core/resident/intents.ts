@@ -1,0 +1,254 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import neural, { type NeuralJSON, type NeuralNetwork } from "@nlpjs/neural";
+import { LOCALES, type Translate } from "../../i18n.ts";
+import { fromRoot } from "../../paths.ts";
+import { CODE_ALPHABET } from "../tips/codes.ts";
+import { fold } from "../text.ts";
+
+/** What a resident wants, read from text typed at the main menu. */
+export type Intent =
+  | "report"
+  | "ask"
+  | "lookup"
+  | "emergency"
+  | "subscribe"
+  | "stop"
+  | "my_data"
+  | "delete_my_data"
+  | "language"
+  | "help"
+  | "greeting"
+  | "chitchat"
+  | "insult"
+  | "spam"
+  | "unknown";
+
+/** The reading of one message: the intent and what was found in it. */
+export interface IntentReading {
+  intent: Intent;
+  /** A tip code pasted in the message (TM-XXXXXX), for a look-up. */
+  code?: string;
+  /** A 6-digit PIN pasted next to the code. */
+  pin?: string;
+  /** The message only names the action ("báo tin", "hỏi đáp"): nothing to keep as content. */
+  bare?: boolean;
+  /** A language named in the message ("English please"). */
+  locale?: string;
+}
+
+/** The trained classifier, made by `npm run intents:train`. */
+export const INTENT_MODEL_FILE = fromRoot("data", "intents", "model.json");
+/** The training corpus (written apart from the evaluation set in test/intents-eval/). */
+export const INTENT_TRAINING_FILE = fromRoot("data", "intents", "training.json");
+const TUNING_FILE = fromRoot("test", "intents-eval", "messages.json");
+
+/** What the classifier is trained on: the corpus, plus the tuning half (odd ids) of the evaluation set. */
+export function intentTrainingSet(): Array<{ text: string; intent: Intent }> {
+  const corpus = JSON.parse(fs.readFileSync(INTENT_TRAINING_FILE, "utf8")) as Array<{ text: string; intent: Intent }>;
+  const tuning = fs.existsSync(TUNING_FILE) ? (JSON.parse(fs.readFileSync(TUNING_FILE, "utf8")) as Array<{ id: number; text: string; intent: Intent }>).filter((m) => m.id % 2 === 1) : [];
+  return [...corpus, ...tuning].map((m) => ({ text: m.text, intent: m.intent }));
+}
+
+/** A digest of the training set, kept in the model file so a test can tell a stale model. */
+export function intentTrainingDigest(examples: ReadonlyArray<{ text: string; intent: string }>): string {
+  const hash = crypto.createHash("sha256");
+  for (const e of examples) hash.update(`${e.intent}\t${e.text}\n`);
+  return hash.digest("hex");
+}
+
+/** A reader with the shipped model loaded. */
+export function loadIntentReader(t: Translate): IntentReader {
+  const reader = new IntentReader(t);
+  reader.loadModel(JSON.parse(fs.readFileSync(INTENT_MODEL_FILE, "utf8")) as NeuralJSON);
+  return reader;
+}
+
+/** Phrase lists read from `locales/<lang>/intents.json`. */
+const LISTS = [
+  "report",
+  "victim",
+  "narrative",
+  "crime",
+  "ask",
+  "question",
+  "question_end",
+  "emergency",
+  "stop",
+  "subscribe",
+  "my_data",
+  "delete_my_data",
+  "language",
+  "help",
+  "greeting",
+  "chitchat",
+  "insult",
+  "spam",
+  "lookup",
+] as const;
+type List = (typeof LISTS)[number];
+
+const KHMER = /[\u1780-\u17ff]/;
+const URL = /\b(?:https?:\/\/|www\.|t\.me\/|bit\.ly\/)\S+|\b[a-z0-9-]+\.(?:xyz|biz|top|vip|club|online|site)\b/i;
+const CODE_CHARS = `[${CODE_ALPHABET}]`;
+const CODE = new RegExp(`\\bTM[\\s\\-–_./#:]*(${CODE_CHARS}{6})(?![A-Z0-9])`, "i");
+const PIN = /(?<![\dA-Z])(\d{3})\s?(\d{3})(?!\d)/i;
+/** Below this classifier score nothing is certain enough: the text is kept and the person is offered what the bot can do. */
+const MIN_SCORE = 0.2;
+
+/** Text as matched: folded, punctuation turned into spaces (Khmer kept as it is). */
+function normalise(text: string): string {
+  return ` ${fold(text)
+    .replace(/[^\p{L}\p{N}\p{M}'/?!%+]+/gu, " ")
+    .replace(/([?!])/g, " $1 ")
+    .replace(/\s+/g, " ")
+    .trim()} `;
+}
+
+/** One phrase as matched: Latin phrases on word boundaries, Khmer (no spaces between words) anywhere. */
+interface Phrase {
+  text: string;
+  khmer: boolean;
+  /** Number of words: longer phrases say more. */
+  words: number;
+}
+
+/**
+ * Reads free text typed at the main menu: reporting, a legal question, a look-up (with a pasted
+ * code and PIN), an emergency, the subscription and personal-data requests, language, help,
+ * greetings, small talk, insults and spam. Phrases come from every language's
+ * `locales/<lang>/intents.json`, so a Vietnamese-speaking resident who types English (or no
+ * diacritics) is understood the same. Anything it cannot place is `unknown` (the caller keeps the
+ * text and offers to send it as a tip or a question).
+ */
+export class IntentReader {
+  private readonly lists = new Map<List, Phrase[]>();
+
+  constructor(t: Translate) {
+    for (const list of LISTS) {
+      const phrases = new Map<string, Phrase>();
+      for (const locale of LOCALES) {
+        const value = t(locale, `intents:${list}`);
+        if (value === `${list}` || value.startsWith("intents:")) continue;
+        for (const raw of value.split("|")) {
+          const khmer = KHMER.test(raw);
+          const text = khmer ? raw.trim() : normalise(raw).trim();
+          if (text && !phrases.has(text)) phrases.set(text, { text, khmer, words: text.split(" ").length });
+        }
+      }
+      this.lists.set(list, [...phrases.values()]);
+    }
+  }
+
+  /** The phrases of `list` found in the normalised text. */
+  private found(list: List, norm: string, raw: string): Phrase[] {
+    return this.lists.get(list)!.filter((p) => (p.khmer ? raw.includes(p.text) : norm.includes(` ${p.text} `)));
+  }
+
+  /**
+   * Features of a message for the classifier: folded words and word pairs, letter trigrams (typos
+   * and missing tone marks), Khmer letter pairs and triples (Khmer has no spaces between words),
+   * which phrase lists it touches, and its shape (question mark, link, length, shouting).
+   */
+  features(text: string): Record<string, number> {
+    const raw = text.normalize("NFC").trim();
+    const norm = normalise(raw);
+    const words = norm.trim() ? norm.trim().split(" ") : [];
+    const f: Record<string, number> = {};
+    words.forEach((w, i) => {
+      f[`w:${w}`] = 1;
+      if (i > 0) f[`b:${words[i - 1]}_${w}`] = 1;
+      if (!KHMER.test(w) && w.length >= 3) {
+        const padded = `#${w}#`;
+        for (let j = 0; j + 3 <= padded.length; j++) f[`c:${padded.slice(j, j + 3)}`] = 1;
+      }
+    });
+    for (const run of raw.match(/[\u1780-\u17ff]+/g) ?? []) {
+      for (let j = 0; j + 2 <= run.length; j++) f[`k:${run.slice(j, j + 2)}`] = 1;
+      for (let j = 0; j + 3 <= run.length; j++) f[`k:${run.slice(j, j + 3)}`] = 1;
+    }
+    for (const list of LISTS) if (this.found(list, norm, raw).length) f[`L:${list}`] = 1;
+    if (/[?？]\s*$/.test(raw)) f["shape:question_mark"] = 1;
+    if (this.endsAsQuestion(norm, raw)) f["shape:question_end"] = 1;
+    if (URL.test(raw)) f["shape:link"] = 1;
+    if (this.shouting(raw)) f["shape:shouting"] = 1;
+    f[words.length <= 2 ? "shape:short" : words.length >= 12 ? "shape:long" : "shape:medium"] = 1;
+    return f;
+  }
+
+  /** Trains the classifier on labelled messages (replacing any model loaded before). */
+  train(examples: ReadonlyArray<{ text: string; intent: Intent }>): void {
+    const net = new neural.NeuralNetwork({ log: false });
+    net.train(examples.map((e) => ({ input: this.features(e.text), output: { [e.intent]: 1 } })));
+    this.model = net;
+  }
+
+  /** The trained classifier as JSON (what `data/intents/model.json` holds). */
+  modelJSON(): NeuralJSON {
+    if (!this.model) throw new Error("no intent model trained or loaded");
+    return this.model.toJSON();
+  }
+
+  /** Loads a classifier saved with `modelJSON()`. */
+  loadModel(json: NeuralJSON): void {
+    const net = new neural.NeuralNetwork();
+    net.fromJSON(json);
+    this.model = net;
+  }
+
+  private model: NeuralNetwork | undefined;
+
+  /** Reads one message: rules for what is certain (a pasted code, noise), the classifier for the rest. */
+  read(text: string): IntentReading {
+    const raw = text.normalize("NFC").trim();
+    const norm = normalise(raw);
+    const letters = raw.replace(/[^\p{L}]/gu, "");
+
+    const code = CODE.exec(raw.toUpperCase());
+    if (code) {
+      const after = raw.slice(code.index + code[0].length);
+      const pin = PIN.exec(after) ?? PIN.exec(raw.slice(0, code.index));
+      return { intent: "lookup", code: `TM-${code[1]!.toUpperCase()}`, pin: pin ? pin[1]! + pin[2]! : undefined };
+    }
+    if (letters.length === 0) return { intent: /^[\s?？]+$/.test(raw) ? "help" : "spam" };
+    if (/(.)\1{5,}/u.test(letters) && new Set(letters.toLowerCase()).size <= 4) return { intent: "spam" };
+    if (!this.model) throw new Error("IntentReader: no model (load data/intents/model.json or train first)");
+
+    const scores = this.model.run(this.features(raw)) ?? {};
+    let best: Intent = "unknown";
+    let top = 0;
+    for (const [intent, score] of Object.entries(scores)) {
+      if (score > top) {
+        top = score;
+        best = intent as Intent;
+      }
+    }
+    if (top < MIN_SCORE) return { intent: "unknown" };
+    const reading: IntentReading = { intent: best };
+    if (best === "language") reading.locale = this.namedLocale(norm, raw);
+    if (best === "report" || best === "ask") {
+      const words = norm.trim().split(" ").length;
+      const content = ["crime", "victim", "narrative", "question"].some((l) => this.found(l as List, norm, raw).length > 0);
+      reading.bare = words <= 5 && !content;
+    }
+    return reading;
+  }
+
+  /** Extra question weight when the message ends like a Vietnamese yes/no question ("… không", "… ko ạ"). */
+  private endsAsQuestion(norm: string, raw: string): number {
+    const tail = norm.trim().split(" ").slice(-2).join(" ");
+    return this.lists.get("question_end")!.some((p) => (p.khmer ? raw.trimEnd().endsWith(p.text) : tail === p.text || tail.endsWith(` ${p.text}`))) ? 1 : 0;
+  }
+
+  private shouting(raw: string): boolean {
+    const letters = raw.replace(/[^\p{L}]/gu, "");
+    return letters.length >= 12 && letters === letters.toUpperCase() && letters !== letters.toLowerCase();
+  }
+
+  private namedLocale(norm: string, raw: string): string | undefined {
+    if (/ (english|tieng anh|anh ngu) /.test(norm) || raw.includes("អង់គ្លេស")) return "en";
+    if (/ (khmer|khome|kho me|tieng khmer) /.test(norm) || raw.includes("ខ្មែរ")) return "km";
+    if (/ (vietnamese|tieng viet) /.test(norm) || raw.includes("វៀតណាម")) return "vi";
+    return undefined;
+  }
+}
