@@ -149,4 +149,14 @@ describe("data-subject requests (Law 91/2025)", () => {
     const later = await listDataRequests(t.db, new Date(Date.now() + 22 * 86_400_000));
     expect(later.find((r) => r.ref === open[0]!.ref)!.overdue).toBe(true);
   });
+
+  it("the service's daily retention job applies the configured rules and records its report", async () => {
+    const chat = await t.db.chat.create({ data: { channel: "zalo", platformChatId: "zu-retention", kind: "private" } });
+    await t.db.outboxMessage.create({ data: { channel: "zalo", chatId: chat.id, method: "sendMessage", payload: "{}", status: "sent", createdAt: new Date(Date.now() - 31 * 86_400_000) } });
+    const report = await t.app.runRetention();
+    expect(report.counts.outbox).toBeGreaterThanOrEqual(1);
+    expect(await t.db.outboxMessage.count({ where: { chatId: chat.id } })).toBe(0);
+    const run = await t.db.auditEvent.findFirstOrThrow({ where: { action: "retention.run" }, orderBy: { id: "desc" } });
+    expect(JSON.parse(run.data).counts).toEqual(report.counts);
+  });
 });

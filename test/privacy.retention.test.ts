@@ -153,3 +153,23 @@ describe("retention rules (daily job)", () => {
     expect((await applyRetention(db, { ...defaultRetention(), outbox: 2 * DAY }, now)).counts.outbox).toBe(1);
   });
 });
+
+describe("delete my data: web uploads", () => {
+  it("deletes the chat's photos not sent with a tip; photos attached to a submitted tip and other chats' photos stay", async () => {
+    const { eraseChatData } = await import("../src/core/privacy/dataRequests.ts");
+    const db = t.db;
+    const chat = await db.chat.create({ data: { channel: "web", platformChatId: "w:session-a", kind: "private", locale: "vi" } });
+    const bytes = new Uint8Array([1]);
+    const upload = (key: string) => db.upload.create({ data: { chatId: sealer.seal(key, "upload-chat"), mime: "image/jpeg", size: 1, bytes } });
+    const unsent = await upload("w:session-a");
+    const attached = await upload("w:session-a");
+    const someoneElse = await upload("w:session-b");
+    const evidence = await tip({ status: "new" });
+    await db.tipAttachment.create({ data: { tipId: evidence.id, kind: "photo", ref: `upload:${attached.id}` } });
+
+    const counts = await db.$transaction((tx) => eraseChatData(tx, chat, sealer));
+    expect(counts.uploads).toBe(1);
+    expect((await db.upload.findMany()).map((u) => u.id).sort()).toEqual([attached.id, someoneElse.id].sort());
+    expect(await db.upload.findUnique({ where: { id: unsent.id } })).toBeNull();
+  });
+});
