@@ -29,6 +29,8 @@ import { TelegramBot } from "./channels/telegram/bot.ts";
 import { TelegramRenderer } from "./channels/telegram/render.ts";
 import { TelegramSender } from "./channels/telegram/sender.ts";
 import { telegramIncoming } from "./channels/telegram/inbound.ts";
+import { Cron } from "croner";
+import { applyRetention, type RetentionReport } from "./core/privacy/applyRetention.ts";
 import { ZaloApiError, ZaloClient } from "./channels/zalo/client.ts";
 import { ZaloRenderer } from "./channels/zalo/render.ts";
 import { ZaloSender } from "./channels/zalo/sender.ts";
@@ -82,6 +84,7 @@ export class App {
   private readonly renderers: Record<string, ReplyRenderer> = {};
   private housekeeping?: NodeJS.Timeout;
   private campaignTimer?: NodeJS.Timeout;
+  private retentionJob?: Cron;
   /** Legal awareness campaigns: fan-out and delivery at the platforms' pace. */
   readonly campaigns: CampaignEngine;
   /** The legal knowledge base and its search index. */
@@ -98,7 +101,7 @@ export class App {
     // Officers work in Telegram groups: the Telegram renderer draws their cards.
     const officerRenderer = config.telegram.token ? (this.renderers.telegram = new TelegramRenderer(this.t)) : undefined;
     this.knowledge = new KnowledgeBase();
-    const resident = { keywords, places: opts.places, sealer: opts.sealer, officerRenderer, knowledge: this.knowledge };
+    const resident = { keywords, places: opts.places, sealer: opts.sealer, officerRenderer, knowledge: this.knowledge, retention: config.retention.periods };
     const outboxChannels: Record<string, OutboxChannel> = {};
 
     const tg = config.telegram;
@@ -244,11 +247,25 @@ export class App {
       this.campaigns.tick().catch((err: unknown) => this.opts.log.error({ err }, "campaign engine step failed"));
     }, 500);
     this.campaignTimer.unref();
+    // Personal data (Law 91/2025): the retention rules, once a day (RETENTION_SCHEDULE).
+    const schedule = this.opts.config.retention.schedule;
+    if (schedule) {
+      this.retentionJob = new Cron(schedule, { timezone: "Asia/Ho_Chi_Minh", protect: true, unref: true }, async () => {
+        await this.runRetention().catch((err: unknown) => this.opts.log.error({ err }, "retention job failed"));
+      });
+    }
+  }
+
+  /** Applies the retention rules now (the daily job; also `npm run admin -- retention:run`), logging the counts per rule. */
+  async runRetention(now = new Date()): Promise<RetentionReport> {
+    const report = await applyRetention(this.opts.db, this.opts.config.retention.periods, now);
+    this.opts.log.info({ retention: report.counts }, "retention rules applied");
+    return report;
   }
 
   /** Periodic jobs (every minute): reminders and escalations about open tips; drops tip drafts untouched for 24 hours (telling the person), then stale web uploads. */
   async runHousekeeping(now = new Date()): Promise<void> {
-    this.sender.notify(await expireDrafts(this.opts.db, this.renderers, now));
+    this.sender.notify(await expireDrafts(this.opts.db, this.renderers, now, this.opts.config.retention.periods.drafts));
     const officers = this.renderers.telegram;
     if (officers) this.sender.notify(await sendReminders(this.opts.db, officers, this.opts.config.reminders, now));
     await this.web.housekeeping(now);
@@ -352,6 +369,7 @@ export class App {
     this.stopped = true;
     if (this.housekeeping) clearInterval(this.housekeeping);
     if (this.campaignTimer) clearInterval(this.campaignTimer);
+    this.retentionJob?.stop();
     await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();

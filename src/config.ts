@@ -1,5 +1,7 @@
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseKey } from "./security/sealing.ts";
+import { RETENTION_RULES, periodMs, type RetentionPeriods } from "./core/privacy/retentionRules.ts";
 
 /** Telegram's public Bot API server. */
 export const DEFAULT_TELEGRAM_API_ROOT = "https://api.telegram.org";
@@ -86,6 +88,23 @@ export const envSchema = z.object({
 
   WEB_UPLOAD_LIMIT_BYTES: positiveInt(5 * 1024 * 1024),
   WEB_UPLOADS_PER_HOUR: positiveInt(20),
+
+  // Personal data (Law 91/2025): retention periods, see core/privacy/retentionRules.ts.
+  RETENTION_DRAFTS_HOURS: positiveNumber(24),
+  RETENTION_INBOX_DAYS: positiveNumber(7),
+  RETENTION_INBOX_PARKED_DAYS: positiveNumber(30),
+  RETENTION_UPLOADS_HOURS: positiveNumber(48),
+  RETENTION_CLOSED_TIP_CONTACT_DAYS: positiveNumber(180),
+  RETENTION_ENDED_SUBSCRIPTIONS_DAYS: positiveNumber(180),
+  RETENTION_AUDIT_DAYS: positiveNumber(730),
+  RETENTION_LEGAL_QUESTIONS_DAYS: positiveNumber(90),
+  RETENTION_OUTBOX_DAYS: positiveNumber(30),
+  /** When the retention job runs: a 5-field cron pattern in Asia/Ho_Chi_Minh, or "off". */
+  RETENTION_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(/^(off|\S+ \S+ \S+ \S+ \S+)$/, 'must be a 5-field cron pattern (Asia/Ho_Chi_Minh) or "off"')
+    .default("30 3 * * *"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -132,6 +151,8 @@ export interface Config {
   webhookBodyLimit: number;
   /** The web chat (always on): photo upload limits. */
   web: { uploadLimitBytes: number; uploadsPerHour: number };
+  /** Personal data: how long each kind of record is kept, and when the daily job runs (null: never). */
+  retention: { periods: RetentionPeriods; schedule: string | null };
 }
 
 /** Raised when an environment variable is invalid; names the variable. */
@@ -150,6 +171,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       e.ENCRYPTION_KEYS.split(",").forEach(parseKey);
     } catch (err) {
       throw new ConfigError(`invalid configuration:\n  ENCRYPTION_KEYS: ${(err as Error).message}`);
+    }
+  }
+  if (e.RETENTION_SCHEDULE !== "off") {
+    try {
+      new Cron(e.RETENTION_SCHEDULE, { timezone: "Asia/Ho_Chi_Minh", mode: "5-part" }); // no callback: only parsed
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  RETENTION_SCHEDULE: ${(err as Error).message}`);
     }
   }
   return {
@@ -196,5 +224,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
     web: { uploadLimitBytes: e.WEB_UPLOAD_LIMIT_BYTES, uploadsPerHour: e.WEB_UPLOADS_PER_HOUR },
+    retention: {
+      periods: Object.fromEntries(RETENTION_RULES.map((r) => [r.name, periodMs(r, e[r.env as keyof Env] as number)])) as RetentionPeriods,
+      schedule: e.RETENTION_SCHEDULE === "off" ? null : e.RETENTION_SCHEDULE,
+    },
   };
 }

@@ -19,6 +19,7 @@ import { enqueueCalls } from "../outbox/outbound.ts";
 import { ZaloRenderer } from "../channels/zalo/render.ts";
 import { exportEntries, importEntries, loadKnowledge } from "../core/qa/knowledge.ts";
 import { csvToEntries, entriesToCsv } from "../core/qa/csv.ts";
+import { privacyCommands } from "./privacy.ts";
 
 const ADMIN = "admin:cli";
 
@@ -276,6 +277,9 @@ const commands: Record<string, Command> = {
 };
 
 class UsageError extends Error {}
+
+// Personal data (Law 91/2025): retention:run, dsr:list, breach:report, breach:notify, keys:check, keys:rotate.
+Object.assign(commands, privacyCommands((message) => new UsageError(message)));
 
 function campaignCommand(usage: string, op: (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], id: string) => Promise<unknown>): Command {
   return {

@@ -57,7 +57,7 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
   const menu = lastOffered === null ? chat.menu : lastOffered.length ? JSON.stringify(lastOffered) : null;
   const flow = turn.flow === undefined ? chat.flow : turn.flow;
   if (turn.setLocale !== undefined || menu !== chat.menu || flow !== chat.flow) {
-    await tx.chat.update({ where: { id: chat.id }, data: { locale: turn.setLocale ?? chat.locale, menu, flow } });
+    await tx.chat.update({ where: { id: chat.id }, data: { locale: turn.setLocale === undefined ? chat.locale : turn.setLocale, menu, flow } });
   }
   const replies = await enqueueCalls(tx, target, calls, { sourceUpdateId: args.sourceUpdateId });
   return [...leading, ...replies, ...(turn.elsewhere ?? [])];

@@ -42,6 +42,16 @@ export class Sealer {
 
   private digestKey: Buffer | undefined;
 
+  /** Id of the key that seals new values (the first configured one); sealed text carries it as its second part. */
+  get currentKeyId(): string {
+    return this.currentId;
+  }
+
+  /** Ids of every configured key, the sealing one first. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
   /** Decrypts a sealed value; throws when the key is unknown or the value was tampered with. */
   open(sealed: string, context: string): string {
     const [version, kid, iv, tag, ct] = sealed.split(".");
@@ -55,7 +65,14 @@ export class Sealer {
   }
 }
 
-function keyId(key: Buffer): string {
+/** The id of the key a sealed value was sealed with (undefined when it is not a sealed value). */
+export function sealedKeyId(sealed: string): string | undefined {
+  const m = /^v1\.([A-Za-z0-9_-]{8})\./.exec(sealed);
+  return m?.[1];
+}
+
+/** The id of a key, as written into the values it seals. */
+export function keyId(key: Buffer): string {
   return crypto.createHash("sha256").update(key).digest("base64url").slice(0, 8);
 }
 

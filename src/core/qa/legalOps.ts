@@ -86,8 +86,9 @@ export async function answerQuestion(
 /** Saves an answered question into the knowledge base, so the next resident asking finds it. */
 export async function saveAnswerToKnowledge(tx: Tx, props: { questionId: string; officer: OfficerRecord | null; sourceText: string }): Promise<string> {
   if (!isLegalStaff(props.officer)) throw new LegalOpError("not_staff");
-  const question = await tx.legalQuestion.findUniqueOrThrow({ where: { id: props.questionId } });
-  if (question.status !== "answered" || !question.answer) throw new LegalOpError("not_answered");
+  // The question may be gone (deleted by the retention job or the asker's "delete my data").
+  const question = await tx.legalQuestion.findUnique({ where: { id: props.questionId } });
+  if (!question || question.status !== "answered" || !question.answer) throw new LegalOpError("not_answered");
   if (question.entryId) return question.entryId;
   const id = `kb-u-${crypto.createHash("sha256").update(question.id).digest("hex").slice(0, 8)}`;
   await tx.knowledgeEntry.create({

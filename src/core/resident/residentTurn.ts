@@ -21,6 +21,8 @@ import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAc
 import { askTurn, openAsk, type AskFlow, type AskResult } from "../qa/askTurn.ts";
 import type { KnowledgeBase } from "../qa/knowledge.ts";
 import type { Keywords } from "./keywords.ts";
+import { dataRequestTurn } from "../privacy/dataRequests.ts";
+import type { RetentionPeriods } from "../privacy/retentionRules.ts";
 
 /** Per-person limits: a flood from one person slows only that person. */
 export const RESIDENT_LIMITS = {
@@ -38,6 +40,8 @@ export interface ResidentServices {
   officerRenderer?: ReplyRenderer;
   /** The legal knowledge base (legal Q&A). */
   knowledge?: KnowledgeBase;
+  /** Retention periods, told to a person asking what is held about them (defaults when absent). */
+  retention?: RetentionPeriods;
 }
 
 export interface ResidentTurnArgs {
@@ -53,7 +57,8 @@ export interface ResidentTurnArgs {
 /** Replies, the chat's new language if changed, its short-exchange state (undefined: unchanged), and messages to other chats. */
 export interface ResidentResult {
   replies: Reply[];
-  setLocale?: Locale;
+  /** null: the person's language is erased (their data was deleted). */
+  setLocale?: Locale | null;
   flow?: string | null;
   /** Outbox rows for other chats (e.g. the new tip's cards in the officers' groups). */
   elsewhere?: OutboxRef[];
@@ -116,6 +121,10 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     }
     return result;
   }
+
+  // Personal data requests ("xem/xoá dữ liệu của tôi", Law 91/2025), from anywhere in the conversation.
+  const dataRequest = await dataRequestTurn(args, draft !== null);
+  if (dataRequest) return dataRequest;
 
   if (input.type === "choice" && input.choiceId.startsWith("quiz:")) return quizAnswer(args, input.choiceId, draft !== null);
   if (input.type === "choice" && input.choiceId === "menu:report") return startOrResume(args, draft);

@@ -33,7 +33,8 @@ export function isStopWord(text: string): boolean {
 
 const topicList = (topics: string[]) => ({ $list: topics.map((t) => ({ $t: `campaign:topic.${t}` })) });
 
-async function placeLabel(tx: Tx, flow: { provinceCode?: string | null; communeCode?: string | null }) {
+/** How a subscription's area reads: "commune, province", the province, or nationwide. */
+export async function placeLabel(tx: Tx, flow: { provinceCode?: string | null; communeCode?: string | null }) {
   if (flow.communeCode) {
     const c = await tx.commune.findUnique({ where: { code: flow.communeCode }, include: { province: true } });
     if (c) return `${c.name}, ${c.province.name}`;

@@ -3,15 +3,15 @@ import { isLocale } from "../../i18n.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { menuReply } from "../resident/converse.ts";
 
-/** A draft untouched this long is dropped. */
+/** A draft untouched this long is dropped (the default of RETENTION_DRAFTS_HOURS). */
 export const DRAFT_TTL_MS = 24 * 60 * 60_000;
 
 /**
  * Drops tip drafts untouched for 24 hours and tells each person, in their language, that nothing
  * was sent. Each draft is dropped and its notice recorded in one transaction.
  */
-export async function expireDrafts(db: Db, renderers: Partial<Record<string, ReplyRenderer>>, now = new Date()): Promise<OutboxRef[]> {
-  const stale = await db.tipDraft.findMany({ where: { updatedAt: { lt: new Date(now.getTime() - DRAFT_TTL_MS) } }, take: 500 });
+export async function expireDrafts(db: Db, renderers: Partial<Record<string, ReplyRenderer>>, now = new Date(), ttlMs = DRAFT_TTL_MS): Promise<OutboxRef[]> {
+  const stale = await db.tipDraft.findMany({ where: { updatedAt: { lt: new Date(now.getTime() - ttlMs) } }, take: 500 });
   const refs: OutboxRef[] = [];
   for (const draft of stale) {
     await db.$transaction(async (tx) => {
