@@ -86,6 +86,11 @@ export const envSchema = z.object({
 
   WEB_UPLOAD_LIMIT_BYTES: positiveInt(5 * 1024 * 1024),
   WEB_UPLOADS_PER_HOUR: positiveInt(20),
+
+  CODE_GUESS_PER_ACCOUNT: positiveInt(5),
+  CODE_GUESS_GLOBAL: positiveInt(50),
+  CODE_GUESS_ALERT_AT: positiveInt(20),
+  CODE_GUESS_WINDOW_MINUTES: positiveInt(15),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -132,6 +137,8 @@ export interface Config {
   webhookBodyLimit: number;
   /** The web chat (always on): photo upload limits. */
   web: { uploadLimitBytes: number; uploadsPerHour: number };
+  /** Wrong invitation and bind codes tolerated per account and overall, and the alert threshold; see core/officers/codeAttempts.ts. */
+  codeGuess: { perAccount: number; global: number; alertAt: number; windowMinutes: number };
 }
 
 /** Raised when an environment variable is invalid; names the variable. */
@@ -196,5 +203,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
     web: { uploadLimitBytes: e.WEB_UPLOAD_LIMIT_BYTES, uploadsPerHour: e.WEB_UPLOADS_PER_HOUR },
+    codeGuess: { perAccount: e.CODE_GUESS_PER_ACCOUNT, global: e.CODE_GUESS_GLOBAL, alertAt: e.CODE_GUESS_ALERT_AT, windowMinutes: e.CODE_GUESS_WINDOW_MINUTES },
   };
 }
