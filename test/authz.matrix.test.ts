@@ -355,6 +355,13 @@ describe("other refusal paths are audited too", () => {
     expect(await db.tipNote.count({ where: { tipId: tip.id } })).toBe(0);
     const refusals = await db.auditEvent.findMany({ where: { tipId: tip.id, action: "auth.refused" } });
     expect(refusals.map((r) => JSON.parse(r.data).reason)).toEqual(["not_prompted", "not_prompted", "not_prompted"]);
+    // A press naming a tip that does not exist is refused and logged too (no tip to attach it to).
+    const forged = await db.$transaction((tx) =>
+      handleCardPress(tx, deps, { group: groups.bound, telegramUserId: "700888", displayName: "x", data: "t:claim:cnotatipatall0000000000", messageId: 1 }),
+    );
+    expect(forged).toMatchObject({ refs: [], alert: true, answer: t("vi", "officer:refuse.not_found") });
+    const logged = await db.auditEvent.findFirstOrThrow({ where: { action: "auth.refused", actor: "telegram-user:700888" } });
+    expect([logged.tipId, JSON.parse(logged.data).reason, JSON.parse(logged.data).action]).toEqual([null, "not_found", "claim"]);
     // The officer who pressed still can.
     await db.$transaction((tx) =>
       handleGroupMessage(tx, deps, { group: groups.bound, telegramUserId: owner.telegramUserId, displayName: "x", text: "ghi chú thật", replyToMessageId: 4242 }),

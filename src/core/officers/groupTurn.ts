@@ -139,7 +139,12 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
   const action = parsed ? ACTION_OF[parsed.act] : undefined;
   if (!parsed || !action) return { refs: [] };
   const tip = await tx.tip.findUnique({ where: { id: parsed.tipId }, include: { queue: true } });
-  if (!tip) return { refs: [], answer: t("officer:refuse.not_found"), alert: true };
+  if (!tip) {
+    // A press naming no tip (a forged or stale button) is logged like any other refusal.
+    const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+    await recordRefusal(tx, { actor: actorOf(officer, actor.telegramUserId), action, reason: "not_found", via: actor.group.id, data: { detail: parsed.act } });
+    return { refs: [], answer: t("officer:refuse.not_found"), alert: true };
+  }
   const auth = await authorizeTipAction(tx, {
     telegramUserId: actor.telegramUserId,
     tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
