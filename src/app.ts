@@ -110,7 +110,20 @@ export class App {
         token: tg.token,
         apiRoot: tg.apiRoot,
         deps: { ...resident, renderer: officerRenderer! },
-        officer: { sealer: opts.sealer, places: opts.places, t: this.t, officerRenderer: officerRenderer!, renderers: this.renderers, knowledge: this.knowledge, quiet: config.campaigns.quietHours ?? NO_QUIET_HOURS },
+        officer: {
+          sealer: opts.sealer,
+          places: opts.places,
+          t: this.t,
+          officerRenderer: officerRenderer!,
+          renderers: this.renderers,
+          knowledge: this.knowledge,
+          quiet: config.campaigns.quietHours ?? NO_QUIET_HOURS,
+          codeGuess: config.codeGuess,
+          onCodeAlert: (alert) => {
+            this.metrics.codeGuessAlerts.inc({ kind: alert.kind });
+            log.warn(alert, alert.reachedAdmins ? "wrong one-time codes: administrators alerted" : "wrong one-time codes: no administrator reachable in private");
+          },
+        },
         log,
       });
       const limiter = new PlatformLimiter(tg.limits);

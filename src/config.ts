@@ -105,6 +105,10 @@ export const envSchema = z.object({
     .trim()
     .regex(/^(off|\S+ \S+ \S+ \S+ \S+)$/, 'must be a 5-field cron pattern (Asia/Ho_Chi_Minh) or "off"')
     .default("30 3 * * *"),
+  CODE_GUESS_PER_ACCOUNT: positiveInt(5),
+  CODE_GUESS_GLOBAL: positiveInt(50),
+  CODE_GUESS_ALERT_AT: positiveInt(20),
+  CODE_GUESS_WINDOW_MINUTES: positiveInt(15),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -153,6 +157,8 @@ export interface Config {
   web: { uploadLimitBytes: number; uploadsPerHour: number };
   /** Personal data: how long each kind of record is kept, and when the daily job runs (null: never). */
   retention: { periods: RetentionPeriods; schedule: string | null };
+  /** Wrong invitation and bind codes tolerated per account and overall, and the alert threshold; see core/officers/codeAttempts.ts. */
+  codeGuess: { perAccount: number; global: number; alertAt: number; windowMinutes: number };
 }
 
 /** Raised when an environment variable is invalid; names the variable. */
@@ -228,5 +234,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       periods: Object.fromEntries(RETENTION_RULES.map((r) => [r.name, periodMs(r, e[r.env as keyof Env] as number)])) as RetentionPeriods,
       schedule: e.RETENTION_SCHEDULE === "off" ? null : e.RETENTION_SCHEDULE,
     },
+    codeGuess: { perAccount: e.CODE_GUESS_PER_ACCOUNT, global: e.CODE_GUESS_GLOBAL, alertAt: e.CODE_GUESS_ALERT_AT, windowMinutes: e.CODE_GUESS_WINDOW_MINUTES },
   };
 }

@@ -83,6 +83,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly codeGuessAlerts = new Counter({
+    name: "taimat_code_guess_alerts_total",
+    help: "Alerts about wrong invitation / bind codes (kind: account = one account reached its limit, burst = many across accounts)",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "taimat_" });
   }

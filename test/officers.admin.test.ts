@@ -72,7 +72,7 @@ describe("onboarding officers and binding groups from Telegram", () => {
 
     const bindCode = await createOneTimeCode(t.db, { purpose: "group_bind", queueId: "commune:00004", createdBy: "test" });
     await tg.pushUpdate(tgGroupText(GROUP, OFFICER, `/bind ${bindCode}`));
-    await eventually(() => tg.delivered(GROUP).some((c) => text(c).includes("Việc này cần quyền chỉ huy")), 10_000, "non-admin refused");
+    await eventually(() => tg.delivered(GROUP).some((c) => text(c).includes("Việc này cần quyền quản trị")), 10_000, "non-admin refused");
     await tg.pushUpdate(tgGroupText(GROUP, ADMIN, `/bind ${bindCode}`));
     await eventually(() => tg.delivered(GROUP).some((c) => text(c).includes("đã được gắn với hàng đợi «Công an phường Ba Đình»")), 10_000, "bound");
     const cardCall = await eventually(() => tg.delivered(GROUP).find((c) => text(c).includes(`TIN BÁO ${code}`)), 10_000, "backfilled card");

@@ -101,7 +101,7 @@ const commands: Record<string, Command> = {
     },
   },
   "officer:add": {
-    usage: "officer:add --telegram-user ID --unit CODE --role officer|commander|admin",
+    usage: "officer:add --telegram-user ID --unit CODE --role officer|commander|admin|outreach|legal",
     async run(db, args) {
       const user = args.get("telegram-user");
       if (!user || !/^\d+$/.test(user)) throw new UsageError("--telegram-user must be a Telegram user id");
@@ -110,7 +110,7 @@ const commands: Record<string, Command> = {
     },
   },
   "officer:invite": {
-    usage: "officer:invite --unit CODE --role officer|commander|admin [--hours 72]   prints a one-time code (/start CODE to the bot)",
+    usage: "officer:invite --unit CODE --role officer|commander|admin|outreach|legal [--hours 72]   prints a one-time code (/start CODE to the bot)",
     async run(db, args) {
       const code = await createOneTimeCode(db, { purpose: "officer_invite", role: role(args), ...scope(args), createdBy: ADMIN, hours: Number(args.get("hours") ?? 72) });
       console.log(`invitation code: ${code}   (send "/start ${code}" to the bot in a private chat; valid ${args.get("hours") ?? 72} h, once)`);

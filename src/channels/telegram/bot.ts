@@ -7,7 +7,7 @@ import type { Logger } from "../../logger.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef } from "../../outbox/outbound.ts";
 import { findOrCreateChat } from "../../core/chats/findOrCreateChat.ts";
 import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../../core/officers/groupTurn.ts";
-import { redeemOneTimeCode } from "../../core/officers/oneTimeCodes.ts";
+import { redeemGuardedCode } from "../../core/officers/codeAttempts.ts";
 import { registerOfficer, type Role } from "../../core/officers/registerOfficer.ts";
 
 /** The transaction an update is processed in, and the outbox rows its processing created. */
@@ -144,9 +144,19 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
     if (!/^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/.test(code)) return next();
     const s = scope(ctx);
     const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
-    const invite = await redeemOneTimeCode(s.tx, code, "officer_invite", `telegram-user:${ctx.from.id}`);
+    // Guessing is limited per account and globally; a burst alerts the administrators.
+    const redeemed = await redeemGuardedCode(s.tx, deps, {
+      code,
+      purpose: "officer_invite",
+      telegramUserId: String(ctx.from.id),
+      usedBy: `telegram-user:${ctx.from.id}`,
+    });
+    const invite = redeemed.ok ? redeemed.row : null;
     let reply;
-    if (invite?.role && invite.scopeKind && invite.scopeCode) {
+    if (!redeemed.ok) s.refs.push(...redeemed.refs);
+    if (!redeemed.ok && redeemed.reason === "limited") {
+      reply = { key: "officer:admin.codes_limited", params: { minutes: redeemed.retryMinutes } };
+    } else if (invite?.role && invite.scopeKind && invite.scopeCode) {
       await registerOfficer(s.tx, {
         telegramUserId: String(ctx.from.id),
         role: invite.role as Role,

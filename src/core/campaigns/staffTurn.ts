@@ -2,7 +2,7 @@ import type { Tx } from "../../db/client.ts";
 import type { Translate } from "../../i18n.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
-import { officerName } from "../officers/authorize.ts";
+import { actorOf, officerName, recordRefusal } from "../officers/authorize.ts";
 import type { Reply } from "../reply.ts";
 import { fold } from "../text.ts";
 import { vnDateTime } from "../tips/cards.ts";
@@ -39,9 +39,25 @@ export function parseAudience(text: string): Audience {
   return audience;
 }
 
-async function staffOf(tx: Tx, telegramUserId: string) {
+/** Campaigns are run by outreach staff and administrators; officers, commanders and legal staff are refused. */
+export const CAMPAIGN_ROLES: readonly string[] = ["outreach", "admin"];
+
+/**
+ * The registered, active outreach staff member (or administrator) behind a Telegram user, or null —
+ * then the refusal is recorded as an audit event (`auth.refused`, action `campaign.<what>`).
+ */
+async function staffOf(tx: Tx, telegramUserId: string, attempt: { action: string; via: string; campaignId?: string }) {
   const officer = await tx.officer.findUnique({ where: { telegramUserId } });
-  return officer && !officer.revokedAt && (officer.role === "outreach" || officer.role === "admin") ? officer : null;
+  if (officer && !officer.revokedAt && CAMPAIGN_ROLES.includes(officer.role)) return officer;
+  const reason = !officer ? "not_officer" : officer.revokedAt ? "revoked" : "role";
+  await recordRefusal(tx, {
+    actor: actorOf(officer, telegramUserId),
+    action: `campaign.${attempt.action}`,
+    reason,
+    via: attempt.via,
+    data: attempt.campaignId ? { campaignId: attempt.campaignId } : undefined,
+  });
+  return null;
 }
 
 const buttonsFor = (id: string, status: string): Reply["choices"] => {
@@ -58,7 +74,7 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
   if (!match) return null;
   const group = actor.group;
   const say = (reply: Reply) => enqueueCalls(tx, { chatId: group.id, channel: group.channel }, deps.officerRenderer.render(reply, group.locale ?? "vi").calls);
-  const staff = await staffOf(tx, actor.telegramUserId);
+  const staff = await staffOf(tx, actor.telegramUserId, { action: match[1]!.toLowerCase(), via: group.id });
   if (!staff) return say({ key: "campaign:staff.not_staff" });
   const t = (key: string, params?: Record<string, unknown>) => deps.t(group.locale ?? "vi", key, params);
   const command = match[1]!.toLowerCase();
@@ -104,12 +120,13 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
 }
 
 /** A staff button (`c:<action>:<campaignId>`): confirm, pause, resume, cancel, report. */
-export async function staffPress(tx: Tx, deps: StaffDeps, actor: { group: ChatRecord; telegramUserId: string; data: string }): Promise<{ refs: OutboxRef[]; answer?: string }> {
+export async function staffPress(tx: Tx, deps: StaffDeps, actor: { group: ChatRecord; telegramUserId: string; data: string }): Promise<{ refs: OutboxRef[]; answer?: string; alert?: boolean }> {
   const [, act, id] = actor.data.split(":");
   const group = actor.group;
   const t = (key: string, params?: Record<string, unknown>) => deps.t(group.locale ?? "vi", key, params);
-  const staff = await staffOf(tx, actor.telegramUserId);
-  if (!staff || !id) return { refs: [], answer: t("campaign:staff.not_staff") };
+  if (!act || !id) return { refs: [] };
+  const staff = await staffOf(tx, actor.telegramUserId, { action: act, via: group.id, campaignId: id });
+  if (!staff) return { refs: [], answer: t("campaign:staff.not_staff"), alert: true };
   const say = (reply: Reply) => enqueueCalls(tx, { chatId: group.id, channel: group.channel }, deps.officerRenderer.render(reply, group.locale ?? "vi").calls);
   const by = `officer:${staff.id}`;
   const who = officerName(staff);

@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/client.ts";
 import type { TranslatedParam } from "../reply.ts";
+import type { Role } from "./registerOfficer.ts";
 
 /** What an officer can do to a tip from its card. */
 export type OfficerAction =
@@ -14,12 +15,43 @@ export type OfficerAction =
   | "open_contact"
   | "extend";
 
-/** Actions that need a commander (or an administrator). */
-const COMMANDER_ACTIONS: ReadonlySet<OfficerAction> = new Set(["open_contact", "extend"]);
+/** The roles that work on tips. Outreach and legal staff are registered in the same table but never act on a tip. */
+export const TIP_ROLES: readonly Role[] = ["officer", "commander", "admin"];
+const COMMANDERS: readonly Role[] = ["commander", "admin"];
+
+/**
+ * Who may take each action on a tip (within their scope). Everything an officer does on a card
+ * (the chooser buttons under it and the answers to its prompts included) maps to one of these.
+ * Finer rules that depend on the tip's state stay in the operations: releasing or closing a tip
+ * someone else holds, or closing an unclaimed one, needs a commander or an administrator
+ * (`isCommander` in tips/ops/context.ts).
+ */
+export const ACTION_ROLES: Readonly<Record<OfficerAction, readonly Role[]>> = {
+  claim: TIP_ROLES,
+  release: TIP_ROLES,
+  ask: TIP_ROLES,
+  note: TIP_ROLES,
+  priority: TIP_ROLES,
+  transfer: TIP_ROLES,
+  classify: TIP_ROLES,
+  close: TIP_ROLES,
+  /** Unseals a confidential tipster's name and phone (sent in private, with a reason, audited). */
+  open_contact: COMMANDERS,
+  /** The 2-month extension (commander's decision) and the procuracy's extension. */
+  extend: COMMANDERS,
+};
+
+/** Group commands (`/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`) are for the roles that work on tips. */
+export const COMMAND_ROLES: readonly Role[] = TIP_ROLES;
 
 export type OfficerRecord = Awaited<ReturnType<Tx["officer"]["findUniqueOrThrow"]>>;
 
-export type Refusal = "not_officer" | "revoked" | "scope" | "role" | "info_copy";
+/**
+ * Why something was refused: not registered, revoked, a staff role (outreach, legal) that does not
+ * work on tips, outside the officer's scope, a commander-only action, an info-only copy, or a
+ * press in a group that does not hold the tip's working card.
+ */
+export type Refusal = "not_officer" | "revoked" | "staff_role" | "scope" | "role" | "info_copy" | "wrong_group";
 
 export type Authorization = { ok: true; officer: OfficerRecord } | { ok: false; reason: Refusal; officer?: OfficerRecord };
 
@@ -41,38 +73,68 @@ export function scopeCovers(officer: Pick<OfficerRecord, "scopeKind" | "scopeCod
     case "province":
       return tip.provinceCode === officer.scopeCode;
     case "commune":
-      return tip.communeCode === officer.scopeCode;
+      return tip.communeCode !== null && tip.communeCode === officer.scopeCode;
     default:
       return false;
   }
 }
 
+/** Whether a role may take an action (scope aside). */
+export const roleMay = (role: string, action: OfficerAction): boolean => (ACTION_ROLES[action] as readonly string[]).includes(role);
+
+/** The audit actor of a Telegram user: their officer id when registered, else their Telegram user id. */
+export const actorOf = (officer: Pick<OfficerRecord, "id"> | null | undefined, telegramUserId: string) =>
+  officer ? `officer:${officer.id}` : `telegram-user:${telegramUserId}`;
+
 /**
- * Checks a Telegram user's right to act on a tip: a registered, non-revoked officer whose scope
- * covers the tip, with the role the action needs, pressing on the tip's working card (not an
- * info-only copy). Every refusal is recorded as an audit event on the tip.
+ * Records a refusal as an audit event (`auth.refused`): who, what they tried, why, and from which
+ * chat. `tipId` is null when the attempt was not about one tip (a group command, a campaign, a
+ * legal question).
+ */
+export async function recordRefusal(
+  tx: Tx,
+  props: { actor: string; action: string; reason: string; tipId?: string | null; via?: string | null; data?: Record<string, unknown> },
+): Promise<void> {
+  await tx.auditEvent.create({
+    data: {
+      tipId: props.tipId ?? null,
+      actor: props.actor,
+      action: "auth.refused",
+      data: JSON.stringify({ action: props.action, reason: props.reason, ...props.data }),
+      via: props.via ?? null,
+    },
+  });
+}
+
+/**
+ * Checks a Telegram user's right to act on a tip: a registered, non-revoked officer with a role
+ * that works on tips and that `ACTION_ROLES` allows for the action, whose scope covers the tip,
+ * pressing on the tip's working card (`cardKind` "main"; "info" for an info-only or retired copy,
+ * "none" in a group that holds no card of the tip). Every refusal is recorded as an audit event on
+ * the tip.
  */
 export async function authorizeTipAction(
   tx: Tx,
-  props: { telegramUserId: string; tip: TipScope; action: OfficerAction; cardKind?: string; via?: string },
+  props: { telegramUserId: string; tip: TipScope; action: OfficerAction; cardKind?: "main" | "info" | "none"; via?: string; detail?: string },
 ): Promise<Authorization> {
   const officer = await tx.officer.findUnique({ where: { telegramUserId: props.telegramUserId } });
   let result: Authorization;
   if (!officer) result = { ok: false, reason: "not_officer" };
   else if (officer.revokedAt) result = { ok: false, reason: "revoked", officer };
+  else if (!(TIP_ROLES as readonly string[]).includes(officer.role)) result = { ok: false, reason: "staff_role", officer };
+  else if (props.cardKind === "none") result = { ok: false, reason: "wrong_group", officer };
   else if (props.cardKind === "info") result = { ok: false, reason: "info_copy", officer };
   else if (!scopeCovers(officer, props.tip)) result = { ok: false, reason: "scope", officer };
-  else if (COMMANDER_ACTIONS.has(props.action) && officer.role === "officer") result = { ok: false, reason: "role", officer };
+  else if (!roleMay(officer.role, props.action)) result = { ok: false, reason: "role", officer };
   else return { ok: true, officer };
 
-  await tx.auditEvent.create({
-    data: {
-      tipId: props.tip.id,
-      actor: officer ? `officer:${officer.id}` : `telegram-user:${props.telegramUserId}`,
-      action: "auth.refused",
-      data: JSON.stringify({ action: props.action, reason: result.reason }),
-      via: props.via ?? null,
-    },
+  await recordRefusal(tx, {
+    tipId: props.tip.id,
+    actor: actorOf(officer, props.telegramUserId),
+    action: props.action,
+    reason: result.reason,
+    via: props.via,
+    data: props.detail ? { detail: props.detail } : undefined,
   });
   return result;
 }

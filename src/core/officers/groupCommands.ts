@@ -3,20 +3,32 @@ import { enqueueCalls, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Reply } from "../reply.ts";
 import { vnDateTime } from "../tips/cards.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
-import { scopeCovers } from "./authorize.ts";
+import { COMMAND_ROLES, actorOf, recordRefusal, scopeCovers, type OfficerRecord } from "./authorize.ts";
 import { bindGroup, type GroupActor, type OfficerDeps } from "./groupTurn.ts";
 
 const MAX_LINES = 30;
 
-/** The queues whose tips show in this group: those bound to it, and for a province duty group its unbound communes. */
-async function groupQueueIds(tx: Tx, groupChatId: string): Promise<{ ids: string[]; names: string[] }> {
+/** The commands officers type in their group (besides `/bind`). */
+const COMMANDS = new Set(["queue", "mine", "overdue", "tip", "stats"]);
+
+type QueueRow = { id: string; name: string; kind: string; provinceCode: string; communeCode: string | null };
+
+/**
+ * The queues whose tips show in this group and that the officer's scope covers: those bound to it,
+ * and for a province duty group its unbound communes. A commune officer in the province duty group
+ * sees only their commune; an officer of another unit sees nothing. `bound` tells an unbound group
+ * from one whose queues are all outside the officer's scope.
+ */
+async function visibleQueues(tx: Tx, groupChatId: string, officer: OfficerRecord): Promise<{ bound: boolean; ids: string[]; names: string[] }> {
   const bound = await tx.queue.findMany({ where: { groupChatId } });
-  const ids = bound.map((q) => q.id);
+  const shown: QueueRow[] = [...bound];
   for (const duty of bound.filter((q) => q.kind === "province")) {
-    const unbound = await tx.queue.findMany({ where: { provinceCode: duty.provinceCode, kind: "commune", groupChatId: null }, select: { id: true } });
-    ids.push(...unbound.map((q) => q.id));
+    shown.push(...(await tx.queue.findMany({ where: { provinceCode: duty.provinceCode, kind: "commune", groupChatId: null } })));
   }
-  return { ids, names: bound.map((q) => q.name) };
+  const covered = shown.filter((q) => scopeCovers(officer, q));
+  const coveredBound = bound.filter((q) => scopeCovers(officer, q));
+  const names = coveredBound.length ? coveredBound.map((q) => q.name) : covered.slice(0, 3).map((q) => q.name);
+  return { bound: bound.length > 0, ids: covered.map((q) => q.id), names };
 }
 
 function median(values: number[]): number | null {
@@ -34,19 +46,34 @@ function duration(ms: number | null, t: (key: string, params?: Record<string, un
   return hours < 48 ? t("officer:command.hours", { n: hours.toFixed(1) }) : t("officer:command.days", { n: (hours / 24).toFixed(1) });
 }
 
-/** `/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`, `/bind CODE` in an officers' group. */
+/**
+ * `/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`, `/bind CODE` in an officers' group.
+ * Answered only to a registered officer, commander or administrator (never outreach or legal
+ * staff), and only with what both the group and the officer's scope cover: the tips of the queues
+ * bound to this group (or shown in it as a province duty group's fall-back) within the officer's
+ * scope; `/tip CODE` only for a tip of those queues or one whose card this group holds. Every
+ * refusal is answered and recorded as an audit event (`auth.refused`, on the tip for `/tip`).
+ */
 export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor, text: string): Promise<OutboxRef[]> {
   const match = /^\/([a-z_]+)(?:@\w+)?(?:\s+(.*))?$/is.exec(text);
   if (!match) return [];
-  const [, name, rest = ""] = match;
+  const [, rawName, rest = ""] = match;
+  const name = rawName!.toLowerCase();
   const say = (reply: Reply) => enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, deps.officerRenderer.render(reply, actor.group.locale ?? "vi").calls);
   const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
 
-  if (name!.toLowerCase() === "bind") return bindGroup(tx, deps, actor, rest.trim());
+  if (name === "bind") return bindGroup(tx, deps, actor, rest.trim());
+  if (!COMMANDS.has(name)) return [];
 
   const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
-  if (!officer || officer.revokedAt) return say({ key: officer ? "officer:refuse.revoked" : "officer:refuse.not_officer" });
-  const { ids, names } = await groupQueueIds(tx, actor.group.id);
+  const refuse = async (reason: string, key: string, tipId?: string) => {
+    await recordRefusal(tx, { tipId, actor: actorOf(officer, actor.telegramUserId), action: `command.${name}`, reason, via: actor.group.id });
+    return say({ key });
+  };
+  if (!officer) return refuse("not_officer", "officer:refuse.not_officer");
+  if (officer.revokedAt) return refuse("revoked", "officer:refuse.revoked");
+  if (!(COMMAND_ROLES as readonly string[]).includes(officer.role)) return refuse("staff_role", "officer:refuse.staff_role");
+  const { bound, ids, names } = await visibleQueues(tx, actor.group.id, officer);
   const now = new Date();
   const lines = (tips: Array<{ code: string; category: string; status: string; lifeSafety: boolean; decisionDueAt: Date | null; receiptNoticeDueAt: Date | null; receiptNoticeSentAt: Date | null }>) =>
     tips.slice(0, MAX_LINES).map((tip) => {
@@ -61,14 +88,19 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
   const list = async (titleKey: string, params: Record<string, unknown>, tips: Parameters<typeof lines>[0]) =>
     say({ key: "common:raw", params: { text: [t(titleKey, { ...params, count: tips.length }), ...(tips.length ? lines(tips) : [t("officer:command.empty")])].join("\n") } });
 
-  switch (name!.toLowerCase()) {
+  // /tip is judged on the tip itself (its card may be here as an info-only copy); the lists need a group.
+  if (name !== "tip") {
+    if (!bound) return refuse("not_bound", "officer:command.not_bound");
+    if (ids.length === 0) return refuse("scope", "officer:refuse.group_scope");
+  }
+
+  switch (name) {
     case "queue": {
-      if (ids.length === 0) return say({ key: "officer:command.not_bound" });
       const tips = await tx.tip.findMany({ where: { queueId: { in: ids }, status: { not: "closed" } }, orderBy: [{ lifeSafety: "desc" }, { receivedAt: "asc" }] });
       return list("officer:command.queue_title", { queue: names.join(", ") }, tips);
     }
     case "mine": {
-      const tips = await tx.tip.findMany({ where: { claimedById: officer.id, status: "claimed" }, orderBy: { receivedAt: "asc" } });
+      const tips = await tx.tip.findMany({ where: { claimedById: officer.id, status: "claimed", queueId: { in: ids } }, orderBy: { receivedAt: "asc" } });
       return list("officer:command.mine_title", {}, tips);
     }
     case "overdue": {
@@ -85,7 +117,11 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
     case "tip": {
       const code = normaliseTipCode(rest);
       const tip = code ? await tx.tip.findUnique({ where: { code }, include: { audit: { orderBy: { at: "asc" } }, queue: true } }) : null;
-      if (!tip || !scopeCovers(officer, { provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode })) return say({ key: "officer:refuse.bad_code" });
+      // The same answer for a code that does not exist and one not shown here: no way to probe codes.
+      if (!tip) return refuse("bad_code", "officer:refuse.bad_code");
+      const inGroup = ids.includes(tip.queueId) || (await tx.tipCard.count({ where: { tipId: tip.id, chatId: actor.group.id } })) > 0;
+      if (!inGroup) return refuse("wrong_group", "officer:refuse.bad_code", tip.id);
+      if (!scopeCovers(officer, tip.queue)) return refuse("scope", "officer:refuse.bad_code", tip.id);
       const officers = new Map((await tx.officer.findMany({ where: { id: { in: tip.audit.map((a) => a.actor.replace(/^officer:/, "")) } } })).map((o) => [`officer:${o.id}`, o.displayName ?? o.id]));
       const history = tip.audit
         .filter((a) => a.action !== "auth.refused")
@@ -93,7 +129,6 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
       return say({ key: "common:raw", params: { text: [t("officer:command.history_title", { code: tip.code }), ...history].join("\n") } });
     }
     case "stats": {
-      if (ids.length === 0) return say({ key: "officer:command.not_bound" });
       const tips = await tx.tip.findMany({ where: { queueId: { in: ids } }, select: { status: true, category: true, receivedAt: true, claimedAt: true, closedAt: true } });
       const count = (key: (x: (typeof tips)[number]) => string, label: (k: string) => string) => {
         const by = new Map<string, number>();

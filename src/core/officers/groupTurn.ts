@@ -20,16 +20,16 @@ import { relayToTipster } from "../tips/ops/relayToTipster.ts";
 import { releaseTip } from "../tips/ops/releaseTip.ts";
 import { setPriority } from "../tips/ops/setPriority.ts";
 import { transferTip } from "../tips/ops/transferTip.ts";
-import { authorizeTipAction, officerLabel, officerName, type OfficerAction, type OfficerRecord } from "./authorize.ts";
+import { actorOf, authorizeTipAction, officerLabel, officerName, recordRefusal, type OfficerAction, type OfficerRecord } from "./authorize.ts";
 import { bindQueue } from "./bindQueue.ts";
-import { redeemOneTimeCode } from "./oneTimeCodes.ts";
+import { redeemGuardedCode, type CodeGuardDeps } from "./codeAttempts.ts";
 import { groupCommand } from "./groupCommands.ts";
 import { staffCommand, staffPress } from "../campaigns/staffTurn.ts";
 import type { KnowledgeBase } from "../qa/knowledge.ts";
 import { LegalOpError, answerQuestion, saveAnswerToKnowledge } from "../qa/legalOps.ts";
 
 /** What the officers' side needs from the application. */
-export interface OfficerDeps {
+export interface OfficerDeps extends CodeGuardDeps {
   sealer: Sealer;
   places: PlaceFinder;
   t: Translate;
@@ -94,6 +94,23 @@ async function send(tx: Tx, deps: OfficerDeps, group: ChatRecord, reply: Reply, 
   return enqueueCalls(tx, { chatId: group.id, channel: group.channel }, calls);
 }
 
+/**
+ * Which card of the tip this group holds: its working card ("main"), an info-only or retired copy
+ * ("info"), or none at all ("none": the group is not where the tip is worked on, whatever the
+ * button's data says — callback data can be forged by a modified client).
+ */
+async function cardKindIn(tx: Tx, tipId: string, groupChatId: string): Promise<"main" | "info" | "none"> {
+  const card = await tx.tipCard.findFirst({ where: { tipId, chatId: groupChatId }, orderBy: { id: "desc" } });
+  if (!card) return "none";
+  return card.kind === "main" && card.active ? "main" : "info";
+}
+
+/** A legal-staff action (answering, saving an answer) refused to someone who is not legal staff: audited. */
+async function legalRefusal(tx: Tx, officer: OfficerRecord | null, actor: GroupActor, action: string, questionId: string): Promise<void> {
+  const reason = !officer ? "not_officer" : officer.revokedAt ? "revoked" : "role";
+  await recordRefusal(tx, { actor: actorOf(officer, actor.telegramUserId), action, reason, via: actor.group.id, data: { questionId } });
+}
+
 const choice = (act: string, arg: string, tipId: string, labelKey: string): Choice => ({ id: `t:${act}:${arg}:${tipId}`, labelKey });
 
 /**
@@ -111,7 +128,10 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
       const refs = await send(tx, deps, actor.group, { key: "qa:staff.saved", params: { staff: officerName(officer!), id: actor.data.slice(-6).toUpperCase(), entry: entryId } });
       return { refs };
     } catch (err) {
-      if (err instanceof LegalOpError) return { refs: [], answer: t(`qa:staff.${err.reason}`), alert: true };
+      if (err instanceof LegalOpError) {
+        if (err.reason === "not_staff") await legalRefusal(tx, officer, actor, "question.save", actor.data.slice(8));
+        return { refs: [], answer: t(`qa:staff.${err.reason}`), alert: true };
+      }
       throw err;
     }
   }
@@ -119,14 +139,19 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
   const action = parsed ? ACTION_OF[parsed.act] : undefined;
   if (!parsed || !action) return { refs: [] };
   const tip = await tx.tip.findUnique({ where: { id: parsed.tipId }, include: { queue: true } });
-  if (!tip) return { refs: [], answer: t("officer:refuse.not_found"), alert: true };
-  const card = await tx.tipCard.findFirst({ where: { tipId: tip.id, chatId: actor.group.id }, orderBy: { id: "desc" } });
+  if (!tip) {
+    // A press naming no tip (a forged or stale button) is logged like any other refusal.
+    const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+    await recordRefusal(tx, { actor: actorOf(officer, actor.telegramUserId), action, reason: "not_found", via: actor.group.id, data: { detail: parsed.act } });
+    return { refs: [], answer: t("officer:refuse.not_found"), alert: true };
+  }
   const auth = await authorizeTipAction(tx, {
     telegramUserId: actor.telegramUserId,
     tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
     action,
-    cardKind: card?.kind === "info" || (card && !card.active) ? "info" : "main",
+    cardKind: await cardKindIn(tx, tip.id, actor.group.id),
     via: actor.group.id,
+    detail: parsed.arg ? `${parsed.act}:${parsed.arg}` : parsed.act,
   });
   if (!auth.ok) return { refs: [], answer: t(`officer:refuse.${auth.reason}`), alert: true };
   if (auth.officer.displayName !== actor.displayName) {
@@ -242,26 +267,35 @@ export async function handleGroupMessage(
     try {
       return await answerQuestion(tx, deps, { questionId: legal.id, officer, answer: text, groupChatId: actor.group.id });
     } catch (err) {
-      if (err instanceof LegalOpError) return send(tx, deps, actor.group, { key: `qa:staff.${err.reason}` }, { reply_to_message_id: actor.replyToMessageId });
+      if (err instanceof LegalOpError) {
+        if (err.reason === "not_staff") await legalRefusal(tx, officer, actor, "question.answer", legal.id);
+        return send(tx, deps, actor.group, { key: `qa:staff.${err.reason}` }, { reply_to_message_id: actor.replyToMessageId });
+      }
       throw err;
     }
   }
   const prompt = prompted ? await tx.officerPrompt.findFirst({ where: { chatId: actor.group.id, outboxId: prompted.id, usedAt: null } }) : null;
   if (!prompt) return [];
-  const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
-  // Only the officer who pressed the button answers the prompt; their rights are checked again now.
-  if (!officer || officer.id !== prompt.officerId) return [];
   const tip = await tx.tip.findUnique({ where: { id: prompt.tipId }, include: { queue: true } });
   if (!tip) return [];
   const action: OfficerAction = prompt.kind === "duplicate" ? "classify" : (prompt.kind as OfficerAction);
+  const reply = (key: string, params?: Record<string, unknown>) =>
+    send(tx, deps, actor.group, { key, params }, { reply_to_message_id: { $outbox: prompted!.id }, allow_sending_without_reply: true });
+  // Only the officer who pressed the button answers the prompt (anyone else's answer is refused and
+  // logged); their rights are checked again now.
+  const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
+  if (!officer || officer.id !== prompt.officerId) {
+    await recordRefusal(tx, { tipId: tip.id, actor: actorOf(officer, actor.telegramUserId), action, reason: "not_prompted", via: actor.group.id, data: { detail: prompt.kind } });
+    return reply("officer:refuse.not_prompted");
+  }
   const auth = await authorizeTipAction(tx, {
     telegramUserId: actor.telegramUserId,
     tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
     action,
+    cardKind: await cardKindIn(tx, tip.id, actor.group.id),
     via: actor.group.id,
+    detail: prompt.kind,
   });
-  const reply = (key: string, params?: Record<string, unknown>) =>
-    send(tx, deps, actor.group, { key, params }, { reply_to_message_id: { $outbox: prompted!.id }, allow_sending_without_reply: true });
   if (!auth.ok) return reply(`officer:refuse.${auth.reason}`);
   const ctx = opContext(tx, deps, auth.officer, actor.group.id);
   try {
@@ -318,10 +352,24 @@ async function transferTarget(tx: Tx, deps: OfficerDeps, actor: GroupActor, tip:
 export async function bindGroup(tx: Tx, deps: OfficerDeps, actor: GroupActor, code: string): Promise<OutboxRef[]> {
   const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
   const say = (key: string, params?: Record<string, unknown>) => send(tx, deps, actor.group, { key, params });
-  if (!officer || officer.revokedAt || officer.role !== "admin") return say("officer:refuse.role");
-  const row = await redeemOneTimeCode(tx, code, "group_bind", `officer:${officer.id}`);
-  if (!row?.queueId) return say("officer:admin.bad_bind_code");
-  const queue = await tx.queue.findUnique({ where: { id: row.queueId } });
+  if (!officer || officer.revokedAt || officer.role !== "admin") {
+    const reason = !officer ? "not_officer" : officer.revokedAt ? "revoked" : "role";
+    await recordRefusal(tx, { actor: actorOf(officer, actor.telegramUserId), action: "command.bind", reason, via: actor.group.id });
+    return say(reason === "role" ? "officer:refuse.admin_only" : `officer:refuse.${reason}`);
+  }
+  const redeemed = await redeemGuardedCode(tx, deps, {
+    code,
+    purpose: "group_bind",
+    telegramUserId: actor.telegramUserId,
+    usedBy: `officer:${officer.id}`,
+    via: actor.group.id,
+  });
+  if (!redeemed.ok) {
+    const refs = await say(redeemed.reason === "limited" ? "officer:admin.codes_limited" : "officer:admin.bad_bind_code", { minutes: redeemed.retryMinutes });
+    return [...refs, ...redeemed.refs];
+  }
+  const row = redeemed.row;
+  const queue = row.queueId ? await tx.queue.findUnique({ where: { id: row.queueId } }) : null;
   if (!queue) return say("officer:admin.bad_bind_code");
   const refs = await say("officer:admin.bound", { queue: queue.name });
   refs.push(...(await bindQueue(tx, deps.officerRenderer, { queueId: queue.id, groupChatId: actor.group.id, by: `officer:${officer.id}` })));
