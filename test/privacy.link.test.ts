@@ -9,7 +9,7 @@ import type { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { dumpDatabase, type DumpedRow, type DumpedTable } from "./helpers/dump.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
-import { SseReader, WEB_COOKIE } from "./helpers/webChat.ts";
+import { SseReader, WEB_COOKIE, jpegWithMetadata } from "./helpers/webChat.ts";
 
 /**
  * "Nothing links a platform identity to a tip for a database reader": every journey of a tipster
@@ -65,6 +65,8 @@ interface Tipster {
   /** Picks an offered choice: by id where buttons carry ids (Telegram, web), by label on Zalo. */
   choose(id: string, label: string): Promise<string>;
   say(text: string): Promise<string>;
+  /** Sends a photo with the tip (Telegram file id, Zalo URL, web upload). */
+  photo(): Promise<string>;
   /** Every text the bot sent this person. */
   texts(): string[];
   close(): Promise<void>;
@@ -79,6 +81,7 @@ function telegramTipster(id: number): Tipster {
     start: async () => (await p.command("/start"), (await p.press("data:lang:vi")).text),
     choose: async (choiceId) => (await p.press(`data:${choiceId}`)).text,
     say: async (text) => (await p.say(text)).text,
+    photo: async () => (await p.photo(`AgACAgPHOTO${crypto.randomBytes(8).toString("hex")}`)).text,
     texts: () => p.messages().map((m) => m.text),
     close: async () => {},
   };
@@ -93,6 +96,7 @@ function zaloTipster(userId: string, displayName: string): Tipster {
     start: async () => (await p.say("xin chào"), (await p.choose("Tiếng Việt")).text),
     choose: async (_id, label) => (await p.choose(label)).text,
     say: async (text) => (await p.say(text)).text,
+    photo: async () => (await p.photo(`https://photo-stal-1.zdn.vn/${crypto.randomBytes(8).toString("hex")}.jpg`)).text,
     texts: () => p.messages().map((m) => m.text),
     close: async () => {},
   };
@@ -105,13 +109,12 @@ async function webTipster(): Promise<Tipster> {
   const headers = { cookie: `${WEB_COOKIE}=${sid}` };
   const stream = await SseReader.open(`${t.url}/api/chat/events`, headers);
   await stream.waitFor((s) => s.events.some((e) => e.event === "ready"));
-  const send = async (body: Record<string, unknown>) => {
+  const send = async (body: Record<string, unknown> | Buffer) => {
     const before = stream.messages().length;
-    const res = await fetch(`${t.url}/api/chat/messages`, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify({ id: crypto.randomBytes(16).toString("hex"), ...body }),
-    });
+    const id = crypto.randomBytes(16).toString("hex");
+    const res = Buffer.isBuffer(body)
+      ? await fetch(`${t.url}/api/chat/uploads?id=${id}`, { method: "POST", headers: { ...headers, "content-type": "image/jpeg" }, body })
+      : await fetch(`${t.url}/api/chat/messages`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ id, ...body }) });
     expect(res.status).toBe(202);
     await stream.waitFor((s) => s.messages().length > before, 10_000, `reply to ${JSON.stringify(body)}`);
     return stream.messages().at(-1)!.text ?? "";
@@ -123,6 +126,7 @@ async function webTipster(): Promise<Tipster> {
     start: async () => (await send({ type: "start" }), send({ type: "choice", choiceId: "lang:vi" })),
     choose: (choiceId) => send({ type: "choice", choiceId }),
     say: (text) => send({ type: "text", text }),
+    photo: async () => send(await jpegWithMetadata(32, 24)),
     texts: () => stream.messages().map((m) => m.text ?? ""),
     close: () => stream.close(),
   };
@@ -318,6 +322,7 @@ describe.each(CHANNELS)("no link from a tipster to their tip in the database: %s
       const afterWhen = await p.choose("when:today", "Hôm nay");
       if (afterWhen.includes("bỏ qua")) await p.say("bỏ qua");
       await p.say(description);
+      expect(await p.photo()).toContain("Đã nhận");
       await p.say("xong");
       const label = { anonymous: "Ẩn danh", confidential: "Bảo mật", named: "Công khai tên" }[mode];
       await p.choose(`id:${mode}`, label);
@@ -373,6 +378,7 @@ describe.each(CHANNELS)("no link from a tipster to their tip in the database: %s
       // The journey left what a reader would look for: messages to the chat, processed updates, audit rows.
       expect(await t.db.outboxMessage.count({ where: { chatId: chat.id } })).toBeGreaterThan(10);
       expect(await t.db.auditEvent.count({ where: { tipId: tip.id } })).toBeGreaterThanOrEqual(4);
+      expect(await t.db.tipAttachment.count({ where: { tipId: tip.id } })).toBe(1);
     } finally {
       await p.close();
     }
