@@ -37,6 +37,8 @@ import { ZaloSender } from "./channels/zalo/sender.ts";
 import { zaloEvent, zaloIncoming } from "./channels/zalo/inbound.ts";
 import { WebChannel } from "./channels/web/channel.ts";
 import { webEvent } from "./channels/web/inbound.ts";
+import { sealHistory } from "./channels/web/history.ts";
+import { configuredSecrets, secretRedactor } from "./security/redact.ts";
 import type { ReplyRenderer } from "./outbox/outbound.ts";
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
@@ -153,7 +155,13 @@ export class App {
     });
     const webDeps = { ...resident, renderer: (this.renderers.web = this.web.renderer) };
     this.limiters.push(this.web.limiter);
-    outboxChannels.web = { sender: this.web.sender, limiter: this.web.limiter };
+    outboxChannels.web = { sender: this.web.sender, limiter: this.web.limiter, keepDelivered: (payload) => sealHistory(opts.sealer, payload) };
+    // Every error stored (outbox, inbox) goes through the same redactor as the log lines.
+    const redact = secretRedactor([
+      ...configuredSecrets(config),
+      webhookSecret(tg.webhookSecret, tg.token, "telegram"),
+      webhookSecret(config.zalo.webhookSecret, config.zalo.token, "zalo"),
+    ]);
 
     this.sender = new OutboxSender({
       db,
@@ -161,6 +169,7 @@ export class App {
       maxAttempts: config.outbox.maxAttempts,
       metrics: this.metrics,
       log,
+      redact,
       // A person who blocked the bot has opted out of campaigns (recorded like a stop word).
       onBlocked: async (tx, chatId) => void (await stopSubscription(tx, { chatId, reason: "blocked" })),
     });
@@ -178,6 +187,7 @@ export class App {
       maxAttempts: config.inbox.maxAttempts,
       metrics: this.metrics,
       log,
+      redact,
       flood: { arrivalRate: () => this.ingest.arrivalRate(), rate: config.inbox.floodRate, share: config.inbox.floodShare },
       process: async (inboxId) => {
         const row = await db.inboxUpdate.findUnique({ where: { id: inboxId } });
@@ -200,8 +210,10 @@ export class App {
             }
             const marked = await tx.inboxUpdate.updateMany({
               where: { id: row.id, status: "pending" },
-              // The raw update can identify a tipster; dedupe only needs the key, so the body goes.
-              data: { status: "done", processedAt: new Date(), attempts: { increment: 1 }, payload: "" },
+              // The raw update can identify a tipster; dedupe only needs the key, so the body goes, and
+              // so does the chat key: a processed row naming the chat, timed next to a tip's receipt,
+              // would link the two.
+              data: { status: "done", processedAt: new Date(), attempts: { increment: 1 }, payload: "", chatKey: "" },
             });
             if (marked.count !== 1) throw new Error(`inbox update ${row.id} was processed concurrently`);
           },

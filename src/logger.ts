@@ -1,25 +1,27 @@
 import pino, { type Logger } from "pino";
+import { secretRedactor } from "./security/redact.ts";
 
 export type { Logger };
 
 /**
  * Creates the service logger. Bot tokens travel inside API URLs (`/bot<token>/method`), so every
- * string that reaches a log line is scrubbed of the configured secrets and of anything shaped like
- * a token path segment.
+ * string that reaches a log line goes through the same redactor as stored errors (security/redact.ts):
+ * the configured secrets and anything shaped like a bot token are replaced.
  */
 export function createLogger(level: string, secrets: Array<string | undefined>, destination?: pino.DestinationStream): Logger {
-  const known = secrets.filter((s): s is string => !!s && s.length >= 6);
-  const scrub = (text: string): string => {
-    // Both platforms' tokens are "<bot id>:<secret>" and sit in the path as /bot<token>/method.
-    let out = text.replace(/\/bot[^/\s"':]*:[^/\s"']+(?=\/)/g, "/bot<redacted>");
-    for (const s of known) out = out.split(s).join("<redacted>");
-    return out;
-  };
+  const scrub = secretRedactor(secrets);
   const deep = (value: unknown, depth = 0): unknown => {
     if (typeof value === "string") return scrub(value);
     if (depth > 6 || value === null || typeof value !== "object") return value;
     if (value instanceof Error) {
-      return { type: value.name, message: scrub(value.message), stack: value.stack ? scrub(value.stack) : undefined };
+      // grammY's HttpError keeps the transport error (whose message names the URL, token included) in `error`.
+      const inner = (value as { error?: unknown }).error ?? value.cause;
+      return {
+        type: value.name,
+        message: scrub(value.message),
+        stack: value.stack ? scrub(value.stack) : undefined,
+        ...(inner !== undefined ? { cause: deep(inner, depth + 1) } : {}),
+      };
     }
     if (Array.isArray(value)) return value.map((v) => deep(v, depth + 1));
     const copy: Record<string, unknown> = {};

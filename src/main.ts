@@ -5,6 +5,7 @@ import { openDb, providerOf } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { loadReferenceData } from "./db/referenceData.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { configuredSecrets, secretRedactor } from "./security/redact.ts";
 import { ensureQueues } from "./core/tips/queues.ts";
 import { loadKnowledge } from "./core/qa/knowledge.ts";
 import { loadPlaces, loadSealer } from "./services.ts";
@@ -37,13 +38,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel, [
-    config.telegram.token,
-    config.telegram.webhookSecret,
-    config.zalo.token,
-    config.zalo.webhookSecret,
-    config.databaseUrl.includes("@") ? config.databaseUrl : undefined,
-  ]);
+  const log = createLogger(config.logLevel, configuredSecrets(config));
 
   const applied = await migrate(config.databaseUrl, (msg) => log.warn(msg));
   log.info({ provider: providerOf(config.databaseUrl), applied }, `database ready (${applied.length} migration(s) applied)`);
@@ -98,6 +93,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  // Before (or without) the logger: still never print a token or a database password.
+  const env = process.env;
+  const redact = secretRedactor([env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_WEBHOOK_SECRET, env.ZALO_BOT_TOKEN, env.ZALO_WEBHOOK_SECRET, env.DATABASE_URL?.includes("@") ? env.DATABASE_URL : undefined]);
+  console.error(redact(String((err as Error)?.stack ?? err)));
   process.exit(1);
 });

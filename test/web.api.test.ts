@@ -140,7 +140,10 @@ describe("web chat input", () => {
     const first = await client.post({ id, type: "start" });
     expect(first).toEqual({ status: 202, json: { ok: true, duplicate: false } });
     // Acknowledged means stored: the inbox row exists as soon as the 202 is received.
-    const row = await t.db.inboxUpdate.findUnique({ where: { channel_updateKey: { channel: "web", updateKey: `${client.chatKey}:${id}` } } });
+    // Its key is a keyed handle of the chat and the message id: it does not name the chat.
+    const updateKey = t.sealer.handle(`${client.chatKey}:${id}`, "web-update");
+    expect(updateKey).not.toContain(client.chatKey);
+    const row = await t.db.inboxUpdate.findUnique({ where: { channel_updateKey: { channel: "web", updateKey } } });
     expect(row).not.toBeNull();
     expect(row!.chatKey).toBe(client.chatKey);
 
@@ -154,7 +157,10 @@ describe("web chat input", () => {
     await stream.close();
     const chat = (await chatOf(client))!;
     expect(await t.db.outboxMessage.count({ where: { chatId: chat.id } })).toBe(1);
-    expect(await t.db.inboxUpdate.count({ where: { chatKey: client.chatKey } })).toBe(1);
+    // Processed: one row, which no longer names the chat.
+    expect(await t.db.inboxUpdate.count({ where: { channel: "web", updateKey } })).toBe(1);
+    await eventually(async () => (await t.db.inboxUpdate.findUniqueOrThrow({ where: { id: row!.id } })).status === "done");
+    expect(await t.db.inboxUpdate.count({ where: { chatKey: client.chatKey } })).toBe(0);
   });
 
   it("malformed, oversized and wrong-type input gets a translated 4xx and stores nothing", async () => {
@@ -235,7 +241,8 @@ describe("web chat photos", () => {
     expect(jpegMarkers(original)).toEqual(expect.arrayContaining([0xe1, 0xfe]));
     expect((await sharp(original).metadata()).exif).toBeDefined();
 
-    const res = await client.upload(original, "image/jpeg");
+    const uploadId = randomId();
+    const res = await client.upload(original, "image/jpeg", uploadId);
     expect(res).toEqual({ status: 202, json: { ok: true, duplicate: false } });
     const upload = await latestUploadOf(client);
     const stored = Buffer.from(upload.bytes);
@@ -259,7 +266,8 @@ describe("web chat photos", () => {
     // The upload reaches the conversation as a photo reference, and its chat is kept only sealed.
     expect(upload.chatId).not.toContain(client.chatKey);
     expect(t.sealer.open(upload.chatId, "upload-chat")).toBe(client.chatKey);
-    await eventually(async () => (await t.db.inboxUpdate.findFirst({ where: { chatKey: client.chatKey, status: "done" } })) !== null);
+    const updateKey = t.sealer.handle(`${client.chatKey}:${uploadId}`, "web-update");
+    await eventually(async () => (await t.db.inboxUpdate.findFirst({ where: { channel: "web", updateKey, status: "done" } })) !== null);
   });
 
   it("removes eXIf and text chunks from a PNG, and a retried upload is stored once", async () => {

@@ -1,4 +1,5 @@
 import { loadConfig } from "../config.ts";
+import { configuredSecrets, secretRedactor, type Redactor } from "../security/redact.ts";
 import { openDb, type Db } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { loadReferenceData } from "../db/referenceData.ts";
@@ -253,7 +254,7 @@ const commands: Record<string, Command> = {
       if (rows.length === 0) console.log("no parked updates");
       for (const r of rows) {
         console.log(`#${r.id}\t${r.channel}\tupdate ${r.updateKey}\treceived ${r.receivedAt.toISOString()}\tattempts ${r.attempts}`);
-        console.log(`\t${(r.lastError ?? "").split("\n")[0]}`);
+        console.log(`\t${redact((r.lastError ?? "").split("\n")[0]!)}`);
       }
     },
   },
@@ -271,7 +272,7 @@ const commands: Record<string, Command> = {
     async run(db) {
       const rows = await db.outboxMessage.findMany({ where: { status: "failed" }, orderBy: { id: "asc" }, take: 200 });
       if (rows.length === 0) console.log("no failed messages");
-      for (const r of rows) console.log(`#${r.id}\t${r.channel}\t${r.method}\t${r.createdAt.toISOString()}\t${r.lastError ?? ""}`);
+      for (const r of rows) console.log(`#${r.id}\t${r.channel}\t${r.method}\t${r.createdAt.toISOString()}\t${redact(r.lastError ?? "")}`);
     },
   },
 };
@@ -280,6 +281,8 @@ class UsageError extends Error {}
 
 // Personal data (Law 91/2025): retention:run, dsr:list, breach:report, breach:notify, keys:check, keys:rotate.
 Object.assign(commands, privacyCommands((message) => new UsageError(message)));
+/** Every stored error printed goes through this (rows written before redaction may still hold a token). */
+let redact: Redactor = secretRedactor([]);
 
 function campaignCommand(usage: string, op: (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], id: string) => Promise<unknown>): Command {
   return {
@@ -323,6 +326,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  redact = secretRedactor(configuredSecrets(config));
   await migrate(config.databaseUrl);
   const db = await openDb(config.databaseUrl);
   try {
@@ -346,7 +350,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(redact(err instanceof Error ? err.message : String(err)));
     process.exit(1);
   },
 );

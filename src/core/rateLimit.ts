@@ -1,4 +1,5 @@
 import type { Tx } from "../db/client.ts";
+import type { Sealer } from "../security/sealing.ts";
 
 /**
  * Counts one event against a fixed-window limit (e.g. 5 tips an hour per chat). Returns false —
@@ -13,4 +14,13 @@ export async function takeRate(tx: Tx, key: string, limit: number, windowMs: num
   if (row.count >= limit) return false;
   await tx.rateCounter.update({ where: { key }, data: { count: { increment: 1 } } });
   return true;
+}
+
+/**
+ * The rate counter key of one person's limit (`name`: "msg", "tips" …): the chat as a keyed handle.
+ * A counter's window starts at the person's action — the first tip of the hour starts at the tip's
+ * receipt — so a key naming the chat would link it to the tip for a reader of the database.
+ */
+export function personRateKey(sealer: Sealer, name: string, chatId: string): string {
+  return `${name}:${sealer.handle(chatId, "rate")}`;
 }

@@ -20,6 +20,8 @@ export interface InboxWorkerOptions {
   backoffMs?: (attempt: number) => number;
   /** Acknowledgements first: see `FloodControl`. Without it the worker never holds back. */
   flood?: FloodControl;
+  /** Applied to every stored error (an error may name a platform API URL, token included). */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -208,7 +210,7 @@ export class InboxWorker {
     } catch (err) {
       if (this.stopping) return; // left pending; processed after restart
       metrics.updatesFailed.inc({ channel: head.channel });
-      const message = String((err as Error)?.stack ?? err).slice(0, 4000);
+      const message = (this.opts.redact ?? String)(String((err as Error)?.stack ?? err)).slice(0, 4000);
       try {
         const row = await db.inboxUpdate.update({
           where: { id: head.id },

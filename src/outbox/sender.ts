@@ -2,7 +2,8 @@ import type { Db, Tx } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ChatKind, PlatformLimiter } from "./limiter.ts";
-import type { OutboundCall, OutboxRef } from "./outbound.ts";
+import { PRIORITY_BULK, type OutboundCall, type OutboxRef } from "./outbound.ts";
+import { secretRedactor, type Redactor } from "../security/redact.ts";
 
 /** What a platform answered to one call, as the outbox needs to know it. */
 export type SendOutcome =
@@ -27,6 +28,11 @@ export interface ChannelSender {
 export interface OutboxChannel {
   sender: ChannelSender;
   limiter: PlatformLimiter;
+  /**
+   * What a finished message to a person keeps of its payload (e.g. the web chat, whose outbox rows
+   * are the page's history, keeps it sealed). Without it the payload is replaced by a marker.
+   */
+  keepDelivered?: (payload: string) => string;
 }
 
 export interface OutboxSenderOptions {
@@ -39,6 +45,8 @@ export interface OutboxSenderOptions {
   maxRateLimited?: number;
   /** Runs in the same transaction that marks a chat unreachable (e.g. a block counts as opting out of campaigns). */
   onBlocked?: (tx: Tx, chatId: string) => Promise<void>;
+  /** Applied to every error stored on a row (platform errors may name the API URL, token included). */
+  redact?: Redactor;
 }
 
 interface ChatQueue {
@@ -50,8 +58,19 @@ interface ChatQueue {
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** Calls the platforms do not count against a chat's message limits. */
 const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
-/** What a sensitive message's payload becomes once it has left (or will never leave). */
-const SCRUBBED = JSON.stringify({ scrubbed: true });
+/** What a message's payload becomes once it has left (or will never leave), when nothing is kept of it. */
+export const SCRUBBED = JSON.stringify({ scrubbed: true });
+/** Longest error text stored on a row. */
+const MAX_ERROR_CHARS = 2_000;
+
+/** A row as the sender reads it, with its chat. */
+interface RowWithChat {
+  channel: string;
+  payload: string;
+  priority: number;
+  sensitive: boolean;
+  chat: { kind: string };
+}
 
 /**
  * Delivers the outbox: one message at a time per chat, in the order recorded, through each
@@ -65,7 +84,38 @@ export class OutboxSender {
   private stopping = false;
   private pending = 0;
 
-  constructor(private readonly opts: OutboxSenderOptions) {}
+  private readonly redact: Redactor;
+
+  constructor(private readonly opts: OutboxSenderOptions) {
+    this.redact = opts.redact ?? secretRedactor([]);
+  }
+
+  /** An error as it may be stored: secrets redacted, bounded. */
+  private errorText(reason: string): string {
+    return this.redact(reason).slice(0, MAX_ERROR_CHARS);
+  }
+
+  /**
+   * What a finished row (sent, failed, blocked) keeps of its payload; undefined: the payload stays.
+   * A secret (code and PIN) keeps nothing. A message to a person's private chat — a resident's
+   * replies, notices and relayed questions, which name their tip, or an officer's private copy — is
+   * scrubbed (or kept sealed by a channel that needs it, the web chat's history), so that a reader of
+   * the database cannot join a chat (a platform id) to a tip through the outbox. Messages in groups
+   * (officers' cards, which later edits refer to by message id) and bulk campaign messages (the same
+   * public text for every subscriber) stay as they are.
+   */
+  private finalPayload(row: RowWithChat): string | undefined {
+    if (row.sensitive) return SCRUBBED;
+    if (row.chat.kind === "group" || row.priority <= PRIORITY_BULK) return undefined;
+    const keep = this.opts.channels[row.channel]?.keepDelivered;
+    return keep ? keep(row.payload) : SCRUBBED;
+  }
+
+  /** `{ payload }` to write with a row's final status, or nothing when the payload stays. */
+  private finalData(row: RowWithChat): { payload?: string } {
+    const payload = this.finalPayload(row);
+    return payload === undefined ? {} : { payload };
+  }
 
   private sweepTimer?: NodeJS.Timeout;
 
@@ -177,7 +227,7 @@ export class OutboxSender {
       return this.wait(chatId, q, 60_000);
     }
     if (row.chat.unreachableAt) {
-      await db.outboxMessage.update({ where: { id }, data: { status: "blocked", lastError: "chat unreachable", ...(row.sensitive ? { payload: SCRUBBED } : {}) } });
+      await db.outboxMessage.update({ where: { id }, data: { status: "blocked", lastError: "chat unreachable", ...this.finalData(row) } });
       metrics.messagesSent.inc({ channel: row.channel, outcome: "blocked" });
       return this.done(q, id);
     }
@@ -185,7 +235,7 @@ export class OutboxSender {
     const payload = JSON.parse(row.payload) as Record<string, unknown>;
     const resolved = await this.resolveReferences(payload);
     if (resolved === "wait") return this.wait(chatId, q, 1_000);
-    if (resolved === "missing") return this.fail(q, id, "refers to a message that was never delivered");
+    if (resolved === "missing") return this.fail(q, row, "refers to a message that was never delivered");
     const call: OutboundCall = { method: row.method, payload };
     const kind: ChatKind = row.chat.kind === "group" ? "group" : "private";
     let outcome: SendOutcome;
@@ -212,18 +262,18 @@ export class OutboxSender {
             sentAt: new Date(),
             platformMessageId: outcome.messageId ?? null,
             lastError: null,
-            ...(row.sensitive ? { payload: SCRUBBED } : {}),
+            ...this.finalData(row),
           },
         });
         return this.done(q, id);
       case "rate_limited": {
         metrics.rateLimited.inc({ channel: row.channel });
         const count = row.rateLimitedCount + 1;
-        if (count > (this.opts.maxRateLimited ?? 30)) return this.fail(q, id, `rate limited ${count} times: ${outcome.reason}`);
+        if (count > (this.opts.maxRateLimited ?? 30)) return this.fail(q, row, `rate limited ${count} times: ${outcome.reason}`);
         const waitMs = outcome.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(count, 8));
         await db.outboxMessage.update({
           where: { id },
-          data: { rateLimitedCount: count, nextAttemptAt: new Date(Date.now() + waitMs), lastError: outcome.reason },
+          data: { rateLimitedCount: count, nextAttemptAt: new Date(Date.now() + waitMs), lastError: this.errorText(outcome.reason) },
         });
         log.info({ outboxId: id, channel: row.channel, waitMs }, "rate limited by platform; waiting before resending");
         return this.wait(chatId, q, waitMs);
@@ -232,9 +282,11 @@ export class OutboxSender {
         const now = new Date();
         await db.$transaction(async (tx) => {
           await tx.chat.update({ where: { id: chatId }, data: { unreachableAt: now } });
-          await tx.outboxMessage.update({ where: { id }, data: { status: "blocked", attempts: { increment: 1 }, lastError: outcome.reason } });
+          await tx.outboxMessage.update({ where: { id }, data: { status: "blocked", attempts: { increment: 1 }, lastError: this.errorText(outcome.reason) } });
           await tx.outboxMessage.updateMany({ where: { chatId, status: "pending" }, data: { status: "blocked", lastError: "chat unreachable" } });
-          await tx.outboxMessage.updateMany({ where: { chatId, sensitive: true, status: "blocked" }, data: { payload: SCRUBBED } });
+          // Nothing more will leave for this chat: what would have been scrubbed after delivery is scrubbed now.
+          const scrub = row.chat.kind === "group" ? [{ sensitive: true }] : [{ sensitive: true }, { priority: { gt: PRIORITY_BULK } }];
+          await tx.outboxMessage.updateMany({ where: { chatId, status: "blocked", OR: scrub }, data: { payload: SCRUBBED } });
           await this.opts.onBlocked?.(tx, chatId);
         });
         log.info({ chatId, channel: row.channel }, "chat blocked the bot; marked unreachable");
@@ -248,20 +300,20 @@ export class OutboxSender {
         const clash = await db.chat.findUnique({
           where: { channel_platformChatId: { channel: row.channel, platformChatId: outcome.newChatId } },
         });
-        if (clash) return this.fail(q, id, `group migrated to ${outcome.newChatId}, which is already a known chat`);
+        if (clash) return this.fail(q, row, `group migrated to ${outcome.newChatId}, which is already a known chat`);
         await db.chat.update({ where: { id: chatId }, data: { platformChatId: outcome.newChatId } });
         log.info({ chatId, channel: row.channel }, "group became a supergroup; chat re-keyed");
         return; // resend at once to the new id
       }
       case "rejected":
-        return this.fail(q, id, outcome.reason);
+        return this.fail(q, row, outcome.reason);
       case "transient": {
         const attempts = row.attempts + 1;
-        if (attempts >= this.opts.maxAttempts) return this.fail(q, id, `gave up after ${attempts} attempts: ${outcome.reason}`);
+        if (attempts >= this.opts.maxAttempts) return this.fail(q, row, `gave up after ${attempts} attempts: ${outcome.reason}`);
         const waitMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts) * (0.75 + Math.random() * 0.5);
         await db.outboxMessage.update({
           where: { id },
-          data: { attempts, nextAttemptAt: new Date(Date.now() + waitMs), lastError: outcome.reason },
+          data: { attempts, nextAttemptAt: new Date(Date.now() + waitMs), lastError: this.errorText(outcome.reason) },
         });
         return this.wait(chatId, q, waitMs);
       }
@@ -291,14 +343,14 @@ export class OutboxSender {
     return "ok";
   }
 
-  private async fail(q: ChatQueue, id: number, reason: string): Promise<void> {
-    const row = await this.opts.db.outboxMessage.findUnique({ where: { id }, select: { sensitive: true } });
+  private async fail(q: ChatQueue, row: RowWithChat & { id: number }, reason: string): Promise<void> {
+    const lastError = this.errorText(reason);
     await this.opts.db.outboxMessage.update({
-      where: { id },
-      data: { status: "failed", attempts: { increment: 1 }, lastError: reason, ...(row?.sensitive ? { payload: SCRUBBED } : {}) },
+      where: { id: row.id },
+      data: { status: "failed", attempts: { increment: 1 }, lastError, ...this.finalData(row) },
     });
-    this.opts.log.warn({ outboxId: id, reason }, "outbound message failed");
-    this.done(q, id);
+    this.opts.log.warn({ outboxId: row.id, reason: lastError }, "outbound message failed");
+    this.done(q, row.id);
   }
 }
 

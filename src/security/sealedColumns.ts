@@ -15,7 +15,16 @@ export interface SealedColumn {
 }
 
 /** Every context a value is sealed with anywhere in the service. */
-export const SEAL_CONTEXTS = ["tip-contact", "tip-reply-ref", "upload-chat", "draft-contact-name", "draft-contact-phone"];
+export const SEAL_CONTEXTS = [
+  "tip-contact",
+  "tip-reply-ref",
+  "upload-chat",
+  "draft-contact-name",
+  "draft-contact-phone",
+  "web-history",
+  "chat-answer-tip",
+  "chat-lookup-code",
+];
 
 /** The sealed columns of prisma/schema.prisma. */
 export const SEALED_COLUMNS: SealedColumn[] = [
@@ -24,6 +33,9 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   { model: "LegalQuestion", field: "replyRefSealed", contexts: ["tip-reply-ref"] },
   { model: "Upload", field: "chatId", contexts: ["upload-chat"] },
   { model: "TipDraft", field: "data", contexts: ["draft-contact-name", "draft-contact-phone"], embedded: true },
+  // Delivered web chat messages (the page's history) and a chat's pending answer or look-up.
+  { model: "OutboxMessage", field: "payload", contexts: ["web-history"], embedded: true },
+  { model: "Chat", field: "flow", contexts: ["chat-answer-tip", "chat-lookup-code"], embedded: true },
 ];
 
 /** A sealed value anywhere in a text: `v1.<key id>.<iv>.<tag>.<ciphertext>` (base64url parts; 12-byte iv, 16-byte tag). */

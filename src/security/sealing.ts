@@ -10,6 +10,8 @@ import path from "node:path";
 export class Sealer {
   private readonly keys = new Map<string, Buffer>();
   private readonly currentId: string;
+  /** Key of `handle()`, derived from the current key (never used for anything else). */
+  private readonly handleKey: Buffer;
 
   /** `keys`: 32-byte keys; the first one seals, all of them open. */
   constructor(keys: Buffer[]) {
@@ -19,6 +21,17 @@ export class Sealer {
       this.keys.set(keyId(key), key);
     }
     this.currentId = keyId(keys[0]!);
+    this.handleKey = crypto.createHmac("sha256", keys[0]!).update("tai-mat:handle").digest();
+  }
+
+  /**
+   * An opaque, stable stand-in for `text` (HMAC-SHA-256 under a key derived from the current key,
+   * bound to `context`): the same input gives the same handle, so it can key a row (a deduplication
+   * key, a rate counter), but without the key nobody can tell which input it stands for. Handles
+   * change when the current key changes; use them only for short-lived keys.
+   */
+  handle(text: string, context: string): string {
+    return crypto.createHmac("sha256", this.handleKey).update(context).update("\0").update(text).digest("base64url").slice(0, 32);
   }
 
   /** Encrypts `plain`, binding it to `context` (e.g. "tip-contact") so a value cannot be moved to another field. */
@@ -29,18 +42,6 @@ export class Sealer {
     const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
     return ["v1", this.currentId, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(".");
   }
-
-  /**
-   * A keyed digest of `text` (HMAC-SHA256 under a key derived from the current sealing key): a
-   * stable handle that a database reader cannot compute or reverse, e.g. to count guesses at a code
-   * without storing the code. Changes when the sealing key is rotated.
-   */
-  digest(text: string, context: string): string {
-    this.digestKey ??= crypto.createHmac("sha256", this.keys.get(this.currentId)!).update("taimat-digest-v1").digest();
-    return crypto.createHmac("sha256", this.digestKey).update(context).update("\0").update(text).digest("base64url").slice(0, 32);
-  }
-
-  private digestKey: Buffer | undefined;
 
   /** Id of the key that seals new values (the first configured one); sealed text carries it as its second part. */
   get currentKeyId(): string {

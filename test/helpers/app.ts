@@ -3,6 +3,8 @@ import { App } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { openDb, type Db } from "../../src/db/client.ts";
 import { createLogger } from "../../src/logger.ts";
+import { configuredSecrets } from "../../src/security/redact.ts";
+import type { Writable } from "node:stream";
 import { createTestDatabaseUrl } from "./db.ts";
 import crypto from "node:crypto";
 import { loadReferenceData } from "../../src/db/referenceData.ts";
@@ -51,6 +53,8 @@ export async function startTestApp(opts: {
   sealingKey?: Buffer;
   /** Telegram group id to bind as the national fall-back group (so every tip has a reader, as in a configured deployment). */
   fallbackGroup?: number;
+  /** Receives every log line (level debug) instead of standard output. */
+  logSink?: Writable;
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -68,7 +72,7 @@ export async function startTestApp(opts: {
     ...opts.env,
   };
   const config = loadConfig(env);
-  const log = createLogger(config.logLevel, [config.telegram.token, config.zalo.token]);
+  const log = createLogger(opts.logSink ? "debug" : config.logLevel, configuredSecrets(config), opts.logSink);
   const db = await openDb(databaseUrl);
   if (opts.referenceData) {
     await loadReferenceData(db);

@@ -9,7 +9,8 @@ import { PlatformLimiter } from "../../outbox/limiter.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import { WebHub, type WebChatEvent } from "./hub.ts";
 import { WEB_IMAGE_TYPES, UnreadableImageError, cleanImage, sniffImageType } from "./images.ts";
-import { WEB_TEXT_MAX_CHARS, storedInput, webIncoming, webMessageSchema } from "./inbound.ts";
+import { WEB_TEXT_MAX_CHARS, storedInput, webIncoming, webMessageSchema, webUpdateKey } from "./inbound.ts";
+import { openHistory } from "./history.ts";
 import { WebPage } from "./page.ts";
 import { WEB_MESSAGE_METHOD, WebRenderer, type WebMessagePayload } from "./render.ts";
 import { WebSender } from "./sender.ts";
@@ -191,7 +192,7 @@ export class WebChannel {
           return this.refuse(req, reply, 400, code, undefined, session);
         }
         const message = parsed.data;
-        const result = await routes.ingest.store(webIncoming(session.chatKey, message.id, storedInput(message)));
+        const result = await routes.ingest.store(webIncoming(session.chatKey, webUpdateKey(this.opts.sealer, session.chatKey, message.id), storedInput(message)));
         return reply.code(202).send({ ok: true, duplicate: result === "duplicate" });
       });
 
@@ -350,7 +351,7 @@ export class WebChannel {
         ? (await db.outboxMessage.findMany({ where, select, orderBy: { id: "desc" }, take: HISTORY_MESSAGES })).reverse()
         : await db.outboxMessage.findMany({ where: { ...where, id: { gt: after } }, select, orderBy: { id: "asc" }, take: HISTORY_MESSAGES * 2 });
     return rows.map((row): WebChatEvent => {
-      const payload = JSON.parse(row.payload) as Partial<WebMessagePayload> & { scrubbed?: boolean };
+      const payload = openHistory(this.opts.sealer, row.payload) as Partial<WebMessagePayload> & { scrubbed?: boolean };
       const at = row.createdAt.toISOString();
       if (payload.scrubbed || typeof payload.text !== "string") return { id: row.id, at, scrubbed: true };
       return { id: row.id, at, ...(payload as WebMessagePayload) };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { InboundEvent, InboundInput } from "../../core/inbound.ts";
 import type { IncomingUpdate } from "../../inbox/ingest.ts";
+import type { Sealer } from "../../security/sealing.ts";
 
 /** A message id chosen by the page (a retry repeats it, so the message has one effect). */
 const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
@@ -59,13 +60,22 @@ export function storedInput(message: WebMessage): WebStoredInput {
 }
 
 /**
- * The inbox row for one input of a web chat. The dedupe key is the chat and the page's message id;
- * the order within the chat is the time it arrived.
+ * The deduplication key of one input of a web chat: the chat and the page's message id, as a keyed
+ * handle — a processed row keeps its key (a retry must still be recognised), and a key naming the
+ * chat, timed next to a tip's receipt, would link the chat to the tip.
  */
-export function webIncoming(chatKey: string, clientMessageId: string, input: WebStoredInput, receivedAt = Date.now()): IncomingUpdate {
+export function webUpdateKey(sealer: Sealer, chatKey: string, clientMessageId: string): string {
+  return sealer.handle(`${chatKey}:${clientMessageId}`, "web-update");
+}
+
+/**
+ * The inbox row for one input of a web chat, under its deduplication key (`webUpdateKey`); the order
+ * within the chat is the time it arrived.
+ */
+export function webIncoming(chatKey: string, updateKey: string, input: WebStoredInput, receivedAt = Date.now()): IncomingUpdate {
   return {
     channel: "web",
-    updateKey: `${chatKey}:${clientMessageId}`,
+    updateKey,
     chatKey,
     seq: BigInt(receivedAt),
     payload: JSON.stringify({ chat: chatKey, input }),

@@ -3,7 +3,7 @@ import { takeRate } from "../../core/rateLimit.ts";
 import type { InboxRef } from "../../inbox/ingest.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { CleanImage } from "./images.ts";
-import { webIncoming } from "./inbound.ts";
+import { webIncoming, webUpdateKey } from "./inbound.ts";
 
 /** An upload attached to no tip, no draft and no pending update is deleted after this long. */
 export const UPLOAD_TTL_MS = 48 * 60 * 60_000;
@@ -35,7 +35,7 @@ export type StoreUploadResult =
  */
 export async function storeUpload(db: Db, props: StoreUploadProps): Promise<StoreUploadResult> {
   const now = props.now ?? new Date();
-  const updateKey = `${props.chatKey}:${props.clientMessageId}`;
+  const updateKey = webUpdateKey(props.sealer, props.chatKey, props.clientMessageId);
   try {
     return await db.$transaction(async (tx): Promise<StoreUploadResult> => {
       const existing = await tx.inboxUpdate.findUnique({ where: { channel_updateKey: { channel: "web", updateKey } }, select: { id: true } });
@@ -50,7 +50,7 @@ export async function storeUpload(db: Db, props: StoreUploadProps): Promise<Stor
         },
         select: { id: true },
       });
-      const incoming = webIncoming(props.chatKey, props.clientMessageId, { type: "media", kind: "photo", ref: `upload:${upload.id}` }, now.getTime());
+      const incoming = webIncoming(props.chatKey, updateKey, { type: "media", kind: "photo", ref: `upload:${upload.id}` }, now.getTime());
       const row = await tx.inboxUpdate.create({
         data: { ...incoming, nextAttemptAt: now, receivedAt: now },
         select: { id: true, channel: true, chatKey: true, seq: true },

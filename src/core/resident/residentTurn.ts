@@ -3,7 +3,8 @@ import type { Locale } from "../../i18n.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import type { Channel, InboundInput } from "../inbound.ts";
-import { takeRate } from "../rateLimit.ts";
+import { personRateKey, takeRate } from "../rateLimit.ts";
+import { answerTipId, type AnswerFlow } from "../tips/answerFlow.ts";
 import type { Reply } from "../reply.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft.ts";
@@ -64,18 +65,20 @@ export interface ResidentResult {
   elsewhere?: OutboxRef[];
 }
 
-/** A short exchange kept on the chat: checking a tip (code, then PIN). */
+/**
+ * A short exchange kept on the chat: checking a tip (code, then PIN). The code typed waits for the
+ * PIN only sealed: the chat row holds the platform id and must not name a tip.
+ */
 interface LookupFlow {
   name: "lookup";
   step: "code" | "pin";
+  codeSealed?: string;
+  /** Written before codes were sealed in the flow; still read. */
   code?: string;
 }
 
-/** The next message answers an officer's question about a tip. */
-interface AnswerFlow {
-  name: "answer";
-  tipId: string;
-}
+/** Binds a sealed code waiting for its PIN to its use. */
+const LOOKUP_CODE = "chat-lookup-code";
 
 const MENU_CHOICES = /^(menu:|lang:)/;
 const CANCEL_WORDS = new Set(["huy", "cancel", "/cancel", "thoi"]);
@@ -86,8 +89,8 @@ const CANCEL_WORDS = new Set(["huy", "cancel", "/cancel", "thoi"]);
  */
 export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResult> {
   const { tx, chat, input, services } = args;
-  if (!(await takeRate(tx, `msg:${chat.id}`, RESIDENT_LIMITS.messagesPerMinute, 60_000))) {
-    const warnOnce = await takeRate(tx, `msgwarn:${chat.id}`, 1, 60_000);
+  if (!(await takeRate(tx, personRateKey(services.sealer, "msg", chat.id), RESIDENT_LIMITS.messagesPerMinute, 60_000))) {
+    const warnOnce = await takeRate(tx, personRateKey(services.sealer, "msgwarn", chat.id), 1, 60_000);
     return { replies: warnOnce ? [{ key: "tip:flow.limit_messages" }] : [] };
   }
   if (input.type === "text" && input.text.length > RESIDENT_LIMITS.textChars) {
@@ -154,8 +157,9 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
   }
   if (flow?.name === "lookup") return lookupTurn(args, flow, draft !== null);
   if (flow?.name === "subscribe") return subscribeTurn(tx, chat, services.places, flow, input);
-  if (flow?.name === "answer" && input.type === "text" && input.text.trim()) {
-    const relayed = await relayFromTipster(tx, services.officerRenderer, { tipId: flow.tipId, text: input.text });
+  const answering = flow?.name === "answer" ? answerTipId(services.sealer, flow) : undefined;
+  if (answering !== undefined && input.type === "text" && input.text.trim()) {
+    const relayed = await relayFromTipster(tx, services.officerRenderer, { tipId: answering, text: input.text });
     const replies = relayed.unit ? [menuReply("officer:tipster.answer_sent", { hasDraft: draft !== null, prompt: false, params: { unit: relayed.unit } })] : [];
     return { replies, flow: null, elsewhere: relayed.refs };
   }
@@ -177,7 +181,7 @@ async function reportFromQuestion(args: ResidentTurnArgs, asked: AskResult, draf
 async function quizAnswer(args: ResidentTurnArgs, choiceId: string, hasDraft: boolean): Promise<ResidentResult> {
   const [, campaignId, question, option] = choiceId.split(":");
   const campaign = campaignId ? await args.tx.campaign.findUnique({ where: { id: campaignId } }) : null;
-  if (campaign && (await takeRate(args.tx, `quiz:${campaign.id}:${question}:${args.chat.id}`, 1, 365 * 86_400_000))) {
+  if (campaign && (await takeRate(args.tx, personRateKey(args.services.sealer, `quiz:${campaign.id}:${question}`, args.chat.id), 1, 365 * 86_400_000))) {
     await args.tx.quizAnswer.create({ data: { campaignId: campaign.id, question: Number(question), option: Number(option) } });
   }
   return { replies: [menuReply("campaign:message.quiz_thanks", { hasDraft, prompt: false })] };
@@ -205,7 +209,7 @@ async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<R
     await saveDraft(tx, chat.id, turn.draft);
     return { replies: turn.replies };
   }
-  if (!(await takeRate(tx, `tips:${chat.id}`, RESIDENT_LIMITS.tipsPerHour, 60 * 60_000))) {
+  if (!(await takeRate(tx, personRateKey(services.sealer, "tips", chat.id), RESIDENT_LIMITS.tipsPerHour, 60 * 60_000))) {
     return { replies: [{ key: "tip:flow.limit_sends", params: { max: RESIDENT_LIMITS.tipsPerHour } }] };
   }
   try {
@@ -237,9 +241,16 @@ async function lookupTurn(args: ResidentTurnArgs, flow: LookupFlow, hasDraft: bo
   if (flow.step === "code") {
     const code = normaliseTipCode(text);
     if (!code) return { replies: [{ key: "tip:lookup.bad_code", choices: [cancel] }] };
-    return { replies: [{ key: "tip:lookup.ask_pin", choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "pin", code } satisfies LookupFlow) };
+    const codeSealed = args.services.sealer.seal(code, LOOKUP_CODE);
+    return { replies: [{ key: "tip:lookup.ask_pin", choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "pin", codeSealed } satisfies LookupFlow) };
   }
-  const result = await lookupTip(tx, { code: flow.code ?? "", pin: text, askingChatId: chat.id, sealer: args.services.sealer });
+  let code = flow.code ?? "";
+  try {
+    if (flow.codeSealed) code = args.services.sealer.open(flow.codeSealed, LOOKUP_CODE);
+  } catch {
+    // Sealed under a key no longer configured: the look-up fails like a wrong code.
+  }
+  const result = await lookupTip(tx, { code, pin: text, askingChatId: chat.id, sealer: args.services.sealer });
   if (result.kind === "locked") return { replies: [menuReply("tip:lookup.locked", { hasDraft, prompt: false, params: { minutes: result.minutes } })], flow: null };
   if (result.kind === "wrong") {
     return { replies: [{ key: "tip:lookup.not_found", more: [{ key: "tip:lookup.ask_code" }], choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };

@@ -1,6 +1,6 @@
 import type { Tx } from "../../db/client.ts";
 import type { Sealer } from "../../security/sealing.ts";
-import { takeRate } from "../rateLimit.ts";
+import { personRateKey, takeRate } from "../rateLimit.ts";
 import { hashPin, verifyPin } from "./codes.ts";
 
 /** Look-ups allowed per chat per hour, whatever the codes (slows down guessing). */
@@ -49,9 +49,10 @@ async function exhausted(tx: Tx, key: string, limit: number, windowMs: number, n
  */
 export async function lookupTip(tx: Tx, props: { code: string; pin: string; askingChatId: string; sealer: Sealer; now?: Date }): Promise<LookupResult> {
   const now = props.now ?? new Date();
-  const attemptsKey = `lookup:${props.askingChatId}`;
-  const failuresKey = `lookup-fail:${props.askingChatId}`;
-  const codeKey = `lookup-code:${props.sealer.digest(props.code, "lookup-code")}`;
+  // Counters keyed by handles: no row names the asking chat or the code.
+  const attemptsKey = personRateKey(props.sealer, "lookup", props.askingChatId);
+  const failuresKey = personRateKey(props.sealer, "lookup-fail", props.askingChatId);
+  const codeKey = `lookup-code:${props.sealer.handle(props.code, "lookup-code")}`;
   if (!(await takeRate(tx, attemptsKey, LOOKUPS_PER_HOUR, 60 * 60_000, now))) {
     return { kind: "locked", minutes: await minutesLeft(tx, attemptsKey, 60 * 60_000, now) };
   }

@@ -1,5 +1,6 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
 import { notifyTipster } from "../notifyTipster.ts";
+import { answerFlow } from "../answerFlow.ts";
 import { TipStateError, audit, requireTip, type TipOpContext } from "./context.ts";
 
 /**
@@ -18,6 +19,6 @@ export async function relayToTipster(ctx: TipOpContext, props: { tipId: string; 
     ctx,
     tip,
     { key: "officer:tipster.question", params: { unit: tip.queue.name, code: tip.code, text } },
-    { flow: JSON.stringify({ name: "answer", tipId: tip.id }) },
+    { flow: answerFlow(ctx.sealer, tip.id) },
   );
 }
