@@ -141,7 +141,7 @@ export class WebChannel {
     this.uploadAddress = new HourlyQuota(l.uploads.addressPerHour, l.uploads.addressBytesPerHour);
     this.uploadGlobal = new HourlyQuota(l.uploads.globalPerHour, l.uploads.globalBytesPerHour);
     this.streams = new OpenCounter(l.streams.perAddress, l.streams.total);
-    this.streamOpens = new TokenBuckets(l.streams.perAddress, 1);
+    this.streamOpens = new TokenBuckets(Math.max(10, l.streams.perAddress), 1);
     this.images = new ImageDecoder({ maxPixels: l.images.maxPixels, concurrency: l.images.decodeConcurrency });
     this.storage = new UploadStorage({ db: opts.db, quotaBytes: l.uploadStorageBytes, metrics: opts.metrics, log: opts.log });
   }
@@ -393,11 +393,14 @@ export class WebChannel {
     // stream holds a socket and a file descriptor). `?probe=1` only asks whether a stream would be
     // allowed now (204), so the page can show why it was refused: EventSource cannot read a 429.
     const address = clientAddress(req);
-    const opening = this.streamOpens.waitMs(address);
-    if (opening > 0 || !this.streamOpens.take(address)) return void (await this.tooMany(req, reply, "too_fast", opening));
     const opened = this.streams.open(address);
     if (opened === "total") return void (await this.tooMany(req, reply, "busy", 5_000));
     if (opened === "key") return void (await this.tooMany(req, reply, "too_many_streams", 30_000));
+    const opening = this.streamOpens.waitMs(address);
+    if (opening > 0 || !this.streamOpens.take(address)) {
+      opened();
+      return void (await this.tooMany(req, reply, "too_fast", opening));
+    }
     if ((req.query as { probe?: string }).probe !== undefined) {
       opened();
       return void (await reply.code(204).send());

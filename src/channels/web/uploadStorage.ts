@@ -2,6 +2,8 @@ import type { Db } from "../../db/client.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics.ts";
 
+/** The stored total is re-read from the database at least this often (other instances, housekeeping). */
+const REFRESH_MS = 60_000;
 /** Uploads looked at per step of the clean-up. */
 const PAGE = 200;
 
@@ -15,6 +17,7 @@ const PAGE = 200;
  */
 export class UploadStorage {
   private total: number | undefined;
+  private refreshedAt = 0;
   /** One clean-up at a time (concurrent uploads would each delete for the same room). */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -24,6 +27,7 @@ export class UploadStorage {
   async refresh(): Promise<number> {
     const sum = await this.opts.db.upload.aggregate({ _sum: { size: true } });
     this.set(sum._sum.size ?? 0);
+    this.refreshedAt = Date.now();
     return this.total!;
   }
 
@@ -46,7 +50,7 @@ export class UploadStorage {
 
   private async makeRoomNow(bytes: number): Promise<boolean> {
     const quota = this.opts.quotaBytes;
-    if (this.total === undefined) await this.refresh();
+    if (this.total === undefined || Date.now() - this.refreshedAt > REFRESH_MS) await this.refresh();
     if (this.total! + bytes <= quota) return true;
     await this.refresh(); // the cached figure may be stale (housekeeping, other instances)
     if (this.total! + bytes <= quota) return true;
