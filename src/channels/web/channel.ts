@@ -128,6 +128,8 @@ export class WebChannel {
   // Event streams: open at once per address and in total; opened per address (a reconnect storm).
   private readonly streams: OpenCounter;
   private readonly streamOpens: TokenBuckets;
+  /** 429 bodies by language, reason and wait: a flood is refused without translating each time. */
+  private readonly refusals = new Map<string, string>();
 
   constructor(private readonly opts: WebChannelOptions) {
     this.renderer = new WebRenderer(opts.t);
@@ -307,14 +309,16 @@ export class WebChannel {
    * other channels' residents. Refused: 429 with Retry-After and the translated explanation.
    */
   private async limitMessage(req: Req, reply: FastifyReply) {
-    const session = this.session(req, reply);
-    this.requestSessions.set(req, session);
+    // A refused request costs as little as possible (a flood is mostly refused): no new session is
+    // sealed for it and its answer is cached; the session is issued once the message is accepted.
+    const existing = this.sessions.peek(req.headers.cookie);
     const limit = takeAll([
-      [this.messageSession, session.chatKey],
       [this.messageAddress, clientAddress(req)],
       [this.messageGlobal, ""],
+      ...(existing ? [[this.messageSession, existing] as [TokenBuckets, string]] : []),
     ]);
-    if (!limit.ok) return this.tooMany(req, reply, limit.refusedBy === 2 ? "busy" : "too_fast", limit.waitMs);
+    if (!limit.ok) return this.tooMany(req, reply, limit.refusedBy === 1 ? "busy" : "too_fast", limit.waitMs);
+    this.requestSessions.set(req, this.session(req, reply));
   }
 
   /**
@@ -340,11 +344,32 @@ export class WebChannel {
     this.uploadGlobal.add("", bytes);
   }
 
-  /** 429 with Retry-After (whole seconds, at least 1) and the translated explanation; the connection is closed. */
+  /**
+   * 429 with Retry-After (whole seconds, at least 1) and the translated explanation. Uploads and
+   * event streams also close the connection (an upload's body is not read; a stream holds a socket).
+   */
   private tooMany(req: Req, reply: FastifyReply, code: ErrorCode, waitMs: number) {
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    reply.header("retry-after", String(seconds)).header("connection", "close");
-    return this.refuse(req, reply, 429, code, { seconds, minutes: Math.max(1, Math.ceil(seconds / 60)) });
+    reply.header("retry-after", String(seconds));
+    if (req.method !== "POST" || req.routeOptions.url !== WEB_PATHS.messages) reply.header("connection", "close");
+    this.opts.metrics.updatesRejected.inc({ channel: "web", reason: code });
+    const locale = this.requestLocale(req) ?? "vi";
+    const key = `${locale}\u0000${code}\u0000${seconds}`;
+    let body = this.refusals.get(key);
+    if (body === undefined) {
+      if (this.refusals.size >= 1_000) this.refusals.clear();
+      const message = this.opts.t(locale, `web:error.${code}`, { seconds, minutes: Math.max(1, Math.ceil(seconds / 60)) });
+      this.refusals.set(key, (body = JSON.stringify({ ok: false, error: code, message })));
+    }
+    return reply.code(429).type("application/json; charset=utf-8").send(body);
+  }
+
+  /** The language a request asks for without reading the database: the page's (x-tm-lang), else the browser's first choice. */
+  private requestLocale(req: Req): string | undefined {
+    const header = req.headers["x-tm-lang"];
+    if (isLocale(header)) return header;
+    const accepted = /^\s*([a-z]{2})/i.exec(String(req.headers["accept-language"] ?? ""))?.[1]?.toLowerCase();
+    return accepted === "en" ? "en" : accepted === "vi" ? "vi" : undefined;
   }
 
   private maxMb(): string {
@@ -360,20 +385,19 @@ export class WebChannel {
    * The language of an error message: the page's (x-tm-lang), else the chat's, else the browser's
    * first choice, else Vietnamese. A refused flood (429) never reads the database for it.
    */
-  private async localeOf(req: Req, session?: WebSession, lookup = true): Promise<string> {
+  private async localeOf(req: Req, session?: WebSession): Promise<string> {
     const header = req.headers["x-tm-lang"];
     if (isLocale(header)) return header;
-    const chatKey = lookup ? (session ? (session.fresh ? undefined : session.chatKey) : this.sessions.peek(req.headers.cookie)) : undefined;
+    const chatKey = session ? (session.fresh ? undefined : session.chatKey) : this.sessions.peek(req.headers.cookie);
     const locale = chatKey ? await this.chatLocale(chatKey).catch(() => undefined) : undefined;
     if (isLocale(locale)) return locale;
-    const accepted = /^\s*([a-z]{2})/i.exec(String(req.headers["accept-language"] ?? ""))?.[1]?.toLowerCase();
-    return accepted === "en" ? "en" : "vi";
+    return this.requestLocale(req) ?? "vi";
   }
 
   /** Answers an error the person can cause: a status, a code and the translated explanation. Nothing is stored. */
   private async refuse(req: Req, reply: FastifyReply, status: number, code: ErrorCode, params?: Record<string, unknown>, session?: WebSession) {
     this.opts.metrics.updatesRejected.inc({ channel: "web", reason: code });
-    const locale = await this.localeOf(req, session, status !== 429);
+    const locale = await this.localeOf(req, session);
     return reply.code(status).send({ ok: false, error: code, message: this.opts.t(locale, `web:error.${code}`, params) });
   }
 
