@@ -152,6 +152,7 @@ export class App {
       uploadLimitBytes: config.web.uploadLimitBytes,
       uploadsPerHour: config.web.uploadsPerHour,
       secureCookies: config.publicUrl?.startsWith("https:") === true,
+      limits: config.web,
     });
     const webDeps = { ...resident, renderer: (this.renderers.web = this.web.renderer) };
     this.limiters.push(this.web.limiter);
@@ -230,6 +231,8 @@ export class App {
       return503OnClosing: true,
       forceCloseConnections: "idle",
       bodyLimit: config.webhookBodyLimit,
+      // X-Forwarded-For / -Proto are believed only from the configured proxies (req.ip, req.protocol).
+      ...(config.trustProxy.length ? { trustProxy: config.trustProxy } : {}),
     });
     const webhookChannels: WebhookChannel[] = [
       {
@@ -250,7 +253,7 @@ export class App {
     this.webhookChannels = webhookChannels;
     void registerWebhooks(this.http, { channels: webhookChannels, ingest: this.ingest, metrics: this.metrics, bodyLimit: config.webhookBodyLimit });
     this.readers = new ReaderWatch(db, this.metrics, log);
-    registerOps(this.http, { db, metrics: this.metrics, readers: this.readers });
+    registerOps(this.http, { db, metrics: this.metrics, readers: this.readers, metricsToken: config.metricsToken });
     this.web.register(this.http, { ingest: this.ingest, onStored: (rows) => this.worker.add(rows) });
   }
 
@@ -261,6 +264,7 @@ export class App {
     await this.http.ready();
     await this.worker.start();
     await this.sender.start();
+    await this.web.storage.refresh();
     await this.telegram?.init();
     this.housekeeping = setInterval(() => {
       this.runHousekeeping().catch((err: unknown) => this.opts.log.error({ err }, "housekeeping failed"));

@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import net from "node:net";
 import { z } from "zod";
 import { parseKey } from "./security/sealing.ts";
 import { RETENTION_RULES, periodMs, type RetentionPeriods } from "./core/privacy/retentionRules.ts";
@@ -109,7 +110,41 @@ export const envSchema = z.object({
   CODE_GUESS_GLOBAL: positiveInt(50),
   CODE_GUESS_ALERT_AT: positiveInt(20),
   CODE_GUESS_WINDOW_MINUTES: positiveInt(15),
+  TRUST_PROXY: optionalText.pipe(
+    z
+      .string()
+      .refine((v) => v.split(",").every((p) => isProxyAddress(p.trim())), "must be comma-separated IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal)")
+      .optional(),
+  ),
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  WEB_SESSION_MESSAGES_PER_SECOND: positiveNumber(2),
+  WEB_SESSION_MESSAGE_BURST: positiveInt(20),
+  WEB_ADDRESS_MESSAGES_PER_SECOND: positiveNumber(5),
+  WEB_ADDRESS_MESSAGE_BURST: positiveInt(60),
+  WEB_GLOBAL_MESSAGES_PER_SECOND: positiveNumber(20),
+  WEB_GLOBAL_MESSAGE_BURST: positiveInt(100),
+  WEB_ADDRESS_UPLOADS_PER_HOUR: positiveInt(60),
+  WEB_ADDRESS_UPLOAD_BYTES_PER_HOUR: positiveInt(100 * 1024 * 1024),
+  WEB_GLOBAL_UPLOADS_PER_HOUR: positiveInt(1_000),
+  WEB_GLOBAL_UPLOAD_BYTES_PER_HOUR: positiveInt(1024 * 1024 * 1024),
+  WEB_UPLOAD_STORAGE_BYTES: positiveInt(2 * 1024 * 1024 * 1024),
+  WEB_STREAMS_PER_ADDRESS: positiveInt(20),
+  WEB_STREAMS_TOTAL: positiveInt(2_000),
+  WEB_IMAGE_MAX_PIXELS: positiveInt(40_000_000),
+  WEB_IMAGE_DECODE_CONCURRENCY: z.coerce.number().int().min(1).max(4).default(1),
 });
+
+/** An address or CIDR range fastify's trustProxy understands, or one of proxy-addr's named ranges. */
+function isProxyAddress(p: string): boolean {
+  if (["loopback", "linklocal", "uniquelocal"].includes(p)) return true;
+  const [addr, bits, ...rest] = p.split("/");
+  if (rest.length || !addr) return false;
+  const family = net.isIP(addr);
+  if (!family) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -153,12 +188,36 @@ export interface Config {
   inbox: { concurrency: number; maxAttempts: number; floodRate: number; floodShare: number };
   outbox: { maxAttempts: number };
   webhookBodyLimit: number;
-  /** The web chat (always on): photo upload limits. */
-  web: { uploadLimitBytes: number; uploadsPerHour: number };
   /** Personal data: how long each kind of record is kept, and when the daily job runs (null: never). */
   retention: { periods: RetentionPeriods; schedule: string | null };
   /** Wrong invitation and bind codes tolerated per account and overall, and the alert threshold; see core/officers/codeAttempts.ts. */
   codeGuess: { perAccount: number; global: number; alertAt: number; windowMinutes: number };
+  /** The web chat (always on): photo upload limits and flood limits. */
+  web: { uploadLimitBytes: number; uploadsPerHour: number } & WebFloodLimits;
+  /** Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (fastify trustProxy); empty: none. */
+  trustProxy: string[];
+  /** Bearer token that opens /metrics to non-loopback clients; unset: loopback only. */
+  metricsToken?: string;
+}
+
+/** Flood limits of the web chat (see channels/web/channel.ts); every one configurable. */
+export interface WebFloodLimits {
+  /** Messages: token buckets (per second, burst) per session, per client address, and for everyone. */
+  messages: { session: Rate; address: Rate; global: Rate };
+  /** Photos an hour and bytes an hour, per client address and for everyone (per session: uploadsPerHour). */
+  uploads: { addressPerHour: number; addressBytesPerHour: number; globalPerHour: number; globalBytesPerHour: number };
+  /** Total bytes of stored photos; beyond it the oldest unreferenced ones are deleted first. */
+  uploadStorageBytes: number;
+  /** Open event streams per client address and in total. */
+  streams: { perAddress: number; total: number };
+  /** Largest photo decoded (pixels), and how many are decoded at once. */
+  images: { maxPixels: number; decodeConcurrency: number };
+}
+
+/** A token bucket: `perSecond` regained, `burst` at once. */
+export interface Rate {
+  perSecond: number;
+  burst: number;
 }
 
 /** Raised when an environment variable is invalid; names the variable. */
@@ -229,11 +288,30 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     inbox: { concurrency: e.INBOX_CONCURRENCY ?? (e.DATABASE_URL.startsWith("file:") ? 2 : 8), maxAttempts: e.INBOX_MAX_ATTEMPTS, floodRate: e.INBOX_FLOOD_RATE, floodShare: e.INBOX_FLOOD_SHARE },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
-    web: { uploadLimitBytes: e.WEB_UPLOAD_LIMIT_BYTES, uploadsPerHour: e.WEB_UPLOADS_PER_HOUR },
     retention: {
       periods: Object.fromEntries(RETENTION_RULES.map((r) => [r.name, periodMs(r, e[r.env as keyof Env] as number)])) as RetentionPeriods,
       schedule: e.RETENTION_SCHEDULE === "off" ? null : e.RETENTION_SCHEDULE,
     },
     codeGuess: { perAccount: e.CODE_GUESS_PER_ACCOUNT, global: e.CODE_GUESS_GLOBAL, alertAt: e.CODE_GUESS_ALERT_AT, windowMinutes: e.CODE_GUESS_WINDOW_MINUTES },
+    web: {
+      uploadLimitBytes: e.WEB_UPLOAD_LIMIT_BYTES,
+      uploadsPerHour: e.WEB_UPLOADS_PER_HOUR,
+      messages: {
+        session: { perSecond: e.WEB_SESSION_MESSAGES_PER_SECOND, burst: e.WEB_SESSION_MESSAGE_BURST },
+        address: { perSecond: e.WEB_ADDRESS_MESSAGES_PER_SECOND, burst: e.WEB_ADDRESS_MESSAGE_BURST },
+        global: { perSecond: e.WEB_GLOBAL_MESSAGES_PER_SECOND, burst: e.WEB_GLOBAL_MESSAGE_BURST },
+      },
+      uploads: {
+        addressPerHour: e.WEB_ADDRESS_UPLOADS_PER_HOUR,
+        addressBytesPerHour: e.WEB_ADDRESS_UPLOAD_BYTES_PER_HOUR,
+        globalPerHour: e.WEB_GLOBAL_UPLOADS_PER_HOUR,
+        globalBytesPerHour: e.WEB_GLOBAL_UPLOAD_BYTES_PER_HOUR,
+      },
+      uploadStorageBytes: e.WEB_UPLOAD_STORAGE_BYTES,
+      streams: { perAddress: e.WEB_STREAMS_PER_ADDRESS, total: e.WEB_STREAMS_TOTAL },
+      images: { maxPixels: e.WEB_IMAGE_MAX_PIXELS, decodeConcurrency: e.WEB_IMAGE_DECODE_CONCURRENCY },
+    },
+    trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY.split(",").map((p) => p.trim()) : [],
+    metricsToken: e.METRICS_TOKEN,
   };
 }

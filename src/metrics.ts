@@ -82,6 +82,22 @@ export class Metrics {
     help: "Outbound messages recorded and not yet delivered",
     registers: [this.registry],
   });
+  readonly webUploadBytes = new Gauge({
+    name: "taimat_web_upload_bytes",
+    help: "Bytes of web chat photos stored (WEB_UPLOAD_STORAGE_BYTES is the quota)",
+    registers: [this.registry],
+  });
+  readonly webUploadsDeleted = new Counter({
+    name: "taimat_web_uploads_deleted_total",
+    help: "Web chat photos deleted: quota (oldest unreferenced first, to make room), expired (stale, unreferenced)",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly webStreamsOpen = new Gauge({
+    name: "taimat_web_streams_open",
+    help: "Web chat event streams open now",
+    registers: [this.registry],
+  });
 
   readonly codeGuessAlerts = new Counter({
     name: "taimat_code_guess_alerts_total",

@@ -47,6 +47,7 @@ const FLOOD_BURST_MS = 20;
 const FLOOD_LINGER_MS = 2_000;
 
 interface ChatLine {
+  channel: string;
   items: InboxRef[];
   busy: boolean;
   queued: boolean;
@@ -55,15 +56,79 @@ interface ChatLine {
 
 const byOrder = (a: InboxRef, b: InboxRef) => (a.seq === b.seq ? a.id - b.id : a.seq < b.seq ? -1 : 1);
 
+/** A first-in first-out queue of chat lines (an array with a moving head: shift() on large arrays copies). */
+class LineQueue {
+  private items: string[] = [];
+  private head = 0;
+
+  push(key: string): void {
+    this.items.push(key);
+  }
+
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head++]!;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return key;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+}
+
+/**
+ * Chat lines ready to be processed, one queue per channel, served in turn (round-robin): a backlog
+ * of thousands of web chat updates (a flood) delays a Telegram or Zalo resident's update by at
+ * most one update per channel ahead of it, never by the whole backlog.
+ */
+class ReadyLines {
+  private readonly queues = new Map<string, LineQueue>();
+  private channels: string[] = [];
+  private turn = 0;
+  private count = 0;
+
+  push(channel: string, key: string): void {
+    let queue = this.queues.get(channel);
+    if (!queue) {
+      this.queues.set(channel, (queue = new LineQueue()));
+      this.channels.push(channel);
+    }
+    queue.push(key);
+    this.count++;
+  }
+
+  /** The next ready line, taking the channels in turn. */
+  shift(): string | undefined {
+    for (let tried = 0; tried < this.channels.length; tried++) {
+      const channel = this.channels[this.turn % this.channels.length]!;
+      this.turn = (this.turn + 1) % this.channels.length;
+      const key = this.queues.get(channel)!.shift();
+      if (key !== undefined) {
+        this.count--;
+        return key;
+      }
+    }
+    return undefined;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+}
+
 /**
  * Works through the inbox: one chat's updates strictly in order, different chats in parallel (up to
- * `concurrency`). A failing update is retried with backoff and, after `maxAttempts`, parked (status
+ * `concurrency`), the channels taking turns (see ReadyLines). A failing update is retried with backoff and, after `maxAttempts`, parked (status
  * "parked", visible to administrators) so the chat moves on. Rows left pending by a crash are loaded
  * again by `start()`.
  */
 export class InboxWorker {
   private readonly lines = new Map<string, ChatLine>();
-  private readonly ready: string[] = [];
+  private readonly ready = new ReadyLines();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly known = new Set<number>();
   private active = 0;
@@ -121,7 +186,7 @@ export class InboxWorker {
       this.known.add(row.id);
       const key = `${row.channel}\u0000${row.chatKey}`;
       let line = this.lines.get(key);
-      if (!line) this.lines.set(key, (line = { items: [], busy: false, queued: false }));
+      if (!line) this.lines.set(key, (line = { channel: row.channel, items: [], busy: false, queued: false }));
       const last = line.items.at(-1);
       line.items.push(row);
       // Keep the item being processed at the head; order only what waits behind it (rows usually
@@ -154,7 +219,7 @@ export class InboxWorker {
   private markReady(key: string, line: ChatLine): void {
     if (line.busy || line.queued || line.timer || line.items.length === 0) return;
     line.queued = true;
-    this.ready.push(key);
+    this.ready.push(line.channel, key);
   }
 
   private pump(): void {

@@ -50,12 +50,21 @@ export interface OutboxSenderOptions {
 }
 
 interface ChatQueue {
+  channel: string;
   ids: number[];
   busy: boolean;
+  /** Waiting for one of its channel's delivery slots (see MAX_IN_FLIGHT_PER_CHANNEL). */
+  parked?: boolean;
   timer?: NodeJS.Timeout;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+/**
+ * Chats of one channel delivered at once. Every delivery reads and writes the database (one
+ * connection on SQLite, first come first served): without a cap, a burst of replies on one channel
+ * (a web chat flood) would queue hundreds of statements ahead of a Telegram resident's reply.
+ */
+const MAX_IN_FLIGHT_PER_CHANNEL = 16;
 /** Calls the platforms do not count against a chat's message limits. */
 const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
 /** What a message's payload becomes once it has left (or will never leave), when nothing is kept of it. */
@@ -83,6 +92,9 @@ export class OutboxSender {
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private pending = 0;
+  /** Deliveries in flight per channel, and the chats waiting for a slot (in order). */
+  private readonly channelBusy = new Map<string, number>();
+  private readonly channelWaiting = new Map<string, string[]>();
 
   private readonly redact: Redactor;
 
@@ -151,7 +163,7 @@ export class OutboxSender {
     const touched = new Set<string>();
     for (const ref of refs) {
       let q = this.queues.get(ref.chatId);
-      if (!q) this.queues.set(ref.chatId, (q = { ids: [], busy: false }));
+      if (!q) this.queues.set(ref.chatId, (q = { channel: ref.channel, ids: [], busy: false }));
       if (q.ids.length === 0 || q.ids[q.ids.length - 1]! < ref.id) q.ids.push(ref.id);
       else if (!q.ids.includes(ref.id)) q.ids.splice(Math.max(q.busy ? 1 : 0, sortedIndex(q.ids, ref.id)), 0, ref.id);
       else continue;
@@ -177,12 +189,21 @@ export class OutboxSender {
 
   private pump(chatId: string): void {
     const q = this.queues.get(chatId);
-    if (!q || q.busy || q.timer || this.stopping) return;
+    if (!q || q.busy || q.timer || q.parked || this.stopping) return;
     const id = q.ids[0];
     if (id === undefined) {
       this.queues.delete(chatId);
       return;
     }
+    const busy = this.channelBusy.get(q.channel) ?? 0;
+    if (busy >= MAX_IN_FLIGHT_PER_CHANNEL) {
+      q.parked = true;
+      let waiting = this.channelWaiting.get(q.channel);
+      if (!waiting) this.channelWaiting.set(q.channel, (waiting = []));
+      waiting.push(chatId);
+      return;
+    }
+    this.channelBusy.set(q.channel, busy + 1);
     q.busy = true;
     const run = this.deliver(chatId, q, id)
       .catch((err: unknown) => {
@@ -192,6 +213,14 @@ export class OutboxSender {
       .finally(() => {
         this.inFlight.delete(run);
         q.busy = false;
+        this.channelBusy.set(q.channel, (this.channelBusy.get(q.channel) ?? 1) - 1);
+        // The slot goes to the chat that waited longest, then this chat queues again behind it.
+        const next = this.channelWaiting.get(q.channel)?.shift();
+        if (next !== undefined) {
+          const nq = this.queues.get(next);
+          if (nq) nq.parked = false;
+          this.pump(next);
+        }
         this.pump(chatId);
       });
     this.inFlight.add(run);

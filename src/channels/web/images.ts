@@ -4,8 +4,12 @@ import type { Sharp, SharpOptions } from "sharp";
 export const WEB_IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 export type WebImageType = (typeof WEB_IMAGE_TYPES)[number];
 
-/** Largest picture decoded (pixels): a small file can claim huge dimensions ("decompression bomb"). */
-export const MAX_IMAGE_PIXELS = 50_000_000;
+/**
+ * Largest picture decoded by default (pixels): a small file can claim huge dimensions
+ * ("decompression bomb"), and each decoded pixel costs memory. 40 MP covers phone cameras' usual
+ * 12–24 MP and their 48–50 MP modes' binned output; WEB_IMAGE_MAX_PIXELS changes it.
+ */
+export const MAX_IMAGE_PIXELS = 40_000_000;
 
 type SharpFactory = (input: Buffer, options: SharpOptions) => Sharp;
 let sharpModule: Promise<SharpFactory> | undefined;
@@ -50,12 +54,12 @@ export interface CleanImage {
  * orientation is applied first, so the photo still shows the right way up. Only the first frame of
  * an animation is kept.
  */
-export async function cleanImage(bytes: Buffer): Promise<CleanImage> {
+export async function cleanImage(bytes: Buffer, maxPixels = MAX_IMAGE_PIXELS): Promise<CleanImage> {
   const mime = sniffImageType(bytes);
   if (!mime) throw new UnreadableImageError("not a JPEG, PNG or WebP image");
   const sharp = await loadSharp();
   try {
-    const pipeline = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error", animated: false }).rotate();
+    const pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: "error", animated: false }).rotate();
     const encoded =
       mime === "image/jpeg"
         ? pipeline.jpeg({ quality: 90, chromaSubsampling: "4:2:0" })
@@ -66,5 +70,46 @@ export async function cleanImage(bytes: Buffer): Promise<CleanImage> {
     return { bytes: data, mime, width: info.width, height: info.height };
   } catch (err) {
     throw new UnreadableImageError(`could not decode the image: ${(err as Error).message}`);
+  }
+}
+
+/** Raised when too many photos are already waiting to be decoded: the upload is refused (429), not queued. */
+export class ImageQueueFullError extends Error {}
+
+/**
+ * Decodes uploaded photos a few at a time (`concurrency`, 1 by default) with a pixel cap, so memory
+ * stays bounded however many large photos arrive together: eight concurrent 7071×7071 JPEGs are
+ * decoded one after the other (each ~150 MB of pixels), not all at once. At most `maxWaiting`
+ * uploads wait for their turn (their bodies are held in memory meanwhile); more are refused.
+ */
+export class ImageDecoder {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly opts: { maxPixels: number; concurrency: number; maxWaiting?: number },
+  ) {}
+
+  /** Photos being decoded now, and waiting. */
+  get load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length };
+  }
+
+  /** cleanImage, in turn. Throws ImageQueueFullError when too many are waiting. */
+  async clean(bytes: Buffer): Promise<CleanImage> {
+    if (this.active >= this.opts.concurrency) {
+      if (this.waiting.length >= (this.opts.maxWaiting ?? 8)) throw new ImageQueueFullError("too many photos waiting to be decoded");
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await cleanImage(bytes, this.opts.maxPixels);
+    } finally {
+      // Hand the slot straight to the next waiter (active unchanged), or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
   }
 }

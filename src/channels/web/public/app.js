@@ -253,6 +253,26 @@
 
   // ---- Event stream -------------------------------------------------------------------------
 
+  /** Why the event stream was refused, shown to the person; resolves to how long to wait (ms). */
+  async function probeStream() {
+    try {
+      const res = await fetch("/api/chat/events?probe=1", { credentials: "same-origin", headers: { "x-tm-lang": lang } });
+      if (res.status === 429) {
+        const seconds = Number(res.headers.get("retry-after")) || 5;
+        try {
+          const data = await res.json();
+          if (data && typeof data.message === "string") setStatus(data.message, true);
+        } catch (_) {
+          // keep the offline status
+        }
+        return Math.min(Math.max(seconds, 1), 600) * 1000;
+      }
+    } catch (_) {
+      // offline: try again later
+    }
+    return 5000;
+  }
+
   function connect() {
     setStatus(t("status.connecting"));
     const source = new EventSource("/api/chat/events");
@@ -275,9 +295,11 @@
     });
     source.addEventListener("error", () => {
       if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (e.g. the server was restarting): try again a little later.
+        // The browser gave up: the server was restarting, or refused the stream (429, too many
+        // open or the service busy). EventSource cannot read why, so ask: the answer says (in
+        // the page's language) and Retry-After says when to try again.
         setStatus(t("status.offline"));
-        setTimeout(connect, 5000);
+        probeStream().then((waitMs) => setTimeout(connect, waitMs));
       } else {
         setStatus(t("status.offline"));
       }
