@@ -1,6 +1,4 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
-import neural, { type NeuralJSON, type NeuralNetwork } from "@nlpjs/neural";
 import { LOCALES, type Translate } from "../../i18n.ts";
 import { fromRoot } from "../../paths.ts";
 import { CODE_ALPHABET } from "../tips/codes.ts";
@@ -37,30 +35,18 @@ export interface IntentReading {
   locale?: string;
 }
 
-/** The trained classifier, made by `npm run intents:train`. */
-export const INTENT_MODEL_FILE = fromRoot("data", "intents", "model.json");
 /** The training corpus (written apart from the evaluation set in test/intents-eval/). */
 export const INTENT_TRAINING_FILE = fromRoot("data", "intents", "training.json");
-const TUNING_FILE = fromRoot("test", "intents-eval", "messages.json");
 
-/** What the classifier is trained on: the corpus, plus the tuning half (odd ids) of the evaluation set. */
-export function intentTrainingSet(): Array<{ text: string; intent: Intent }> {
-  const corpus = JSON.parse(fs.readFileSync(INTENT_TRAINING_FILE, "utf8")) as Array<{ text: string; intent: Intent }>;
-  const tuning = fs.existsSync(TUNING_FILE) ? (JSON.parse(fs.readFileSync(TUNING_FILE, "utf8")) as Array<{ id: number; text: string; intent: Intent }>).filter((m) => m.id % 2 === 1) : [];
-  return [...corpus, ...tuning].map((m) => ({ text: m.text, intent: m.intent }));
+/** The labelled messages the classifier learns from. */
+export function intentTrainingSet(file = INTENT_TRAINING_FILE): Array<{ text: string; intent: Intent }> {
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as Array<{ text: string; intent: Intent }>).map((m) => ({ text: m.text, intent: m.intent }));
 }
 
-/** A digest of the training set, kept in the model file so a test can tell a stale model. */
-export function intentTrainingDigest(examples: ReadonlyArray<{ text: string; intent: string }>): string {
-  const hash = crypto.createHash("sha256");
-  for (const e of examples) hash.update(`${e.intent}\t${e.text}\n`);
-  return hash.digest("hex");
-}
-
-/** A reader with the shipped model loaded. */
+/** A reader trained on the shipped corpus (about 25 ms). */
 export function loadIntentReader(t: Translate): IntentReader {
   const reader = new IntentReader(t);
-  reader.loadModel(JSON.parse(fs.readFileSync(INTENT_MODEL_FILE, "utf8")) as NeuralJSON);
+  reader.train(intentTrainingSet());
   return reader;
 }
 
@@ -93,8 +79,8 @@ const URL = /\b(?:https?:\/\/|www\.|t\.me\/|bit\.ly\/)\S+|\b[a-z0-9-]+\.(?:xyz|b
 const CODE_CHARS = `[${CODE_ALPHABET}]`;
 const CODE = new RegExp(`\\bTM[\\s\\-–_./#:]*(${CODE_CHARS}{6})(?![A-Z0-9])`, "i");
 const PIN = /(?<![\dA-Z])(\d{3})\s?(\d{3})(?!\d)/i;
-/** Below this classifier score nothing is certain enough: the text is kept and the person is offered what the bot can do. */
-const MIN_SCORE = 0.2;
+/** Below this probability nothing is certain enough: the text is kept and the person is offered what the bot can do. */
+const MIN_PROBABILITY = 0.5;
 
 /** Text as matched: folded, punctuation turned into spaces (Khmer kept as it is). */
 function normalise(text: string): string {
@@ -176,27 +162,46 @@ export class IntentReader {
     return f;
   }
 
-  /** Trains the classifier on labelled messages (replacing any model loaded before). */
-  train(examples: ReadonlyArray<{ text: string; intent: Intent }>): void {
-    const net = new neural.NeuralNetwork({ log: false });
-    net.train(examples.map((e) => ({ input: this.features(e.text), output: { [e.intent]: 1 } })));
-    this.model = net;
+  /**
+   * Trains the classifier: multinomial naive Bayes over `features()`, with additive smoothing
+   * (α = 0.05, chosen on the tuning half of the evaluation set). Measured against @nlpjs/neural on
+   * the same features and data: more accurate on messages it was not trained on, and trained in
+   * milliseconds instead of minutes (see bench/intents.ts and the README).
+   */
+  train(examples: ReadonlyArray<{ text: string; intent: Intent }>, alpha = 0.05): void {
+    const counts = new Map<Intent, Map<string, number>>();
+    const totals = new Map<Intent, number>();
+    const docs = new Map<Intent, number>();
+    const vocabulary = new Set<string>();
+    for (const e of examples) {
+      const own = counts.get(e.intent) ?? new Map<string, number>();
+      counts.set(e.intent, own);
+      docs.set(e.intent, (docs.get(e.intent) ?? 0) + 1);
+      for (const f of Object.keys(this.features(e.text))) {
+        vocabulary.add(f);
+        own.set(f, (own.get(f) ?? 0) + 1);
+        totals.set(e.intent, (totals.get(e.intent) ?? 0) + 1);
+      }
+    }
+    const classes = [...counts.keys()].map((intent) => {
+      const denominator = (totals.get(intent) ?? 0) + alpha * vocabulary.size;
+      const logLikelihood = new Map<string, number>();
+      for (const [f, n] of counts.get(intent)!) logLikelihood.set(f, Math.log((n + alpha) / denominator));
+      return { intent, prior: Math.log(docs.get(intent)! / examples.length), unseen: Math.log(alpha / denominator), logLikelihood };
+    });
+    this.model = { classes, vocabulary };
   }
 
-  /** The trained classifier as JSON (what `data/intents/model.json` holds). */
-  modelJSON(): NeuralJSON {
-    if (!this.model) throw new Error("no intent model trained or loaded");
-    return this.model.toJSON();
-  }
+  private model: { classes: Array<{ intent: Intent; prior: number; unseen: number; logLikelihood: Map<string, number> }>; vocabulary: Set<string> } | undefined;
 
-  /** Loads a classifier saved with `modelJSON()`. */
-  loadModel(json: NeuralJSON): void {
-    const net = new neural.NeuralNetwork();
-    net.fromJSON(json);
-    this.model = net;
+  /** Each intent's probability for a message (features the corpus never saw are ignored). */
+  private classify(text: string): Array<{ intent: Intent; p: number }> {
+    const features = Object.keys(this.features(text)).filter((f) => this.model!.vocabulary.has(f));
+    const scores = this.model!.classes.map((c) => ({ intent: c.intent, s: features.reduce((sum, f) => sum + (c.logLikelihood.get(f) ?? c.unseen), c.prior) }));
+    const max = Math.max(...scores.map((x) => x.s));
+    const z = scores.reduce((sum, x) => sum + Math.exp(x.s - max), 0);
+    return scores.map((x) => ({ intent: x.intent, p: Math.exp(x.s - max) / z })).sort((a, b) => b.p - a.p);
   }
-
-  private model: NeuralNetwork | undefined;
 
   /** Reads one message: rules for what is certain (a pasted code, noise), the classifier for the rest. */
   read(text: string): IntentReading {
@@ -212,18 +217,11 @@ export class IntentReader {
     }
     if (letters.length === 0) return { intent: /^[\s?？]+$/.test(raw) ? "help" : "spam" };
     if (/(.)\1{5,}/u.test(letters) && new Set(letters.toLowerCase()).size <= 4) return { intent: "spam" };
-    if (!this.model) throw new Error("IntentReader: no model (load data/intents/model.json or train first)");
+    if (!this.model) throw new Error("IntentReader: not trained (use loadIntentReader)");
 
-    const scores = this.model.run(this.features(raw)) ?? {};
-    let best: Intent = "unknown";
-    let top = 0;
-    for (const [intent, score] of Object.entries(scores)) {
-      if (score > top) {
-        top = score;
-        best = intent as Intent;
-      }
-    }
-    if (top < MIN_SCORE) return { intent: "unknown" };
+    const [first] = this.classify(raw);
+    if (!first || first.p < MIN_PROBABILITY) return { intent: "unknown" };
+    const best = first.intent;
     const reading: IntentReading = { intent: best };
     if (best === "language") reading.locale = this.namedLocale(norm, raw);
     if (best === "report" || best === "ask") {
