@@ -49,6 +49,8 @@ export async function startTestApp(opts: {
   referenceData?: boolean;
   /** Sealing key (random per app unless given: pass the same one to restart on the same data). */
   sealingKey?: Buffer;
+  /** Receives the service's log lines (JSON, one per call) at `info` and above, instead of muting them. */
+  logLines?: (line: string) => void;
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -58,7 +60,7 @@ export async function startTestApp(opts: {
     PORT: String(port),
     ...(opts.polling ? { TELEGRAM_POLLING: "true", ZALO_POLLING: "true" } : { PUBLIC_URL: `http://127.0.0.1:${port}` }),
     HOST: "127.0.0.1",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LOG_LEVEL: opts.logLines ? "info" : (process.env.TEST_LOG_LEVEL ?? "silent"),
     ...(opts.telegram
       ? { TELEGRAM_BOT_TOKEN: opts.telegram.token, TELEGRAM_WEBHOOK_SECRET: TG_SECRET, TELEGRAM_API_ROOT: opts.telegram.apiRoot }
       : {}),
@@ -66,7 +68,8 @@ export async function startTestApp(opts: {
     ...opts.env,
   };
   const config = loadConfig(env);
-  const log = createLogger(config.logLevel, [config.telegram.token, config.zalo.token]);
+  const lines = opts.logLines;
+  const log = createLogger(config.logLevel, [config.telegram.token, config.zalo.token], lines ? { write: (line: string) => void lines(line) } : undefined);
   const db = await openDb(databaseUrl);
   if (opts.referenceData) {
     await loadReferenceData(db);

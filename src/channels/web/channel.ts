@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Db } from "../../db/client.ts";
 import { isLocale, type Translate } from "../../i18n.ts";
+import { jsonTextTooDeep } from "../../inbox/boundary.ts";
 import type { InboxIngest, InboxRef } from "../../inbox/ingest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics.ts";
@@ -121,6 +122,7 @@ export class WebChannel {
     void http.register(async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+        if (jsonTextTooDeep(body as string)) return done(Object.assign(new Error("JSON nested too deeply"), { statusCode: 400 }), undefined);
         try {
           done(null, JSON.parse(body as string));
         } catch {
