@@ -4,6 +4,7 @@ import { FakeTelegramApi, tgCallback, tgCommand, tgGroupText, tgLocation, tgCont
 import { FakeZaloApi, zaloImage, zaloText } from "./fakes/zaloApi.ts";
 import { eventually, FAST_RATES, startTestApp, TG_SECRET, ZALO_SECRET, type TestApp } from "./helpers/app.ts";
 import type { App } from "../src/app.ts";
+import { generateCases } from "./helpers/fuzz.ts";
 
 /**
  * Hostile platform updates (issue 10): every malformed shape found by the attack run, and more,
@@ -307,4 +308,70 @@ describe("hostile updates through development long polling", () => {
       await zaloFake.close();
     }
   });
+});
+
+describe("fuzzing the webhooks with 10,000 generated updates", () => {
+  it("acknowledges every one, refuses exactly the ill-formed ones with the oracle's reason, and processes every valid one: 0 failed, 0 parked", async () => {
+    const seed = Number(process.env.FUZZ_SEED ?? 20_251_122);
+    const cases = generateCases(seed, 10_000);
+    const tgFake = new FakeTelegramApi({ privatePerSecond: 1000, privateBurst: 1000, globalPerSecond: 10_000, groupPerMinute: 100_000 });
+    const zaloFake = new FakeZaloApi({ perChatPerSecond: 1000, perChatBurst: 1000, globalPerSecond: 10_000 });
+    await tgFake.listen();
+    await zaloFake.listen();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => void unhandled.push(err);
+    process.on("unhandledRejection", onUnhandled);
+    // Processing is not held back while the updates arrive (the flood pacing is tested elsewhere).
+    const t = await startTestApp({ telegram: tgFake, zalo: zaloFake, env: { ...FAST_RATES, INBOX_FLOOD_SHARE: "1" } });
+    try {
+      const path = { telegram: "/webhooks/telegram", zalo: "/webhooks/zalo" };
+      const headers = {
+        telegram: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TG_SECRET },
+        zalo: { "content-type": "application/json", "x-bot-api-secret-token": ZALO_SECRET },
+      };
+      const wrong: string[] = [];
+      const validKeys = new Set<string>();
+      const expectedRefusals = new Map<string, number>();
+      const BATCH = 250;
+      const t0 = Date.now();
+      for (let i = 0; i < cases.length; i += BATCH) {
+        const batch = cases.slice(i, i + BATCH);
+        const answers = await Promise.all(batch.map((c) => t.app.http.inject({ method: "POST", url: path[c.channel], headers: headers[c.channel], payload: c.body })));
+        batch.forEach((c, j) => {
+          const res = answers[j]!;
+          const body = JSON.parse(res.body) as { ok: boolean; rejected?: string };
+          const fine =
+            res.statusCode === 200 && body.ok === true && (c.expected.valid ? body.rejected === undefined : c.expected.reasons.includes(body.rejected ?? "(stored)"));
+          if (!fine && wrong.length < 10) {
+            wrong.push(`seed ${seed} case ${i + j} [${c.mutations.join("; ")}] expected ${JSON.stringify(c.expected)}, got ${res.statusCode} ${res.body}: ${c.body.slice(0, 400)}`);
+          }
+          if (c.expected.valid) validKeys.add(`${c.channel}:${c.expected.key}`);
+          else if (body.rejected) expectedRefusals.set(`${c.channel}/${body.rejected}`, (expectedRefusals.get(`${c.channel}/${body.rejected}`) ?? 0) + 1);
+        });
+      }
+      expect(wrong).toEqual([]);
+      const sentMs = Date.now() - t0;
+      console.log(`[fuzz] ${cases.length} sent and answered in ${sentMs} ms; ${await t.db.inboxUpdate.count({ where: { status: "pending" } })} still pending`);
+
+      // Every refusal counted; every valid update stored once and processed; none failed or parked.
+      const counts = await rejectedCounts(t.app);
+      for (const [key, n] of expectedRefusals) expect({ key, n: counts.get(key) }).toEqual({ key, n });
+      await eventually(async () => (await t.db.inboxUpdate.count({ where: { status: "pending" } })) === 0, 150_000, "every stored update processed");
+      const processedMs = Date.now() - t0;
+      const rows = await t.db.inboxUpdate.findMany({ select: { channel: true, updateKey: true, status: true } });
+      expect(new Set(rows.map((r) => `${r.channel}:${r.updateKey}`))).toEqual(validKeys);
+      expect(rows.filter((r) => r.status !== "done")).toEqual([]);
+      expect(await counterTotal(t.app, "updatesProcessed")).toBe(validKeys.size);
+      expect(await counterTotal(t.app, "updatesFailed")).toBe(0);
+      expect(await counterTotal(t.app, "updatesParked")).toBe(0);
+      expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+      expect(unhandled).toEqual([]);
+      console.log(`[fuzz] seed ${seed}: ${cases.length} updates, ${validKeys.size} valid and processed, ${cases.length - validKeys.size} refused`, Object.fromEntries(expectedRefusals));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await t.close();
+      await tgFake.close();
+      await zaloFake.close();
+    }
+  }, 240_000);
 });

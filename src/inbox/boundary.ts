@@ -93,10 +93,10 @@ export function rejection(error: z.ZodError, input: unknown): { reason: RejectRe
 function classify(issue: z.core.$ZodIssue): RejectReason {
   switch (issue.code) {
     case "invalid_union": {
-      // e.g. an id that may be a string or a number: the closest branch's problem counts.
-      const inner = issue.errors.flat();
-      const telling = inner.find((i) => i.code !== "invalid_type");
-      return telling ? classify(telling) : "wrong_type";
+      // e.g. an id that may be a string or a number: the problem of the branch whose type matched
+      // counts; when no branch's type matched, the type is wrong.
+      const matched = issue.errors.find((branch) => branch.length > 0 && branch.every((i) => i.code !== "invalid_type"));
+      return matched ? classify(matched[0]!) : "wrong_type";
     }
     case "invalid_type":
       return "wrong_type";

@@ -66,7 +66,10 @@ const message = z
     migrate_to_chat_id: tgId.optional(),
     reply_to_message: z.looseObject({ message_id: tgId }).optional(),
   })
-  .refine((m) => m.chat.type === "channel" || m.from !== undefined, { path: ["from"], message: "a message outside a channel has a sender" });
+  .refine((m) => m.chat.type === "channel" || m.from !== undefined, { path: ["from"], message: "a message outside a channel has a sender" })
+  // Entities describe a text or caption (grammY's command matching reads the text they point into).
+  .refine((m) => m.entities === undefined || m.text !== undefined, { path: ["text"], message: "entities without text" })
+  .refine((m) => m.caption_entities === undefined || m.caption !== undefined, { path: ["caption"], message: "caption entities without caption" });
 
 /** A button press: who pressed, the data, and the message it was under (possibly inaccessible: chat and id only). */
 const callbackQuery = z.looseObject({

@@ -28,7 +28,7 @@ export function zaloIncoming(raw: string, body: unknown): UpdateVerdict {
   const parsed = zaloEventSchema.safeParse(inner);
   if (!parsed.success) {
     const messageId = obj(inner.message)!.message_id;
-    const validId = (typeof messageId === "string" && messageId !== "" && messageId.length <= ZALO_LIMITS.id) || Number.isSafeInteger(messageId);
+    const validId = (typeof messageId === "string" && messageId.length <= ZALO_LIMITS.id && /^[\x21-\x7e]+$/.test(messageId)) || Number.isSafeInteger(messageId);
     return { ok: false, ...(validId ? { updateKey: String(messageId) } : {}), ...rejection(parsed.error, inner) };
   }
   const message = parsed.data.message;

@@ -21,8 +21,12 @@ export const ZALO_LIMITS = {
 
 const L = ZALO_LIMITS;
 
-/** A Zalo id: a string (as Zalo sends them) or an integer JavaScript represents exactly. */
-const zaloId = z.union([z.string().min(1).max(L.id), z.int()]);
+/**
+ * A Zalo id: a string of visible ASCII characters (Zalo's are hexadecimal; no spaces, controls or
+ * lone surrogates, which the database would not keep byte for byte and two ids could then collide
+ * as dedupe keys), or an integer JavaScript represents exactly.
+ */
+const zaloId = z.union([z.string().min(1).max(L.id).regex(/^[\x21-\x7e]+$/), z.int()]);
 const party = z.looseObject({ id: zaloId, display_name: z.string().max(L.name).optional() });
 
 /** `message` of a Zalo event: the fields the service reads. A chat (or at least a sender) is required to answer. */
