@@ -375,3 +375,68 @@ describe("fuzzing the webhooks with 10,000 generated updates", () => {
     }
   }, 240_000);
 });
+
+describe("hostile web chat bodies", () => {
+  it("are refused with a translated 400 and store nothing; the same session then chats normally", async () => {
+    const t = await startTestApp({});
+    try {
+      const page = await fetch(`${t.url}/`);
+      const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0]!;
+      const send = (body: string) =>
+        fetch(`${t.url}/api/chat/messages`, { method: "POST", headers: { cookie, "content-type": "application/json" }, body }).then(async (r) => ({ status: r.status, json: (await r.json()) as { ok: boolean; error: string; message: string } }));
+      const id = () => Math.random().toString(36).slice(2, 12);
+      const bodies = [
+        JSON.stringify({ id: id(), type: "text", text: 12345 }),
+        JSON.stringify({ id: id(), type: "text", text: { t: MARK } }),
+        JSON.stringify({ id: id(), type: "choice", choiceId: 7 }),
+        JSON.stringify({ id: id(), type: "choice", choiceId: `${MARK} with spaces` }),
+        JSON.stringify({ id: "x".repeat(900), type: "start" }),
+        JSON.stringify({ id: id(), type: "location", latitude: 1e308, longitude: 0 }),
+        JSON.stringify({ id: id(), type: ["text"], text: MARK }),
+        `{"id":"${id()}","type":"text","text":"${MARK}","x":${deep(5_000)}}`,
+        deep(8_000),
+        "null",
+        JSON.stringify([{ id: id(), type: "text", text: MARK }]),
+      ];
+      for (const body of bodies) {
+        const res = await send(body);
+        expect({ body: body.slice(0, 60), status: res.status, error: res.json.error }).toEqual({ body: body.slice(0, 60), status: 400, error: "bad_request" });
+        expect(res.json.message).toContain("Yêu cầu không hợp lệ");
+      }
+      expect(await t.db.inboxUpdate.count()).toBe(0);
+      expect((await rejectedCounts(t.app)).get("web/bad_request")).toBe(bodies.length);
+      const ok = await send(JSON.stringify({ id: id(), type: "start" }));
+      expect(ok.status).toBe(202);
+      await eventually(async () => (await t.db.inboxUpdate.count({ where: { status: "done" } })) === 1, 10_000, "the start processed");
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe("rows stored before validation existed", () => {
+  it("are marked done without reaching the handlers, not retried into parking", async () => {
+    const tgFake = new FakeTelegramApi();
+    const zaloFake = new FakeZaloApi();
+    await tgFake.listen();
+    await zaloFake.listen();
+    const t = await startTestApp({ telegram: tgFake, zalo: zaloFake });
+    try {
+      const bad = [
+        { channel: "telegram", updateKey: "1", chatKey: "6401", seq: 1n, payload: tg(text(301), (u) => ((u.update_id = 1), (u.message.text = 5))) },
+        { channel: "telegram", updateKey: "2", chatKey: GROUP.toString(), seq: 2n, payload: tg(tgGroupText(GROUP, 6402, "x"), (u) => ((u.update_id = 2), delete u.message.from)) },
+        { channel: "zalo", updateKey: "z1", chatKey: "u-6403", seq: 3n, payload: JSON.stringify({ ...zaloText("u-6403", "x"), message: { ...zaloText("u-6403", "x").message, text: 9 } }) },
+      ];
+      const rows = [];
+      for (const data of bad) rows.push(await t.db.inboxUpdate.create({ data }));
+      t.app.worker.add(rows.map((r) => ({ id: r.id, channel: r.channel, chatKey: r.chatKey, seq: r.seq })));
+      await eventually(async () => (await t.db.inboxUpdate.count({ where: { status: "done" } })) === bad.length, 10_000, "rows done");
+      expect(await counterTotal(t.app, "updatesFailed")).toBe(0);
+      expect(await t.db.chat.count()).toBe(0);
+    } finally {
+      await t.close();
+      await tgFake.close();
+      await zaloFake.close();
+    }
+  });
+});
