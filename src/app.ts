@@ -308,8 +308,8 @@ export class App {
         async (signal) => {
           const updates = await api.getUpdates({ offset, timeout: 25, allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"] }, signal as Parameters<typeof api.getUpdates>[1]);
           // The next call's offset confirms these to Telegram, only after they are stored (or refused).
-          const last = updates.at(-1)?.update_id;
-          if (Number.isSafeInteger(last)) offset = last! + 1;
+          const ids = updates.map((u) => u.update_id).filter((id) => Number.isSafeInteger(id));
+          if (ids.length) offset = Math.max(...ids) + 1;
           return updates as unknown[];
         },
         telegramIncoming,
