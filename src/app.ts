@@ -28,7 +28,7 @@ import { ReaderWatch } from "./core/tips/readerWatch.ts";
 import { TelegramBot } from "./channels/telegram/bot.ts";
 import { TelegramRenderer } from "./channels/telegram/render.ts";
 import { TelegramSender } from "./channels/telegram/sender.ts";
-import { telegramIncoming } from "./channels/telegram/inbound.ts";
+import { isValidTelegramUpdate, telegramIncoming } from "./channels/telegram/inbound.ts";
 import { Cron } from "croner";
 import { applyRetention, type RetentionReport } from "./core/privacy/applyRetention.ts";
 import { ZaloApiError, ZaloClient } from "./channels/zalo/client.ts";
@@ -199,7 +199,9 @@ export class App {
           async (tx) => {
             if (row.channel === "telegram") {
               if (!this.telegram) throw new Error("telegram update stored but TELEGRAM_BOT_TOKEN is not set");
-              refs = await this.telegram.process(tx, row.id, body as Update);
+              // Stored updates were checked at ingest; a row stored by an older version may not fit.
+              if (isValidTelegramUpdate(body)) refs = await this.telegram.process(tx, row.id, body as Update);
+              else log.warn({ channel: "telegram", inboxId: row.id }, "stored update does not fit the update schema; marked done unhandled");
             } else if (row.channel === "zalo") {
               const event = zaloEvent(body);
               if (event) refs = await processInbound(tx, zaloDeps, { event, sourceUpdateId: row.id });
@@ -357,14 +359,15 @@ export class App {
         "telegram",
         async (signal) => {
           const updates = await api.getUpdates({ offset, timeout: 25, allowed_updates: ["message", "edited_message", "callback_query", "my_chat_member"] }, signal as Parameters<typeof api.getUpdates>[1]);
-          const out = updates.map((u) => ({ raw: JSON.stringify(u), body: u as unknown }));
-          // The next call's offset confirms these to Telegram, only after they are stored.
-          if (updates.length) offset = updates[updates.length - 1]!.update_id + 1;
-          return out;
+          // The next call's offset confirms these to Telegram, only after they are stored (or refused).
+          const ids = updates.map((u) => u.update_id).filter((id) => Number.isSafeInteger(id));
+          if (ids.length) offset = Math.max(...ids) + 1;
+          return updates as unknown[];
         },
         telegramIncoming,
         this.ingest,
         log,
+        this.metrics,
       );
       poller.start();
       this.pollers.push(poller);
@@ -377,7 +380,7 @@ export class App {
         async (signal) => {
           try {
             const update = await client.call("getUpdates", { timeout: "25" }, { timeoutMs: 35_000, signal });
-            return update ? [{ raw: JSON.stringify(update), body: update }] : [];
+            return update ? [update as unknown] : [];
           } catch (err) {
             if (err instanceof ZaloApiError && err.errorCode === 408) return []; // an empty long poll
             throw err;
@@ -386,6 +389,7 @@ export class App {
         zaloIncoming,
         this.ingest,
         log,
+        this.metrics,
       );
       poller.start();
       this.pollers.push(poller);

@@ -17,7 +17,7 @@ export class Metrics {
   });
   readonly updatesRejected = new Counter({
     name: "taimat_updates_rejected_total",
-    help: "Webhook requests refused before storing (bad secret, malformed, too large)",
+    help: "Inbound updates refused before storing, by reason (bad secret, malformed, too large; schema: not_an_update, too_deep, missing_field, wrong_type, too_long, out_of_range, invalid_value; web chat errors)",
     labelNames: ["channel", "reason"],
     registers: [this.registry],
   });

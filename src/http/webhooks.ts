@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { IncomingUpdate, InboxIngest } from "../inbox/ingest.ts";
+import { jsonTextTooDeep, reportRejected, type UpdateVerdict } from "../inbox/boundary.ts";
+import type { InboxIngest } from "../inbox/ingest.ts";
 import type { Metrics } from "../metrics.ts";
 
 /** One platform's webhook: where its secret travels and how to read its body. */
@@ -11,8 +12,8 @@ export interface WebhookChannel {
   secretHeader: string;
   /** The expected secret; undefined when the channel is not configured (the route answers 503). */
   secret?: string;
-  /** Validates a parsed body and extracts its keys; undefined → 400. */
-  toIncoming(raw: string, body: unknown): IncomingUpdate | undefined;
+  /** Validates a parsed body against the platform's update schema and extracts its keys. */
+  toIncoming(raw: string, body: unknown): UpdateVerdict;
 }
 
 const digest = (secret: string): Buffer => crypto.createHash("sha256").update(secret).digest();
@@ -30,15 +31,18 @@ export function secretMatches(given: string | string[] | undefined, expectedDige
 const ACK_STORED = JSON.stringify({ ok: true, duplicate: false });
 const ACK_DUPLICATE = JSON.stringify({ ok: true, duplicate: true });
 
-interface RawJson {
-  raw: string;
-  json: unknown;
-}
+/** A webhook body as the content-type parser hands it on: the text, and its JSON unless nested too deep to parse. */
+type RawJson = { raw: string; json: unknown; tooDeep?: false } | { raw: string; tooDeep: true };
 
 /**
  * Registers POST routes for platform webhooks. The secret header is checked before the body is
- * read (401, nothing stored); bodies over `bodyLimit` get 413 and malformed JSON 400. An accepted
- * update is committed to the inbox before the 200 is sent; a repeated delivery also gets 200.
+ * read (401, nothing stored); bodies over `bodyLimit` get 413 and malformed JSON 400 (a delivery
+ * cut short may come whole next time). A body nested deeper than MAX_JSON_DEPTH is refused before
+ * it is parsed, and a parsed body that does not fit the platform's update schema is refused
+ * before it is stored: both are answered 200 (the platform would only redeliver the same content,
+ * and Telegram holds back the chat's later updates meanwhile), counted in
+ * `taimat_updates_rejected_total{channel,reason}` and logged once without their content. An
+ * accepted update is committed to the inbox before the 200 is sent; a repeated delivery also gets 200.
  */
 export async function registerWebhooks(
   app: FastifyInstance,
@@ -48,6 +52,7 @@ export async function registerWebhooks(
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string", bodyLimit: opts.bodyLimit }, (_req, body, done) => {
       const raw = body as string;
+      if (jsonTextTooDeep(raw)) return done(null, { raw, tooDeep: true } satisfies RawJson);
       try {
         done(null, { raw, json: JSON.parse(raw) } satisfies RawJson);
       } catch {
@@ -85,9 +90,13 @@ export async function registerWebhooks(
         },
         async (req, reply) => {
           const body = req.body as RawJson | undefined;
-          const incoming = body ? channel.toIncoming(body.raw, body.json) : undefined;
-          if (!incoming) return refuse(reply, 400, "malformed", `not a ${channel.name} update`);
-          const result = await opts.ingest.store(incoming);
+          if (!body) return refuse(reply, 400, "malformed", `not a ${channel.name} update`);
+          const verdict: UpdateVerdict = body.tooDeep ? { ok: false, reason: "too_deep" } : channel.toIncoming(body.raw, body.json);
+          if (!verdict.ok) {
+            reportRejected({ metrics: opts.metrics, log: req.log }, channel.name, verdict);
+            return reply.code(200).type("application/json; charset=utf-8").send(JSON.stringify({ ok: true, rejected: verdict.reason }));
+          }
+          const result = await opts.ingest.store(verdict.update);
           return reply.code(200).type("application/json; charset=utf-8").send(result === "duplicate" ? ACK_DUPLICATE : ACK_STORED);
         },
       );

@@ -1,13 +1,17 @@
 import type { Logger } from "../logger.ts";
-import type { IncomingUpdate, InboxIngest } from "./ingest.ts";
+import type { Metrics } from "../metrics.ts";
+import { reportRejected, valueTooDeep, type UpdateVerdict } from "./boundary.ts";
+import type { InboxIngest } from "./ingest.ts";
 
-/** Fetches the next batch of updates from a platform; [] when a long poll ended empty. */
-export type FetchUpdates = (signal: AbortSignal) => Promise<Array<{ raw: string; body: unknown }>>;
+/** Fetches the next batch of updates (parsed bodies) from a platform; [] when a long poll ended empty. */
+export type FetchUpdates = (signal: AbortSignal) => Promise<unknown[]>;
 
 /**
  * Development mode without a public URL: long-polls a platform and stores each update through the
  * same durable inbox as the webhook (so dedupe, ordering and retries are identical). `afterStored`
- * runs once a batch is committed (Telegram confirms it by advancing its offset).
+ * runs once a batch is committed (Telegram confirms it by advancing its offset). Each update is
+ * checked as on the webhook: one nested too deeply or not fitting the platform's schema is
+ * refused (counted, logged once, not stored) and the poll moves on past it.
  */
 export class Poller {
   private readonly abort = new AbortController();
@@ -16,9 +20,10 @@ export class Poller {
   constructor(
     private readonly name: string,
     private readonly fetch: FetchUpdates,
-    private readonly toIncoming: (raw: string, body: unknown) => IncomingUpdate | undefined,
+    private readonly toIncoming: (raw: string, body: unknown) => UpdateVerdict,
     private readonly ingest: InboxIngest,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   start(): void {
@@ -35,10 +40,11 @@ export class Poller {
     this.log.info(`${this.name}: long polling for updates (development mode)`);
     while (!signal.aborted) {
       try {
-        for (const { raw, body } of await this.fetch(signal)) {
-          const incoming = this.toIncoming(raw, body);
-          if (incoming) await this.ingest.store(incoming);
-          else this.log.warn({ channel: this.name }, "polled something that is not an update; skipped");
+        for (const body of await this.fetch(signal)) {
+          // Checked before serialising: JSON.stringify recurses and would overflow on a hostile depth.
+          const verdict: UpdateVerdict = valueTooDeep(body) ? { ok: false, reason: "too_deep" } : this.toIncoming(JSON.stringify(body), body);
+          if (verdict.ok) await this.ingest.store(verdict.update);
+          else reportRejected({ metrics: this.metrics, log: this.log }, this.name, verdict);
         }
       } catch (err) {
         if (signal.aborted) break;

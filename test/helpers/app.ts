@@ -55,6 +55,8 @@ export async function startTestApp(opts: {
   fallbackGroup?: number;
   /** Receives every log line (level debug) instead of standard output. */
   logSink?: Writable;
+  /** Receives the service's log lines (JSON, one per call) at `info` and above, instead of muting them. */
+  logLines?: (line: string) => void;
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -64,7 +66,7 @@ export async function startTestApp(opts: {
     PORT: String(port),
     ...(opts.polling ? { TELEGRAM_POLLING: "true", ZALO_POLLING: "true" } : { PUBLIC_URL: `http://127.0.0.1:${port}` }),
     HOST: "127.0.0.1",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LOG_LEVEL: opts.logLines ? "info" : (process.env.TEST_LOG_LEVEL ?? "silent"),
     ...(opts.telegram
       ? { TELEGRAM_BOT_TOKEN: opts.telegram.token, TELEGRAM_WEBHOOK_SECRET: TG_SECRET, TELEGRAM_API_ROOT: opts.telegram.apiRoot }
       : {}),
@@ -72,7 +74,9 @@ export async function startTestApp(opts: {
     ...opts.env,
   };
   const config = loadConfig(env);
-  const log = createLogger(opts.logSink ? "debug" : config.logLevel, configuredSecrets(config), opts.logSink);
+  const lines = opts.logLines;
+  const destination = opts.logSink ?? (lines ? { write: (line: string) => void lines(line) } : undefined);
+  const log = createLogger(opts.logSink ? "debug" : config.logLevel, configuredSecrets(config), destination);
   const db = await openDb(databaseUrl);
   if (opts.referenceData) {
     await loadReferenceData(db);

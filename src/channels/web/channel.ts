@@ -4,6 +4,7 @@ import type { WebFloodLimits } from "../../config.ts";
 import type { Db } from "../../db/client.ts";
 import { clientAddress } from "../../http/clientAddress.ts";
 import { isLocale, type Translate } from "../../i18n.ts";
+import { jsonTextTooDeep } from "../../inbox/boundary.ts";
 import type { InboxIngest, InboxRef } from "../../inbox/ingest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics.ts";
@@ -171,6 +172,7 @@ export class WebChannel {
     void http.register(async (scope) => {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+        if (jsonTextTooDeep(body as string)) return done(Object.assign(new Error("JSON nested too deeply"), { statusCode: 400 }), undefined);
         try {
           done(null, JSON.parse(body as string));
         } catch {

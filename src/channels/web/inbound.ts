@@ -34,14 +34,15 @@ export type WebStoredInput =
   | { type: "location"; latitude: number; longitude: number }
   | { type: "media"; kind: "photo"; ref: string };
 
+/** A stored web input, checked again (same caps as at the HTTP layer) before the core sees it. */
 const storedSchema = z.object({
   chat: z.string().regex(/^w:[0-9a-f]{32}$/),
   input: z.discriminatedUnion("type", [
     z.object({ type: z.literal("start") }),
-    z.object({ type: z.literal("text"), text: z.string() }),
-    z.object({ type: z.literal("choice"), choiceId: z.string() }),
-    z.object({ type: z.literal("location"), latitude: z.number(), longitude: z.number() }),
-    z.object({ type: z.literal("media"), kind: z.literal("photo"), ref: z.string().regex(/^upload:[A-Za-z0-9_-]+$/) }),
+    z.object({ type: z.literal("text"), text: z.string().max(WEB_TEXT_MAX_CHARS) }),
+    z.object({ type: z.literal("choice"), choiceId: z.string().regex(/^[\x21-\x7e]{1,64}$/) }),
+    z.object({ type: z.literal("location"), latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180) }),
+    z.object({ type: z.literal("media"), kind: z.literal("photo"), ref: z.string().regex(/^upload:[A-Za-z0-9_-]{1,64}$/) }),
   ]),
 });
 

@@ -1,48 +1,61 @@
 import type { InboundEvent, InboundInput } from "../../core/inbound.ts";
-import type { IncomingUpdate } from "../../inbox/ingest.ts";
+import { rejection, type UpdateVerdict } from "../../inbox/boundary.ts";
+import { ZALO_LIMITS, zaloEventSchema, type ZaloEvent } from "./updateSchema.ts";
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined);
 
-/** A Zalo webhook body, wrapped in `{ok, result}` or not (zalo-bot-api.md §5): the event inside. */
-export function unwrapZalo(body: unknown): Json | undefined {
+/** A Zalo webhook body, wrapped in `{ok, result}` or not (zalo-bot-api.md §5): the event inside, unchecked. */
+function unwrap(body: unknown): Json | undefined {
   const outer = obj(body);
   if (!outer) return undefined;
-  const inner = "result" in outer && obj(outer.result) ? obj(outer.result) : outer;
-  if (typeof inner?.event_name !== "string") return undefined;
-  const message = obj(inner.message);
-  if (!message || typeof message.message_id !== "string" && typeof message.message_id !== "number") return undefined;
-  return inner;
+  return "result" in outer && obj(outer.result) ? obj(outer.result) : outer;
 }
 
-/** Validates a Zalo webhook body and extracts its keys; undefined when it is not a Zalo event. */
-export function zaloIncoming(raw: string, body: unknown): IncomingUpdate | undefined {
-  const event = unwrapZalo(body);
-  if (!event) return undefined;
-  const message = obj(event.message)!;
-  const chatId = obj(message.chat)?.id ?? obj(message.from)?.id;
-  const date = typeof message.date === "number" && Number.isSafeInteger(message.date) ? message.date : Date.now();
+/** A Zalo body's event when it fits `zaloEventSchema`; undefined otherwise. */
+export function unwrapZalo(body: unknown): ZaloEvent | undefined {
+  const parsed = zaloEventSchema.safeParse(unwrap(body));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Checks a Zalo webhook (or polled) body against the event schema and extracts its keys: the
+ * update to store, or why it is refused (never stored, never handled).
+ */
+export function zaloIncoming(raw: string, body: unknown): UpdateVerdict {
+  const inner = unwrap(body);
+  if (!inner || !("event_name" in inner) || !obj(inner.message)) return { ok: false, reason: "not_an_update" };
+  const parsed = zaloEventSchema.safeParse(inner);
+  if (!parsed.success) {
+    const messageId = obj(inner.message)!.message_id;
+    const validId = (typeof messageId === "string" && messageId.length <= ZALO_LIMITS.id && /^[\x21-\x7e]+$/.test(messageId)) || Number.isSafeInteger(messageId);
+    return { ok: false, ...(validId ? { updateKey: String(messageId) } : {}), ...rejection(parsed.error, inner) };
+  }
+  const message = parsed.data.message;
+  const chatId = message.chat?.id ?? message.from?.id;
   return {
-    channel: "zalo",
-    updateKey: String(message.message_id),
-    chatKey: chatId === undefined ? "" : String(chatId),
-    seq: BigInt(date),
-    payload: raw,
+    ok: true,
+    update: {
+      channel: "zalo",
+      updateKey: String(message.message_id),
+      chatKey: chatId === undefined ? "" : String(chatId),
+      seq: BigInt(message.date ?? Date.now()),
+      payload: raw,
+    },
   };
 }
 
-/** Turns a stored Zalo event into a channel-neutral event. */
+/** Turns a stored Zalo event into a channel-neutral event; undefined when it does not fit the schema. */
 export function zaloEvent(body: unknown): InboundEvent | undefined {
   const event = unwrapZalo(body);
   if (!event) return undefined;
-  const message = obj(event.message)!;
-  const chat = obj(message.chat);
-  const chatId = chat?.id ?? obj(message.from)?.id;
+  const message = event.message as Json & ZaloEvent["message"];
+  const chatId = message.chat?.id ?? message.from?.id;
   if (chatId === undefined) return undefined;
   return {
     channel: "zalo",
-    chat: { platformChatId: String(chatId), kind: chat?.chat_type === "GROUP" ? "group" : "private" },
-    input: zaloInput(String(event.event_name), message),
+    chat: { platformChatId: String(chatId), kind: message.chat?.chat_type === "GROUP" ? "group" : "private" },
+    input: zaloInput(event.event_name, message),
   };
 }
 
