@@ -7,6 +7,7 @@ import type { Logger } from "./logger.ts";
 import { createTranslator, type Translate } from "./i18n.ts";
 import { Metrics } from "./metrics.ts";
 import { Keywords } from "./core/resident/keywords.ts";
+import { loadIntentReader } from "./core/resident/intents.ts";
 import { processInbound } from "./core/processInbound.ts";
 import { expireDrafts } from "./core/tips/expireDrafts.ts";
 import { sendReminders } from "./core/tips/reminders.ts";
@@ -103,7 +104,7 @@ export class App {
     // Officers work in Telegram groups: the Telegram renderer draws their cards.
     const officerRenderer = config.telegram.token ? (this.renderers.telegram = new TelegramRenderer(this.t)) : undefined;
     this.knowledge = new KnowledgeBase();
-    const resident = { keywords, places: opts.places, sealer: opts.sealer, officerRenderer, knowledge: this.knowledge, retention: config.retention.periods };
+    const resident = { keywords, intents: loadIntentReader(this.t), places: opts.places, sealer: opts.sealer, officerRenderer, knowledge: this.knowledge, retention: config.retention.periods };
     const outboxChannels: Record<string, OutboxChannel> = {};
 
     const tg = config.telegram;

@@ -75,15 +75,17 @@ describe("Telegram, end to end through the webhook, inbox, outbox and the fake B
     expect(text(msg!)).toContain("113 — Công an");
   });
 
-  it("help and an unknown message both come back with the main menu", async () => {
+  it("help comes back with the main menu; an unplaced message is kept and offered as a tip or a question", async () => {
     await fake.pushUpdate(tgCommand(505, "/start"));
     await fake.pushUpdate(tgCallback(505, "lang:vi", 1));
     await fake.pushUpdate(tgCommand(505, "/help"));
     await fake.pushUpdate(tgPrivateText(505, "asdfgh qwerty"));
     const msgs = await fake.waitFor(() => (fake.delivered("505").length >= 4 ? fake.delivered("505") : undefined));
     expect(text(msgs[2]!)).toContain("Tai Mắt là kênh liên lạc");
-    expect(text(msgs[3]!)).toContain("Xin lỗi, tôi chưa hiểu");
-    expect(keyboard(msgs[3]!).map((b) => b.callback_data)).toEqual(["menu:report", "menu:lookup", "menu:ask", "menu:subscribe", "menu:emergency", "menu:help", "menu:language"]);
+    expect(text(msgs[2]!)).not.toContain("chưa hiểu");
+    expect(keyboard(msgs[2]!).map((b) => b.callback_data)).toEqual(["menu:report", "menu:lookup", "menu:ask", "menu:subscribe", "menu:emergency", "menu:help", "menu:language"]);
+    expect(text(msgs[3]!)).toContain("gửi nội dung bạn vừa viết thành tin báo");
+    expect(keyboard(msgs[3]!).map((b) => b.callback_data)).toEqual(["free:report", "free:ask", "menu:main"]);
   });
 });
 

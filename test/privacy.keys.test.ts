@@ -22,7 +22,7 @@ async function sealedValues(db: TestDatabase["db"]) {
   const draft = await db.tipDraft.findFirstOrThrow();
   const chat = await db.chat.findFirstOrThrow({ where: { platformChatId: "4242" } });
   const d = JSON.parse(draft.data) as { contactNameSealed: string; contactPhoneSealed: string };
-  const flow = JSON.parse(chat.flow!) as { ref: string };
+  const note = JSON.parse((await db.auditEvent.findFirstOrThrow({ where: { action: "test.unlisted" } })).data) as { ref: string };
   return [
     [tip.contactSealed!, "tip-contact", JSON.stringify({ name: "Lê Thị C", phone: "0987654321" })],
     [tip.replyRefSealed, "tip-reply-ref", chat.id],
@@ -30,7 +30,7 @@ async function sealedValues(db: TestDatabase["db"]) {
     [upload.chatId, "upload-chat", "w:session-1"],
     [d.contactNameSealed, "draft-contact-name", "Lê Thị C"],
     [d.contactPhoneSealed, "draft-contact-phone", "0987654321"],
-    [flow.ref, "tip-reply-ref", "tip-123"],
+    [note.ref, "tip-reply-ref", "tip-123"],
   ] as const;
 }
 
@@ -69,11 +69,11 @@ describe("sealing key rotation", () => {
     });
     // A sealed value in a column the registry does not list (another team may add such columns):
     // the scan of every text column finds it, and rotation re-seals it too.
-    await db.chat.update({ where: { id: chat.id }, data: { flow: JSON.stringify({ name: "answer", ref: a.seal("tip-123", "tip-reply-ref") }) } });
+    await db.auditEvent.create({ data: { actor: "test", action: "test.unlisted", data: JSON.stringify({ ref: a.seal("tip-123", "tip-reply-ref") }) } });
 
     const before = await scanSealedValues(db, a);
     expect(before.totals).toEqual({ [keyId(A)]: 7 });
-    expect(before.columns.find((c) => c.column === "Chat.flow")).toMatchObject({ unlisted: true });
+    expect(before.columns.find((c) => c.column === "AuditEvent.data")).toMatchObject({ unlisted: true });
 
     const both = new Sealer([B, A]);
     const rotated = await scanSealedValues(db, both, { rotate: true });

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webUpdateKey } from "../src/channels/web/inbound.ts";
 import { chatKeyOf } from "../src/channels/web/session.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { SseReader, WEB_COOKIE } from "./helpers/webChat.ts";
@@ -46,9 +47,9 @@ describe("web chat sessions are issued by the service only", () => {
       const replaced = cookieOf(res)!;
       expect(replaced).toMatch(/^v1\./);
       expect(replaced).not.toBe(value);
-      // Stored under the new session, not under the chosen one.
-      expect(await t.db.inboxUpdate.count({ where: { chatKey: chatKeyOf(value) } })).toBe(0);
-      expect(await t.db.inboxUpdate.count({ where: { updateKey: `${chatKeyOf(replaced)}:${id}` } })).toBe(1);
+      // Stored under the new session, not under the chosen one (keys are keyed handles of session and message).
+      expect(await t.db.inboxUpdate.count({ where: { updateKey: webUpdateKey(t.sealer, chatKeyOf(value), id) } })).toBe(0);
+      expect(await t.db.inboxUpdate.count({ where: { updateKey: webUpdateKey(t.sealer, chatKeyOf(replaced), id) } })).toBe(1);
     }
   });
 

@@ -5,7 +5,7 @@ import { findOrCreateChat } from "./chats/findOrCreateChat.ts";
 import type { InboundEvent, InboundInput } from "./inbound.ts";
 import type { OfferedChoice } from "./reply.ts";
 import { residentTurn, type ResidentServices } from "./resident/residentTurn.ts";
-import { fold } from "./text.ts";
+import { fold, foldLabel } from "./text.ts";
 
 /** What processInbound needs from the application: the resident services and the channel's renderer. */
 export interface InboundDeps extends ResidentServices {
@@ -79,6 +79,7 @@ function resolveTypedChoice(input: InboundInput, offered: OfferedChoice[], numbe
   const text = fold(input.text).replace(/[.)]$/, "");
   const n = numbered && /^\d{1,2}$/.test(text) ? Number(text) : NaN;
   if (n >= 1 && n <= offered.length) return { type: "choice", choiceId: offered[n - 1]!.id };
-  const byLabel = offered.find((o) => fold(o.label) === text);
+  const typed = foldLabel(input.text);
+  const byLabel = typed ? offered.find((o) => foldLabel(o.label) === typed) : undefined;
   return byLabel ? { type: "choice", choiceId: byLabel.id } : input;
 }

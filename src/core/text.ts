@@ -12,3 +12,10 @@ export function fold(text: string): string {
     .replace(/\s+/g, " ")
     .trim();
 }
+
+/** A label or typed answer reduced to its words: folded, emoji and punctuation dropped ("🚨 Báo tin tội phạm" → "bao tin toi pham"). */
+export function foldLabel(text: string): string {
+  return fold(text)
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, " ")
+    .trim();
+}

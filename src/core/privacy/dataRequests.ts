@@ -77,7 +77,7 @@ export async function recordDataRequest(
  * this chat; "delete my data" explains what will and will not be deleted and asks to confirm first.
  * Returns null when the input is not one of these (the rest of the conversation goes on).
  */
-export async function dataRequestTurn(args: ResidentTurnArgs, hasDraft: boolean): Promise<ResidentResult | null> {
+export async function dataRequestTurn(args: ResidentTurnArgs, hasDraft: boolean, asked?: DataRequestKind): Promise<ResidentResult | null> {
   const { tx, chat, input } = args;
   const retention = args.services.retention ?? defaultRetention();
   const flow = parseFlow(chat.flow);
@@ -94,7 +94,8 @@ export async function dataRequestTurn(args: ResidentTurnArgs, hasDraft: boolean)
     return { replies: [menuReply("privacy:delete.cancelled", { hasDraft, prompt: false })], flow: null };
   }
   const kind =
-    input.type === "text" ? dataRequestIntent(input.text) : input.type === "command" ? ({ mydata: "access", deletemydata: "delete" } as const)[input.command as "mydata"] : undefined;
+    asked ??
+    (input.type === "text" ? dataRequestIntent(input.text) : input.type === "command" ? ({ mydata: "access", deletemydata: "delete" } as const)[input.command as "mydata"] : undefined);
   if (kind === "delete") return askDeletion(args);
   if (kind === "access") {
     const ref = newRef();

@@ -41,7 +41,8 @@ export function menuReply(key: string, opts: { hasDraft?: boolean; prompt?: bool
   };
 }
 
-function languageChoices(): Choice[] {
+/** The languages to choose from, as choices. */
+export function languageChoices(): Choice[] {
   return LOCALES.map((l) => ({ id: `lang:${l}`, labelKey: `language.name.${l}` }));
 }
 
@@ -80,7 +81,8 @@ export function converse(state: ResidentState, input: InboundInput, keywords: Ke
       case "menu:main":
         return menu("menu.prompt");
     }
-    return menu("fallback.unknown");
+    // A button of an older message whose exchange is over.
+    return menu("fallback.expired");
   }
   if (input.type === "command") {
     switch (input.command) {

@@ -50,6 +50,22 @@ export function loadIntentReader(t: Translate): IntentReader {
   return reader;
 }
 
+/** Lists whose phrases, typed alone, name an action. */
+const COMMAND_LISTS = ["report", "ask", "lookup", "emergency", "stop", "subscribe", "my_data", "delete_my_data", "language", "help", "greeting"] as const;
+/** Menu labels (any language) that name an action when typed without their emoji. */
+const MENU_LABELS: ReadonlyArray<[Intent, string]> = [
+  ["report", "tip:menu.report"],
+  ["lookup", "tip:menu.lookup"],
+  ["ask", "qa:menu.ask"],
+  ["subscribe", "campaign:menu.subscribe"],
+  ["emergency", "menu.emergency"],
+  ["help", "menu.help"],
+  ["language", "menu.language"],
+];
+/** Polite words around a command ("tôi muốn …", "… ạ", "i want to …", "please"), folded. */
+const COMMAND_PREFIX = /^(?:(?:toi|minh|em|tui|chau|con|anh|chi|cho toi|cho minh|cho em|xin|vui long|lam on|i|i d|i'd|i would|i want to|i'd like to|i would like to|please|can i|could i|let me|muon|can|dang|duoc|would like to|want to|like to|xin phep|ad oi|admin oi|bot oi)\s+)/;
+const COMMAND_SUFFIX = /(?:\s+(?:a|nhe|nha|nhi|voi|di|giup|giup toi|giup em|giup minh|please|pls|now|ngay|luon|cai|nao|nhe ad|a ad))$/;
+
 /** Phrase lists read from `locales/<lang>/intents.json`. */
 const LISTS = [
   "report",
@@ -81,6 +97,15 @@ const CODE = new RegExp(`\\bTM[\\s\\-–_./#:]*(${CODE_CHARS}{6})(?![A-Z0-9])`, 
 const PIN = /(?<![\dA-Z])(\d{3})\s?(\d{3})(?!\d)/i;
 /** Below this probability nothing is certain enough: the text is kept and the person is offered what the bot can do. */
 const MIN_PROBABILITY = 0.5;
+
+/** A tip code pasted in a message ("TM-W3Y2FK 951744", "tm w3y2fk/951744", "mã TM-W3Y2FK pin 951744"), with the PIN next to it if any. */
+export function pastedCode(text: string): { code: string; pin?: string } | undefined {
+  const raw = text.normalize("NFC");
+  const code = CODE.exec(raw.toUpperCase());
+  if (!code) return undefined;
+  const pin = PIN.exec(raw.slice(code.index + code[0].length)) ?? PIN.exec(raw.slice(0, code.index));
+  return { code: `TM-${code[1]!.toUpperCase()}`, pin: pin ? pin[1]! + pin[2]! : undefined };
+}
 
 /** Text as matched: folded, punctuation turned into spaces (Khmer kept as it is). */
 function normalise(text: string): string {
@@ -124,6 +149,7 @@ export class IntentReader {
       }
       this.lists.set(list, [...phrases.values()]);
     }
+    this.buildCommands(t);
   }
 
   /** The phrases of `list` found in the normalised text. */
@@ -209,14 +235,12 @@ export class IntentReader {
     const norm = normalise(raw);
     const letters = raw.replace(/[^\p{L}]/gu, "");
 
-    const code = CODE.exec(raw.toUpperCase());
-    if (code) {
-      const after = raw.slice(code.index + code[0].length);
-      const pin = PIN.exec(after) ?? PIN.exec(raw.slice(0, code.index));
-      return { intent: "lookup", code: `TM-${code[1]!.toUpperCase()}`, pin: pin ? pin[1]! + pin[2]! : undefined };
-    }
+    const pasted = pastedCode(raw);
+    if (pasted) return { intent: "lookup", ...pasted };
     if (letters.length === 0) return { intent: /^[\s?？]+$/.test(raw) ? "help" : "spam" };
     if (/(.)\1{5,}/u.test(letters) && new Set(letters.toLowerCase()).size <= 4) return { intent: "spam" };
+    const command = this.command(norm);
+    if (command) return command;
     if (!this.model) throw new Error("IntentReader: not trained (use loadIntentReader)");
 
     const [first] = this.classify(raw);
@@ -230,6 +254,42 @@ export class IntentReader {
       reading.bare = words <= 5 && !content;
     }
     return reading;
+  }
+
+  /**
+   * A message that is only an action's name, a menu label without its emoji, or a synonym ("báo
+   * tin", "tôi muốn tố giác", "Tra cứu tin báo", "check my report", "khẩn cấp"), polite words around
+   * it allowed: that action, decided without the classifier. Ambiguous names decide nothing.
+   */
+  private command(norm: string): IntentReading | undefined {
+    let core = norm.trim();
+    for (;;) {
+      const before = core;
+      core = core.replace(COMMAND_PREFIX, "").replace(COMMAND_SUFFIX, "").trim();
+      if (core === before) break;
+    }
+    if (!core) return undefined;
+    const hits = new Set<Intent>();
+    for (const [intent, names] of this.commands) if (names.has(core)) hits.add(intent);
+    if (hits.size !== 1) return undefined;
+    const [intent] = hits as Set<Intent>;
+    return intent === "report" || intent === "ask" ? { intent, bare: true } : { intent: intent! };
+  }
+
+  /** Whole-message names of each action: its phrase list and its menu label, in every language. */
+  private readonly commands = new Map<Intent, Set<string>>();
+
+  private buildCommands(t: Translate): void {
+    const add = (intent: Intent, text: string) => {
+      const key = normalise(text).trim();
+      if (!key) return;
+      if (!this.commands.has(intent)) this.commands.set(intent, new Set());
+      this.commands.get(intent)!.add(key);
+    };
+    for (const intent of COMMAND_LISTS) for (const p of this.lists.get(intent)!) add(intent, p.text);
+    for (const locale of LOCALES) {
+      for (const [intent, key] of MENU_LABELS) add(intent, t(locale, key).replace(/[^\p{L}\p{N}\p{M}\s'/]+/gu, " "));
+    }
   }
 
   /** Extra question weight when the message ends like a Vietnamese yes/no question ("… không", "… ko ạ"). */

@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/client.ts";
-import type { Locale } from "../../i18n.ts";
+import { isLocale, type Locale } from "../../i18n.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import type { Channel, InboundInput } from "../inbound.ts";
@@ -12,7 +12,7 @@ import { lookupTip } from "../tips/lookupTip.ts";
 import type { PlaceFinder } from "../tips/places.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
 import { promptFor, tipTurn } from "../tips/tipFlow.ts";
-import { converse, emergencyReply, menuReply } from "./converse.ts";
+import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
 import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
 import { postCard } from "../tips/cards.ts";
@@ -22,6 +22,7 @@ import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAc
 import { askTurn, openAsk, type AskFlow, type AskResult } from "../qa/askTurn.ts";
 import type { KnowledgeBase } from "../qa/knowledge.ts";
 import type { Keywords } from "./keywords.ts";
+import { pastedCode, type IntentReader, type IntentReading } from "./intents.ts";
 import { dataRequestTurn } from "../privacy/dataRequests.ts";
 import type { RetentionPeriods } from "../privacy/retentionRules.ts";
 
@@ -43,6 +44,8 @@ export interface ResidentServices {
   knowledge?: KnowledgeBase;
   /** Retention periods, told to a person asking what is held about them (defaults when absent). */
   retention?: RetentionPeriods;
+  /** Reads free text typed outside any exchange (report, question, look-up, …); absent: keywords only. */
+  intents?: IntentReader;
 }
 
 export interface ResidentTurnArgs {
@@ -140,6 +143,16 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
   if (input.type === "choice" && input.choiceId === "menu:lookup") {
     return { replies: [{ key: "tip:lookup.ask_code", choices: [{ id: "flow:cancel", labelKey: "tip:flow.cancel" }] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
   }
+  if (input.type === "choice" && input.choiceId.startsWith("free:")) return keptTextChoice(args, input.choiceId, draft);
+  // Someone new who starts by writing what they want is served at once, in the language they wrote in.
+  if (args.locale === null && text !== undefined && intent === undefined && services.intents && !draft) {
+    const reading = services.intents.read(text);
+    if (ACTED_ON_FIRST.has(reading.intent)) {
+      const locale = writtenIn(text);
+      const result = await freeTextTurn({ ...args, locale }, text, reading);
+      return { ...result, setLocale: result.setLocale === undefined ? locale : result.setLocale };
+    }
+  }
   const menuLevel =
     input.type === "start" ||
     input.type === "command" ||
@@ -165,7 +178,117 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
   }
 
   if (draft) return draftTurn(args, draft);
+  if (text !== undefined && text.trim() && services.intents) return freeTextTurn(args, text, services.intents.read(text));
   return converse({ locale: args.locale, firstContact: args.firstContact, hasDraft: false }, input, services.keywords);
+}
+
+/** What a first message is acted on without asking the language first. */
+const ACTED_ON_FIRST: ReadonlySet<IntentReading["intent"]> = new Set(["report", "ask", "lookup", "emergency", "subscribe", "my_data", "delete_my_data"]);
+
+/** Binds a resident's unplaced text, kept on the chat until they say what to do with it. */
+const KEPT_TEXT = "chat-free-text";
+
+/** The text kept while the person chooses between sending it as a tip or asking it as a question. */
+interface KeptTextFlow {
+  name: "free";
+  textSealed: string;
+}
+
+/** The language a first message is written in: Khmer script, plain English, or Vietnamese. */
+function writtenIn(text: string): Locale {
+  if (/[\u1780-\u17ff]/.test(text)) return "km";
+  const words = fold(text).split(/[^a-z']+/).filter(Boolean);
+  const english = words.filter((w) => ENGLISH_WORDS.has(w)).length;
+  return /[à-ỹđ]/i.test(text) || english === 0 || english / words.length < 0.25 ? "vi" : "en";
+}
+const ENGLISH_WORDS = new Set(
+  "i my me the a an is are was were to of in on at and or for with what how where when why who can do does did should would will please help report want like there someone somebody this that it you your police scam scammed stolen check status".split(" "),
+);
+
+/**
+ * Text typed outside any exchange, read for what the person wants: a report (the text kept as the
+ * tip's first details), a legal question (answered), a look-up (with a pasted code and PIN), an
+ * emergency, subscriptions, personal-data requests, language, help, a greeting. Anything else is
+ * kept and the person is offered to send it as a tip or ask it as a question: never dropped.
+ */
+async function freeTextTurn(args: ResidentTurnArgs, text: string, reading: IntentReading): Promise<ResidentResult> {
+  const { tx, chat, services } = args;
+  const state = { locale: args.locale, firstContact: args.firstContact, hasDraft: false };
+  switch (reading.intent) {
+    case "report":
+      return reading.bare ? startOrResume(args, null) : reportWithText(args, text);
+    case "ask":
+      if (!services.knowledge) break;
+      return reading.bare ? openAsk() : askWithText(args, text);
+    case "lookup":
+      return lookupFromText(args, reading);
+    case "emergency":
+      return { replies: [emergencyReply(false)], flow: chat.flow ? null : undefined };
+    case "subscribe":
+      return openSubscription(tx, chat);
+    case "stop":
+      return stopByWord(tx, chat);
+    case "my_data":
+    case "delete_my_data":
+      return (await dataRequestTurn(args, false, reading.intent === "my_data" ? "access" : "delete"))!;
+    case "language":
+      if (reading.locale && isLocale(reading.locale)) return { setLocale: reading.locale, replies: [menuReply("language.chosen")], flow: chat.flow ? null : undefined };
+      return { replies: [{ key: "language.prompt", choices: languageChoices() }] };
+    case "help":
+      return converse(state, { type: "command", command: "help", args: "" }, services.keywords);
+    case "greeting":
+      return converse(state, { type: "start" }, services.keywords);
+    default:
+      break;
+  }
+  const choices = [{ id: "free:report", labelKey: "free.as_report" }];
+  if (services.knowledge) choices.push({ id: "free:ask", labelKey: "free.as_question" });
+  choices.push({ id: "menu:main", labelKey: "tip:flow.back" });
+  const flow: KeptTextFlow = { name: "free", textSealed: services.sealer.seal(text, KEPT_TEXT) };
+  return { replies: [{ key: "fallback.offer", choices }], flow: JSON.stringify(flow) };
+}
+
+/** "Send it as a report" / "Ask it as a question" under a kept text; an old button says it has expired. */
+async function keptTextChoice(args: ResidentTurnArgs, choiceId: string, draft: TipDraftData | null): Promise<ResidentResult> {
+  const flow = args.chat.flow ? (JSON.parse(args.chat.flow) as { name?: string; textSealed?: string }) : null;
+  let text: string | undefined;
+  try {
+    if (flow?.name === "free" && flow.textSealed) text = args.services.sealer.open(flow.textSealed, KEPT_TEXT);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return { replies: [menuReply("fallback.expired", { hasDraft: draft !== null, prompt: false })] };
+  if (choiceId === "free:ask" && args.services.knowledge) return askWithText(args, text);
+  if (draft) return startOrResume(args, draft);
+  return reportWithText(args, text);
+}
+
+/** A tip draft that starts with what the person wrote; the next question is the category. */
+async function reportWithText(args: ResidentTurnArgs, text: string): Promise<ResidentResult> {
+  const fresh = newDraft(text.trim());
+  await saveDraft(args.tx, args.chat.id, fresh);
+  const flowCtx = { tx: args.tx, channel: args.channel, places: args.services.places, sealer: args.services.sealer };
+  const prompt = await promptFor(flowCtx, fresh);
+  return { replies: [{ ...prompt, key: "free.kept_text", params: undefined, more: [{ key: prompt.key, params: prompt.params }, ...(prompt.more ?? [])] }], flow: null };
+}
+
+/** A legal question typed straight away: answered as if asked in the Q&A. */
+async function askWithText(args: ResidentTurnArgs, text: string): Promise<ResidentResult> {
+  const { tx, chat, services } = args;
+  const asked = await askTurn(tx, { knowledge: services.knowledge!, sealer: services.sealer, officerRenderer: services.officerRenderer }, chat, args.locale ?? "vi", { name: "ask" }, { type: "text", text });
+  return asked.reportText !== undefined ? reportFromQuestion(args, asked, null) : asked;
+}
+
+/** A look-up started by typing: with a pasted code and PIN it answers at once; with a code, it asks the PIN. */
+async function lookupFromText(args: ResidentTurnArgs, reading: IntentReading): Promise<ResidentResult> {
+  const cancel = { id: "flow:cancel", labelKey: "tip:flow.cancel" };
+  if (!reading.code) {
+    return { replies: [{ key: "tip:lookup.ask_code", choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
+  }
+  const codeSealed = args.services.sealer.seal(reading.code, LOOKUP_CODE);
+  const flow: LookupFlow = { name: "lookup", step: "pin", codeSealed };
+  if (!reading.pin) return { replies: [{ key: "tip:lookup.ask_pin", choices: [cancel] }], flow: JSON.stringify(flow) };
+  return lookupTurn({ ...args, input: { type: "text", text: reading.pin } }, flow, false);
 }
 
 /** "Report this to the police" after a legal question: a tip draft starts with the question as its first words. */
@@ -239,7 +362,9 @@ async function lookupTurn(args: ResidentTurnArgs, flow: LookupFlow, hasDraft: bo
     return { replies: [menuReply("menu.prompt", { hasDraft, prompt: false })], flow: null };
   }
   if (flow.step === "code") {
-    const code = normaliseTipCode(text);
+    const pasted = pastedCode(text);
+    if (pasted?.pin) return lookupTurn({ ...args, input: { type: "text", text: pasted.pin } }, { name: "lookup", step: "pin", codeSealed: args.services.sealer.seal(pasted.code, LOOKUP_CODE) }, hasDraft);
+    const code = pasted?.code ?? normaliseTipCode(text);
     if (!code) return { replies: [{ key: "tip:lookup.bad_code", choices: [cancel] }] };
     const codeSealed = args.services.sealer.seal(code, LOOKUP_CODE);
     return { replies: [{ key: "tip:lookup.ask_pin", choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "pin", codeSealed } satisfies LookupFlow) };
