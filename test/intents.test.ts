@@ -47,3 +47,15 @@ describe("reading free text", () => {
     expect(lost.map((m) => `#${m.id} ${m.text}`)).toEqual([]);
   });
 });
+
+describe("control words", () => {
+  it("live in one list per language in locales/ and are folded the same way everywhere", async () => {
+    const { isControlWord } = await import("../src/core/resident/controlWords.ts");
+    for (const w of ["Huỷ", "hủy!", "HUY", "cancel", "បោះបង់"]) expect(isControlWord("cancel", w), w).toBe(true);
+    for (const w of ["xong", "Xong rồi.", "done", "រួចរាល់"]) expect(isControlWord("done", w), w).toBe(true);
+    for (const w of ["bỏ qua", "bo qua", "skip", "រំលង"]) expect(isControlWord("skip", w), w).toBe(true);
+    for (const w of ["dừng", "STOP", "/stop", "ឈប់"]) expect(isControlWord("stop", w), w).toBe(true);
+    for (const w of ["quay lại", "back"]) expect(isControlWord("back", w), w).toBe(true);
+    expect(isControlWord("cancel", "huỷ đơn hàng của tôi")).toBe(false); // a sentence, not the word
+  });
+});

@@ -22,6 +22,7 @@ import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAc
 import { askTurn, openAsk, type AskFlow, type AskResult } from "../qa/askTurn.ts";
 import type { KnowledgeBase } from "../qa/knowledge.ts";
 import type { Keywords } from "./keywords.ts";
+import { isControlWord } from "./controlWords.ts";
 import { pastedCode, type IntentReader, type IntentReading } from "./intents.ts";
 import { dataRequestTurn } from "../privacy/dataRequests.ts";
 import type { RetentionPeriods } from "../privacy/retentionRules.ts";
@@ -84,7 +85,6 @@ interface LookupFlow {
 const LOOKUP_CODE = "chat-lookup-code";
 
 const MENU_CHOICES = /^(menu:|lang:)/;
-const CANCEL_WORDS = new Set(["huy", "cancel", "/cancel", "thoi"]);
 
 /**
  * One turn of a resident's private conversation: per-person limits, emergency numbers at any
@@ -118,7 +118,7 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
   if (stopWord && draft) {
     const stopped = await stopSubscription(tx, { chatId: chat.id, reason: "stop_word" });
     // "huỷ" also cancels the draft; "dừng"/"stop" leave it as it is (and never become part of the tip).
-    const cancels = text !== undefined && CANCEL_WORDS.has(fold(text).replace(/[.!]+$/, ""));
+    const cancels = text !== undefined && isControlWord("cancel", text);
     const result: ResidentResult = cancels ? await draftTurn(args, draft) : { replies: [await promptFor(flowCtx, draft)] };
     const [first, ...rest] = result.replies;
     if (stopped && first) {
@@ -358,7 +358,7 @@ async function lookupTurn(args: ResidentTurnArgs, flow: LookupFlow, hasDraft: bo
   const { tx, chat, input } = args;
   const cancel = { id: "flow:cancel", labelKey: "tip:flow.cancel" };
   const text = input.type === "text" ? input.text.trim() : "";
-  if ((input.type === "choice" && input.choiceId === "flow:cancel") || CANCEL_WORDS.has(text.toLowerCase())) {
+  if ((input.type === "choice" && input.choiceId === "flow:cancel") || isControlWord("cancel", text)) {
     return { replies: [menuReply("menu.prompt", { hasDraft, prompt: false })], flow: null };
   }
   if (flow.step === "code") {

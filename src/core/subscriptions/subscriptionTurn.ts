@@ -3,7 +3,7 @@ import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import type { InboundInput } from "../inbound.ts";
 import type { Choice, Reply } from "../reply.ts";
 import { menuReply } from "../resident/converse.ts";
-import { fold } from "../text.ts";
+import { isControlWord } from "../resident/controlWords.ts";
 import type { PlaceFinder } from "../tips/places.ts";
 import { vnDate } from "../tips/cards.ts";
 import { deleteSubscriptionData, stopSubscription, subscribe } from "./subscriptionOps.ts";
@@ -25,10 +25,8 @@ export interface SubscriptionResult {
 }
 
 /** Words that stop all campaign messages, on every channel ("dừng", "huỷ", "stop", "/stop"). */
-export const STOP_WORDS = new Set(["dung", "dung lai", "dung nhan tin", "huy", "huy dang ky", "stop", "/stop", "unsubscribe"]);
-
 export function isStopWord(text: string): boolean {
-  return STOP_WORDS.has(fold(text).replace(/[.!]+$/, ""));
+  return isControlWord("stop", text);
 }
 
 const topicList = (topics: string[]) => ({ $list: topics.map((t) => ({ $t: `campaign:topic.${t}` })) });
@@ -124,7 +122,7 @@ export async function subscribeTurn(tx: Tx, chat: ChatRecord, places: PlaceFinde
       const next = { ...flow, topics };
       return { replies: [topicsPrompt(next)], flow: save(next) };
     }
-    if (choice === "sub:done" || (text && ["xong", "done"].includes(fold(text)))) {
+    if (choice === "sub:done" || (text && isControlWord("done", text))) {
       if (flow.topics.length === 0) return { replies: [topicsPrompt(flow, "campaign:subscribe.need_topic")], flow: save(flow) };
       const next: SubscribeFlow = { ...flow, step: "place" };
       return { replies: [placePrompt()], flow: save(next) };

@@ -2,10 +2,10 @@ import type { Tx } from "../../db/client.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { Channel, InboundInput } from "../inbound.ts";
 import type { Choice, Reply, TextBlock } from "../reply.ts";
-import { fold } from "../text.ts";
 import { CATEGORIES, DETAIL_CATEGORIES, WHEN_CODES, isCategory, normalisePhone, type Category } from "./categories.ts";
 import type { DraftPlace, PlacePick, Step, TipDraftData } from "./draft.ts";
 import type { PlaceFinder } from "./places.ts";
+import { isControlWord } from "../resident/controlWords.ts";
 
 /** What a channel can carry, so each step only offers what works there. */
 export interface ChannelCaps {
@@ -39,13 +39,7 @@ export interface TipTurn {
 
 const BACK: Choice = { id: "flow:back", labelKey: "tip:flow.back" };
 const CANCEL: Choice = { id: "flow:cancel", labelKey: "tip:flow.cancel" };
-const CANCEL_WORDS = new Set(["huy", "huy bo", "cancel", "/cancel", "thoi", "dung lai"]);
-const BACK_WORDS = new Set(["quay lai", "tro lai", "back", "/back"]);
-const DONE_WORDS = new Set(["xong", "xong roi", "da xong", "het", "done", "finish", "finished", "/done"]);
-const SKIP_WORDS = new Set(["bo qua", "khong co", "khong", "skip", "none", "no"]);
 
-/** Folded, without trailing punctuation: how typed control words are recognised. */
-const word = (text: string) => fold(text).replace(/[.!?]+$/, "");
 
 /** The question for the draft's current step. */
 export async function promptFor(ctx: TipFlowContext, draft: TipDraftData): Promise<Reply> {
@@ -201,10 +195,10 @@ export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: I
   const text = input.type === "text" ? input.text.trim() : undefined;
   const choice = input.type === "choice" ? input.choiceId : undefined;
 
-  if (choice === "flow:cancel" || (text !== undefined && CANCEL_WORDS.has(word(text)))) {
+  if (choice === "flow:cancel" || (text !== undefined && isControlWord("cancel", text))) {
     return { replies: [], draft: null };
   }
-  if (choice === "flow:back" || (text !== undefined && BACK_WORDS.has(word(text)))) {
+  if (choice === "flow:back" || (text !== undefined && isControlWord("back", text))) {
     const previous = draft.trail.at(-1);
     if (!previous) return ask(ctx, draft);
     return ask(ctx, { ...draft, step: previous, trail: draft.trail.slice(0, -1), pick: previous === "place_pick" ? draft.pick : undefined });
@@ -245,7 +239,7 @@ export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: I
       return ask(ctx, draft);
     }
     case "details": {
-      if (choice === "details:skip" || (text !== undefined && SKIP_WORDS.has(word(text)))) return ask(ctx, advance({ ...draft, details: undefined }, "what"));
+      if (choice === "details:skip" || (text !== undefined && isControlWord("skip", text))) return ask(ctx, advance({ ...draft, details: undefined }, "what"));
       if (text) {
         if (text.length > TIP_LIMITS.detailsChars) return ask(ctx, draft, [{ key: "tip:flow.too_long", params: { max: TIP_LIMITS.detailsChars } }]);
         return ask(ctx, advance({ ...draft, details: text }, "what"));
@@ -354,7 +348,7 @@ async function typedPlace(ctx: TipFlowContext, draft: TipDraftData, text: string
 
 async function whatInput(ctx: TipFlowContext, draft: TipDraftData, input: InboundInput): Promise<TipTurn> {
   const caps = CHANNEL_CAPS[ctx.channel];
-  const done = (input.type === "choice" && input.choiceId === "what:done") || (input.type === "text" && DONE_WORDS.has(word(input.text)));
+  const done = (input.type === "choice" && input.choiceId === "what:done") || (input.type === "text" && isControlWord("done", input.text));
   if (done) {
     if (draft.description.join("").trim() === "" && draft.attachments.length === 0) return ask(ctx, draft, [{ key: "tip:what.empty" }]);
     return ask(ctx, advance(draft, "identity"));
