@@ -1,16 +1,16 @@
-import fs from "node:fs";
-import zlib from "node:zlib";
-import MiniSearch from "minisearch";
-import { fold } from "../core/text.ts";
-import { UNITS_FILE } from "../db/referenceData.ts";
-
-/** Pre-2025 communes → new commune(s), gzip JSON copied from shared/data/vn-admin (see its README). */
-export const LEGACY_FILE = fromRoot("data", "vn-admin", "legacy_to_new.json.gz");
+/**
+ * Typed place → commune: how a text is read (type word, province and district hints) and the
+ * decision (match, choose, ask the province). The index is built in placeIndex.ts; folding, tone keys
+ * and edit distances are in placeText.ts.
+ */
+import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
+import { PlaceIndex, readPlaceData, type LegacyUnit, type NameEntry } from "./placeIndex.ts";
+import { TYPE_PREFIXES, dropWords, editDistance, marksCompatible, normalizeKey, stripProvinceWord, toneKey } from "./placeText.ts";
 
 // The shapes the core's tip flow expects (src/core/tips/places.ts): this module implements that port.
 export type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
-import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
-import { fromRoot } from "../paths.ts";
+export { LEGACY_FILE, type LegacyRow } from "./placeIndex.ts";
+export { editDistance, marksCompatible, normalizeKey, toneKey } from "./placeText.ts";
 
 /** Why the resident must choose among several communes. */
 export type ChooseReason =
@@ -51,51 +51,6 @@ export const MAX_CANDIDATES = 8;
 /** Longest input considered; the rest is ignored. */
 const MAX_INPUT = 200;
 
-interface UnitsFile {
-  provinces: Array<{ code: string; name: string; short_name: string; aliases?: string[] }>;
-  communes: Array<{
-    code: string;
-    name: string;
-    short_name: string;
-    type: string;
-    province_code: string;
-    aliases?: string[];
-    as_of_2025_07_01?: { name: string; type: string };
-  }>;
-}
-
-/** One row of legacy_to_new.json. */
-export interface LegacyRow {
-  old_level: "xã" | "huyện";
-  old_code: string;
-  old_name: string;
-  old_district: string;
-  old_district_code: string;
-  old_province_code: string;
-  old_province: string;
-  new: Array<{ code: string; name: string; whole: boolean }>;
-}
-
-/** A name under which something can be found: a current commune, one of its aliases, or a pre-2025 unit. */
-interface NameEntry {
-  /** Diacritics kept, tone-mark placement normalised (see {@link toneKey}). */
-  tone: string;
-  /** Commune types the name was used with ("xã", "phường", "đặc khu", "thị trấn", "huyện"). */
-  types: string[];
-  /** Current commune, for current names and aliases. */
-  code?: string;
-  via?: "alias";
-  /** Pre-2025 unit, for legacy names. */
-  legacy?: LegacyUnit;
-}
-
-interface LegacyUnit {
-  /** `${old_province_code}:${old_district_code}`. */
-  district: string;
-  oldProvinceCode: string;
-  targets: Array<{ code: string; whole: boolean }>;
-}
-
 /** Where the text (or the caller) says the place is. Every present field narrows the search. */
 interface Scope {
   /** Current province codes. */
@@ -121,35 +76,6 @@ interface Hit {
   key: string;
 }
 
-/** Commune type words a resident may put before a name, folded, longest first. */
-const TYPE_PREFIXES: Array<[RegExp, string]> = [
-  [/^(?:phuong|p)(?: |\.\s*)(.+)$/, "phường"],
-  // "p1", "f12": numbered wards as written in Hồ Chí Minh City ("F" is the local shorthand).
-  [/^[pf](\d+(?: .+)?)$/, "phường"],
-  [/^(?:xa|x)(?: |\.\s*)(.+)$/, "xã"],
-  [/^(?:dac khu|dk)(?: |\.\s*)(.+)$/, "đặc khu"],
-  [/^(?:thi tran|tt)(?: |\.\s*)(.+)$/, "thị trấn"],
-  [/^(?:huyen)(?: |\.\s*)(.+)$/, "huyện"],
-];
-/** Province type words, folded. */
-const PROVINCE_PREFIX = /^(?:tinh|thanh pho|tp|t p)(?: |\.\s*)(.+)$/;
-/** Type words of the pre-2025 districts, folded, with their short forms. */
-const DISTRICT_WORDS: Array<[string, string]> = [
-  ["quan", "q"],
-  ["huyen", "h"],
-  ["thi xa", "tx"],
-  ["thanh pho", "tp"],
-];
-/** Everyday names of provinces that the official names, aliases and pre-2025 names do not cover (folded). */
-const PROVINCE_SHORT_FORMS: Record<string, string> = {
-  hcm: "79", tphcm: "79", "tp hcm": "79", hcmc: "79", "sai gon": "79", saigon: "79", sg: "79", brvt: "79",
-  hn: "01", hanoi: "01",
-  tth: "46", "thua thien hue": "46",
-  danang: "48",
-  hp: "31", haiphong: "31",
-  cantho: "92",
-};
-
 /**
  * Finds the commune a resident means from a typed place name.
  *
@@ -170,108 +96,12 @@ const PROVINCE_SHORT_FORMS: Record<string, string> = {
  *   most 1 (names of 4–7 letters) or 2 (8 or more) decides; only a single closest commune is a
  *   match, equally close ones are a "choose" (reason "similar").
  */
-export class PlaceSearch {
-  /** Milliseconds spent reading and indexing at load. */
-  readonly loadMs: number;
-
-  private readonly communes = new Map<string, CommuneRef>();
-  private readonly provinces = new Map<string, ProvinceRef>();
-  private readonly names = new Map<string, NameEntry[]>();
-  private readonly fuzzyIndex: MiniSearch<{ id: number; key: string }>;
-  private readonly fuzzyKeys: string[] = [];
-  /** Folded province name (with and without its type word, short forms, pre-2025 names) → current codes. */
-  private readonly provinceNames = new Map<string, { codes: Set<string>; oldCodes?: Set<string> }>();
-  /** Folded pre-2025 district name → district ids. */
-  private readonly districtNames = new Map<string, Set<string>>();
-  /** Pre-2025 district id → current communes that received part of it. */
-  private readonly districtCommunes = new Map<string, Set<string>>();
-  /** Pre-2025 province code → current communes that received part of it. */
-  private readonly oldProvinceCommunes = new Map<string, Set<string>>();
-
-  constructor(units: UnitsFile, legacy: LegacyRow[], startedAt = performance.now()) {
-    for (const p of units.provinces) {
-      this.provinces.set(p.code, { code: p.code, name: p.name });
-      for (const n of [p.name, p.short_name, ...(p.aliases ?? [])]) this.addProvinceName(n, p.code);
-    }
-    for (const [form, code] of Object.entries(PROVINCE_SHORT_FORMS)) this.addProvinceName(form, code);
-
-    for (const c of units.communes) {
-      const province = this.provinces.get(c.province_code);
-      if (!province) throw new Error(`commune ${c.code}: unknown province ${c.province_code}`);
-      this.communes.set(c.code, { code: c.code, name: c.name, provinceCode: c.province_code, provinceName: province.name });
-      const types = [c.type, ...(c.as_of_2025_07_01 ? [c.as_of_2025_07_01.type] : [])];
-      this.addName(c.short_name, { tone: toneKey(c.short_name), types, code: c.code });
-      for (const alias of c.aliases ?? []) {
-        const short = stripTypeWord(alias);
-        this.addName(short, { tone: toneKey(short), types, code: c.code, via: "alias" });
-      }
-      // "Xuân Hương - Đà Lạt", "Văn Miếu - Quốc Tử Giám": each part alone is a usual short form.
-      const parts = c.short_name.split(/\s+[-–]\s+/);
-      if (parts.length > 1) for (const part of parts) this.addName(part, { tone: toneKey(part), types, code: c.code, via: "alias" });
-    }
-
-    const oldProvinceTargets = new Map<string, { name: string; codes: Set<string> }>();
-    const seenDistricts = new Set<string>();
-    for (const row of legacy) {
-      const targets = row.new.filter((t) => this.communes.has(t.code)).map((t) => ({ code: t.code, whole: t.whole }));
-      if (targets.length === 0) continue;
-      const district = `${row.old_province_code}:${row.old_district_code}`;
-      const oldType = row.old_level === "huyện" ? "huyện" : (/^(Phường|Xã|Thị trấn)\s/iu.exec(row.old_name)?.[1] ?? "").toLowerCase();
-      const short = stripTypeWord(row.old_name);
-      this.addName(short, { tone: toneKey(short), types: [oldType], legacy: { district, oldProvinceCode: row.old_province_code, targets } });
-
-      for (const [map, id] of [[this.districtCommunes, district], [this.oldProvinceCommunes, row.old_province_code]] as const) {
-        const received = map.get(id) ?? new Set<string>();
-        for (const t of targets) received.add(t.code);
-        map.set(id, received);
-      }
-      if (!seenDistricts.has(district)) {
-        seenDistricts.add(district);
-        for (const form of districtForms(row.old_district)) {
-          const ids = this.districtNames.get(form) ?? new Set<string>();
-          ids.add(district);
-          this.districtNames.set(form, ids);
-        }
-      }
-      const op = oldProvinceTargets.get(row.old_province_code) ?? { name: row.old_province, codes: new Set<string>() };
-      for (const t of targets) op.codes.add((this.communes.get(t.code) as CommuneRef).provinceCode);
-      oldProvinceTargets.set(row.old_province_code, op);
-    }
-    for (const [oldCode, { name, codes }] of oldProvinceTargets) {
-      for (const form of [name, stripProvinceWord(normalizeKey(name))]) {
-        const key = normalizeKey(form);
-        if (this.provinceNames.has(key)) continue;
-        const newCodes = new Set([...codes].filter((code) => this.provinces.has(code)));
-        this.provinceNames.set(key, { codes: newCodes, oldCodes: new Set([oldCode]) });
-      }
-    }
-
-    this.fuzzyIndex = new MiniSearch({
-      fields: ["key"],
-      tokenize: searchTerms,
-      processTerm: (term) => term,
-    });
-    this.fuzzyKeys = [...this.names.keys()];
-    this.fuzzyIndex.addAll(this.fuzzyKeys.map((key, id) => ({ id, key })));
-    this.loadMs = performance.now() - startedAt;
-  }
-
+export class PlaceSearch extends PlaceIndex {
   /** Reads data/vn-admin/units.json and legacy_to_new.json.gz and builds the index (about 0.3 s, 15 MB). */
   static load(files: { units?: string; legacy?: string } = {}): PlaceSearch {
     const startedAt = performance.now();
-    const units = JSON.parse(fs.readFileSync(files.units ?? UNITS_FILE, "utf8")) as UnitsFile;
-    const legacy = JSON.parse(zlib.gunzipSync(fs.readFileSync(files.legacy ?? LEGACY_FILE)).toString("utf8")) as LegacyRow[];
+    const { units, legacy } = readPlaceData(files);
     return new PlaceSearch(units, legacy, startedAt);
-  }
-
-  /** The commune with this code, as offered to residents. */
-  commune(code: string): CommuneRef | undefined {
-    return this.communes.get(code);
-  }
-
-  /** The province with this code. */
-  province(code: string): ProvinceRef | undefined {
-    return this.provinces.get(code);
   }
 
   /**
@@ -337,27 +167,6 @@ export class PlaceSearch {
         : { kind: "choose", candidates: shown, reason: "legacy_split" };
     }
     return undefined;
-  }
-
-  private addName(name: string, entry: NameEntry): void {
-    const key = normalizeKey(name);
-    if (!key) return;
-    const list = this.names.get(key) ?? [];
-    if (!list.some((e) => e.code !== undefined && e.code === entry.code && e.tone === entry.tone)) list.push(entry);
-    this.names.set(key, list);
-  }
-
-  private addProvinceName(name: string, code: string): void {
-    const key = normalizeKey(name);
-    for (const form of [key, stripProvinceWord(key)]) {
-      const entry = this.provinceNames.get(form) ?? { codes: new Set<string>() };
-      entry.codes.add(code);
-      this.provinceNames.set(form, entry);
-    }
-  }
-
-  private provinceRefs(codes: Iterable<string>): ProvinceRef[] {
-    return [...new Set(codes)].sort().flatMap((c) => this.provinces.get(c) ?? []);
   }
 
   /** The ways to read a text, most explicit first: "name, hint, hint", the whole text, then trailing hints peeled off. */
@@ -542,120 +351,8 @@ export class PlaceSearch {
     const reason: ChooseReason = fuzzy && distinctKeys.size > 1 ? "similar" : isLegacy && hits.length === 1 ? "legacy_split" : "same_name";
     const shown = refs.slice(0, MAX_CANDIDATES);
     return refs.length > shown.length ? { kind: "choose", candidates: shown, reason, more: refs.length - shown.length } : { kind: "choose", candidates: shown, reason };
-  }
-}
-
-/**
- * Folded comparison key: {@link fold}, punctuation and dashes as spaces, apostrophes dropped
- * ("Ea H'Leo" = "ea hleo"), leading zeros of numbers dropped ("Phường 01" = "phuong 1").
- */
-export function normalizeKey(text: string): string {
-  return fold(text)
-    .replace(/'/g, "")
-    .replace(/[^a-z0-9]+/g, " ")
-    .replace(/\b0+(\d)/g, "$1")
-    .trim();
-}
-
-/**
- * Key that keeps diacritics but not where the tone mark sits: each syllable's tone mark moves to
- * its end, so "Hoà" = "Hòa" and "Thuỷ" = "Thủy", while "Thành" ≠ "Thạnh".
- */
-export function toneKey(text: string): string {
-  return text
-    .normalize("NFD")
-    .toLowerCase()
-    .replace(/['’‘`´]/g, "")
-    .replace(/[^\p{L}\p{M}0-9]+/gu, " ")
-    .trim()
-    .split(" ")
-    .map((syllable) => {
-      const tones = syllable.match(/[\u0300\u0301\u0303\u0309\u0323]/g);
-      const digits = syllable.replace(/^0+(\d)/, "$1");
-      return tones ? digits.replace(/[\u0300\u0301\u0303\u0309\u0323]/g, "") + tones.join("") : digits;
-    })
-    .join(" ");
-}
-
-/**
- * Whether every diacritic typed is present in the same syllable of the name: "Tân Thanh" fits both
- * "Tân Thành" and "Tân Thạnh", "Tan Thạnh" only the latter. Both arguments are {@link toneKey}s.
- */
-export function marksCompatible(typed: string, name: string): boolean {
-  const a = typed.replace(/đ/g, "d\u0335").split(" ");
-  const b = name.replace(/đ/g, "d\u0335").split(" ");
-  if (a.length !== b.length) return false;
-  return a.every((syllable, i) => {
-    const other = b[i] as string;
-    if (syllable.replace(MARKS, "") !== other.replace(MARKS, "")) return false;
-    return (syllable.match(MARKS) ?? []).every((mark) => other.includes(mark));
-  });
-}
-
-const MARKS = /[\u0300-\u036f]/g;
-
-/** Optimal-string-alignment distance (Damerau: a swap of neighbours is one edit); stops early above `max`. */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const n = b.length;
-  if (rows[0].length <= n) for (let r = 0; r < 3; r++) rows[r] = new Uint16Array(2 * n + 2);
-  let [prev2, prev, cur] = rows;
-  for (let j = 0; j <= n; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= n; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let d = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
-        d = Math.min(d, (prev2[j - 2] as number) + 1);
-      }
-      cur[j] = d;
-      if (d < rowMin) rowMin = d;
-    }
-    if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
-  }
-  return prev[n] as number;
-}
-
-/** Scratch rows of {@link editDistance}, grown on demand. */
-const rows: [Uint16Array, Uint16Array, Uint16Array] = [new Uint16Array(64), new Uint16Array(64), new Uint16Array(64)];
-
-/** Index and query terms: each word, plus the whole name without spaces (always last), the term that gets fuzzy matching. */
-function searchTerms(key: string): string[] {
-  const words = key.split(" ").filter(Boolean);
-  return words.length > 1 ? [...words, words.join("")] : words;
-}
+  }}
 
 function intersect(a: Set<string> | undefined, b: Set<string>): Set<string> {
   return a ? new Set([...b].filter((x) => a.has(x))) : b;
-}
-
-function stripTypeWord(name: string): string {
-  return name.replace(/^(Phường|Xã|Đặc khu|Thị trấn|Huyện)\s+/iu, "");
-}
-
-function stripProvinceWord(key: string): string {
-  return PROVINCE_PREFIX.exec(key)?.[1] ?? key;
-}
-
-/** Drops the first `n` words of a tone key (the type word the folded reading stripped). */
-function dropWords(tone: string, n: number): string {
-  return tone.split(" ").slice(n).join(" ");
-}
-
-/** Folded forms under which a pre-2025 district may be named: "quận 3", "q3", "q.3", "huyện Tân Thạnh", "Tân Thạnh"… */
-function districtForms(district: string): string[] {
-  const key = normalizeKey(district);
-  const forms = new Set([key]);
-  for (const [word, short] of DISTRICT_WORDS) {
-    if (!key.startsWith(`${word} `)) continue;
-    const bare = key.slice(word.length + 1);
-    const numbered = /^\d+$/.test(bare);
-    if (!numbered) forms.add(bare);
-    forms.add(`${short} ${bare}`);
-    if (numbered) forms.add(`${short}${bare}`);
-  }
-  return [...forms];
 }
