@@ -8,7 +8,7 @@ import MiniSearch from "minisearch";
 import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 import { UNITS_FILE } from "../db/referenceData.ts";
 import { fromRoot } from "../paths.ts";
-import { districtForms, normalizeKey, searchTerms, stripProvinceWord, stripTypeWord, toneKey } from "./placeText.ts";
+import { districtForms, markedKey, normalizeKey, stripProvinceWord, stripTypeWord, toneKey } from "./placeText.ts";
 
 /** Pre-2025 communes → new commune(s), gzip JSON copied from shared/data/vn-admin (see its README). */
 export const LEGACY_FILE = fromRoot("data", "vn-admin", "legacy_to_new.json.gz");
@@ -43,6 +43,8 @@ export interface LegacyRow {
 export interface NameEntry {
   /** Diacritics kept, tone-mark placement normalised (see {@link toneKey}). */
   tone: string;
+  /** Diacritics kept as written (see {@link markedKey}), for ranking typos. */
+  text: string;
   /** Commune types the name was used with ("xã", "phường", "đặc khu", "thị trấn", "huyện"). */
   types: string[];
   /** Current commune, for current names and aliases. */
@@ -89,12 +91,16 @@ export class PlaceIndex {
   protected readonly names = new Map<string, NameEntry[]>();
   /** MiniSearch over the folded names, which proposes candidates for typos. */
   protected readonly fuzzyIndex: MiniSearch<{ id: number; key: string }>;
+  /** Current province code → the folded names found in it (current, aliases and pre-2025), for scanning all of them. */
+  protected readonly provinceKeys = new Map<string, Set<string>>();
   /** The folded names in MiniSearch id order. */
   protected readonly fuzzyKeys: string[] = [];
   /** Folded province name (with and without its type word, short forms, pre-2025 names) → current codes. */
   protected readonly provinceNames = new Map<string, { codes: Set<string>; oldCodes?: Set<string> }>();
   /** Folded pre-2025 district name → district ids. */
   protected readonly districtNames = new Map<string, Set<string>>();
+  /** Pre-2025 district id → its name without the type word, as a {@link toneKey}. */
+  protected readonly districtTones = new Map<string, string>();
   /** Pre-2025 district id → current communes that received part of it. */
   protected readonly districtCommunes = new Map<string, Set<string>>();
   /** Pre-2025 province code → current communes that received part of it. */
@@ -112,14 +118,14 @@ export class PlaceIndex {
       if (!province) throw new Error(`commune ${c.code}: unknown province ${c.province_code}`);
       this.communes.set(c.code, { code: c.code, name: c.name, provinceCode: c.province_code, provinceName: province.name });
       const types = [c.type, ...(c.as_of_2025_07_01 ? [c.as_of_2025_07_01.type] : [])];
-      this.addName(c.short_name, { tone: toneKey(c.short_name), types, code: c.code });
+      this.addName(c.short_name, { tone: toneKey(c.short_name), text: markedKey(c.short_name), types, code: c.code });
       for (const alias of c.aliases ?? []) {
         const short = stripTypeWord(alias);
-        this.addName(short, { tone: toneKey(short), types, code: c.code, via: "alias" });
+        this.addName(short, { tone: toneKey(short), text: markedKey(short), types, code: c.code, via: "alias" });
       }
       // "Xuân Hương - Đà Lạt", "Văn Miếu - Quốc Tử Giám": each part alone is a usual short form.
       const parts = c.short_name.split(/\s+[-–]\s+/);
-      if (parts.length > 1) for (const part of parts) this.addName(part, { tone: toneKey(part), types, code: c.code, via: "alias" });
+      if (parts.length > 1) for (const part of parts) this.addName(part, { tone: toneKey(part), text: markedKey(part), types, code: c.code, via: "alias" });
     }
 
     const oldProvinceTargets = new Map<string, { name: string; codes: Set<string> }>();
@@ -130,7 +136,7 @@ export class PlaceIndex {
       const district = `${row.old_province_code}:${row.old_district_code}`;
       const oldType = row.old_level === "huyện" ? "huyện" : (/^(Phường|Xã|Thị trấn)\s/iu.exec(row.old_name)?.[1] ?? "").toLowerCase();
       const short = stripTypeWord(row.old_name);
-      this.addName(short, { tone: toneKey(short), types: [oldType], legacy: { district, oldProvinceCode: row.old_province_code, targets } });
+      this.addName(short, { tone: toneKey(short), text: markedKey(short), types: [oldType], legacy: { district, oldProvinceCode: row.old_province_code, targets } });
 
       for (const [map, id] of [[this.districtCommunes, district], [this.oldProvinceCommunes, row.old_province_code]] as const) {
         const received = map.get(id) ?? new Set<string>();
@@ -139,6 +145,7 @@ export class PlaceIndex {
       }
       if (!seenDistricts.has(district)) {
         seenDistricts.add(district);
+        this.districtTones.set(district, toneKey(row.old_district.replace(/^(Quận|Huyện|Thị xã|Thành phố)\s+/iu, "")));
         for (const form of districtForms(row.old_district)) {
           const ids = this.districtNames.get(form) ?? new Set<string>();
           ids.add(district);
@@ -158,9 +165,22 @@ export class PlaceIndex {
       }
     }
 
+    for (const [key, entries] of this.names) {
+      for (const entry of entries) {
+        const codes = entry.code !== undefined ? [entry.code] : (entry.legacy as LegacyUnit).targets.map((t) => t.code);
+        for (const code of codes) {
+          const province = (this.communes.get(code) as CommuneRef).provinceCode;
+          const keys = this.provinceKeys.get(province) ?? new Set<string>();
+          keys.add(key);
+          this.provinceKeys.set(province, keys);
+        }
+      }
+    }
+
     this.fuzzyIndex = new MiniSearch({
       fields: ["key"],
-      tokenize: searchTerms,
+      // One term per name, without spaces: word breaks typed wrongly ("Tânthành") cost nothing here.
+      tokenize: spaceless,
       processTerm: (term) => term,
     });
     this.fuzzyKeys = [...this.names.keys()];
@@ -199,4 +219,9 @@ export class PlaceIndex {
     return [...new Set(codes)].sort().flatMap((c) => this.provinces.get(c) ?? []);
   }
 
+}
+
+/** The one MiniSearch term of a folded name: the name without spaces. */
+export function spaceless(key: string): string[] {
+  return [key.replace(/ /g, "")];
 }

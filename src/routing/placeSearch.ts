@@ -5,12 +5,12 @@
  */
 import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 import { PlaceIndex, readPlaceData, type LegacyUnit, type NameEntry } from "./placeIndex.ts";
-import { TYPE_PREFIXES, dropWords, editDistance, marksCompatible, normalizeKey, stripProvinceWord, toneKey } from "./placeText.ts";
+import { TYPE_PREFIXES, dropWords, editDistance, imeCleanup, markedKey, marksCompatible, normalizeKey, placeDistance, stripProvinceWord, toneKey } from "./placeText.ts";
 
 // The shapes the core's tip flow expects (src/core/tips/places.ts): this module implements that port.
 export type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 export { LEGACY_FILE, type LegacyRow } from "./placeIndex.ts";
-export { editDistance, marksCompatible, normalizeKey, toneKey } from "./placeText.ts";
+export { editDistance, imeCleanup, markedKey, marksCompatible, normalizeKey, placeDistance, toneKey } from "./placeText.ts";
 
 /** Why the resident must choose among several communes. */
 export type ChooseReason =
@@ -18,7 +18,11 @@ export type ChooseReason =
   | "same_name"
   /** The typed pre-2025 unit was split across several new communes. */
   | "legacy_split"
-  /** The typed name matches no name exactly; these are the closest names. */
+  /**
+   * The typed name is no commune's name, even with diacritics ignored (a typo, a Telex leftover, a
+   * word break, marks that contradict the name's): these are the closest names, best first, to be
+   * confirmed. Never answered as a match.
+   */
   | "similar";
 
 /** Outcome of a typed place search. Ambiguity is always a question, never a guess. */
@@ -33,6 +37,12 @@ export type PlaceSearchResult =
        * resident, offering these too.
        */
       legacyAlternatives?: CommuneRef[];
+      /**
+       * Set when the resident typed diacritics and other communes in scope have the same name
+       * without them but other marks ("Tân Thành" → also Tân Thạnh, Tân Thanh): offer these after
+       * the match, which has the typed marks.
+       */
+      otherSpellings?: CommuneRef[];
     }
   /** Ask which commune; at most {@link MAX_CANDIDATES} are listed, `more` counts the rest. */
   | { kind: "choose"; candidates: CommuneRef[]; reason: ChooseReason; more?: number }
@@ -48,6 +58,8 @@ export interface PlaceSearchOptions {
 
 /** Most candidates listed in one "choose" answer. */
 export const MAX_CANDIDATES = 8;
+/** Most candidates listed for a name typed with mistakes ("similar"), best first. */
+export const MAX_SIMILAR = 5;
 /** Longest input considered; the rest is ignored. */
 const MAX_INPUT = 200;
 
@@ -67,6 +79,8 @@ interface Scope {
 interface Reading {
   key: string;
   tone: string;
+  /** The name as typed, diacritics kept ({@link markedKey}). */
+  text: string;
   type?: string;
   scope: Scope;
 }
@@ -75,6 +89,24 @@ interface Hit {
   entry: NameEntry;
   key: string;
 }
+
+/** A commune proposed for a name typed with mistakes, with its distance (lower is closer). */
+interface Ranked {
+  code: string;
+  score: number;
+}
+
+/** Extra distance for a typo candidate whose type differs from the type word typed. */
+const TYPE_MISMATCH = 0.3;
+/** Extra distance for a pre-2025 name, so that an equally close current name comes first; more for a partial split. */
+const LEGACY_EXTRA = 0.02;
+const PARTIAL_EXTRA = 0.05;
+/** Extra distance per word that had Telex/VNI leftovers removed. */
+const IME_EXTRA = 0.2;
+/** Candidates this much farther than the best are not listed. */
+const LIST_SPREAD = 1;
+/** Scores this close count as a tie. */
+const TIE = 0.05;
 
 /**
  * Finds the commune a resident means from a typed place name.
@@ -92,9 +124,15 @@ interface Hit {
  *   current name matches. A current match that is also the name of pre-2025 units now elsewhere
  *   lists those as `legacyAlternatives`.
  * - A name found in several provinces asks for the province (listing former locations too).
- * - Typos: MiniSearch proposes names (exact words, fuzzy whole name), then an edit distance of at
- *   most 1 (names of 4–7 letters) or 2 (8 or more) decides; only a single closest commune is a
- *   match, equally close ones are a "choose" (reason "similar").
+ * - Diacritics that differ from a same-spelt name's are offered, after it: "Tân Thành" also
+ *   offers Tân Thạnh (`otherSpellings`, and their provinces in a province question).
+ * - A text that is no name exactly (diacritics ignored) is never a match: typos, Telex/VNI
+ *   leftovers ("Hoangf", "Hoa2ng"), word breaks ("Tânthành") and marks that contradict every name
+ *   of that spelling ("Hả Tiến" is not Hà Tiên) give a "choose" (reason "similar") of at most
+ *   {@link MAX_SIMILAR} communes, best first, to confirm. MiniSearch proposes names (whole name
+ *   without spaces, up to 2 edits), {@link placeDistance} ranks them using the typed diacritics.
+ *   When more than {@link MAX_SIMILAR} communes in several provinces are equally close (a name
+ *   common across the country), the province is asked first.
  */
 export class PlaceSearch extends PlaceIndex {
   /** Reads data/vn-admin/units.json and legacy_to_new.json.gz and builds the index (about 0.3 s, 15 MB). */
@@ -133,29 +171,29 @@ export class PlaceSearch extends PlaceIndex {
     const readings = this.readings(text.slice(0, MAX_INPUT), options.provinceCode);
     for (const reading of readings) {
       const hits = this.exactHits(reading);
-      if (hits.length) return this.decide(hits, reading, false);
+      const decided = hits.length ? this.decide(hits, reading) : undefined;
+      if (decided) return decided;
     }
     const district = this.districtAnswer(text.slice(0, MAX_INPUT), options.provinceCode);
     if (district) return district;
-    let bestDistance = Infinity;
-    let best: { hits: Hit[]; reading: Reading } | undefined;
+    let best: Ranked[] | undefined;
     for (const reading of readings) {
-      const found = this.fuzzyHits(reading);
-      if (found && found.distance < bestDistance) {
-        bestDistance = found.distance;
-        best = { hits: found.hits, reading };
-      }
+      const ranked = this.similar(reading);
+      if (ranked.length && (!best || (ranked[0] as Ranked).score < (best[0] as Ranked).score - 1e-9)) best = ranked;
     }
-    return best ? this.decide(best.hits, best.reading, true) : { kind: "none" };
+    return best ? this.decideSimilar(best) : { kind: "none" };
   }
 
   /** A text that names only a pre-2025 district ("Quận 3, HCM"): the communes that received part of it. */
   private districtAnswer(text: string, provinceCode: string | undefined): PlaceSearchResult | undefined {
     const base: Scope = provinceCode === undefined ? {} : { provinces: new Set([provinceCode]) };
     const words = normalizeKey(text).split(" ");
+    const tones = toneKey(text).split(" ");
     for (let p = 0; p <= Math.min(5, words.length - 1); p++) {
       const scope = p === 0 ? base : this.narrowByProvince(base, words.slice(words.length - p).join(" "));
-      const named = scope && this.narrowByDistrict(scope, words.slice(0, words.length - p).join(" "));
+      // Diacritics typed must fit the district's: "Hả Tiến" does not name the former Thị xã Hà Tiên.
+      const tone = tones.length === words.length ? tones.slice(0, words.length - p).join(" ") : undefined;
+      const named = scope && this.narrowByDistrict(scope, words.slice(0, words.length - p).join(" "), tone);
       if (!named?.communes) continue;
       const refs = [...named.communes].sort().map((c) => this.communes.get(c) as CommuneRef);
       const provinceCodes = new Set(refs.map((r) => r.provinceCode));
@@ -177,25 +215,29 @@ export class PlaceSearch extends PlaceIndex {
       const key = normalizeKey(nameText);
       if (!key) return;
       const tone = toneKey(nameText);
+      const marked = markedKey(nameText);
       for (const [re, type] of TYPE_PREFIXES) {
         const m = re.exec(key);
-        if (m?.[1]) readings.push({ key: m[1], tone: dropWords(tone, key.split(" ").length - m[1].split(" ").length), type, scope });
+        if (!m?.[1]) continue;
+        const dropped = key.split(" ").length - m[1].split(" ").length;
+        readings.push({ key: m[1], tone: dropWords(tone, dropped), text: dropWords(marked, dropped), type, scope });
       }
-      readings.push({ key, tone, scope });
+      readings.push({ key, tone, text: marked, scope });
     };
 
     const parts = text.normalize("NFC").split(/[,;\n]+/).map((p) => p.trim()).filter(Boolean);
     if (parts.length > 1) {
       let scope: Scope | undefined = base;
-      for (const hint of parts.slice(1)) scope = scope && this.narrow(scope, normalizeKey(hint));
+      // A hint after a comma is meant as a place: one typo in a province name is forgiven there.
+      for (const hint of parts.slice(1)) scope = scope && (this.narrow(scope, normalizeKey(hint)) ?? this.narrowByProvinceTypo(scope, hint));
       if (scope) push(parts[0] as string, scope);
     }
     const whole = parts.join(" ");
     push(whole, base);
 
     const words = normalizeKey(whole).split(" ");
-    const toneWords = toneKey(whole).split(" ");
-    const peeled = (n: number) => (toneWords.length === words.length ? toneWords.slice(0, words.length - n).join(" ") : words.slice(0, words.length - n).join(" "));
+    const markedWords = markedKey(whole).split(" ");
+    const peeled = (n: number) => (markedWords.length === words.length ? markedWords : words).slice(0, words.length - n).join(" ");
     for (let p = Math.min(5, words.length - 1); p >= 1; p--) {
       const provinceScope = this.narrowByProvince(base, words.slice(words.length - p).join(" "));
       if (!provinceScope) continue;
@@ -221,6 +263,15 @@ export class PlaceSearch extends PlaceIndex {
     return this.narrowByProvince(scope, hint) ?? this.narrowByDistrict(scope, hint);
   }
 
+  /** A comma hint that is a province name with one typo ("Nin Bình"). */
+  private narrowByProvinceTypo(scope: Scope, hint: string): Scope | undefined {
+    const found = this.findProvince(hint);
+    if (found.length === 0) return undefined;
+    const codes = new Set(found.map((p) => p.code));
+    if (scope.provinces && ![...codes].some((c) => scope.provinces?.has(c))) return scope;
+    return { ...scope, provinces: scope.provinces ?? codes };
+  }
+
   private narrowByProvince(scope: Scope, hint: string): Scope | undefined {
     const found = this.provinceNames.get(hint) ?? this.provinceNames.get(stripProvinceWord(hint));
     if (!found) return undefined;
@@ -232,12 +283,18 @@ export class PlaceSearch extends PlaceIndex {
     return { ...scope, provinces: scope.provinces ?? found.codes, oldProvinces: found.oldCodes, communes: intersect(scope.communes, received) };
   }
 
-  private narrowByDistrict(scope: Scope, hint: string): Scope | undefined {
+  private narrowByDistrict(scope: Scope, hint: string, tone?: string): Scope | undefined {
     const ids = this.districtNames.get(hint);
     if (!ids) return undefined;
     const districts = new Set<string>();
     const received = new Set<string>();
+    const folded = tone === undefined ? undefined : normalizeKey(tone);
     for (const id of ids) {
+      if (tone !== undefined && folded !== tone) {
+        const name = this.districtTones.get(id) ?? "";
+        const typed = tone.split(" ").slice(-name.split(" ").length).join(" ");
+        if (!marksCompatible(typed, name)) continue;
+      }
       if (scope.districts && !scope.districts.has(id)) continue;
       if (scope.oldProvinces && !scope.oldProvinces.has(id.slice(0, id.indexOf(":")))) continue;
       const communes = [...(this.districtCommunes.get(id) ?? [])].filter(
@@ -254,30 +311,76 @@ export class PlaceSearch extends PlaceIndex {
     return (this.names.get(reading.key) ?? []).filter((e) => this.inScope(e, reading.scope)).map((entry) => ({ entry, key: reading.key }));
   }
 
-  private fuzzyHits(reading: Reading): { hits: Hit[]; distance: number } | undefined {
-    const length = reading.key.replace(/ /g, "").length;
-    const allowed = length >= 8 ? 2 : length >= 4 ? 1 : 0;
-    if (allowed === 0) return undefined;
-    const results = this.fuzzyIndex.search(reading.key, {
-      // Only the whole name (the last search term, see searchTerms) is fuzzy; 2 edits also cover a swap of two letters.
-      fuzzy: (_term, index, terms) => (index === terms.length - 1 ? 2 : false),
-      combineWith: "OR",
-    });
-    let best = allowed + 1;
-    let hits: Hit[] = [];
-    for (const r of results) {
-      const key = this.fuzzyKeys[r.id as number] as string;
-      const d = editDistance(reading.key, key, best);
-      if (d > best) continue;
-      const entries = (this.names.get(key) ?? []).filter((e) => this.inScope(e, reading.scope));
-      if (!entries.length) continue;
-      if (d < best) {
-        best = d;
-        hits = [];
+  /**
+   * Communes whose names are close to the reading's, closest first: MiniSearch proposes names up to
+   * 2 edits away (folded, without spaces), {@link placeDistance} ranks them on the typed text and on
+   * the text with Telex/VNI leftovers removed. The farthest allowed grows with the name's length.
+   */
+  private similar(reading: Reading): Ranked[] {
+    const scores = new Map<string, number>();
+    const cleaned = imeCleanup(reading.text);
+    const variants = [{ text: reading.text, extra: 0 }];
+    if (cleaned.changed) variants.push({ text: cleaned.text, extra: IME_EXTRA * cleaned.changed });
+    for (const variant of variants) {
+      const folded = normalizeKey(variant.text);
+      const spaceless = folded.replace(/ /g, "");
+      const length = spaceless.length;
+      if (length < 2) continue;
+      // Within a named province the list stays short, so farther names may be offered.
+      const scoped = reading.scope.provinces !== undefined && reading.scope.provinces.size <= 2;
+      const limit = (length <= 3 ? 0.7 : length <= 5 ? 1.7 : 2.7) + (scoped ? 1 : 0) + variant.extra;
+      const marked = folded !== variant.text;
+      for (const key of this.candidateKeys(spaceless, reading.scope)) {
+        for (const entry of this.names.get(key) ?? []) {
+          if (!this.inScope(entry, reading.scope)) continue;
+          let score = placeDistance(variant.text, entry.text, marked, limit) + variant.extra;
+          if (reading.type && !entry.types.includes(reading.type)) score += TYPE_MISMATCH;
+          if (score > limit) continue;
+          const targets = entry.legacy ? entry.legacy.targets : [{ code: entry.code as string, whole: true }];
+          for (const t of targets) {
+            if (reading.scope.provinces && !reading.scope.provinces.has((this.communes.get(t.code) as CommuneRef).provinceCode)) continue;
+            const s = score + (entry.legacy ? LEGACY_EXTRA : 0) + (t.whole ? 0 : PARTIAL_EXTRA);
+            if (s < (scores.get(t.code) ?? Infinity)) scores.set(t.code, s);
+          }
+        }
       }
-      for (const entry of entries) hits.push({ entry, key });
     }
-    return hits.length ? { hits, distance: best } : undefined;
+    return [...scores].map(([code, score]) => ({ code, score })).sort((a, b) => a.score - b.score || (a.code < b.code ? -1 : 1));
+  }
+
+  /**
+   * Folded names worth ranking: within a named province (a few hundred names) all of them; across
+   * the country, those MiniSearch finds within 2 edits of the name without spaces (3 for long names).
+   */
+  private candidateKeys(spaceless: string, scope: Scope): Iterable<string> {
+    if (scope.provinces && scope.provinces.size <= 2) {
+      const keys = new Set<string>();
+      for (const province of scope.provinces) for (const key of this.provinceKeys.get(province) ?? []) keys.add(key);
+      return keys;
+    }
+    const fuzzy = spaceless.length <= 4 ? 1 : spaceless.length <= 9 ? 2 : 3;
+    const keys = new Set<string>();
+    // Also with letters typed twice collapsed: Levenshtein in MiniSearch counts them in full.
+    for (const term of new Set([spaceless, spaceless.replace(/(.)\1+/g, "$1")])) {
+      for (const r of this.fuzzyIndex.search(term, { fuzzy, prefix: false, tokenize: (t) => [t] })) keys.add(this.fuzzyKeys[r.id as number] as string);
+    }
+    return keys;
+  }
+
+  /** The answer for names typed with mistakes: never a match; the province first when too many are equally close. */
+  private decideSimilar(ranked: Ranked[]): PlaceSearchResult {
+    const best = (ranked[0] as Ranked).score;
+    const tied = ranked.filter((r) => r.score <= best + TIE);
+    const refs = (list: Ranked[]) => list.map((r) => this.communes.get(r.code) as CommuneRef);
+    if (tied.length > MAX_SIMILAR) {
+      const provinces = [...new Set(refs(tied).map((c) => c.provinceCode))];
+      if (provinces.length > 1) return { kind: "province", provinces: provinces.flatMap((c) => this.provinces.get(c) ?? []) };
+    }
+    const near = ranked.filter((r) => r.score <= best + LIST_SPREAD);
+    const shown = refs(near.slice(0, MAX_SIMILAR));
+    return near.length > shown.length
+      ? { kind: "choose", candidates: shown, reason: "similar", more: near.length - shown.length }
+      : { kind: "choose", candidates: shown, reason: "similar" };
   }
 
   private inScope(entry: NameEntry, scope: Scope): boolean {
@@ -294,34 +397,32 @@ export class PlaceSearch extends PlaceIndex {
   }
 
   /**
-   * Turns the hits of one reading into an answer. Preference: names that fit the typed type word
-   * and the typed diacritics, current names before pre-2025 ones; then the type word is dropped,
-   * then the diacritics.
+   * Turns the exact hits (same name, diacritics ignored) of one reading into an answer. Preference:
+   * names that fit the typed type word and the typed diacritics, current names before pre-2025
+   * ones; then the type word is dropped. Names whose diacritics contradict the typed ones are not
+   * an answer (undefined when only those are left: they are ranked as typos), only offered after.
    */
-  private decide(all: Hit[], reading: Reading, fuzzy: boolean): PlaceSearchResult {
+  private decide(all: Hit[], reading: Reading): PlaceSearchResult | undefined {
     const current = all.filter((h) => h.entry.code !== undefined);
     const legacy = all.filter((h) => h.entry.legacy !== undefined);
     const type = reading.type;
+    const hasMarks = reading.tone !== reading.key;
     const typed = (list: Hit[]) => (type ? list.filter((h) => h.entry.types.includes(type)) : list);
     const marked = (list: Hit[]) => {
-      if (fuzzy || reading.tone === reading.key) return list;
+      if (!hasMarks) return list;
       const same = list.filter((h) => h.entry.tone === reading.tone);
       return same.length ? same : list.filter((h) => marksCompatible(reading.tone, h.entry.tone));
     };
-    // A typo is equally likely in a current and in a pre-2025 name: equally close names all count.
-    const hits = fuzzy
-      ? [typed(all), all].find((list) => list.length > 0) ?? []
-      : [marked(typed(current)), marked(typed(legacy)), marked(current), marked(legacy), typed(current), typed(legacy), current, legacy].find(
-          (list) => list.length > 0,
-        ) ?? [];
+    const hits = [marked(typed(current)), marked(typed(legacy)), marked(current), marked(legacy)].find((list) => list.length > 0) ?? [];
+    if (hits.length === 0) return undefined;
+    const inProvince = (ref: CommuneRef) => !reading.scope.provinces || reading.scope.provinces.has(ref.provinceCode);
 
     const isLegacy = hits.every((h) => h.entry.legacy !== undefined);
     const candidates: Array<{ code: string; whole: boolean }> = [];
     for (const h of hits) {
       const targets = h.entry.legacy ? h.entry.legacy.targets : [{ code: h.entry.code as string, whole: true }];
       for (const t of targets) {
-        const province = (this.communes.get(t.code) as CommuneRef).provinceCode;
-        if (reading.scope.provinces && !reading.scope.provinces.has(province)) continue;
+        if (!inProvince(this.communes.get(t.code) as CommuneRef)) continue;
         if (!candidates.some((c) => c.code === t.code)) candidates.push(t);
       }
     }
@@ -329,29 +430,40 @@ export class PlaceSearch extends PlaceIndex {
     const refs = candidates.map((c) => this.communes.get(c.code) as CommuneRef);
     if (refs.length === 0) return { kind: "none" };
 
+    // Current communes of the same spelling but other diacritics than typed: offered after the answer.
+    const chosenTones = new Set(hits.map((h) => h.entry.tone));
+    const spellings = hasMarks
+      ? [...new Set(current.filter((h) => !chosenTones.has(h.entry.tone)).map((h) => h.entry.code as string))]
+          .filter((code) => !candidates.some((c) => c.code === code))
+          .map((code) => this.communes.get(code) as CommuneRef)
+          .filter(inProvince)
+      : [];
+
     const provinceCodes = new Set(refs.map((r) => r.provinceCode));
     if (provinceCodes.size > 1) {
       // Also where the name was a pre-2025 unit, so that a resident using the old name finds their province.
-      if (!fuzzy) for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) provinceCodes.add((this.communes.get(t.code) as CommuneRef).provinceCode);
-      return { kind: "province", provinces: this.provinceRefs(provinceCodes) };
+      for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) provinceCodes.add((this.communes.get(t.code) as CommuneRef).provinceCode);
+      const first = this.provinceRefs(provinceCodes);
+      const then = this.provinceRefs(spellings.map((c) => c.provinceCode).filter((c) => !provinceCodes.has(c)));
+      return { kind: "province", provinces: [...first, ...then] };
     }
     if (refs.length === 1) {
       const ref = refs[0] as CommuneRef;
-      if (isLegacy) return { kind: "match", commune: ref, via: "legacy" };
-      const match: PlaceSearchResult = hits.every((h) => h.entry.via === "alias") ? { kind: "match", commune: ref, via: "alias" } : { kind: "match", commune: ref };
+      const sameProvinceFirst = spellings.sort((a, b) => Number(b.provinceCode === ref.provinceCode) - Number(a.provinceCode === ref.provinceCode) || (a.code < b.code ? -1 : 1));
+      const extra = sameProvinceFirst.length ? { otherSpellings: sameProvinceFirst.slice(0, MAX_SIMILAR - 1) } : {};
+      if (isLegacy) return { kind: "match", commune: ref, via: "legacy", ...extra };
+      const match: PlaceSearchResult = hits.every((h) => h.entry.via === "alias") ? { kind: "match", commune: ref, via: "alias", ...extra } : { kind: "match", commune: ref, ...extra };
       const others = new Set<string>();
-      if (!fuzzy) for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) if (t.code !== ref.code) others.add(t.code);
-      const alternatives = [...others].flatMap((code) => {
-        const other = this.communes.get(code) as CommuneRef;
-        return reading.scope.provinces && !reading.scope.provinces.has(other.provinceCode) ? [] : [other];
-      });
+      for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) if (t.code !== ref.code) others.add(t.code);
+      const alternatives = [...others].map((code) => this.communes.get(code) as CommuneRef).filter(inProvince);
       return alternatives.length ? { ...match, legacyAlternatives: alternatives.slice(0, MAX_CANDIDATES) } : match;
     }
-    const distinctKeys = new Set(hits.map((h) => h.key));
-    const reason: ChooseReason = fuzzy && distinctKeys.size > 1 ? "similar" : isLegacy && hits.length === 1 ? "legacy_split" : "same_name";
-    const shown = refs.slice(0, MAX_CANDIDATES);
-    return refs.length > shown.length ? { kind: "choose", candidates: shown, reason, more: refs.length - shown.length } : { kind: "choose", candidates: shown, reason };
-  }}
+    const reason: ChooseReason = isLegacy && hits.length === 1 ? "legacy_split" : "same_name";
+    const all2 = [...refs, ...spellings.filter((c) => c.provinceCode === (refs[0] as CommuneRef).provinceCode)];
+    const shown = all2.slice(0, MAX_CANDIDATES);
+    return all2.length > shown.length ? { kind: "choose", candidates: shown, reason, more: all2.length - shown.length } : { kind: "choose", candidates: shown, reason };
+  }
+}
 
 function intersect(a: Set<string> | undefined, b: Set<string>): Set<string> {
   return a ? new Set([...b].filter((x) => a.has(x))) : b;

@@ -100,12 +100,6 @@ export function editDistance(a: string, b: string, max: number): number {
 /** Scratch rows of {@link editDistance}, grown on demand. */
 const rows: [Uint16Array, Uint16Array, Uint16Array] = [new Uint16Array(64), new Uint16Array(64), new Uint16Array(64)];
 
-/** Index and query terms: each word, plus the whole name without spaces (always last), the term that gets fuzzy matching. */
-export function searchTerms(key: string): string[] {
-  const words = key.split(" ").filter(Boolean);
-  return words.length > 1 ? [...words, words.join("")] : words;
-}
-
 /** "Phường Ba Đình" → "Ba Đình" (the type word of a full unit name dropped). */
 export function stripTypeWord(name: string): string {
   return name.replace(/^(Phường|Xã|Đặc khu|Thị trấn|Huyện)\s+/iu, "");
@@ -135,3 +129,145 @@ export function districtForms(district: string): string[] {
   }
   return [...forms];
 }
+
+/**
+ * Comparison text that keeps diacritics: NFC, lower case, apostrophes dropped, punctuation as
+ * spaces, leading zeros of numbers dropped. Has the same letters, one for one, as {@link normalizeKey}.
+ */
+export function markedKey(text: string): string {
+  return text
+    .normalize("NFC")
+    .toLowerCase()
+    .replace(/['’‘`´]/g, "")
+    .replace(/[^\p{L}\p{M}0-9]+/gu, " ")
+    .replace(/(^| )0+(\d)/g, "$1$2")
+    .trim();
+}
+
+/** Vietnamese vowels, folded. */
+const VOWEL = /[aeiouy]/;
+/** Telex two-key sequences an IME should have turned into one letter. */
+const TELEX_LETTERS: Array<[RegExp, string]> = [
+  [/^dd/, "đ"],
+  [/uow/, "ươ"],
+  [/aa/, "â"],
+  [/ee/, "ê"],
+  [/oo/, "ô"],
+  [/aw/, "ă"],
+  [/ow/, "ơ"],
+  [/uw/, "ư"],
+];
+
+/**
+ * Undoes what a Telex or VNI keyboard leaves when the input method is off: tone keys after a vowel
+ * ("hoangf", "hoafng" → "hoang"; s f r x j end no Vietnamese syllable), VNI digits inside a word
+ * ("hoa2ng" → "hoang"), and two-key letters ("dd" → "đ", "aa" → "â", "uw" → "ư"). The tone itself is
+ * dropped (tone placement rules are not worth guessing: a missing mark costs little). `changed`
+ * counts the words altered. Takes and returns a {@link markedKey}.
+ */
+export function imeCleanup(text: string): { text: string; changed: number } {
+  let changed = 0;
+  const words = text.split(" ").map((word) => {
+    if (word.length < 2 || /^\d+$/.test(word)) return word;
+    let w = word;
+    const letters = w.replace(/\d/g, "");
+    // VNI: digits after a vowel in a word of at least two letters ("p12", "q3" are not touched).
+    if (letters.length >= 2 && /\d/.test(w) && /^\p{L}/u.test(w)) {
+      const firstVowel = fold(w).search(VOWEL);
+      if (firstVowel >= 0 && firstVowel < w.search(/\d/)) w = w.replace(/[1-9]/g, "").replace(/0/g, "");
+    }
+    // Telex tone keys: s f r x j after a vowel, followed only by a syllable's final consonants.
+    w = w.replace(/^(.*?[aeiouyăâêôơưàáảãạ].*?)[sfrxj]((?:ng|nh|ch|[nmctp])?)$/u, (_m, head: string, tail: string) =>
+      fold(head).search(VOWEL) >= 0 ? head + tail : _m,
+    );
+    for (const [re, letter] of TELEX_LETTERS) w = w.replace(re, letter);
+    if (w !== word) changed++;
+    return w;
+  });
+  return { text: words.join(" "), changed };
+}
+
+/** Diacritics cost in {@link placeDistance}: a mark left out, a mark that is not the name's. */
+const MARK_OMITTED = 0.15;
+const MARK_CONFLICT = 0.6;
+/** A space more or less ("Tânthành", "Tân Thà nh"). */
+const SPACE_EDIT = 0.1;
+/** A letter typed twice ("Hoàngg"). */
+const DOUBLED_LETTER = 0.5;
+/** i and y are often swapped in Vietnamese spelling. */
+const I_Y = 0.5;
+
+const baseCache = new Map<number, number>();
+const markCache = new Map<number, number>();
+/** The letter without diacritics (đ → d), as a char code. */
+function baseOf(code: number): number {
+  let b = baseCache.get(code);
+  if (b === undefined) {
+    b = fold(String.fromCharCode(code)).charCodeAt(0) || code;
+    baseCache.set(code, b);
+  }
+  return b;
+}
+/** Bit set of the diacritics on a letter (tones, circumflex, breve, horn, stroke). */
+function marksOf(code: number): number {
+  let m = markCache.get(code);
+  if (m === undefined) {
+    m = 0;
+    const ch = String.fromCharCode(code);
+    if (ch === "đ") m = 1 << 10;
+    for (const c of ch.normalize("NFD").slice(1)) {
+      const i = [0x300, 0x301, 0x303, 0x309, 0x323, 0x302, 0x306, 0x31b].indexOf(c.charCodeAt(0));
+      if (i >= 0) m |= 1 << i;
+    }
+    markCache.set(code, m);
+  }
+  return m;
+}
+
+function substitution(a: number, b: number, marked: boolean): number {
+  if (a === b) return 0;
+  const ba = baseOf(a);
+  const bb = baseOf(b);
+  if (ba === bb) {
+    if (!marked) return 0;
+    const ma = marksOf(a);
+    return (ma & ~marksOf(b)) === 0 ? MARK_OMITTED : MARK_CONFLICT;
+  }
+  if ((ba === 105 && bb === 121) || (ba === 121 && bb === 105)) return I_Y;
+  return 1;
+}
+
+/**
+ * Weighted edit distance between a typed {@link markedKey} and a name's, for ranking typo
+ * candidates: a letter added, dropped, changed or two swapped cost 1; a letter typed twice 0.5; a
+ * space more or less 0.1; i/y 0.5. Diacritics count only when the resident typed some (`marked`):
+ * then a mark left out costs 0.15 and a mark that differs from the name's 0.6, so "Hả Tiến" is
+ * nearer "Hải Tiến" (one letter) than "Hà Tiên" (two marks). Stops early above `max`.
+ */
+export function placeDistance(typed: string, name: string, marked: boolean, max: number): number {
+  const m = typed.length;
+  const n = name.length;
+  if (fRows[0].length <= n) for (let r = 0; r < 3; r++) fRows[r] = new Float64Array(2 * n + 2);
+  let [prev2, prev, cur] = fRows;
+  prev[0] = 0;
+  for (let j = 1; j <= n; j++) prev[j] = (prev[j - 1] as number) + (name.charCodeAt(j - 1) === 32 ? SPACE_EDIT : 1);
+  for (let i = 1; i <= m; i++) {
+    const a = typed.charCodeAt(i - 1);
+    const drop = a === 32 ? SPACE_EDIT : i > 1 && a === typed.charCodeAt(i - 2) ? DOUBLED_LETTER : 1;
+    cur[0] = (prev[0] as number) + drop;
+    let rowMin = cur[0] as number;
+    for (let j = 1; j <= n; j++) {
+      const b = name.charCodeAt(j - 1);
+      let d = Math.min((prev[j] as number) + drop, (cur[j - 1] as number) + (b === 32 ? SPACE_EDIT : 1), (prev[j - 1] as number) + substitution(a, b, marked));
+      if (i > 1 && j > 1 && a === name.charCodeAt(j - 2) && typed.charCodeAt(i - 2) === b && a !== b) d = Math.min(d, (prev2[j - 2] as number) + 1);
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > max) return max + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[n] as number;
+}
+
+/** Scratch rows of {@link placeDistance}, grown on demand. */
+const fRows: [Float64Array, Float64Array, Float64Array] = [new Float64Array(64), new Float64Array(64), new Float64Array(64)];
