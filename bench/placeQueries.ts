@@ -265,7 +265,7 @@ export function evaluatePlaceQuery(search: Pick<PlaceSearch, "search" | "commune
     r = search.search(q.text, { provinceCode: answer.code });
   }
   if (r.kind === "match") {
-    const offered = [r.commune, ...(r.legacyAlternatives ?? []), ...(r.otherSpellings ?? [])].map((c) => c.code);
+    const offered = [r.commune, ...(r.otherSpellings ?? []), ...(r.legacyAlternatives ?? [])].map((c) => c.code);
     const asked = offered.length > 1;
     const rank = offered.findIndex((code) => q.expect.includes(code));
     return { rank, askedProvince, askedConfirm: asked, silentlyWrong: !asked && rank !== 0 };

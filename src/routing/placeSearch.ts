@@ -447,6 +447,11 @@ export class PlaceSearch extends PlaceIndex {
       const then = this.provinceRefs(spellings.map((c) => c.provinceCode).filter((c) => !provinceCodes.has(c)));
       return { kind: "province", provinces: [...first, ...then] };
     }
+    if (refs.length === 1 && spellings.length >= MAX_SIMILAR && spellings.some((c) => c.provinceCode !== (refs[0] as CommuneRef).provinceCode)) {
+      // Too many other spellings to list: the province first (the typed spelling's first), as for a name found in several.
+      const first = (refs[0] as CommuneRef).provinceCode;
+      return { kind: "province", provinces: [...this.provinceRefs([first]), ...this.provinceRefs(spellings.map((c) => c.provinceCode).filter((c) => c !== first))] };
+    }
     if (refs.length === 1) {
       const ref = refs[0] as CommuneRef;
       const sameProvinceFirst = spellings.sort((a, b) => Number(b.provinceCode === ref.provinceCode) - Number(a.provinceCode === ref.provinceCode) || (a.code < b.code ? -1 : 1));
