@@ -8,7 +8,7 @@ import MiniSearch from "minisearch";
 import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 import { UNITS_FILE } from "../db/referenceData.ts";
 import { fromRoot } from "../paths.ts";
-import { districtForms, markedKey, normalizeKey, stripProvinceWord, stripTypeWord, toneKey } from "./placeText.ts";
+import { districtForms, letterHistogram, markedKey, normalizeKey, stripProvinceWord, stripTypeWord, toneKey } from "./placeText.ts";
 
 /** Pre-2025 communes → new commune(s), gzip JSON copied from shared/data/vn-admin (see its README). */
 export const LEGACY_FILE = fromRoot("data", "vn-admin", "legacy_to_new.json.gz");
@@ -91,8 +91,15 @@ export class PlaceIndex {
   protected readonly names = new Map<string, NameEntry[]>();
   /** MiniSearch over the folded names, which proposes candidates for typos. */
   protected readonly fuzzyIndex: MiniSearch<{ id: number; key: string }>;
-  /** Current province code → the folded names found in it (current, aliases and pre-2025), for scanning all of them. */
-  protected readonly provinceKeys = new Map<string, Set<string>>();
+  /**
+   * Current province code → the folded names found in it (current, aliases and pre-2025), by the
+   * number of letters (spaces left out), for scanning all of them nearest length first.
+   */
+  protected readonly provinceKeys = new Map<string, string[][]>();
+  /** Folded name → its {@link letterHistogram}. */
+  protected readonly histograms = new Map<string, Uint8Array>();
+  /** Letters in the longest folded name (spaces left out). */
+  protected longestName = 0;
   /** The folded names in MiniSearch id order. */
   protected readonly fuzzyKeys: string[] = [];
   /** Folded province name (with and without its type word, short forms, pre-2025 names) → current codes. */
@@ -165,16 +172,26 @@ export class PlaceIndex {
       }
     }
 
+    const byProvince = new Map<string, Set<string>>();
     for (const [key, entries] of this.names) {
       for (const entry of entries) {
         const codes = entry.code !== undefined ? [entry.code] : (entry.legacy as LegacyUnit).targets.map((t) => t.code);
         for (const code of codes) {
           const province = (this.communes.get(code) as CommuneRef).provinceCode;
-          const keys = this.provinceKeys.get(province) ?? new Set<string>();
+          const keys = byProvince.get(province) ?? new Set<string>();
           keys.add(key);
-          this.provinceKeys.set(province, keys);
+          byProvince.set(province, keys);
         }
       }
+    }
+    for (const [province, keys] of byProvince) {
+      const buckets: string[][] = [];
+      for (const key of keys) {
+        const length = key.replace(/ /g, "").length;
+        while (buckets.length <= length) buckets.push([]);
+        (buckets[length] as string[]).push(key);
+      }
+      this.provinceKeys.set(province, buckets);
     }
 
     this.fuzzyIndex = new MiniSearch({
@@ -184,6 +201,10 @@ export class PlaceIndex {
       processTerm: (term) => term,
     });
     this.fuzzyKeys = [...this.names.keys()];
+    for (const key of this.fuzzyKeys) {
+      this.longestName = Math.max(this.longestName, key.replace(/ /g, "").length);
+      this.histograms.set(key, letterHistogram(key));
+    }
     this.fuzzyIndex.addAll(this.fuzzyKeys.map((key, id) => ({ id, key })));
     this.loadMs = performance.now() - startedAt;
   }

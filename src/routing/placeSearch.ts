@@ -5,7 +5,7 @@
  */
 import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 import { PlaceIndex, readPlaceData, type LegacyUnit, type NameEntry } from "./placeIndex.ts";
-import { TYPE_PREFIXES, dropWords, editDistance, imeCleanup, markedKey, marksCompatible, normalizeKey, placeDistance, stripProvinceWord, toneKey } from "./placeText.ts";
+import { TYPE_PREFIXES, dropWords, editDistance, histogramBound, imeCleanup, letterHistogram, markedKey, marksCompatible, normalizeKey, placeDistance, stripProvinceWord, toneKey } from "./placeText.ts";
 
 // The shapes the core's tip flow expects (src/core/tips/places.ts): this module implements that port.
 export type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
@@ -177,8 +177,16 @@ export class PlaceSearch extends PlaceIndex {
     const district = this.districtAnswer(text.slice(0, MAX_INPUT), options.provinceCode);
     if (district) return district;
     let best: Ranked[] | undefined;
-    for (const reading of readings) {
-      const ranked = this.similar(reading);
+    const seen = new Set<string>();
+    // When the text names a province, typos are looked for there only.
+    const narrowed = options.provinceCode ? [] : readings.filter((r) => r.scope.provinces);
+    for (const reading of narrowed.length ? narrowed : readings) {
+      // Several readings can ask the same (a province after a comma, and peeled off the end).
+      const { scope } = reading;
+      const id = [reading.text, reading.type, ...[scope.provinces, scope.oldProvinces, scope.districts, scope.communes].map((set) => (set ? [...set].sort().join() : "-"))].join("|");
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const ranked = this.similar(reading, best ? (best[0] as Ranked).score : Infinity);
       if (ranked.length && (!best || (ranked[0] as Ranked).score < (best[0] as Ranked).score - 1e-9)) best = ranked;
     }
     return best ? this.decideSimilar(best) : { kind: "none" };
@@ -316,11 +324,15 @@ export class PlaceSearch extends PlaceIndex {
    * 2 edits away (folded, without spaces), {@link placeDistance} ranks them on the typed text and on
    * the text with Telex/VNI leftovers removed. The farthest allowed grows with the name's length.
    */
-  private similar(reading: Reading): Ranked[] {
+  private similar(reading: Reading, bestElsewhere = Infinity): Ranked[] {
     const scores = new Map<string, number>();
     const cleaned = imeCleanup(reading.text);
     const variants = [{ text: reading.text, extra: 0 }];
     if (cleaned.changed) variants.push({ text: cleaned.text, extra: IME_EXTRA * cleaned.changed });
+    // Only names within LIST_SPREAD of the best so far can be listed (and this reading counts only if
+    // it does better than another): a bound that lets the distance stop early.
+    let best = bestElsewhere;
+    const slack = LIST_SPREAD + TYPE_MISMATCH + LEGACY_EXTRA + PARTIAL_EXTRA;
     for (const variant of variants) {
       const folded = normalizeKey(variant.text);
       const spaceless = folded.replace(/ /g, "");
@@ -330,12 +342,23 @@ export class PlaceSearch extends PlaceIndex {
       const scoped = reading.scope.provinces !== undefined && reading.scope.provinces.size <= 2;
       const limit = (length <= 3 ? 0.7 : length <= 5 ? 1.7 : 2.7) + (scoped ? 1 : 0) + variant.extra;
       const marked = folded !== variant.text;
-      for (const key of this.candidateKeys(spaceless, reading.scope)) {
+      const distances = new Map<string, number>();
+      const histogram = letterHistogram(folded);
+      const bound = () => Math.min(limit, best + slack) - variant.extra;
+      for (const key of this.candidateKeys(spaceless, reading.scope, bound)) {
+        if (histogramBound(histogram, this.histograms.get(key) as Uint8Array) > bound()) continue;
         for (const entry of this.names.get(key) ?? []) {
           if (!this.inScope(entry, reading.scope)) continue;
-          let score = placeDistance(variant.text, entry.text, marked, limit) + variant.extra;
+          // Many entries share a spelling (a name and its pre-2025 units): measure each spelling once.
+          let distance = distances.get(entry.text);
+          if (distance === undefined) {
+            distance = placeDistance(variant.text, entry.text, marked, bound());
+            distances.set(entry.text, distance);
+          }
+          let score = distance + variant.extra;
           if (reading.type && !entry.types.includes(reading.type)) score += TYPE_MISMATCH;
           if (score > limit) continue;
+          if (score < best) best = score;
           const targets = entry.legacy ? entry.legacy.targets : [{ code: entry.code as string, whole: true }];
           for (const t of targets) {
             if (reading.scope.provinces && !reading.scope.provinces.has((this.communes.get(t.code) as CommuneRef).provinceCode)) continue;
@@ -349,22 +372,34 @@ export class PlaceSearch extends PlaceIndex {
   }
 
   /**
-   * Folded names worth ranking: within a named province (a few hundred names) all of them; across
-   * the country, those MiniSearch finds within 2 edits of the name without spaces (3 for long names).
+   * Folded names worth ranking: within a named province (a few hundred names) all of them that the
+   * length allows under `bound`, nearest length first; across the country, those MiniSearch finds
+   * within 2 edits of the name without spaces (1 for short names, 3 for long ones).
    */
-  private candidateKeys(spaceless: string, scope: Scope): Iterable<string> {
+  private *candidateKeys(spaceless: string, scope: Scope, bound: () => number): Iterable<string> {
     if (scope.provinces && scope.provinces.size <= 2) {
-      const keys = new Set<string>();
-      for (const province of scope.provinces) for (const key of this.provinceKeys.get(province) ?? []) keys.add(key);
-      return keys;
+      // Nearest lengths first, so that the best distance, found early, bounds the rest.
+      const buckets = [...scope.provinces].map((p) => this.provinceKeys.get(p) ?? []);
+      const longest = Math.max(0, ...buckets.map((b) => b.length));
+      const n = spaceless.length;
+      // A name d letters longer or shorter is at least d × 0.5 away (a letter typed twice costs 0.5).
+      for (let d = 0; (n - d >= 0 || n + d < longest) && d * 0.5 <= bound(); d++) {
+        for (const b of buckets) {
+          yield* b[n - d] ?? [];
+          if (d > 0) yield* b[n + d] ?? [];
+        }
+      }
+      return;
     }
+    // Longer than any name by more than the edits allowed: nothing to find (a province left in the text).
+    if (spaceless.length > this.longestName + 3) return;
     const fuzzy = spaceless.length <= 4 ? 1 : spaceless.length <= 9 ? 2 : 3;
     const keys = new Set<string>();
     // Also with letters typed twice collapsed: Levenshtein in MiniSearch counts them in full.
     for (const term of new Set([spaceless, spaceless.replace(/(.)\1+/g, "$1")])) {
       for (const r of this.fuzzyIndex.search(term, { fuzzy, prefix: false, tokenize: (t) => [t] })) keys.add(this.fuzzyKeys[r.id as number] as string);
     }
-    return keys;
+    yield* keys;
   }
 
   /** The answer for names typed with mistakes: never a match; the province first when too many are equally close. */

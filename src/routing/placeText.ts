@@ -197,32 +197,24 @@ const DOUBLED_LETTER = 0.5;
 /** i and y are often swapped in Vietnamese spelling. */
 const I_Y = 0.5;
 
-const baseCache = new Map<number, number>();
-const markCache = new Map<number, number>();
-/** The letter without diacritics (đ → d), as a char code. */
-function baseOf(code: number): number {
-  let b = baseCache.get(code);
-  if (b === undefined) {
-    b = fold(String.fromCharCode(code)).charCodeAt(0) || code;
-    baseCache.set(code, b);
+/** Highest char code with a table entry: Vietnamese letters all lie below (Latin Extended Additional ends at U+1EFF). */
+const TABLE_SIZE = 0x1f00;
+/** Per char code: the letter without diacritics (đ → d), and the bit set of its diacritics (tones, circumflex, breve, horn, stroke). */
+const BASE = new Uint16Array(TABLE_SIZE);
+const MARKS_OF = new Uint16Array(TABLE_SIZE);
+for (let code = 0; code < TABLE_SIZE; code++) {
+  const ch = String.fromCharCode(code);
+  const folded = fold(ch);
+  BASE[code] = folded.length === 1 ? folded.charCodeAt(0) : code;
+  let m = ch === "đ" ? 1 << 10 : 0;
+  for (const c of ch.normalize("NFD").slice(1)) {
+    const i = [0x300, 0x301, 0x303, 0x309, 0x323, 0x302, 0x306, 0x31b].indexOf(c.charCodeAt(0));
+    if (i >= 0) m |= 1 << i;
   }
-  return b;
+  MARKS_OF[code] = m;
 }
-/** Bit set of the diacritics on a letter (tones, circumflex, breve, horn, stroke). */
-function marksOf(code: number): number {
-  let m = markCache.get(code);
-  if (m === undefined) {
-    m = 0;
-    const ch = String.fromCharCode(code);
-    if (ch === "đ") m = 1 << 10;
-    for (const c of ch.normalize("NFD").slice(1)) {
-      const i = [0x300, 0x301, 0x303, 0x309, 0x323, 0x302, 0x306, 0x31b].indexOf(c.charCodeAt(0));
-      if (i >= 0) m |= 1 << i;
-    }
-    markCache.set(code, m);
-  }
-  return m;
-}
+const baseOf = (code: number) => (code < TABLE_SIZE ? (BASE[code] as number) : code);
+const marksOf = (code: number) => (code < TABLE_SIZE ? (MARKS_OF[code] as number) : 0);
 
 function substitution(a: number, b: number, marked: boolean): number {
   if (a === b) return 0;
@@ -271,3 +263,28 @@ export function placeDistance(typed: string, name: string, marked: boolean, max:
 
 /** Scratch rows of {@link placeDistance}, grown on demand. */
 const fRows: [Float64Array, Float64Array, Float64Array] = [new Float64Array(64), new Float64Array(64), new Float64Array(64)];
+
+/**
+ * Letter counts of a folded key (a–z with y counted as i, all digits together; spaces ignored), for
+ * {@link histogramBound}.
+ */
+export function letterHistogram(folded: string): Uint8Array {
+  const counts = new Uint8Array(27);
+  for (let i = 0; i < folded.length; i++) {
+    const c = folded.charCodeAt(i);
+    const bucket = c >= 97 && c <= 122 ? (c === 121 ? 8 : c - 97) : c >= 48 && c <= 57 ? 26 : -1;
+    if (bucket >= 0) counts[bucket] = (counts[bucket] as number) + 1;
+  }
+  return counts;
+}
+
+/**
+ * A lower bound of {@link placeDistance} from letter counts alone: every letter counted differently
+ * needs an edit worth at least 0.5 (a letter typed twice; a changed letter settles two counts for 1).
+ * Cheap enough to skip most names before the full distance.
+ */
+export function histogramBound(a: Uint8Array, b: Uint8Array): number {
+  let l1 = 0;
+  for (let i = 0; i < 27; i++) l1 += Math.abs((a[i] as number) - (b[i] as number));
+  return 0.5 * l1;
+}
