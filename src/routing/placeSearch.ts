@@ -393,7 +393,7 @@ export class PlaceSearch extends PlaceIndex {
     }
     // Longer than any name by more than the edits allowed: nothing to find (a province left in the text).
     if (spaceless.length > this.longestName + 3) return;
-    const fuzzy = spaceless.length <= 4 ? 1 : spaceless.length <= 9 ? 2 : 3;
+    const fuzzy = spaceless.length <= 5 ? 1 : spaceless.length <= 9 ? 2 : 3;
     const keys = new Set<string>();
     // Also with letters typed twice collapsed: Levenshtein in MiniSearch counts them in full.
     for (const term of new Set([spaceless, spaceless.replace(/(.)\1+/g, "$1")])) {
