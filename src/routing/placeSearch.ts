@@ -125,12 +125,14 @@ const TIE = 0.05;
  *   lists those as `legacyAlternatives`.
  * - A name found in several provinces asks for the province (listing former locations too).
  * - Diacritics that differ from a same-spelt name's are offered, after it: "Tân Thành" also
- *   offers Tân Thạnh (`otherSpellings`, and their provinces in a province question).
+ *   offers Tân Thạnh (`otherSpellings`, and their provinces in a province question; when they are
+ *   more than {@link MAX_SIMILAR} - 1 in other provinces, the province is asked, the typed one first).
  * - A text that is no name exactly (diacritics ignored) is never a match: typos, Telex/VNI
  *   leftovers ("Hoangf", "Hoa2ng"), word breaks ("Tânthành") and marks that contradict every name
  *   of that spelling ("Hả Tiến" is not Hà Tiên) give a "choose" (reason "similar") of at most
  *   {@link MAX_SIMILAR} communes, best first, to confirm. MiniSearch proposes names (whole name
- *   without spaces, up to 2 edits), {@link placeDistance} ranks them using the typed diacritics.
+ *   without spaces, 1–3 edits by length) or, when a province is named, all its names are scanned;
+ *   {@link placeDistance} ranks them using the typed diacritics.
  *   When more than {@link MAX_SIMILAR} communes in several provinces are equally close (a name
  *   common across the country), the province is asked first.
  */
