@@ -376,7 +376,7 @@ export class PlaceSearch extends PlaceIndex {
   /**
    * Folded names worth ranking: within a named province (a few hundred names) all of them that the
    * length allows under `bound`, nearest length first; across the country, those MiniSearch finds
-   * within 2 edits of the name without spaces (1 for short names, 3 for long ones).
+   * within 1 edit of the name without spaces (up to 5 letters), 2 (6 letters) or 3 (7 or more).
    */
   private *candidateKeys(spaceless: string, scope: Scope, bound: () => number): Iterable<string> {
     if (scope.provinces && scope.provinces.size <= 2) {
@@ -395,7 +395,7 @@ export class PlaceSearch extends PlaceIndex {
     }
     // Longer than any name by more than the edits allowed: nothing to find (a province left in the text).
     if (spaceless.length > this.longestName + 3) return;
-    const fuzzy = spaceless.length <= 5 ? 1 : spaceless.length <= 9 ? 2 : 3;
+    const fuzzy = spaceless.length <= 5 ? 1 : spaceless.length <= 6 ? 2 : 3;
     const keys = new Set<string>();
     // Also with letters typed twice collapsed: Levenshtein in MiniSearch counts them in full.
     for (const term of new Set([spaceless, spaceless.replace(/(.)\1+/g, "$1")])) {
