@@ -227,6 +227,54 @@ describe("reporting a tip on Zalo (numbered menus, typed place)", () => {
   });
 });
 
+describe("a place typed with a mistake (Zalo)", () => {
+  it("“Hả Tiến” is never taken as Phường Hà Tiên: the closest places are offered, and a single one is confirmed before use", async () => {
+    const p = new ZaloTipster(zalo, "zu-9003");
+    await p.say("hi");
+    await p.choose("Tiếng Việt");
+    await p.choose("Báo tin tội phạm");
+    await p.choose("Trộm cắp");
+    await p.choose("Không");
+    const list = await p.say("Hả Tiến");
+    expect(list.text).toContain("Tôi không thấy nơi nào tên đúng là «Hả Tiến»");
+    expect(list.text).not.toContain("Nơi xảy ra");
+    expect(list.options).toContain("Xã Hải Tiến, Tỉnh Ninh Bình");
+    expect(list.options.filter((o) => o.includes(", ")).length).toBeLessThanOrEqual(5);
+    const again = await p.choose("Không phải các nơi trên");
+    expect(again.text).toContain("Việc này xảy ra ở đâu?");
+    const confirm = await p.say("Hả Tiến, Ninh Bình");
+    expect(confirm.text).toContain("Có phải ý bạn là Xã Hải Tiến, Tỉnh Ninh Bình?");
+    expect(confirm.options.slice(0, 2)).toEqual(["Đúng", "Không, tôi sẽ gõ tên"]);
+    // “No” asks the place again and settles nothing.
+    const retry = await p.choose("Không, tôi sẽ gõ tên");
+    expect(retry.text).toContain("Việc này xảy ra ở đâu?");
+    expect((await p.say("Hả Tiến, Ninh Bình")).text).toContain("Có phải ý bạn là Xã Hải Tiến");
+    const when = await p.choose("Đúng");
+    expect(when.text).toContain("Nơi xảy ra: Xã Hải Tiến, Tỉnh Ninh Bình.");
+    await p.choose("Hôm nay");
+    await p.say("Mất trộm xe máy trước cửa nhà.");
+    await p.say("xong");
+    await p.choose("Ẩn danh");
+    const receipt = await p.choose("Gửi tin báo");
+    const tip = await t.db.tip.findUniqueOrThrow({ where: { code: codeOf(receipt.text)! } });
+    expect(tip).toMatchObject({ communeCode: "14218", placeSource: "typed" });
+  });
+
+  it("a name spelt with other diacritics elsewhere in the province: the typed spelling first, the other offered", async () => {
+    const p = new ZaloTipster(zalo, "zu-9004");
+    await p.say("hi");
+    await p.choose("Tiếng Việt");
+    await p.choose("Báo tin tội phạm");
+    await p.choose("Trộm cắp");
+    await p.choose("Không");
+    const both = await p.say("Tân Thạnh, Tây Ninh");
+    expect(both.options.slice(0, 2)).toEqual(["Xã Tân Thạnh, Tỉnh Tây Ninh", "Xã Tân Thành, Tỉnh Tây Ninh"]);
+    const when = await p.choose("Xã Tân Thành, Tỉnh Tây Ninh");
+    expect(when.text).toContain("Nơi xảy ra: Xã Tân Thành, Tỉnh Tây Ninh.");
+    expect((await p.say("huỷ")).text).not.toContain("Nơi xảy ra");
+  });
+});
+
 describe("checking a tip with its code and PIN", () => {
   async function sendTip(p: TelegramTipster, description: string): Promise<{ code: string; pin: string }> {
     await startReport(p);

@@ -1,16 +1,16 @@
-import fs from "node:fs";
-import zlib from "node:zlib";
-import MiniSearch from "minisearch";
-import { fold } from "../core/text.ts";
-import { UNITS_FILE } from "../db/referenceData.ts";
-
-/** Pre-2025 communes → new commune(s), gzip JSON copied from shared/data/vn-admin (see its README). */
-export const LEGACY_FILE = fromRoot("data", "vn-admin", "legacy_to_new.json.gz");
+/**
+ * Typed place → commune: how a text is read (type word, province and district hints) and the
+ * decision (match, choose, ask the province). The index is built in placeIndex.ts; folding, tone keys
+ * and edit distances are in placeText.ts.
+ */
+import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
+import { PlaceIndex, readPlaceData, type LegacyUnit, type NameEntry } from "./placeIndex.ts";
+import { TYPE_PREFIXES, dropWords, editDistance, histogramBound, imeCleanup, letterHistogram, markedKey, marksCompatible, normalizeKey, placeDistance, stripProvinceWord, toneKey } from "./placeText.ts";
 
 // The shapes the core's tip flow expects (src/core/tips/places.ts): this module implements that port.
 export type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
-import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
-import { fromRoot } from "../paths.ts";
+export { LEGACY_FILE, type LegacyRow } from "./placeIndex.ts";
+export { editDistance, imeCleanup, markedKey, marksCompatible, normalizeKey, placeDistance, toneKey } from "./placeText.ts";
 
 /** Why the resident must choose among several communes. */
 export type ChooseReason =
@@ -18,7 +18,11 @@ export type ChooseReason =
   | "same_name"
   /** The typed pre-2025 unit was split across several new communes. */
   | "legacy_split"
-  /** The typed name matches no name exactly; these are the closest names. */
+  /**
+   * The typed name is no commune's name, even with diacritics ignored (a typo, a Telex leftover, a
+   * word break, marks that contradict the name's): these are the closest names, best first, to be
+   * confirmed. Never answered as a match.
+   */
   | "similar";
 
 /** Outcome of a typed place search. Ambiguity is always a question, never a guess. */
@@ -33,6 +37,12 @@ export type PlaceSearchResult =
        * resident, offering these too.
        */
       legacyAlternatives?: CommuneRef[];
+      /**
+       * Set when the resident typed diacritics and other communes in scope have the same name
+       * without them but other marks ("Tân Thành" → also Tân Thạnh, Tân Thanh): offer these after
+       * the match, which has the typed marks.
+       */
+      otherSpellings?: CommuneRef[];
     }
   /** Ask which commune; at most {@link MAX_CANDIDATES} are listed, `more` counts the rest. */
   | { kind: "choose"; candidates: CommuneRef[]; reason: ChooseReason; more?: number }
@@ -48,53 +58,10 @@ export interface PlaceSearchOptions {
 
 /** Most candidates listed in one "choose" answer. */
 export const MAX_CANDIDATES = 8;
+/** Most candidates listed for a name typed with mistakes ("similar"), best first. */
+export const MAX_SIMILAR = 5;
 /** Longest input considered; the rest is ignored. */
 const MAX_INPUT = 200;
-
-interface UnitsFile {
-  provinces: Array<{ code: string; name: string; short_name: string; aliases?: string[] }>;
-  communes: Array<{
-    code: string;
-    name: string;
-    short_name: string;
-    type: string;
-    province_code: string;
-    aliases?: string[];
-    as_of_2025_07_01?: { name: string; type: string };
-  }>;
-}
-
-/** One row of legacy_to_new.json. */
-export interface LegacyRow {
-  old_level: "xã" | "huyện";
-  old_code: string;
-  old_name: string;
-  old_district: string;
-  old_district_code: string;
-  old_province_code: string;
-  old_province: string;
-  new: Array<{ code: string; name: string; whole: boolean }>;
-}
-
-/** A name under which something can be found: a current commune, one of its aliases, or a pre-2025 unit. */
-interface NameEntry {
-  /** Diacritics kept, tone-mark placement normalised (see {@link toneKey}). */
-  tone: string;
-  /** Commune types the name was used with ("xã", "phường", "đặc khu", "thị trấn", "huyện"). */
-  types: string[];
-  /** Current commune, for current names and aliases. */
-  code?: string;
-  via?: "alias";
-  /** Pre-2025 unit, for legacy names. */
-  legacy?: LegacyUnit;
-}
-
-interface LegacyUnit {
-  /** `${old_province_code}:${old_district_code}`. */
-  district: string;
-  oldProvinceCode: string;
-  targets: Array<{ code: string; whole: boolean }>;
-}
 
 /** Where the text (or the caller) says the place is. Every present field narrows the search. */
 interface Scope {
@@ -112,6 +79,8 @@ interface Scope {
 interface Reading {
   key: string;
   tone: string;
+  /** The name as typed, diacritics kept ({@link markedKey}). */
+  text: string;
   type?: string;
   scope: Scope;
 }
@@ -121,34 +90,23 @@ interface Hit {
   key: string;
 }
 
-/** Commune type words a resident may put before a name, folded, longest first. */
-const TYPE_PREFIXES: Array<[RegExp, string]> = [
-  [/^(?:phuong|p)(?: |\.\s*)(.+)$/, "phường"],
-  // "p1", "f12": numbered wards as written in Hồ Chí Minh City ("F" is the local shorthand).
-  [/^[pf](\d+(?: .+)?)$/, "phường"],
-  [/^(?:xa|x)(?: |\.\s*)(.+)$/, "xã"],
-  [/^(?:dac khu|dk)(?: |\.\s*)(.+)$/, "đặc khu"],
-  [/^(?:thi tran|tt)(?: |\.\s*)(.+)$/, "thị trấn"],
-  [/^(?:huyen)(?: |\.\s*)(.+)$/, "huyện"],
-];
-/** Province type words, folded. */
-const PROVINCE_PREFIX = /^(?:tinh|thanh pho|tp|t p)(?: |\.\s*)(.+)$/;
-/** Type words of the pre-2025 districts, folded, with their short forms. */
-const DISTRICT_WORDS: Array<[string, string]> = [
-  ["quan", "q"],
-  ["huyen", "h"],
-  ["thi xa", "tx"],
-  ["thanh pho", "tp"],
-];
-/** Everyday names of provinces that the official names, aliases and pre-2025 names do not cover (folded). */
-const PROVINCE_SHORT_FORMS: Record<string, string> = {
-  hcm: "79", tphcm: "79", "tp hcm": "79", hcmc: "79", "sai gon": "79", saigon: "79", sg: "79", brvt: "79",
-  hn: "01", hanoi: "01",
-  tth: "46", "thua thien hue": "46",
-  danang: "48",
-  hp: "31", haiphong: "31",
-  cantho: "92",
-};
+/** A commune proposed for a name typed with mistakes, with its distance (lower is closer). */
+interface Ranked {
+  code: string;
+  score: number;
+}
+
+/** Extra distance for a typo candidate whose type differs from the type word typed. */
+const TYPE_MISMATCH = 0.3;
+/** Extra distance for a pre-2025 name, so that an equally close current name comes first; more for a partial split. */
+const LEGACY_EXTRA = 0.02;
+const PARTIAL_EXTRA = 0.05;
+/** Extra distance per word that had Telex/VNI leftovers removed. */
+const IME_EXTRA = 0.2;
+/** Candidates this much farther than the best are not listed. */
+const LIST_SPREAD = 1;
+/** Scores this close count as a tie. */
+const TIE = 0.05;
 
 /**
  * Finds the commune a resident means from a typed place name.
@@ -166,112 +124,24 @@ const PROVINCE_SHORT_FORMS: Record<string, string> = {
  *   current name matches. A current match that is also the name of pre-2025 units now elsewhere
  *   lists those as `legacyAlternatives`.
  * - A name found in several provinces asks for the province (listing former locations too).
- * - Typos: MiniSearch proposes names (exact words, fuzzy whole name), then an edit distance of at
- *   most 1 (names of 4–7 letters) or 2 (8 or more) decides; only a single closest commune is a
- *   match, equally close ones are a "choose" (reason "similar").
+ * - Diacritics that differ from a same-spelt name's are offered, after it: "Tân Thành" also
+ *   offers Tân Thạnh (`otherSpellings`, and their provinces in a province question; when they are
+ *   more than {@link MAX_SIMILAR} - 1 in other provinces, the province is asked, the typed one first).
+ * - A text that is no name exactly (diacritics ignored) is never a match: typos, Telex/VNI
+ *   leftovers ("Hoangf", "Hoa2ng"), word breaks ("Tânthành") and marks that contradict every name
+ *   of that spelling ("Hả Tiến" is not Hà Tiên) give a "choose" (reason "similar") of at most
+ *   {@link MAX_SIMILAR} communes, best first, to confirm. MiniSearch proposes names (whole name
+ *   without spaces, 1–3 edits by length) or, when a province is named, all its names are scanned;
+ *   {@link placeDistance} ranks them using the typed diacritics.
+ *   When more than {@link MAX_SIMILAR} communes in several provinces are equally close (a name
+ *   common across the country), the province is asked first.
  */
-export class PlaceSearch {
-  /** Milliseconds spent reading and indexing at load. */
-  readonly loadMs: number;
-
-  private readonly communes = new Map<string, CommuneRef>();
-  private readonly provinces = new Map<string, ProvinceRef>();
-  private readonly names = new Map<string, NameEntry[]>();
-  private readonly fuzzyIndex: MiniSearch<{ id: number; key: string }>;
-  private readonly fuzzyKeys: string[] = [];
-  /** Folded province name (with and without its type word, short forms, pre-2025 names) → current codes. */
-  private readonly provinceNames = new Map<string, { codes: Set<string>; oldCodes?: Set<string> }>();
-  /** Folded pre-2025 district name → district ids. */
-  private readonly districtNames = new Map<string, Set<string>>();
-  /** Pre-2025 district id → current communes that received part of it. */
-  private readonly districtCommunes = new Map<string, Set<string>>();
-  /** Pre-2025 province code → current communes that received part of it. */
-  private readonly oldProvinceCommunes = new Map<string, Set<string>>();
-
-  constructor(units: UnitsFile, legacy: LegacyRow[], startedAt = performance.now()) {
-    for (const p of units.provinces) {
-      this.provinces.set(p.code, { code: p.code, name: p.name });
-      for (const n of [p.name, p.short_name, ...(p.aliases ?? [])]) this.addProvinceName(n, p.code);
-    }
-    for (const [form, code] of Object.entries(PROVINCE_SHORT_FORMS)) this.addProvinceName(form, code);
-
-    for (const c of units.communes) {
-      const province = this.provinces.get(c.province_code);
-      if (!province) throw new Error(`commune ${c.code}: unknown province ${c.province_code}`);
-      this.communes.set(c.code, { code: c.code, name: c.name, provinceCode: c.province_code, provinceName: province.name });
-      const types = [c.type, ...(c.as_of_2025_07_01 ? [c.as_of_2025_07_01.type] : [])];
-      this.addName(c.short_name, { tone: toneKey(c.short_name), types, code: c.code });
-      for (const alias of c.aliases ?? []) {
-        const short = stripTypeWord(alias);
-        this.addName(short, { tone: toneKey(short), types, code: c.code, via: "alias" });
-      }
-      // "Xuân Hương - Đà Lạt", "Văn Miếu - Quốc Tử Giám": each part alone is a usual short form.
-      const parts = c.short_name.split(/\s+[-–]\s+/);
-      if (parts.length > 1) for (const part of parts) this.addName(part, { tone: toneKey(part), types, code: c.code, via: "alias" });
-    }
-
-    const oldProvinceTargets = new Map<string, { name: string; codes: Set<string> }>();
-    const seenDistricts = new Set<string>();
-    for (const row of legacy) {
-      const targets = row.new.filter((t) => this.communes.has(t.code)).map((t) => ({ code: t.code, whole: t.whole }));
-      if (targets.length === 0) continue;
-      const district = `${row.old_province_code}:${row.old_district_code}`;
-      const oldType = row.old_level === "huyện" ? "huyện" : (/^(Phường|Xã|Thị trấn)\s/iu.exec(row.old_name)?.[1] ?? "").toLowerCase();
-      const short = stripTypeWord(row.old_name);
-      this.addName(short, { tone: toneKey(short), types: [oldType], legacy: { district, oldProvinceCode: row.old_province_code, targets } });
-
-      for (const [map, id] of [[this.districtCommunes, district], [this.oldProvinceCommunes, row.old_province_code]] as const) {
-        const received = map.get(id) ?? new Set<string>();
-        for (const t of targets) received.add(t.code);
-        map.set(id, received);
-      }
-      if (!seenDistricts.has(district)) {
-        seenDistricts.add(district);
-        for (const form of districtForms(row.old_district)) {
-          const ids = this.districtNames.get(form) ?? new Set<string>();
-          ids.add(district);
-          this.districtNames.set(form, ids);
-        }
-      }
-      const op = oldProvinceTargets.get(row.old_province_code) ?? { name: row.old_province, codes: new Set<string>() };
-      for (const t of targets) op.codes.add((this.communes.get(t.code) as CommuneRef).provinceCode);
-      oldProvinceTargets.set(row.old_province_code, op);
-    }
-    for (const [oldCode, { name, codes }] of oldProvinceTargets) {
-      for (const form of [name, stripProvinceWord(normalizeKey(name))]) {
-        const key = normalizeKey(form);
-        if (this.provinceNames.has(key)) continue;
-        const newCodes = new Set([...codes].filter((code) => this.provinces.has(code)));
-        this.provinceNames.set(key, { codes: newCodes, oldCodes: new Set([oldCode]) });
-      }
-    }
-
-    this.fuzzyIndex = new MiniSearch({
-      fields: ["key"],
-      tokenize: searchTerms,
-      processTerm: (term) => term,
-    });
-    this.fuzzyKeys = [...this.names.keys()];
-    this.fuzzyIndex.addAll(this.fuzzyKeys.map((key, id) => ({ id, key })));
-    this.loadMs = performance.now() - startedAt;
-  }
-
+export class PlaceSearch extends PlaceIndex {
   /** Reads data/vn-admin/units.json and legacy_to_new.json.gz and builds the index (about 0.3 s, 15 MB). */
   static load(files: { units?: string; legacy?: string } = {}): PlaceSearch {
     const startedAt = performance.now();
-    const units = JSON.parse(fs.readFileSync(files.units ?? UNITS_FILE, "utf8")) as UnitsFile;
-    const legacy = JSON.parse(zlib.gunzipSync(fs.readFileSync(files.legacy ?? LEGACY_FILE)).toString("utf8")) as LegacyRow[];
+    const { units, legacy } = readPlaceData(files);
     return new PlaceSearch(units, legacy, startedAt);
-  }
-
-  /** The commune with this code, as offered to residents. */
-  commune(code: string): CommuneRef | undefined {
-    return this.communes.get(code);
-  }
-
-  /** The province with this code. */
-  province(code: string): ProvinceRef | undefined {
-    return this.provinces.get(code);
   }
 
   /**
@@ -303,29 +173,37 @@ export class PlaceSearch {
     const readings = this.readings(text.slice(0, MAX_INPUT), options.provinceCode);
     for (const reading of readings) {
       const hits = this.exactHits(reading);
-      if (hits.length) return this.decide(hits, reading, false);
+      const decided = hits.length ? this.decide(hits, reading) : undefined;
+      if (decided) return decided;
     }
     const district = this.districtAnswer(text.slice(0, MAX_INPUT), options.provinceCode);
     if (district) return district;
-    let bestDistance = Infinity;
-    let best: { hits: Hit[]; reading: Reading } | undefined;
-    for (const reading of readings) {
-      const found = this.fuzzyHits(reading);
-      if (found && found.distance < bestDistance) {
-        bestDistance = found.distance;
-        best = { hits: found.hits, reading };
-      }
+    let best: Ranked[] | undefined;
+    const seen = new Set<string>();
+    // When the text names a province, typos are looked for there only.
+    const narrowed = options.provinceCode ? [] : readings.filter((r) => r.scope.provinces);
+    for (const reading of narrowed.length ? narrowed : readings) {
+      // Several readings can ask the same (a province after a comma, and peeled off the end).
+      const { scope } = reading;
+      const id = [reading.text, reading.type, ...[scope.provinces, scope.oldProvinces, scope.districts, scope.communes].map((set) => (set ? [...set].sort().join() : "-"))].join("|");
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const ranked = this.similar(reading, best ? (best[0] as Ranked).score : Infinity);
+      if (ranked.length && (!best || (ranked[0] as Ranked).score < (best[0] as Ranked).score - 1e-9)) best = ranked;
     }
-    return best ? this.decide(best.hits, best.reading, true) : { kind: "none" };
+    return best ? this.decideSimilar(best) : { kind: "none" };
   }
 
   /** A text that names only a pre-2025 district ("Quận 3, HCM"): the communes that received part of it. */
   private districtAnswer(text: string, provinceCode: string | undefined): PlaceSearchResult | undefined {
     const base: Scope = provinceCode === undefined ? {} : { provinces: new Set([provinceCode]) };
     const words = normalizeKey(text).split(" ");
+    const tones = toneKey(text).split(" ");
     for (let p = 0; p <= Math.min(5, words.length - 1); p++) {
       const scope = p === 0 ? base : this.narrowByProvince(base, words.slice(words.length - p).join(" "));
-      const named = scope && this.narrowByDistrict(scope, words.slice(0, words.length - p).join(" "));
+      // Diacritics typed must fit the district's: "Hả Tiến" does not name the former Thị xã Hà Tiên.
+      const tone = tones.length === words.length ? tones.slice(0, words.length - p).join(" ") : undefined;
+      const named = scope && this.narrowByDistrict(scope, words.slice(0, words.length - p).join(" "), tone);
       if (!named?.communes) continue;
       const refs = [...named.communes].sort().map((c) => this.communes.get(c) as CommuneRef);
       const provinceCodes = new Set(refs.map((r) => r.provinceCode));
@@ -339,27 +217,6 @@ export class PlaceSearch {
     return undefined;
   }
 
-  private addName(name: string, entry: NameEntry): void {
-    const key = normalizeKey(name);
-    if (!key) return;
-    const list = this.names.get(key) ?? [];
-    if (!list.some((e) => e.code !== undefined && e.code === entry.code && e.tone === entry.tone)) list.push(entry);
-    this.names.set(key, list);
-  }
-
-  private addProvinceName(name: string, code: string): void {
-    const key = normalizeKey(name);
-    for (const form of [key, stripProvinceWord(key)]) {
-      const entry = this.provinceNames.get(form) ?? { codes: new Set<string>() };
-      entry.codes.add(code);
-      this.provinceNames.set(form, entry);
-    }
-  }
-
-  private provinceRefs(codes: Iterable<string>): ProvinceRef[] {
-    return [...new Set(codes)].sort().flatMap((c) => this.provinces.get(c) ?? []);
-  }
-
   /** The ways to read a text, most explicit first: "name, hint, hint", the whole text, then trailing hints peeled off. */
   private readings(text: string, provinceCode: string | undefined): Reading[] {
     const base: Scope = provinceCode === undefined ? {} : { provinces: new Set([provinceCode]) };
@@ -368,25 +225,29 @@ export class PlaceSearch {
       const key = normalizeKey(nameText);
       if (!key) return;
       const tone = toneKey(nameText);
+      const marked = markedKey(nameText);
       for (const [re, type] of TYPE_PREFIXES) {
         const m = re.exec(key);
-        if (m?.[1]) readings.push({ key: m[1], tone: dropWords(tone, key.split(" ").length - m[1].split(" ").length), type, scope });
+        if (!m?.[1]) continue;
+        const dropped = key.split(" ").length - m[1].split(" ").length;
+        readings.push({ key: m[1], tone: dropWords(tone, dropped), text: dropWords(marked, dropped), type, scope });
       }
-      readings.push({ key, tone, scope });
+      readings.push({ key, tone, text: marked, scope });
     };
 
     const parts = text.normalize("NFC").split(/[,;\n]+/).map((p) => p.trim()).filter(Boolean);
     if (parts.length > 1) {
       let scope: Scope | undefined = base;
-      for (const hint of parts.slice(1)) scope = scope && this.narrow(scope, normalizeKey(hint));
+      // A hint after a comma is meant as a place: one typo in a province name is forgiven there.
+      for (const hint of parts.slice(1)) scope = scope && (this.narrow(scope, normalizeKey(hint)) ?? this.narrowByProvinceTypo(scope, hint));
       if (scope) push(parts[0] as string, scope);
     }
     const whole = parts.join(" ");
     push(whole, base);
 
     const words = normalizeKey(whole).split(" ");
-    const toneWords = toneKey(whole).split(" ");
-    const peeled = (n: number) => (toneWords.length === words.length ? toneWords.slice(0, words.length - n).join(" ") : words.slice(0, words.length - n).join(" "));
+    const markedWords = markedKey(whole).split(" ");
+    const peeled = (n: number) => (markedWords.length === words.length ? markedWords : words).slice(0, words.length - n).join(" ");
     for (let p = Math.min(5, words.length - 1); p >= 1; p--) {
       const provinceScope = this.narrowByProvince(base, words.slice(words.length - p).join(" "));
       if (!provinceScope) continue;
@@ -412,6 +273,15 @@ export class PlaceSearch {
     return this.narrowByProvince(scope, hint) ?? this.narrowByDistrict(scope, hint);
   }
 
+  /** A comma hint that is a province name with one typo ("Nin Bình"). */
+  private narrowByProvinceTypo(scope: Scope, hint: string): Scope | undefined {
+    const found = this.findProvince(hint);
+    if (found.length === 0) return undefined;
+    const codes = new Set(found.map((p) => p.code));
+    if (scope.provinces && ![...codes].some((c) => scope.provinces?.has(c))) return scope;
+    return { ...scope, provinces: scope.provinces ?? codes };
+  }
+
   private narrowByProvince(scope: Scope, hint: string): Scope | undefined {
     const found = this.provinceNames.get(hint) ?? this.provinceNames.get(stripProvinceWord(hint));
     if (!found) return undefined;
@@ -423,12 +293,18 @@ export class PlaceSearch {
     return { ...scope, provinces: scope.provinces ?? found.codes, oldProvinces: found.oldCodes, communes: intersect(scope.communes, received) };
   }
 
-  private narrowByDistrict(scope: Scope, hint: string): Scope | undefined {
+  private narrowByDistrict(scope: Scope, hint: string, tone?: string): Scope | undefined {
     const ids = this.districtNames.get(hint);
     if (!ids) return undefined;
     const districts = new Set<string>();
     const received = new Set<string>();
+    const folded = tone === undefined ? undefined : normalizeKey(tone);
     for (const id of ids) {
+      if (tone !== undefined && folded !== tone) {
+        const name = this.districtTones.get(id) ?? "";
+        const typed = tone.split(" ").slice(-name.split(" ").length).join(" ");
+        if (!marksCompatible(typed, name)) continue;
+      }
       if (scope.districts && !scope.districts.has(id)) continue;
       if (scope.oldProvinces && !scope.oldProvinces.has(id.slice(0, id.indexOf(":")))) continue;
       const communes = [...(this.districtCommunes.get(id) ?? [])].filter(
@@ -445,30 +321,103 @@ export class PlaceSearch {
     return (this.names.get(reading.key) ?? []).filter((e) => this.inScope(e, reading.scope)).map((entry) => ({ entry, key: reading.key }));
   }
 
-  private fuzzyHits(reading: Reading): { hits: Hit[]; distance: number } | undefined {
-    const length = reading.key.replace(/ /g, "").length;
-    const allowed = length >= 8 ? 2 : length >= 4 ? 1 : 0;
-    if (allowed === 0) return undefined;
-    const results = this.fuzzyIndex.search(reading.key, {
-      // Only the whole name (the last search term, see searchTerms) is fuzzy; 2 edits also cover a swap of two letters.
-      fuzzy: (_term, index, terms) => (index === terms.length - 1 ? 2 : false),
-      combineWith: "OR",
-    });
-    let best = allowed + 1;
-    let hits: Hit[] = [];
-    for (const r of results) {
-      const key = this.fuzzyKeys[r.id as number] as string;
-      const d = editDistance(reading.key, key, best);
-      if (d > best) continue;
-      const entries = (this.names.get(key) ?? []).filter((e) => this.inScope(e, reading.scope));
-      if (!entries.length) continue;
-      if (d < best) {
-        best = d;
-        hits = [];
+  /**
+   * Communes whose names are close to the reading's, closest first: MiniSearch proposes names up to
+   * 2 edits away (folded, without spaces), {@link placeDistance} ranks them on the typed text and on
+   * the text with Telex/VNI leftovers removed. The farthest allowed grows with the name's length.
+   */
+  private similar(reading: Reading, bestElsewhere = Infinity): Ranked[] {
+    const scores = new Map<string, number>();
+    const cleaned = imeCleanup(reading.text);
+    const variants = [{ text: reading.text, extra: 0 }];
+    if (cleaned.changed) variants.push({ text: cleaned.text, extra: IME_EXTRA * cleaned.changed });
+    // Only names within LIST_SPREAD of the best so far can be listed (and this reading counts only if
+    // it does better than another): a bound that lets the distance stop early.
+    let best = bestElsewhere;
+    const slack = LIST_SPREAD + TYPE_MISMATCH + LEGACY_EXTRA + PARTIAL_EXTRA;
+    for (const variant of variants) {
+      const folded = normalizeKey(variant.text);
+      const spaceless = folded.replace(/ /g, "");
+      const length = spaceless.length;
+      if (length < 2) continue;
+      // Within a named province the list stays short, so farther names may be offered.
+      const scoped = reading.scope.provinces !== undefined && reading.scope.provinces.size <= 2;
+      const limit = (length <= 3 ? 0.7 : length <= 5 ? 1.7 : 2.7) + (scoped ? 1 : 0) + variant.extra;
+      const marked = folded !== variant.text;
+      const distances = new Map<string, number>();
+      const histogram = letterHistogram(folded);
+      const bound = () => Math.min(limit, best + slack) - variant.extra;
+      for (const key of this.candidateKeys(spaceless, reading.scope, bound)) {
+        if (histogramBound(histogram, this.histograms.get(key) as Uint8Array) > bound()) continue;
+        for (const entry of this.names.get(key) ?? []) {
+          if (!this.inScope(entry, reading.scope)) continue;
+          // Many entries share a spelling (a name and its pre-2025 units): measure each spelling once.
+          let distance = distances.get(entry.text);
+          if (distance === undefined) {
+            distance = placeDistance(variant.text, entry.text, marked, bound());
+            distances.set(entry.text, distance);
+          }
+          let score = distance + variant.extra;
+          if (reading.type && !entry.types.includes(reading.type)) score += TYPE_MISMATCH;
+          if (score > limit) continue;
+          if (score < best) best = score;
+          const targets = entry.legacy ? entry.legacy.targets : [{ code: entry.code as string, whole: true }];
+          for (const t of targets) {
+            if (reading.scope.provinces && !reading.scope.provinces.has((this.communes.get(t.code) as CommuneRef).provinceCode)) continue;
+            const s = score + (entry.legacy ? LEGACY_EXTRA : 0) + (t.whole ? 0 : PARTIAL_EXTRA);
+            if (s < (scores.get(t.code) ?? Infinity)) scores.set(t.code, s);
+          }
+        }
       }
-      for (const entry of entries) hits.push({ entry, key });
     }
-    return hits.length ? { hits, distance: best } : undefined;
+    return [...scores].map(([code, score]) => ({ code, score })).sort((a, b) => a.score - b.score || (a.code < b.code ? -1 : 1));
+  }
+
+  /**
+   * Folded names worth ranking: within a named province (a few hundred names) all of them that the
+   * length allows under `bound`, nearest length first; across the country, those MiniSearch finds
+   * within 1 edit of the name without spaces (up to 5 letters), 2 (6 letters) or 3 (7 or more).
+   */
+  private *candidateKeys(spaceless: string, scope: Scope, bound: () => number): Iterable<string> {
+    if (scope.provinces && scope.provinces.size <= 2) {
+      // Nearest lengths first, so that the best distance, found early, bounds the rest.
+      const buckets = [...scope.provinces].map((p) => this.provinceKeys.get(p) ?? []);
+      const longest = Math.max(0, ...buckets.map((b) => b.length));
+      const n = spaceless.length;
+      // A name d letters longer or shorter is at least d × 0.5 away (a letter typed twice costs 0.5).
+      for (let d = 0; (n - d >= 0 || n + d < longest) && d * 0.5 <= bound(); d++) {
+        for (const b of buckets) {
+          yield* b[n - d] ?? [];
+          if (d > 0) yield* b[n + d] ?? [];
+        }
+      }
+      return;
+    }
+    // Longer than any name by more than the edits allowed: nothing to find (a province left in the text).
+    if (spaceless.length > this.longestName + 3) return;
+    const fuzzy = spaceless.length <= 5 ? 1 : spaceless.length <= 6 ? 2 : 3;
+    const keys = new Set<string>();
+    // Also with letters typed twice collapsed: Levenshtein in MiniSearch counts them in full.
+    for (const term of new Set([spaceless, spaceless.replace(/(.)\1+/g, "$1")])) {
+      for (const r of this.fuzzyIndex.search(term, { fuzzy, prefix: false, tokenize: (t) => [t] })) keys.add(this.fuzzyKeys[r.id as number] as string);
+    }
+    yield* keys;
+  }
+
+  /** The answer for names typed with mistakes: never a match; the province first when too many are equally close. */
+  private decideSimilar(ranked: Ranked[]): PlaceSearchResult {
+    const best = (ranked[0] as Ranked).score;
+    const tied = ranked.filter((r) => r.score <= best + TIE);
+    const refs = (list: Ranked[]) => list.map((r) => this.communes.get(r.code) as CommuneRef);
+    if (tied.length > MAX_SIMILAR) {
+      const provinces = [...new Set(refs(tied).map((c) => c.provinceCode))];
+      if (provinces.length > 1) return { kind: "province", provinces: provinces.flatMap((c) => this.provinces.get(c) ?? []) };
+    }
+    const near = ranked.filter((r) => r.score <= best + LIST_SPREAD);
+    const shown = refs(near.slice(0, MAX_SIMILAR));
+    return near.length > shown.length
+      ? { kind: "choose", candidates: shown, reason: "similar", more: near.length - shown.length }
+      : { kind: "choose", candidates: shown, reason: "similar" };
   }
 
   private inScope(entry: NameEntry, scope: Scope): boolean {
@@ -485,34 +434,32 @@ export class PlaceSearch {
   }
 
   /**
-   * Turns the hits of one reading into an answer. Preference: names that fit the typed type word
-   * and the typed diacritics, current names before pre-2025 ones; then the type word is dropped,
-   * then the diacritics.
+   * Turns the exact hits (same name, diacritics ignored) of one reading into an answer. Preference:
+   * names that fit the typed type word and the typed diacritics, current names before pre-2025
+   * ones; then the type word is dropped. Names whose diacritics contradict the typed ones are not
+   * an answer (undefined when only those are left: they are ranked as typos), only offered after.
    */
-  private decide(all: Hit[], reading: Reading, fuzzy: boolean): PlaceSearchResult {
+  private decide(all: Hit[], reading: Reading): PlaceSearchResult | undefined {
     const current = all.filter((h) => h.entry.code !== undefined);
     const legacy = all.filter((h) => h.entry.legacy !== undefined);
     const type = reading.type;
+    const hasMarks = reading.tone !== reading.key;
     const typed = (list: Hit[]) => (type ? list.filter((h) => h.entry.types.includes(type)) : list);
     const marked = (list: Hit[]) => {
-      if (fuzzy || reading.tone === reading.key) return list;
+      if (!hasMarks) return list;
       const same = list.filter((h) => h.entry.tone === reading.tone);
       return same.length ? same : list.filter((h) => marksCompatible(reading.tone, h.entry.tone));
     };
-    // A typo is equally likely in a current and in a pre-2025 name: equally close names all count.
-    const hits = fuzzy
-      ? [typed(all), all].find((list) => list.length > 0) ?? []
-      : [marked(typed(current)), marked(typed(legacy)), marked(current), marked(legacy), typed(current), typed(legacy), current, legacy].find(
-          (list) => list.length > 0,
-        ) ?? [];
+    const hits = [marked(typed(current)), marked(typed(legacy)), marked(current), marked(legacy)].find((list) => list.length > 0) ?? [];
+    if (hits.length === 0) return undefined;
+    const inProvince = (ref: CommuneRef) => !reading.scope.provinces || reading.scope.provinces.has(ref.provinceCode);
 
     const isLegacy = hits.every((h) => h.entry.legacy !== undefined);
     const candidates: Array<{ code: string; whole: boolean }> = [];
     for (const h of hits) {
       const targets = h.entry.legacy ? h.entry.legacy.targets : [{ code: h.entry.code as string, whole: true }];
       for (const t of targets) {
-        const province = (this.communes.get(t.code) as CommuneRef).provinceCode;
-        if (reading.scope.provinces && !reading.scope.provinces.has(province)) continue;
+        if (!inProvince(this.communes.get(t.code) as CommuneRef)) continue;
         if (!candidates.some((c) => c.code === t.code)) candidates.push(t);
       }
     }
@@ -520,142 +467,46 @@ export class PlaceSearch {
     const refs = candidates.map((c) => this.communes.get(c.code) as CommuneRef);
     if (refs.length === 0) return { kind: "none" };
 
+    // Current communes of the same spelling but other diacritics than typed: offered after the answer.
+    const chosenTones = new Set(hits.map((h) => h.entry.tone));
+    const spellings = hasMarks
+      ? [...new Set(current.filter((h) => !chosenTones.has(h.entry.tone)).map((h) => h.entry.code as string))]
+          .filter((code) => !candidates.some((c) => c.code === code))
+          .map((code) => this.communes.get(code) as CommuneRef)
+          .filter(inProvince)
+      : [];
+
     const provinceCodes = new Set(refs.map((r) => r.provinceCode));
     if (provinceCodes.size > 1) {
       // Also where the name was a pre-2025 unit, so that a resident using the old name finds their province.
-      if (!fuzzy) for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) provinceCodes.add((this.communes.get(t.code) as CommuneRef).provinceCode);
-      return { kind: "province", provinces: this.provinceRefs(provinceCodes) };
+      for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) provinceCodes.add((this.communes.get(t.code) as CommuneRef).provinceCode);
+      const first = this.provinceRefs(provinceCodes);
+      const then = this.provinceRefs(spellings.map((c) => c.provinceCode).filter((c) => !provinceCodes.has(c)));
+      return { kind: "province", provinces: [...first, ...then] };
+    }
+    if (refs.length === 1 && spellings.length >= MAX_SIMILAR && spellings.some((c) => c.provinceCode !== (refs[0] as CommuneRef).provinceCode)) {
+      // Too many other spellings to list: the province first (the typed spelling's first), as for a name found in several.
+      const first = (refs[0] as CommuneRef).provinceCode;
+      return { kind: "province", provinces: [...this.provinceRefs([first]), ...this.provinceRefs(spellings.map((c) => c.provinceCode).filter((c) => c !== first))] };
     }
     if (refs.length === 1) {
       const ref = refs[0] as CommuneRef;
-      if (isLegacy) return { kind: "match", commune: ref, via: "legacy" };
-      const match: PlaceSearchResult = hits.every((h) => h.entry.via === "alias") ? { kind: "match", commune: ref, via: "alias" } : { kind: "match", commune: ref };
+      const sameProvinceFirst = spellings.sort((a, b) => Number(b.provinceCode === ref.provinceCode) - Number(a.provinceCode === ref.provinceCode) || (a.code < b.code ? -1 : 1));
+      const extra = sameProvinceFirst.length ? { otherSpellings: sameProvinceFirst.slice(0, MAX_SIMILAR - 1) } : {};
+      if (isLegacy) return { kind: "match", commune: ref, via: "legacy", ...extra };
+      const match: PlaceSearchResult = hits.every((h) => h.entry.via === "alias") ? { kind: "match", commune: ref, via: "alias", ...extra } : { kind: "match", commune: ref, ...extra };
       const others = new Set<string>();
-      if (!fuzzy) for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) if (t.code !== ref.code) others.add(t.code);
-      const alternatives = [...others].flatMap((code) => {
-        const other = this.communes.get(code) as CommuneRef;
-        return reading.scope.provinces && !reading.scope.provinces.has(other.provinceCode) ? [] : [other];
-      });
+      for (const h of marked(typed(legacy))) for (const t of h.entry.legacy?.targets ?? []) if (t.code !== ref.code) others.add(t.code);
+      const alternatives = [...others].map((code) => this.communes.get(code) as CommuneRef).filter(inProvince);
       return alternatives.length ? { ...match, legacyAlternatives: alternatives.slice(0, MAX_CANDIDATES) } : match;
     }
-    const distinctKeys = new Set(hits.map((h) => h.key));
-    const reason: ChooseReason = fuzzy && distinctKeys.size > 1 ? "similar" : isLegacy && hits.length === 1 ? "legacy_split" : "same_name";
-    const shown = refs.slice(0, MAX_CANDIDATES);
-    return refs.length > shown.length ? { kind: "choose", candidates: shown, reason, more: refs.length - shown.length } : { kind: "choose", candidates: shown, reason };
+    const reason: ChooseReason = isLegacy && hits.length === 1 ? "legacy_split" : "same_name";
+    const all2 = [...refs, ...spellings.filter((c) => c.provinceCode === (refs[0] as CommuneRef).provinceCode)];
+    const shown = all2.slice(0, MAX_CANDIDATES);
+    return all2.length > shown.length ? { kind: "choose", candidates: shown, reason, more: all2.length - shown.length } : { kind: "choose", candidates: shown, reason };
   }
-}
-
-/**
- * Folded comparison key: {@link fold}, punctuation and dashes as spaces, apostrophes dropped
- * ("Ea H'Leo" = "ea hleo"), leading zeros of numbers dropped ("Phường 01" = "phuong 1").
- */
-export function normalizeKey(text: string): string {
-  return fold(text)
-    .replace(/'/g, "")
-    .replace(/[^a-z0-9]+/g, " ")
-    .replace(/\b0+(\d)/g, "$1")
-    .trim();
-}
-
-/**
- * Key that keeps diacritics but not where the tone mark sits: each syllable's tone mark moves to
- * its end, so "Hoà" = "Hòa" and "Thuỷ" = "Thủy", while "Thành" ≠ "Thạnh".
- */
-export function toneKey(text: string): string {
-  return text
-    .normalize("NFD")
-    .toLowerCase()
-    .replace(/['’‘`´]/g, "")
-    .replace(/[^\p{L}\p{M}0-9]+/gu, " ")
-    .trim()
-    .split(" ")
-    .map((syllable) => {
-      const tones = syllable.match(/[\u0300\u0301\u0303\u0309\u0323]/g);
-      const digits = syllable.replace(/^0+(\d)/, "$1");
-      return tones ? digits.replace(/[\u0300\u0301\u0303\u0309\u0323]/g, "") + tones.join("") : digits;
-    })
-    .join(" ");
-}
-
-/**
- * Whether every diacritic typed is present in the same syllable of the name: "Tân Thanh" fits both
- * "Tân Thành" and "Tân Thạnh", "Tan Thạnh" only the latter. Both arguments are {@link toneKey}s.
- */
-export function marksCompatible(typed: string, name: string): boolean {
-  const a = typed.replace(/đ/g, "d\u0335").split(" ");
-  const b = name.replace(/đ/g, "d\u0335").split(" ");
-  if (a.length !== b.length) return false;
-  return a.every((syllable, i) => {
-    const other = b[i] as string;
-    if (syllable.replace(MARKS, "") !== other.replace(MARKS, "")) return false;
-    return (syllable.match(MARKS) ?? []).every((mark) => other.includes(mark));
-  });
-}
-
-const MARKS = /[\u0300-\u036f]/g;
-
-/** Optimal-string-alignment distance (Damerau: a swap of neighbours is one edit); stops early above `max`. */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const n = b.length;
-  if (rows[0].length <= n) for (let r = 0; r < 3; r++) rows[r] = new Uint16Array(2 * n + 2);
-  let [prev2, prev, cur] = rows;
-  for (let j = 0; j <= n; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= n; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let d = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
-        d = Math.min(d, (prev2[j - 2] as number) + 1);
-      }
-      cur[j] = d;
-      if (d < rowMin) rowMin = d;
-    }
-    if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
-  }
-  return prev[n] as number;
-}
-
-/** Scratch rows of {@link editDistance}, grown on demand. */
-const rows: [Uint16Array, Uint16Array, Uint16Array] = [new Uint16Array(64), new Uint16Array(64), new Uint16Array(64)];
-
-/** Index and query terms: each word, plus the whole name without spaces (always last), the term that gets fuzzy matching. */
-function searchTerms(key: string): string[] {
-  const words = key.split(" ").filter(Boolean);
-  return words.length > 1 ? [...words, words.join("")] : words;
 }
 
 function intersect(a: Set<string> | undefined, b: Set<string>): Set<string> {
   return a ? new Set([...b].filter((x) => a.has(x))) : b;
-}
-
-function stripTypeWord(name: string): string {
-  return name.replace(/^(Phường|Xã|Đặc khu|Thị trấn|Huyện)\s+/iu, "");
-}
-
-function stripProvinceWord(key: string): string {
-  return PROVINCE_PREFIX.exec(key)?.[1] ?? key;
-}
-
-/** Drops the first `n` words of a tone key (the type word the folded reading stripped). */
-function dropWords(tone: string, n: number): string {
-  return tone.split(" ").slice(n).join(" ");
-}
-
-/** Folded forms under which a pre-2025 district may be named: "quận 3", "q3", "q.3", "huyện Tân Thạnh", "Tân Thạnh"… */
-function districtForms(district: string): string[] {
-  const key = normalizeKey(district);
-  const forms = new Set([key]);
-  for (const [word, short] of DISTRICT_WORDS) {
-    if (!key.startsWith(`${word} `)) continue;
-    const bare = key.slice(word.length + 1);
-    const numbered = /^\d+$/.test(bare);
-    if (!numbered) forms.add(bare);
-    forms.add(`${short} ${bare}`);
-    if (numbered) forms.add(`${short}${bare}`);
-  }
-  return [...forms];
 }

@@ -22,8 +22,14 @@ export type LocateResult =
 
 /** What a typed place name matches (see src/routing/placeSearch.ts). */
 export type PlaceSearchResult =
-  | { kind: "match"; commune: CommuneRef; via?: "legacy" | "alias"; legacyAlternatives?: CommuneRef[] }
-  | { kind: "choose"; candidates: CommuneRef[]; reason: "same_name" | "legacy_split" | "similar" }
+  /**
+   * The typed text is this commune's name (diacritics ignored, none contradicting). `otherSpellings`
+   * (same name, other diacritics) and `legacyAlternatives` (pre-2025 units of that name now elsewhere)
+   * are to be offered after it.
+   */
+  | { kind: "match"; commune: CommuneRef; via?: "legacy" | "alias"; legacyAlternatives?: CommuneRef[]; otherSpellings?: CommuneRef[] }
+  /** Ask which one. "similar": the text is no commune's name; the closest, best first, must be confirmed. */
+  | { kind: "choose"; candidates: CommuneRef[]; reason: "same_name" | "legacy_split" | "similar"; more?: number }
   | { kind: "province"; provinces: ProvinceRef[] }
   | { kind: "none" };
 

@@ -99,7 +99,9 @@ export async function promptFor(ctx: TipFlowContext, draft: TipDraftData): Promi
 
 async function pickPrompt(ctx: TipFlowContext, pick: PlacePick, nav: Choice[]): Promise<Reply> {
   if (pick.kind === "provinces") {
-    const provinces = await ctx.tx.province.findMany({ where: { code: { in: pick.codes } }, orderBy: { name: "asc" } });
+    const rows = await ctx.tx.province.findMany({ where: { code: { in: pick.codes } } });
+    // In the search's order: where the name is spelt as typed first.
+    const provinces = pick.codes.flatMap((code) => rows.filter((p) => p.code === code));
     return {
       key: "tip:place.which_province",
       params: { text: pick.text },
@@ -115,7 +117,22 @@ async function pickPrompt(ctx: TipFlowContext, pick: PlacePick, nav: Choice[]): 
       choices: [{ id: `pick:${pick.codes[0]}`, labelKey: "tip:place.confirm_yes" }, { id: "pick:none", labelKey: "tip:place.confirm_no" }, ...nav],
     };
   }
-  const key = pick.reason === "border" ? "tip:place.near_border" : pick.reason === "legacy_split" ? "tip:place.choose_split" : "tip:place.choose";
+  if (pick.reason === "similar" && pick.codes.length === 1) {
+    // A name typed with a mistake is never taken without the tipster saying yes.
+    return {
+      key: "tip:place.did_you_mean",
+      params: { place: labels.get(pick.codes[0]!) ?? "", text: pick.text ?? "" },
+      choices: [{ id: `pick:${pick.codes[0]}`, labelKey: "tip:place.confirm_yes" }, { id: "pick:none", labelKey: "tip:place.confirm_no" }, ...nav],
+    };
+  }
+  const key =
+    pick.reason === "border"
+      ? "tip:place.near_border"
+      : pick.reason === "legacy_split"
+        ? "tip:place.choose_split"
+        : pick.reason === "similar"
+          ? "tip:place.choose_similar"
+          : "tip:place.choose";
   return { key, params: { text: pick.text ?? "" }, choices: [...options, { id: "pick:none", labelKey: "tip:place.none_of_these" }, ...nav] };
 }
 
@@ -329,10 +346,11 @@ async function typedPlace(ctx: TipFlowContext, draft: TipDraftData, text: string
   const result = ctx.places.search(text, provinceCode ? { provinceCode } : undefined);
   switch (result.kind) {
     case "match": {
-      // The name is current here but was also the name of former units now elsewhere: ask.
-      const alternatives = result.legacyAlternatives ?? [];
-      if (alternatives.length && !provinceCode) {
-        const codes = [result.commune.code, ...alternatives.map((a) => a.code)];
+      // The name is current here but was also the name of former units now elsewhere, or other
+      // communes have it with other diacritics: ask, the typed spelling first.
+      const alternatives = [...(result.otherSpellings ?? []), ...(provinceCode ? [] : (result.legacyAlternatives ?? []))];
+      if (alternatives.length) {
+        const codes = [...new Set([result.commune.code, ...alternatives.map((a) => a.code)])].slice(0, 8);
         return ask(ctx, advance({ ...draft, pick: { kind: "communes", codes, reason: "same_name", text } }, "place_pick"));
       }
       return settlePlace(ctx, draft, { source: "typed", provinceCode: result.commune.provinceCode, communeCode: result.commune.code, text });
