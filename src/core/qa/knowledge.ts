@@ -9,12 +9,12 @@ import { fromRoot } from "../../paths.ts";
 /** data/knowledge/: the shipped starter set (one or more JSON arrays). */
 export const KNOWLEDGE_DIR = fromRoot("data", "knowledge");
 
-const localized = z.object({ vi: z.string().min(1), en: z.string().optional() });
+const localized = z.object({ vi: z.string().min(1), en: z.string().optional(), km: z.string().optional() });
 /** One entry as written in the JSON files (see data/knowledge/SCHEMA.md). */
 export const entrySchema = z.object({
   id: z.string().regex(/^kb-[a-z0-9-]+$/),
   topics: z.array(z.string()).default([]),
-  questions: z.object({ vi: z.array(z.string().min(3)).min(1), en: z.array(z.string()).optional() }),
+  questions: z.object({ vi: z.array(z.string().min(3)).min(1), en: z.array(z.string()).optional(), km: z.array(z.string()).optional() }),
   answer: localized,
   source: z.object({ law: z.string().min(3), article: z.string().optional(), effectiveDate: z.string().optional() }),
   changed: localized.optional(),
@@ -26,10 +26,10 @@ export type EntryFile = z.infer<typeof entrySchema>;
 /** An entry as the rest of the system uses it. */
 export interface Entry {
   id: string;
-  questions: { vi: string[]; en?: string[] };
-  answers: { vi: string; en?: string };
+  questions: { vi: string[]; en?: string[]; km?: string[] };
+  answers: { vi: string; en?: string; km?: string };
   source: { law: string; article?: string; effectiveDate?: string };
-  changed?: { vi: string; en?: string };
+  changed?: { vi: string; en?: string; km?: string };
   topics: string[];
   reportable: boolean;
   lastReviewed: string;
