@@ -1,3 +1,4 @@
+import { personRateKey } from "../../core/rateLimit.ts";
 import crypto from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { WebFloodLimits } from "../../config.ts";
@@ -406,7 +407,7 @@ export class WebChannel {
 
   /** True when the session's hourly upload limit is already used up (checked before decoding anything). */
   private async uploadLimitReached(chatKey: string): Promise<boolean> {
-    const row = await this.opts.db.rateCounter.findUnique({ where: { key: `upload:${chatKey}` } });
+    const row = await this.opts.db.rateCounter.findUnique({ where: { key: personRateKey(this.opts.sealer, "upload", chatKey) } });
     return !!row && Date.now() - row.windowStart.getTime() < 60 * 60_000 && row.count >= this.opts.uploadsPerHour;
   }
 

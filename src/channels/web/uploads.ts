@@ -1,5 +1,5 @@
 import { Prisma, type Db } from "../../db/client.ts";
-import { takeRate } from "../../core/rateLimit.ts";
+import { personRateKey, takeRate } from "../../core/rateLimit.ts";
 import type { InboxRef } from "../../inbox/ingest.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { CleanImage } from "./images.ts";
@@ -40,7 +40,7 @@ export async function storeUpload(db: Db, props: StoreUploadProps): Promise<Stor
     return await db.$transaction(async (tx): Promise<StoreUploadResult> => {
       const existing = await tx.inboxUpdate.findUnique({ where: { channel_updateKey: { channel: "web", updateKey } }, select: { id: true } });
       if (existing) return { kind: "duplicate" };
-      if (!(await takeRate(tx, `upload:${props.chatKey}`, props.uploadsPerHour, 60 * 60_000, now))) return { kind: "limited" };
+      if (!(await takeRate(tx, personRateKey(props.sealer, "upload", props.chatKey), props.uploadsPerHour, 60 * 60_000, now))) return { kind: "limited" };
       const upload = await tx.upload.create({
         data: {
           chatId: props.sealer.seal(props.chatKey, "upload-chat"),
