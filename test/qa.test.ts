@@ -114,6 +114,19 @@ describe("legal Q&A in the conversation", () => {
     expect(draft.description).toEqual(["hàng xóm nhà tôi bán ma tuý thì báo ở đâu"]);
   });
 
+  it("a question describing a crime is offered “report this” in English and Khmer too", async () => {
+    const en = new TelegramTipster(tg, 8311);
+    await en.command("/start");
+    await en.press("data:lang:en");
+    const answer = await ask(en, "I was scammed online, what should I do?");
+    expect(answer.options).toContain("🚨 Report this to the police");
+    const km = new TelegramTipster(tg, 8312);
+    await km.command("/start");
+    await km.press("data:lang:km");
+    const khmer = await ask(km, "ខ្ញុំត្រូវគេបោកប្រាស់តាមអនឡាញ តើត្រូវធ្វើដូចម្តេច?");
+    expect(khmer.options.some((o) => o.startsWith("🚨"))).toBe(true);
+  });
+
   it("an unanswerable question goes to the legal staff; their reply reaches the asker; saved, the next search finds it", async () => {
     const p = new TelegramTipster(tg, 8303);
     await p.command("/start");

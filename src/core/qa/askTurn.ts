@@ -6,6 +6,7 @@ import type { InboundInput } from "../inbound.ts";
 import type { Choice, Reply, TextBlock } from "../reply.ts";
 import { menuReply } from "../resident/converse.ts";
 import { fold } from "../text.ts";
+import { describesCrime } from "../resident/intents.ts";
 import type { KnowledgeBase, Entry } from "./knowledge.ts";
 import { handOffQuestion } from "./legalOps.ts";
 import { SUGGEST_COVERAGE } from "./legalSearch.ts";
@@ -27,21 +28,9 @@ export interface AskResult {
 
 export const MAX_QUESTION_CHARS = 1000;
 
-/** Words that show a question describes a crime happening, so reporting it is offered (folded). */
-const CRIME_SIGNS = [
-  "ban ma tuy", "chich hut", "su dung ma tuy", "choi da", "hut can sa", "bi lua", "lua dao", "lua chuyen khoan", "chuyen khoan nham",
-  "danh nhau", "danh vo", "danh chong", "danh con", "bao hanh", "trom", "cuop", "giat", "tin dung den", "doi no", "khung bo",
-  "co bac", "danh bac", "ca do", "lo de", "ban sung", "sung tu che", "ban phao", "buon lau", "hang gia", "de doa", "tong tien",
-];
-
-/** Whether a text describes a crime (used with the matched entry's own "reportable" flag). */
-export function describesCrime(text: string): boolean {
-  const folded = ` ${fold(text)} `;
-  return CRIME_SIGNS.some((sign) => folded.includes(` ${sign}`));
-}
-
 const flowOf = (f: AskFlow) => JSON.stringify(f);
-const pick = (l: { vi: string; en?: string }, locale: string) => (locale === "en" && l.en ? l.en : l.vi);
+/** The text in the person's language when the entry has it, else Vietnamese. */
+const pick = (l: { vi: string; en?: string; km?: string }, locale: string) => (locale === "en" && l.en ? l.en : locale === "km" && l.km ? l.km : l.vi);
 
 /** The answer to show for an entry: text, source, recent change, the "not legal advice" notice, and what next. */
 export function answerReply(entry: Entry, locale: string, opts: { alternatives: Entry[]; offerReport: boolean }): Reply {
@@ -57,7 +46,7 @@ export function answerReply(entry: Entry, locale: string, opts: { alternatives: 
   ];
   if (opts.offerReport) choices.unshift({ id: "qa:report", labelKey: "qa:ask.report" });
   for (const alt of opts.alternatives) {
-    const question = pick({ vi: alt.questions.vi[0] ?? alt.id, en: alt.questions.en?.[0] }, locale);
+    const question = pick({ vi: alt.questions.vi[0] ?? alt.id, en: alt.questions.en?.[0], km: alt.questions.km?.[0] }, locale);
     choices.push({ id: `qa:show:${alt.id}`, labelKey: "qa:ask.also", labelParams: { question } });
   }
   choices.push({ id: "qa:human", labelKey: "qa:ask.human" }, { id: "menu:main", labelKey: "tip:flow.back" });
@@ -110,7 +99,7 @@ export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: s
       .filter((h) => h.coverage >= SUGGEST_COVERAGE)
       .map((h) => kb.get(h.id))
       .filter((e): e is Entry => !!e)
-      .map((e) => ({ id: `qa:show:${e.id}`, labelKey: "qa:ask.also", labelParams: { question: pick({ vi: e.questions.vi[0] ?? e.id, en: e.questions.en?.[0] }, locale) } }));
+      .map((e) => ({ id: `qa:show:${e.id}`, labelKey: "qa:ask.also", labelParams: { question: pick({ vi: e.questions.vi[0] ?? e.id, en: e.questions.en?.[0], km: e.questions.km?.[0] }, locale) } }));
     return {
       replies: [
         {

@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { LOCALES, type Translate } from "../../i18n.ts";
+import { LOCALES, readLocaleFiles, type Translate } from "../../i18n.ts";
 import { fromRoot } from "../../paths.ts";
 import { CODE_ALPHABET } from "../tips/codes.ts";
 import { fold } from "../text.ts";
@@ -97,6 +97,33 @@ const CODE = new RegExp(`\\bTM[\\s\\-–_./#:]*(${CODE_CHARS}{6})(?![A-Z0-9])`, 
 const PIN = /(?<![\dA-Z])(\d{3})\s?(\d{3})(?!\d)/i;
 /** Below this probability nothing is certain enough: the text is kept and the person is offered what the bot can do. */
 const MIN_PROBABILITY = 0.5;
+
+let incidentLists: { latin: string[]; khmer: string[] } | undefined;
+
+/**
+ * Whether a text describes a crime or its victim (any language, diacritics optional): a phrase of
+ * the `crime` or `victim` lists of `locales/<lang>/intents.json`. Used to offer "report this to
+ * the police?" under a legal answer.
+ */
+export function describesCrime(text: string): boolean {
+  if (!incidentLists) {
+    const latin = new Set<string>();
+    const khmer = new Set<string>();
+    for (const lang of Object.values(readLocaleFiles())) {
+      const lists = (lang as { intents?: Record<string, string> }).intents ?? {};
+      for (const list of ["crime", "victim"]) {
+        for (const raw of (lists[list] ?? "").split("|")) {
+          if (KHMER.test(raw)) khmer.add(raw.trim());
+          else if (normalise(raw).trim()) latin.add(normalise(raw).trim());
+        }
+      }
+    }
+    incidentLists = { latin: [...latin], khmer: [...khmer] };
+  }
+  const raw = text.normalize("NFC");
+  const norm = normalise(raw);
+  return incidentLists.latin.some((p) => norm.includes(` ${p} `)) || incidentLists.khmer.some((p) => raw.includes(p));
+}
 
 /** A tip code pasted in a message ("TM-W3Y2FK 951744", "tm w3y2fk/951744", "mã TM-W3Y2FK pin 951744"), with the PIN next to it if any. */
 export function pastedCode(text: string): { code: string; pin?: string } | undefined {
