@@ -4,8 +4,8 @@ import { fold } from "../text.ts";
 /** A knowledge base entry as the search sees it. */
 export interface SearchableEntry {
   id: string;
-  questions: { vi: string[]; en?: string[] };
-  answers: { vi: string; en?: string };
+  questions: { vi: string[]; en?: string[]; km?: string[] };
+  answers: { vi: string; en?: string; km?: string };
 }
 
 /** Abbreviations residents type, expanded before matching (folded forms). */
@@ -41,12 +41,25 @@ const ABBREVIATIONS: Record<string, string> = {
  */
 const STOPWORDS = new Set("la thi cua va voi cho toi minh nao gi sao nhu the duoc o tai khi neu hay nay kia roi a nhe vay ha u nhi nhung cac mot".split(" "));
 
-/** Folded words of a text, abbreviations expanded, function words dropped. */
+/** Khmer letters (written without spaces between words). */
+const KHMER_RUN = /[\u1780-\u17ff]+/g;
+/** Khmer signs that do not carry a word on their own: the coeng, vowel signs and diacritics are kept inside the grams. */
+const KHMER_GRAM = 3;
+
+/**
+ * Folded words of a text, abbreviations expanded, function words dropped. Khmer, which has no
+ * spaces between words, is cut into overlapping three-letter grams ("k" + letters), so a Khmer
+ * question matches Khmer phrasings that share its words.
+ */
 export function words(text: string): string[] {
   const out: string[] = [];
   for (const raw of fold(text).replace(/[^a-z0-9\s]/g, " ").split(/\s+/)) {
     if (!raw) continue;
     for (const w of (ABBREVIATIONS[raw] ?? raw).split(" ")) if (!STOPWORDS.has(w)) out.push(w);
+  }
+  for (const run of text.normalize("NFC").match(KHMER_RUN) ?? []) {
+    if (run.length <= KHMER_GRAM) out.push(`k${run}`);
+    else for (let i = 0; i + KHMER_GRAM <= run.length; i++) out.push(`k${run.slice(i, i + KHMER_GRAM)}`);
   }
   return out;
 }
@@ -56,6 +69,11 @@ function tokenize(text: string): string[] {
   const w = words(text);
   const pairs = w.slice(1).map((x, i) => `${w[i]}_${x}`);
   return [...w, ...pairs];
+}
+
+/** Every phrasing of an entry's question, in every language. */
+function phrasings(e: SearchableEntry): string[] {
+  return [...e.questions.vi, ...(e.questions.en ?? []), ...(e.questions.km ?? [])];
 }
 
 /** Edit distance ≤ 1 (typos in words of 4+ letters). */
@@ -108,11 +126,11 @@ export class LegalSearch {
     });
     const docs: Array<{ id: string; entryId: string; text: string; kind: string }> = [];
     for (const e of entries) {
-      [...e.questions.vi, ...(e.questions.en ?? [])].forEach((q, i) => docs.push({ id: `${e.id}#q${i}`, entryId: e.id, text: q, kind: "question" }));
-      docs.push({ id: `${e.id}#a`, entryId: e.id, text: `${e.answers.vi} ${e.answers.en ?? ""}`, kind: "answer" });
+      phrasings(e).forEach((q, i) => docs.push({ id: `${e.id}#q${i}`, entryId: e.id, text: q, kind: "question" }));
+      docs.push({ id: `${e.id}#a`, entryId: e.id, text: `${e.answers.vi} ${e.answers.en ?? ""} ${e.answers.km ?? ""}`, kind: "answer" });
     }
     this.index.addAll(docs);
-    for (const e of entries) this.vocabulary.set(e.id, new Set([...e.questions.vi, ...(e.questions.en ?? [])].flatMap(words)));
+    for (const e of entries) this.vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
     for (const v of this.vocabulary.values()) for (const w of v) this.documentFrequency.set(w, (this.documentFrequency.get(w) ?? 0) + 1);
   }
 
