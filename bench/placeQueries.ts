@@ -8,6 +8,7 @@
  */
 import { normalizeKey, toneKey } from "../src/routing/placeText.ts";
 import type { LegacyRow, PlaceSearch, PlaceSearchResult } from "../src/routing/placeSearch.ts";
+import { mulberry32 } from "../test/helpers/random.ts";
 
 /** The error classes of the evaluation set. */
 export const ERROR_CLASSES = [
@@ -272,16 +273,4 @@ export function evaluatePlaceQuery(search: Pick<PlaceSearch, "search" | "commune
   }
   if (r.kind === "choose") return { rank: r.candidates.findIndex((c) => q.expect.includes(c.code)), askedProvince, askedConfirm: true, silentlyWrong: false };
   return { rank: -1, askedProvince, askedConfirm: false, silentlyWrong: false };
-}
-
-/** Small seeded PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

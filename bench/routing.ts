@@ -31,6 +31,7 @@ import {
 import { PlaceSearch, type LegacyRow, LEGACY_FILE } from "../src/routing/placeSearch.ts";
 import { UNITS_FILE } from "../src/db/referenceData.ts";
 import { ERROR_CLASSES, evaluatePlaceQuery, generatePlaceQueries, type PlaceOutcome, type PlaceQuery } from "./placeQueries.ts";
+import { mulberry32 } from "../test/helpers/random.ts";
 
 const GOAL_POINTS_PER_S = 50_000;
 const GOAL_POINT_P99_MS = 1;
@@ -371,14 +372,3 @@ function fmtRate(perSecond: number): string {
   return Math.round(perSecond).toLocaleString("en").padStart(9);
 }
 
-/** Small seeded PRNG, so every run measures the same points and queries. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -14,6 +14,7 @@ import {
 import { readPlaceData } from "../src/routing/placeIndex.ts";
 import { PlaceSearch, type PlaceSearchResult } from "../src/routing/placeSearch.ts";
 import { ERROR_CLASSES, evaluatePlaceQuery, generatePlaceQueries } from "../bench/placeQueries.ts";
+import { mulberry32 } from "./helpers/random.ts";
 
 const locator = CommuneLocator.loadSync();
 const places = PlaceSearch.load();
@@ -65,16 +66,6 @@ function bruteForceNearest(lat: number, lng: number): { code: string; distanceM:
   return best;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Codes a search result offers to the resident. */
 function offered(r: PlaceSearchResult): string[] {

@@ -6,6 +6,7 @@
  * service's schemas, so a schema that refuses something valid (or lets through something it
  * should not) makes the test fail.
  */
+import { mulberry32 } from "./random.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Obj = { [key: string]: Json };
@@ -23,17 +24,8 @@ export interface FuzzCase {
   mutations: string[];
 }
 
-/** mulberry32: a small, fast, seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small, fast, seeded PRNG (mulberry32). */
+export const prng = mulberry32;
 
 // ---- The oracle's view of the fields the platforms define -------------------------------------
 
