@@ -1,10 +1,13 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
-import { FALLBACK_GROUP, startTestApp, type TestApp } from "./helpers/app.ts";
+import { chatKeyOf } from "../src/channels/web/session.ts";
+import { FALLBACK_GROUP, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { dumpDatabase } from "./helpers/dump.ts";
 import { PLANTED, WEB_COOKIE, hasGpsIfd, jpegMarkers, jpegWithMetadata } from "./helpers/webChat.ts";
 
 /** Debian's Chromium (CI installs it; no browser is ever downloaded). */
@@ -39,14 +42,16 @@ const contexts: BrowserContext[] = [];
 class BrowserTipster {
   constructor(readonly page: Page) {}
 
-  static async open(opts: { geolocation?: boolean } = {}): Promise<BrowserTipster> {
+  static async open(opts: { geolocation?: boolean; clipboard?: boolean } = {}): Promise<BrowserTipster> {
+    const permissions = [...(opts.geolocation ? ["geolocation"] : []), ...(opts.clipboard ? ["clipboard-read", "clipboard-write"] : [])];
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
       isMobile: true,
       hasTouch: true,
       locale: "vi-VN",
-      ...(opts.geolocation ? { geolocation: HOAN_KIEM_LAKE, permissions: ["geolocation"] } : {}),
+      ...(opts.geolocation ? { geolocation: HOAN_KIEM_LAKE } : {}),
+      ...(permissions.length ? { permissions } : {}),
     });
     contexts.push(context);
     const page = await context.newPage();
@@ -74,8 +79,23 @@ class BrowserTipster {
   }
 
   /** Loads the page; the bot greets a new session by itself. */
-  async start(): Promise<string> {
-    return this.after(() => this.page.goto(t.url));
+  async start(url = t.url): Promise<string> {
+    return this.after(() => this.page.goto(url));
+  }
+
+  /** The conversation as shown, both sides in order: "bot: …", "me: …", "notice: …" (a photo as "me: [photo]"). */
+  async transcript(): Promise<string[]> {
+    return this.page.locator(".msg").evaluateAll((els) =>
+      els.map((el) => {
+        const kind = el.classList.contains("bot") ? "bot" : el.classList.contains("me") ? "me" : "notice";
+        const text = Array.from(el.childNodes)
+          .filter((n) => !(n instanceof HTMLElement && n.classList.contains("who")))
+          .map((n) => n.textContent)
+          .join("")
+          .trim();
+        return `${kind}: ${el.querySelector("img") || /^📷 /.test(text) ? "[photo]" : text}`;
+      }),
+    );
   }
 
   choice(label: string): Locator {
@@ -133,7 +153,7 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
   });
 
   it("anonymous tip with the keyboard and buttons, the browser's location and a photo: receipt with code and PIN; nothing identifying stored", async () => {
-    const p = await BrowserTipster.open({ geolocation: true });
+    const p = await BrowserTipster.open({ geolocation: true, clipboard: true });
     const greeting = await p.start();
     expect(greeting).toContain("Xin chào! Đây là Tai Mắt");
     // The first button has the focus: a keyboard user just presses Enter.
@@ -146,8 +166,15 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     const place = await p.press("Có, đang nguy hiểm");
     expect(place).toContain("🚨 Hãy gọi ngay 113");
     expect(place).toContain("Việc này xảy ra ở đâu?");
-    // 113 in the bot's text is a phone link.
+    // 113 in the bot's text is a phone link, and someone in danger gets a large «Gọi 113» button.
     expect(await p.page.locator('.msg.bot a[href="tel:113"]').last().innerText()).toBe("113");
+    const call = p.page.locator("a.call113");
+    expect(await call.count()).toBe(1);
+    expect(await call.getAttribute("href")).toBe("tel:113");
+    expect(await call.innerText()).toBe("📞 Gọi 113");
+    const box = (await call.boundingBox())!;
+    expect(box.height).toBeGreaterThanOrEqual(48);
+    expect(box.width).toBeGreaterThan(300);
 
     const locate = p.page.getByRole("button", { name: "📍 Gửi vị trí" });
     await locate.waitFor({ state: "visible" });
@@ -202,10 +229,57 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     expect(await sharp(bytes).metadata()).toMatchObject({ format: "jpeg", width: 120, height: 90 });
     expect(p.errors).toEqual([]);
 
-    // After a reload the receipt is not shown again: a placeholder explains why.
+    // The receipt comes with a clear warning, and closing the tab before copying it asks first.
+    const tools = p.page.locator(".receipt-tools");
+    expect(await tools.locator(".warning").innerText()).toContain("Hãy chép lại mã tin báo và mã PIN ngay");
+    expect(await tools.locator(".warning").innerText()).toContain("khi bạn đóng thẻ hoặc bấm «Ẩn mã», mã sẽ bị ẩn");
+    const asked = new Promise<string>((resolve) => p.page.once("dialog", (d) => void d.dismiss().then(() => resolve(d.type()))));
+    await p.page.close({ runBeforeUnload: true });
+    expect(await asked).toBe("beforeunload");
+    expect(p.page.isClosed()).toBe(false);
+    // The copy button copies the code and PIN.
+    await tools.getByRole("button", { name: "📋 Sao chép mã" }).click();
+    await p.page.locator("#status", { hasText: "Đã sao chép mã tin báo và mã PIN." }).waitFor();
+    expect(await p.page.evaluate(() => navigator.clipboard.readText())).toBe(`Mã tin báo: ${code}\nMã PIN: ${pin}`);
+    // Nothing on the server holds it in clear once delivered.
+    await eventually(async () => (await t.db.outboxMessage.findFirst({ where: { chatId: chat.id, sensitive: true } }))?.status === "sent");
+    const dump = JSON.stringify(await dumpDatabase(t.db, t.databaseUrl));
+    expect(dump).not.toContain(`PIN: ${pin}`);
+    expect(dump).not.toContain(`"pin":"${pin}"`);
+
+    // After a reload: both sides of the conversation as they were, the receipt still there (this tab keeps it).
+    const before = await p.transcript();
+    expect(before.filter((m) => m.startsWith("me: "))).toEqual([
+      "me: Tiếng Việt",
+      "me: 🚨 Báo tin tội phạm",
+      "me: Ma tuý",
+      "me: Có, đang nguy hiểm",
+      "me: 📍 Đã gửi vị trí",
+      "me: Hôm nay",
+      "me: Quán nước đầu ngõ 12, tối nào cũng có người đến mua bán.",
+      "me: [photo]",
+      "me: Có khoảng 5 người, thường đến lúc 22 giờ.",
+      "me: Xong",
+      "me: Ẩn danh",
+      "me: ✅ Gửi tin báo",
+    ]);
+    await p.page.reload();
+    await p.page.locator(".msg.bot.receipt", { hasText: code }).waitFor();
+    expect(await p.transcript()).toEqual(before);
+    expect(await p.page.locator("a.call113").count()).toBe(1);
+
+    // «Ẩn mã» hides it at once; after a reload, and in another tab, a placeholder explains why.
+    await tools.getByRole("button", { name: "Ẩn mã" }).click();
+    await p.page.locator(".msg.notice", { hasText: "không hiển thị lại" }).waitFor();
+    expect(await p.page.locator(".msg.bot", { hasText: code }).count()).toBe(0);
     await p.page.reload();
     await p.page.locator(".msg.notice", { hasText: "không hiển thị lại" }).waitFor();
     expect(await p.page.locator(".msg.bot", { hasText: code }).count()).toBe(0);
+    const other = await p.page.context().newPage();
+    await other.goto(t.url);
+    await other.locator(".msg.notice", { hasText: "không hiển thị lại" }).waitFor();
+    expect(await other.locator(".msg", { hasText: code }).count()).toBe(0);
+    expect(p.errors).toEqual([]);
   });
 
   it("confidential tip with a typed place and a typed phone number; the contact is kept sealed", async () => {
