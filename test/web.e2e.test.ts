@@ -85,17 +85,12 @@ class BrowserTipster {
 
   /** The conversation as shown, both sides in order: "bot: …", "me: …", "notice: …" (a photo as "me: [photo]"). */
   async transcript(): Promise<string[]> {
-    return this.page.locator(".msg").evaluateAll((els) =>
-      els.map((el) => {
-        const kind = el.classList.contains("bot") ? "bot" : el.classList.contains("me") ? "me" : "notice";
-        const text = Array.from(el.childNodes)
-          .filter((n) => !(n instanceof HTMLElement && n.classList.contains("who")))
-          .map((n) => n.textContent)
-          .join("")
-          .trim();
-        return `${kind}: ${el.querySelector("img") || /^📷 /.test(text) ? "[photo]" : text}`;
-      }),
-    );
+    // (Run in the page; the test's TypeScript does not know the DOM.)
+    return (await this.page.evaluate(`Array.from(document.querySelectorAll(".msg"), (el) => {
+      const kind = el.classList.contains("bot") ? "bot" : el.classList.contains("me") ? "me" : "notice";
+      const text = Array.from(el.childNodes).filter((n) => !(n.classList && n.classList.contains("who"))).map((n) => n.textContent).join("").trim();
+      return kind + ": " + (el.querySelector("img") || /^📷 /.test(text) ? "[photo]" : text);
+    })`)) as string[];
   }
 
   choice(label: string): Locator {
@@ -240,7 +235,7 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     // The copy button copies the code and PIN.
     await tools.getByRole("button", { name: "📋 Sao chép mã" }).click();
     await p.page.locator("#status", { hasText: "Đã sao chép mã tin báo và mã PIN." }).waitFor();
-    expect(await p.page.evaluate(() => navigator.clipboard.readText())).toBe(`Mã tin báo: ${code}\nMã PIN: ${pin}`);
+    expect(await p.page.evaluate("navigator.clipboard.readText()")).toBe(`Mã tin báo: ${code}\nMã PIN: ${pin}`);
     // Nothing on the server holds it in clear once delivered.
     await eventually(async () => (await t.db.outboxMessage.findFirst({ where: { chatId: chat.id, sensitive: true } }))?.status === "sent");
     const dump = JSON.stringify(await dumpDatabase(t.db, t.databaseUrl));
@@ -358,6 +353,159 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     // Reloading keeps the language: the page is served in English from the start.
     await p.page.reload();
     await p.page.getByRole("button", { name: "Send", exact: true }).waitFor();
+    expect(p.errors).toEqual([]);
+  });
+  it("a message typed while the server is down is kept, marked «chưa gửi», and delivered exactly once when the server is back; a typing indicator while the bot works", async () => {
+    // Its own service, restarted on the same port, database and sealing key (the session cookie stays valid).
+    const key = crypto.randomBytes(32);
+    const first = await startTestApp({ referenceData: true, sealingKey: key });
+    let second: TestApp | undefined;
+    try {
+      const p = await BrowserTipster.open();
+      await p.start(first.url);
+      await p.press("Tiếng Việt");
+      await p.press("Báo tin tội phạm");
+      await p.press("Trộm cắp");
+      await p.press("Không");
+      await p.say("phuong hoan kiem");
+      expect(await p.press("Hôm qua")).toContain("Bạn kể lại sự việc");
+
+      // Every message request the page makes, and what the server answered.
+      const posted: Array<{ id: string; text?: string }> = [];
+      p.page.on("request", (req) => {
+        if (req.method() === "POST" && req.url().endsWith("/api/chat/messages")) posted.push(JSON.parse(req.postData() ?? "{}"));
+      });
+      // Seen by the page: when the typing indicator and the bot's messages come and go.
+      // (Run in the page; the test's TypeScript does not know the DOM.)
+      await p.page.evaluate(`(() => {
+        const seen = (window.seen = []);
+        new MutationObserver((records) => {
+          for (const r of records) {
+            for (const n of r.addedNodes) if (n.matches && (n.matches(".typing") || n.matches(".msg.bot"))) seen.push(n.matches(".typing") ? "typing+" : "bot");
+            for (const n of r.removedNodes) if (n.matches && n.matches(".typing")) seen.push("typing-");
+          }
+        }).observe(document.querySelector("#log"), { childList: true });
+      })()`);
+
+      await first.stopOnly();
+      await p.page.locator("#status", { hasText: "Mất kết nối" }).waitFor();
+      const botsBefore = await p.botMessages().count();
+      const lines = ["Xe đạp màu xanh bị lấy trộm lúc 9 giờ sáng.", "Người lấy mặc áo đỏ, đi về phía chợ."] as const;
+      for (const line of lines) {
+        await p.page.getByLabel("Tin nhắn của bạn").fill(line);
+        await p.page.getByLabel("Tin nhắn của bạn").press("Enter");
+      }
+      // Kept on the page, marked as not sent, with the reason in the status line.
+      const unsent = p.page.locator(".msg.me.unsent");
+      await eventually(async () => (await unsent.count()) === 2, 10_000, "both messages marked unsent");
+      expect(await unsent.nth(0).innerText()).toContain(lines[0]);
+      expect(await unsent.nth(1).innerText()).toContain("⏳ Chưa gửi — sẽ tự gửi khi có kết nối");
+      await p.page.locator("#status", { hasText: "Tin nhắn của bạn được giữ lại" }).waitFor();
+      await p.page.screenshot({ path: path.join(ARTIFACTS, "web-chat-offline.png") });
+      const kept = JSON.parse((await p.page.evaluate("sessionStorage.getItem('taimat.chat.v1')")) as string) as { items: Array<{ id: string; state: string }> };
+      const [firstId = "", secondId = ""] = kept.items.filter((i) => i.state === "pending").map((i) => i.id);
+      expect(posted.filter((m) => m.id === firstId).length).toBeGreaterThanOrEqual(1); // tried while down
+
+      // When the server is back, its first acknowledgement of the first message is lost on the way:
+      // the page sends it again with the same id, and the server recognises the repeat.
+      const answers: Array<{ id: string; duplicate: boolean }> = [];
+      let swallowed = false;
+      await p.page.route("**/api/chat/messages", async (route) => {
+        let response;
+        try {
+          response = await route.fetch();
+        } catch {
+          return route.abort("connectionrefused");
+        }
+        const id = (JSON.parse(route.request().postData() ?? "{}") as { id: string }).id;
+        const json = (await response.json()) as { duplicate: boolean };
+        answers.push({ id, duplicate: json.duplicate });
+        if (!swallowed && id === firstId && response.status() === 202) {
+          swallowed = true;
+          return route.abort("connectionreset");
+        }
+        return route.fulfill({ response });
+      });
+      second = await startTestApp({ databaseUrl: first.databaseUrl, port: Number(new URL(first.url).port), sealingKey: key });
+
+      await eventually(async () => (await unsent.count()) === 0 && (await p.botMessages().count()) >= botsBefore + 2, 30_000, "the kept messages delivered and answered");
+      expect(await p.page.locator(".msg.me.refused").count()).toBe(0);
+      expect(answers.filter((a) => a.id === firstId)).toEqual([
+        { id: firstId, duplicate: false },
+        { id: firstId, duplicate: true },
+      ]);
+      expect(answers.filter((a) => a.id === secondId)).toEqual([{ id: secondId, duplicate: false }]);
+      // Every attempt of a message used its one id; the inbox holds one row per message.
+      expect(posted.filter((m) => m.text === lines[0]).every((m) => m.id === firstId)).toBe(true);
+      expect(posted.filter((m) => m.text === lines[1]).every((m) => m.id === secondId)).toBe(true);
+      const chatKey = chatKeyOf((await p.cookie()).value);
+      for (const id of [firstId, secondId]) {
+        expect(await second.db.inboxUpdate.count({ where: { channel: "web", updateKey: second.sealer.handle(`${chatKey}:${id}`, "web-update") } })).toBe(1);
+      }
+      // The bot worked on them: the typing indicator came, then the answer replaced it.
+      const seen = (await p.page.evaluate("window.seen")) as string[];
+      // (The first message's answer may come before the page learns it was received: no indicator for a repeat.)
+      const answered = seen.lastIndexOf("bot");
+      expect(seen.indexOf("typing+")).toBeGreaterThanOrEqual(0);
+      expect(seen.indexOf("typing+")).toBeLessThan(answered);
+      expect(seen[answered - 1]).toBe("typing-");
+      expect(await p.page.locator(".typing").count()).toBe(0);
+
+      // The tip holds each text exactly once, in order.
+      await p.press("Xong");
+      const review = await p.press("Ẩn danh");
+      for (const line of lines) expect(review.split(line).length - 1).toBe(1);
+      expect(review.indexOf(lines[0])).toBeLessThan(review.indexOf(lines[1]));
+      expect(p.errors.filter((e) => !/ERR_CONNECTION|Failed to load resource|net::/.test(e))).toEqual([]);
+    } finally {
+      await second?.close();
+      await first.close();
+    }
+  });
+
+  it("all three languages in the header: the page sets its lang and its own labels in the chosen one, also after a reload", async () => {
+    const p = await BrowserTipster.open();
+    const response = await p.page.goto(t.url);
+    // Served with a strict CSP, everything from this origin.
+    expect(response!.headers()["content-security-policy"]).toContain("default-src 'self'; script-src 'self'");
+    await p.botMessages().first().waitFor();
+    expect(await p.page.locator(".langs button").allInnerTexts()).toEqual(["Tiếng Việt", "English", "ភាសាខ្មែរ"]);
+    expect(await p.page.locator("html").getAttribute("lang")).toBe("vi");
+    await p.page.screenshot({ path: path.join(ARTIFACTS, "web-chat-vi.png") });
+
+    const chosen = await p.after(() => p.page.locator(".langs").getByRole("button", { name: "ភាសាខ្មែរ" }).click());
+    expect(chosen).toContain("បានជ្រើសរើសភាសាខ្មែរ");
+    const khmer = async () => {
+      await p.page.getByRole("button", { name: "ផ្ញើ", exact: true }).waitFor();
+      expect(await p.page.locator("html").getAttribute("lang")).toBe("km");
+      expect(await p.page.title()).toBe("Tai Mắt — រាយការណ៍បទល្មើស");
+      expect(await p.page.getByLabel("សាររបស់លោកអ្នក").getAttribute("placeholder")).toBe("វាយសារ…");
+      expect(await p.page.locator(".tagline").innerText()).toBe("រាយការណ៍ទៅនគរបាលឃុំ សង្កាត់ — មានសុវត្ថិភាព និងអាចធ្វើជាអនាមិកបាន");
+      expect(await p.page.locator(".langs button[lang=km]").getAttribute("aria-pressed")).toBe("true");
+    };
+    await khmer();
+    // The emergency numbers are urgent: the large call button, labelled in Khmer.
+    const numbers = await p.press("លេខទូរស័ព្ទសង្គ្រោះបន្ទាន់");
+    expect(numbers).toContain("📞 113 — នគរបាល");
+    expect(await p.page.locator("a.call113").last().innerText()).toBe("📞 ហៅលេខ 113");
+    expect(await p.page.locator("a.call113").last().getAttribute("href")).toBe("tel:113");
+    await p.page.screenshot({ path: path.join(ARTIFACTS, "web-chat-km.png") });
+
+    // Reloaded: the page is served in Khmer from the start (no Vietnamese under lang="km").
+    const reloaded = await p.page.reload();
+    const html = await reloaded!.text();
+    expect(html).toContain('<html lang="km">');
+    expect(html).toContain("វាយសារ…");
+    expect(html).not.toContain("Nhập tin nhắn");
+    await khmer();
+
+    await p.after(() => p.page.locator(".langs").getByRole("button", { name: "English" }).click());
+    await p.page.getByRole("button", { name: "Send", exact: true }).waitFor();
+    expect(await p.page.locator("html").getAttribute("lang")).toBe("en");
+    // Typed, the emergency word gets the numbers and the call button in English.
+    await p.say("113", "Your message");
+    expect(await p.page.locator("a.call113").last().innerText()).toBe("📞 Call 113");
+    await p.page.screenshot({ path: path.join(ARTIFACTS, "web-chat-en.png") });
     expect(p.errors).toEqual([]);
   });
 });

@@ -336,7 +336,16 @@
       clearTimeout(timeout);
     }
     if (!res || res.status >= 500) return "offline";
-    if (res.ok) return "sent";
+    if (res.ok) {
+      // A repeat the server already had (an earlier answer was lost): its reply may have come already.
+      try {
+        const data = await res.json();
+        if (data && data.duplicate === true) item.repeat = true;
+      } catch (_) {
+        // a 202 without a body is still an acknowledgement
+      }
+      return "sent";
+    }
     let message = t("error.bad_request");
     try {
       const data = await res.json();
@@ -383,7 +392,8 @@
           if (result === "sent") {
             backoffMs = 1000;
             setStatus("");
-            showTyping();
+            if (!item.repeat) showTyping();
+            delete item.repeat;
           } else {
             setStatus(item.lost ? t("page.photo_lost") : refusedMessage || t("error.bad_request"), true);
             refusedMessage = null;
