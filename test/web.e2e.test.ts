@@ -463,6 +463,39 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     }
   });
 
+  it("a message not sent yet survives a reload of the page, still marked, and is sent once the connection is back", async () => {
+    const p = await BrowserTipster.open();
+    await p.start();
+    await p.press("Tiếng Việt");
+    // The message endpoint is unreachable (the event stream still works).
+    await p.page.route("**/api/chat/messages", (route) => route.abort("internetdisconnected"));
+    await p.page.getByLabel("Tin nhắn của bạn").fill("113");
+    await p.page.getByLabel("Tin nhắn của bạn").press("Enter");
+    await p.page.locator(".msg.me.unsent", { hasText: "113" }).waitFor();
+    const kept = JSON.parse((await p.page.evaluate("sessionStorage.getItem('taimat.chat.v1')")) as string) as { items: Array<{ id: string; state: string }> };
+    const id = kept.items.find((i) => i.state === "pending")!.id;
+
+    p.page.on("dialog", (d) => void d.accept()); // "leave the page?" (something is not sent): yes, reload
+    const bots = await p.botMessages().count();
+    await p.page.reload();
+    await p.botMessages().nth(bots - 1).waitFor();
+    const unsent = p.page.locator(".msg.me.unsent");
+    await unsent.waitFor();
+    expect(await unsent.innerText()).toContain("113");
+    expect(await unsent.innerText()).toContain("Chưa gửi");
+    expect((await p.transcript()).slice(-2)).toEqual([expect.stringMatching(/^bot: Đã chọn tiếng Việt/), expect.stringMatching(/^me: 113\s*⏳ Chưa gửi/)]);
+
+    await p.page.unroute("**/api/chat/messages");
+    const answer = await p.botMessages().nth(bots).waitFor({ timeout: 30_000 }).then(() => p.botMessages().nth(bots).innerText());
+    expect(answer).toContain("Nếu có người đang gặp nguy hiểm, hãy gọi ngay");
+    await eventually(async () => (await unsent.count()) === 0);
+    expect(await p.page.locator("a.call113").last().innerText()).toBe("📞 Gọi 113");
+    const chatKey = chatKeyOf((await p.cookie()).value);
+    expect(await t.db.inboxUpdate.count({ where: { channel: "web", updateKey: t.sealer.handle(`${chatKey}:${id}`, "web-update") } })).toBe(1);
+    expect((await p.transcript()).filter((m) => m.startsWith("me: 113"))).toHaveLength(1);
+    expect(p.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource|net::/.test(e))).toEqual([]);
+  });
+
   it("all three languages in the header: the page sets its lang and its own labels in the chosen one, also after a reload", async () => {
     const p = await BrowserTipster.open();
     const response = await p.page.goto(t.url);
