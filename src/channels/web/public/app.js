@@ -257,7 +257,8 @@
       img.alt = t("page.photo_sent");
       el.append(img);
     } else {
-      appendText(el, item.kind === "photo" ? "📷 " + t("page.photo_sent") : item.show || "");
+      // A photo shown again after a reload: the file itself is not kept.
+      appendText(el, item.kind === "photo" ? (item.state === "sent" ? "📷 " + t("page.photo_sent") : "📷") : item.show || "");
     }
     shown.set(item.id, el);
     markBubble(item, item.state === "pending" && item.unsent);
@@ -401,6 +402,10 @@
           continue;
         }
         if (result && result.waitMs) {
+          // The server asks to wait (too fast, or busy): the status says why; it is tried again then.
+          item.unsent = true;
+          markBubble(item, true);
+          saveStore();
           retryTimer = setTimeout(pump, result.waitMs);
           break;
         }
