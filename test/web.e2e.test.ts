@@ -228,6 +228,8 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     const tools = p.page.locator(".receipt-tools");
     expect(await tools.locator(".warning").innerText()).toContain("Hãy chép lại mã tin báo và mã PIN ngay");
     expect(await tools.locator(".warning").innerText()).toContain("khi bạn đóng thẻ hoặc bấm «Ẩn mã», mã sẽ bị ẩn");
+    await tools.scrollIntoViewIfNeeded();
+    await p.page.screenshot({ path: path.join(ARTIFACTS, "web-chat-receipt-tools.png") });
     const asked = new Promise<string>((resolve) => p.page.once("dialog", (d) => void d.dismiss().then(() => resolve(d.type()))));
     await p.page.close({ runBeforeUnload: true });
     expect(await asked).toBe("beforeunload");
