@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
@@ -397,6 +399,9 @@ describe("web chat events (SSE)", () => {
     await reopened.waitFor((s) => s.messages().some((m) => m.text?.includes("Mã PIN")), 10_000, "the receipt");
     const receipt = reopened.messages().find((m) => m.text?.includes("Mã PIN"))!;
     const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec(receipt.text!)![1]!;
+    // Marked as a secret, so the page keeps it for the tab only (the server scrubs it once sent).
+    expect(receipt).toMatchObject({ secret: true });
+    expect(reopened.messages().filter((m) => (m as { secret?: boolean }).secret)).toHaveLength(1);
     await reopened.close();
     await eventually(async () => (await t.db.outboxMessage.findFirstOrThrow({ where: { chatId: chat.id, sensitive: true } })).status === "sent");
 
@@ -413,6 +418,34 @@ describe("web chat events (SSE)", () => {
     const storedTip = JSON.stringify(tip);
     expect(storedTip).not.toContain(client.chatKey);
     expect(storedTip).not.toContain(client.sid);
+  });
+});
+
+describe("web chat life-safety answers", () => {
+  it("the emergency numbers and the «someone is in danger» step are marked urgent (the page shows «Gọi 113»); other answers are not", async () => {
+    const client = await WebClient.open(t.url);
+    const stream = await client.events();
+    await exchange(client, stream, { type: "start" });
+    const menu = (await exchange(client, stream, { type: "choice", choiceId: "lang:vi" })) as { urgent?: boolean };
+    expect(menu.urgent).toBeUndefined();
+    const numbers = (await exchange(client, stream, { type: "choice", choiceId: "menu:emergency" })) as { text?: string; urgent?: boolean };
+    expect(numbers).toMatchObject({ urgent: true });
+    expect(numbers.text).toContain("113");
+    expect(await exchange(client, stream, { type: "text", text: "khẩn cấp" })).toMatchObject({ urgent: true });
+    await exchange(client, stream, { type: "choice", choiceId: "menu:report" });
+    const danger = (await exchange(client, stream, { type: "choice", choiceId: "cat:domestic_violence" })) as { urgent?: boolean };
+    expect(danger.urgent).toBeUndefined();
+    const call = await exchange(client, stream, { type: "choice", choiceId: "danger:yes" });
+    expect(call).toMatchObject({ urgent: true, ask: "location" });
+    expect(call.text).toContain("Hãy gọi ngay 113");
+    await stream.close();
+  });
+
+  it("an error is explained in Khmer to a browser that prefers it", async () => {
+    const client = await WebClient.open(t.url);
+    const res = await client.post({ id: randomId(), type: "text", text: "   " }, { "accept-language": "km-KH,km;q=0.9" });
+    expect(res.status).toBe(400);
+    expect((res.json as { message: string }).message).toBe(JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../locales/km/web.json"), "utf8")).error.empty);
   });
 });
 

@@ -49,6 +49,11 @@ export interface Reply {
   ask?: "location" | "contact";
   /** The text links the person to a secret (a tip code and PIN): not kept once delivered. */
   sensitive?: boolean;
+  /**
+   * Someone may be in danger right now (the emergency numbers, a tip marked life-threatening): a
+   * channel that can offer a one-tap call to the police emergency number (113) does so.
+   */
+  urgent?: boolean;
 }
 
 /** A choice as offered to a person, with its rendered label: kept on the chat to match typed answers. */

@@ -57,10 +57,12 @@ export async function startTestApp(opts: {
   logSink?: Writable;
   /** Receives the service's log lines (JSON, one per call) at `info` and above, instead of muting them. */
   logLines?: (line: string) => void;
+  /** Port to listen on (a free one unless given: pass the stopped app's to restart it where its clients are). */
+  port?: number;
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const env: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     PORT: String(port),

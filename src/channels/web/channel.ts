@@ -373,7 +373,7 @@ export class WebChannel {
     const header = req.headers["x-tm-lang"];
     if (isLocale(header)) return header;
     const accepted = /^\s*([a-z]{2})/i.exec(String(req.headers["accept-language"] ?? ""))?.[1]?.toLowerCase();
-    return accepted === "en" ? "en" : accepted === "vi" ? "vi" : undefined;
+    return isLocale(accepted) ? accepted : undefined;
   }
 
   private maxMb(): string {

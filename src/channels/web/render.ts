@@ -17,12 +17,20 @@ export interface WebMessagePayload {
   columns?: number;
   /** The language the message is written in: the page follows it with its own labels. */
   lang: string;
+  /** Someone may be in danger: the page shows a large "call 113" button under the message. */
+  urgent?: boolean;
+  /**
+   * The message holds a one-time secret (a tip's code and PIN): the server scrubs it once delivered,
+   * so the page keeps it for the browser tab's session only, with a copy button and a warning.
+   */
+  secret?: boolean;
 }
 
 /**
  * Renders replies for the web chat: one message per reply, with its text (no length limit to split
- * for), its choices as buttons and the location request. A phone-contact request has no web
- * equivalent (the person types the number).
+ * for), its choices as buttons and the location request, and whether it is urgent (a "call 113"
+ * button) or holds a secret (kept by the page for the tab's session). A phone-contact request has no
+ * web equivalent (the person types the number).
  */
 export class WebRenderer implements ReplyRenderer {
   constructor(private readonly t: Translate) {}
@@ -35,6 +43,8 @@ export class WebRenderer implements ReplyRenderer {
       ...(reply.ask === "location" ? { ask: "location" as const } : {}),
       ...(reply.columns && reply.columns > 1 ? { columns: reply.columns } : {}),
       lang: locale,
+      ...(reply.urgent ? { urgent: true } : {}),
+      ...(reply.sensitive ? { secret: true } : {}),
     };
     return {
       calls: [{ method: WEB_MESSAGE_METHOD, payload: payload as unknown as Record<string, unknown>, ...(reply.sensitive ? { sensitive: true } : {}) }],

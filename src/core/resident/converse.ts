@@ -46,9 +46,9 @@ export function languageChoices(): Choice[] {
   return LOCALES.map((l) => ({ id: `lang:${l}`, labelKey: `language.name.${l}` }));
 }
 
-/** The emergency numbers, with the main menu. */
+/** The emergency numbers, with the main menu (urgent: channels that can offer a one-tap call do). */
 export function emergencyReply(hasDraft = false): Reply {
-  return menuReply("emergency.text", { hasDraft });
+  return { ...menuReply("emergency.text", { hasDraft }), urgent: true };
 }
 
 /**

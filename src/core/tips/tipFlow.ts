@@ -228,7 +228,11 @@ export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: I
       return ask(ctx, advance({ ...draft, category: code as Category }, "danger"));
     }
     case "danger": {
-      if (choice === "danger:yes") return ask(ctx, advance({ ...draft, lifeSafety: true }, "place"), [{ key: "tip:danger.call113" }]);
+      if (choice === "danger:yes") {
+        // Someone is in danger: "call 113 now" first, then the next question (urgent: a one-tap call where the channel can).
+        const turn = await ask(ctx, advance({ ...draft, lifeSafety: true }, "place"), [{ key: "tip:danger.call113" }]);
+        return { ...turn, replies: turn.replies.map((r) => ({ ...r, urgent: true })) };
+      }
       if (choice === "danger:no") return ask(ctx, advance({ ...draft, lifeSafety: false }, "place"));
       return ask(ctx, draft);
     }

@@ -2,6 +2,13 @@
 // Messages from the bot arrive over Server-Sent Events (/api/chat/events); what the person does is
 // POSTed to /api/chat/messages (JSON) or /api/chat/uploads (a photo). Message text is always put
 // in the page as text nodes, never as HTML.
+//
+// Nothing the person types is lost: every outgoing message is written to the tab's sessionStorage
+// first, sent in order, and retried with the SAME id until the server acknowledges it (the server
+// drops a repeated id, so a retry never doubles). While it is not acknowledged it is marked
+// "not sent". The person's side of the conversation and a receipt (code and PIN, which the server
+// scrubs once delivered) are kept in the same sessionStorage: the browser clears it when the tab is
+// closed, and the server never holds either in clear.
 "use strict";
 (function () {
   const $ = (selector) => document.querySelector(selector);
@@ -25,6 +32,7 @@
   let lang = document.documentElement.lang || "vi";
   const seen = new Set();
   let botMessages = 0;
+  let lastBotId = 0;
   let firstReady = true;
   // How the person last acted: focus follows new buttons for the keyboard (and on arrival), not for taps.
   let lastInput = "none";
@@ -77,63 +85,40 @@
     setStatus("");
   }
 
-  // ---- Sending ------------------------------------------------------------------------------
+  // ---- What this tab keeps (sessionStorage) --------------------------------------------------
 
-  function newId() {
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes); // works on plain http too, unlike randomUUID
-    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  }
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const STORE_KEY = "taimat.chat.v1";
+  /** Items the person's side keeps at most (unsent ones are never dropped). */
+  const MAX_ITEMS = 300;
 
-  // One request at a time, in order: the conversation must see inputs in the order they were made.
-  let queue = Promise.resolve();
-  function enqueue(task) {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Sends a request, retrying network failures and 5xx with the same id (the server drops repeats). */
-  async function request(url, init) {
-    for (let attempt = 0; ; attempt++) {
-      let res = null;
-      try {
-        res = await fetch(url, {
-          method: "POST",
-          credentials: "same-origin",
-          body: init.body,
-          headers: Object.assign({ "x-tm-lang": lang }, init.headers),
-        });
-      } catch (_) {
-        res = null;
-      }
-      if (res && res.status < 500) {
-        if (res.ok) {
-          if (statusEl.classList.contains("error")) setStatus("");
-          return true;
-        }
-        let message = t("error.bad_request");
-        try {
-          const data = await res.json();
-          if (data && typeof data.message === "string") message = data.message;
-        } catch (_) {
-          // keep the generic message
-        }
-        setStatus(message, true);
-        return false;
-      }
-      if (attempt >= 3) {
-        setStatus(t("status.send_failed"), true);
-        return false;
-      }
-      await sleep(600 * 2 ** attempt);
+  /**
+   * items: what the person sent, in order — { id, kind: text|choice|location|photo|start, show (the
+   * text of the bubble), body (the message without its id), after (the last bot message id seen when
+   * it was made: where it goes in the conversation), state: pending|sent|refused }.
+   * receipts: { [bot message id]: { text, done } } — a receipt kept for this tab; done once copied.
+   */
+  function loadStore() {
+    try {
+      const kept = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+      if (kept && Array.isArray(kept.items) && kept.receipts && typeof kept.receipts === "object") return kept;
+    } catch (_) {
+      // storage unavailable or unreadable: start empty
     }
+    return { items: [], receipts: {} };
   }
+  const store = loadStore();
 
-  function sendMessage(message) {
-    const payload = JSON.stringify(Object.assign({ id: newId() }, message));
-    return enqueue(() => request("/api/chat/messages", { body: payload, headers: { "content-type": "application/json" } }));
+  function saveStore() {
+    if (store.items.length > MAX_ITEMS) {
+      const drop = store.items.length - MAX_ITEMS;
+      let dropped = 0;
+      store.items = store.items.filter((item) => !(dropped < drop && item.state !== "pending" && ++dropped));
+    }
+    try {
+      sessionStorage.setItem(STORE_KEY, JSON.stringify(store));
+    } catch (_) {
+      // storage full or disabled: the page still works, only a reload would forget
+    }
   }
 
   // ---- The conversation ---------------------------------------------------------------------
@@ -166,6 +151,33 @@
     if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
   }
 
+  // The typing indicator: shown once the server has a message, until the bot's next message.
+  const typing = document.createElement("div");
+  typing.className = "typing";
+  typing.setAttribute("role", "status");
+  const typingLabel = document.createElement("span");
+  typingLabel.className = "visually-hidden";
+  typing.append(typingLabel);
+  for (let i = 0; i < 3; i++) typing.append(Object.assign(document.createElement("span"), { className: "dot" }));
+  let typingTimer = null;
+  function showTyping() {
+    typingLabel.textContent = t("page.typing");
+    typing.setAttribute("aria-label", t("page.typing"));
+    log.append(typing);
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 30000);
+    scrollDown();
+  }
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    typing.remove();
+  }
+  /** Appends to the conversation, keeping the typing indicator last. */
+  function append(el) {
+    if (typing.isConnected) log.insertBefore(el, typing);
+    else log.append(el);
+  }
+
   function bubble(kind) {
     const el = document.createElement("div");
     el.className = "msg " + kind;
@@ -176,24 +188,7 @@
       who.textContent = t(kind === "bot" ? "page.bot" : "page.you") + ": ";
       el.append(who);
     }
-    log.append(el);
-    return el;
-  }
-
-  function addUserText(text) {
-    const el = bubble("me");
-    appendText(el, text);
-    scrollDown();
-    return el;
-  }
-
-  function addUserPhoto(url) {
-    const el = bubble("me");
-    const img = document.createElement("img");
-    img.src = url;
-    img.alt = t("page.photo_sent");
-    el.append(img);
-    scrollDown();
+    append(el);
     return el;
   }
 
@@ -216,38 +211,343 @@
       button.addEventListener("click", () => choose(choice));
       group.append(button);
     }
-    log.append(group);
+    append(group);
     // A keyboard user whose button just went away continues on the new buttons.
     const active = document.activeElement;
     const focusLost = !active || active === document.body || !active.isConnected;
     if (focusLost && lastInput !== "pointer") group.querySelector("button").focus({ preventScroll: true });
   }
 
-  function choose(choice) {
-    clearChoices();
-    addUserText(choice.label);
-    const language = /^lang:(\w+)$/.exec(choice.id);
-    if (language) useLanguage(language[1]);
-    sendMessage({ type: "choice", choiceId: choice.id });
+  // ---- The person's messages ------------------------------------------------------------------
+
+  /** Bubbles of the person's messages on the page, by message id. */
+  const shown = new Map();
+  /** Photos waiting to be sent, by message id (a Blob cannot be kept in sessionStorage). */
+  const blobs = new Map();
+
+  /** Marks a bubble as sent, not sent yet, or refused. */
+  function markBubble(item, unsent) {
+    const el = shown.get(item.id);
+    if (!el) return;
+    const state = item.state === "refused" ? "refused" : item.state === "pending" && unsent ? "unsent" : "";
+    el.classList.toggle("unsent", state === "unsent");
+    el.classList.toggle("refused", state === "refused");
+    let mark = el.querySelector(".state");
+    if (!state) {
+      if (mark) mark.remove();
+      return;
+    }
+    if (!mark) {
+      mark = document.createElement("span");
+      mark.className = "state";
+      el.append(mark);
+    }
+    const label = item.kind === "photo" && item.state === "refused" && item.lost ? t("page.photo_lost") : t(state === "unsent" ? "page.unsent" : "page.refused");
+    mark.textContent = (state === "unsent" ? "⏳ " : "⚠️ ") + label;
+  }
+
+  function renderItem(item) {
+    if (item.kind === "start" || shown.has(item.id)) return;
+    const el = bubble("me");
+    el.dataset.id = item.id;
+    const url = item.kind === "photo" ? blobs.get(item.id) && blobs.get(item.id).url : null;
+    if (url) {
+      const img = document.createElement("img");
+      img.src = url;
+      img.alt = t("page.photo_sent");
+      el.append(img);
+    } else {
+      // A photo shown again after a reload: the file itself is not kept.
+      appendText(el, item.kind === "photo" ? (item.state === "sent" ? "📷 " + t("page.photo_sent") : "📷") : item.show || "");
+    }
+    shown.set(item.id, el);
+    markBubble(item, item.state === "pending" && item.unsent);
+  }
+
+  /** The person's messages that followed bot message `botId` (on a reload, in their place). */
+  function renderAfter(botId) {
+    for (const item of store.items) if (item.after === botId) renderItem(item);
+  }
+
+  // ---- Sending ------------------------------------------------------------------------------
+
+  function newId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes); // works on plain http too, unlike randomUUID
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** Keeps the message, shows it, and sends it (after those before it). */
+  function send(kind, bodyOfMessage, show) {
+    const item = { id: newId(), kind, show: show || null, body: bodyOfMessage, after: lastBotId, state: "pending" };
+    store.items.push(item);
+    saveStore();
+    renderItem(item);
+    scrollDown();
+    pump();
+    return item;
+  }
+
+  function sendMessage(message, show) {
+    return send(message.type, message, show);
+  }
+
+  let pumping = false;
+  let retryTimer = null;
+  let backoffMs = 1000;
+  let refusedMessage = null;
+
+  /** One attempt at sending `item`: "sent", "refused", "offline", or { waitMs } (the server asks to wait). */
+  async function attempt(item) {
+    let url = "/api/chat/messages";
+    let payload;
+    let type = "application/json";
+    if (item.kind === "photo") {
+      const kept = blobs.get(item.id);
+      if (!kept) {
+        item.lost = true; // chosen before a reload: the file itself was not kept
+        return "refused";
+      }
+      url = "/api/chat/uploads?id=" + item.id;
+      payload = kept.blob;
+      type = kept.blob.type;
+    } else {
+      payload = JSON.stringify(Object.assign({ id: item.id }, item.body));
+    }
+    // Not acknowledged within a few seconds: shown as not sent while it keeps trying.
+    const slow = setTimeout(() => {
+      item.unsent = true;
+      markBubble(item, true);
+    }, 3000);
+    const abort = new AbortController();
+    const timeout = setTimeout(() => abort.abort(), item.kind === "photo" ? 90000 : 20000);
+    let res = null;
+    try {
+      res = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        body: payload,
+        headers: { "content-type": type, "x-tm-lang": lang },
+        signal: abort.signal,
+      });
+    } catch (_) {
+      res = null;
+    } finally {
+      clearTimeout(slow);
+      clearTimeout(timeout);
+    }
+    if (!res || res.status >= 500) return "offline";
+    if (res.ok) {
+      // A repeat the server already had (an earlier answer was lost): its reply may have come already.
+      try {
+        const data = await res.json();
+        if (data && data.duplicate === true) item.repeat = true;
+      } catch (_) {
+        // a 202 without a body is still an acknowledgement
+      }
+      return "sent";
+    }
+    let message = t("error.bad_request");
+    try {
+      const data = await res.json();
+      if (data && typeof data.message === "string") message = data.message;
+    } catch (_) {
+      // keep the generic message
+    }
+    if (res.status === 429) {
+      setStatus(message, true);
+      const seconds = Number(res.headers.get("retry-after")) || 5;
+      return { waitMs: Math.min(Math.max(seconds, 1), 600) * 1000 };
+    }
+    refusedMessage = message;
+    return "refused";
+  }
+
+  /** Sends what is waiting, one at a time and in order: the conversation must see inputs as they were made. */
+  async function pump() {
+    if (pumping) return;
+    pumping = true;
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    try {
+      for (;;) {
+        const item = store.items.find((i) => i.state === "pending");
+        if (!item) break;
+        if (item.kind === "photo" && blobs.has(item.id)) setStatus(t("status.uploading"));
+        const result = await attempt(item);
+        if (result === "sent" || result === "refused") {
+          item.state = result;
+          delete item.unsent;
+          if (result === "refused" && item.kind === "photo" && !item.lost) {
+            // A photo the server will not take is taken back (the status says why).
+            const el = shown.get(item.id);
+            if (el) el.remove();
+            shown.delete(item.id);
+            store.items.splice(store.items.indexOf(item), 1);
+          }
+          const kept = blobs.get(item.id);
+          if (kept && result === "refused") URL.revokeObjectURL(kept.url);
+          blobs.delete(item.id);
+          saveStore();
+          markBubble(item, false);
+          if (result === "sent") {
+            backoffMs = 1000;
+            setStatus("");
+            if (!item.repeat) showTyping();
+            delete item.repeat;
+          } else {
+            setStatus(item.lost ? t("page.photo_lost") : refusedMessage || t("error.bad_request"), true);
+            refusedMessage = null;
+          }
+          continue;
+        }
+        if (result && result.waitMs) {
+          // The server asks to wait (too fast, or busy): the status says why; it is tried again then.
+          item.unsent = true;
+          markBubble(item, true);
+          saveStore();
+          retryTimer = setTimeout(pump, result.waitMs);
+          break;
+        }
+        // Offline (or the server is down): everything waiting is marked, and tried again later.
+        for (const waiting of store.items) {
+          if (waiting.state !== "pending") continue;
+          waiting.unsent = true;
+          markBubble(waiting, true);
+        }
+        saveStore();
+        setStatus(t("status.offline_kept"), true);
+        retryTimer = setTimeout(pump, backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 15000);
+        break;
+      }
+    } finally {
+      pumping = false;
+    }
+  }
+
+  /** Messages not acknowledged yet (the page warns before the tab is closed with any). */
+  function waiting() {
+    return store.items.some((i) => i.state === "pending");
+  }
+
+  // ---- The bot's messages -------------------------------------------------------------------
+
+  /** The code and PIN lines of a receipt (what the copy button copies); the whole text if not found. */
+  function secretLines(text) {
+    const lines = text.split("\n").filter((line) => /TM-[A-Z0-9]{6}/.test(line) || /(^|\D)\d{6}(\D|$)/.test(line));
+    return lines.length ? lines.map((line) => line.trim()).join("\n") : text;
+  }
+
+  async function copyText(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch (_) {
+      // fall back to a selection
+    }
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.append(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch (_) {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+
+  /** A receipt kept for this tab: the text, a warning, "copy" and "hide" buttons. */
+  function showReceipt(id, text) {
+    const el = bubble("bot");
+    el.classList.add("receipt");
+    appendText(el, text);
+    const box = document.createElement("div");
+    box.className = "receipt-tools";
+    const warning = document.createElement("p");
+    warning.className = "warning";
+    warning.textContent = t("page.receipt_warning");
+    const copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "copy";
+    copy.textContent = t("page.copy");
+    copy.addEventListener("click", async () => {
+      const ok = await copyText(secretLines(text));
+      setStatus(t(ok ? "page.copied" : "page.copy_failed"), !ok);
+      if (ok && store.receipts[id]) {
+        store.receipts[id].done = true;
+        saveStore();
+      }
+    });
+    const hide = document.createElement("button");
+    hide.type = "button";
+    hide.className = "hide";
+    hide.textContent = t("page.hide_receipt");
+    hide.addEventListener("click", () => {
+      delete store.receipts[id];
+      saveStore();
+      const notice = document.createElement("div");
+      notice.className = "msg notice";
+      notice.textContent = t("page.scrubbed");
+      el.replaceWith(notice);
+      box.remove();
+    });
+    box.append(warning, copy, hide);
+    append(box);
+    return el;
   }
 
   function onBotMessage(event, live) {
     if (seen.has(event.id)) return;
+    if (botMessages === 0) {
+      // Before the first message shown: what the person sent before it (or anything still unsent from earlier).
+      for (const item of store.items) if (item.after === 0 || (item.after < event.id && item.state === "pending")) renderItem(item);
+    }
     seen.add(event.id);
     botMessages++;
+    lastBotId = Math.max(lastBotId, event.id);
+    hideTyping();
     clearChoices();
     let el;
-    if (event.scrubbed) {
-      el = bubble("notice");
-      el.textContent = t("page.scrubbed");
+    const kept = store.receipts[event.id];
+    if (event.secret && !event.scrubbed) {
+      store.receipts[event.id] = { text: event.text || "", done: false };
+      saveStore();
+      el = showReceipt(event.id, event.text || "");
+    } else if (event.scrubbed) {
+      // Delivered before: the server no longer has it. This tab may still keep it (until closed or hidden).
+      if (kept) el = showReceipt(event.id, kept.text);
+      else {
+        el = bubble("notice");
+        el.textContent = t("page.scrubbed");
+      }
       showChoices([{ id: "menu:main", label: t("page.menu") }]);
     } else {
       el = bubble("bot");
       appendText(el, event.text || "");
+    }
+    if (!event.scrubbed) {
+      if (event.urgent) {
+        // Someone may be in danger: one large tap calls the police.
+        const call = document.createElement("a");
+        call.className = "call113";
+        call.href = "tel:113";
+        call.textContent = t("page.call_113");
+        call.setAttribute("aria-label", t("page.call_113_label"));
+        append(call);
+      }
       showChoices(event.choices, event.columns);
       locationButton.hidden = event.ask !== "location";
       if (live && event.lang) useLanguage(event.lang);
     }
+    renderAfter(event.id);
     reveal(el);
   }
 
@@ -273,6 +573,10 @@
     return 5000;
   }
 
+  function offline() {
+    setStatus(t(waiting() ? "status.offline_kept" : "status.offline"), waiting());
+  }
+
   function connect() {
     setStatus(t("status.connecting"));
     const source = new EventSource("/api/chat/events");
@@ -289,28 +593,49 @@
       clearStatus(true);
       if (firstReady) {
         firstReady = false;
+        // Whatever the history did not place (its bot message is older than the history shown) but is unsent.
+        for (const item of store.items) if (item.state === "pending") renderItem(item);
         // A new conversation: the bot greets first.
-        if (botMessages === 0) sendMessage({ type: "start" });
+        if (botMessages === 0 && store.items.length === 0) send("start", { type: "start" });
       }
+      // The connection is back: send what is waiting now.
+      pump();
     });
     source.addEventListener("error", () => {
       if (source.readyState === EventSource.CLOSED) {
         // The browser gave up: the server was restarting, or refused the stream (429, too many
         // open or the service busy). EventSource cannot read why, so ask: the answer says (in
         // the page's language) and Retry-After says when to try again.
-        setStatus(t("status.offline"));
+        offline();
         probeStream().then((waitMs) => setTimeout(connect, waitMs));
       } else {
-        setStatus(t("status.offline"));
+        offline();
       }
     });
   }
+
+  window.addEventListener("online", () => pump());
+  // Closing the tab would lose what is not sent yet, and hide a receipt not copied: the browser asks first.
+  window.addEventListener("beforeunload", (e) => {
+    const receipt = Object.values(store.receipts).some((r) => !r.done);
+    if (waiting() || receipt) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
 
   // ---- Controls -----------------------------------------------------------------------------
 
   function autosize() {
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight + 3, 200) + "px";
+  }
+
+  function choose(choice) {
+    clearChoices();
+    const language = /^lang:(\w+)$/.exec(choice.id);
+    if (language) useLanguage(language[1]);
+    sendMessage({ type: "choice", choiceId: choice.id }, choice.label);
   }
 
   form.addEventListener("submit", (e) => {
@@ -323,8 +648,7 @@
     }
     input.value = "";
     autosize();
-    addUserText(text);
-    sendMessage({ type: "text", text });
+    sendMessage({ type: "text", text }, text);
   });
 
   input.addEventListener("keydown", (e) => {
@@ -343,8 +667,7 @@
       if (next === lang) return;
       useLanguage(next);
       clearChoices();
-      addUserText(button.textContent);
-      sendMessage({ type: "choice", choiceId: "lang:" + next });
+      sendMessage({ type: "choice", choiceId: "lang:" + next }, button.textContent);
     });
   }
 
@@ -360,8 +683,7 @@
         locationButton.disabled = false;
         clearStatus();
         clearChoices();
-        addUserText(t("page.location_sent"));
-        sendMessage({ type: "location", latitude: position.coords.latitude, longitude: position.coords.longitude });
+        sendMessage({ type: "location", latitude: position.coords.latitude, longitude: position.coords.longitude }, t("page.location_sent"));
       },
       (error) => {
         locationButton.disabled = false;
@@ -405,17 +727,14 @@
       setStatus(t("error.too_large", { max: maxMb }), true);
       return;
     }
-    const url = URL.createObjectURL(upload);
-    const el = addUserPhoto(url);
-    setStatus(t("status.uploading"));
     const id = newId();
-    const ok = await enqueue(() => request("/api/chat/uploads?id=" + id, { body: upload, headers: { "content-type": upload.type } }));
-    if (ok) {
-      clearStatus(true);
-    } else {
-      el.remove();
-      URL.revokeObjectURL(url);
-    }
+    blobs.set(id, { blob: upload, url: URL.createObjectURL(upload) });
+    const item = { id, kind: "photo", show: null, body: null, after: lastBotId, state: "pending" };
+    store.items.push(item);
+    saveStore();
+    renderItem(item);
+    scrollDown();
+    pump();
   });
 
   applyStrings();
