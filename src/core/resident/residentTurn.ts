@@ -11,7 +11,7 @@ import { loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft
 import { lookupTip } from "../tips/lookupTip.ts";
 import type { PlaceFinder } from "../tips/places.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
-import { attachMedia, attachedNotice, CHANNEL_CAPS, promptFor, tipTurn } from "../tips/tipFlow.ts";
+import { attachMedia, CHANNEL_CAPS, promptFor, tipTurn } from "../tips/tipFlow.ts";
 import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
 import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
@@ -105,9 +105,12 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
   const flow = parseFlow(chat.flow);
   const result = await turn(args, draft, flow);
   // Pressing a button or typing a command leaves an officer's question or an "add information"
-  // exchange; so does anything but "Add information" right after a look-up.
+  // exchange; so does anything but "Add information" right after a look-up, and anything at all
+  // when the exchange's tip can no longer be opened (sealed under a retired key).
   const exchange = flow?.name === "answer" || flow?.name === "addinfo";
-  const leaves = input.type === "choice" || input.type === "command" || input.type === "start" || (flow?.name === "addinfo" && flow.step === "offer");
+  const offer = flow?.name === "addinfo" && flow.step === "offer";
+  const stale = exchange && !offer && relayTarget(services.sealer, flow) === undefined;
+  const leaves = input.type === "choice" || input.type === "command" || input.type === "start" || offer || stale;
   if (exchange && leaves && result.flow === undefined) result.flow = null;
   return result;
 }
