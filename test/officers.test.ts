@@ -235,7 +235,7 @@ describe("transfer", () => {
 });
 
 describe("anonymity", () => {
-  it("no payload sent to any officer chat carries an anonymous tipster's id, username, name or phone", async () => {
+  it("no payload sent to any officer chat carries an anonymous tipster's id, username, name or phone, follow-ups and their media included", async () => {
     const p = new TelegramTipster(tg, 880_142_915); // long: a short id could turn up inside a random callback_query_id (same first name as before)
     await p.command("/start");
     await p.press("data:lang:vi");
@@ -249,12 +249,36 @@ describe("anonymity", () => {
     await p.photo("AgACAgSECRETPHOTO", "chụp lúc 23 giờ");
     await p.say("xong");
     await p.press("Ẩn danh");
-    const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await p.press("Gửi tin báo")).text)![1]!;
+    const receipt = (await p.press("Gửi tin báo")).text;
+    const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec(receipt)![1]!;
+    const pin = /Mã PIN: (\d{6})/.exec(receipt)![1]!;
     await eventually(() => tg.delivered(GROUP_BA_DINH).find((c) => c.method === "sendPhoto" && String(c.payload.caption).includes(code)), 10_000, "photo under the card");
+
+    // Follow-ups reach the card as copies too: an answer to an officer's question (words, a photo, a
+    // file) and information added after a look-up (a video, words).
+    const posted = await eventually(() => card(GROUP_BA_DINH, code), 10_000, "card");
+    await press(GROUP_BA_DINH, OFFICER.baDinh, posted.buttons.find((b) => b.text.includes("Hỏi"))!.callback_data, posted.id);
+    const prompt = await eventually(() => tg.delivered(GROUP_BA_DINH).filter((c) => text(c).includes(`câu hỏi gửi người báo tin ${code}`)).at(-1), 10_000, "prompt");
+    await tg.pushUpdate(tgGroupText(GROUP_BA_DINH, OFFICER.baDinh, "Bạn thấy mấy người?", messageId(prompt)));
+    await eventually(() => p.messages().find((m) => m.text.includes(`hỏi về tin báo ${code}`)), 10_000, "question");
+    await p.say("Khoảng 4 người.");
+    await p.photo("AgACAgANSWERPHOTO", "chụp từ cửa sổ");
+    await p.media("document", "BQACAgANSWERDOC", "ghi chép biển số");
+    await p.say("xong");
+    await p.press("data:menu:lookup");
+    await p.say(code);
+    await p.say(pin);
+    await p.press("Bổ sung thông tin");
+    await p.media("video", "BAACAgADDEDVIDEO", "quay lúc 23 giờ");
+    await p.say("Họ đi xe SH màu trắng.");
+    for (const [method, field, ref] of [["sendPhoto", "photo", "AgACAgANSWERPHOTO"], ["sendDocument", "document", "BQACAgANSWERDOC"], ["sendVideo", "video", "BAACAgADDEDVIDEO"]]) {
+      await eventually(() => tg.delivered(GROUP_BA_DINH).find((c) => c.method === method && c.payload[field!] === ref), 10_000, `${method} under the card`);
+    }
+    await eventually(() => tg.delivered(GROUP_BA_DINH).find((c) => text(c).includes("Họ đi xe SH màu trắng.")), 10_000, "added words under the card");
 
     const secrets = [String(p.chatId), p.user.username!, p.user.first_name, "Nguyễn Thị Hoa", "zu-off-1", "zu-off-2", "zu-off-3", "zu-off-4"];
     const officerCalls = tg.calls.filter((c) => Number(c.payload.chat_id) < 0 || c.method === "answerCallbackQuery");
-    expect(officerCalls.length).toBeGreaterThan(10);
+    expect(officerCalls.length).toBeGreaterThan(15);
     for (const call of officerCalls) {
       const payload = JSON.stringify(call.payload);
       for (const secret of secrets) expect(payload, `${call.method} leaked ${secret}`).not.toContain(secret);

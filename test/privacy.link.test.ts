@@ -14,8 +14,9 @@ import { SseReader, WEB_COOKIE, jpegWithMetadata } from "./helpers/webChat.ts";
 /**
  * "Nothing links a platform identity to a tip for a database reader": every journey of a tipster
  * (anonymous, confidential, named; Telegram, Zalo, web) with a claim and its receipt notice, a
- * pending officer's question, the tipster's answer relayed, a look-up with code and PIN, the contact
- * opened by a commander, and the closure notice. At each pause the WHOLE database (every table,
+ * pending officer's question, the tipster's answer relayed (words and a photo), a look-up with code
+ * and PIN followed by information added to the tip, the contact opened by a commander, and the
+ * closure notice. At each pause the WHOLE database (every table,
  * every column, listed from the catalogue) is searched for a link between the tipster — platform
  * id, username, name, phone, our chat id — and the tip — id, code, the words of the tip, the
  * question, the answer: in one row, or through one row referring to another (or two rows referring
@@ -311,6 +312,7 @@ describe.each(CHANNELS)("no link from a tipster to their tip in the database: %s
     const description = `Xe máy bị lấy trộm trước chợ, ghi chú ${marker}DESC.`;
     const question = `Bạn có thấy biển số xe không? ${marker}ASK`;
     const answer = `Biển số 29-B1 ${marker}ANS`;
+    const addition = `Xe màu đỏ ${marker}ADD`;
     const contactName = `Đặng Thu ${marker}NAME`;
     const phone = `0903111${String(200 + n)}`;
     try {
@@ -337,7 +339,7 @@ describe.each(CHANNELS)("no link from a tipster to their tip in the database: %s
       const chat = await t.db.chat.findUniqueOrThrow({ where: { channel_platformChatId: { channel, platformChatId: p.platformChatId } } });
       const tokens: Tokens = {
         identity: [...p.identity, chat.id, ...(mode === "anonymous" ? [] : [contactName, phone])],
-        tip: [tip.id, code, `${marker}DESC`, `${marker}ASK`, `${marker}ANS`],
+        tip: [tip.id, code, `${marker}DESC`, `${marker}ASK`, `${marker}ANS`, `${marker}ADD`],
       };
       await expectNoLink(tokens, "after the receipt");
 
@@ -352,12 +354,21 @@ describe.each(CHANNELS)("no link from a tipster to their tip in the database: %s
       await expectNoLink(tokens, "while a question waits for the answer");
       expect(await p.say(answer)).toContain("Đã chuyển câu trả lời");
       await eventually(() => tg.delivered(GROUP).some((c) => text(c).includes(`${marker}ANS`)), 10_000, "answer under the card");
+      // A second message of the answer, a photo, goes under the card too; then the tipster is done.
+      expect(await p.photo()).toContain("Đã chuyển ảnh");
+      expect(await p.say("xong")).toContain("Cảm ơn bạn đã trả lời");
 
       // Checking the tip with code and PIN, from the same chat.
       await p.choose("menu:lookup", "Tra cứu tin báo");
       expect(await p.say(code)).toContain("mã PIN");
       await expectNoLink(tokens, "while a look-up waits for the PIN");
       expect(await p.say(pin)).toContain(`Tin báo ${code}`);
+      // Information added to the tip after the look-up.
+      expect(await p.choose("addinfo:start", "Bổ sung thông tin")).toContain("thông tin bổ sung");
+      await expectNoLink(tokens, "while information is being added");
+      expect(await p.say(addition)).toContain("Đã chuyển thông tin bổ sung");
+      await eventually(() => tg.delivered(GROUP).some((c) => text(c).includes(`${marker}ADD`)), 10_000, "addition under the card");
+      expect(await p.say("xong")).toContain("Cảm ơn bạn đã bổ sung");
 
       // A commander opens a confidential tipster's contact (sent to the commander's private chat).
       if (mode === "confidential") {
@@ -378,7 +389,8 @@ describe.each(CHANNELS)("no link from a tipster to their tip in the database: %s
       // The journey left what a reader would look for: messages to the chat, processed updates, audit rows.
       expect(await t.db.outboxMessage.count({ where: { chatId: chat.id } })).toBeGreaterThan(10);
       expect(await t.db.auditEvent.count({ where: { tipId: tip.id } })).toBeGreaterThanOrEqual(4);
-      expect(await t.db.tipAttachment.count({ where: { tipId: tip.id } })).toBe(1);
+      expect(await t.db.tipAttachment.count({ where: { tipId: tip.id } })).toBe(2); // the tip's photo and the answer's
+      expect(await t.db.relayMessage.count({ where: { tipId: tip.id, direction: { in: ["from_tipster", "addition"] } } })).toBe(2);
     } finally {
       await p.close();
     }

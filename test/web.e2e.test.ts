@@ -319,6 +319,11 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     expect(status).toContain(`Tin báo ${anonymousReceipt!.code}`);
     expect(status).toContain("Nơi tiếp nhận: Công an phường Hoàn Kiếm");
     expect(status).toContain("Tình trạng: Đã tiếp nhận, đang chờ cán bộ xem xét");
+    // "Bổ sung thông tin": what is typed next goes under the tip's card, and the page says so.
+    expect(await p.press("Bổ sung thông tin")).toContain("Mỗi tin được chuyển ngay tới Công an phường Hoàn Kiếm");
+    expect(await p.say("Thêm: người bán đi xe máy màu đỏ.")).toContain("✅ Đã chuyển thông tin bổ sung của bạn tới Công an phường Hoàn Kiếm.");
+    await tg.waitFor(() => tg.delivered(FALLBACK_GROUP).find((c) => String(c.payload.text).includes("┃ Thêm: người bán đi xe máy màu đỏ.")), 10_000);
+    expect(await p.press("Xong")).toContain("Cảm ơn bạn đã bổ sung thông tin");
   });
 
   it("switching to English changes the page's labels and the bot's replies; a named tip in English", async () => {

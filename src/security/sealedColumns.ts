@@ -25,6 +25,7 @@ export const SEAL_CONTEXTS = [
   "chat-answer-tip",
   "chat-lookup-code",
   "chat-free-text",
+  "chat-addinfo-tip",
 ];
 
 /** The sealed columns of prisma/schema.prisma. */
@@ -36,7 +37,7 @@ export const SEALED_COLUMNS: SealedColumn[] = [
   { model: "TipDraft", field: "data", contexts: ["draft-contact-name", "draft-contact-phone"], embedded: true },
   // Delivered web chat messages (the page's history) and a chat's pending answer or look-up.
   { model: "OutboxMessage", field: "payload", contexts: ["web-history"], embedded: true },
-  { model: "Chat", field: "flow", contexts: ["chat-answer-tip", "chat-lookup-code", "chat-free-text"], embedded: true },
+  { model: "Chat", field: "flow", contexts: ["chat-answer-tip", "chat-lookup-code", "chat-free-text", "chat-addinfo-tip"], embedded: true },
 ];
 
 /** A sealed value anywhere in a text: `v1.<key id>.<iv>.<tag>.<ciphertext>` (base64url parts; 12-byte iv, 16-byte tag). */

@@ -80,6 +80,20 @@ export class TelegramTipster {
     if (caption) update.message.caption = caption;
     return this.exchange(update);
   }
+  /** Sends a video, voice note, audio file or document (as Telegram describes each). */
+  media(kind: "video" | "voice" | "audio" | "document", fileId: string, caption?: string) {
+    const update = tgPrivateText(this.chatId, "x") as Update & { message: Record<string, unknown> };
+    delete update.message.text;
+    const file = { file_id: fileId, file_unique_id: `${fileId}-u` };
+    (update.message as Record<string, unknown>)[kind] =
+      kind === "video"
+        ? { ...file, width: 640, height: 360, duration: 7 }
+        : kind === "document"
+          ? { ...file, file_name: "sao-ke.pdf", mime_type: "application/pdf" }
+          : { ...file, duration: 5, mime_type: kind === "voice" ? "audio/ogg" : "audio/mpeg" };
+    if (caption) update.message.caption = caption;
+    return this.exchange(update);
+  }
 }
 
 function readZalo(payload: Record<string, unknown>): BotMessage {

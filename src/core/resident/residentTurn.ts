@@ -4,19 +4,20 @@ import type { Sealer } from "../../security/sealing.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import type { Channel, InboundInput } from "../inbound.ts";
 import { personRateKey, takeRate } from "../rateLimit.ts";
-import { answerTipId, type AnswerFlow } from "../tips/answerFlow.ts";
-import type { Reply } from "../reply.ts";
+import { addInfoFlow, addInfoTipId, answerTipId, type AddInfoFlow, type AnswerFlow } from "../tips/answerFlow.ts";
+import type { Choice, Reply, TextBlock } from "../reply.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft.ts";
 import { lookupTip } from "../tips/lookupTip.ts";
 import type { PlaceFinder } from "../tips/places.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
-import { promptFor, tipTurn } from "../tips/tipFlow.ts";
+import { attachMedia, CHANNEL_CAPS, promptFor, tipTurn } from "../tips/tipFlow.ts";
 import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
 import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
-import { postCard } from "../tips/cards.ts";
-import { relayFromTipster } from "../tips/ops/relayFromTipster.ts";
+import { postCard, type FollowUp } from "../tips/cards.ts";
+import { relayFromTipster, type FollowUpResult } from "../tips/ops/relayFromTipster.ts";
+import { addInformation } from "../tips/ops/addInformation.ts";
 import { stopSubscription } from "../subscriptions/subscriptionOps.ts";
 import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAction, type SubscribeFlow } from "../subscriptions/subscriptionTurn.ts";
 import { askTurn, openAsk, type AskFlow, type AskResult } from "../qa/askTurn.ts";
@@ -101,10 +102,39 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
   }
 
   const draft = await loadDraft(tx, chat.id);
+  const flow = parseFlow(chat.flow);
+  const result = await turn(args, draft, flow);
+  // Pressing a button or typing a command leaves an officer's question or an "add information"
+  // exchange; so does anything but "Add information" right after a look-up, and anything at all
+  // when the exchange's tip can no longer be opened (sealed under a retired key).
+  const exchange = flow?.name === "answer" || flow?.name === "addinfo";
+  const offer = flow?.name === "addinfo" && flow.step === "offer";
+  const stale = exchange && !offer && relayTarget(services.sealer, flow) === undefined;
+  const leaves = input.type === "choice" || input.type === "command" || input.type === "start" || offer || stale;
+  if (exchange && leaves && result.flow === undefined) result.flow = null;
+  return result;
+}
+
+type ChatFlow = LookupFlow | AnswerFlow | AddInfoFlow | SubscribeFlow | AskFlow | KeptTextFlow;
+
+function parseFlow(flow: string | null): ChatFlow | null {
+  if (!flow) return null;
+  try {
+    const parsed = JSON.parse(flow) as ChatFlow;
+    return parsed && typeof parsed === "object" && typeof parsed.name === "string" ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+async function turn(args: ResidentTurnArgs, draft: TipDraftData | null, flow: ChatFlow | null): Promise<ResidentResult> {
+  const { tx, chat, input, services } = args;
   const flowCtx = { tx, channel: args.channel, places: services.places, sealer: services.sealer };
   const text = input.type === "text" ? input.text : undefined;
-  // While writing a tip, only an exact keyword counts ("113" yes; a sentence containing "giúp" no).
-  const intent = text === undefined ? undefined : draft ? services.keywords.matchExact(text) : services.keywords.match(text);
+  // Every message the tipster sends while an officer's question (or "add information") is open goes to the card.
+  const relay = relayTarget(services.sealer, flow);
+  // While writing a tip or answering, only an exact keyword counts ("113" yes; a sentence containing "giúp" no).
+  const intent = text === undefined ? undefined : draft || relay ? services.keywords.matchExact(text) : services.keywords.match(text);
 
   if (intent === "emergency") {
     const replies: Reply[] = [emergencyReply(draft !== null)];
@@ -144,6 +174,16 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return { replies: [{ key: "tip:lookup.ask_code", choices: [{ id: "flow:cancel", labelKey: "tip:flow.cancel" }] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
   }
   if (input.type === "choice" && input.choiceId.startsWith("free:")) return keptTextChoice(args, input.choiceId, draft);
+  if (input.type === "choice" && input.choiceId === "addinfo:start") return openAddInfo(args, flow, draft !== null);
+  if (relay && ((input.type === "choice" && input.choiceId === "followup:done") || (text !== undefined && isControlWord("done", text)))) {
+    return { replies: [menuReply(relay.as === "answer" ? "officer:tipster.answer_done" : "tip:followup.added_done", { hasDraft: draft !== null, prompt: false })], flow: null };
+  }
+  if (relay && intent === undefined && input.type !== "choice" && input.type !== "command" && input.type !== "start") return followUpTurn(args, relay, draft !== null);
+  // A photo, video, voice note or file is never dropped: added to the draft, or kept as the start of a tip.
+  if (input.type === "media" && input.kind !== "sticker") {
+    if (draft) return { ...(await draftTurn(args, draft)), flow: chat.flow ? null : undefined };
+    return mediaStartsTip(args, input, flow);
+  }
   // Someone new who starts by writing what they want is served at once, in the language they wrote in.
   if (args.locale === null && text !== undefined && intent === undefined && services.intents && !draft) {
     const reading = services.intents.read(text);
@@ -163,23 +203,115 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return { ...turn, flow: chat.flow ? null : undefined };
   }
 
-  const flow = chat.flow ? (JSON.parse(chat.flow) as LookupFlow | AnswerFlow | SubscribeFlow | AskFlow) : null;
   if (flow?.name === "ask" && services.knowledge) {
     const asked = await askTurn(tx, { knowledge: services.knowledge, sealer: services.sealer, officerRenderer: services.officerRenderer }, chat, args.locale ?? "vi", flow, input);
     return asked.reportText !== undefined ? reportFromQuestion(args, asked, draft) : asked;
   }
   if (flow?.name === "lookup") return lookupTurn(args, flow, draft !== null);
   if (flow?.name === "subscribe") return subscribeTurn(tx, chat, services.places, flow, input);
-  const answering = flow?.name === "answer" ? answerTipId(services.sealer, flow) : undefined;
-  if (answering !== undefined && input.type === "text" && input.text.trim()) {
-    const relayed = await relayFromTipster(tx, services.officerRenderer, { tipId: answering, text: input.text });
-    const replies = relayed.unit ? [menuReply("officer:tipster.answer_sent", { hasDraft: draft !== null, prompt: false, params: { unit: relayed.unit } })] : [];
-    return { replies, flow: null, elsewhere: relayed.refs };
-  }
 
   if (draft) return draftTurn(args, draft);
   if (text !== undefined && text.trim() && services.intents) return freeTextTurn(args, text, services.intents.read(text));
   return converse({ locale: args.locale, firstContact: args.firstContact, hasDraft: false }, input, services.keywords);
+}
+
+/** Where a tipster's follow-up messages go: an officer's open question, or information being added after a look-up. */
+interface RelayTarget {
+  tipId: string;
+  as: "answer" | "addition";
+}
+
+function relayTarget(sealer: Sealer, flow: ChatFlow | null): RelayTarget | undefined {
+  if (flow?.name === "answer") {
+    const tipId = answerTipId(sealer, flow);
+    return tipId === undefined ? undefined : { tipId, as: "answer" };
+  }
+  if (flow?.name === "addinfo" && flow.step === "open") {
+    const tipId = addInfoTipId(sealer, flow);
+    return tipId === undefined ? undefined : { tipId, as: "addition" };
+  }
+  return undefined;
+}
+
+const FOLLOW_UP_DONE: Choice = { id: "followup:done", labelKey: "tip:what.done" };
+const BACK_TO_MENU: Choice = { id: "menu:main", labelKey: "tip:flow.back" };
+
+/** "…, with photos" as the channel carries them (empty where it carries none). */
+function mediaHint(channel: Channel): string | { $t: string } {
+  const media = CHANNEL_CAPS[channel].media;
+  return media === "all" ? { $t: "tip:what.media_all" } : media === "photo" ? { $t: "tip:what.media_photo" } : "";
+}
+
+/**
+ * One message while an officer's question or "add information" is open: words, media (as the
+ * channel carries them) and a shared location go under the tip's card, and the tipster is told it
+ * was delivered (or recorded, while no group shows the tip); the exchange stays open for more.
+ * A closed tip takes nothing more and ends the exchange. A contact card is not passed on (it could
+ * name the tipster); anything else that cannot be passed on is explained. Nothing is dropped silently.
+ */
+async function followUpTurn(args: ResidentTurnArgs, target: RelayTarget, hasDraft: boolean): Promise<ResidentResult> {
+  const { input, services } = args;
+  const keep = args.chat.flow;
+  const more = (notice: TextBlock): ResidentResult => ({ replies: [{ key: notice.key, params: notice.params, more: [{ key: "tip:followup.more", params: { media: mediaHint(args.channel) } }], choices: [FOLLOW_UP_DONE, BACK_TO_MENU] }], flow: keep });
+  let item: FollowUp | undefined;
+  if (input.type === "text" && input.text.trim()) item = { text: input.text };
+  else if (input.type === "location") item = { text: `📍 ${input.latitude.toFixed(5)}, ${input.longitude.toFixed(5)}` };
+  else if (input.type === "media" && input.kind !== "sticker") {
+    const caps = CHANNEL_CAPS[args.channel].media;
+    if (caps === "all" || (caps === "photo" && input.kind === "photo")) item = { media: { kind: input.kind, ref: input.ref, caption: input.caption } };
+  }
+  if (input.type === "contact") return more({ key: "tip:followup.contact" });
+  if (!item) return more({ key: "tip:followup.unsupported", params: { media: mediaHint(args.channel) } });
+
+  const op = target.as === "answer" ? relayFromTipster : addInformation;
+  const result: FollowUpResult = await op(args.tx, services.officerRenderer, { tipId: target.tipId, item });
+  if (result.kind === "closed") return { replies: [menuReply("tip:followup.closed", { hasDraft, prompt: false })], flow: null };
+  if (result.kind === "full") return more({ key: "tip:followup.full", params: { max: result.max } });
+  const what = "media" in item ? { $t: `tip:media.${item.media.kind}` } : { $t: target.as === "answer" ? "tip:followup.your_answer" : "tip:followup.your_information" };
+  const notice = { key: result.refs.length ? "tip:followup.sent" : "tip:followup.recorded", params: { what, unit: result.unit } };
+  return { ...more(notice), elsewhere: result.refs };
+}
+
+/** "Add information" after a look-up: opens the exchange for the tip just looked up; an old button says it has expired. */
+async function openAddInfo(args: ResidentTurnArgs, flow: ChatFlow | null, hasDraft: boolean): Promise<ResidentResult> {
+  const tipId = flow?.name === "addinfo" ? addInfoTipId(args.services.sealer, flow) : undefined;
+  const tip = tipId ? await args.tx.tip.findUnique({ where: { id: tipId }, include: { queue: true } }) : null;
+  if (!tip) return { replies: [menuReply("fallback.expired", { hasDraft, prompt: false })], flow: null };
+  if (tip.status === "closed") return { replies: [menuReply("tip:followup.closed", { hasDraft, prompt: false })], flow: null };
+  return {
+    replies: [{ key: "tip:followup.add_prompt", params: { unit: tip.queue.name, media: mediaHint(args.channel) }, choices: [FOLLOW_UP_DONE, BACK_TO_MENU] }],
+    flow: addInfoFlow(args.services.sealer, tip.id, "open"),
+  };
+}
+
+/**
+ * A photo, video, voice note or file sent with no tip being written: kept as the start of a tip
+ * (with any text kept just before it), and the person is asked the tip's first question (or, for
+ * someone new, their language first: the draft waits for them).
+ */
+async function mediaStartsTip(args: ResidentTurnArgs, input: Extract<InboundInput, { type: "media" }>, flow: ChatFlow | null): Promise<ResidentResult> {
+  const { services } = args;
+  let kept: string | undefined;
+  if (flow?.name === "free") {
+    try {
+      kept = services.sealer.open(flow.textSealed, KEPT_TEXT);
+    } catch {
+      kept = undefined;
+    }
+  }
+  const added = attachMedia(args.channel, newDraft(kept?.trim() || undefined), input);
+  if ("refused" in added) {
+    if (args.locale === null) return { replies: [{ key: "greeting.new", choices: languageChoices() }] };
+    return { replies: [{ ...menuReply(added.refused.key, { prompt: false, params: added.refused.params }) }], flow: args.chat.flow ? null : undefined };
+  }
+  await saveDraft(args.tx, args.chat.id, added.draft);
+  const notice = { key: "tip:flow.media_kept", params: { what: { $t: `tip:media.${input.kind}` } } };
+  if (args.locale === null) {
+    // Language first; the main menu then offers to continue the tip that holds the file.
+    return { replies: [{ key: notice.key, params: notice.params, more: [{ key: "greeting.new" }], choices: languageChoices() }] };
+  }
+  const prompt = await promptFor({ tx: args.tx, channel: args.channel, places: services.places, sealer: services.sealer }, added.draft);
+  return { replies: [{ ...prompt, key: notice.key, params: notice.params, more: [{ key: prompt.key, params: prompt.params }, ...(prompt.more ?? [])] }], flow: args.chat.flow ? null : undefined };
 }
 
 /** What a first message is acted on without asking the language first. */
@@ -381,14 +513,15 @@ async function lookupTurn(args: ResidentTurnArgs, flow: LookupFlow, hasDraft: bo
     return { replies: [{ key: "tip:lookup.not_found", more: [{ key: "tip:lookup.ask_code" }], choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
   }
   const date = result.receivedAt.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric" });
+  const status = menuReply("tip:lookup.status", {
+    hasDraft,
+    prompt: false,
+    params: { code: result.code, date, unit: result.unit, status: { $t: `tip:lookup.states.${result.status}` } },
+  });
+  if (result.status === "closed") return { replies: [status], flow: null };
+  // An open tip can take more: "Add information" first, then the menu (the tip is kept only sealed on the chat).
   return {
-    replies: [
-      menuReply("tip:lookup.status", {
-        hasDraft,
-        prompt: false,
-        params: { code: result.code, date, unit: result.unit, status: { $t: `tip:lookup.states.${result.status}` } },
-      }),
-    ],
-    flow: null,
+    replies: [{ ...status, choices: [{ id: "addinfo:start", labelKey: "tip:lookup.add_info" }, ...(status.choices ?? [])] }],
+    flow: addInfoFlow(args.services.sealer, result.tipId, "offer"),
   };
 }

@@ -31,3 +31,30 @@ export function answerTipId(sealer: Sealer, flow: AnswerFlow): string | undefine
   }
   return flow.tipId;
 }
+
+/** Binds the sealed tip of an "add information" exchange to its use. */
+const ADD_CONTEXT = "chat-addinfo-tip";
+
+/**
+ * The chat's state after a successful look-up (code + PIN): "offer" while "Add information" is on
+ * screen, "open" once pressed (each message is then added to the tip). The tip is kept only sealed.
+ */
+export interface AddInfoFlow {
+  name: "addinfo";
+  step: "offer" | "open";
+  tipRef: string;
+}
+
+/** The flow to store on the chat for adding information to a tip (see AddInfoFlow). */
+export function addInfoFlow(sealer: Sealer, tipId: string, step: AddInfoFlow["step"]): string {
+  return JSON.stringify({ name: "addinfo", step, tipRef: sealer.seal(tipId, ADD_CONTEXT) } satisfies AddInfoFlow);
+}
+
+/** The tip information is being added to; undefined when the flow cannot be opened (e.g. a retired key). */
+export function addInfoTipId(sealer: Sealer, flow: AddInfoFlow): string | undefined {
+  try {
+    return sealer.open(flow.tipRef, ADD_CONTEXT);
+  } catch {
+    return undefined;
+  }
+}

@@ -166,7 +166,46 @@ export async function postCard(tx: Tx, renderer: ReplyRenderer, tipId: string, q
       .text as string;
     follow.push({ method: media.method, payload: { [media.field]: a.ref, caption: caption.slice(0, 1024), ...replyTo } });
   });
+  // What the tipster sent after the tip (answers to officers' questions, added information), so a
+  // group that shows the card later (a group bound afterwards, a transfer) has everything.
+  // Answers go where officers work on the tip (main cards); added information to every card.
+  const directions = kind === "main" ? [...FOLLOW_UP_DIRECTIONS] : ["addition"];
+  const followUps = await tx.relayMessage.findMany({ where: { tipId, direction: { in: directions } }, orderBy: { id: "asc" } });
+  for (const f of followUps) {
+    const key = f.direction === "addition" ? "officer:done.information" : "officer:done.answer";
+    for (const part of renderer.render({ key, params: { code: tip.code, text: quoted(f.text) } }, OFFICER_LOCALE).calls) {
+      follow.push({ method: part.method, payload: { ...part.payload, ...replyTo } });
+    }
+  }
   return [cardRef, ...(await enqueueCalls(tx, group, follow))];
+}
+
+/** RelayMessage directions of what the tipster sent after the tip: an answer to a question, added information. */
+export const FOLLOW_UP_DIRECTIONS = ["from_tipster", "addition"] as const;
+
+/** Something a tipster sends after the tip: words, or a photo, video, voice note or file (with its caption). */
+export type FollowUp = { text: string } | { media: { kind: "photo" | "video" | "voice" | "audio" | "document"; ref: string; caption?: string } };
+
+/**
+ * Posts a tipster's follow-up under the tip's working cards, copied by the bot (never forwarded):
+ * words as a quoted block, media re-sent by file id, URL or web upload with the caption quoted.
+ * `as` picks the heading: an answer to an officer's question, or added information.
+ */
+export async function followUpOnCards(tx: Tx, renderer: ReplyRenderer, tip: { id: string; code: string }, item: FollowUp, as: "answer" | "addition"): Promise<OutboxRef[]> {
+  const head = as === "answer" ? "officer:done.answer" : "officer:done.information";
+  if ("text" in item) return noticeOnCards(tx, renderer, tip.id, { key: head, params: { code: tip.code, text: quoted(item.text) } }, { mainOnly: as === "answer" });
+  const media = MEDIA_METHOD[item.media.kind]!;
+  const params = { code: tip.code, what: { $t: `tip:media.${item.media.kind}` }, caption: item.media.caption ? quoted(item.media.caption) : "" };
+  const caption = String(renderer.render({ key: item.media.caption ? `${head}_media_caption` : `${head}_media`, params }, OFFICER_LOCALE).calls[0]!.payload.text);
+  const cards = await tx.tipCard.findMany({ where: { tipId: tip.id, active: true, ...(as === "answer" ? { kind: "main" } : {}) } });
+  const refs: OutboxRef[] = [];
+  for (const card of cards) {
+    const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
+    if (!chat) continue;
+    const payload = { [media.field]: item.media.ref, caption: caption.slice(0, 1024), reply_to_message_id: { $outbox: card.outboxId }, allow_sending_without_reply: true };
+    refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, [{ method: media.method, payload }])));
+  }
+  return refs;
 }
 
 /** Edits every active card of a tip in place to show its current state. */

@@ -17,7 +17,7 @@ export const CODE_FAILURES_PER_DAY = 20;
 export const CODE_WINDOW_MS = 24 * 60 * 60_000;
 
 export type LookupResult =
-  | { kind: "found"; code: string; status: string; receivedAt: Date; unit: string }
+  | { kind: "found"; tipId: string; code: string; status: ReturnType<typeof publicStatus>; receivedAt: Date; unit: string }
   | { kind: "wrong" }
   | { kind: "locked"; minutes: number };
 
@@ -65,7 +65,7 @@ export async function lookupTip(tx: Tx, props: { code: string; pin: string; aski
   const tip = await tx.tip.findUnique({ where: { code: props.code }, include: { queue: true } });
   const right = await verifyPin(props.pin, tip ? tip.pinHash : await (dummyHash ??= hashPin("000000")));
   if (tip && right) {
-    return { kind: "found", code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.queue.name };
+    return { kind: "found", tipId: tip.id, code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.queue.name };
   }
   // A wrong answer: the same counting, writes and answer for an existing and a made-up code.
   await takeRate(tx, codeKey, CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, now);

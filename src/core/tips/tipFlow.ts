@@ -221,6 +221,14 @@ export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: I
     return ask(ctx, { ...draft, step: previous, trail: draft.trail.slice(0, -1), pick: previous === "place_pick" ? draft.pick : undefined });
   }
 
+  // A photo, video, voice note or file is kept at whatever step it arrives (the "what" step has its own replies).
+  if (draft.step !== "what" && input.type === "media" && input.kind !== "sticker") {
+    const added = attachMedia(ctx.channel, draft, input);
+    if ("refused" in added) return ask(ctx, draft, [added.refused]);
+    return ask(ctx, added.draft, [attachedNotice(input.kind, added.draft)]);
+  }
+  if (draft.step !== "what" && input.type === "unsupported") return ask(ctx, draft, [{ key: "tip:what.unsupported_media" }]);
+
   switch (draft.step) {
     case "category": {
       const code = choice?.startsWith("cat:") ? choice.slice(4) : undefined;
@@ -368,8 +376,28 @@ async function typedPlace(ctx: TipFlowContext, draft: TipDraftData, text: string
   }
 }
 
+type MediaInput = Extract<InboundInput, { type: "media" }>;
+
+/**
+ * Adds a photo, video, voice note or file to a draft (its caption joins the description), or says
+ * why it cannot be kept: a kind the channel does not carry, or the draft's limit reached.
+ */
+export function attachMedia(channel: Channel, draft: TipDraftData, input: MediaInput): { draft: TipDraftData } | { refused: TextBlock } {
+  const caps = CHANNEL_CAPS[channel];
+  if (input.kind === "sticker" || !(caps.media === "all" || (caps.media === "photo" && input.kind === "photo"))) return { refused: { key: "tip:what.unsupported_media" } };
+  if (draft.attachments.length >= TIP_LIMITS.attachments) return { refused: { key: "tip:what.too_many_attachments", params: { max: TIP_LIMITS.attachments } } };
+  const caption = input.caption?.trim() ? clip(input.caption.trim(), 1000) : undefined;
+  const attachment = { kind: input.kind, ref: input.ref, ...(caption ? { caption } : {}) };
+  const description = caption ? [...draft.description, caption] : draft.description;
+  return { draft: { ...draft, attachments: [...draft.attachments, attachment], description } };
+}
+
+/** "📎 Photo received: it will be sent with your report (2 files so far)." */
+export function attachedNotice(kind: string, draft: TipDraftData): TextBlock {
+  return { key: "tip:flow.attached", params: { what: { $t: `tip:media.${kind}` }, count: draft.attachments.length } };
+}
+
 async function whatInput(ctx: TipFlowContext, draft: TipDraftData, input: InboundInput): Promise<TipTurn> {
-  const caps = CHANNEL_CAPS[ctx.channel];
   const done = (input.type === "choice" && input.choiceId === "what:done") || (input.type === "text" && isControlWord("done", input.text));
   if (done) {
     if (draft.description.join("").trim() === "" && draft.attachments.length === 0) return ask(ctx, draft, [{ key: "tip:what.empty" }]);
@@ -382,16 +410,12 @@ async function whatInput(ctx: TipFlowContext, draft: TipDraftData, input: Inboun
     }
     return { replies: [{ key: "tip:what.received", choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft: { ...draft, description: [...draft.description, input.text.trim()] } };
   }
-  if (input.type === "media" && input.kind !== "sticker") {
-    const allowed = caps.media === "all" || (caps.media === "photo" && input.kind === "photo");
-    if (!allowed) return { replies: [{ key: "tip:what.unsupported_media" }], draft };
-    if (draft.attachments.length >= TIP_LIMITS.attachments) {
-      return { replies: [{ key: "tip:what.too_many_attachments", params: { max: TIP_LIMITS.attachments }, choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft };
-    }
-    const attachment = { kind: input.kind, ref: input.ref, ...(input.caption ? { caption: clip(input.caption, 1000) } : {}) };
-    const description = input.caption ? [...draft.description, clip(input.caption, 1000)] : draft.description;
-    return { replies: [{ key: "tip:what.received", choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft: { ...draft, attachments: [...draft.attachments, attachment], description } };
+  if (input.type === "media") {
+    const added = attachMedia(ctx.channel, draft, input);
+    const choices = [{ id: "what:done", labelKey: "tip:what.done" }];
+    if ("refused" in added) return { replies: [{ key: added.refused.key, params: added.refused.params, choices }], draft };
+    return { replies: [{ key: "tip:what.received", choices }], draft: added.draft };
   }
-  if (input.type === "unsupported" || input.type === "media") return { replies: [{ key: "tip:what.unsupported_media" }], draft };
+  if (input.type === "unsupported") return { replies: [{ key: "tip:what.unsupported_media" }], draft };
   return ask(ctx, draft);
 }

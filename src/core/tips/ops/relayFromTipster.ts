@@ -1,21 +1,36 @@
 import type { Tx } from "../../../db/client.ts";
 import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
-import { quoted } from "../../reply.ts";
-import { noticeOnCards } from "../cards.ts";
+import { followUpOnCards, type FollowUp } from "../cards.ts";
+
+/** What became of a tipster's follow-up: passed on (refs: the group messages, none while no group shows the tip), or refused: the tip is closed or gone, or holds as many files as it may. */
+export type FollowUpResult = { kind: "relayed"; refs: OutboxRef[]; unit: string } | { kind: "closed" } | { kind: "full"; max: number };
+
+/** Longest follow-up text kept and relayed. */
+export const FOLLOW_UP_TEXT_CHARS = 3000;
+/** Most files one tip holds, those sent with it and after it together. */
+export const FOLLOW_UP_MAX_ATTACHMENTS = 30;
 
 /**
- * Passes a tipster's answer to the tip's working card, as a copy written by the bot (never a
- * forward, so the tipster's account stays unknown). Returns the group messages, or [] when the tip
- * is gone or closed.
+ * Passes one message of a tipster's answer to an officer's question (words, or a photo, video,
+ * voice note or file) to the tip's working card, as a copy written by the bot (never a forward, so
+ * the tipster's account stays unknown). Words are kept as a relay message, media as the tip's
+ * attachments; each is an audit event `tip.answer_received`, in the same transaction.
  */
-export async function relayFromTipster(tx: Tx, officerRenderer: ReplyRenderer | undefined, props: { tipId: string; text: string }): Promise<{ refs: OutboxRef[]; unit: string | null }> {
+export async function relayFromTipster(tx: Tx, officerRenderer: ReplyRenderer | undefined, props: { tipId: string; item: FollowUp }): Promise<FollowUpResult> {
   const tip = await tx.tip.findUnique({ where: { id: props.tipId }, include: { queue: true } });
-  if (!tip || tip.status === "closed") return { refs: [], unit: null };
-  const text = props.text.trim().slice(0, 3000);
-  await tx.relayMessage.create({ data: { tipId: tip.id, direction: "from_tipster", text } });
-  await tx.auditEvent.create({ data: { tipId: tip.id, actor: "tipster", action: "tip.answer_received", data: JSON.stringify({ length: text.length }) } });
-  const refs = officerRenderer
-    ? await noticeOnCards(tx, officerRenderer, tip.id, { key: "officer:done.answer", params: { code: tip.code, text: quoted(text) } }, { mainOnly: true })
-    : [];
-  return { refs, unit: tip.queue.name };
+  if (!tip || tip.status === "closed") return { kind: "closed" };
+  let item = props.item;
+  if ("text" in item) {
+    item = { text: item.text.trim().slice(0, FOLLOW_UP_TEXT_CHARS) };
+    await tx.relayMessage.create({ data: { tipId: tip.id, direction: "from_tipster", text: item.text } });
+    await tx.auditEvent.create({ data: { tipId: tip.id, actor: "tipster", action: "tip.answer_received", data: JSON.stringify({ length: item.text.length }) } });
+  } else {
+    if ((await tx.tipAttachment.count({ where: { tipId: tip.id } })) >= FOLLOW_UP_MAX_ATTACHMENTS) return { kind: "full", max: FOLLOW_UP_MAX_ATTACHMENTS };
+    const caption = item.media.caption?.trim().slice(0, 1000) || undefined;
+    item = { media: { ...item.media, caption } };
+    await tx.tipAttachment.create({ data: { tipId: tip.id, kind: item.media.kind, ref: item.media.ref, caption: caption ?? null } });
+    await tx.auditEvent.create({ data: { tipId: tip.id, actor: "tipster", action: "tip.answer_received", data: JSON.stringify({ media: item.media.kind, length: caption?.length ?? 0 }) } });
+  }
+  const refs = officerRenderer ? await followUpOnCards(tx, officerRenderer, tip, item, "answer") : [];
+  return { kind: "relayed", refs, unit: tip.queue.name };
 }
