@@ -16,7 +16,11 @@ const cases = fs
   .readdirSync(evalDir)
   .filter((f) => f.endsWith(".json"))
   .flatMap((f) => JSON.parse(fs.readFileSync(path.join(evalDir, f), "utf8")) as Array<{ q: string; expect: string }>);
-const { entries } = readKnowledgeFiles();
+// `--staging`: also the entries written but not served yet (data/knowledge-staging/), to tune them in.
+const staging = process.argv.includes("--staging");
+const { entries } = staging
+  ? { entries: [...readKnowledgeFiles().entries, ...readKnowledgeFiles(path.resolve(import.meta.dirname, "../data/knowledge-staging")).entries] }
+  : readKnowledgeFiles();
 
 const buildStart = performance.now();
 const search = new LegalSearch(entries.map((e) => ({ id: e.id, questions: e.questions, answers: e.answer })));

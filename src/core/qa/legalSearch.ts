@@ -127,7 +127,8 @@ export class LegalSearch {
     const docs: Array<{ id: string; entryId: string; text: string; kind: string }> = [];
     for (const e of entries) {
       phrasings(e).forEach((q, i) => docs.push({ id: `${e.id}#q${i}`, entryId: e.id, text: q, kind: "question" }));
-      docs.push({ id: `${e.id}#a`, entryId: e.id, text: `${e.answers.vi} ${e.answers.en ?? ""} ${e.answers.km ?? ""}`, kind: "answer" });
+      // Answers in vi and en only: Khmer answers would add thousands of letter grams and slow every search.
+      docs.push({ id: `${e.id}#a`, entryId: e.id, text: `${e.answers.vi} ${e.answers.en ?? ""}`, kind: "answer" });
     }
     this.index.addAll(docs);
     for (const e of entries) this.vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
