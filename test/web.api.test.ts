@@ -441,6 +441,27 @@ describe("web chat life-safety answers", () => {
     await stream.close();
   });
 
+  it("typed text is understood on the web too: an incident starts a tip with its words, a question is answered, other text is kept and offered", async () => {
+    const client = await WebClient.open(t.url);
+    const stream = await client.events();
+    await exchange(client, stream, { type: "start" });
+    await exchange(client, stream, { type: "choice", choiceId: "lang:vi" });
+    const incident = "co nguoi ban ma tuy o hem 12 moi toi";
+    const kept = (await exchange(client, stream, { type: "text", text: incident })) as { text?: string };
+    expect(kept.text).toContain("Đã ghi lại nội dung bạn vừa viết");
+    const chat = await chatOf(client);
+    const draft = JSON.parse((await t.db.tipDraft.findUniqueOrThrow({ where: { chatId: chat!.id } })).data) as { description: string[] };
+    expect(draft.description).toEqual([incident]);
+    await exchange(client, stream, { type: "choice", choiceId: "flow:cancel" });
+    const answer = (await exchange(client, stream, { type: "text", text: "bi lua dao qua mang thi lam sao" })) as { text?: string };
+    expect(answer.text).toContain("📖 Nguồn:");
+    await exchange(client, stream, { type: "choice", choiceId: "menu:main" });
+    const offer = (await exchange(client, stream, { type: "text", text: "hôm nay trời đẹp quá" })) as { text?: string; choices?: Array<{ id: string }> };
+    expect(offer.text).not.toMatch(/chưa hiểu ý bạn/);
+    expect(offer.choices?.map((c) => c.id)).toEqual(expect.arrayContaining(["free:report", "free:ask"]));
+    await stream.close();
+  });
+
   it("an error is explained in Khmer to a browser that prefers it", async () => {
     const client = await WebClient.open(t.url);
     const res = await client.post({ id: randomId(), type: "text", text: "   " }, { "accept-language": "km-KH,km;q=0.9" });
