@@ -115,7 +115,8 @@ describe("admin CLI", () => {
     const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "src/cli/admin.ts", ...args], { env, cwd: process.cwd() });
     const invited = await cli("officer:invite", "--unit", "00070", "--role", "officer");
     expect(invited.stdout).toMatch(/invitation code: [A-Z0-9]{4}-[A-Z0-9]{4}/);
-    await cli("officer:add", "--telegram-user", "7777", "--unit", "00070", "--role", "commander");
+    await cli("officer:add", "--telegram-user", "7777", "--unit", "00070", "--role", "commander", "--name", "Thiếu tá Hùng");
+    expect((await t.db.officer.findUniqueOrThrow({ where: { telegramUserId: "7777" } })).displayName).toBe("Thiếu tá Hùng");
     expect((await cli("officer:list")).stdout).toMatch(/7777\tcommander\tcommune 00070/);
     await cli("officer:revoke", "--telegram-user", "7777");
     expect((await cli("officer:list")).stdout).toMatch(/7777\tcommander\tcommune 00070.*REVOKED/);

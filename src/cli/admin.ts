@@ -102,12 +102,14 @@ const commands: Record<string, Command> = {
     },
   },
   "officer:add": {
-    usage: "officer:add --telegram-user ID --unit CODE --role officer|commander|admin|outreach|legal",
+    usage: "officer:add --telegram-user ID --unit CODE --role officer|commander|admin|outreach|legal [--name \"Thiếu úy Lan\"]",
     async run(db, args) {
       const user = args.get("telegram-user");
       if (!user || !/^\d+$/.test(user)) throw new UsageError("--telegram-user must be a Telegram user id");
-      const officer = await db.$transaction((tx) => registerOfficer(tx, { telegramUserId: user, role: role(args), ...scope(args), by: ADMIN }));
-      console.log(`officer ${officer.id}: Telegram user ${user}, ${officer.role}, ${officer.scopeKind} ${officer.scopeCode}`);
+      const name = args.get("name")?.trim();
+      if (name !== undefined && (name.length === 0 || name.length > 64)) throw new UsageError("--name must be 1 to 64 characters");
+      const officer = await db.$transaction((tx) => registerOfficer(tx, { telegramUserId: user, role: role(args), ...scope(args), displayName: name, by: ADMIN }));
+      console.log(`officer ${officer.id}: Telegram user ${user}, ${officer.role}, ${officer.scopeKind} ${officer.scopeCode}${officer.displayName ? `, ${officer.displayName}` : ""}`);
     },
   },
   "officer:invite": {
