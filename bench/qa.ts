@@ -59,7 +59,7 @@ function measure(name: string, run: (q: string) => string[], rounds: number) {
 }
 
 for (let i = 0; i < 2; i++) for (const c of cases) search.search(c.q); // warm up
-const ours = measure("MiniSearch (Vietnamese-aware)", (q) => search.search(q, 3).hits.map((h) => h.id), 20);
+const ours = measure("naive Bayes (Vietnamese-aware)", (q) => search.search(q, 3).hits.map((h) => h.id), 20);
 const base = measure("naive shared-word overlap", naive, 5);
 
 console.log(`Legal Q&A search — ${entries.length} entries, ${cases.length} evaluation questions, index built in ${buildMs.toFixed(0)} ms`);
