@@ -29,6 +29,13 @@ export function readLocaleFiles(dir = LOCALES_DIR): Resource {
   return resources;
 }
 
+let shipped: Resource | undefined;
+
+/** The shipped locale files, read once per process (for modules that match typed words from every language). */
+export function localeResources(): Resource {
+  return (shipped ??= readLocaleFiles());
+}
+
 /** Translates `key` (`ns:path` or a key in `common`) into `locale`, falling back to Vietnamese. */
 export type Translate = (locale: string, key: string, params?: Record<string, unknown>) => string;
 

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Db, Tx } from "../../db/client.ts";
-import { readLocaleFiles } from "../../i18n.ts";
+import { localeResources } from "../../i18n.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import { addCalendarDays, addWorkingDays } from "../deadlines/calendar.ts";
@@ -37,7 +37,7 @@ let words: Map<string, DataRequestKind> | undefined;
 export function dataRequestIntent(text: string): DataRequestKind | undefined {
   if (!words) {
     words = new Map();
-    for (const lang of Object.values(readLocaleFiles())) {
+    for (const lang of Object.values(localeResources())) {
       const kw = (lang as { privacy?: { keywords?: Record<string, string> } }).privacy?.keywords ?? {};
       for (const kind of ["delete", "access"] as const) for (const w of (kw[kind] ?? "").split("|")) if (w.trim()) words.set(fold(w), kind);
     }

@@ -1,3 +1,4 @@
+import { NaiveBayes } from "../naiveBayes.ts";
 import { fold } from "../text.ts";
 
 /** A knowledge base entry as the search sees it. */
@@ -119,28 +120,12 @@ function features(text: string): string[] {
 export class LegalSearch {
   /** Each entry's question words, for the coverage check. */
   private readonly vocabulary = new Map<string, Set<string>>();
-  private readonly classes: Array<{ id: string; logLikelihood: Map<string, number>; unseen: number }> = [];
-  private readonly known = new Set<string>();
+  private readonly ranking = new NaiveBayes<string>({ smoothing: SMOOTHING, priors: false });
 
   constructor(entries: SearchableEntry[]) {
-    const counts = entries.map((e) => {
-      const own = new Map<string, number>();
-      const add = (text: string, weight: number) => {
-        for (const f of features(text)) {
-          own.set(f, (own.get(f) ?? 0) + weight);
-          this.known.add(f);
-        }
-      };
-      for (const q of phrasings(e)) add(q, 1);
-      add(`${e.answers.vi} ${e.answers.en ?? ""}`, ANSWER_WEIGHT);
-      return { id: e.id, own };
-    });
-    for (const { id, own } of counts) {
-      const total = [...own.values()].reduce((a, b) => a + b, 0);
-      const denominator = total + SMOOTHING * this.known.size;
-      const logLikelihood = new Map<string, number>();
-      for (const [f, n] of own) logLikelihood.set(f, Math.log((n + SMOOTHING) / denominator));
-      this.classes.push({ id, logLikelihood, unseen: Math.log(SMOOTHING / denominator) });
+    for (const e of entries) {
+      for (const q of phrasings(e)) this.ranking.add(e.id, features(q));
+      this.ranking.add(e.id, features(`${e.answers.vi} ${e.answers.en ?? ""}`), ANSWER_WEIGHT);
     }
     for (const e of entries) this.vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
     for (const v of this.vocabulary.values()) for (const w of v) this.documentFrequency.set(w, (this.documentFrequency.get(w) ?? 0) + 1);
@@ -175,15 +160,12 @@ export class LegalSearch {
 
   /** Entries ranked for `question`, best first (at most `limit`); `score` is the entry's probability. */
   search(question: string, limit = 5): SearchResult {
-    const asked = features(question).filter((f) => this.known.has(f));
-    if (asked.length === 0 || this.classes.length === 0) return { hits: [], confident: false };
-    const scored = this.classes.map((c) => ({ id: c.id, s: asked.reduce((sum, f) => sum + (c.logLikelihood.get(f) ?? c.unseen), 0) }));
-    const max = Math.max(...scored.map((x) => x.s));
-    const z = scored.reduce((sum, x) => sum + Math.exp(x.s - max), 0);
-    const hits = scored
-      .map((x) => ({ id: x.id, score: Math.exp(x.s - max) / z, coverage: 0 }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, limit);
+    const asked = features(question).filter((f) => this.ranking.knows(f));
+    if (asked.length === 0 || this.vocabulary.size === 0) return { hits: [], confident: false };
+    const hits = this.ranking
+      .rank(asked)
+      .slice(0, limit)
+      .map((r) => ({ id: r.label, score: r.p, coverage: 0 }));
     for (const h of hits) h.coverage = this.coverage(question, h.id);
     const [first] = hits;
     const confident = !!first && words(question).length > 0 && first.score >= CONFIDENT_PROBABILITY && first.coverage >= MIN_COVERAGE;

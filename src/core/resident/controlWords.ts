@@ -1,4 +1,4 @@
-import { readLocaleFiles } from "../../i18n.ts";
+import { localeResources } from "../../i18n.ts";
 import { fold } from "../text.ts";
 
 /**
@@ -19,7 +19,7 @@ export function controlKey(text: string): string {
 
 function load(): Map<string, Set<ControlWord>> {
   const out = new Map<string, Set<ControlWord>>();
-  for (const lang of Object.values(readLocaleFiles())) {
+  for (const lang of Object.values(localeResources())) {
     const keywords = (lang as { common?: { keywords?: Record<string, string> } }).common?.keywords ?? {};
     for (const kind of KINDS) {
       for (const w of (keywords[kind] ?? "").split("|")) {

@@ -1,6 +1,7 @@
 import fs from "node:fs";
-import { LOCALES, readLocaleFiles, type Translate } from "../../i18n.ts";
+import { LOCALES, localeResources, type Translate } from "../../i18n.ts";
 import { fromRoot } from "../../paths.ts";
+import { NaiveBayes } from "../naiveBayes.ts";
 import { CODE_ALPHABET } from "../tips/codes.ts";
 import { fold } from "../text.ts";
 
@@ -109,7 +110,7 @@ export function describesCrime(text: string): boolean {
   if (!incidentLists) {
     const latin = new Set<string>();
     const khmer = new Set<string>();
-    for (const lang of Object.values(readLocaleFiles())) {
+    for (const lang of Object.values(localeResources())) {
       const lists = (lang as { intents?: Record<string, string> }).intents ?? {};
       for (const list of ["crime", "victim"]) {
         for (const raw of (lists[list] ?? "").split("|")) {
@@ -222,38 +223,16 @@ export class IntentReader {
    * milliseconds instead of minutes (see bench/intents.ts and the README).
    */
   train(examples: ReadonlyArray<{ text: string; intent: Intent }>, alpha = 0.05): void {
-    const counts = new Map<Intent, Map<string, number>>();
-    const totals = new Map<Intent, number>();
-    const docs = new Map<Intent, number>();
-    const vocabulary = new Set<string>();
-    for (const e of examples) {
-      const own = counts.get(e.intent) ?? new Map<string, number>();
-      counts.set(e.intent, own);
-      docs.set(e.intent, (docs.get(e.intent) ?? 0) + 1);
-      for (const f of Object.keys(this.features(e.text))) {
-        vocabulary.add(f);
-        own.set(f, (own.get(f) ?? 0) + 1);
-        totals.set(e.intent, (totals.get(e.intent) ?? 0) + 1);
-      }
-    }
-    const classes = [...counts.keys()].map((intent) => {
-      const denominator = (totals.get(intent) ?? 0) + alpha * vocabulary.size;
-      const logLikelihood = new Map<string, number>();
-      for (const [f, n] of counts.get(intent)!) logLikelihood.set(f, Math.log((n + alpha) / denominator));
-      return { intent, prior: Math.log(docs.get(intent)! / examples.length), unseen: Math.log(alpha / denominator), logLikelihood };
-    });
-    this.model = { classes, vocabulary };
+    const model = new NaiveBayes<Intent>({ smoothing: alpha, priors: true });
+    for (const e of examples) model.add(e.intent, Object.keys(this.features(e.text)));
+    this.model = model;
   }
 
-  private model: { classes: Array<{ intent: Intent; prior: number; unseen: number; logLikelihood: Map<string, number> }>; vocabulary: Set<string> } | undefined;
+  private model: NaiveBayes<Intent> | undefined;
 
   /** Each intent's probability for a message (features the corpus never saw are ignored). */
   private classify(text: string): Array<{ intent: Intent; p: number }> {
-    const features = Object.keys(this.features(text)).filter((f) => this.model!.vocabulary.has(f));
-    const scores = this.model!.classes.map((c) => ({ intent: c.intent, s: features.reduce((sum, f) => sum + (c.logLikelihood.get(f) ?? c.unseen), c.prior) }));
-    const max = Math.max(...scores.map((x) => x.s));
-    const z = scores.reduce((sum, x) => sum + Math.exp(x.s - max), 0);
-    return scores.map((x) => ({ intent: x.intent, p: Math.exp(x.s - max) / z })).sort((a, b) => b.p - a.p);
+    return this.model!.rank(Object.keys(this.features(text))).map((r) => ({ intent: r.label, p: r.p }));
   }
 
   /** Reads one message: rules for what is certain (a pasted code, noise), the classifier for the rest. */
