@@ -133,6 +133,7 @@ export class InboxWorker {
   private readonly known = new Set<number>();
   private active = 0;
   private stopping = false;
+  private paused = false;
   /** Processing time (ms) the worker may still spend during a flood; refills at `share` per ms. */
   private credit = FLOOD_BURST_MS;
   private creditAt = performance.now();
@@ -216,6 +217,17 @@ export class InboxWorker {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Holds processing (updates are still stored and queued) until `resume()`: for maintenance, and for tests that must see the state before the bot answers. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Processes what was held by `pause()`, in order. */
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
   private markReady(key: string, line: ChatLine): void {
     if (line.busy || line.queued || line.timer || line.items.length === 0) return;
     line.queued = true;
@@ -223,7 +235,7 @@ export class InboxWorker {
   }
 
   private pump(): void {
-    while (!this.stopping && this.active < this.opts.concurrency && this.ready.length > 0) {
+    while (!this.stopping && !this.paused && this.active < this.opts.concurrency && this.ready.length > 0) {
       const key = this.ready.shift()!;
       const line = this.lines.get(key);
       if (!line) continue;

@@ -57,6 +57,8 @@ export async function startTestApp(opts: {
   logSink?: Writable;
   /** Receives the service's log lines (JSON, one per call) at `info` and above, instead of muting them. */
   logLines?: (line: string) => void;
+  /** Stores what arrives but holds processing until `app.worker.resume()` (to see the state before the bot answers). */
+  holdInbox?: boolean;
   /** Port to listen on (a free one unless given: pass the stopped app's to restart it where its clients are). */
   port?: number;
 }): Promise<TestApp> {
@@ -91,6 +93,7 @@ export async function startTestApp(opts: {
   }
   const sealer = new Sealer([opts.sealingKey ?? crypto.randomBytes(32)]);
   const app = new App({ config, log, db, sealer, places: await testPlaces() });
+  if (opts.holdInbox) app.worker.pause();
   await app.start();
   const url = await app.listen();
   await app.registerWebhooks();

@@ -314,6 +314,8 @@
     } else {
       payload = JSON.stringify(Object.assign({ id: item.id }, item.body));
     }
+    // The bot may answer before the acknowledgement arrives: then no typing indicator after it.
+    item.botsAtSend = botMessages;
     // Not acknowledged within a few seconds: shown as not sent while it keeps trying.
     const slow = setTimeout(() => {
       item.unsent = true;
@@ -393,8 +395,9 @@
           if (result === "sent") {
             backoffMs = 1000;
             setStatus("");
-            if (!item.repeat) showTyping();
+            if (!item.repeat && botMessages === item.botsAtSend) showTyping();
             delete item.repeat;
+            delete item.botsAtSend;
           } else {
             setStatus(item.lost ? t("page.photo_lost") : refusedMessage || t("error.bad_request"), true);
             refusedMessage = null;
