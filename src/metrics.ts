@@ -27,6 +27,12 @@ export class Metrics {
     labelNames: ["channel"],
     registers: [this.registry],
   });
+  readonly updatesPutOff = new Counter({
+    name: "taimat_updates_put_off_total",
+    help: "Updates processed again shortly because they could not be understood yet (e.g. an answer to a prompt Telegram had not confirmed)",
+    labelNames: ["channel"],
+    registers: [this.registry],
+  });
   readonly updatesParked = new Counter({
     name: "taimat_updates_parked_total",
     help: "Updates that failed every attempt and were parked for an administrator",

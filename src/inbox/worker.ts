@@ -2,6 +2,7 @@ import type { Db } from "../db/client.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { InboxRef } from "./ingest.ts";
+import { RETRY_LATER_FOR_MS } from "../core/retryLater.ts";
 
 /**
  * Processes one stored update completely (its effects and marking the row done, in one
@@ -133,6 +134,8 @@ export class InboxWorker {
   private readonly known = new Set<number>();
   private active = 0;
   private stopping = false;
+  /** Updates put off with RetryLater: when first. */
+  private readonly putOff = new Map<number, number>();
   private paused = false;
   /** Processing time (ms) the worker may still spend during a flood; refills at `share` per ms. */
   private credit = FLOOD_BURST_MS;
@@ -260,6 +263,7 @@ export class InboxWorker {
     const at = line.items.indexOf(head);
     if (at >= 0) line.items.splice(at, 1);
     this.known.delete(head.id);
+    this.putOff.delete(head.id);
     this.opts.metrics.inboxPending.set(this.known.size);
   }
 
@@ -286,6 +290,19 @@ export class InboxWorker {
       return;
     } catch (err) {
       if (this.stopping) return; // left pending; processed after restart
+      // Not understood yet, soon will be (see core/retryLater.ts): again shortly, not a failure.
+      const later = retryAfterMs(err);
+      if (typeof later === "number") {
+        const first = this.putOff.get(head.id) ?? Date.now();
+        if (Date.now() - first < RETRY_LATER_FOR_MS) {
+          this.putOff.set(head.id, first);
+          metrics.updatesPutOff.inc({ channel: head.channel });
+          log.debug({ inboxId: head.id, channel: head.channel, retryInMs: later }, "update put off");
+          this.delay(key, line, later);
+          return;
+        }
+      }
+      this.putOff.delete(head.id);
       metrics.updatesFailed.inc({ channel: head.channel });
       const message = (this.opts.redact ?? String)(String((err as Error)?.stack ?? err)).slice(0, 4000);
       try {
@@ -358,4 +375,14 @@ export class InboxWorker {
 
 function defaultBackoff(attempt: number): number {
   return Math.min(60_000, 1000 * 2 ** (attempt - 1));
+}
+
+/** The delay asked by a `RetryLater` thrown while processing, also when a channel library wrapped it (grammY's BotError keeps it in `error`). */
+function retryAfterMs(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
+    const later = (e as { retryAfterMs?: unknown }).retryAfterMs;
+    if (typeof later === "number") return later;
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

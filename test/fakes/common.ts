@@ -232,6 +232,12 @@ export abstract class FakeHttpApi<E> {
   /** `http://127.0.0.1:PORT` once `listen()` resolved. */
   apiRoot = "";
 
+  /**
+   * Called with each call after it was carried out and recorded, before its HTTP answer is sent:
+   * return a promise to hold the answer (the platform did it, the bot does not know yet).
+   */
+  beforeAnswer: ((call: FakeCall) => Promise<void> | undefined) | undefined;
+
   private readonly server: http.Server;
   private failures: InjectedFailure<E>[] = [];
   private held = new Set<HeldRequest>();
@@ -410,7 +416,10 @@ export abstract class FakeHttpApi<E> {
       req.socket.destroy();
       return;
     }
-    this.calls.push({ method, payload, at, status: reply.status, response: reply.body });
+    const call: FakeCall = { method, payload, at, status: reply.status, response: reply.body };
+    this.calls.push(call);
+    const holding = this.beforeAnswer?.(call);
+    if (holding) await holding;
     const text = JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       "content-type": "application/json",

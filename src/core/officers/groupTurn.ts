@@ -1,3 +1,4 @@
+import { RetryLater } from "../retryLater.ts";
 import type { Tx } from "../../db/client.ts";
 import type { Translate } from "../../i18n.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
@@ -252,6 +253,15 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
  * A message in an officers' group: an answer to one of the bot's prompts (question for the
  * tipster, note, transfer target, reason to open a contact, duplicate code), or a command.
  */
+/** Whether a prompt or legal-question card in this group is still waiting for Telegram to confirm it (its message id unknown). */
+async function promptBeingSent(tx: Tx, groupChatId: string): Promise<boolean> {
+  const open = await tx.officerPrompt.findMany({ where: { chatId: groupChatId, usedAt: null }, select: { outboxId: true } });
+  const cards = await tx.legalQuestion.findMany({ where: { status: "open", cardOutboxId: { not: null } }, select: { cardOutboxId: true } });
+  const ids = [...open.map((p) => p.outboxId), ...cards.map((c) => c.cardOutboxId!)];
+  if (ids.length === 0) return false;
+  return (await tx.outboxMessage.count({ where: { id: { in: ids }, chatId: groupChatId, status: "pending", platformMessageId: null } })) > 0;
+}
+
 export async function handleGroupMessage(
   tx: Tx,
   deps: OfficerDeps,
@@ -261,6 +271,11 @@ export async function handleGroupMessage(
   if (text.startsWith("/")) return (await staffCommand(tx, deps, { group: actor.group, telegramUserId: actor.telegramUserId, text })) ?? groupCommand(tx, deps, actor, text);
   if (actor.replyToMessageId === undefined) return [];
   const prompted = await tx.outboxMessage.findFirst({ where: { chatId: actor.group.id, platformMessageId: String(actor.replyToMessageId) } });
+  if (!prompted && (await promptBeingSent(tx, actor.group.id))) {
+    // A quick answer to a prompt whose delivery Telegram has not confirmed yet: its message id is
+    // not known, so the answer could not be matched. Processed again shortly, not dropped.
+    throw new RetryLater("reply to a prompt still being sent");
+  }
   const legal = prompted ? await tx.legalQuestion.findFirst({ where: { cardOutboxId: prompted.id } }) : null;
   if (legal) {
     const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });

@@ -1,0 +1,17 @@
+/**
+ * Thrown by an update's processing when it cannot be understood YET and will be soon (e.g. an
+ * officer answered a prompt whose delivery Telegram has not confirmed, so its message id is not
+ * known): the inbox worker processes the update again after `retryAfterMs`, without counting a
+ * failure, for at most `RETRY_LATER_FOR_MS` after it arrived.
+ */
+export class RetryLater extends Error {
+  readonly retryAfterMs: number;
+  constructor(reason: string, retryAfterMs = 500) {
+    super(reason);
+    this.name = "RetryLater";
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** How long after its arrival an update may still be put off with `RetryLater`; later it is processed as it stands. */
+export const RETRY_LATER_FOR_MS = 5 * 60_000;
