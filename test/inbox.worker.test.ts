@@ -3,7 +3,7 @@ import { InboxIngest } from "../src/inbox/ingest.ts";
 import { InboxWorker, type UpdateProcessor } from "../src/inbox/worker.ts";
 import { createLogger } from "../src/logger.ts";
 import { Metrics } from "../src/metrics.ts";
-import { eventually } from "./helpers/app.ts";
+import { eventually, waitIdle } from "./helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 
 let tdb: TestDatabase;
@@ -71,7 +71,7 @@ describe("inbox worker", () => {
     await ingest.store(upd("A", 102));
     release();
     await eventually(() => seen.length >= 4);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitIdle(worker); // a repeat of any of them would have been processed by now
     expect(seen.map((s) => Number(s.updateKey))).toEqual([105, 101, 102, 103]);
     expect(await tdb.db.inboxUpdate.count({ where: { status: "done" } })).toBe(4);
     expect(worker.pendingCount).toBe(0);
