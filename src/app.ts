@@ -18,7 +18,7 @@ import { KnowledgeBase } from "./core/qa/knowledge.ts";
 import type { PlaceFinder } from "./core/tips/places.ts";
 import type { Sealer } from "./security/sealing.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
-import { InboxWorker } from "./inbox/worker.ts";
+import { InboxWorker, type WorkerActivity } from "./inbox/worker.ts";
 import { Poller } from "./inbox/polling.ts";
 import { PlatformLimiter } from "./outbox/limiter.ts";
 import { OutboxSender, type OutboxChannel } from "./outbox/sender.ts";
@@ -41,6 +41,22 @@ import { webEvent } from "./channels/web/inbound.ts";
 import { sealHistory } from "./channels/web/history.ts";
 import { configuredSecrets, secretRedactor } from "./security/redact.ts";
 import type { ReplyRenderer } from "./outbox/outbound.ts";
+
+/** What the running service is doing: see `App.activity()`. */
+export interface ServiceActivity {
+  /** Updates received and not yet committed to the inbox. */
+  storing: number;
+  inbox: WorkerActivity;
+  outbox: WorkerActivity;
+  housekeeping: boolean;
+  /** Why the campaign engine has work due now (empty: none). */
+  campaigns: string[];
+}
+
+/** Whether an activity report shows nothing happening and nothing due (see `App.idle()`). */
+export function isIdle(a: ServiceActivity): boolean {
+  return a.storing === 0 && a.inbox.running + a.inbox.due === 0 && a.outbox.running + a.outbox.due === 0 && !a.housekeeping && a.campaigns.length === 0;
+}
 
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
 export const ZALO_WEBHOOK_PATH = "/webhooks/zalo";
@@ -95,6 +111,8 @@ export class App {
   /** Tips and questions that no bound group can show (metric, log, /healthz). */
   readonly readers: ReaderWatch;
   private stopped = false;
+  /** Housekeeping passes running now (see `activity()`). */
+  private housekeepingRunning = 0;
 
   constructor(private readonly opts: AppOptions) {
     const { config, log, db } = opts;
@@ -297,11 +315,42 @@ export class App {
 
   /** Periodic jobs (every minute): reminders and escalations about open tips; drops tip drafts untouched for 24 hours (telling the person), then stale web uploads. */
   async runHousekeeping(now = new Date()): Promise<void> {
-    this.sender.notify(await expireDrafts(this.opts.db, this.renderers, now, this.opts.config.retention.periods.drafts));
-    const officers = this.renderers.telegram;
-    if (officers) this.sender.notify(await sendReminders(this.opts.db, officers, this.opts.config.reminders, now));
-    await this.web.housekeeping(now);
-    await this.readers.check();
+    this.housekeepingRunning++;
+    try {
+      this.sender.notify(await expireDrafts(this.opts.db, this.renderers, now, this.opts.config.retention.periods.drafts));
+      const officers = this.renderers.telegram;
+      if (officers) this.sender.notify(await sendReminders(this.opts.db, officers, this.opts.config.reminders, now));
+      await this.web.housekeeping(now);
+      await this.readers.check();
+    } finally {
+      this.housekeepingRunning--;
+    }
+  }
+
+  /**
+   * What the service is doing now: updates being stored, the inbox worker's and the outbox sender's
+   * work (running, due, scheduled for later), a housekeeping pass, and why the campaign engine has
+   * work due. See `idle()`.
+   */
+  async activity(now = new Date()): Promise<ServiceActivity> {
+    return {
+      storing: this.ingest.storing,
+      inbox: this.worker.activity(),
+      outbox: this.sender.activity(),
+      housekeeping: this.housekeepingRunning > 0,
+      campaigns: await this.campaigns.workDue(now),
+    };
+  }
+
+  /**
+   * True when nothing is happening and nothing is due: no update being stored, none being processed
+   * or due in the inbox (updates held by `worker.pause()` are due), no message in flight or due in
+   * the outbox, no housekeeping pass running, and no campaign work due. Work scheduled for later —
+   * a retry's backoff, a platform's rate-limit wait, a campaign not yet due, a paused campaign —
+   * does not count: until its time comes, nothing more leaves the service unless something arrives.
+   */
+  async idle(now = new Date()): Promise<boolean> {
+    return isIdle(await this.activity(now));
   }
 
   /** Starts listening; returns the base URL. */

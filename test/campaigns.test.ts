@@ -4,7 +4,7 @@ import { campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseC
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import { FakeTelegramApi, tgCallback } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
-import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { ZaloTipster } from "./helpers/tipster.ts";
 
 let tg: FakeTelegramApi;
@@ -65,6 +65,13 @@ async function launch(audience: unknown, schedule = "ngay", contentId?: string) 
   // The service runs with CAMPAIGN_QUIET_HOURS=off; confirm with the same (as the staff group and the CLI do).
   await confirmCampaign(t.db, { campaignId: campaign.id, by: "test", quiet: NO_QUIET_HOURS });
   return campaign;
+}
+
+/** Waits until the run's messages already in the outbox have all left (a 429 waited out and resent) and the service is idle. */
+async function drained(campaignId: string) {
+  const run = await t.db.campaignRun.findFirstOrThrow({ where: { campaignId }, orderBy: { id: "desc" } });
+  await eventually(async () => (await t.db.delivery.count({ where: { runId: run.id, status: "queued" } })) === 0, 20_000, "the outbox window drained");
+  await waitIdle(t);
 }
 
 const done = (id: string, timeout = 30_000) =>
@@ -161,9 +168,10 @@ describe("pause, resume, cancel", () => {
     const campaign = await launch({ provinces: ["92"] });
     await eventually(() => tg.delivered().length >= 10, 20_000, "sending started");
     await pauseCampaign(t.db, { campaignId: campaign.id, by: "test" });
-    await new Promise((r) => setTimeout(r, 2500)); // the outbox window drains
+    await drained(campaign.id); // what was already queued has left; a paused campaign has nothing due
     const atPause = tg.delivered().length;
-    await new Promise((r) => setTimeout(r, 1500));
+    await t.app.campaigns.tick(); // one more engine step while paused queues nothing
+    await waitIdle(t);
     expect(tg.delivered().length).toBe(atPause);
     expect(atPause).toBeLessThan(60);
     await resumeCampaign(t.db, { campaignId: campaign.id, by: "test" });
@@ -177,7 +185,7 @@ describe("pause, resume, cancel", () => {
     const second = await launch({ provinces: ["96"] });
     await eventually(() => tg.delivered().length >= 5, 20_000);
     await cancelCampaign(t.db, { campaignId: second.id, by: "test" });
-    await new Promise((r) => setTimeout(r, 3000));
+    await drained(second.id); // outcomes of what had left recorded; nothing more queued
     const report = await campaignReport(t.db, second.id);
     expect(report.campaign.status).toBe("cancelled");
     expect(report.skipped).toBeGreaterThan(0);

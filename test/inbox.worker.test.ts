@@ -3,7 +3,7 @@ import { InboxIngest } from "../src/inbox/ingest.ts";
 import { InboxWorker, type UpdateProcessor } from "../src/inbox/worker.ts";
 import { createLogger } from "../src/logger.ts";
 import { Metrics } from "../src/metrics.ts";
-import { eventually } from "./helpers/app.ts";
+import { eventually, waitIdle } from "./helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 
 let tdb: TestDatabase;
@@ -28,7 +28,7 @@ function recorder(hooks: { before?: (id: number, chatKey: string) => Promise<voi
   return { seen, process };
 }
 
-function setup(process: UpdateProcessor, opts: { concurrency?: number; maxAttempts?: number } = {}) {
+function setup(process: UpdateProcessor, opts: { concurrency?: number; maxAttempts?: number; backoffMs?: (attempt: number) => number } = {}) {
   const metrics = new Metrics();
   const worker = new InboxWorker({
     db: tdb.db,
@@ -37,7 +37,7 @@ function setup(process: UpdateProcessor, opts: { concurrency?: number; maxAttemp
     maxAttempts: opts.maxAttempts ?? 3,
     metrics,
     log,
-    backoffMs: () => 30,
+    backoffMs: opts.backoffMs ?? (() => 30),
   });
   const ingest = new InboxIngest(tdb.db, metrics, (rows) => worker.add(rows));
   return { worker, ingest, metrics };
@@ -71,7 +71,7 @@ describe("inbox worker", () => {
     await ingest.store(upd("A", 102));
     release();
     await eventually(() => seen.length >= 4);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitIdle(worker); // a repeat of any of them would have been processed by now
     expect(seen.map((s) => Number(s.updateKey))).toEqual([105, 101, 102, 103]);
     expect(await tdb.db.inboxUpdate.count({ where: { status: "done" } })).toBe(4);
     expect(worker.pendingCount).toBe(0);
@@ -120,6 +120,38 @@ describe("inbox worker", () => {
     expect(parked.attempts).toBe(3);
     expect(parked.lastError).toContain("handler exploded");
     expect(await metrics.registry.getSingleMetricAsString("taimat_updates_parked_total")).toContain('channel="telegram"} 1');
+    await worker.stop();
+  });
+
+  it("is idle only with nothing processing and nothing due: held updates are due, a retry scheduled for later is not", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { seen, process } = recorder({ before: (_id, chat) => (chat === "slow" ? gate : undefined) });
+    const failing: UpdateProcessor = async (id) => {
+      const row = await tdb.db.inboxUpdate.findUniqueOrThrow({ where: { id } });
+      if (row.chatKey === "bad") throw new Error("not now");
+      return process(id);
+    };
+    const { worker, ingest } = setup(failing, { backoffMs: () => 60_000 });
+    await worker.start();
+    expect(worker.idle()).toBe(true);
+    await ingest.store(upd("slow", 1));
+    await eventually(() => worker.activity().running === 1);
+    expect(worker.idle()).toBe(false);
+    worker.pause();
+    await ingest.store(upd("B", 2));
+    release();
+    await eventually(() => seen.length === 1 && worker.activity().running === 0);
+    expect(worker.activity()).toEqual({ running: 0, due: 1, later: 0 });
+    expect(worker.idle()).toBe(false);
+    worker.resume();
+    await waitIdle(worker);
+    expect(seen.map((s) => s.updateKey)).toEqual(["1", "2"]);
+    await ingest.store(upd("bad", 3));
+    await eventually(() => worker.activity().later === 1);
+    await waitIdle(worker);
+    expect(worker.activity()).toEqual({ running: 0, due: 0, later: 1 });
+    expect(worker.pendingCount).toBe(1);
     await worker.stop();
   });
 

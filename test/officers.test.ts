@@ -5,7 +5,7 @@ import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
-import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { eventually, waitIdle, startTestApp, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 
 const FAST = {
@@ -321,7 +321,7 @@ describe("reminders and escalation (controllable clock)", () => {
     await eventually(() => tg.delivered(OFFICER.commander).some((c) => text(c).includes(code) && text(c).includes("quá hạn")), 10_000, "commander told");
     // Repeated ticks within 24 h add nothing.
     await t.app.runHousekeeping(new Date(tip.receiptNoticeDueAt!.getTime() + 2 * 3600_000));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitIdle(t); // anything that tick queued has been sent
     expect(inGroup(GROUP_BA_DINH, "QUÁ HẠN")).toHaveLength(1);
     expect(inGroup(GROUP_HANOI_DUTY, "quá hạn")).toHaveLength(1);
     expect((await t.db.auditEvent.findMany({ where: { tipId: tip.id, action: "tip.escalated" } })).length).toBe(1);

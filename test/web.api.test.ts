@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { eventually, waitIdle, startTestApp, type TestApp } from "./helpers/app.ts";
 import { PLANTED, SseReader, WEB_COOKIE, hasGpsIfd, jpegMarkers, jpegWithMetadata, pngChunks, pngWithMetadata } from "./helpers/webChat.ts";
 
 const UPLOADS_PER_HOUR = 3;
@@ -154,7 +154,7 @@ describe("web chat input", () => {
 
     const stream = await client.events();
     await stream.waitFor((s) => s.events.some((e) => e.event === "ready"));
-    await new Promise((r) => setTimeout(r, 300)); // room for a wrong second greeting to show up
+    await waitIdle(t); // a wrong second greeting would have been published (and recorded) by now
     expect(stream.messages()).toHaveLength(1);
     await stream.close();
     const chat = (await chatOf(client))!;
@@ -392,8 +392,11 @@ describe("web chat events (SSE)", () => {
     expect((await client.post({ id: randomId(), type: "choice", choiceId: "review:send" })).status).toBe(202);
     const chat = (await chatOf(client))!;
     await eventually(async () => (await t.db.outboxMessage.findFirst({ where: { chatId: chat.id, sensitive: true } })) !== null);
-    await new Promise((r) => setTimeout(r, 500));
-    expect((await t.db.outboxMessage.findFirstOrThrow({ where: { chatId: chat.id, sensitive: true } })).status).toBe("pending");
+    // The sender has tried it and put it off (no page to show it to): it is still pending.
+    const receiptRow = () => t.db.outboxMessage.findFirstOrThrow({ where: { chatId: chat.id, sensitive: true } });
+    await eventually(async () => (await receiptRow()).rateLimitedCount > 0, 10_000, "the receipt tried and put off");
+    await waitIdle(t);
+    expect((await receiptRow()).status).toBe("pending");
 
     const reopened = await client.events();
     await reopened.waitFor((s) => s.messages().some((m) => m.text?.includes("Mã PIN")), 10_000, "the receipt");

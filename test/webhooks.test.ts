@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi, tgCommand, tgPrivateText } from "./fakes/telegramApi.ts";
 import { FakeZaloApi, zaloText } from "./fakes/zaloApi.ts";
-import { eventually, startTestApp, TG_SECRET, ZALO_SECRET, type TestApp } from "./helpers/app.ts";
+import { eventually, waitIdle, startTestApp, TG_SECRET, ZALO_SECRET, type TestApp } from "./helpers/app.ts";
 
 async function post(url: string, body: string, headers: Record<string, string>) {
   const res = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
@@ -120,7 +120,7 @@ describe("repeated and out-of-order deliveries", () => {
       expect(results.every((r) => r.status === 200)).toBe(true);
       await eventually(() => fake.delivered("801").length >= 3 && fake.delivered("802").length >= 3, 10_000, "replies");
       await eventually(async () => (await t.db.inboxUpdate.count({ where: { status: "pending" } })) === 0);
-      await new Promise((r) => setTimeout(r, 300)); // would-be duplicates would arrive now
+      await waitIdle(t); // every stored update processed and every reply sent: a duplicate would be here
       expect(fake.delivered("801")).toHaveLength(3);
       expect(fake.delivered("802")).toHaveLength(3);
       expect(await t.db.inboxUpdate.count()).toBe(6);
@@ -144,7 +144,7 @@ describe("repeated and out-of-order deliveries", () => {
       const results = await Promise.all(deliveries.map((e, i) => fake.pushEvent(e, { wrapped: i % 2 === 0 })));
       expect(results.every((r) => r.status === 200)).toBe(true);
       await eventually(() => fake.delivered("u-811").length >= 3 && fake.delivered("u-812").length >= 2, 10_000, "replies");
-      await new Promise((r) => setTimeout(r, 300));
+      await waitIdle(t);
       expect(fake.delivered("u-811")).toHaveLength(3);
       expect(fake.delivered("u-812")).toHaveLength(2);
       expect(await t.db.inboxUpdate.count()).toBe(5);

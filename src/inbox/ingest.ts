@@ -81,6 +81,11 @@ export class InboxIngest {
     this.windowCount++;
   }
 
+  /** Updates received and not yet committed (waiting for, or in, an INSERT). */
+  get storing(): number {
+    return this.queue.length + (this.flushing || this.scheduled ? 1 : 0);
+  }
+
   /** Resolves once the update is committed ("stored") or known already ("duplicate"). */
   store(update: IncomingUpdate): Promise<"stored" | "duplicate"> {
     this.countArrival();

@@ -55,6 +55,16 @@ interface ChatLine {
   timer?: NodeJS.Timeout;
 }
 
+/** See `InboxWorker.activity()` and `OutboxSender.activity()`. */
+export interface WorkerActivity {
+  /** Items being worked on now. */
+  running: number;
+  /** Items that would be worked on now (or as soon as a slot is free). */
+  due: number;
+  /** Items scheduled for later (a retry's backoff, a platform's rate-limit wait). */
+  later: number;
+}
+
 const byOrder = (a: InboxRef, b: InboxRef) => (a.seq === b.seq ? a.id - b.id : a.seq < b.seq ? -1 : 1);
 
 /** A first-in first-out queue of chat lines (an array with a moving head: shift() on large arrays copies). */
@@ -209,6 +219,27 @@ export class InboxWorker {
   /** Updates stored and not yet processed or parked. */
   get pendingCount(): number {
     return this.known.size;
+  }
+
+  /**
+   * What the worker has to do: updates being processed now, updates due (ready to run, waiting for a
+   * slot, or held by `pause()`), and updates whose retry is scheduled for later (backoff).
+   */
+  activity(): WorkerActivity {
+    let due = 0;
+    let later = 0;
+    for (const line of this.lines.values()) {
+      const waiting = line.items.length - (line.busy ? 1 : 0);
+      if (line.timer) later += waiting;
+      else due += waiting;
+    }
+    return { running: this.active, due, later };
+  }
+
+  /** Nothing being processed and nothing due now (retries scheduled for later do not count). */
+  idle(): boolean {
+    const a = this.activity();
+    return a.running === 0 && a.due === 0;
   }
 
   /** Stops taking new updates and waits for those being processed. */

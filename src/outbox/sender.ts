@@ -4,6 +4,7 @@ import type { Metrics } from "../metrics.ts";
 import type { ChatKind, PlatformLimiter } from "./limiter.ts";
 import { PRIORITY_BULK, type OutboundCall, type OutboxRef } from "./outbound.ts";
 import { secretRedactor, type Redactor } from "../security/redact.ts";
+import type { WorkerActivity } from "../inbox/worker.ts";
 
 /** What a platform answered to one call, as the outbox needs to know it. */
 export type SendOutcome =
@@ -177,6 +178,29 @@ export class OutboxSender {
   /** Messages waiting or in flight. */
   get pendingCount(): number {
     return this.pending;
+  }
+
+  /**
+   * What the sender has to do: deliveries in flight (reading the row, waiting for the platform's
+   * limiter, calling the platform, recording the outcome), messages due now (queued behind them or
+   * waiting for a delivery slot), and messages whose next attempt is scheduled for later (a backoff,
+   * a platform's rate-limit wait, a message waiting for the message it refers to).
+   */
+  activity(): WorkerActivity {
+    let due = 0;
+    let later = 0;
+    for (const q of this.queues.values()) {
+      const waiting = q.ids.length - (q.busy ? 1 : 0);
+      if (q.timer) later += waiting;
+      else due += waiting;
+    }
+    return { running: this.inFlight.size, due, later };
+  }
+
+  /** Nothing in flight and nothing due now (messages scheduled for later do not count). */
+  idle(): boolean {
+    const a = this.activity();
+    return a.running === 0 && a.due === 0;
   }
 
   /** Stops taking new work and waits for calls in flight to be recorded. */

@@ -146,6 +146,35 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
   }
 }
 
+/** Something that can tell whether it has work in hand or due: the service (`App`), an `InboxWorker`, an `OutboxSender`. */
+export interface Idler {
+  idle(): boolean | Promise<boolean>;
+}
+
+/**
+ * Waits until the service (or a worker) is idle — nothing being stored, processed or sent, and
+ * nothing due (see `App.idle()`) — on two checks in a row 20 ms apart, so a step handing work
+ * to the next one is not taken for the end. Tests use it instead of fixed sleeps: after it, anything
+ * the bot would still have sent (a duplicate reply, a repeated reminder) has been sent, so asserting
+ * that nothing more arrived is meaningful. Work scheduled for later (a retry's backoff, a rate-limit
+ * wait) is not waited for: wait for its outcome with `eventually`. Throws after `timeoutMs`, saying
+ * what was still busy.
+ */
+export async function waitIdle(target: TestApp | App | Idler, timeoutMs = 20_000): Promise<void> {
+  const subject: Idler = "app" in target ? target.app : target;
+  const until = Date.now() + timeoutMs;
+  let streak = 0;
+  for (;;) {
+    streak = (await subject.idle()) ? streak + 1 : 0;
+    if (streak >= 2) return;
+    if (Date.now() > until) {
+      const busy = subject instanceof App ? `: ${JSON.stringify(await subject.activity())}` : "";
+      throw new Error(`not idle within ${timeoutMs} ms${busy}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Rate settings that keep conversations fast in tests (the limits themselves are tested elsewhere). */
 export const FAST_RATES = {
   TELEGRAM_RATE_PRIVATE_PER_SECOND: "50",

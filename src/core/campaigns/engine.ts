@@ -63,6 +63,30 @@ export class CampaignEngine {
     }
   }
 
+  /**
+   * Why the engine has work to do now (empty when it has none): a step running, a scheduled run due,
+   * a run's audience being materialised, finished outbox rows not yet copied onto their deliveries,
+   * pending deliveries of a running campaign and room in the outbox window (outside quiet hours), or
+   * a run with nothing left open that is not yet finished. Later work (a scheduled run not yet due, a
+   * paused campaign, quiet hours, the periodic progress edit) is not counted.
+   */
+  async workDue(now = new Date()): Promise<string[]> {
+    if (this.running) return ["a step is running"];
+    const { db } = this.opts;
+    const due: string[] = [];
+    if (await db.campaign.count({ where: { status: "scheduled", nextRunAt: { lte: now } } })) due.push("a scheduled run is due");
+    if (await db.campaignRun.count({ where: { status: "materializing" } })) due.push("an audience is being materialised");
+    const queued = await db.delivery.findMany({ where: { status: "queued" }, select: { outboxId: true } });
+    const outboxIds = queued.flatMap((d) => (d.outboxId === null ? [] : [d.outboxId]));
+    if (queued.length > outboxIds.length || (outboxIds.length && (await db.outboxMessage.count({ where: { id: { in: outboxIds }, status: { not: "pending" } } })))) {
+      due.push("delivery outcomes to record");
+    }
+    const feedable = await db.delivery.count({ where: { status: "pending", run: { status: "sending", campaign: { status: "running" } } } });
+    if (feedable && queued.length < (this.opts.window ?? 30) && !isQuiet(now, this.opts.quiet ?? DEFAULT_QUIET_HOURS)) due.push("deliveries to queue");
+    if (await db.campaignRun.count({ where: { status: "sending", deliveries: { none: { status: { in: ["pending", "queued"] } } } } })) due.push("a run to finish");
+    return due;
+  }
+
   private async startDueRuns(now: Date): Promise<void> {
     const { db } = this.opts;
     const due = await db.campaign.findMany({ where: { status: "scheduled", nextRunAt: { lte: now } } });
