@@ -4,23 +4,13 @@
  * (every phrasing scored by shared folded words) measured in the same run.
  *   npm run bench:qa
  */
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { LegalSearch, words } from "../src/core/qa/legalSearch.ts";
 import { readKnowledgeFiles } from "../src/core/qa/knowledge.ts";
+import { companionQuestions, independentQuestions, score } from "../test/helpers/qaSets.ts";
 
-const evalDir = path.resolve(import.meta.dirname, "../test/qa-eval");
-const cases = fs
-  .readdirSync(evalDir)
-  .filter((f) => f.endsWith(".json"))
-  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(evalDir, f), "utf8")) as Array<{ q: string; expect: string }>);
-// `--staging`: also the entries written but not served yet (data/knowledge-staging/), to tune them in.
-const staging = process.argv.includes("--staging");
-const { entries } = staging
-  ? { entries: [...readKnowledgeFiles().entries, ...readKnowledgeFiles(path.resolve(import.meta.dirname, "../data/knowledge-staging")).entries] }
-  : readKnowledgeFiles();
+const cases = companionQuestions() as Array<{ q: string; expect: string }>;
+const { entries } = readKnowledgeFiles();
 
 const buildStart = performance.now();
 const search = new LegalSearch(entries.map((e) => ({ id: e.id, questions: e.questions, answers: e.answer })));
@@ -72,68 +62,27 @@ console.log(`  accuracy vs baseline: top-1 ${((ours.top1 - base.top1) * 100).toF
 console.log(`goal: p99 < 10 ms — ${ours.p99 < 10 ? "met" : "NOT met"}`);
 console.log("JSON " + JSON.stringify({ bench: "qa", entries: entries.length, questions: cases.length, ours, baseline: base }));
 
-// ── Questions written apart from the entries (test/qa-heldout/): a helper who saw only the topic list
-// wrote them, plus questions no entry answers (expect null). Split by a stable hash of the text:
-// the "tuning" half may be looked at when changing the search; only the held-out half is reported.
-const heldDir = path.resolve(import.meta.dirname, "../test/qa-heldout");
-if (fs.existsSync(heldDir)) {
-  const independent = fs
-    .readdirSync(heldDir)
-    .filter((f) => f.endsWith(".json") && f !== "equivalent.json")
-    .flatMap((f) => JSON.parse(fs.readFileSync(path.join(heldDir, f), "utf8")) as Array<{ q: string; expect: string | null; lang?: string }>);
-  // Entries whose topics overlap: either answers a question meant for the other.
-  const equivalent = new Map<string, Set<string>>();
-  const pairsFile = path.join(heldDir, "equivalent.json");
-  if (fs.existsSync(pairsFile)) {
-    for (const [a, b] of (JSON.parse(fs.readFileSync(pairsFile, "utf8")) as { pairs: Array<[string, string]> }).pairs) {
-      for (const [x, y] of [[a, b], [b, a]] as const) equivalent.set(x, new Set([...(equivalent.get(x) ?? []), y]));
-    }
-  }
-  const right = (id: string | undefined, expect: string | null) => id !== undefined && expect !== null && (id === expect || (equivalent.get(expect)?.has(id) ?? false));
-  const known = new Set(entries.map((e) => e.id));
-  const usable = independent.filter((c) => c.expect === null || known.has(c.expect));
-  const half = (c: { q: string }) => (crypto.createHash("sha256").update(c.q).digest()[0]! % 2 === 0 ? "tuning" : "held-out");
-  const show = process.argv.includes("--show-tuning-errors");
-  for (const name of ["tuning", "held-out"] as const) {
-    const set = usable.filter((c) => half(c) === name);
-    let top1 = 0;
-    let top3 = 0;
-    let confidentWrong = 0;
-    let abstained = 0;
-    let inDomain = 0;
-    const times: number[] = [];
-    const byLang = new Map<string, { n: number; top1: number }>();
-    for (const c of set) {
-      const t0 = performance.now();
-      const result = search.search(c.q, 3);
-      times.push(performance.now() - t0);
-      const ids = result.hits.map((h) => h.id);
-      const answered = result.confident ? ids[0] : undefined;
-      if (c.expect !== null) {
-        inDomain++;
-        if (right(ids[0], c.expect)) top1++;
-        if (ids.some((id) => right(id, c.expect))) top3++;
-        const row = byLang.get(c.lang ?? "?") ?? { n: 0, top1: 0 };
-        row.n++;
-        if (right(ids[0], c.expect)) row.top1++;
-        byLang.set(c.lang ?? "?", row);
-      }
-      if (!answered) abstained++;
-      else if (!right(answered, c.expect)) {
-        confidentWrong++;
-        if (show && name === "tuning") console.log(`  confident but wrong: ${c.q} → ${answered} (expected ${c.expect})`);
-      }
-    }
-    times.sort((a, b) => a - b);
-    const p99 = times[Math.min(times.length - 1, Math.floor(0.99 * times.length))] ?? 0;
-    const pct = (a: number, b: number) => `${b ? ((100 * a) / b).toFixed(1) : "–"} %`;
-    console.log(
-      `\nIndependent questions, ${name} half: ${set.length} (${inDomain} answerable, ${set.length - inDomain} with no entry)` +
-        `\n  top-1 ${pct(top1, inDomain)}, top-3 ${pct(top3, inDomain)}, confident but wrong ${pct(confidentWrong, set.length)} (${confidentWrong}), abstained ${pct(abstained, set.length)}, p99 ${p99.toFixed(2)} ms` +
-        `\n  top-1 by language: ${[...byLang].map(([k, v]) => `${k} ${pct(v.top1, v.n)}`).join(", ")}`,
-    );
-    if (name === "held-out") {
-      console.log(`goals (held-out): top-1 ≥ 90 %, top-3 ≥ 97 %, confident-but-wrong ≤ 2 %, p99 < 10 ms`);
-    }
-  }
+// ── Questions written apart from the entries (test/qa-heldout/, see test/helpers/qaSets.ts): tune
+// on the "tuning" half only; the "held-out" half is the reported result.
+const { tuning, heldOut } = independentQuestions(new Set(entries.map((e) => e.id)));
+const pct = (a: number, b: number) => `${b ? ((100 * a) / b).toFixed(1) : "–"} %`;
+const results: Record<string, unknown> = {};
+for (const [name, set] of [["tuning", tuning], ["held-out", heldOut]] as const) {
+  const times: number[] = [];
+  const s = score(set, (q) => {
+    const t0 = performance.now();
+    const result = search.search(q, 3);
+    times.push(performance.now() - t0);
+    return result;
+  });
+  times.sort((a, b) => a - b);
+  const p99 = times[Math.min(times.length - 1, Math.floor(0.99 * times.length))] ?? 0;
+  results[name] = { ...s, byLanguage: Object.fromEntries(s.byLanguage), p99 };
+  console.log(
+    `\nIndependent questions, ${name} half: ${s.questions} (${s.answerable} answerable, ${s.questions - s.answerable} with no entry)` +
+      `\n  top-1 ${pct(s.top1, s.answerable)}, top-3 ${pct(s.top3, s.answerable)}, confident but wrong ${pct(s.confidentWrong, s.questions)} (${s.confidentWrong}), abstained ${pct(s.abstained, s.questions)}, p99 ${p99.toFixed(2)} ms` +
+      `\n  top-1 by language: ${[...s.byLanguage].map(([k, v]) => `${k} ${pct(v.top1, v.n)}`).join(", ")}`,
+  );
 }
+console.log(`goals (held-out): top-1 ≥ 90 %, top-3 ≥ 97 %, confident-but-wrong ≤ 2 %, p99 < 10 ms`);
+console.log("JSON " + JSON.stringify({ bench: "qa-independent", entries: entries.length, ...results }));

@@ -10,7 +10,7 @@ export class NaiveBayes<L extends string> {
   private readonly documents = new Map<L, number>();
   private readonly vocabulary = new Set<string>();
   private documentTotal = 0;
-  private model: Array<{ label: L; prior: number; unseen: number; logLikelihood: Map<string, number> }> | undefined;
+  private model: { labels: L[]; base: Float64Array; unseen: Float64Array; postings: Map<string, { labels: Uint32Array; deltas: Float64Array }> } | undefined;
 
   constructor(
     private readonly opts: {
@@ -42,22 +42,46 @@ export class NaiveBayes<L extends string> {
   /** Each label's probability given `features`, best first (labels in training order on ties). */
   rank(features: Iterable<string>): Array<{ label: L; p: number }> {
     const model = (this.model ??= this.build());
-    const known = [...features].filter((f) => this.vocabulary.has(f));
-    const scores = model.map((c) => ({ label: c.label, s: known.reduce((sum, f) => sum + (c.logLikelihood.get(f) ?? c.unseen), c.prior) }));
-    const max = Math.max(...scores.map((x) => x.s));
-    const z = scores.reduce((sum, x) => sum + Math.exp(x.s - max), 0);
-    return scores.map((x) => ({ label: x.label, p: Math.exp(x.s - max) / z })).sort((a, b) => b.p - a.p);
+    // Every label starts as if no feature were its own; each feature then corrects only the labels
+    // that saw it (its postings), so the cost follows what the features touch, not labels × features.
+    const scores = Float64Array.from(model.base);
+    let known = 0;
+    for (const f of features) {
+      const postings = model.postings.get(f);
+      if (!postings) continue;
+      known++;
+      for (let i = 0; i < postings.labels.length; i++) scores[postings.labels[i]!]! += postings.deltas[i]!;
+    }
+    for (let c = 0; c < scores.length; c++) scores[c]! += known * model.unseen[c]!;
+    let max = -Infinity;
+    for (const x of scores) if (x > max) max = x;
+    let z = 0;
+    for (const x of scores) z += Math.exp(x - max);
+    return model.labels.map((label, c) => ({ label, p: Math.exp(scores[c]! - max) / z })).sort((a, b) => b.p - a.p);
   }
 
   private build() {
     const { smoothing, priors } = this.opts;
-    return [...this.counts].map(([label, own]) => {
-      const total = [...own.values()].reduce((a, b) => a + b, 0);
+    const labels = [...this.counts.keys()];
+    const base = new Float64Array(labels.length);
+    const unseen = new Float64Array(labels.length);
+    const lists = new Map<string, { labels: number[]; deltas: number[] }>();
+    labels.forEach((label, c) => {
+      const own = this.counts.get(label)!;
+      let total = 0;
+      for (const n of own.values()) total += n;
       const denominator = total + smoothing * this.vocabulary.size;
-      const logLikelihood = new Map<string, number>();
-      for (const [f, n] of own) logLikelihood.set(f, Math.log((n + smoothing) / denominator));
-      const prior = priors ? Math.log(this.documents.get(label)! / this.documentTotal) : 0;
-      return { label, prior, unseen: Math.log(smoothing / denominator), logLikelihood };
+      unseen[c] = Math.log(smoothing / denominator);
+      base[c] = priors ? Math.log(this.documents.get(label)! / this.documentTotal) : 0;
+      for (const [f, n] of own) {
+        let list = lists.get(f);
+        if (!list) lists.set(f, (list = { labels: [], deltas: [] }));
+        list.labels.push(c);
+        list.deltas.push(Math.log((n + smoothing) / denominator) - unseen[c]!);
+      }
     });
+    const postings = new Map<string, { labels: Uint32Array; deltas: Float64Array }>();
+    for (const [f, l] of lists) postings.set(f, { labels: Uint32Array.from(l.labels), deltas: Float64Array.from(l.deltas) });
+    return { labels, base, unseen, postings };
   }
 }

@@ -48,9 +48,9 @@ function toRow(e: EntryFile, createdBy: string) {
   };
 }
 
-/** Reads and validates every JSON file of the shipped knowledge base. */
+/** Reads and validates every entry file (`kb-*.json`) of the shipped knowledge base. */
 export function readKnowledgeFiles(dir = KNOWLEDGE_DIR): { entries: EntryFile[]; checksum: string } {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort() : [];
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith("kb-") && f.endsWith(".json")).sort() : [];
   const hash = crypto.createHash("sha256");
   const entries: EntryFile[] = [];
   for (const f of files) {
