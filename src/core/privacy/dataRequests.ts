@@ -10,7 +10,7 @@ import type { ResidentResult, ResidentTurnArgs } from "../resident/residentTurn.
 import { deleteSubscriptionData } from "../subscriptions/subscriptionOps.ts";
 import { placeLabel } from "../subscriptions/subscriptionTurn.ts";
 import { formatVnDate, formatVnDateTime } from "../vnTime.ts";
-import { fold } from "../text.ts";
+import { listKeys, typedKey } from "../text.ts";
 import { defaultRetention, type RetentionPeriods } from "./retentionRules.ts";
 
 /**
@@ -39,10 +39,10 @@ export function dataRequestIntent(text: string): DataRequestKind | undefined {
     words = new Map();
     for (const lang of Object.values(localeResources())) {
       const kw = (lang as { privacy?: { keywords?: Record<string, string> } }).privacy?.keywords ?? {};
-      for (const kind of ["delete", "access"] as const) for (const w of (kw[kind] ?? "").split("|")) if (w.trim()) words.set(fold(w), kind);
+      for (const kind of ["delete", "access"] as const) for (const key of listKeys(kw[kind] ?? "")) words.set(key, kind);
     }
   }
-  return words.get(fold(text).replace(/[!?.,;:]+$/g, ""));
+  return words.get(typedKey(text));
 }
 
 const newRef = () => `DSR-${crypto.randomBytes(4).toString("hex").toUpperCase()}`;
