@@ -6,7 +6,8 @@
  *
  * Thresholds in src/routing/placeSearch.ts were tuned on seed 1 only; the bench reports seed 2.
  */
-import { normalizeKey, toneKey } from "../src/routing/placeText.ts";
+import { toneKey } from "../src/core/text.ts";
+import { normalizeKey } from "../src/routing/placeText.ts";
 import type { LegacyRow, PlaceSearch, PlaceSearchResult } from "../src/routing/placeSearch.ts";
 import { mulberry32 } from "../test/helpers/random.ts";
 

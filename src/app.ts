@@ -31,6 +31,7 @@ import { TelegramRenderer } from "./channels/telegram/render.ts";
 import { TelegramSender } from "./channels/telegram/sender.ts";
 import { isValidTelegramUpdate, telegramIncoming } from "./channels/telegram/inbound.ts";
 import { Cron } from "croner";
+import { VN_TIME_ZONE } from "./core/vnTime.ts";
 import { applyRetention, type RetentionReport } from "./core/privacy/applyRetention.ts";
 import { ZaloApiError, ZaloClient } from "./channels/zalo/client.ts";
 import { ZaloRenderer } from "./channels/zalo/render.ts";
@@ -300,7 +301,7 @@ export class App {
     // Personal data (Law 91/2025): the retention rules, once a day (RETENTION_SCHEDULE).
     const schedule = this.opts.config.retention.schedule;
     if (schedule) {
-      this.retentionJob = new Cron(schedule, { timezone: "Asia/Ho_Chi_Minh", protect: true, unref: true }, async () => {
+      this.retentionJob = new Cron(schedule, { timezone: VN_TIME_ZONE, protect: true, unref: true }, async () => {
         await this.runRetention().catch((err: unknown) => this.opts.log.error({ err }, "retention job failed"));
       });
     }

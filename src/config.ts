@@ -3,6 +3,7 @@ import net from "node:net";
 import { z } from "zod";
 import { parseKey } from "./security/sealing.ts";
 import { RETENTION_RULES, periodMs, type RetentionPeriods } from "./core/privacy/retentionRules.ts";
+import { VN_TIME_ZONE } from "./core/vnTime.ts";
 
 /** Telegram's public Bot API server. */
 export const DEFAULT_TELEGRAM_API_ROOT = "https://api.telegram.org";
@@ -240,7 +241,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.RETENTION_SCHEDULE !== "off") {
     try {
-      new Cron(e.RETENTION_SCHEDULE, { timezone: "Asia/Ho_Chi_Minh", mode: "5-part" }); // no callback: only parsed
+      new Cron(e.RETENTION_SCHEDULE, { timezone: VN_TIME_ZONE, mode: "5-part" }); // no callback: only parsed
     } catch (err) {
       throw new ConfigError(`invalid configuration:\n  RETENTION_SCHEDULE: ${(err as Error).message}`);
     }

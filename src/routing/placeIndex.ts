@@ -8,7 +8,8 @@ import MiniSearch from "minisearch";
 import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 import { UNITS_FILE } from "../db/referenceData.ts";
 import { fromRoot } from "../paths.ts";
-import { districtForms, letterHistogram, markedKey, normalizeKey, stripProvinceWord, stripTypeWord, toneKey } from "./placeText.ts";
+import { markedKey, toneKey } from "../core/text.ts";
+import { districtForms, letterHistogram, normalizeKey, stripProvinceWord, stripTypeWord } from "./placeText.ts";
 
 /** Pre-2025 communes → new commune(s), gzip JSON copied from shared/data/vn-admin (see its README). */
 export const LEGACY_FILE = fromRoot("data", "vn-admin", "legacy_to_new.json.gz");

@@ -1,16 +1,18 @@
 /**
  * Typed place → commune: how a text is read (type word, province and district hints) and the
- * decision (match, choose, ask the province). The index is built in placeIndex.ts; folding, tone keys
- * and edit distances are in placeText.ts.
+ * decision (match, choose, ask the province). The index is built in placeIndex.ts; place keys and
+ * edit distances are in placeText.ts; folding and tone keys in core/text.ts.
  */
 import type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 import { PlaceIndex, readPlaceData, type LegacyUnit, type NameEntry } from "./placeIndex.ts";
-import { TYPE_PREFIXES, dropWords, editDistance, histogramBound, imeCleanup, letterHistogram, markedKey, marksCompatible, normalizeKey, placeDistance, stripProvinceWord, toneKey } from "./placeText.ts";
+import { markedKey, marksCompatible, toneKey } from "../core/text.ts";
+import { TYPE_PREFIXES, dropWords, editDistance, histogramBound, imeCleanup, letterHistogram, normalizeKey, placeDistance, stripProvinceWord } from "./placeText.ts";
 
 // The shapes the core's tip flow expects (src/core/tips/places.ts): this module implements that port.
 export type { CommuneRef, ProvinceRef } from "../core/tips/places.ts";
 export { LEGACY_FILE, type LegacyRow } from "./placeIndex.ts";
-export { editDistance, imeCleanup, markedKey, marksCompatible, normalizeKey, placeDistance, toneKey } from "./placeText.ts";
+export { editDistance, imeCleanup, normalizeKey, placeDistance } from "./placeText.ts";
+export { markedKey, marksCompatible, toneKey } from "../core/text.ts";
 
 /** Why the resident must choose among several communes. */
 export type ChooseReason =

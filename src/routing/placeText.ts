@@ -1,6 +1,7 @@
 /**
- * Text helpers of the typed-place search: folding to comparison keys, tone-mark keys, the type words
- * residents put before names, and edit distances. No data, no state (see placeIndex.ts, placeSearch.ts).
+ * Text helpers of the typed-place search: folded comparison keys, the type words residents put
+ * before names, keyboard leftovers and edit distances. No data, no state (see placeIndex.ts,
+ * placeSearch.ts). Folding, tone-mark keys and marked keys are the shared ones of `core/text.ts`.
  */
 import { fold } from "../core/text.ts";
 
@@ -34,43 +35,6 @@ export function normalizeKey(text: string): string {
     .replace(/\b0+(\d)/g, "$1")
     .trim();
 }
-
-/**
- * Key that keeps diacritics but not where the tone mark sits: each syllable's tone mark moves to
- * its end, so "Hoà" = "Hòa" and "Thuỷ" = "Thủy", while "Thành" ≠ "Thạnh".
- */
-export function toneKey(text: string): string {
-  return text
-    .normalize("NFD")
-    .toLowerCase()
-    .replace(/['’‘`´]/g, "")
-    .replace(/[^\p{L}\p{M}0-9]+/gu, " ")
-    .trim()
-    .split(" ")
-    .map((syllable) => {
-      const tones = syllable.match(/[\u0300\u0301\u0303\u0309\u0323]/g);
-      const digits = syllable.replace(/^0+(\d)/, "$1");
-      return tones ? digits.replace(/[\u0300\u0301\u0303\u0309\u0323]/g, "") + tones.join("") : digits;
-    })
-    .join(" ");
-}
-
-/**
- * Whether every diacritic typed is present in the same syllable of the name: "Tân Thanh" fits both
- * "Tân Thành" and "Tân Thạnh", "Tan Thạnh" only the latter. Both arguments are {@link toneKey}s.
- */
-export function marksCompatible(typed: string, name: string): boolean {
-  const a = typed.replace(/đ/g, "d\u0335").split(" ");
-  const b = name.replace(/đ/g, "d\u0335").split(" ");
-  if (a.length !== b.length) return false;
-  return a.every((syllable, i) => {
-    const other = b[i] as string;
-    if (syllable.replace(MARKS, "") !== other.replace(MARKS, "")) return false;
-    return (syllable.match(MARKS) ?? []).every((mark) => other.includes(mark));
-  });
-}
-
-const MARKS = /[\u0300-\u036f]/g;
 
 /** Optimal-string-alignment distance (Damerau: a swap of neighbours is one edit); stops early above `max`. */
 export function editDistance(a: string, b: string, max: number): number {
@@ -128,20 +92,6 @@ export function districtForms(district: string): string[] {
     if (numbered) forms.add(`${short}${bare}`);
   }
   return [...forms];
-}
-
-/**
- * Comparison text that keeps diacritics: NFC, lower case, apostrophes dropped, punctuation as
- * spaces, leading zeros of numbers dropped. Has the same letters, one for one, as {@link normalizeKey}.
- */
-export function markedKey(text: string): string {
-  return text
-    .normalize("NFC")
-    .toLowerCase()
-    .replace(/['’‘`´]/g, "")
-    .replace(/[^\p{L}\p{M}0-9]+/gu, " ")
-    .replace(/(^| )0+(\d)/g, "$1$2")
-    .trim();
 }
 
 /** Vietnamese vowels, folded. */

@@ -5,7 +5,7 @@ import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import { actorOf, officerName, recordRefusal } from "../officers/authorize.ts";
 import type { Reply } from "../reply.ts";
 import { fold } from "../text.ts";
-import { vnDateTime } from "../tips/cards.ts";
+import { formatVnDateTime } from "../vnTime.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
 import { CampaignError, campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign, type Audience } from "./campaignOps.ts";
 import { campaignMessage } from "./engine.ts";
@@ -134,7 +134,7 @@ export async function staffPress(tx: Tx, deps: StaffDeps, actor: { group: ChatRe
     switch (act) {
       case "confirm": {
         const c = await confirmCampaign(tx, { campaignId: id, by, quiet: deps.quiet });
-        return { refs: await say({ key: "campaign:staff.confirmed", params: { staff: who, id, at: c.nextRunAt ? vnDateTime(c.nextRunAt) : "" }, choices: buttonsFor(id, c.status), columns: 3 }) };
+        return { refs: await say({ key: "campaign:staff.confirmed", params: { staff: who, id, at: c.nextRunAt ? formatVnDateTime(c.nextRunAt) : "" }, choices: buttonsFor(id, c.status), columns: 3 }) };
       }
       case "pause":
         await pauseCampaign(tx, { campaignId: id, by });

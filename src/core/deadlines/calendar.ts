@@ -26,16 +26,22 @@
  * - Announced schedules for 2025 and 2026 are built in (`OFFICIAL_ANNOUNCEMENTS`); later ones go
  *   in `data/holidays-overrides.json`.
  *
- * Vietnam has kept UTC+07:00 without daylight saving since 13 June 1975, so a fixed offset is
- * exact for every date this service will see, and nothing here reads the machine's time zone.
+ * Days are counted in Vietnam local time through `../vnTime.ts` (UTC+07:00, no daylight saving),
+ * so nothing here reads the machine's time zone.
  */
 import fs from "node:fs";
 import { z } from "zod";
 import { hungKingsDate, lastDayOfLunarYear, solarToLunar, tetDate, type SolarDate } from "./lunar.ts";
 import { fromRoot } from "../../paths.ts";
+import {
+  dayNumberOfIso as dayOfIso,
+  endOfDayNumber as endOfDay,
+  isoOfDayNumber as isoOfDay,
+  vnDayNumber as dayOfInstant,
+  type IsoDate,
+} from "../vnTime.ts";
 
-/** A calendar day in Vietnam, "YYYY-MM-DD". */
-export type IsoDate = string;
+export { endOfVnDay, startOfVnDay, vnDateOf, type IsoDate } from "../vnTime.ts";
 
 /** A name in Vietnamese (with diacritics) and English. */
 export interface LocalizedName {
@@ -150,32 +156,12 @@ export const OFFICIAL_ANNOUNCEMENTS: HolidayOverrides = {
 export const HOLIDAY_OVERRIDES_FILE = fromRoot("data", "holidays-overrides.json");
 
 const DAY_MS = 86_400_000;
-const VN_OFFSET_MS = 7 * 3_600_000;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-// Days are handled as day numbers: whole days since 1970-01-01, counted in Vietnam.
-
-function dayOfInstant(instant: Date): number {
-  const t = instant.getTime();
-  if (!Number.isFinite(t)) throw new RangeError("Invalid Date");
-  return Math.floor((t + VN_OFFSET_MS) / DAY_MS);
-}
-
-function dayOfIso(date: IsoDate): number {
-  const m = ISO_DATE.exec(date);
-  if (!m) throw new RangeError(`Not a YYYY-MM-DD date: ${date}`);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(y, mo - 1, d);
-  if (new Date(ms).getUTCDate() !== d || mo < 1 || mo > 12) throw new RangeError(`No such date: ${date}`);
-  return ms / DAY_MS;
-}
+// Days are handled as day numbers: whole days since 1970-01-01, counted in Vietnam (see vnTime.ts).
 
 function dayOfSolar(date: SolarDate): number {
   return Date.UTC(date.year, date.month - 1, date.day) / DAY_MS;
-}
-
-function isoOfDay(day: number): IsoDate {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
 function yearOfDay(day: number): number {
@@ -192,31 +178,12 @@ function isWeekend(day: number): boolean {
   return w === 0 || w === 6;
 }
 
-function endOfDay(day: number): Date {
-  return new Date((day + 1) * DAY_MS - VN_OFFSET_MS - 1);
-}
-
 function dayOf(date: Date | IsoDate): number {
   return typeof date === "string" ? dayOfIso(date) : dayOfInstant(date);
 }
 
 function assertWholeDays(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a whole number ≥ 0, got ${n}`);
-}
-
-/** The calendar day in Vietnam (Asia/Ho_Chi_Minh) of an instant. */
-export function vnDateOf(instant: Date): IsoDate {
-  return isoOfDay(dayOfInstant(instant));
-}
-
-/** 00:00:00.000 Asia/Ho_Chi_Minh of a Vietnamese calendar day. */
-export function startOfVnDay(date: IsoDate): Date {
-  return new Date(dayOfIso(date) * DAY_MS - VN_OFFSET_MS);
-}
-
-/** 23:59:59.999 Asia/Ho_Chi_Minh of a Vietnamese calendar day (or of the day an instant falls on). */
-export function endOfVnDay(date: Date | IsoDate): Date {
-  return endOfDay(dayOf(date));
 }
 
 /**

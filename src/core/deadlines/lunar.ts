@@ -18,6 +18,7 @@
  * day; every day of 2024–2036 was compared with an independent table (see the test), and the
  * holiday code only asks for years after 1975.
  */
+import { VN_UTC_OFFSET_HOURS } from "../vnTime.ts";
 
 /** A date of the Vietnamese lunar calendar. */
 export interface LunarDate {
@@ -41,7 +42,7 @@ export interface SolarDate {
 }
 
 /** Vietnam's time zone, in hours east of UTC, that the calendar is reckoned in. */
-export const VIETNAM_CALENDAR_TIME_ZONE = 7;
+export const VIETNAM_CALENDAR_TIME_ZONE = VN_UTC_OFFSET_HOURS;
 
 const PI = Math.PI;
 const INT = Math.floor;

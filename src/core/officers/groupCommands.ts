@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import { enqueueCalls, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Reply } from "../reply.ts";
-import { vnDateTime } from "../tips/cards.ts";
+import { formatVnDateTime } from "../vnTime.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { COMMAND_ROLES, actorOf, recordRefusal, scopeCovers, type OfficerRecord } from "./authorize.ts";
 import { bindGroup, type GroupActor, type OfficerDeps } from "./groupTurn.ts";
@@ -125,7 +125,7 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
       const officers = new Map((await tx.officer.findMany({ where: { id: { in: tip.audit.map((a) => a.actor.replace(/^officer:/, "")) } } })).map((o) => [`officer:${o.id}`, o.displayName ?? o.id]));
       const history = tip.audit
         .filter((a) => a.action !== "auth.refused")
-        .map((a) => t("officer:command.history_line", { time: vnDateTime(a.at), actor: officers.get(a.actor) ?? a.actor, action: a.action }));
+        .map((a) => t("officer:command.history_line", { time: formatVnDateTime(a.at), actor: officers.get(a.actor) ?? a.actor, action: a.action }));
       return say({ key: "common:raw", params: { text: [t("officer:command.history_title", { code: tip.code }), ...history].join("\n") } });
     }
     case "stats": {

@@ -9,7 +9,6 @@ import { normaliseTipCode } from "../tips/codes.ts";
 import { communeQueueId, provinceQueueId } from "../tips/queues.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
 import type { PlaceFinder } from "../tips/places.ts";
-import { vnDateTime } from "../tips/cards.ts";
 import { addNote } from "../tips/ops/addNote.ts";
 import { CLASSIFICATIONS, classifyTip, type Classification } from "../tips/ops/classifyTip.ts";
 import { OUTCOMES, closeTip, type Outcome } from "../tips/ops/closeTip.ts";
@@ -391,4 +390,3 @@ export async function bindGroup(tx: Tx, deps: OfficerDeps, actor: GroupActor, co
   return refs;
 }
 
-export { vnDateTime };

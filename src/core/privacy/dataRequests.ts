@@ -9,8 +9,8 @@ import { menuReply } from "../resident/converse.ts";
 import type { ResidentResult, ResidentTurnArgs } from "../resident/residentTurn.ts";
 import { deleteSubscriptionData } from "../subscriptions/subscriptionOps.ts";
 import { placeLabel } from "../subscriptions/subscriptionTurn.ts";
-import { vnDate, vnDateTime } from "../tips/cards.ts";
-import { fold } from "../text.ts";
+import { formatVnDate, formatVnDateTime } from "../vnTime.ts";
+import { listKeys, typedKey } from "../text.ts";
 import { defaultRetention, type RetentionPeriods } from "./retentionRules.ts";
 
 /**
@@ -39,10 +39,10 @@ export function dataRequestIntent(text: string): DataRequestKind | undefined {
     words = new Map();
     for (const lang of Object.values(localeResources())) {
       const kw = (lang as { privacy?: { keywords?: Record<string, string> } }).privacy?.keywords ?? {};
-      for (const kind of ["delete", "access"] as const) for (const w of (kw[kind] ?? "").split("|")) if (w.trim()) words.set(fold(w), kind);
+      for (const kind of ["delete", "access"] as const) for (const key of listKeys(kw[kind] ?? "")) words.set(key, kind);
     }
   }
-  return words.get(fold(text).replace(/[!?.,;:]+$/g, ""));
+  return words.get(typedKey(text));
 }
 
 const newRef = () => `DSR-${crypto.randomBytes(4).toString("hex").toUpperCase()}`;
@@ -156,13 +156,13 @@ export async function describeChatData(
   const sub = await tx.subscription.findUnique({ where: { chatId: chat.id } });
   const consents = await tx.consentRecord.count({ where: { chatId: chat.id } });
   const topics = sub ? { $list: (JSON.parse(sub.topics) as string[]).map((t) => ({ $t: `campaign:topic.${t}` })) } : undefined;
-  if (sub?.active) blocks.push({ key: "privacy:access.subscription", params: { topics, place: await placeLabel(tx, sub), date: vnDate(sub.consentedAt), consents } });
-  else if (sub) blocks.push({ key: "privacy:access.subscription_stopped", params: { topics, date: vnDate(sub.stoppedAt ?? sub.updatedAt), consents, days: days(retention.ended_subscriptions) } });
+  if (sub?.active) blocks.push({ key: "privacy:access.subscription", params: { topics, place: await placeLabel(tx, sub), date: formatVnDate(sub.consentedAt), consents } });
+  else if (sub) blocks.push({ key: "privacy:access.subscription_stopped", params: { topics, date: formatVnDate(sub.stoppedAt ?? sub.updatedAt), consents, days: days(retention.ended_subscriptions) } });
   else blocks.push({ key: "privacy:access.no_subscription" });
   const draft = await tx.tipDraft.findUnique({ where: { chatId: chat.id } });
   if (draft) {
     const attachments = ((JSON.parse(draft.data) as { attachments?: unknown[] }).attachments ?? []).length;
-    blocks.push({ key: "privacy:access.draft", params: { date: vnDateTime(draft.updatedAt), attachments, hours: hours(retention.drafts) } });
+    blocks.push({ key: "privacy:access.draft", params: { date: formatVnDateTime(draft.updatedAt), attachments, hours: hours(retention.drafts) } });
   } else blocks.push({ key: "privacy:access.no_draft" });
   if (channel === "web") {
     const uploads = await unsentUploads(tx, chat, props.sealer, retention, now);
@@ -171,7 +171,7 @@ export async function describeChatData(
   const messages = await tx.outboxMessage.count({ where: { chatId: chat.id } });
   blocks.push({ key: "privacy:access.messages", params: { count: messages, days: days(retention.outbox) } });
   blocks.push({ key: "privacy:access.tips" }, { key: "privacy:access.rights" });
-  const menu = menuReply("privacy:access.intro", { prompt: false, params: { ref, date: vnDateTime(now) } });
+  const menu = menuReply("privacy:access.intro", { prompt: false, params: { ref, date: formatVnDateTime(now) } });
   return { ...menu, more: blocks, choices: [{ id: "dsr:delete", labelKey: "privacy:delete.yes" }, ...(menu.choices ?? [])] };
 }
 

@@ -1,5 +1,5 @@
 import { NaiveBayes } from "../naiveBayes.ts";
-import { fold } from "../text.ts";
+import { foldedWords } from "../text.ts";
 
 /** A knowledge base entry as the search sees it. */
 export interface SearchableEntry {
@@ -71,8 +71,7 @@ const KHMER_GRAM = 3;
  */
 export function words(text: string): string[] {
   const out: string[] = [];
-  for (const raw of fold(text).replace(/[^a-z0-9\s]/g, " ").split(/\s+/)) {
-    if (!raw) continue;
+  for (const raw of foldedWords(text)) {
     for (const w of (ABBREVIATIONS[raw] ?? raw).split(" ")) if (!STOPWORDS.has(w)) out.push(w);
   }
   for (const run of text.normalize("NFC").match(KHMER_RUN) ?? []) {

@@ -1,20 +1,19 @@
 import { LOCALES, type Translate } from "../../i18n.ts";
-import { fold } from "../text.ts";
+import { listKeys, typedKey } from "../text.ts";
 
 /** Commands a person can type as a word in any language (menu, help, language, emergency). */
 export type KeywordIntent = "menu" | "help" | "language" | "emergency";
 const INTENTS: KeywordIntent[] = ["emergency", "help", "language", "menu"];
 
-/** Recognises typed keywords from every locale's `keywords.*` lists, diacritics optional. */
+/** Recognises typed keywords from every locale's `keywords.*` lists, diacritics optional (compared under `typedKey`). */
 export class Keywords {
   private readonly table = new Map<string, KeywordIntent>();
 
   constructor(t: Translate) {
     for (const intent of INTENTS) {
       for (const locale of LOCALES) {
-        for (const word of t(locale, `keywords.${intent}`).split("|")) {
-          const key = fold(word);
-          if (key && !this.table.has(key)) this.table.set(key, intent);
+        for (const key of listKeys(t(locale, `keywords.${intent}`))) {
+          if (!this.table.has(key)) this.table.set(key, intent);
         }
       }
     }
@@ -22,12 +21,12 @@ export class Keywords {
 
   /** The intent of a text that is exactly a keyword (used while a tip is being written). */
   matchExact(text: string): KeywordIntent | undefined {
-    return this.table.get(fold(text).replace(/[!?.,;:]+$/g, ""));
+    return this.table.get(typedKey(text));
   }
 
   /** The intent of a short typed text: the whole text, or one of its first words, is a keyword. */
   match(text: string): KeywordIntent | undefined {
-    const folded = fold(text).replace(/[!?.,;:]+$/g, "");
+    const folded = typedKey(text);
     const whole = this.table.get(folded);
     if (whole) return whole;
     const words = folded.split(" ");

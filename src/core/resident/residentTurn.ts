@@ -14,6 +14,7 @@ import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
 import { attachMedia, CHANNEL_CAPS, promptFor, tipTurn } from "../tips/tipFlow.ts";
 import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
+import { formatVnDate } from "../vnTime.ts";
 import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
 import { postCard, type FollowUp } from "../tips/cards.ts";
 import { relayFromTipster, type FollowUpResult } from "../tips/ops/relayFromTipster.ts";
@@ -512,7 +513,7 @@ async function lookupTurn(args: ResidentTurnArgs, flow: LookupFlow, hasDraft: bo
   if (result.kind === "wrong") {
     return { replies: [{ key: "tip:lookup.not_found", more: [{ key: "tip:lookup.ask_code" }], choices: [cancel] }], flow: JSON.stringify({ name: "lookup", step: "code" } satisfies LookupFlow) };
   }
-  const date = result.receivedAt.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric" });
+  const date = formatVnDate(result.receivedAt);
   const status = menuReply("tip:lookup.status", {
     hasDraft,
     prompt: false,

@@ -5,7 +5,7 @@ import type { Choice, Reply } from "../reply.ts";
 import { menuReply } from "../resident/converse.ts";
 import { isControlWord } from "../resident/controlWords.ts";
 import type { PlaceFinder } from "../tips/places.ts";
-import { vnDate } from "../tips/cards.ts";
+import { formatVnDate } from "../vnTime.ts";
 import { deleteSubscriptionData, stopSubscription, subscribe } from "./subscriptionOps.ts";
 import { TOPICS, isTopic, type Topic } from "./topics.ts";
 
@@ -64,7 +64,7 @@ export async function openSubscription(tx: Tx, chat: ChatRecord): Promise<Subscr
     replies: [
       {
         key: "campaign:subscribe.status",
-        params: { topics: topicList(JSON.parse(sub.topics)), place: await placeLabel(tx, sub), date: vnDate(sub.consentedAt) },
+        params: { topics: topicList(JSON.parse(sub.topics)), place: await placeLabel(tx, sub), date: formatVnDate(sub.consentedAt) },
         choices: [
           { id: "sub:change", labelKey: "campaign:subscribe.change" },
           { id: "sub:stop", labelKey: "campaign:subscribe.stop" },
@@ -101,7 +101,7 @@ export async function subscriptionAction(tx: Tx, chat: ChatRecord, action: strin
       const records = await tx.consentRecord.findMany({ where: { chatId: chat.id }, orderBy: { at: "asc" } });
       const lines = records.map((r) => {
         const details = JSON.parse(r.details) as { topics?: string[] };
-        return { $t: "campaign:subscribe.consent_line", params: { date: vnDate(r.at), action: { $t: `campaign:subscribe.action.${r.action}` }, topics: topicList(details.topics ?? []) } };
+        return { $t: "campaign:subscribe.consent_line", params: { date: formatVnDate(r.at), action: { $t: `campaign:subscribe.action.${r.action}` }, topics: topicList(details.topics ?? []) } };
       });
       return { replies: [menuReply("campaign:subscribe.consent_log", { prompt: false, params: { lines } })], flow: null };
     }

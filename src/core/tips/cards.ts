@@ -4,6 +4,7 @@ import { officerName } from "../officers/authorize.ts";
 import { quoted, type Choice, type Reply, type TextBlock } from "../reply.ts";
 import { WHEN_CODES } from "./categories.ts";
 import { NATIONAL_QUEUE_ID, provinceQueueId } from "./queues.ts";
+import { formatVnDate as vnDate, formatVnDateTime as vnDateTime } from "../vnTime.ts";
 
 /** Officers' groups are Vietnamese unless the group chose otherwise. */
 const OFFICER_LOCALE = "vi";
@@ -18,21 +19,6 @@ export function loadTipForCard(tx: Tx, tipId: string) {
     where: { id: tipId },
     include: { queue: true, claimedBy: true, attachments: { orderBy: { id: "asc" } } },
   });
-}
-
-/** "22/11/2026 10:15" in Vietnam's time. */
-export function vnDateTime(d: Date): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
-}
-
-/** "22/11/2026" in Vietnam's time. */
-export function vnDate(d: Date): string {
-  return d.toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric" });
 }
 
 const button = (action: string, tipId: string, labelKey: string, arg?: string): Choice => ({

@@ -2,7 +2,8 @@ import type { Db, Tx } from "../../db/client.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { computeDeadlines, deadlineStatus, type TipExtension } from "../deadlines/tipDeadlines.ts";
 import { scopeCovers } from "../officers/authorize.ts";
-import { groupFor, noticeOnCards, vnDate, vnDateTime } from "./cards.ts";
+import { groupFor, noticeOnCards } from "./cards.ts";
+import { formatVnDate, formatVnDateTime } from "../vnTime.ts";
 import { provinceQueueId } from "./queues.ts";
 
 /** When to remind officers about a tip. */
@@ -40,7 +41,7 @@ export async function sendReminders(db: Db, renderer: ReplyRenderer, settings: R
     const deadlines = computeDeadlines({ receivedAt: tip.receivedAt, extension: tip.extension as TipExtension });
     for (const d of deadlineStatus(deadlines, now, { receiptNoticeSentAt: tip.receiptNoticeSentAt ?? undefined })) {
       if (d.state === "ok") continue;
-      const date = d.kind === "receipt_notice" ? vnDateTime(d.due) : vnDate(d.due);
+      const date = d.kind === "receipt_notice" ? formatVnDateTime(d.due) : formatVnDate(d.due);
       if (d.state === "overdue" && d.kind !== "extension_request") {
         const what = d.kind === "receipt_notice" ? "officer:reminder.what_receipt" : "officer:reminder.what_decision";
         due.push({ kind: `${d.kind}_overdue`, key: "officer:reminder.overdue", params: { code: tip.code, what: { $t: what }, date }, escalate: what });

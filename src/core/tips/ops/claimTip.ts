@@ -1,5 +1,6 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { refreshCards, vnDate } from "../cards.ts";
+import { refreshCards } from "../cards.ts";
+import { formatVnDate } from "../../vnTime.ts";
 import { notifyTipster } from "../notifyTipster.ts";
 import { TipStateError, audit, requireTip, type TipOpContext } from "./context.ts";
 
@@ -21,7 +22,7 @@ export async function claimTip(ctx: TipOpContext, props: { tipId: string }): Pro
     refs.push(
       ...(await notifyTipster(ctx.tx, ctx, tip, {
         key: "officer:tipster.receipt_notice",
-        params: { unit: tip.queue.name, code: tip.code, date: vnDate(tip.receivedAt) },
+        params: { unit: tip.queue.name, code: tip.code, date: formatVnDate(tip.receivedAt) },
       })),
     );
   }

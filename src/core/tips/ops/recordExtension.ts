@@ -1,7 +1,8 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
 import { computeDeadlines } from "../../deadlines/tipDeadlines.ts";
 import { officerName } from "../../officers/authorize.ts";
-import { noticeOnCards, refreshCards, vnDate } from "../cards.ts";
+import { noticeOnCards, refreshCards } from "../cards.ts";
+import { formatVnDate } from "../../vnTime.ts";
 import { TipStateError, audit, requireTip, type TipOpContext } from "./context.ts";
 
 /**
@@ -20,7 +21,7 @@ export async function recordExtension(ctx: TipOpContext, props: { tipId: string;
   refs.push(
     ...(await noticeOnCards(ctx.tx, ctx.officerRenderer, tip.id, {
       key: "officer:done.extended",
-      params: { officer: officerName(ctx.officer), code: tip.code, value: { $t: `officer:button.extend_${props.extension}` }, date: vnDate(decisionDue) },
+      params: { officer: officerName(ctx.officer), code: tip.code, value: { $t: `officer:button.extend_${props.extension}` }, date: formatVnDate(decisionDue) },
     }, { mainOnly: true })),
   );
   return refs;
