@@ -214,6 +214,20 @@ describe("rendering marked replies", () => {
     expect(parsed.at(-1)!.text).toContain("x (javascript:alert(1))");
   });
 
+  it("Telegram: a marked text of exactly 4096 shown characters stays one message; one more makes two", () => {
+    const sized = (n: number): Reply => ({ key: "officer:card.value", params: { value: "a".repeat(n) }, label: "officer:card_label.category" });
+    const one = telegram.render(sized(4090), "vi").calls;
+    expect(one).toHaveLength(1);
+    const parsed = parseTelegramText(String(one[0]!.payload.text), "HTML");
+    expect("text" in parsed && parsed.text.length).toBe(4096);
+    const two = telegram.render(sized(4091), "vi").calls;
+    expect(two).toHaveLength(2);
+    for (const c of two) {
+      const r = parseTelegramText(String(c.payload.text), "HTML");
+      expect("text" in r && r.text.length <= 4096).toBe(true);
+    }
+  });
+
   it("Zalo (plain text): labels inline, links as text and address, no markup, fields on consecutive lines", () => {
     const reply: Reply = { key: "officer:card.header_new", params: { code: "TM-ABCDEF" }, strong: true, compact: true, more: many.more!.slice(200) };
     const text = new ZaloRenderer(tr).render({ ...reply, more: [{ key: "officer:card.value", params: { value: "Ma tuý" }, label: "officer:card_label.category" }, ...reply.more!] }, "vi").calls[0]!.payload.text as string;

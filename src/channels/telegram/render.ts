@@ -62,8 +62,8 @@ export class TelegramRenderer implements ReplyRenderer {
     if (marks.length === 0) return splitText(text, TELEGRAM_TEXT_LIMIT).map((part) => ({ text: part }));
     // Each mark stands as one character: leave room for the rest of its shown text.
     const extra = marks.reduce((sum, m) => sum + Math.max(0, shownLength(m) - 1), 0);
-    const limit = Math.max(16, TELEGRAM_TEXT_LIMIT - extra);
-    return splitText(text, limit).map((part) => ({ text: expandMarks(part, marks, htmlMark, escapeHtml), parse_mode: "HTML" }));
+    const limit = text.length + extra <= TELEGRAM_TEXT_LIMIT ? text.length : Math.max(16, TELEGRAM_TEXT_LIMIT - extra);
+    return splitText(text, Math.max(16, limit)).map((part) => ({ text: expandMarks(part, marks, htmlMark, escapeHtml), parse_mode: "HTML" }));
   }
 
   private markup(reply: Reply, locale: string, offered: OfferedChoice[]): Record<string, unknown> | undefined {
