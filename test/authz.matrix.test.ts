@@ -10,7 +10,7 @@ import type { Db } from "../src/db/client.ts";
 import { loadReferenceData } from "../src/db/referenceData.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { Sealer } from "../src/security/sealing.ts";
-import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
+import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall, tgShownText } from "./fakes/telegramApi.ts";
 import { eventually, FAST_RATES, startTestApp, testPlaces, type TestApp } from "./helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 
@@ -442,7 +442,7 @@ describe("end to end through the Telegram fake", () => {
   const U = { legal: 9101, outreach: 9102, officerA: 9103, officerB: 9104, commander: 9105 };
   let tg: FakeTelegramApi;
   let app: TestApp;
-  const text = (c: FakeCall) => String(c.payload.text ?? "");
+  const text = (c: FakeCall) => tgShownText(c.payload);
 
   beforeAll(async () => {
     tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });

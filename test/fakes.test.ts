@@ -87,6 +87,27 @@ describe("FakeTelegramApi", () => {
     await expect(bot.api.sendMessage(1008, "x", button("a".repeat(64)))).resolves.toBeTruthy();
   });
 
+  it("parses HTML like Telegram: entities for good markup, 400 \"can't parse entities\" for bad markup", async () => {
+    const sent = await bot.api.sendMessage(1010, '<b>Loại:</b> a &amp; b &lt;i&gt; · <a href="https://x.example/?a=1&amp;b=2">bản đồ</a>', { parse_mode: "HTML" });
+    expect(sent.text).toBe("Loại: a & b <i> · bản đồ");
+    expect(sent.entities).toEqual([
+      { type: "bold", offset: 0, length: 5 },
+      { type: "text_link", offset: 18, length: 6, url: "https://x.example/?a=1&b=2" },
+    ]);
+    const parseError = async (text: string) => ((await rejection(bot.api.sendMessage(1010, text, { parse_mode: "HTML" }))) as GrammyError).description;
+    expect(await parseError("<b>open")).toBe(`Bad Request: can't parse entities: Can't find end tag corresponding to start tag "b"`);
+    expect(await parseError("<b>x</i>")).toBe(`Bad Request: can't parse entities: Unmatched end tag at byte offset 4, expected "</b>", found "</i>"`);
+    expect(await parseError("x</a>")).toBe("Bad Request: can't parse entities: Unexpected end tag at byte offset 1");
+    expect(await parseError("<script>x</script>")).toBe(`Bad Request: can't parse entities: Unsupported start tag "script" at byte offset 0`);
+    expect(await parseError("a < b")).toMatch(/^Bad Request: can't parse entities: Unclosed start tag/);
+    // Without parse_mode the same texts are plain; counted after parsing for the length limit.
+    expect((await bot.api.sendMessage(1011, "<b>open")).text).toBe("<b>open");
+    await expect(bot.api.sendMessage(1012, `<b>${"a".repeat(4096)}</b>`, { parse_mode: "HTML" })).resolves.toBeTruthy();
+    await expect(bot.api.sendMessage(1013, `<b>${"a".repeat(4097)}</b>`, { parse_mode: "HTML" })).rejects.toThrow(/too long/);
+    const edit = (await rejection(bot.api.editMessageText(1010, sent.message_id, "<u>x", { parse_mode: "HTML" }))) as GrammyError;
+    expect(edit.description).toMatch(/can't parse entities/);
+  });
+
   it("answers 401 for a wrong token and 404 for an unknown method", async () => {
     const stranger = new Bot("999:WRONG", { client: { apiRoot: fake.apiRoot } });
     const error = (await rejection(stranger.api.getMe())) as GrammyError;

@@ -4,7 +4,7 @@ import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { bindQueue } from "../src/core/officers/bindQueue.ts";
 import { registerOfficer } from "../src/core/officers/registerOfficer.ts";
 import { createTranslator } from "../src/i18n.ts";
-import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi } from "./fakes/telegramApi.ts";
+import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 // ---- Officers' side ------------------------------------------------------------------------------
 
-const text = (c: FakeCall) => String(c.payload.text ?? c.payload.caption ?? "");
+const text = (c: FakeCall) => tgShownText(c.payload);
 const buttons = (c: FakeCall) =>
   ((c.payload.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> })?.inline_keyboard ?? []).flat();
 const messageId = (c: FakeCall) => (c.response!.result as { message_id: number }).message_id;

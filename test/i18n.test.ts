@@ -85,7 +85,7 @@ describe("translations", () => {
 
   it("Khmer texts are written in Khmer", () => {
     const { t } = createTranslator();
-    for (const key of ["menu.prompt", "language.chosen", "help.text", "tip:menu.report", "tip:receipt.text", "qa:menu.ask", "web:page.title", "officer:card.title"]) {
+    for (const key of ["menu.prompt", "language.chosen", "help.text", "tip:menu.report", "tip:receipt.text", "qa:menu.ask", "web:page.title", "officer:card.header_new"]) {
       expect(t("km", key), key).toMatch(KHMER);
       expect(t("km", key), key).not.toBe(t("vi", key));
     }

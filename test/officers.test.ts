@@ -3,7 +3,7 @@ import { bindQueue } from "../src/core/officers/bindQueue.ts";
 import { registerOfficer, revokeOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
-import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
+import { FakeTelegramApi, tgCallback, tgGroupText, tgShownText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { eventually, waitIdle, startTestApp, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
@@ -62,7 +62,8 @@ afterAll(async () => {
   await zalo.close();
 });
 
-const text = (c: FakeCall) => String(c.payload.text ?? "");
+/** What the call shows in Telegram (cards are HTML: tags parsed, entities decoded). */
+const text = (c: FakeCall) => tgShownText(c.payload);
 const buttons = (c: FakeCall) =>
   ((c.payload.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> })?.inline_keyboard ?? []).flat();
 const messageId = (c: FakeCall) => (c.response!.result as { message_id: number }).message_id;
@@ -108,10 +109,9 @@ describe("a tip from Zalo, triaged by its commune's officers in Telegram", () =>
     const tipster = new ZaloTipster(zalo, "zu-off-1");
 
     const posted = await eventually(() => card(GROUP_BA_DINH, code), 10_000, "card in Ba Đình group");
-    expect(posted.text).toContain(`🆕 TIN BÁO ${code}`);
+    expect(posted.text.split("\n")[0]).toBe(`🆕 TIN BÁO ${code} · MỚI, chưa có cán bộ nhận`);
     expect(posted.text).toContain("Loại: Lừa đảo qua mạng, điện thoại");
     expect(posted.text).toContain("Nơi xảy ra: Phường Ba Đình, Thành phố Hà Nội");
-    expect(posted.text).toContain("Trạng thái: ⏳ Chưa có cán bộ nhận xử lý");
     expect(posted.text).toMatch(/Hạn thông báo tiếp nhận: \d\d\/\d\d\/\d{4}/);
     expect(posted.text).toMatch(/Hạn ra quyết định: \d\d\/\d\d\/\d{4}/);
     expect(posted.text).toContain("Có người gọi điện tự xưng công an");
@@ -125,8 +125,8 @@ describe("a tip from Zalo, triaged by its commune's officers in Telegram", () =>
     const claim = posted.buttons.find((b) => b.text.includes("Nhận xử lý"))!.callback_data;
     const answered = await press(GROUP_BA_DINH, OFFICER.baDinh, claim, posted.id);
     expect(answered.status).toBe(200);
-    const claimed = await eventually(() => (card(GROUP_BA_DINH, code)!.text.includes("Đang xử lý") ? card(GROUP_BA_DINH, code) : undefined), 10_000, "card shows claim");
-    expect(claimed!.text).toContain(`Trạng thái: 👮 Đang xử lý — ${tgUser(OFFICER.baDinh).first_name}`);
+    const claimed = await eventually(() => (card(GROUP_BA_DINH, code)!.text.includes("ĐANG XỬ LÝ") ? card(GROUP_BA_DINH, code) : undefined), 10_000, "card shows claim");
+    expect(claimed!.text.split("\n")[0]).toBe(`👮 TIN BÁO ${code} · ĐANG XỬ LÝ: ${tgUser(OFFICER.baDinh).first_name}`);
     expect(claimed!.buttons.map((b) => b.text)).toContain("↩️ Trả lại");
     const notice = await eventually(() => tipster.messages().find((m) => m.text.includes("đã tiếp nhận tin báo")), 10_000, "receipt notice");
     expect(notice.text).toContain(`Công an phường Ba Đình đã tiếp nhận tin báo ${code}`);
@@ -152,8 +152,9 @@ describe("a tip from Zalo, triaged by its commune's officers in Telegram", () =>
     const chooser = await eventually(() => tg.delivered(GROUP_BA_DINH).find((c) => text(c).includes("Chọn kết quả giải quyết")), 10_000, "outcome chooser");
     const outcome = buttons(chooser).find((b) => b.text === "Không khởi tố vụ án")!;
     await press(GROUP_BA_DINH, OFFICER.baDinh, outcome.callback_data, messageId(chooser));
-    const closed = await eventually(() => (card(GROUP_BA_DINH, code)!.text.includes("Đã kết thúc") ? card(GROUP_BA_DINH, code) : undefined), 10_000, "closed card");
-    expect(closed!.text).toContain("Trạng thái: ✅ Đã kết thúc — Không khởi tố vụ án");
+    const closed = await eventually(() => (card(GROUP_BA_DINH, code)!.text.includes("ĐÃ KẾT THÚC") ? card(GROUP_BA_DINH, code) : undefined), 10_000, "closed card");
+    expect(closed!.text.split("\n")[0]).toBe(`✅ TIN BÁO ${code} · ĐÃ KẾT THÚC: Không khởi tố vụ án`);
+    expect(closed!.text).not.toContain("Hạn ra quyết định");
     expect(closed!.buttons).toHaveLength(0);
     const told = await eventually(() => tipster.messages().find((m) => m.text.includes("đã được giải quyết")), 10_000, "closure notice");
     expect(told.text).toContain("sau khi xác minh, không khởi tố vụ án");
@@ -218,7 +219,7 @@ describe("transfer", () => {
     const chooser = await eventually(() => tg.delivered(GROUP_BA_DINH).find((c) => text(c).includes(`Chọn đơn vị nhận chuyển ${code}`)), 10_000, "chooser");
     await press(GROUP_BA_DINH, OFFICER.baDinh, buttons(chooser).find((b) => b.text === "Công an phường Hoàn Kiếm")!.callback_data, messageId(chooser));
     const moved = await eventually(() => card(GROUP_HOAN_KIEM, code), 10_000, "card in the new group");
-    expect(moved.text).toContain("Chưa có cán bộ nhận xử lý");
+    expect(moved.text.split("\n")[0]).toBe(`🆕 TIN BÁO ${code} · MỚI, chưa có cán bộ nhận`);
     const after = await t.db.tip.findUniqueOrThrow({ where: { code } });
     expect(after.queueId).toBe("commune:00070");
     expect(after.receivedAt.getTime()).toBe(before.receivedAt.getTime());
@@ -354,8 +355,9 @@ describe("a tipster's words on the card", () => {
     const code = await zaloTip("zu-off-quote", "Lừa đảo qua mạng", "Phường Ba Đình, Hà Nội", forged);
     const posted = await eventually(() => card(GROUP_BA_DINH, code), 10_000, "card");
     const lines = posted.text.split("\n");
-    // The bot's own status line is there once; each typed line is inside the quote, marked, with no direction override.
-    expect(lines.filter((l) => l.startsWith("Trạng thái:"))).toEqual(["Trạng thái: ⏳ Chưa có cán bộ nhận xử lý"]);
+    // The bot's own header and fields are there once; each typed line is inside the quote, marked, with no direction override.
+    expect(lines[0]).toBe(`🆕 TIN BÁO ${code} · MỚI, chưa có cán bộ nhận`);
+    expect(lines.filter((l) => l.startsWith("Loại:"))).toEqual(["Loại: Lừa đảo qua mạng, điện thoại"]);
     expect(lines).toContain("┃ Trạng thái: ✅ Đã kết thúc — Không khởi tố vụ án");
     expect(lines).toContain("┃ Hạn ra quyết định: đã hết");
     expect(lines).toContain("┃ Loại: Khác");

@@ -4,7 +4,7 @@ import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { bindQueue } from "../src/core/officers/bindQueue.ts";
 import { registerOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
 import { createTranslator } from "../src/i18n.ts";
-import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi } from "./fakes/telegramApi.ts";
+import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { dumpDatabase, type DumpedRow, type DumpedTable } from "./helpers/dump.ts";
@@ -135,7 +135,7 @@ async function webTipster(): Promise<Tipster> {
 
 // ---- The officers, in their Telegram group -------------------------------------------------------
 
-const text = (c: FakeCall) => String(c.payload.text ?? "");
+const text = (c: FakeCall) => tgShownText(c.payload);
 const buttons = (c: FakeCall) =>
   ((c.payload.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> })?.inline_keyboard ?? []).flat();
 const messageId = (c: FakeCall) => (c.response!.result as { message_id: number }).message_id;

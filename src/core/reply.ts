@@ -29,10 +29,29 @@ export function quoted(text: string): QuotedParam {
   return { $quote: text };
 }
 
+/**
+ * A link inside a text: `{ link: { $link: "https://…", text: { $t: "officer:card.map" } } }`. Channels
+ * that can show links under a text (Telegram) do so; the others show the text and the address.
+ */
+export interface LinkParam {
+  $link: string;
+  /** What the link reads as: plain text or a translated value. */
+  text: string | TranslatedParam;
+}
+
+/** Marks `url` as a link reading `text`. */
+export function link(url: string, text: string | TranslatedParam): LinkParam {
+  return { $link: url, text };
+}
+
 /** One block of text: a translation key and its parameters. */
 export interface TextBlock {
   key: string;
   params?: Record<string, unknown>;
+  /** Translation key of a field label shown before the text (bold where the channel can). */
+  label?: string;
+  /** The whole block is emphasised (bold where the channel can): headers and warnings. */
+  strong?: boolean;
 }
 
 /** What the core answers with: data, rendered by each channel. */
@@ -40,8 +59,14 @@ export interface Reply {
   /** Translation key of the text. */
   key: string;
   params?: Record<string, unknown>;
+  /** Label of the first block (see TextBlock). */
+  label?: string;
+  /** The first block is emphasised (see TextBlock). */
+  strong?: boolean;
   /** Further blocks, each its own paragraph (e.g. a notice, then the next question). */
   more?: TextBlock[];
+  /** The blocks are lines of one paragraph (no blank line between them), e.g. the fields of a card. */
+  compact?: boolean;
   choices?: Choice[];
   /** Buttons per row where the channel lays them out (default 1). */
   columns?: number;

@@ -241,12 +241,103 @@ function randomFileId(prefix: string): string {
   return `${prefix}${randomBytes(30).toString("base64url")}`;
 }
 
-const HTML_ENTITIES: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"' };
+/** A formatting entity as Telegram reports it on a message (offsets and lengths in UTF-16 code units). */
+export interface TgEntity {
+  type: string;
+  offset: number;
+  length: number;
+  url?: string;
+}
 
-/** Text as Telegram sees it after entity parsing (HTML tags removed; other modes counted raw). */
+/** Tags Telegram's HTML parse mode accepts, and the entity each one makes. */
+const HTML_TAGS: Record<string, string> = {
+  b: "bold", strong: "bold", i: "italic", em: "italic", u: "underline", ins: "underline",
+  s: "strikethrough", strike: "strikethrough", del: "strikethrough", span: "spoiler", "tg-spoiler": "spoiler",
+  a: "text_link", code: "code", pre: "pre", blockquote: "blockquote", "tg-emoji": "custom_emoji",
+};
+const NAMED_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
+
+/**
+ * Parses a text the way Telegram does for `parse_mode` (HTML only; other modes are taken raw): the
+ * text shown and its entities, or the 400 description Telegram gives for malformed markup (an
+ * unknown tag, a tag left open, an end tag that does not match, a `<` that opens no tag). Named
+ * (`&lt;` `&gt;` `&amp;` `&quot;`) and numeric entities are decoded; any other `&` stays as typed.
+ */
+export function parseTelegramText(text: string, parseMode: unknown): { text: string; entities: TgEntity[] } | { error: string } {
+  if (typeof parseMode !== "string" || parseMode.toUpperCase() !== "HTML") return { text, entities: [] };
+  const bad = (why: string) => ({ error: `Bad Request: can't parse entities: ${why}` });
+  const byteOffset = (i: number) => Buffer.byteLength(text.slice(0, i), "utf8");
+  let out = "";
+  const entities: TgEntity[] = [];
+  const open: Array<{ tag: string; start: number; url?: string }> = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "&") {
+      const m = /^&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]+);/i.exec(text.slice(i, i + 12));
+      const name = m?.[1];
+      const decoded = !name ? undefined : name.startsWith("#x") || name.startsWith("#X") ? String.fromCodePoint(parseInt(name.slice(2), 16)) : name.startsWith("#") ? String.fromCodePoint(Number(name.slice(1))) : NAMED_ENTITIES[name.toLowerCase()];
+      if (decoded !== undefined) {
+        out += decoded;
+        i += m![0].length;
+      } else {
+        out += c;
+        i += 1;
+      }
+      continue;
+    }
+    if (c !== "<") {
+      out += c;
+      i += 1;
+      continue;
+    }
+    const begin = i;
+    const close = text.indexOf(">", i);
+    if (close === -1) return bad(`Unclosed start tag at byte offset ${byteOffset(begin)}`);
+    const inside = text.slice(i + 1, close);
+    i = close + 1;
+    if (inside.startsWith("/")) {
+      const name = inside.slice(1).trim().toLowerCase();
+      const top = open.pop();
+      if (!top) return bad(`Unexpected end tag at byte offset ${byteOffset(begin)}`);
+      if (name && name !== top.tag) return bad(`Unmatched end tag at byte offset ${byteOffset(begin)}, expected "</${top.tag}>", found "</${name}>"`);
+      if (out.length > top.start) {
+        entities.push({ type: HTML_TAGS[top.tag]!, offset: top.start, length: out.length - top.start, ...(top.url !== undefined ? { url: top.url } : {}) });
+      }
+      continue;
+    }
+    const tag = /^[^\s]*/.exec(inside)![0].toLowerCase();
+    if (!(tag in HTML_TAGS)) return bad(`Unsupported start tag "${tag}" at byte offset ${byteOffset(begin)}`);
+    const attributes = inside.slice(tag.length);
+    let url: string | undefined;
+    if (tag === "a") {
+      const href = /\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/i.exec(attributes);
+      const raw = href ? (href[1] ?? href[2] ?? href[3] ?? "") : "";
+      url = raw.replace(/&(lt|gt|amp|quot);/g, (_, n: string) => NAMED_ENTITIES[n]!);
+    }
+    open.push({ tag, start: out.length, url });
+  }
+  if (open.length) return bad(`Can't find end tag corresponding to start tag "${open.at(-1)!.tag}"`);
+  entities.sort((a, b) => a.offset - b.offset || b.length - a.length);
+  return { text: out, entities };
+}
+
+/** Text as Telegram sees it after entity parsing (call after the text was checked). */
 function visibleText(text: string, parseMode: unknown): string {
-  if (typeof parseMode !== "string" || parseMode.toUpperCase() !== "HTML") return text;
-  return text.replace(/<[^>]*>/g, "").replace(/&(lt|gt|amp|quot);/g, (m) => HTML_ENTITIES[m] ?? m);
+  const parsed = parseTelegramText(text, parseMode);
+  return "error" in parsed ? text : parsed.text;
+}
+
+/** The text a call's payload shows in Telegram (`text`, else `caption`; HTML parsed when `parse_mode` says so). */
+export function tgShownText(payload: Record<string, unknown>): string {
+  const raw = payload.text ?? payload.caption;
+  return raw === undefined || raw === null ? "" : visibleText(String(raw), payload.parse_mode);
+}
+
+/** The entities Telegram would report for a checked text (none without a parse mode). */
+function entitiesOf(text: string, parseMode: unknown): TgEntity[] | undefined {
+  const parsed = parseTelegramText(text, parseMode);
+  return "error" in parsed || parsed.entities.length === 0 ? undefined : parsed.entities;
 }
 
 /**
@@ -536,7 +627,9 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
   }
 
   private checkText(p: Params): Reply | undefined {
-    const text = typeof p.text === "string" || typeof p.text === "number" ? visibleText(String(p.text), p.parse_mode) : "";
+    const parsed = typeof p.text === "string" || typeof p.text === "number" ? parseTelegramText(String(p.text), p.parse_mode) : { text: "" };
+    if ("error" in parsed) return fail(400, parsed.error);
+    const text = parsed.text;
     if (text.trim().length === 0) return fail(400, "Bad Request: message text is empty");
     if (text.length > 4096) return fail(400, "Bad Request: message is too long");
     return undefined;
@@ -544,7 +637,9 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
 
   private checkCaption(caption: unknown, parseMode: unknown): Reply | undefined {
     if (caption === undefined || caption === null) return undefined;
-    if (visibleText(String(caption), parseMode).length > 1024) return fail(400, "Bad Request: message caption is too long");
+    const parsed = parseTelegramText(String(caption), parseMode);
+    if ("error" in parsed) return fail(400, parsed.error);
+    if (parsed.text.length > 1024) return fail(400, "Bad Request: message caption is too long");
     return undefined;
   }
 
@@ -571,7 +666,8 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
     const markup = this.checkMarkup(p);
     const error = this.checkChat(p) ?? this.checkText(p) ?? markup.error ?? this.admit(p.chat_id, p);
     if (error) return error;
-    return ok(this.newMessage(p.chat_id, p, { text: visibleText(String(p.text), p.parse_mode) }, markup.inline));
+    const entities = entitiesOf(String(p.text), p.parse_mode);
+    return ok(this.newMessage(p.chat_id, p, { text: visibleText(String(p.text), p.parse_mode), ...(entities ? { entities } : {}) }, markup.inline));
   }
 
   private mediaObject(field: string, input: unknown): unknown {
@@ -709,6 +805,9 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
         return fail(400, "Bad Request: there is no text in the message to edit");
       }
       next.text = visibleText(String(p.text), p.parse_mode);
+      const entities = entitiesOf(String(p.text), p.parse_mode);
+      if (entities) next.entities = entities;
+      else delete next.entities;
     } else if (method === "editMessageCaption") {
       if (isEmpty(p.caption)) delete next.caption;
       else next.caption = visibleText(String(p.caption), p.parse_mode);
@@ -716,6 +815,7 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
     if (
       next.text === current.text &&
       next.caption === current.caption &&
+      JSON.stringify(next.entities) === JSON.stringify(current.entities) &&
       JSON.stringify(next.reply_markup) === JSON.stringify(current.reply_markup)
     ) {
       return fail(

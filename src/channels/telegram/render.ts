@@ -2,12 +2,29 @@ import type { Translate } from "../../i18n.ts";
 import type { OfferedChoice, Reply } from "../../core/reply.ts";
 import type { OutboundCall, RenderedReply, ReplyRenderer } from "../../outbox/outbound.ts";
 import { splitText } from "../../outbox/split.ts";
-import { composeText, offeredChoices } from "../compose.ts";
+import { composeMarked, expandMarks, offeredChoices, plainMark, type Mark } from "../compose.ts";
 
 /** Telegram's limit on message text, in UTF-16 code units. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Telegram's limit on callback_data, in bytes. */
 export const TELEGRAM_CALLBACK_DATA_LIMIT = 64;
+
+/** Text made safe inside Telegram HTML: `&`, `<`, `>` (and `"` for attributes) as entities. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+const linkable = (m: Mark) => m.kind === "link" && /^https?:\/\/\S+$/i.test(m.url);
+
+/** A mark as Telegram HTML: bold text, or a link (only http/https addresses; anything else stays plain). */
+function htmlMark(m: Mark): string {
+  if (m.kind === "bold") return `<b>${escapeHtml(m.text)}</b>`;
+  if (!linkable(m)) return escapeHtml(plainMark(m));
+  return `<a href="${escapeHtml(m.url)}">${escapeHtml(m.text)}</a>`;
+}
+
+/** The characters Telegram shows for a mark (what counts against the text limit). */
+const shownLength = (m: Mark) => (m.kind === "bold" || linkable(m) ? m.text.length : plainMark(m).length);
 
 function rows<T>(items: T[], columns: number): T[][] {
   const out: T[][] = [];
@@ -28,11 +45,25 @@ export class TelegramRenderer implements ReplyRenderer {
     for (const o of offered) {
       if (Buffer.byteLength(o.id, "utf8") > TELEGRAM_CALLBACK_DATA_LIMIT) throw new Error(`choice id too long for Telegram: ${o.id}`);
     }
-    const parts = splitText(composeText(this.t, reply, locale), TELEGRAM_TEXT_LIMIT);
-    const calls: OutboundCall[] = parts.map((text) => ({ method: "sendMessage", payload: { text }, ...(reply.sensitive ? { sensitive: true } : {}) }));
+    const calls: OutboundCall[] = this.texts(reply, locale).map((payload) => ({ method: "sendMessage", payload, ...(reply.sensitive ? { sensitive: true } : {}) }));
     const markup = this.markup(reply, locale, offered);
     if (markup) calls[calls.length - 1]!.payload.reply_markup = markup;
     return { calls, offered };
+  }
+
+  /**
+   * The reply's text as message payloads. A reply with labels, emphasis or links is sent as HTML
+   * (parse_mode "HTML") with every other character escaped, so a resident's "<b>" or "</a>" shows
+   * as typed; the others as plain text. Parts stay within the limit as Telegram counts it (after
+   * entity parsing): each mark is counted at its shown length, and a mark is never cut.
+   */
+  private texts(reply: Reply, locale: string): Array<Record<string, unknown>> {
+    const { text, marks } = composeMarked(this.t, reply, locale);
+    if (marks.length === 0) return splitText(text, TELEGRAM_TEXT_LIMIT).map((part) => ({ text: part }));
+    // Each mark stands as one character: leave room for the rest of its shown text.
+    const extra = marks.reduce((sum, m) => sum + Math.max(0, shownLength(m) - 1), 0);
+    const limit = text.length + extra <= TELEGRAM_TEXT_LIMIT ? text.length : Math.max(16, TELEGRAM_TEXT_LIMIT - extra);
+    return splitText(text, Math.max(16, limit)).map((part) => ({ text: expandMarks(part, marks, htmlMark, escapeHtml), parse_mode: "HTML" }));
   }
 
   private markup(reply: Reply, locale: string, offered: OfferedChoice[]): Record<string, unknown> | undefined {

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import { enqueueCalls, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Reply } from "../reply.ts";
-import { formatVnDateTime } from "../vnTime.ts";
+import { tipHistory } from "../tips/history.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { COMMAND_ROLES, actorOf, recordRefusal, scopeCovers, type OfficerRecord } from "./authorize.ts";
 import { bindGroup, type GroupActor, type OfficerDeps } from "./groupTurn.ts";
@@ -116,17 +116,13 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
     }
     case "tip": {
       const code = normaliseTipCode(rest);
-      const tip = code ? await tx.tip.findUnique({ where: { code }, include: { audit: { orderBy: { at: "asc" } }, queue: true } }) : null;
+      const tip = code ? await tx.tip.findUnique({ where: { code }, include: { queue: true } }) : null;
       // The same answer for a code that does not exist and one not shown here: no way to probe codes.
       if (!tip) return refuse("bad_code", "officer:refuse.bad_code");
       const inGroup = ids.includes(tip.queueId) || (await tx.tipCard.count({ where: { tipId: tip.id, chatId: actor.group.id } })) > 0;
       if (!inGroup) return refuse("wrong_group", "officer:refuse.bad_code", tip.id);
       if (!scopeCovers(officer, tip.queue)) return refuse("scope", "officer:refuse.bad_code", tip.id);
-      const officers = new Map((await tx.officer.findMany({ where: { id: { in: tip.audit.map((a) => a.actor.replace(/^officer:/, "")) } } })).map((o) => [`officer:${o.id}`, o.displayName ?? o.id]));
-      const history = tip.audit
-        .filter((a) => a.action !== "auth.refused")
-        .map((a) => t("officer:command.history_line", { time: formatVnDateTime(a.at), actor: officers.get(a.actor) ?? a.actor, action: a.action }));
-      return say({ key: "common:raw", params: { text: [t("officer:command.history_title", { code: tip.code }), ...history].join("\n") } });
+      return say(await tipHistory(tx, tip));
     }
     case "stats": {
       const tips = await tx.tip.findMany({ where: { queueId: { in: ids } }, select: { status: true, category: true, receivedAt: true, claimedAt: true, closedAt: true } });

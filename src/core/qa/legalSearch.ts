@@ -1,5 +1,5 @@
 import { NaiveBayes } from "../naiveBayes.ts";
-import { foldedWords } from "../text.ts";
+import { fold, foldedWords } from "../text.ts";
 
 /** A knowledge base entry as the search sees it. */
 export interface SearchableEntry {

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { officerName } from "../officers/authorize.ts";
-import { quoted, type Choice, type Reply, type TextBlock } from "../reply.ts";
+import { link, quoted, type Choice, type Reply, type TextBlock } from "../reply.ts";
 import { WHEN_CODES } from "./categories.ts";
 import { NATIONAL_QUEUE_ID, provinceQueueId } from "./queues.ts";
 import { formatVnDate as vnDate, formatVnDateTime as vnDateTime } from "../vnTime.ts";
@@ -44,54 +44,67 @@ function cardButtons(tip: TipWithCardData): Choice[] {
   return buttons;
 }
 
-/** The card's text and buttons, as a channel-neutral reply (rendered for Telegram groups). */
+/** A map showing a shared location (opens the map app on a phone). */
+export function mapUrl(lat: number, lng: number): string {
+  return `https://www.google.com/maps/search/?api=1&query=${lat.toFixed(5)},${lng.toFixed(5)}`;
+}
+
+/**
+ * The card's text and buttons, as a channel-neutral reply (rendered for Telegram groups), laid out
+ * to read at a glance: the life-safety warning first when set, then high priority, then a header
+ * with the tip's state (new / claimed by whom / closed with what outcome), then one labelled line
+ * per field with no blank lines. Deadlines show only while the tip is open (the receipt notice's
+ * only until it is sent); a shared location links to a map. The tipster's words stay quoted blocks.
+ */
 export async function cardReply(tx: Tx, tip: TipWithCardData, kind: "main" | "info"): Promise<{ reply: Reply; overflow: string | null }> {
   const blocks: TextBlock[] = [];
-  const line = (key: string, params?: Record<string, unknown>) => blocks.push({ key: `officer:card.${key}`, params });
-  if (kind === "info") line("title_info", { code: tip.code, unit: tip.queue.name });
-  else line("title", { code: tip.code });
-  if (tip.lifeSafety) line("life_safety");
-  if (tip.priority === "high") line("priority_high");
-  line("category", { value: { $t: `tip:category.${tip.category}` } });
+  const line = (key: string, params?: Record<string, unknown>, label?: string) =>
+    blocks.push({ key: `officer:card.${key}`, params, ...(label ? { label: `officer:card_label.${label}` } : {}) });
+  const field = (label: string, value: unknown) => line("value", { value }, label);
+  const below = (label: string, value: unknown) => line("value_below", { value }, label);
+  const strong = (key: string, params?: Record<string, unknown>) => blocks.push({ key: `officer:card.${key}`, params, strong: true });
+  if (tip.lifeSafety) strong("life_safety");
+  if (tip.priority === "high") strong("priority_high");
+  if (kind === "info") strong("title_info", { code: tip.code, unit: tip.queue.name });
+  else if (tip.status === "closed") strong("header_closed", { code: tip.code, outcome: { $t: `officer:outcome.${tip.outcome}` } });
+  else if (tip.status === "claimed" && tip.claimedBy) strong("header_claimed", { code: tip.code, officer: officerName(tip.claimedBy) });
+  else strong("header_new", { code: tip.code });
+  field("category", { $t: `tip:category.${tip.category}` });
   const commune = tip.communeCode ? await tx.commune.findUnique({ where: { code: tip.communeCode }, include: { province: true } }) : null;
   const province = commune ? null : await tx.province.findUnique({ where: { code: tip.provinceCode } });
-  line("place", {
-    value: commune ? `${commune.name}, ${commune.province.name}` : { $t: "tip:place.province_only", params: { province: province?.name ?? tip.provinceCode } },
-  });
-  if (tip.latitude !== null && tip.longitude !== null) line("place_point", { lat: tip.latitude.toFixed(5), lng: tip.longitude.toFixed(5) });
-  else if (tip.placeText) line("place_typed", { value: quoted(tip.placeText) });
-  const when = (WHEN_CODES as readonly string[]).includes(tip.occurredWhen) ? { $t: `tip:when.${tip.occurredWhen}` } : tip.occurredWhen;
-  line("when", { value: when });
+  field("place", commune ? `${commune.name}, ${commune.province.name}` : { $t: "tip:place.province_only", params: { province: province?.name ?? tip.provinceCode } });
+  if (tip.latitude !== null && tip.longitude !== null) {
+    const map = link(mapUrl(tip.latitude, tip.longitude), { $t: "officer:card.map" });
+    line("place_point", { lat: tip.latitude.toFixed(5), lng: tip.longitude.toFixed(5), map }, "place_point");
+  } else if (tip.placeText) below("place_typed", quoted(tip.placeText));
+  field("when", (WHEN_CODES as readonly string[]).includes(tip.occurredWhen) ? { $t: `tip:when.${tip.occurredWhen}` } : tip.occurredWhen);
   const channel = { telegram: "Telegram", zalo: "Zalo", web: "Web" }[tip.channel] ?? tip.channel;
-  line("channel", { channel, identity: { $t: `tip:identity.${tip.identityMode}` } });
-  line("received", { value: vnDateTime(tip.receivedAt) });
+  line("channel", { channel, identity: { $t: `tip:identity.${tip.identityMode}` } }, "channel");
+  field("received", vnDateTime(tip.receivedAt));
   if (kind === "main") {
-    if (tip.status === "closed") line("status_closed", { outcome: { $t: `officer:outcome.${tip.outcome}` } });
-    else if (tip.status === "claimed" && tip.claimedBy) line("status_claimed", { officer: officerName(tip.claimedBy) });
-    else line("status_new");
-    if (tip.classification) line("classification", { value: { $t: `officer:classification.${tip.classification}` } });
-    if (tip.receiptNoticeSentAt) line("deadline_receipt_done", { date: vnDateTime(tip.receiptNoticeSentAt) });
-    else if (tip.receiptNoticeDueAt) line("deadline_receipt", { date: vnDateTime(tip.receiptNoticeDueAt) });
-    if (tip.decisionDueAt) {
-      const extension = tip.extension === "none" ? "" : { $t: `officer:card.extension_${tip.extension}` };
-      line("deadline_decision", { date: vnDate(tip.decisionDueAt), extension });
+    if (tip.classification) field("classification", { $t: `officer:classification.${tip.classification}` });
+    if (tip.status !== "closed") {
+      if (!tip.receiptNoticeSentAt && tip.receiptNoticeDueAt) line("deadline", { date: vnDateTime(tip.receiptNoticeDueAt), extension: "" }, "deadline_receipt");
+      if (tip.decisionDueAt) {
+        const extension = tip.extension === "none" ? "" : { $t: `officer:card.extension_${tip.extension}` };
+        line("deadline", { date: vnDate(tip.decisionDueAt), extension }, "deadline_decision");
+      }
     }
   }
   const details = JSON.parse(tip.details) as { text?: string; phones?: string[]; accounts?: string[]; links?: string[] };
-  if (details.text) line("details", { value: quoted(details.text) });
-  if (details.phones?.length || details.accounts?.length || details.links?.length) {
-    const list = (items?: string[]) => (items?.length ? items.join(", ") : { $t: "officer:card.none" });
-    line("fraud_ids", { phones: list(details.phones), accounts: list(details.accounts), links: list(details.links) });
+  if (details.text) below("details", quoted(details.text));
+  for (const kindOfId of ["phones", "accounts", "links"] as const) {
+    if (details[kindOfId]?.length) field(kindOfId, details[kindOfId]!.join(", "));
   }
   const description = tip.description.trim();
   const overflow = description.length > CARD_DESCRIPTION_CHARS ? description.slice(CARD_DESCRIPTION_CHARS) : null;
-  if (description) line("description", { value: quoted(overflow ? description.slice(0, CARD_DESCRIPTION_CHARS) + "…" : description) });
+  if (description) below("description", quoted(overflow ? description.slice(0, CARD_DESCRIPTION_CHARS) + "…" : description));
   if (overflow) line("continued");
-  if (tip.attachments.length) line("attachments", { count: tip.attachments.length });
-  if (tip.identityMode === "confidential") line("contact_sealed");
+  if (tip.attachments.length) line("attachments", { count: tip.attachments.length }, "attachments");
+  if (tip.identityMode === "confidential") line("contact_sealed", undefined, "contact");
   const [first, ...more] = blocks;
   return {
-    reply: { key: first!.key, params: first!.params, more, choices: kind === "main" ? cardButtons(tip) : [], columns: 2 },
+    reply: { ...first!, more, compact: true, choices: kind === "main" ? cardButtons(tip) : [], columns: 2 },
     overflow,
   };
 }
@@ -206,6 +219,7 @@ export async function refreshCards(tx: Tx, renderer: ReplyRenderer, tipId: strin
     const { reply } = await cardReply(tx, tip, card.kind === "info" ? "info" : "main");
     const call = renderer.render(reply, OFFICER_LOCALE).calls[0]!;
     const payload: Record<string, unknown> = { message_id: { $outbox: card.outboxId }, text: call.payload.text };
+    if (call.payload.parse_mode) payload.parse_mode = call.payload.parse_mode;
     payload.reply_markup = call.payload.reply_markup ?? { inline_keyboard: [] };
     refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, [{ method: "editMessageText", payload }])));
   }
