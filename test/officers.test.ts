@@ -154,7 +154,7 @@ describe("a tip from Zalo, triaged by its commune's officers in Telegram", () =>
     await press(GROUP_BA_DINH, OFFICER.baDinh, outcome.callback_data, messageId(chooser));
     const closed = await eventually(() => (card(GROUP_BA_DINH, code)!.text.includes("Đã kết thúc") ? card(GROUP_BA_DINH, code) : undefined), 10_000, "closed card");
     expect(closed!.text).toContain("Trạng thái: ✅ Đã kết thúc — Không khởi tố vụ án");
-    expect(closed!.buttons).toHaveLength(0);
+    expect(closed!.buttons.map((b) => b.text)).toEqual(["🔄 Mở lại"]); // shown to all; only a commander may press it
     const told = await eventually(() => tipster.messages().find((m) => m.text.includes("đã được giải quyết")), 10_000, "closure notice");
     expect(told.text).toContain("sau khi xác minh, không khởi tố vụ án");
 

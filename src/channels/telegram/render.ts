@@ -9,6 +9,22 @@ export const TELEGRAM_TEXT_LIMIT = 4096;
 /** Telegram's limit on callback_data, in bytes. */
 export const TELEGRAM_CALLBACK_DATA_LIMIT = 64;
 
+/**
+ * Turns the first occurrence of the addressee's name into a text mention of them (a plain-text
+ * message, so `entities` carries it; offsets count UTF-16 code units, as JavaScript strings do).
+ */
+function mention(calls: OutboundCall[], who: { userId: string; name: string }): void {
+  const id = Number(who.userId);
+  if (!who.name || !Number.isSafeInteger(id)) return;
+  for (const call of calls) {
+    const text = String(call.payload.text ?? "");
+    const offset = text.indexOf(who.name);
+    if (offset < 0) continue;
+    call.payload.entities = [{ type: "text_mention", offset, length: who.name.length, user: { id, is_bot: false, first_name: who.name } }];
+    return;
+  }
+}
+
 function rows<T>(items: T[], columns: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += columns) out.push(items.slice(i, i + columns));
@@ -30,6 +46,7 @@ export class TelegramRenderer implements ReplyRenderer {
     }
     const parts = splitText(composeText(this.t, reply, locale), TELEGRAM_TEXT_LIMIT);
     const calls: OutboundCall[] = parts.map((text) => ({ method: "sendMessage", payload: { text }, ...(reply.sensitive ? { sensitive: true } : {}) }));
+    if (reply.mention) mention(calls, reply.mention);
     const markup = this.markup(reply, locale, offered);
     if (markup) calls[calls.length - 1]!.payload.reply_markup = markup;
     return { calls, offered };
