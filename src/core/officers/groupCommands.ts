@@ -48,6 +48,7 @@ function duration(ms: number | null, t: (key: string, params?: Record<string, un
 
 /**
  * `/help`, `/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`, `/bind CODE` in an officers' group.
+ * `/help` (the commands and buttons, in the group's language) is answered to anyone in the group.
  * Answered only to a registered officer, commander or administrator (never outreach or legal
  * staff), and only with what both the group and the officer's scope cover: the tips of the queues
  * bound to this group (or shown in it as a province duty group's fall-back) within the officer's
