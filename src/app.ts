@@ -288,6 +288,7 @@ export class App {
     await this.sender.start();
     await this.web.storage.refresh();
     await this.telegram?.init();
+    await this.telegram?.registerCommandMenus(this.t);
     this.housekeeping = setInterval(() => {
       this.runHousekeeping().catch((err: unknown) => this.opts.log.error({ err }, "housekeeping failed"));
     }, 60_000);

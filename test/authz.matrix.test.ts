@@ -18,7 +18,8 @@ import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
  * The authorisation matrix. The expected outcome of every cell is written out here, from the
  * product's rules, independently of src/core/officers/authorize.ts:
  *  - only officers, commanders and administrators work on tips (outreach and legal staff never);
- *  - opening a confidential contact and extending a deadline are for commanders and administrators;
+ *  - opening a confidential contact, extending a deadline and reopening a closed tip are for commanders
+ *    and administrators; cancelling a chooser counts as the chooser's own action;
  *  - within scope: a commune officer their commune, a province officer their province, national everything;
  *  - a press counts only in the group holding the tip's working card; group commands answer only with
  *    what both the group and the asker's scope cover;
@@ -47,7 +48,7 @@ interface Actor {
 }
 
 const WORKS_ON_TIPS = new Set(["officer", "commander", "admin"]);
-const COMMANDER_ONLY = new Set(["open_contact", "extend"]);
+const COMMANDER_ONLY = new Set(["open_contact", "extend", "reopen"]);
 const COVERS_COMMUNE_A = new Set<ScopeName>(["own commune", "own province", "national"]);
 
 /** The product's rule for a press on a tip of commune A: "allowed" or the refusal reason. */
@@ -124,7 +125,7 @@ afterAll(async () => {
 });
 
 /** The fields of a tip of commune A (or of `queueId`). */
-function tipFields(props: { claimedById?: string | null; confidential?: boolean; priority?: string; lifeSafety?: boolean; queueId?: string; communeCode?: string | null } = {}) {
+function tipFields(props: { claimedById?: string | null; confidential?: boolean; priority?: string; lifeSafety?: boolean; queueId?: string; communeCode?: string | null; closed?: boolean } = {}) {
   const now = new Date();
   return {
     code: nextCode(),
@@ -141,7 +142,9 @@ function tipFields(props: { claimedById?: string | null; confidential?: boolean;
     contactSealed: props.confidential ? sealer.seal(JSON.stringify({ name: "Lê Thị Mai", phone: "0912345678" }), "tip-contact") : null,
     replyRefSealed: sealer.seal(tipsterChatId, "tip-reply-ref"),
     locale: "vi",
-    status: props.claimedById ? "claimed" : "new",
+    status: props.closed ? "closed" : props.claimedById ? "claimed" : "new",
+    outcome: props.closed ? "khong_co_so" : null,
+    closedAt: props.closed ? now : null,
     claimedById: props.claimedById ?? null,
     claimedAt: props.claimedById ? now : null,
     priority: props.priority ?? "normal",
@@ -207,6 +210,29 @@ const PRESS_CASES: PressCase[] = [
   { data: "t:ext:two_months", action: "extend", setup: claimedBy, done: async (tip) => (await after(tip)).extension === "two_months" },
   { data: "t:ext:procuracy", action: "extend", setup: claimedBy, done: async (tip) => (await after(tip)).extension === "procuracy" },
   { data: `t:xfer:commune:${COMMUNE_B}`, action: "transfer", setup: claimedBy, done: async (tip) => (await after(tip)).queueId === `commune:${COMMUNE_B}` },
+  {
+    data: "t:reopen",
+    action: "reopen",
+    setup: (a) => ({ ...claimedBy(a), closed: true }),
+    done: async (tip, a) => {
+      const now = await after(tip);
+      return now.status === "claimed" && now.claimedById === a.officerId && now.outcome === null && now.closedAt === null;
+    },
+  },
+  // Cancelling a chooser: its buttons go, and nothing about the tip changes (no event recorded).
+  ...Object.entries({ prio: "priority", cls: "classify", out: "close", ext: "extend", xfer: "transfer" }).map(
+    ([chooser, action]): PressCase => ({
+      data: `t:cancel:${chooser}`,
+      action,
+      setup: claimedBy,
+      done: async (tip, _a, payloads) =>
+        payloads.length === 1 &&
+        payloads[0]!.includes('"inline_keyboard":[]') &&
+        payloads[0]!.includes(tip.code) &&
+        (await db.auditEvent.count({ where: { tipId: tip.id } })) === 0 &&
+        (await after(tip)).status === "claimed",
+    }),
+  ),
 ];
 
 describe("card presses: every action × every role × every scope × bound / unbound group", () => {

@@ -92,6 +92,9 @@ async function closeTip(code: string) {
   const chooser = await eventually(() => tg.delivered(GROUP).filter((c) => text(c).includes(`Chọn kết quả giải quyết ${code}`)).at(-1), 10_000, "outcome chooser");
   await pressData(buttons(chooser).find((b) => b.text === "Không khởi tố vụ án")!.callback_data, messageId(chooser));
   await eventually(async () => (await t.db.tip.findUniqueOrThrow({ where: { code } })).status === "closed", 10_000, "closed");
+  // The press is answered before the group's messages and the tipster's notice leave: wait for them,
+  // so the tipster's next message is answered after the closure notice, not raced by it.
+  await idle();
 }
 
 /** Nothing left to process or to send. */

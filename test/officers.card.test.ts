@@ -147,12 +147,12 @@ describe("the officer card, readable at a glance", () => {
     expect(claimed.lines).toContain(`┃ ${HOSTILE}`);
   });
 
-  it("closed: the outcome in the header, no deadline, no buttons", async () => {
+  it("closed: the outcome in the header, no deadline, only the reopen button", async () => {
     await chooseUnder("✅ Kết thúc", code, "Khởi tố vụ án");
     const closed = await eventually(() => (card(code)!.text.includes("ĐÃ KẾT THÚC") ? card(code) : undefined), 10_000, "closed card");
     expect(closed.lines.slice(0, 3)).toEqual(["⚠️ KHẨN CẤP: có người đang gặp nguy hiểm", "🔺 Ưu tiên cao", `✅ TIN BÁO ${code} · ĐÃ KẾT THÚC: Khởi tố vụ án`]);
     expect(closed.text).not.toContain("Hạn ");
-    expect(closed.buttons).toEqual([]);
+    expect(closed.buttons.map((b) => b.text)).toEqual(["🔄 Mở lại"]);
     expect(closed.call.payload.parse_mode).toBe("HTML");
     expect(closed.lines).toContain("Vị trí: 21.02870, 105.85240 · 🗺 Xem bản đồ");
   });

@@ -155,7 +155,7 @@ describe("a tip from Zalo, triaged by its commune's officers in Telegram", () =>
     const closed = await eventually(() => (card(GROUP_BA_DINH, code)!.text.includes("ĐÃ KẾT THÚC") ? card(GROUP_BA_DINH, code) : undefined), 10_000, "closed card");
     expect(closed!.text.split("\n")[0]).toBe(`✅ TIN BÁO ${code} · ĐÃ KẾT THÚC: Không khởi tố vụ án`);
     expect(closed!.text).not.toContain("Hạn ra quyết định");
-    expect(closed!.buttons).toHaveLength(0);
+    expect(closed!.buttons.map((b) => b.text)).toEqual(["🔄 Mở lại"]); // shown to all; only a commander may press it
     const told = await eventually(() => tipster.messages().find((m) => m.text.includes("đã được giải quyết")), 10_000, "closure notice");
     expect(told.text).toContain("sau khi xác minh, không khởi tố vụ án");
 

@@ -27,6 +27,8 @@ export interface OutboxRef {
   chatId: string;
   channel: string;
   priority: number;
+  /** The platform method: calls not counted against the chat's limits are delivered in a lane of their own. */
+  method?: string;
 }
 
 /** Priority of a direct answer to a person: always ahead of bulk sends. */
@@ -55,7 +57,7 @@ export async function enqueueCalls(
       sourceUpdateId: opts.sourceUpdateId ?? null,
       sensitive: c.sensitive ?? opts.sensitive ?? false,
     })),
-    select: { id: true, chatId: true, channel: true, priority: true },
+    select: { id: true, chatId: true, channel: true, priority: true, method: true },
   });
   return rows.sort((a, b) => a.id - b.id);
 }

@@ -51,7 +51,11 @@ export interface OutboxSenderOptions {
 }
 
 interface ChatQueue {
+  /** Our chat id (a chat may have two lanes, see laneKey). */
+  chatId: string;
   channel: string;
+  /** The lane of calls not counted against the chat (answers to button presses): never parked. */
+  fast: boolean;
   ids: number[];
   busy: boolean;
   /** Waiting for one of its channel's delivery slots (see MAX_IN_FLIGHT_PER_CHANNEL). */
@@ -66,8 +70,14 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * (a web chat flood) would queue hundreds of statements ahead of a Telegram resident's reply.
  */
 const MAX_IN_FLIGHT_PER_CHANNEL = 16;
-/** Calls the platforms do not count against a chat's message limits. */
+/**
+ * Calls the platforms do not count against a chat's message limits. They go in a lane of their own
+ * (see laneKey): an answer to a button press must not wait behind the group's card edits, which
+ * Telegram lets out at 20 a minute, or the presser's button keeps spinning.
+ */
 const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
+/** The queue a row waits in: its chat's, or its chat's lane of calls that are not chat-limited. */
+const laneKey = (chatId: string, method: string | undefined) => (method !== undefined && NOT_CHAT_LIMITED.has(method) ? `${chatId}\u0000fast` : chatId);
 /** What a message's payload becomes once it has left (or will never leave), when nothing is kept of it. */
 export const SCRUBBED = JSON.stringify({ scrubbed: true });
 /** Longest error text stored on a row. */
@@ -149,12 +159,12 @@ export class OutboxSender {
     for (;;) {
       const rows = await this.opts.db.outboxMessage.findMany({
         where: { status: "pending", id: { gt: after } },
-        select: { id: true, chatId: true, channel: true, priority: true },
+        select: { id: true, chatId: true, channel: true, priority: true, method: true },
         orderBy: { id: "asc" },
         take: 5000,
       });
       if (rows.length === 0) break;
-      this.notify(rows.filter((r) => !this.queues.get(r.chatId)?.ids.includes(r.id)));
+      this.notify(rows.filter((r) => !this.queues.get(laneKey(r.chatId, r.method))?.ids.includes(r.id)));
       after = rows[rows.length - 1]!.id;
     }
   }
@@ -163,16 +173,17 @@ export class OutboxSender {
   notify(refs: OutboxRef[]): void {
     const touched = new Set<string>();
     for (const ref of refs) {
-      let q = this.queues.get(ref.chatId);
-      if (!q) this.queues.set(ref.chatId, (q = { channel: ref.channel, ids: [], busy: false }));
+      const key = laneKey(ref.chatId, ref.method);
+      let q = this.queues.get(key);
+      if (!q) this.queues.set(key, (q = { chatId: ref.chatId, channel: ref.channel, fast: key !== ref.chatId, ids: [], busy: false }));
       if (q.ids.length === 0 || q.ids[q.ids.length - 1]! < ref.id) q.ids.push(ref.id);
       else if (!q.ids.includes(ref.id)) q.ids.splice(Math.max(q.busy ? 1 : 0, sortedIndex(q.ids, ref.id)), 0, ref.id);
       else continue;
       this.pending++;
-      touched.add(ref.chatId);
+      touched.add(key);
     }
     this.opts.metrics.outboxPending.set(this.pending);
-    for (const chatId of touched) this.pump(chatId);
+    for (const key of touched) this.pump(key);
   }
 
   /** Messages waiting or in flight. */
@@ -211,6 +222,7 @@ export class OutboxSender {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Delivers the next row of a queue (`chatId`: its lane key). */
   private pump(chatId: string): void {
     const q = this.queues.get(chatId);
     if (!q || q.busy || q.timer || q.parked || this.stopping) return;
@@ -219,6 +231,7 @@ export class OutboxSender {
       this.queues.delete(chatId);
       return;
     }
+    if (q.fast) return this.pumpFast(chatId, q, id);
     const busy = this.channelBusy.get(q.channel) ?? 0;
     if (busy >= MAX_IN_FLIGHT_PER_CHANNEL) {
       q.parked = true;
@@ -250,6 +263,25 @@ export class OutboxSender {
     this.inFlight.add(run);
   }
 
+  /**
+   * A lane of calls not counted against the chat: delivered without taking one of the channel's
+   * slots (those may all be held by chats waiting for their buckets), so it never waits for them.
+   */
+  private pumpFast(key: string, q: ChatQueue, id: number): void {
+    q.busy = true;
+    const run = this.deliver(key, q, id)
+      .catch((err: unknown) => {
+        this.opts.log.error({ err, outboxId: id }, "outbox delivery crashed; retrying later");
+        this.wait(key, q, 5_000);
+      })
+      .finally(() => {
+        this.inFlight.delete(run);
+        q.busy = false;
+        this.pump(key);
+      });
+    this.inFlight.add(run);
+  }
+
   private done(q: ChatQueue, id: number): void {
     const at = q.ids.indexOf(id);
     if (at >= 0) q.ids.splice(at, 1);
@@ -266,18 +298,18 @@ export class OutboxSender {
     q.timer.unref?.();
   }
 
-  private async deliver(chatId: string, q: ChatQueue, id: number): Promise<void> {
+  private async deliver(key: string, q: ChatQueue, id: number): Promise<void> {
     const { db, metrics, log } = this.opts;
     const row = await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
     if (!row || row.status !== "pending") return this.done(q, id);
     const delay = row.nextAttemptAt.getTime() - Date.now();
-    if (delay > 0) return this.wait(chatId, q, delay);
+    if (delay > 0) return this.wait(key, q, delay);
 
     const channel = this.opts.channels[row.channel];
     if (!channel) {
       // The platform is not configured (no token): keep the message until it is.
       log.debug({ outboxId: id, channel: row.channel }, "channel not configured; message kept");
-      return this.wait(chatId, q, 60_000);
+      return this.wait(key, q, 60_000);
     }
     if (row.chat.unreachableAt) {
       await db.outboxMessage.update({ where: { id }, data: { status: "blocked", lastError: "chat unreachable", ...this.finalData(row) } });
@@ -287,7 +319,7 @@ export class OutboxSender {
 
     const payload = JSON.parse(row.payload) as Record<string, unknown>;
     const resolved = await this.resolveReferences(payload);
-    if (resolved === "wait") return this.wait(chatId, q, 1_000);
+    if (resolved === "wait") return this.wait(key, q, 1_000);
     if (resolved === "missing") return this.fail(q, row, "refers to a message that was never delivered");
     const call: OutboundCall = { method: row.method, payload };
     const kind: ChatKind = row.chat.kind === "group" ? "group" : "private";
@@ -329,20 +361,20 @@ export class OutboxSender {
           data: { rateLimitedCount: count, nextAttemptAt: new Date(Date.now() + waitMs), lastError: this.errorText(outcome.reason) },
         });
         log.info({ outboxId: id, channel: row.channel, waitMs }, "rate limited by platform; waiting before resending");
-        return this.wait(chatId, q, waitMs);
+        return this.wait(key, q, waitMs);
       }
       case "blocked": {
         const now = new Date();
         await db.$transaction(async (tx) => {
-          await tx.chat.update({ where: { id: chatId }, data: { unreachableAt: now } });
+          await tx.chat.update({ where: { id: q.chatId }, data: { unreachableAt: now } });
           await tx.outboxMessage.update({ where: { id }, data: { status: "blocked", attempts: { increment: 1 }, lastError: this.errorText(outcome.reason) } });
-          await tx.outboxMessage.updateMany({ where: { chatId, status: "pending" }, data: { status: "blocked", lastError: "chat unreachable" } });
+          await tx.outboxMessage.updateMany({ where: { chatId: q.chatId, status: "pending" }, data: { status: "blocked", lastError: "chat unreachable" } });
           // Nothing more will leave for this chat: what would have been scrubbed after delivery is scrubbed now.
           const scrub = row.chat.kind === "group" ? [{ sensitive: true }] : [{ sensitive: true }, { priority: { gt: PRIORITY_BULK } }];
-          await tx.outboxMessage.updateMany({ where: { chatId, status: "blocked", OR: scrub }, data: { payload: SCRUBBED } });
-          await this.opts.onBlocked?.(tx, chatId);
+          await tx.outboxMessage.updateMany({ where: { chatId: q.chatId, status: "blocked", OR: scrub }, data: { payload: SCRUBBED } });
+          await this.opts.onBlocked?.(tx, q.chatId);
         });
-        log.info({ chatId, channel: row.channel }, "chat blocked the bot; marked unreachable");
+        log.info({ chatId: q.chatId, channel: row.channel }, "chat blocked the bot; marked unreachable");
         const dropped = q.ids.length;
         q.ids.length = 0;
         this.pending = Math.max(0, this.pending - dropped);
@@ -354,8 +386,8 @@ export class OutboxSender {
           where: { channel_platformChatId: { channel: row.channel, platformChatId: outcome.newChatId } },
         });
         if (clash) return this.fail(q, row, `group migrated to ${outcome.newChatId}, which is already a known chat`);
-        await db.chat.update({ where: { id: chatId }, data: { platformChatId: outcome.newChatId } });
-        log.info({ chatId, channel: row.channel }, "group became a supergroup; chat re-keyed");
+        await db.chat.update({ where: { id: q.chatId }, data: { platformChatId: outcome.newChatId } });
+        log.info({ chatId: q.chatId, channel: row.channel }, "group became a supergroup; chat re-keyed");
         return; // resend at once to the new id
       }
       case "rejected":
@@ -368,7 +400,7 @@ export class OutboxSender {
           where: { id },
           data: { attempts, nextAttemptAt: new Date(Date.now() + waitMs), lastError: this.errorText(outcome.reason) },
         });
-        return this.wait(chatId, q, waitMs);
+        return this.wait(key, q, waitMs);
       }
     }
   }

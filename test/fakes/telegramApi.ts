@@ -247,6 +247,7 @@ export interface TgEntity {
   offset: number;
   length: number;
   url?: string;
+  user?: { id: number; is_bot: boolean; first_name: string };
 }
 
 /** Tags Telegram's HTML parse mode accepts, and the entity each one makes. */
@@ -302,7 +303,10 @@ export function parseTelegramText(text: string, parseMode: unknown): { text: str
       if (!top) return bad(`Unexpected end tag at byte offset ${byteOffset(begin)}`);
       if (name && name !== top.tag) return bad(`Unmatched end tag at byte offset ${byteOffset(begin)}, expected "</${top.tag}>", found "</${name}>"`);
       if (out.length > top.start) {
-        entities.push({ type: HTML_TAGS[top.tag]!, offset: top.start, length: out.length - top.start, ...(top.url !== undefined ? { url: top.url } : {}) });
+        const user = top.url !== undefined ? /^tg:\/\/user\?id=(\d+)$/.exec(top.url) : null;
+        // Telegram turns a link to tg://user?id=… into a mention of that user.
+        if (user) entities.push({ type: "text_mention", offset: top.start, length: out.length - top.start, user: { id: Number(user[1]), is_bot: false, first_name: "" } });
+        else entities.push({ type: HTML_TAGS[top.tag]!, offset: top.start, length: out.length - top.start, ...(top.url !== undefined ? { url: top.url } : {}) });
       }
       continue;
     }
@@ -362,6 +366,7 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
   private readonly migrated = new Map<string, number>();
   private readonly messages = new Map<string, StoredMessage>();
   private updates: Array<Record<string, unknown> & { update_id: number }> = [];
+  private readonly commandMenus = new Map<string, Array<{ command: string; description: string }>>();
 
   constructor(opts: FakeTelegramApiOptions = {}) {
     super();
@@ -664,10 +669,44 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
 
   private sendMessage(p: Params): Reply {
     const markup = this.checkMarkup(p);
-    const error = this.checkChat(p) ?? this.checkText(p) ?? markup.error ?? this.admit(p.chat_id, p);
+    const entities = this.checkEntities(p);
+    const error = this.checkChat(p) ?? this.checkText(p) ?? markup.error ?? entities.error ?? this.admit(p.chat_id, p);
     if (error) return error;
-    const entities = entitiesOf(String(p.text), p.parse_mode);
-    return ok(this.newMessage(p.chat_id, p, { text: visibleText(String(p.text), p.parse_mode), ...(entities ? { entities } : {}) }, markup.inline));
+    // Formatting comes from parse_mode, or else from explicit entities (Telegram ignores entities with a parse_mode).
+    const parsed = entitiesOf(String(p.text), p.parse_mode);
+    const content: Record<string, unknown> = { text: visibleText(String(p.text), p.parse_mode) };
+    if (parsed) content.entities = parsed;
+    else if (entities.list) content.entities = entities.list;
+    return ok(this.newMessage(p.chat_id, p, content, markup.inline));
+  }
+
+  /**
+   * Checks `entities` as Telegram does: a list of objects with a known type, inside the text
+   * (offset and length in UTF-16 code units); a text_mention names a user by id, a text_link has a url.
+   */
+  private checkEntities(p: Params): { error?: Reply; list?: Array<Record<string, unknown>> } {
+    let entities = p.entities;
+    if (entities === undefined || entities === null) return {};
+    if (typeof entities === "string") {
+      try {
+        entities = JSON.parse(entities) as unknown;
+      } catch {
+        return { error: fail(400, "Bad Request: can't parse entities JSON object") };
+      }
+    }
+    if (!Array.isArray(entities)) return { error: fail(400, "Bad Request: can't parse entities JSON object") };
+    const length = String(p.text ?? "").length;
+    for (const e of entities as unknown[]) {
+      if (!isRecord(e) || typeof e.type !== "string" || !Number.isInteger(e.offset) || !Number.isInteger(e.length)) {
+        return { error: fail(400, "Bad Request: can't parse MessageEntity") };
+      }
+      if ((e.offset as number) < 0 || (e.length as number) < 1 || (e.offset as number) + (e.length as number) > length) {
+        return { error: fail(400, "Bad Request: entity beyond the end of the text") };
+      }
+      if (e.type === "text_mention" && !(isRecord(e.user) && Number.isInteger(e.user.id))) return { error: fail(400, "Bad Request: USER_ID_INVALID") };
+      if (e.type === "text_link" && typeof e.url !== "string") return { error: fail(400, "Bad Request: can't parse url") };
+    }
+    return { list: entities as Array<Record<string, unknown>> };
   }
 
   private mediaObject(field: string, input: unknown): unknown {
@@ -884,8 +923,16 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
   }
 
   private setMyCommands(p: Params): Reply {
-    const commands = p.commands;
-    if (!Array.isArray(commands)) return fail(400, "Bad Request: parameter \"commands\" is required");
+    let commands = p.commands;
+    if (typeof commands === "string") {
+      try {
+        commands = JSON.parse(commands) as unknown;
+      } catch {
+        return fail(400, "Bad Request: can't parse commands JSON object");
+      }
+    }
+    if (!Array.isArray(commands)) return fail(400, 'Bad Request: parameter "commands" is required');
+    if (commands.length > 100) return fail(400, "Bad Request: too many commands specified");
     for (const command of commands as unknown[]) {
       if (!isRecord(command) || typeof command.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(command.command)) {
         return fail(400, "Bad Request: BOT_COMMAND_INVALID");
@@ -894,6 +941,50 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
         return fail(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID");
       }
     }
+    let scope: unknown = p.scope ?? { type: "default" };
+    if (typeof scope === "string") {
+      try {
+        scope = JSON.parse(scope) as unknown;
+      } catch {
+        return fail(400, "Bad Request: can't parse BotCommandScope JSON object");
+      }
+    }
+    const scopeType = isRecord(scope) ? scope.type : undefined;
+    if (typeof scopeType !== "string" || !COMMAND_SCOPES.has(scopeType)) return fail(400, "Bad Request: wrong parameter scope type");
+    if (["chat", "chat_administrators", "chat_member"].includes(scopeType) && isEmpty((scope as Record<string, unknown>).chat_id)) {
+      return fail(400, "Bad Request: chat_id is empty");
+    }
+    const language = p.language_code ?? "";
+    if (typeof language !== "string" || !/^([a-z]{2})?$/.test(language)) return fail(400, "Bad Request: LANG_CODE_INVALID");
+    const key = commandMenuKey(scope as Record<string, unknown>, language);
+    if (commands.length === 0) this.commandMenus.delete(key);
+    else this.commandMenus.set(key, (commands as Array<{ command: string; description: string }>).map((c) => ({ command: c.command, description: c.description })));
     return ok(true);
   }
+
+  /**
+   * The command menu registered for a scope and language (exactly as set, no fall-back), or
+   * undefined. `scope` as in setMyCommands (`{ type: "all_group_chats" }`); `language` "" for none.
+   */
+  commandMenu(scope: { type: string; chat_id?: number | string; user_id?: number }, language = ""): Array<{ command: string; description: string }> | undefined {
+    return this.commandMenus.get(commandMenuKey(scope, language));
+  }
+
+  /**
+   * The menu a user sees, as Telegram picks it: the narrowest scope first (all private chats or all
+   * group chats, then default), for each the user's language before the list without a language.
+   */
+  commandMenuFor(chat: "private" | "group", language: string): Array<{ command: string; description: string }> | undefined {
+    for (const type of [chat === "private" ? "all_private_chats" : "all_group_chats", "default"]) {
+      const found = this.commandMenu({ type }, language) ?? this.commandMenu({ type }, "");
+      if (found) return found;
+    }
+    return undefined;
+  }
+}
+
+const COMMAND_SCOPES: ReadonlySet<string> = new Set(["default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat", "chat_administrators", "chat_member"]);
+
+function commandMenuKey(scope: Record<string, unknown>, language: string): string {
+  return JSON.stringify([scope.type, scope.chat_id === undefined ? null : String(scope.chat_id), scope.user_id ?? null, language]);
 }

@@ -9,6 +9,8 @@ import { findOrCreateChat } from "../../core/chats/findOrCreateChat.ts";
 import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../../core/officers/groupTurn.ts";
 import { redeemGuardedCode } from "../../core/officers/codeAttempts.ts";
 import { registerOfficer, type Role } from "../../core/officers/registerOfficer.ts";
+import { GROUP_COMMANDS, PRIVATE_COMMANDS } from "../../core/commandMenus.ts";
+import { DEFAULT_LOCALE, LOCALES, type Translate } from "../../i18n.ts";
 
 /** The transaction an update is processed in, and the outbox rows its processing created. */
 interface UpdateScope {
@@ -245,6 +247,31 @@ export class TelegramBot {
     } catch (err) {
       this.opts.log.warn({ err }, "telegram getMe failed; commands addressed to @username will not match until it succeeds");
       return undefined;
+    }
+  }
+
+  /**
+   * Registers the command menus (setMyCommands): residents' commands for every private chat and
+   * officers' and staff commands for every group, in Vietnamese (the default, for any language
+   * without its own list) and in each other language we serve, chosen by the user's Telegram
+   * language. Skipped when Telegram could not be reached at start; failures are logged, not fatal
+   * (the commands work without a menu).
+   */
+  async registerCommandMenus(t: Translate): Promise<void> {
+    if (!this.initialised) return; // Telegram could not be reached (getMe failed): not worth waiting again
+    const menus = [
+      { scope: { type: "all_private_chats" as const }, commands: PRIVATE_COMMANDS },
+      { scope: { type: "all_group_chats" as const }, commands: GROUP_COMMANDS },
+    ];
+    try {
+      for (const { scope, commands } of menus) {
+        for (const lang of LOCALES) {
+          const list = commands.map((c) => ({ command: c.command, description: t(lang, c.descriptionKey).slice(0, 256) }));
+          await this.bot.api.setMyCommands(list, { scope, ...(lang === DEFAULT_LOCALE ? {} : { language_code: lang }) });
+        }
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, "telegram setMyCommands failed; the command menus are not registered");
     }
   }
 

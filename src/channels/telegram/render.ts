@@ -26,6 +26,31 @@ function htmlMark(m: Mark): string {
 /** The characters Telegram shows for a mark (what counts against the text limit). */
 const shownLength = (m: Mark) => (m.kind === "bold" || linkable(m) ? m.text.length : plainMark(m).length);
 
+/**
+ * Turns the first occurrence of the addressee's name into a text mention of them: in a plain-text
+ * message through `entities` (offsets count UTF-16 code units, as JavaScript strings do), in an
+ * HTML one as a tg://user link.
+ */
+function mention(calls: OutboundCall[], who: { userId: string; name: string }): void {
+  const id = Number(who.userId);
+  if (!who.name || !Number.isSafeInteger(id)) return;
+  for (const call of calls) {
+    const text = String(call.payload.text ?? "");
+    if (call.payload.parse_mode === "HTML") {
+      // An HTML message takes no entities: the mention is a tg://user link around the (escaped) name.
+      const shown = escapeHtml(who.name);
+      const at = text.indexOf(shown);
+      if (at < 0) continue;
+      call.payload.text = `${text.slice(0, at)}<a href="tg://user?id=${id}">${shown}</a>${text.slice(at + shown.length)}`;
+      return;
+    }
+    const offset = text.indexOf(who.name);
+    if (offset < 0) continue;
+    call.payload.entities = [{ type: "text_mention", offset, length: who.name.length, user: { id, is_bot: false, first_name: who.name } }];
+    return;
+  }
+}
+
 function rows<T>(items: T[], columns: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += columns) out.push(items.slice(i, i + columns));
@@ -46,6 +71,7 @@ export class TelegramRenderer implements ReplyRenderer {
       if (Buffer.byteLength(o.id, "utf8") > TELEGRAM_CALLBACK_DATA_LIMIT) throw new Error(`choice id too long for Telegram: ${o.id}`);
     }
     const calls: OutboundCall[] = this.texts(reply, locale).map((payload) => ({ method: "sendMessage", payload, ...(reply.sensitive ? { sensitive: true } : {}) }));
+    if (reply.mention) mention(calls, reply.mention);
     const markup = this.markup(reply, locale, offered);
     if (markup) calls[calls.length - 1]!.payload.reply_markup = markup;
     return { calls, offered };

@@ -13,7 +13,8 @@ export type OfficerAction =
   | "classify"
   | "close"
   | "open_contact"
-  | "extend";
+  | "extend"
+  | "reopen";
 
 /** The roles that work on tips. Outreach and legal staff are registered in the same table but never act on a tip. */
 export const TIP_ROLES: readonly Role[] = ["officer", "commander", "admin"];
@@ -39,6 +40,8 @@ export const ACTION_ROLES: Readonly<Record<OfficerAction, readonly Role[]>> = {
   open_contact: COMMANDERS,
   /** The 2-month extension (commander's decision) and the procuracy's extension. */
   extend: COMMANDERS,
+  /** Reopening a closed tip (its outcome is cleared; it goes back to whoever held it). */
+  reopen: COMMANDERS,
 };
 
 /** Group commands (`/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`) are for the roles that work on tips. */

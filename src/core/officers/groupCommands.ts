@@ -47,7 +47,8 @@ function duration(ms: number | null, t: (key: string, params?: Record<string, un
 }
 
 /**
- * `/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`, `/bind CODE` in an officers' group.
+ * `/help`, `/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`, `/bind CODE` in an officers' group.
+ * `/help` (the commands and buttons, in the group's language) is answered to anyone in the group.
  * Answered only to a registered officer, commander or administrator (never outreach or legal
  * staff), and only with what both the group and the officer's scope cover: the tips of the queues
  * bound to this group (or shown in it as a province duty group's fall-back) within the officer's
@@ -63,6 +64,8 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
   const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
 
   if (name === "bind") return bindGroup(tx, deps, actor, rest.trim());
+  // Help is for anyone in the group: it lists the commands and buttons, nothing about any tip.
+  if (name === "help") return say({ key: "officer:help.group" });
   if (!COMMANDS.has(name)) return [];
 
   const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });

@@ -18,6 +18,7 @@ import { openContact } from "../tips/ops/openContact.ts";
 import { recordExtension } from "../tips/ops/recordExtension.ts";
 import { relayToTipster } from "../tips/ops/relayToTipster.ts";
 import { releaseTip } from "../tips/ops/releaseTip.ts";
+import { reopenTip } from "../tips/ops/reopenTip.ts";
 import { setPriority } from "../tips/ops/setPriority.ts";
 import { transferTip } from "../tips/ops/transferTip.ts";
 import { actorOf, authorizeTipAction, officerLabel, officerName, recordRefusal, type OfficerAction, type OfficerRecord } from "./authorize.ts";
@@ -73,7 +74,14 @@ const ACTION_OF: Record<string, OfficerAction> = {
   open_contact: "open_contact",
   extend: "extend",
   ext: "extend",
+  reopen: "reopen",
 };
+
+/** Choosers that carry a cancel button (`t:cancel:<chooser>:<tipId>`), and the action each belongs to. */
+const CANCELLABLE: Partial<Record<string, OfficerAction>> = { prio: "priority", cls: "classify", out: "close", ext: "extend", xfer: "transfer" };
+
+/** The cancel button of a chooser: removes the chooser, changes nothing. */
+const cancelChoice = (chooser: string, tipId: string): Choice => ({ id: `t:cancel:${chooser}:${tipId}`, labelKey: "officer:button.cancel" });
 
 const PROMPT_KINDS: Partial<Record<string, string>> = { ask: "ask", note: "note", transfer: "transfer", open_contact: "open_contact" };
 
@@ -136,7 +144,8 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
     }
   }
   const parsed = parseData(actor.data);
-  const action = parsed ? ACTION_OF[parsed.act] : undefined;
+  // Cancelling a chooser is judged as the chooser's own action (who could open it may close it).
+  const action = parsed ? (parsed.act === "cancel" ? CANCELLABLE[parsed.arg] : ACTION_OF[parsed.act]) : undefined;
   if (!parsed || !action) return { refs: [] };
   const tip = await tx.tip.findUnique({ where: { id: parsed.tipId }, include: { queue: true } });
   if (!tip) {
@@ -161,6 +170,9 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
   const ctx = opContext(tx, deps, auth.officer, actor.group.id);
   const who = officerLabel(auth.officer, t);
   const underPress = { reply_to_message_id: actor.messageId, allow_sending_without_reply: true };
+  // A prompt only the presser may answer names them, so that a channel showing the answer field
+  // only to the people a message names (Telegram's selective force_reply) shows it to them.
+  const mention = { userId: actor.telegramUserId, name: who };
   const closeChooser: OutboundCall = { method: "editMessageReplyMarkup", payload: { message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
 
   try {
@@ -169,13 +181,22 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
         return { refs: await claimTip(ctx, { tipId: tip.id }), answer: t("officer:done.claimed", { officer: who, code: tip.code }) };
       case "release":
         return { refs: await releaseTip(ctx, { tipId: tip.id }), answer: t("officer:done.released", { officer: who, code: tip.code }) };
+      case "reopen":
+        return { refs: await reopenTip(ctx, { tipId: tip.id }), answer: t("officer:done.reopened", { officer: who, code: tip.code }) };
+      case "cancel": {
+        // The chooser (this message) loses its buttons and says who closed it; the tip is untouched.
+        const [call] = deps.officerRenderer.render({ key: "officer:prompt.cancelled", params: { officer: who, code: tip.code } }, actor.group.locale ?? "vi").calls;
+        const edit: OutboundCall = { method: "editMessageText", payload: { ...call!.payload, message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
+        const refs = await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [edit]);
+        return { refs, answer: t("officer:done.cancelled", { code: tip.code }) };
+      }
       case "ask":
       case "note":
       case "transfer":
       case "open_contact": {
         if (tip.status === "closed" && parsed.act !== "note") throw new TipStateError("state");
         if (parsed.act === "open_contact" && tip.identityMode !== "confidential") throw new TipStateError("state");
-        const refs = await send(tx, deps, actor.group, { key: `officer:prompt.${parsed.act}`, params: { officer: who, code: tip.code, unit: tip.queue.name } }, {
+        const refs = await send(tx, deps, actor.group, { key: `officer:prompt.${parsed.act}`, params: { officer: who, code: tip.code, unit: tip.queue.name }, mention }, {
           ...underPress,
           reply_markup: { force_reply: true, selective: true },
         });
@@ -187,19 +208,24 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
           choice("prio", "normal", tip.id, "officer:button.priority_normal"),
           choice("prio", "high", tip.id, "officer:button.priority_high"),
           choice("prio", tip.lifeSafety ? "life_off" : "life_on", tip.id, tip.lifeSafety ? "officer:button.life_safety_off" : "officer:button.life_safety_on"),
+          cancelChoice("prio", tip.id),
         ];
         return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_priority", params: { code: tip.code }, choices: options }, underPress) };
       }
       case "classify": {
-        const options = CLASSIFICATIONS.map((c) => choice("cls", c, tip.id, `officer:classification.${c}`));
+        const options = [...CLASSIFICATIONS.map((c) => choice("cls", c, tip.id, `officer:classification.${c}`)), cancelChoice("cls", tip.id)];
         return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_classification", params: { code: tip.code }, choices: options }, underPress) };
       }
       case "close": {
-        const options = OUTCOMES.map((o) => choice("out", o, tip.id, `officer:outcome.${o}`));
+        const options = [...OUTCOMES.map((o) => choice("out", o, tip.id, `officer:outcome.${o}`)), cancelChoice("out", tip.id)];
         return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_outcome", params: { code: tip.code }, choices: options }, underPress) };
       }
       case "extend": {
-        const options = [choice("ext", "two_months", tip.id, "officer:button.extend_two_months"), choice("ext", "procuracy", tip.id, "officer:button.extend_procuracy")];
+        const options = [
+          choice("ext", "two_months", tip.id, "officer:button.extend_two_months"),
+          choice("ext", "procuracy", tip.id, "officer:button.extend_procuracy"),
+          cancelChoice("ext", tip.id),
+        ];
         return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_extension", params: { code: tip.code }, choices: options }, underPress) };
       }
       case "prio": {
@@ -212,7 +238,7 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
       case "cls": {
         if (!(CLASSIFICATIONS as readonly string[]).includes(parsed.arg)) return { refs: [] };
         if (parsed.arg === "duplicate") {
-          const refs = await send(tx, deps, actor.group, { key: "officer:prompt.duplicate", params: { officer: who, code: tip.code } }, {
+          const refs = await send(tx, deps, actor.group, { key: "officer:prompt.duplicate", params: { officer: who, code: tip.code }, mention }, {
             ...underPress,
             reply_markup: { force_reply: true, selective: true },
           });
@@ -355,7 +381,7 @@ async function transferTarget(tx: Tx, deps: OfficerDeps, actor: GroupActor, tip:
   if (queueIds.length === 0) queueIds = deps.places.findProvince(text).map((p) => provinceQueueId(p.code));
   if (queueIds.length === 0) throw new TipStateError("unknown_place");
   const queues = await tx.queue.findMany({ where: { id: { in: queueIds } } });
-  const options: Choice[] = queues.map((q) => ({ id: `t:xfer:${q.id}:${tip.id}`, labelKey: "common:raw", labelParams: { text: q.name } }));
+  const options: Choice[] = [...queues.map((q) => ({ id: `t:xfer:${q.id}:${tip.id}`, labelKey: "common:raw", labelParams: { text: q.name } })), cancelChoice("xfer", tip.id)];
   return send(tx, deps, actor.group, { key: "officer:prompt.choose_transfer", params: { code: tip.code }, choices: options }, {
     reply_to_message_id: { $outbox: promptOutboxId },
     allow_sending_without_reply: true,

@@ -26,10 +26,13 @@ const button = (action: string, tipId: string, labelKey: string, arg?: string): 
   labelKey: `officer:button.${labelKey}`,
 });
 
-/** The buttons of a working card in the tip's current state. */
+/**
+ * The buttons of a working card in the tip's current state (a closed tip: reopen only). Buttons
+ * show to the whole group; who may press them is checked at press time.
+ */
 function cardButtons(tip: TipWithCardData): Choice[] {
-  if (tip.status === "closed") return [];
   const b = (action: string, label = action) => button(action, tip.id, label);
+  if (tip.status === "closed") return [b("reopen")];
   const buttons = [
     tip.status === "claimed" ? b("release") : b("claim"),
     b("ask"),

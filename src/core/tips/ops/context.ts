@@ -20,7 +20,7 @@ export interface TipOpContext {
 
 /** Raised when a tip's state does not allow the operation; nothing is changed. */
 export class TipStateError extends Error {
-  constructor(readonly reason: "state" | "claimed_by_other" | "not_found" | "unknown_place" | "bad_code") {
+  constructor(readonly reason: "state" | "claimed_by_other" | "not_found" | "unknown_place" | "bad_code" | "role") {
     super(reason);
   }
 }
