@@ -54,6 +54,18 @@ describe("typed text at the main menu is understood, never dropped", () => {
     expect(answer.text).toContain("📖 Nguồn:");
   });
 
+  it("an unknown command lists the commands there are; a sticker is greeted with the menu (never 'not understood')", async () => {
+    const p = await vietnamese(9509);
+    const command = await p.command("/baotin");
+    expect(command.text).toContain("Không có lệnh /baotin. Các lệnh bạn dùng được: /start — bắt đầu, /menu");
+    expect(command.text).not.toMatch(NOT_UNDERSTOOD);
+    expect(command.options.some((o) => o.includes("Báo tin tội phạm"))).toBe(true);
+    const sticker = await p.sticker();
+    expect(sticker.text).toContain("Cảm ơn bạn! Bạn cần giúp gì?");
+    expect(sticker.text).not.toMatch(/chưa đọc được loại tin nhắn/);
+    expect(await draftOf("9509")).toBeNull();
+  });
+
   it("on Zalo the option label typed without its emoji chooses it", async () => {
     const z = new ZaloTipster(zalo, "zu-free-1");
     await z.say("hi");

@@ -211,7 +211,8 @@ describe("web chat input", () => {
     const long = await exchange(client, stream, { type: "text", text: "a".repeat(4001) });
     expect(long.text).toContain("Tin nhắn quá dài (tối đa 4000 ký tự)");
     const unknown = await exchange(client, stream, { type: "text", text: "/xyz" });
-    expect(unknown.text).toContain("Xin lỗi, tôi chưa hiểu ý bạn");
+    expect(unknown.text).toContain("Không có lệnh /xyz. Các lệnh bạn dùng được: /start");
+    expect(unknown.text).not.toMatch(/chưa hiểu ý bạn/);
     expect(unknown.choices!.map((c) => c.id)).toContain("menu:report");
     await stream.close();
   });

@@ -80,6 +80,13 @@ export class TelegramTipster {
     if (caption) update.message.caption = caption;
     return this.exchange(update);
   }
+  /** Sends a sticker (as Telegram describes one). */
+  sticker(fileId = "sticker-1") {
+    const update = tgPrivateText(this.chatId, "x") as Update & { message: Record<string, unknown> };
+    delete update.message.text;
+    update.message.sticker = { file_id: fileId, file_unique_id: `${fileId}-u`, type: "regular", width: 512, height: 512, is_animated: false, is_video: false, emoji: "👍" };
+    return this.exchange(update);
+  }
   /** Sends a video, voice note, audio file or document (as Telegram describes each). */
   media(kind: "video" | "voice" | "audio" | "document", fileId: string, caption?: string) {
     const update = tgPrivateText(this.chatId, "x") as Update & { message: Record<string, unknown> };

@@ -99,7 +99,8 @@ export function converse(state: ResidentState, input: InboundInput, keywords: Ke
       case "menu":
         return menu("menu.prompt");
     }
-    return menu("fallback.unknown");
+    // A command we do not have (a typo, or one from another bot): the ones we have, and the menu.
+    return { replies: [menuReply("fallback.command", { hasDraft, prompt: true, params: { command: `/${input.command}` } })] };
   }
   if (input.type === "text") {
     switch (keywords.match(input.text)) {
@@ -115,5 +116,7 @@ export function converse(state: ResidentState, input: InboundInput, keywords: Ke
     if (state.locale === null) return start();
     return menu("fallback.unknown");
   }
+  // A sticker is a greeting or a feeling, not a request: answered warmly, with the menu.
+  if (input.type === "media" && input.kind === "sticker") return menu("fallback.sticker");
   return menu("fallback.unsupported");
 }
