@@ -25,7 +25,7 @@ const COMMANDERS: readonly Role[] = ["commander", "admin"];
  * (the chooser buttons under it and the answers to its prompts included) maps to one of these.
  * Finer rules that depend on the tip's state stay in the operations: releasing or closing a tip
  * someone else holds, or closing an unclaimed one, needs a commander or an administrator
- * (`isCommander` in tips/ops/context.ts).
+ * (`isCommander` in tips/commands/context.ts).
  */
 export const ACTION_ROLES: Readonly<Record<OfficerAction, readonly Role[]>> = {
   claim: TIP_ROLES,

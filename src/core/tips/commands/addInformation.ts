@@ -1,7 +1,7 @@
 import type { Tx } from "../../../db/client.ts";
 import type { ReplyRenderer } from "../../../outbox/outbound.ts";
 import { followUpOnCards, type FollowUp } from "../cards.ts";
-import { FOLLOW_UP_MAX_ATTACHMENTS, FOLLOW_UP_TEXT_CHARS, type FollowUpResult } from "./relayFromTipster.ts";
+import { FOLLOW_UP_MAX_ATTACHMENTS, FOLLOW_UP_TEXT_CHARS, type FollowUpResult } from "./tipsterAnswer.ts";
 
 /**
  * Adds information to a sent tip, from whoever opened it with its code and PIN ("Bổ sung thông
