@@ -2,21 +2,22 @@ import type { OutboxRef } from "../../../outbox/outbound.ts";
 import { refreshCards } from "../cards.ts";
 import { formatVnDate } from "../../vnTime.ts";
 import { notifyTipster } from "../notifyTipster.ts";
-import { TipStateError, audit, requireTip, type TipOpContext } from "./context.ts";
+import { nextState } from "../tipStates.ts";
+import { audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /**
- * An officer takes a new tip. The first claim also sends the tipster the legal receipt notice
- * (TTLT 01/2017 Art. 14: due within 3 working days) and records when it was sent.
+ * An officer takes a new tip (move `claim`). The first claim also sends the tipster the legal
+ * receipt notice (TTLT 01/2017 Art. 14: due within 3 working days) and records when it was sent.
+ * Event: `tip.claimed`.
  */
-export async function claimTip(ctx: TipOpContext, props: { tipId: string }): Promise<OutboxRef[]> {
-  const tip = await requireTip(ctx, props.tipId);
-  if (tip.status !== "new") throw new TipStateError(tip.status === "claimed" ? "claimed_by_other" : "state");
+export async function claimTip(ctx: TipCommandContext, props: { tipId: string }): Promise<OutboxRef[]> {
+  const { tip, by } = await beginMove(ctx, props.tipId, "claim");
   const sendNotice = tip.receiptNoticeSentAt === null;
   await ctx.tx.tip.update({
     where: { id: tip.id },
-    data: { status: "claimed", claimedById: ctx.officer.id, claimedAt: ctx.now, ...(sendNotice ? { receiptNoticeSentAt: ctx.now } : {}) },
+    data: { status: nextState("claim", "new"), claimedById: by.officer!.id, claimedAt: ctx.now, ...(sendNotice ? { receiptNoticeSentAt: ctx.now } : {}) },
   });
-  await audit(ctx, tip.id, "tip.claimed", { receiptNotice: sendNotice });
+  await audit(ctx, by, tip.id, "tip.claimed", { receiptNotice: sendNotice });
   const refs = await refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
   if (sendNotice) {
     refs.push(

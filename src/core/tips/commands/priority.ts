@@ -1,14 +1,18 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
 import { refreshCards } from "../cards.ts";
-import { TipStateError, audit, requireTip, type TipOpContext } from "./context.ts";
+import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
-/** Sets a tip's priority (normal / high) or its life-safety mark. */
-export async function setPriority(ctx: TipOpContext, props: { tipId: string; value: "normal" | "high" | "life_on" | "life_off" }): Promise<OutboxRef[]> {
-  const tip = await requireTip(ctx, props.tipId);
-  if (tip.status === "closed") throw new TipStateError("state");
+/** The values a priority press sets: the priority (normal / high) or the life-safety mark. */
+export const PRIORITY_VALUES = ["normal", "high", "life_on", "life_off"] as const;
+export type PriorityValue = (typeof PRIORITY_VALUES)[number];
+
+/** Sets a tip's priority (normal / high) or its life-safety mark (move `priority`). Event: `tip.priority_set`. */
+export async function setPriority(ctx: TipCommandContext, props: { tipId: string; value: PriorityValue }): Promise<OutboxRef[]> {
+  if (!(PRIORITY_VALUES as readonly string[]).includes(props.value)) throw new TipStateError("bad_input");
+  const { tip, by } = await beginMove(ctx, props.tipId, "priority");
   const data =
     props.value === "life_on" ? { lifeSafety: true } : props.value === "life_off" ? { lifeSafety: false } : { priority: props.value };
   await ctx.tx.tip.update({ where: { id: tip.id }, data });
-  await audit(ctx, tip.id, "tip.priority_set", { from: { priority: tip.priority, lifeSafety: tip.lifeSafety }, to: data });
+  await audit(ctx, by, tip.id, "tip.priority_set", { from: { priority: tip.priority, lifeSafety: tip.lifeSafety }, to: data });
   return refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
 }
