@@ -319,3 +319,32 @@ describe("every tip command × actor × scope × starting state, against the dat
     expect(wanted.some((w) => !w.endsWith(": allowed"))).toBe(true);
   }, 300_000);
 });
+
+describe("input", () => {
+  it("a value no chooser offers is refused with a translated reason before anything is read or written", async () => {
+    const commander = actors.find((a) => a.label === "commander/own commune")!;
+    const tip = await makeTip(commander, "claimed by self");
+    const before = await snapshot(tip.id);
+    const bad: Array<(ctx: TipCommandContext) => Promise<unknown>> = [
+      (ctx) => closeTip(ctx, { tipId: tip.id, outcome: "guilty" as never }),
+      (ctx) => setPriority(ctx, { tipId: tip.id, value: "urgent" as never }),
+      (ctx) => classifyTip(ctx, { tipId: tip.id, classification: "spam" as never }),
+      (ctx) => recordExtension(ctx, { tipId: tip.id, extension: "forever" as never }),
+    ];
+    for (const run of bad) {
+      const reason = await db.$transaction(async (tx) => {
+        try {
+          await run({ tx, actor: actorOf(commander), sealer, officerRenderer: renderer, renderers: { telegram: renderer }, now: new Date() });
+          return "allowed";
+        } catch (err) {
+          if (err instanceof TipStateError) return err.reason;
+          throw err;
+        }
+      });
+      expect(reason).toBe("bad_input");
+    }
+    expect(await snapshot(tip.id)).toBe(before);
+    expect(await db.auditEvent.count({ where: { tipId: tip.id } })).toBe(0);
+    for (const lang of ["vi", "en", "km"]) expect(t(lang, "officer:refuse.bad_input")).not.toContain("bad_input");
+  });
+});
