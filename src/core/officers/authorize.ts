@@ -1,4 +1,5 @@
 import type { Tx } from "../../db/client.ts";
+import { recordEvent } from "../events/recordEvent.ts";
 import type { TranslatedParam } from "../reply.ts";
 import type { Role } from "./registerOfficer.ts";
 
@@ -25,7 +26,7 @@ const COMMANDERS: readonly Role[] = ["commander", "admin"];
  * (the chooser buttons under it and the answers to its prompts included) maps to one of these.
  * Finer rules that depend on the tip's state stay in the operations: releasing or closing a tip
  * someone else holds, or closing an unclaimed one, needs a commander or an administrator
- * (`isCommander` in tips/ops/context.ts).
+ * (the `holder` moves of tips/tipStates.ts).
  */
 export const ACTION_ROLES: Readonly<Record<OfficerAction, readonly Role[]>> = {
   claim: TIP_ROLES,
@@ -98,29 +99,36 @@ export async function recordRefusal(
   tx: Tx,
   props: { actor: string; action: string; reason: string; tipId?: string | null; via?: string | null; data?: Record<string, unknown> },
 ): Promise<void> {
-  await tx.auditEvent.create({
-    data: {
-      tipId: props.tipId ?? null,
-      actor: props.actor,
-      action: "auth.refused",
-      data: JSON.stringify({ action: props.action, reason: props.reason, ...props.data }),
-      via: props.via ?? null,
-    },
+  await recordEvent(tx, {
+    tipId: props.tipId ?? null,
+    actor: props.actor,
+    action: "auth.refused",
+    data: { action: props.action, reason: props.reason, ...props.data },
+    via: props.via ?? null,
   });
 }
 
 /**
- * Checks a Telegram user's right to act on a tip: a registered, non-revoked officer with a role
- * that works on tips and that `ACTION_ROLES` allows for the action, whose scope covers the tip,
- * pressing on the tip's working card (`cardKind` "main"; "info" for an info-only or retired copy,
- * "none" in a group that holds no card of the tip). Every refusal is recorded as an audit event on
- * the tip.
+ * Checks a Telegram user's (or, by `officerId`, an officer's from any surface) right to act on a
+ * tip: a registered, non-revoked officer with a role that works on tips and that `ACTION_ROLES`
+ * allows for the action, whose scope covers the tip, pressing on the tip's working card (`cardKind`
+ * "main"; "info" for an info-only or retired copy, "none" in a group that holds no card of the tip;
+ * omitted off Telegram). Every refusal is recorded as an audit event on the tip.
  */
 export async function authorizeTipAction(
   tx: Tx,
-  props: { telegramUserId: string; tip: TipScope; action: OfficerAction; cardKind?: "main" | "info" | "none"; via?: string; detail?: string },
+  props: ({ telegramUserId: string; officerId?: undefined } | { officerId: string; telegramUserId?: undefined }) & {
+    tip: TipScope;
+    action: OfficerAction;
+    cardKind?: "main" | "info" | "none";
+    via?: string;
+    detail?: string;
+  },
 ): Promise<Authorization> {
-  const officer = await tx.officer.findUnique({ where: { telegramUserId: props.telegramUserId } });
+  const officer =
+    props.officerId !== undefined
+      ? await tx.officer.findUnique({ where: { id: props.officerId } })
+      : await tx.officer.findUnique({ where: { telegramUserId: props.telegramUserId } });
   let result: Authorization;
   if (!officer) result = { ok: false, reason: "not_officer" };
   else if (officer.revokedAt) result = { ok: false, reason: "revoked", officer };
@@ -133,7 +141,7 @@ export async function authorizeTipAction(
 
   await recordRefusal(tx, {
     tipId: props.tip.id,
-    actor: actorOf(officer, props.telegramUserId),
+    actor: props.officerId !== undefined ? `officer:${props.officerId}` : actorOf(officer, props.telegramUserId),
     action: props.action,
     reason: result.reason,
     via: props.via,

@@ -9,18 +9,18 @@ import { normaliseTipCode } from "../tips/codes.ts";
 import { communeQueueId, provinceQueueId } from "../tips/queues.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
 import type { PlaceFinder } from "../tips/places.ts";
-import { addNote } from "../tips/ops/addNote.ts";
-import { CLASSIFICATIONS, classifyTip, type Classification } from "../tips/ops/classifyTip.ts";
-import { OUTCOMES, closeTip, type Outcome } from "../tips/ops/closeTip.ts";
-import { claimTip } from "../tips/ops/claimTip.ts";
-import { TipStateError, type TipOpContext } from "../tips/ops/context.ts";
-import { openContact } from "../tips/ops/openContact.ts";
-import { recordExtension } from "../tips/ops/recordExtension.ts";
-import { relayToTipster } from "../tips/ops/relayToTipster.ts";
-import { releaseTip } from "../tips/ops/releaseTip.ts";
-import { reopenTip } from "../tips/ops/reopenTip.ts";
-import { setPriority } from "../tips/ops/setPriority.ts";
-import { transferTip } from "../tips/ops/transferTip.ts";
+import { addNote } from "../tips/commands/note.ts";
+import { CLASSIFICATIONS, classifyTip, type Classification } from "../tips/commands/classify.ts";
+import { OUTCOMES, closeTip, type Outcome } from "../tips/commands/close.ts";
+import { claimTip } from "../tips/commands/claim.ts";
+import { TipStateError, type CommandActor, type TipCommandContext } from "../tips/commands/context.ts";
+import { openContact } from "../tips/commands/openContact.ts";
+import { recordExtension } from "../tips/commands/extend.ts";
+import { relayToTipster } from "../tips/commands/ask.ts";
+import { releaseTip } from "../tips/commands/release.ts";
+import { reopenTip } from "../tips/commands/reopen.ts";
+import { PRIORITY_VALUES, setPriority, type PriorityValue } from "../tips/commands/priority.ts";
+import { transferTip } from "../tips/commands/transfer.ts";
 import { actorOf, authorizeTipAction, officerLabel, officerName, recordRefusal, type OfficerAction, type OfficerRecord } from "./authorize.ts";
 import { bindQueue } from "./bindQueue.ts";
 import { redeemGuardedCode, type CodeGuardDeps } from "./codeAttempts.ts";
@@ -92,8 +92,30 @@ function parseData(data: string): { act: string; arg: string; tipId: string } | 
   return { act: parts[1]!, arg: parts.slice(2, -1).join(":"), tipId: parts.at(-1)! };
 }
 
-function opContext(tx: Tx, deps: OfficerDeps, officer: OfficerRecord, via: string): TipOpContext {
-  return { tx, officer, via, sealer: deps.sealer, officerRenderer: deps.officerRenderer, renderers: deps.renderers, now: new Date() };
+/** The context of a tip command asked for from a group: the command authorises the actor itself (role, scope, and the card the group holds). */
+function commandContext(tx: Tx, deps: OfficerDeps, actor: CommandActor, via: string, detail: string): TipCommandContext {
+  return { tx, actor, via, detail, sealer: deps.sealer, officerRenderer: deps.officerRenderer, renderers: deps.renderers, now: new Date() };
+}
+
+/** The presses that carry out a tip command straight away (the others open a chooser or a prompt), given a well-formed argument. */
+function pressRunsCommand(act: string, arg: string): boolean {
+  switch (act) {
+    case "claim":
+    case "release":
+    case "reopen":
+    case "xfer":
+      return true;
+    case "prio":
+      return (PRIORITY_VALUES as readonly string[]).includes(arg);
+    case "cls":
+      return arg !== "duplicate" && (CLASSIFICATIONS as readonly string[]).includes(arg);
+    case "out":
+      return (OUTCOMES as readonly string[]).includes(arg);
+    case "ext":
+      return arg === "two_months" || arg === "procuracy";
+    default:
+      return false;
+  }
 }
 
 async function send(tx: Tx, deps: OfficerDeps, group: ChatRecord, reply: Reply, extra: Record<string, unknown> = {}): Promise<OutboxRef[]> {
@@ -154,35 +176,72 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
     await recordRefusal(tx, { actor: actorOf(officer, actor.telegramUserId), action, reason: "not_found", via: actor.group.id, data: { detail: parsed.act } });
     return { refs: [], answer: t("officer:refuse.not_found"), alert: true };
   }
+  const card = await cardKindIn(tx, tip.id, actor.group.id);
+  const detail = parsed.arg ? `${parsed.act}:${parsed.arg}` : parsed.act;
+  if (pressRunsCommand(parsed.act, parsed.arg)) {
+    // The command authorises the presser itself (and records a refusal once).
+    const ctx = commandContext(tx, deps, { kind: "telegram_user", telegramUserId: actor.telegramUserId, card, displayName: actor.displayName }, actor.group.id, detail);
+    const closeChooser: OutboundCall = { method: "editMessageReplyMarkup", payload: { message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
+    const underChooser = async (refs: OutboxRef[]) => [...refs, ...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser]))];
+    const presser = async () => officerLabel((await tx.officer.findUniqueOrThrow({ where: { telegramUserId: actor.telegramUserId } })), t);
+    try {
+      switch (parsed.act) {
+        case "claim": {
+          const refs = await claimTip(ctx, { tipId: tip.id });
+          return { refs, answer: t("officer:done.claimed", { officer: await presser(), code: tip.code }) };
+        }
+        case "release": {
+          const refs = await releaseTip(ctx, { tipId: tip.id });
+          return { refs, answer: t("officer:done.released", { officer: await presser(), code: tip.code }) };
+        }
+        case "reopen": {
+          const refs = await reopenTip(ctx, { tipId: tip.id });
+          return { refs, answer: t("officer:done.reopened", { officer: await presser(), code: tip.code }) };
+        }
+        case "prio": {
+          const refs = await underChooser(await setPriority(ctx, { tipId: tip.id, value: parsed.arg as PriorityValue }));
+          return { refs, answer: t("officer:done.priority", { officer: await presser(), code: tip.code }) };
+        }
+        case "cls": {
+          const refs = await underChooser(await classifyTip(ctx, { tipId: tip.id, classification: parsed.arg as Classification }));
+          return { refs, answer: t("officer:done.classified", { officer: await presser(), code: tip.code, value: t(`officer:classification.${parsed.arg}`) }) };
+        }
+        case "out": {
+          const refs = await underChooser(await closeTip(ctx, { tipId: tip.id, outcome: parsed.arg as Outcome }));
+          return { refs, answer: t("officer:done.closed", { officer: await presser(), code: tip.code, value: t(`officer:outcome.${parsed.arg}`) }) };
+        }
+        case "ext":
+          return { refs: await underChooser(await recordExtension(ctx, { tipId: tip.id, extension: parsed.arg as "two_months" | "procuracy" })) };
+        case "xfer":
+          return { refs: await underChooser(await transferTip(ctx, { tipId: tip.id, toQueueId: parsed.arg })) };
+      }
+    } catch (err) {
+      if (err instanceof TipStateError) return { refs: [], answer: t(`officer:refuse.${err.reason}`, { text: "" }), alert: true };
+      throw err;
+    }
+  }
+  // Presses that open a chooser or a prompt (or cancel one), and malformed arguments: authorised here.
   const auth = await authorizeTipAction(tx, {
     telegramUserId: actor.telegramUserId,
     tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
     action,
-    cardKind: await cardKindIn(tx, tip.id, actor.group.id),
+    cardKind: card,
     via: actor.group.id,
-    detail: parsed.arg ? `${parsed.act}:${parsed.arg}` : parsed.act,
+    detail,
   });
   if (!auth.ok) return { refs: [], answer: t(`officer:refuse.${auth.reason}`), alert: true };
   if (auth.officer.displayName !== actor.displayName) {
     await tx.officer.update({ where: { id: auth.officer.id }, data: { displayName: actor.displayName } });
     auth.officer.displayName = actor.displayName;
   }
-  const ctx = opContext(tx, deps, auth.officer, actor.group.id);
   const who = officerLabel(auth.officer, t);
   const underPress = { reply_to_message_id: actor.messageId, allow_sending_without_reply: true };
   // A prompt only the presser may answer names them, so that a channel showing the answer field
   // only to the people a message names (Telegram's selective force_reply) shows it to them.
   const mention = { userId: actor.telegramUserId, name: who };
-  const closeChooser: OutboundCall = { method: "editMessageReplyMarkup", payload: { message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
 
   try {
     switch (parsed.act) {
-      case "claim":
-        return { refs: await claimTip(ctx, { tipId: tip.id }), answer: t("officer:done.claimed", { officer: who, code: tip.code }) };
-      case "release":
-        return { refs: await releaseTip(ctx, { tipId: tip.id }), answer: t("officer:done.released", { officer: who, code: tip.code }) };
-      case "reopen":
-        return { refs: await reopenTip(ctx, { tipId: tip.id }), answer: t("officer:done.reopened", { officer: who, code: tip.code }) };
       case "cancel": {
         // The chooser (this message) loses its buttons and says who closed it; the tip is untouched.
         const [call] = deps.officerRenderer.render({ key: "officer:prompt.cancelled", params: { officer: who, code: tip.code } }, actor.group.locale ?? "vi").calls;
@@ -228,44 +287,21 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
         ];
         return { refs: await send(tx, deps, actor.group, { key: "officer:prompt.choose_extension", params: { code: tip.code }, choices: options }, underPress) };
       }
-      case "prio": {
-        const value = parsed.arg as "normal" | "high" | "life_on" | "life_off";
-        if (!["normal", "high", "life_on", "life_off"].includes(value)) return { refs: [] };
-        const refs = await setPriority(ctx, { tipId: tip.id, value });
-        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
-        return { refs, answer: t("officer:done.priority", { officer: who, code: tip.code }) };
-      }
       case "cls": {
-        if (!(CLASSIFICATIONS as readonly string[]).includes(parsed.arg)) return { refs: [] };
-        if (parsed.arg === "duplicate") {
-          const refs = await send(tx, deps, actor.group, { key: "officer:prompt.duplicate", params: { officer: who, code: tip.code }, mention }, {
-            ...underPress,
-            reply_markup: { force_reply: true, selective: true },
-          });
-          await tx.officerPrompt.create({ data: { tipId: tip.id, kind: "duplicate", officerId: auth.officer.id, chatId: actor.group.id, outboxId: refs[0]!.id } });
-          return { refs };
-        }
-        const refs = await classifyTip(ctx, { tipId: tip.id, classification: parsed.arg as Classification });
-        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
-        return { refs, answer: t("officer:done.classified", { officer: who, code: tip.code, value: t(`officer:classification.${parsed.arg}`) }) };
-      }
-      case "out": {
-        if (!(OUTCOMES as readonly string[]).includes(parsed.arg)) return { refs: [] };
-        const refs = await closeTip(ctx, { tipId: tip.id, outcome: parsed.arg as Outcome });
-        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
-        return { refs, answer: t("officer:done.closed", { officer: who, code: tip.code, value: t(`officer:outcome.${parsed.arg}`) }) };
-      }
-      case "ext": {
-        if (parsed.arg !== "two_months" && parsed.arg !== "procuracy") return { refs: [] };
-        const refs = await recordExtension(ctx, { tipId: tip.id, extension: parsed.arg });
-        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
+        // A duplicate names the tip it repeats: the officer is asked for its code.
+        if (parsed.arg !== "duplicate") return { refs: [] };
+        const refs = await send(tx, deps, actor.group, { key: "officer:prompt.duplicate", params: { officer: who, code: tip.code }, mention }, {
+          ...underPress,
+          reply_markup: { force_reply: true, selective: true },
+        });
+        await tx.officerPrompt.create({ data: { tipId: tip.id, kind: "duplicate", officerId: auth.officer.id, chatId: actor.group.id, outboxId: refs[0]!.id } });
         return { refs };
       }
-      case "xfer": {
-        const refs = await transferTip(ctx, { tipId: tip.id, toQueueId: parsed.arg });
-        refs.push(...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser])));
-        return { refs };
-      }
+      case "prio":
+      case "out":
+      case "ext":
+        // A malformed argument (a forged button): authorised above, then ignored.
+        return { refs: [] };
     }
   } catch (err) {
     if (err instanceof TipStateError) return { refs: [], answer: t(`officer:refuse.${err.reason}`, { text: "" }), alert: true };
@@ -328,16 +364,10 @@ export async function handleGroupMessage(
     await recordRefusal(tx, { tipId: tip.id, actor: actorOf(officer, actor.telegramUserId), action, reason: "not_prompted", via: actor.group.id, data: { detail: prompt.kind } });
     return reply("officer:refuse.not_prompted");
   }
-  const auth = await authorizeTipAction(tx, {
-    telegramUserId: actor.telegramUserId,
-    tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
-    action,
-    cardKind: await cardKindIn(tx, tip.id, actor.group.id),
-    via: actor.group.id,
-    detail: prompt.kind,
-  });
-  if (!auth.ok) return reply(`officer:refuse.${auth.reason}`);
-  const ctx = opContext(tx, deps, auth.officer, actor.group.id);
+  const card = await cardKindIn(tx, tip.id, actor.group.id);
+  // The commands authorise the officer themselves (a refusal is recorded once); choosing a
+  // transfer target only offers choices, so it is authorised here.
+  const ctx = commandContext(tx, deps, { kind: "telegram_user", telegramUserId: actor.telegramUserId, card }, actor.group.id, prompt.kind);
   try {
     let refs: OutboxRef[];
     switch (prompt.kind) {
@@ -351,15 +381,23 @@ export async function handleGroupMessage(
       case "open_contact":
         refs = await openContact(ctx, { tipId: tip.id, reason: text });
         break;
-      case "duplicate": {
-        const code = normaliseTipCode(text);
-        if (!code) throw new TipStateError("bad_code");
-        refs = await classifyTip(ctx, { tipId: tip.id, classification: "duplicate", duplicateOfCode: code });
+      case "duplicate":
+        // An unreadable code is refused by the command (after the officer's rights are checked).
+        refs = await classifyTip(ctx, { tipId: tip.id, classification: "duplicate", duplicateOfCode: normaliseTipCode(text) ?? undefined });
         break;
-      }
-      case "transfer":
+      case "transfer": {
+        const auth = await authorizeTipAction(tx, {
+          telegramUserId: actor.telegramUserId,
+          tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
+          action,
+          cardKind: card,
+          via: actor.group.id,
+          detail: prompt.kind,
+        });
+        if (!auth.ok) return reply(`officer:refuse.${auth.reason}`);
         refs = await transferTarget(tx, deps, actor, tip, text, prompted!.id);
         break;
+      }
       default:
         return [];
     }

@@ -1,4 +1,5 @@
 import type { Tx } from "../../db/client.ts";
+import { recordEvent } from "../events/recordEvent.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import { personRateKey, takeRate } from "../rateLimit.ts";
 import { hashPin, verifyPin } from "./codes.ts";
@@ -70,7 +71,7 @@ export async function lookupTip(tx: Tx, props: { code: string; pin: string; aski
   // A wrong answer: the same counting, writes and answer for an existing and a made-up code.
   await takeRate(tx, codeKey, CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, now);
   await takeRate(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now);
-  if (tip) await tx.auditEvent.create({ data: { tipId: tip.id, actor: "public", action: "tip.lookup_failed", data: "{}" } });
+  if (tip) await recordEvent(tx, { tipId: tip.id, actor: { kind: "public" }, action: "tip.lookup_failed" });
   if (await exhausted(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now)) {
     return { kind: "locked", minutes: await minutesLeft(tx, failuresKey, REQUESTER_LOCK_MS, now) };
   }

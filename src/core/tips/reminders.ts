@@ -1,4 +1,5 @@
 import type { Db, Tx } from "../../db/client.ts";
+import { recordEvent } from "../events/recordEvent.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { computeDeadlines, deadlineStatus, type TipExtension } from "../deadlines/tipDeadlines.ts";
 import { scopeCovers } from "../officers/authorize.ts";
@@ -85,6 +86,6 @@ async function escalate(
     if (!chat) continue;
     refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, renderer.render(message, chat.locale ?? "vi").calls)));
   }
-  await tx.auditEvent.create({ data: { tipId: tip.id, actor: "system", action: "tip.escalated", data: JSON.stringify({ what, to: targets.size }) } });
+  await recordEvent(tx, { tipId: tip.id, actor: { kind: "system" }, action: "tip.escalated", data: { what, to: targets.size } });
   return refs;
 }

@@ -1,4 +1,5 @@
 import type { Tx } from "../../db/client.ts";
+import { recordEvent } from "../events/recordEvent.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { Channel } from "../inbound.ts";
 import { extractFraudIdentifiers, isCategory } from "./categories.ts";
@@ -91,20 +92,18 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
       copies: { create: copyQueueIds.map((id) => ({ queueId: id, reason: `category:${draft.category}` })) },
     },
   });
-  await tx.auditEvent.create({
+  await recordEvent(tx, {
+    tipId: tip.id,
+    actor: { kind: "tipster" },
+    action: "tip.submitted",
     data: {
-      tipId: tip.id,
-      actor: "tipster",
-      action: "tip.submitted",
-      data: JSON.stringify({
-        category: tip.category,
-        lifeSafety: tip.lifeSafety,
-        queueId,
-        copies: copyQueueIds,
-        identityMode: tip.identityMode,
-        channel: tip.channel,
-        attachments: draft.attachments.length,
-      }),
+      category: tip.category,
+      lifeSafety: tip.lifeSafety,
+      queueId,
+      copies: copyQueueIds,
+      identityMode: tip.identityMode,
+      channel: tip.channel,
+      attachments: draft.attachments.length,
     },
   });
   await tx.tipDraft.deleteMany({ where: { chatId: props.chatId } });

@@ -1,4 +1,6 @@
 import type { Tx } from "../../../db/client.ts";
+import { recordEvent } from "../../events/recordEvent.ts";
+import { checkMove } from "../tipStates.ts";
 import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
 import { followUpOnCards, type FollowUp } from "../cards.ts";
 
@@ -18,18 +20,18 @@ export const FOLLOW_UP_MAX_ATTACHMENTS = 30;
  */
 export async function relayFromTipster(tx: Tx, officerRenderer: ReplyRenderer | undefined, props: { tipId: string; item: FollowUp }): Promise<FollowUpResult> {
   const tip = await tx.tip.findUnique({ where: { id: props.tipId }, include: { queue: true } });
-  if (!tip || tip.status === "closed") return { kind: "closed" };
+  if (!tip || checkMove("tipster_answer", tip.status)) return { kind: "closed" };
   let item = props.item;
   if ("text" in item) {
     item = { text: item.text.trim().slice(0, FOLLOW_UP_TEXT_CHARS) };
     await tx.relayMessage.create({ data: { tipId: tip.id, direction: "from_tipster", text: item.text } });
-    await tx.auditEvent.create({ data: { tipId: tip.id, actor: "tipster", action: "tip.answer_received", data: JSON.stringify({ length: item.text.length }) } });
+    await recordEvent(tx, { tipId: tip.id, actor: { kind: "tipster" }, action: "tip.answer_received", data: { length: item.text.length } });
   } else {
     if ((await tx.tipAttachment.count({ where: { tipId: tip.id } })) >= FOLLOW_UP_MAX_ATTACHMENTS) return { kind: "full", max: FOLLOW_UP_MAX_ATTACHMENTS };
     const caption = item.media.caption?.trim().slice(0, 1000) || undefined;
     item = { media: { ...item.media, caption } };
     await tx.tipAttachment.create({ data: { tipId: tip.id, kind: item.media.kind, ref: item.media.ref, caption: caption ?? null } });
-    await tx.auditEvent.create({ data: { tipId: tip.id, actor: "tipster", action: "tip.answer_received", data: JSON.stringify({ media: item.media.kind, length: caption?.length ?? 0 }) } });
+    await recordEvent(tx, { tipId: tip.id, actor: { kind: "tipster" }, action: "tip.answer_received", data: { media: item.media.kind, length: caption?.length ?? 0 } });
   }
   const refs = officerRenderer ? await followUpOnCards(tx, officerRenderer, tip, item, "answer") : [];
   return { kind: "relayed", refs, unit: tip.queue.name };

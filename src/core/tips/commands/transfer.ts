@@ -1,32 +1,32 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { officerName } from "../../officers/authorize.ts";
 import { noticeOnCards, postCard, refreshCards } from "../cards.ts";
 import { notifyTipster } from "../notifyTipster.ts";
-import { TipStateError, audit, requireTip, type TipOpContext } from "./context.ts";
+import { nextState } from "../tipStates.ts";
+import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /**
- * Moves a tip to another unit's queue (a commune, or a province duty queue). The legal clock keeps
- * running from the original receipt; the new unit gets a fresh card, the old cards are closed with a
- * notice, and the tipster is told which unit now handles it.
+ * Moves a tip to another unit's queue (move `transfer`: a commune, or a province duty queue). The
+ * legal clock keeps running from the original receipt; the new unit gets a fresh card, the old
+ * cards are closed with a notice, and the tipster is told which unit now handles it. Event:
+ * `tip.transferred`.
  */
-export async function transferTip(ctx: TipOpContext, props: { tipId: string; toQueueId: string }): Promise<OutboxRef[]> {
-  const tip = await requireTip(ctx, props.tipId);
-  if (tip.status === "closed") throw new TipStateError("state");
+export async function transferTip(ctx: TipCommandContext, props: { tipId: string; toQueueId: string }): Promise<OutboxRef[]> {
+  const { tip, by } = await beginMove(ctx, props.tipId, "transfer");
   const target = await ctx.tx.queue.findUnique({ where: { id: props.toQueueId } });
   if (!target || target.id === tip.queueId || target.kind === "cyber") throw new TipStateError("unknown_place");
 
   const refs: OutboxRef[] = await noticeOnCards(ctx.tx, ctx.officerRenderer, tip.id, {
     key: "officer:done.transferred",
-    params: { officer: officerName(ctx.officer), code: tip.code, unit: target.name },
+    params: { officer: by.name, code: tip.code, unit: target.name },
   }, { mainOnly: true });
   await ctx.tx.tip.update({
     where: { id: tip.id },
-    data: { queueId: target.id, previousQueueId: tip.queueId, status: "new", claimedById: null, claimedAt: null, transferredAt: ctx.now },
+    data: { queueId: target.id, previousQueueId: tip.queueId, status: nextState("transfer", "claimed"), claimedById: null, claimedAt: null, transferredAt: ctx.now },
   });
   // Old working cards show the final state, then stop being working cards.
   refs.push(...(await refreshCards(ctx.tx, ctx.officerRenderer, tip.id)));
   await ctx.tx.tipCard.updateMany({ where: { tipId: tip.id, kind: "main", active: true }, data: { active: false } });
-  await audit(ctx, tip.id, "tip.transferred", { from: tip.queueId, to: target.id });
+  await audit(ctx, by, tip.id, "tip.transferred", { from: tip.queueId, to: target.id });
   refs.push(...(await postCard(ctx.tx, ctx.officerRenderer, tip.id, target.id, "main")));
   refs.push(...(await notifyTipster(ctx.tx, ctx, tip, { key: "officer:tipster.transferred", params: { code: tip.code, unit: target.name } })));
   return refs;
