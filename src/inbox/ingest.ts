@@ -1,4 +1,4 @@
-import { Prisma, sqliteConnection, type Db, type SqliteConnection } from "../db/client.ts";
+import { Prisma, sqliteConnection, type Db, type SqliteConnection, type Tx } from "../db/client.ts";
 import type { Metrics } from "../metrics.ts";
 
 /** An update as received, ready to be stored. */
@@ -81,9 +81,53 @@ export class InboxIngest {
     this.windowCount++;
   }
 
-  /** Updates received and not yet committed (waiting for, or in, an INSERT). */
+  /** Updates received and not yet committed (waiting for, or in, an INSERT, or in a `storeWith` transaction). */
   get storing(): number {
-    return this.queue.length + (this.flushing || this.scheduled ? 1 : 0);
+    return this.queue.length + (this.flushing || this.scheduled ? 1 : 0) + this.transactions;
+  }
+
+  /** `storeWith` transactions open now. */
+  private transactions = 0;
+
+  /**
+   * Stores one update together with other rows, in one transaction: both exist or neither (a web
+   * chat photo and the update that hands it to the conversation). `prepare` runs inside the
+   * transaction once the update's key is known to be new; it writes its rows and returns the update
+   * to store, or "refused" (nothing more is stored; what it wrote commits). Counted like `store`
+   * (arrival rate, `storing`, received / deduplicated metrics) and handed to the worker after commit.
+   */
+  async storeWith(key: { channel: string; updateKey: string }, prepare: (tx: Tx) => Promise<IncomingUpdate | "refused">): Promise<"stored" | "duplicate" | "refused"> {
+    this.countArrival();
+    this.transactions++;
+    let row: InboxRef | "duplicate" | "refused";
+    try {
+      row = await this.db.$transaction(async (tx): Promise<InboxRef | "duplicate" | "refused"> => {
+        const existing = await tx.inboxUpdate.findUnique({ where: { channel_updateKey: key }, select: { id: true } });
+        if (existing) return "duplicate";
+        const update = await prepare(tx);
+        if (update === "refused") return "refused";
+        if (update.channel !== key.channel || update.updateKey !== key.updateKey) throw new Error("storeWith: the prepared update does not have the key it was checked under");
+        const now = new Date();
+        return tx.inboxUpdate.create({
+          data: { ...update, nextAttemptAt: now, receivedAt: now },
+          select: { id: true, channel: true, chatKey: true, seq: true },
+        });
+      });
+    } catch (err) {
+      // The same update stored concurrently (a retried request): the other one stored it.
+      if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002")) throw err;
+      row = "duplicate";
+    } finally {
+      this.transactions--;
+    }
+    if (row === "refused") return row;
+    if (row === "duplicate") {
+      this.metrics.updatesDeduplicated.inc({ channel: key.channel });
+      return row;
+    }
+    this.metrics.updatesReceived.inc({ channel: key.channel });
+    this.onStored([row]);
+    return "stored";
   }
 
   /** Resolves once the update is committed ("stored") or known already ("duplicate"). */

@@ -10,6 +10,9 @@ import { RETRY_LATER_FOR_MS } from "../core/retryLater.ts";
  */
 export type UpdateProcessor = (inboxId: number) => Promise<void>;
 
+/** Thrown by an `UpdateProcessor` when no retry can help (e.g. no channel of that name): the update is parked at once. */
+export class UnprocessableUpdate extends Error {}
+
 export interface InboxWorkerOptions {
   db: Db;
   process: UpdateProcessor;
@@ -134,7 +137,7 @@ class ReadyLines {
 /**
  * Works through the inbox: one chat's updates strictly in order, different chats in parallel (up to
  * `concurrency`), the channels taking turns (see ReadyLines). A failing update is retried with backoff and, after `maxAttempts`, parked (status
- * "parked", visible to administrators) so the chat moves on. Rows left pending by a crash are loaded
+ * "parked", visible to administrators) so the chat moves on; one that no retry can help (`UnprocessableUpdate`) is parked at once. Rows left pending by a crash are loaded
  * again by `start()`.
  */
 export class InboxWorker {
@@ -342,10 +345,11 @@ export class InboxWorker {
           data: { attempts: { increment: 1 }, lastError: message },
           select: { attempts: true },
         });
-        if (row.attempts >= this.opts.maxAttempts) {
+        const unprocessable = err instanceof UnprocessableUpdate;
+        if (unprocessable || row.attempts >= this.opts.maxAttempts) {
           await db.inboxUpdate.update({ where: { id: head.id }, data: { status: "parked" } });
           metrics.updatesParked.inc({ channel: head.channel });
-          log.error({ err, inboxId: head.id, channel: head.channel, attempts: row.attempts }, "update parked after repeated failures");
+          log.error({ err, inboxId: head.id, channel: head.channel, attempts: row.attempts }, unprocessable ? "update parked: it cannot be processed" : "update parked after repeated failures");
           this.finish(line, head);
           return;
         }

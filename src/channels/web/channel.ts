@@ -6,7 +6,7 @@ import type { Db } from "../../db/client.ts";
 import { clientAddress } from "../../http/clientAddress.ts";
 import { isLocale, type Translate } from "../../i18n.ts";
 import { jsonTextTooDeep } from "../../inbox/boundary.ts";
-import type { InboxIngest, InboxRef } from "../../inbox/ingest.ts";
+import type { InboxIngest } from "../../inbox/ingest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics.ts";
 import { PlatformLimiter } from "../../outbox/limiter.ts";
@@ -76,10 +76,8 @@ export interface WebChannelOptions {
 
 /** What the web routes need from the application once it is built. */
 export interface WebRoutesOptions {
-  /** The durable inbox every channel's input goes through. */
+  /** The durable inbox every channel's input goes through (photos too: see storeUpload). */
   ingest: InboxIngest;
-  /** Told about inbox rows stored outside `ingest` (an upload and its update are one transaction). */
-  onStored: (rows: InboxRef[]) => void;
 }
 
 type Req = FastifyRequest;
@@ -163,7 +161,6 @@ export class WebChannel {
 
   /** Registers the page, its files and the chat API on `http`. */
   register(http: FastifyInstance, routes: WebRoutesOptions): void {
-    const { db, metrics } = this.opts;
     // Open event streams would keep the server from closing: end them first.
     http.addHook("preClose", (done) => {
       this.hub.closeAll();
@@ -264,7 +261,7 @@ export class WebChannel {
           if (err instanceof ImageQueueFullError) return this.tooMany(req, reply, "uploads_busy", 5_000);
           throw err;
         }
-        const result = await storeUpload(db, {
+        const result = await storeUpload(routes.ingest, {
           chatKey: session.chatKey,
           clientMessageId: typeof queryId === "string" ? queryId : crypto.randomUUID(),
           image,
@@ -272,13 +269,7 @@ export class WebChannel {
           sealer: this.opts.sealer,
         });
         if (result.kind === "limited") return this.refuse(req, reply, 429, "too_many_uploads", { max: this.opts.uploadsPerHour }, session);
-        if (result.kind === "stored") {
-          this.storage.added(image.bytes.length);
-          metrics.updatesReceived.inc({ channel: "web" });
-          routes.onStored([result.inbox]);
-        } else {
-          metrics.updatesDeduplicated.inc({ channel: "web" });
-        }
+        if (result.kind === "stored") this.storage.added(image.bytes.length);
         return reply.code(202).send({ ok: true, duplicate: result.kind === "duplicate" });
       });
 

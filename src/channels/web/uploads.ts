@@ -1,6 +1,6 @@
-import { Prisma, type Db } from "../../db/client.ts";
+import type { Db } from "../../db/client.ts";
 import { personRateKey, takeRate } from "../../core/rateLimit.ts";
-import type { InboxRef } from "../../inbox/ingest.ts";
+import type { InboxIngest } from "../../inbox/ingest.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { CleanImage } from "./images.ts";
 import { webIncoming, webUpdateKey } from "./inbound.ts";
@@ -22,46 +22,35 @@ export interface StoreUploadProps {
 }
 
 export type StoreUploadResult =
-  | { kind: "stored"; uploadId: string; inbox: InboxRef }
+  | { kind: "stored" }
   | { kind: "duplicate" }
   /** The session reached its hourly limit; nothing was stored. */
   | { kind: "limited" };
 
 /**
  * Stores a web chat photo and the inbox update that hands it to the conversation
- * (`{type: "media", kind: "photo", ref: "upload:<id>"}`) in one transaction: both exist or neither.
- * The upload's `chatId` is the chat sealed, so a tip's attachment does not lead back to the chat of
- * an anonymous tipster without the key.
+ * (`{type: "media", kind: "photo", ref: "upload:<id>"}`) through the inbox's ingest step, in one
+ * transaction: both exist or neither, a retried upload id is recognised as a duplicate, and the
+ * ingest counts it like every other update. The upload's `chatId` is the chat sealed, so a tip's
+ * attachment does not lead back to the chat of an anonymous tipster without the key.
  */
-export async function storeUpload(db: Db, props: StoreUploadProps): Promise<StoreUploadResult> {
+export async function storeUpload(ingest: InboxIngest, props: StoreUploadProps): Promise<StoreUploadResult> {
   const now = props.now ?? new Date();
   const updateKey = webUpdateKey(props.sealer, props.chatKey, props.clientMessageId);
-  try {
-    return await db.$transaction(async (tx): Promise<StoreUploadResult> => {
-      const existing = await tx.inboxUpdate.findUnique({ where: { channel_updateKey: { channel: "web", updateKey } }, select: { id: true } });
-      if (existing) return { kind: "duplicate" };
-      if (!(await takeRate(tx, personRateKey(props.sealer, "upload", props.chatKey), props.uploadsPerHour, 60 * 60_000, now))) return { kind: "limited" };
-      const upload = await tx.upload.create({
-        data: {
-          chatId: props.sealer.seal(props.chatKey, "upload-chat"),
-          mime: props.image.mime,
-          size: props.image.bytes.length,
-          bytes: new Uint8Array(props.image.bytes),
-        },
-        select: { id: true },
-      });
-      const incoming = webIncoming(props.chatKey, updateKey, { type: "media", kind: "photo", ref: `upload:${upload.id}` }, now.getTime());
-      const row = await tx.inboxUpdate.create({
-        data: { ...incoming, nextAttemptAt: now, receivedAt: now },
-        select: { id: true, channel: true, chatKey: true, seq: true },
-      });
-      return { kind: "stored", uploadId: upload.id, inbox: row };
+  const result = await ingest.storeWith({ channel: "web", updateKey }, async (tx) => {
+    if (!(await takeRate(tx, personRateKey(props.sealer, "upload", props.chatKey), props.uploadsPerHour, 60 * 60_000, now))) return "refused";
+    const upload = await tx.upload.create({
+      data: {
+        chatId: props.sealer.seal(props.chatKey, "upload-chat"),
+        mime: props.image.mime,
+        size: props.image.bytes.length,
+        bytes: new Uint8Array(props.image.bytes),
+      },
+      select: { id: true },
     });
-  } catch (err) {
-    // The same upload retried concurrently: the other request stored it.
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") return { kind: "duplicate" };
-    throw err;
-  }
+    return webIncoming(props.chatKey, updateKey, { type: "media", kind: "photo", ref: `upload:${upload.id}` }, now.getTime());
+  });
+  return { kind: result === "refused" ? "limited" : result };
 }
 
 /**
