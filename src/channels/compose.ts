@@ -1,5 +1,7 @@
 import type { Translate } from "../i18n.ts";
 import type { LinkParam, OfferedChoice, QuotedParam, Reply, TextBlock, TranslatedParam } from "../core/reply.ts";
+import type { Intent } from "../core/intents.ts";
+import type { RenderedReply } from "../outbox/outbound.ts";
 
 const isLink = (v: unknown): v is LinkParam => typeof v === "object" && v !== null && typeof (v as LinkParam).$link === "string";
 const isTranslated = (v: unknown): v is TranslatedParam => typeof v === "object" && v !== null && typeof (v as TranslatedParam).$t === "string";
@@ -106,4 +108,21 @@ export function composeText(t: Translate, reply: Reply, locale: string): string 
 /** The reply's choices with labels in `locale`. */
 export function offeredChoices(t: Translate, reply: Reply, locale: string): OfferedChoice[] {
   return (reply.choices ?? []).map((c) => ({ id: c.id, label: t(locale, c.labelKey, resolveParams(t, locale, c.labelParams)) }));
+}
+
+/**
+ * An intent on a channel that can neither reply under a message nor edit one (Zalo, the web chat):
+ * a message or an update is a new message, a file is its caption (the file itself is not passed
+ * on there), taking choices away needs nothing.
+ */
+export function plainIntent(renderer: { render(reply: Reply, locale: string): RenderedReply }, intent: Intent, locale: string): RenderedReply {
+  switch (intent.kind) {
+    case "message":
+    case "update":
+      return renderer.render(intent.reply, locale);
+    case "file":
+      return intent.caption ? renderer.render(intent.caption, locale) : { calls: [], offered: [] };
+    case "closeChoices":
+      return { calls: [], offered: [] };
+  }
 }

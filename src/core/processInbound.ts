@@ -39,6 +39,7 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
     tx,
     chat,
     channel: event.channel,
+    caps: deps.renderer.caps,
     firstContact: created,
     locale: isLocale(chat.locale) ? chat.locale : null,
     input,

@@ -1,6 +1,7 @@
 import type { Tx } from "../db/client.ts";
 import type { Channel } from "../core/inbound.ts";
 import type { OfferedChoice, Reply } from "../core/reply.ts";
+import type { ChannelCaps, Intent } from "../core/intents.ts";
 
 /** One platform API call, without the chat id (the sender adds it). */
 export interface OutboundCall {
@@ -16,9 +17,13 @@ export interface RenderedReply {
   offered: OfferedChoice[];
 }
 
-/** Turns channel-neutral replies into one channel's API calls. Implemented in src/channels/<platform>/. */
+/** Turns channel-neutral replies and intents into one channel's API calls. Implemented in src/channels/<platform>/. */
 export interface ReplyRenderer {
+  /** What the channel can ask a person for and take from them. */
+  readonly caps: ChannelCaps;
   render(reply: Reply, locale: string): RenderedReply;
+  /** An intent (a message under another, a card shown again, choices taken away, a file passed on) as this channel's calls. */
+  intent(intent: Intent, locale: string): RenderedReply;
 }
 
 /** Enough of an outbox row for the sender to schedule it. */
@@ -60,4 +65,19 @@ export async function enqueueCalls(
     select: { id: true, chatId: true, channel: true, priority: true, method: true },
   });
   return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Records intents in the outbox as one channel's calls (inside the caller's transaction, like
+ * `enqueueCalls`). The core says what should happen; the renderer decides how the channel does it.
+ */
+export async function enqueueIntents(
+  tx: Tx,
+  target: { chatId: string; channel: Channel | string },
+  renderer: ReplyRenderer,
+  locale: string,
+  intents: Intent[],
+  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean } = {},
+): Promise<OutboxRef[]> {
+  return enqueueCalls(tx, target, intents.flatMap((i) => renderer.intent(i, locale).calls), opts);
 }

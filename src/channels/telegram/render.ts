@@ -1,5 +1,6 @@
 import type { Translate } from "../../i18n.ts";
 import type { OfferedChoice, Reply } from "../../core/reply.ts";
+import type { ChannelCaps, Intent, MediaKind, MessageRef } from "../../core/intents.ts";
 import type { OutboundCall, RenderedReply, ReplyRenderer } from "../../outbox/outbound.ts";
 import { splitText } from "../../outbox/split.ts";
 import { composeMarked, expandMarks, offeredChoices, plainMark, type Mark } from "../compose.ts";
@@ -51,6 +52,27 @@ function mention(calls: OutboundCall[], who: { userId: string; name: string }): 
   }
 }
 
+/** Telegram's limit on a media caption. */
+const TELEGRAM_CAPTION_LIMIT = 1024;
+
+const MEDIA_METHOD: Record<MediaKind, { method: string; field: string }> = {
+  photo: { method: "sendPhoto", field: "photo" },
+  video: { method: "sendVideo", field: "video" },
+  voice: { method: "sendVoice", field: "voice" },
+  audio: { method: "sendAudio", field: "audio" },
+  document: { method: "sendDocument", field: "document" },
+};
+
+/** A message reference as Telegram's message_id (an outbox row is resolved by the sender once delivered). */
+function messageRef(ref: MessageRef): { message_id: number | { $outbox: number } } {
+  return { message_id: "outbox" in ref ? { $outbox: ref.outbox } : ref.platform };
+}
+
+/** Shown as a reply to `ref` (sent anyway if that message is gone). */
+function underMessage(ref: MessageRef): Record<string, unknown> {
+  return { reply_to_message_id: messageRef(ref).message_id, allow_sending_without_reply: true };
+}
+
 function rows<T>(items: T[], columns: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += columns) out.push(items.slice(i, i + columns));
@@ -63,7 +85,49 @@ function rows<T>(items: T[], columns: number): T[][] {
  * keyboard whose text buttons are matched back to the choices. Long texts are split.
  */
 export class TelegramRenderer implements ReplyRenderer {
+  /** Telegram can ask for a location and a phone contact with buttons, and carries every kind of file. */
+  readonly caps: ChannelCaps = { location: true, contact: true, media: "all" };
   constructor(private readonly t: Translate) {}
+
+  intent(intent: Intent, locale: string): RenderedReply {
+    switch (intent.kind) {
+      case "message": {
+        const rendered = this.render(intent.reply, locale);
+        const calls = intent.single ? rendered.calls.slice(0, 1) : rendered.calls;
+        for (const call of calls) {
+          if (intent.under) Object.assign(call.payload, underMessage(intent.under));
+          if (intent.answerFrom) {
+            // A reply field opened for the person asked to answer (or anyone in the group): shown only to
+            // the people the message names or replies to, so it names the one who pressed.
+            call.payload.reply_markup = { force_reply: true, ...(intent.answerFrom === "anyone" ? {} : { selective: true }) };
+          }
+        }
+        if (intent.answerFrom && intent.answerFrom !== "anyone") mention(calls, intent.answerFrom);
+        return { calls, offered: rendered.offered };
+      }
+      case "update": {
+        const rendered = this.render(intent.reply, locale);
+        const first = rendered.calls[0];
+        if (!first) return rendered;
+        const payload: Record<string, unknown> = { ...messageRef(intent.message), text: first.payload.text };
+        if (first.payload.parse_mode) payload.parse_mode = first.payload.parse_mode;
+        payload.reply_markup = first.payload.reply_markup ?? { inline_keyboard: [] };
+        return { calls: [{ method: "editMessageText", payload }], offered: rendered.offered };
+      }
+      case "closeChoices":
+        return { calls: [{ method: "editMessageReplyMarkup", payload: { ...messageRef(intent.message), reply_markup: { inline_keyboard: [] } } }], offered: [] };
+      case "file": {
+        const media = MEDIA_METHOD[intent.file.kind];
+        const caption = intent.caption ? this.render(intent.caption, locale).calls[0] : undefined;
+        const payload: Record<string, unknown> = { [media.field]: intent.file.ref, ...(intent.under ? underMessage(intent.under) : {}) };
+        if (caption) {
+          payload.caption = String(caption.payload.text).slice(0, TELEGRAM_CAPTION_LIMIT);
+          if (caption.payload.parse_mode) payload.parse_mode = caption.payload.parse_mode;
+        }
+        return { calls: [{ method: media.method, payload }], offered: [] };
+      }
+    }
+  }
 
   render(reply: Reply, locale: string): RenderedReply {
     const offered = offeredChoices(this.t, reply, locale);

@@ -1,7 +1,8 @@
 import type { Translate } from "../../i18n.ts";
 import type { Reply } from "../../core/reply.ts";
 import type { RenderedReply, ReplyRenderer } from "../../outbox/outbound.ts";
-import { composeText, offeredChoices } from "../compose.ts";
+import { composeText, offeredChoices, plainIntent } from "../compose.ts";
+import type { ChannelCaps, Intent } from "../../core/intents.ts";
 
 /** The outbox method of a web chat message. */
 export const WEB_MESSAGE_METHOD = "message";
@@ -33,7 +34,13 @@ export interface WebMessagePayload {
  * web equivalent (the person types the number).
  */
 export class WebRenderer implements ReplyRenderer {
+  /** The page can ask for the browser's location and takes photos; a phone number is typed. */
+  readonly caps: ChannelCaps = { location: true, contact: false, media: "photo" };
   constructor(private readonly t: Translate) {}
+
+  intent(intent: Intent, locale: string): RenderedReply {
+    return plainIntent(this, intent, locale);
+  }
 
   render(reply: Reply, locale: string): RenderedReply {
     const offered = offeredChoices(this.t, reply, locale);

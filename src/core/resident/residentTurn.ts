@@ -11,7 +11,8 @@ import { loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft
 import { lookupTip } from "../tips/lookupTip.ts";
 import type { PlaceFinder } from "../tips/places.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
-import { attachMedia, CHANNEL_CAPS, promptFor, tipTurn } from "../tips/tipFlow.ts";
+import { attachMedia, promptFor, tipTurn } from "../tips/tipFlow.ts";
+import type { ChannelCaps } from "../intents.ts";
 import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
 import { formatVnDate } from "../vnTime.ts";
@@ -55,6 +56,8 @@ export interface ResidentTurnArgs {
   tx: Tx;
   chat: ChatRecord;
   channel: Channel;
+  /** What the person's channel can ask for and carry (its renderer says). */
+  caps: ChannelCaps;
   firstContact: boolean;
   locale: Locale | null;
   input: InboundInput;
@@ -130,7 +133,7 @@ function parseFlow(flow: string | null): ChatFlow | null {
 
 async function turn(args: ResidentTurnArgs, draft: TipDraftData | null, flow: ChatFlow | null): Promise<ResidentResult> {
   const { tx, chat, input, services } = args;
-  const flowCtx = { tx, channel: args.channel, places: services.places, sealer: services.sealer };
+  const flowCtx = { tx, channel: args.channel, caps: args.caps, places: services.places, sealer: services.sealer };
   const text = input.type === "text" ? input.text : undefined;
   // Every message the tipster sends while an officer's question (or "add information") is open goes to the card.
   const relay = relayTarget(services.sealer, flow);
@@ -238,8 +241,8 @@ const FOLLOW_UP_DONE: Choice = { id: "followup:done", labelKey: "tip:what.done" 
 const BACK_TO_MENU: Choice = { id: "menu:main", labelKey: "tip:flow.back" };
 
 /** "…, with photos" as the channel carries them (empty where it carries none). */
-function mediaHint(channel: Channel): string | { $t: string } {
-  const media = CHANNEL_CAPS[channel].media;
+function mediaHint(caps: ChannelCaps): string | { $t: string } {
+  const media = caps.media;
   return media === "all" ? { $t: "tip:what.media_all" } : media === "photo" ? { $t: "tip:what.media_photo" } : "";
 }
 
@@ -253,16 +256,16 @@ function mediaHint(channel: Channel): string | { $t: string } {
 async function followUpTurn(args: ResidentTurnArgs, target: RelayTarget, hasDraft: boolean): Promise<ResidentResult> {
   const { input, services } = args;
   const keep = args.chat.flow;
-  const more = (notice: TextBlock): ResidentResult => ({ replies: [{ key: notice.key, params: notice.params, more: [{ key: "tip:followup.more", params: { media: mediaHint(args.channel) } }], choices: [FOLLOW_UP_DONE, BACK_TO_MENU] }], flow: keep });
+  const more = (notice: TextBlock): ResidentResult => ({ replies: [{ key: notice.key, params: notice.params, more: [{ key: "tip:followup.more", params: { media: mediaHint(args.caps) } }], choices: [FOLLOW_UP_DONE, BACK_TO_MENU] }], flow: keep });
   let item: FollowUp | undefined;
   if (input.type === "text" && input.text.trim()) item = { text: input.text };
   else if (input.type === "location") item = { text: `📍 ${input.latitude.toFixed(5)}, ${input.longitude.toFixed(5)}` };
   else if (input.type === "media" && input.kind !== "sticker") {
-    const caps = CHANNEL_CAPS[args.channel].media;
+    const caps = args.caps.media;
     if (caps === "all" || (caps === "photo" && input.kind === "photo")) item = { media: { kind: input.kind, ref: input.ref, caption: input.caption } };
   }
   if (input.type === "contact") return more({ key: "tip:followup.contact" });
-  if (!item) return more({ key: "tip:followup.unsupported", params: { media: mediaHint(args.channel) } });
+  if (!item) return more({ key: "tip:followup.unsupported", params: { media: mediaHint(args.caps) } });
 
   const op = target.as === "answer" ? relayFromTipster : addInformation;
   const result: FollowUpResult = await op(args.tx, services.officerRenderer, { tipId: target.tipId, item });
@@ -280,7 +283,7 @@ async function openAddInfo(args: ResidentTurnArgs, flow: ChatFlow | null, hasDra
   if (!tip) return { replies: [menuReply("fallback.expired", { hasDraft, prompt: false })], flow: null };
   if (tip.status === "closed") return { replies: [menuReply("tip:followup.closed", { hasDraft, prompt: false })], flow: null };
   return {
-    replies: [{ key: "tip:followup.add_prompt", params: { unit: tip.queue.name, media: mediaHint(args.channel) }, choices: [FOLLOW_UP_DONE, BACK_TO_MENU] }],
+    replies: [{ key: "tip:followup.add_prompt", params: { unit: tip.queue.name, media: mediaHint(args.caps) }, choices: [FOLLOW_UP_DONE, BACK_TO_MENU] }],
     flow: addInfoFlow(args.services.sealer, tip.id, "open"),
   };
 }
@@ -300,7 +303,7 @@ async function mediaStartsTip(args: ResidentTurnArgs, input: Extract<InboundInpu
       kept = undefined;
     }
   }
-  const added = attachMedia(args.channel, newDraft(kept?.trim() || undefined), input);
+  const added = attachMedia(args.caps, newDraft(kept?.trim() || undefined), input);
   if ("refused" in added) {
     if (args.locale === null) return { replies: [{ key: "greeting.new", choices: languageChoices() }] };
     return { replies: [{ ...menuReply(added.refused.key, { prompt: false, params: added.refused.params }) }], flow: args.chat.flow ? null : undefined };
@@ -311,7 +314,7 @@ async function mediaStartsTip(args: ResidentTurnArgs, input: Extract<InboundInpu
     // Language first; the main menu then offers to continue the tip that holds the file.
     return { replies: [{ key: notice.key, params: notice.params, more: [{ key: "greeting.new" }], choices: languageChoices() }] };
   }
-  const prompt = await promptFor({ tx: args.tx, channel: args.channel, places: services.places, sealer: services.sealer }, added.draft);
+  const prompt = await promptFor({ tx: args.tx, channel: args.channel, caps: args.caps, places: services.places, sealer: services.sealer }, added.draft);
   return { replies: [{ ...prompt, key: notice.key, params: notice.params, more: [{ key: prompt.key, params: prompt.params }, ...(prompt.more ?? [])] }], flow: args.chat.flow ? null : undefined };
 }
 
@@ -400,7 +403,7 @@ async function keptTextChoice(args: ResidentTurnArgs, choiceId: string, draft: T
 async function reportWithText(args: ResidentTurnArgs, text: string): Promise<ResidentResult> {
   const fresh = newDraft(text.trim());
   await saveDraft(args.tx, args.chat.id, fresh);
-  const flowCtx = { tx: args.tx, channel: args.channel, places: args.services.places, sealer: args.services.sealer };
+  const flowCtx = { tx: args.tx, channel: args.channel, caps: args.caps, places: args.services.places, sealer: args.services.sealer };
   const prompt = await promptFor(flowCtx, fresh);
   return { replies: [{ ...prompt, key: "free.kept_text", params: undefined, more: [{ key: prompt.key, params: prompt.params }, ...(prompt.more ?? [])] }], flow: null };
 }
@@ -429,7 +432,7 @@ async function reportFromQuestion(args: ResidentTurnArgs, asked: AskResult, draf
   if (draft) return startOrResume(args, draft);
   const fresh = newDraft(asked.reportText);
   await saveDraft(args.tx, args.chat.id, fresh);
-  const flowCtx = { tx: args.tx, channel: args.channel, places: args.services.places, sealer: args.services.sealer };
+  const flowCtx = { tx: args.tx, channel: args.channel, caps: args.caps, places: args.services.places, sealer: args.services.sealer };
   return { replies: [await promptFor(flowCtx, fresh)], flow: null };
 }
 
@@ -444,7 +447,7 @@ async function quizAnswer(args: ResidentTurnArgs, choiceId: string, hasDraft: bo
 }
 
 async function startOrResume(args: ResidentTurnArgs, draft: TipDraftData | null): Promise<ResidentResult> {
-  const flowCtx = { tx: args.tx, channel: args.channel, places: args.services.places, sealer: args.services.sealer };
+  const flowCtx = { tx: args.tx, channel: args.channel, caps: args.caps, places: args.services.places, sealer: args.services.sealer };
   if (draft) {
     const prompt = await promptFor(flowCtx, draft);
     return { replies: [{ ...prompt, key: "tip:flow.resume", params: undefined, more: [{ key: prompt.key, params: prompt.params }, ...(prompt.more ?? [])] }], flow: null };
@@ -456,7 +459,7 @@ async function startOrResume(args: ResidentTurnArgs, draft: TipDraftData | null)
 
 async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<ResidentResult> {
   const { tx, chat, services } = args;
-  const turn = await tipTurn({ tx, channel: args.channel, places: services.places, sealer: services.sealer }, draft, args.input);
+  const turn = await tipTurn({ tx, channel: args.channel, caps: args.caps, places: services.places, sealer: services.sealer }, draft, args.input);
   if (turn.draft === null) {
     await saveDraft(tx, chat.id, null);
     return { replies: [menuReply("tip:flow.cancelled", { prompt: false })] };
@@ -483,7 +486,7 @@ async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<R
     if (!(err instanceof IncompleteDraftError)) throw err;
     const restart = { ...turn.draft, step: "category" as const, trail: [] };
     await saveDraft(tx, chat.id, restart);
-    return { replies: [await promptFor({ tx, channel: args.channel, places: services.places, sealer: services.sealer }, restart)] };
+    return { replies: [await promptFor({ tx, channel: args.channel, caps: args.caps, places: services.places, sealer: services.sealer }, restart)] };
   }
 }
 

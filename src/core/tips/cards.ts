@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/client.ts";
-import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
+import { enqueueIntents, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
+import type { Intent, MediaKind, MessageRef } from "../intents.ts";
 import { officerName } from "../officers/authorize.ts";
 import { link, quoted, type Choice, type Reply, type TextBlock } from "../reply.ts";
 import { WHEN_CODES } from "./categories.ts";
@@ -112,14 +113,6 @@ export async function cardReply(tx: Tx, tip: TipWithCardData, kind: "main" | "in
   };
 }
 
-const MEDIA_METHOD: Record<string, { method: string; field: string }> = {
-  photo: { method: "sendPhoto", field: "photo" },
-  video: { method: "sendVideo", field: "video" },
-  voice: { method: "sendVoice", field: "voice" },
-  audio: { method: "sendAudio", field: "audio" },
-  document: { method: "sendDocument", field: "document" },
-};
-
 /** Queue kinds that handle tips: their cards fall back to the province duty group, then the national group. */
 const HANDLING_KINDS = new Set(["commune", "province"]);
 
@@ -150,23 +143,16 @@ export async function postCard(tx: Tx, renderer: ReplyRenderer, tipId: string, q
   const group = await groupFor(tx, queueId);
   if (!tip || !group) return [];
   const { reply, overflow } = await cardReply(tx, tip, kind);
-  const rendered = renderer.render(reply, OFFICER_LOCALE);
-  const [cardRef] = await enqueueCalls(tx, group, rendered.calls.slice(0, 1));
+  const [cardRef] = await enqueueIntents(tx, group, renderer, OFFICER_LOCALE, [{ kind: "message", reply, single: true }]);
   if (!cardRef) return [];
   await tx.tipCard.create({ data: { tipId, queueId, chatId: group.chatId, kind, outboxId: cardRef.id } });
-  const follow: OutboundCall[] = [];
-  const replyTo = { reply_to_message_id: { $outbox: cardRef.id }, allow_sending_without_reply: true };
-  if (overflow) {
-    const parts = renderer.render({ key: "officer:card.continuation", params: { code: tip.code, value: quoted(overflow) } }, OFFICER_LOCALE).calls;
-    for (const part of parts) follow.push({ method: part.method, payload: { ...part.payload, ...replyTo } });
-  }
+  const under: MessageRef = { outbox: cardRef.id };
+  const follow: Intent[] = [];
+  if (overflow) follow.push({ kind: "message", reply: { key: "officer:card.continuation", params: { code: tip.code, value: quoted(overflow) } }, under });
   tip.attachments.forEach((a, i) => {
-    const media = MEDIA_METHOD[a.kind];
-    if (!media) return;
+    if (!isMediaKind(a.kind)) return;
     const params = { code: tip.code, n: i + 1, total: tip.attachments.length, caption: a.caption ? quoted(a.caption) : "" };
-    const caption = renderer.render({ key: a.caption ? "officer:card.attachment_caption_text" : "officer:card.attachment_caption", params }, OFFICER_LOCALE).calls[0]!.payload
-      .text as string;
-    follow.push({ method: media.method, payload: { [media.field]: a.ref, caption: caption.slice(0, 1024), ...replyTo } });
+    follow.push({ kind: "file", file: { kind: a.kind, ref: a.ref }, caption: { key: a.caption ? "officer:card.attachment_caption_text" : "officer:card.attachment_caption", params }, under });
   });
   // What the tipster sent after the tip (answers to officers' questions, added information), so a
   // group that shows the card later (a group bound afterwards, a transfer) has everything.
@@ -175,18 +161,19 @@ export async function postCard(tx: Tx, renderer: ReplyRenderer, tipId: string, q
   const followUps = await tx.relayMessage.findMany({ where: { tipId, direction: { in: directions } }, orderBy: { id: "asc" } });
   for (const f of followUps) {
     const key = f.direction === "addition" ? "officer:done.information" : "officer:done.answer";
-    for (const part of renderer.render({ key, params: { code: tip.code, text: quoted(f.text) } }, OFFICER_LOCALE).calls) {
-      follow.push({ method: part.method, payload: { ...part.payload, ...replyTo } });
-    }
+    follow.push({ kind: "message", reply: { key, params: { code: tip.code, text: quoted(f.text) } }, under });
   }
-  return [cardRef, ...(await enqueueCalls(tx, group, follow))];
+  return [cardRef, ...(await enqueueIntents(tx, group, renderer, OFFICER_LOCALE, follow))];
 }
+
+const MEDIA_KINDS: readonly string[] = ["photo", "video", "voice", "audio", "document"] satisfies MediaKind[];
+const isMediaKind = (kind: string): kind is MediaKind => MEDIA_KINDS.includes(kind);
 
 /** RelayMessage directions of what the tipster sent after the tip: an answer to a question, added information. */
 export const FOLLOW_UP_DIRECTIONS = ["from_tipster", "addition"] as const;
 
 /** Something a tipster sends after the tip: words, or a photo, video, voice note or file (with its caption). */
-export type FollowUp = { text: string } | { media: { kind: "photo" | "video" | "voice" | "audio" | "document"; ref: string; caption?: string } };
+export type FollowUp = { text: string } | { media: { kind: MediaKind; ref: string; caption?: string } };
 
 /**
  * Posts a tipster's follow-up under the tip's working cards, copied by the bot (never forwarded):
@@ -196,16 +183,15 @@ export type FollowUp = { text: string } | { media: { kind: "photo" | "video" | "
 export async function followUpOnCards(tx: Tx, renderer: ReplyRenderer, tip: { id: string; code: string }, item: FollowUp, as: "answer" | "addition"): Promise<OutboxRef[]> {
   const head = as === "answer" ? "officer:done.answer" : "officer:done.information";
   if ("text" in item) return noticeOnCards(tx, renderer, tip.id, { key: head, params: { code: tip.code, text: quoted(item.text) } }, { mainOnly: as === "answer" });
-  const media = MEDIA_METHOD[item.media.kind]!;
   const params = { code: tip.code, what: { $t: `tip:media.${item.media.kind}` }, caption: item.media.caption ? quoted(item.media.caption) : "" };
-  const caption = String(renderer.render({ key: item.media.caption ? `${head}_media_caption` : `${head}_media`, params }, OFFICER_LOCALE).calls[0]!.payload.text);
+  const caption = { key: item.media.caption ? `${head}_media_caption` : `${head}_media`, params };
   const cards = await tx.tipCard.findMany({ where: { tipId: tip.id, active: true, ...(as === "answer" ? { kind: "main" } : {}) } });
   const refs: OutboxRef[] = [];
   for (const card of cards) {
     const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
     if (!chat) continue;
-    const payload = { [media.field]: item.media.ref, caption: caption.slice(0, 1024), reply_to_message_id: { $outbox: card.outboxId }, allow_sending_without_reply: true };
-    refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, [{ method: media.method, payload }])));
+    const file: Intent = { kind: "file", file: { kind: item.media.kind, ref: item.media.ref }, caption, under: { outbox: card.outboxId } };
+    refs.push(...(await enqueueIntents(tx, { chatId: chat.id, channel: chat.channel }, renderer, OFFICER_LOCALE, [file])));
   }
   return refs;
 }
@@ -220,11 +206,7 @@ export async function refreshCards(tx: Tx, renderer: ReplyRenderer, tipId: strin
     const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
     if (!chat) continue;
     const { reply } = await cardReply(tx, tip, card.kind === "info" ? "info" : "main");
-    const call = renderer.render(reply, OFFICER_LOCALE).calls[0]!;
-    const payload: Record<string, unknown> = { message_id: { $outbox: card.outboxId }, text: call.payload.text };
-    if (call.payload.parse_mode) payload.parse_mode = call.payload.parse_mode;
-    payload.reply_markup = call.payload.reply_markup ?? { inline_keyboard: [] };
-    refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, [{ method: "editMessageText", payload }])));
+    refs.push(...(await enqueueIntents(tx, { chatId: chat.id, channel: chat.channel }, renderer, OFFICER_LOCALE, [{ kind: "update", message: { outbox: card.outboxId }, reply }])));
   }
   return refs;
 }
@@ -236,11 +218,8 @@ export async function noticeOnCards(tx: Tx, renderer: ReplyRenderer, tipId: stri
   for (const card of cards) {
     const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
     if (!chat) continue;
-    const calls = renderer.render({ key: block.key, params: block.params }, OFFICER_LOCALE).calls.map((c) => ({
-      ...c,
-      payload: { ...c.payload, reply_to_message_id: { $outbox: card.outboxId }, allow_sending_without_reply: true },
-    }));
-    refs.push(...(await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, calls)));
+    const notice: Intent = { kind: "message", reply: { key: block.key, params: block.params }, under: { outbox: card.outboxId } };
+    refs.push(...(await enqueueIntents(tx, { chatId: chat.id, channel: chat.channel }, renderer, OFFICER_LOCALE, [notice])));
   }
   return refs;
 }

@@ -1,3 +1,4 @@
+import type { ChannelCaps } from "../intents.ts";
 import type { Tx } from "../../db/client.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { Channel, InboundInput } from "../inbound.ts";
@@ -7,18 +8,6 @@ import type { DraftPlace, PlacePick, Step, TipDraftData } from "./draft.ts";
 import type { PlaceFinder } from "./places.ts";
 import { isControlWord } from "../resident/controlWords.ts";
 
-/** What a channel can carry, so each step only offers what works there. */
-export interface ChannelCaps {
-  location: boolean;
-  contact: boolean;
-  media: "all" | "photo" | "none";
-}
-
-export const CHANNEL_CAPS: Record<Channel, ChannelCaps> = {
-  telegram: { location: true, contact: true, media: "all" },
-  zalo: { location: false, contact: false, media: "photo" },
-  web: { location: true, contact: false, media: "photo" },
-};
 
 /** Limits on what one tip may hold. */
 export const TIP_LIMITS = { descriptionChars: 4000, attachments: 10, whenChars: 200, detailsChars: 1000 } as const;
@@ -26,6 +15,8 @@ export const TIP_LIMITS = { descriptionChars: 4000, attachments: 10, whenChars: 
 export interface TipFlowContext {
   tx: Tx;
   channel: Channel;
+  /** What the person's channel can ask for and carry (from its renderer), so each step offers only what works there. */
+  caps: ChannelCaps;
   places: PlaceFinder;
   sealer: Sealer;
 }
@@ -43,7 +34,7 @@ const CANCEL: Choice = { id: "flow:cancel", labelKey: "tip:flow.cancel" };
 
 /** The question for the draft's current step. */
 export async function promptFor(ctx: TipFlowContext, draft: TipDraftData): Promise<Reply> {
-  const caps = CHANNEL_CAPS[ctx.channel];
+  const caps = ctx.caps;
   const nav = draft.trail.length ? [BACK, CANCEL] : [CANCEL];
   switch (draft.step) {
     case "category":
@@ -223,7 +214,7 @@ export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: I
 
   // A photo, video, voice note or file is kept at whatever step it arrives (the "what" step has its own replies).
   if (draft.step !== "what" && input.type === "media" && input.kind !== "sticker") {
-    const added = attachMedia(ctx.channel, draft, input);
+    const added = attachMedia(ctx.caps, draft, input);
     if ("refused" in added) return ask(ctx, draft, [added.refused]);
     return ask(ctx, added.draft, [attachedNotice(input.kind, added.draft)]);
   }
@@ -382,8 +373,7 @@ type MediaInput = Extract<InboundInput, { type: "media" }>;
  * Adds a photo, video, voice note or file to a draft (its caption joins the description), or says
  * why it cannot be kept: a kind the channel does not carry, or the draft's limit reached.
  */
-export function attachMedia(channel: Channel, draft: TipDraftData, input: MediaInput): { draft: TipDraftData } | { refused: TextBlock } {
-  const caps = CHANNEL_CAPS[channel];
+export function attachMedia(caps: ChannelCaps, draft: TipDraftData, input: MediaInput): { draft: TipDraftData } | { refused: TextBlock } {
   if (input.kind === "sticker" || !(caps.media === "all" || (caps.media === "photo" && input.kind === "photo"))) return { refused: { key: "tip:what.unsupported_media" } };
   if (draft.attachments.length >= TIP_LIMITS.attachments) return { refused: { key: "tip:what.too_many_attachments", params: { max: TIP_LIMITS.attachments } } };
   const caption = input.caption?.trim() ? clip(input.caption.trim(), 1000) : undefined;
@@ -411,7 +401,7 @@ async function whatInput(ctx: TipFlowContext, draft: TipDraftData, input: Inboun
     return { replies: [{ key: "tip:what.received", choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft: { ...draft, description: [...draft.description, input.text.trim()] } };
   }
   if (input.type === "media") {
-    const added = attachMedia(ctx.channel, draft, input);
+    const added = attachMedia(ctx.caps, draft, input);
     const choices = [{ id: "what:done", labelKey: "tip:what.done" }];
     if ("refused" in added) return { replies: [{ key: added.refused.key, params: added.refused.params, choices }], draft };
     return { replies: [{ key: "tip:what.received", choices }], draft: added.draft };
