@@ -31,6 +31,10 @@
  * stalled run), never because a goal was missed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { addContent } from "../src/core/campaigns/commands/addContent.ts";
+import { confirmCampaign } from "../src/core/campaigns/commands/confirmCampaign.ts";
+import { createCampaign } from "../src/core/campaigns/commands/createCampaign.ts";
+import { allowed } from "../src/core/campaigns/commands/authorizeStaff.ts";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -40,8 +44,6 @@ import Database from "better-sqlite3";
 import { FakeTelegramApi, type FakeCall } from "../test/fakes/telegramApi.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { openDb } from "../src/db/client.ts";
-import { addContent } from "../src/core/campaigns/contentOps.ts";
-import { confirmCampaign, createCampaign } from "../src/core/campaigns/campaignOps.ts";
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import type { BroadcastServerStats, StepStats } from "./broadcast-server.ts";
 import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
@@ -392,8 +394,8 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
   let result: RunResult | undefined;
   try {
     // Content (with a quiz: one message with buttons) and an immediate campaign to everyone.
-    const content = await addContent(db, {
-      createdBy: "bench",
+    const content = allowed(await addContent(db, {
+      actor: { kind: "admin", name: "bench" },
       input: {
         title: "Cảnh báo lừa đảo giả danh công an",
         bodies: { vi: `${MARKER} qua điện thoại. Hãy gọi 113 khi nghi ngờ.`, en: "The police never ask you to transfer money by phone." },
@@ -406,13 +408,13 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
           },
         ],
       },
-    });
-    const campaign = await createCampaign(db, { contentId: content.id, audience: {}, schedule: "ngay", by: "bench" });
+    })).content;
+    const campaign = allowed(await createCampaign(db, { contentId: content.id, audience: {}, schedule: "ngay", actor: { kind: "admin", name: "bench" } })).campaign;
     const before = await serverStats(service);
     const confirmedAt = performance.now();
     const confirmedAtEpoch = Date.now();
     sampler.enter("materializing");
-    await confirmCampaign(db, { campaignId: campaign.id, by: "bench", quiet: NO_QUIET_HOURS }); // the service runs with CAMPAIGN_QUIET_HOURS=off
+    await confirmCampaign(db, { campaignId: campaign.id, actor: { kind: "admin", name: "bench" }, quiet: NO_QUIET_HOURS }); // the service runs with CAMPAIGN_QUIET_HOURS=off
     await db.$disconnect();
 
     const runRow = () =>

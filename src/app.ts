@@ -9,7 +9,7 @@ import { Keywords } from "./core/resident/keywords.ts";
 import { loadIntentReader } from "./core/resident/intents.ts";
 import { expireDrafts } from "./core/tips/expireDrafts.ts";
 import { sendReminders } from "./core/tips/reminders.ts";
-import { stopSubscription } from "./core/subscriptions/subscriptionOps.ts";
+import { stopSubscription } from "./core/subscriptions/commands/stopSubscription.ts";
 import { CampaignEngine } from "./core/campaigns/engine.ts";
 import { NO_QUIET_HOURS } from "./core/campaigns/schedule.ts";
 import { KnowledgeBase } from "./core/qa/knowledge.ts";
@@ -134,7 +134,7 @@ export class App {
       log,
       redact,
       // A person who blocked the bot has opted out of campaigns (recorded like a stop word).
-      onBlocked: async (tx, chatId) => void (await stopSubscription(tx, { chatId, reason: "blocked" })),
+      onBlocked: async (tx, chatId) => void (await stopSubscription(tx, { actor: { kind: "system" }, chatId, reason: "blocked" })),
     });
     this.worker = new InboxWorker({
       db,

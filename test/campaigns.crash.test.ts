@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { addContent } from "../src/core/campaigns/contentOps.ts";
-import { campaignReport, confirmCampaign, createCampaign } from "../src/core/campaigns/campaignOps.ts";
+import { addContent } from "../src/core/campaigns/commands/addContent.ts";
+import { campaignReport } from "../src/core/campaigns/report.ts";
+import { confirmCampaign } from "../src/core/campaigns/commands/confirmCampaign.ts";
+import { createCampaign } from "../src/core/campaigns/commands/createCampaign.ts";
+import { allowed } from "../src/core/campaigns/commands/authorizeStaff.ts";
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import { openDb, type Db } from "../src/db/client.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
@@ -40,12 +43,12 @@ describe("a campaign survives a crash", () => {
       await db.subscription.create({ data: { chatId: chat.id, topics: '["fraud"]', provinceCode: "01", consentedAt: new Date() } });
       chats.push(chat.platformChatId);
     }
-    const content = await addContent(db, {
-      createdBy: "test",
+    const content = allowed(await addContent(db, {
+      actor: { kind: "admin", name: "test" },
       input: { title: "Cảnh báo", bodies: { vi: "Không cung cấp mã OTP cho bất kỳ ai." }, source: { law: "Luật An ninh mạng 2018" }, topics: ["fraud"] },
-    });
-    const campaign = await createCampaign(db, { contentId: content.id, audience: {}, schedule: "ngay", by: "test" });
-    await confirmCampaign(db, { campaignId: campaign.id, by: "test", quiet: NO_QUIET_HOURS });
+    })).content;
+    const campaign = allowed(await createCampaign(db, { contentId: content.id, audience: {}, schedule: "ngay", actor: { kind: "admin", name: "test" } })).campaign;
+    await confirmCampaign(db, { campaignId: campaign.id, actor: { kind: "admin", name: "test" }, quiet: NO_QUIET_HOURS });
 
     const campaignMessages = () => fake.delivered().filter((c) => String(c.payload.text).includes("mã OTP"));
     await eventually(() => campaignMessages().length >= 50, 30_000, "50 messages sent");

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addContent } from "../src/core/campaigns/commands/addContent.ts";
+import { allowed } from "../src/core/campaigns/commands/authorizeStaff.ts";
 import { bindQueue } from "../src/core/officers/bindQueue.ts";
 import { registerOfficer } from "../src/core/officers/registerOfficer.ts";
-import { addContent } from "../src/core/campaigns/contentOps.ts";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
@@ -43,10 +44,10 @@ afterAll(async () => {
 
 describe("outreach staff in their Telegram group", () => {
   it("list content, create a campaign with a preview to themselves, confirm it, and see progress and the final report", async () => {
-    const content = await addContent(t.db, {
-      createdBy: "test",
+    const content = allowed(await addContent(t.db, {
+      actor: { kind: "admin", name: "test" },
       input: { title: "Đội mũ bảo hiểm", bodies: { vi: "Đội mũ bảo hiểm đạt chuẩn khi đi xe máy." }, source: { law: "Nghị định 168/2024/NĐ-CP", article: "Điều 7" }, topics: ["traffic"] },
-    });
+    })).content;
     await tg.pushUpdate(tgGroupText(STAFF_GROUP, OFFICER, "/content"));
     await eventually(() => tg.delivered(STAFF_GROUP).some((c) => text(c).includes("Chỉ cán bộ tuyên truyền đã đăng ký")), 10_000, "refused");
     await tg.pushUpdate(tgGroupText(STAFF_GROUP, STAFF, "/content"));

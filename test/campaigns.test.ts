@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addContent } from "../src/core/campaigns/contentOps.ts";
-import { campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign } from "../src/core/campaigns/campaignOps.ts";
+import { addContent } from "../src/core/campaigns/commands/addContent.ts";
+import { campaignReport } from "../src/core/campaigns/report.ts";
+import { cancelCampaign } from "../src/core/campaigns/commands/cancelCampaign.ts";
+import { confirmCampaign } from "../src/core/campaigns/commands/confirmCampaign.ts";
+import { createCampaign } from "../src/core/campaigns/commands/createCampaign.ts";
+import { pauseCampaign } from "../src/core/campaigns/commands/pauseCampaign.ts";
+import { resumeCampaign } from "../src/core/campaigns/commands/resumeCampaign.ts";
+import { allowed } from "../src/core/campaigns/commands/authorizeStaff.ts";
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import { FakeTelegramApi, tgCallback } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
@@ -47,8 +53,8 @@ async function subscribers(n: number, opts: { topics?: string[]; province?: stri
 }
 
 async function content(extra: Record<string, unknown> = {}) {
-  return addContent(t.db, {
-    createdBy: "test",
+  return allowed(await addContent(t.db, {
+    actor: { kind: "admin", name: "test" },
     input: {
       title: "Cảnh báo lừa đảo giả danh công an",
       bodies: { vi: "Công an không bao giờ yêu cầu chuyển tiền qua điện thoại.", en: "The police never ask you to transfer money by phone." },
@@ -56,14 +62,14 @@ async function content(extra: Record<string, unknown> = {}) {
       topics: ["fraud"],
       ...extra,
     },
-  });
+  })).content;
 }
 
 async function launch(audience: unknown, schedule = "ngay", contentId?: string) {
   const c = contentId ? { id: contentId } : await content();
-  const campaign = await createCampaign(t.db, { contentId: c.id, audience, schedule, by: "test" });
+  const campaign = allowed(await createCampaign(t.db, { contentId: c.id, audience, schedule, actor: { kind: "admin", name: "test" } })).campaign;
   // The service runs with CAMPAIGN_QUIET_HOURS=off; confirm with the same (as the staff group and the CLI do).
-  await confirmCampaign(t.db, { campaignId: campaign.id, by: "test", quiet: NO_QUIET_HOURS });
+  await confirmCampaign(t.db, { campaignId: campaign.id, actor: { kind: "admin", name: "test" }, quiet: NO_QUIET_HOURS });
   return campaign;
 }
 
@@ -167,14 +173,14 @@ describe("pause, resume, cancel", () => {
     const ids = await subscribers(60, { topics: ["fire"], province: "92" });
     const campaign = await launch({ provinces: ["92"] });
     await eventually(() => tg.delivered().length >= 10, 20_000, "sending started");
-    await pauseCampaign(t.db, { campaignId: campaign.id, by: "test" });
+    await pauseCampaign(t.db, { campaignId: campaign.id, actor: { kind: "admin", name: "test" } });
     await drained(campaign.id); // what was already queued has left; a paused campaign has nothing due
     const atPause = tg.delivered().length;
     await t.app.campaigns.tick(); // one more engine step while paused queues nothing
     await waitIdle(t);
     expect(tg.delivered().length).toBe(atPause);
     expect(atPause).toBeLessThan(60);
-    await resumeCampaign(t.db, { campaignId: campaign.id, by: "test" });
+    await resumeCampaign(t.db, { campaignId: campaign.id, actor: { kind: "admin", name: "test" } });
     await done(campaign.id, 60_000);
     const perChat = new Map<string, number>();
     for (const c of tg.delivered()) perChat.set(String(c.payload.chat_id), (perChat.get(String(c.payload.chat_id)) ?? 0) + 1);
@@ -184,7 +190,7 @@ describe("pause, resume, cancel", () => {
     const more = await subscribers(60, { topics: ["family"], province: "96" });
     const second = await launch({ provinces: ["96"] });
     await eventually(() => tg.delivered().length >= 5, 20_000);
-    await cancelCampaign(t.db, { campaignId: second.id, by: "test" });
+    await cancelCampaign(t.db, { campaignId: second.id, actor: { kind: "admin", name: "test" } });
     await drained(second.id); // outcomes of what had left recorded; nothing more queued
     const report = await campaignReport(t.db, second.id);
     expect(report.campaign.status).toBe("cancelled");

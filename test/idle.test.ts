@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addContent } from "../src/core/campaigns/contentOps.ts";
-import { confirmCampaign, createCampaign } from "../src/core/campaigns/campaignOps.ts";
+import { addContent } from "../src/core/campaigns/commands/addContent.ts";
+import { confirmCampaign } from "../src/core/campaigns/commands/confirmCampaign.ts";
+import { createCampaign } from "../src/core/campaigns/commands/createCampaign.ts";
+import { allowed } from "../src/core/campaigns/commands/authorizeStaff.ts";
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import { FakeTelegramApi, tgCommand } from "./fakes/telegramApi.ts";
 import { eventually, FAST_RATES, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
@@ -53,17 +55,17 @@ describe("the service knows when it is idle", () => {
   it("a campaign due counts as work: once idle, its message has been delivered", async () => {
     const chat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: "7003", kind: "private", locale: "vi" } });
     await t.db.subscription.create({ data: { chatId: chat.id, topics: JSON.stringify(["fraud"]), provinceCode: "01", consentedAt: new Date() } });
-    const content = await addContent(t.db, {
-      createdBy: "test",
+    const content = allowed(await addContent(t.db, {
+      actor: { kind: "admin", name: "test" },
       input: {
         title: "Cảnh báo",
         bodies: { vi: "Công an không bao giờ yêu cầu chuyển tiền qua điện thoại." },
         source: { law: "Bộ luật Hình sự 2015", article: "Điều 174" },
         topics: ["fraud"],
       },
-    });
-    const campaign = await createCampaign(t.db, { contentId: content.id, audience: { provinces: ["01"] }, schedule: "ngay", by: "test" });
-    await confirmCampaign(t.db, { campaignId: campaign.id, by: "test", quiet: NO_QUIET_HOURS });
+    })).content;
+    const campaign = allowed(await createCampaign(t.db, { contentId: content.id, audience: { provinces: ["01"] }, schedule: "ngay", actor: { kind: "admin", name: "test" } })).campaign;
+    await confirmCampaign(t.db, { campaignId: campaign.id, actor: { kind: "admin", name: "test" }, quiet: NO_QUIET_HOURS });
     expect(await t.app.idle()).toBe(false);
     await waitIdle(t);
     expect(tg.delivered("7003")).toHaveLength(1);

@@ -12,10 +12,17 @@ import { normaliseTipCode } from "../core/tips/codes.ts";
 import { ensureQueues } from "../core/tips/queues.ts";
 import { createTranslator } from "../i18n.ts";
 import fs from "node:fs";
-import { addContent } from "../core/campaigns/contentOps.ts";
-import { CampaignError, campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign } from "../core/campaigns/campaignOps.ts";
+import { addContent } from "../core/campaigns/commands/addContent.ts";
+import { allowed, type Refused } from "../core/campaigns/commands/authorizeStaff.ts";
+import { cancelCampaign } from "../core/campaigns/commands/cancelCampaign.ts";
+import { confirmCampaign } from "../core/campaigns/commands/confirmCampaign.ts";
+import { createCampaign } from "../core/campaigns/commands/createCampaign.ts";
+import { pauseCampaign } from "../core/campaigns/commands/pauseCampaign.ts";
+import { resumeCampaign } from "../core/campaigns/commands/resumeCampaign.ts";
+import { CampaignError } from "../core/campaigns/campaignError.ts";
+import { campaignReport } from "../core/campaigns/report.ts";
 import { NO_QUIET_HOURS } from "../core/campaigns/schedule.ts";
-import { campaignMessage } from "../core/campaigns/engine.ts";
+import { campaignMessage } from "../core/campaigns/message.ts";
 import { enqueueCalls } from "../outbox/outbound.ts";
 import { ZaloRenderer } from "../channels/zalo/render.ts";
 import { exportEntries, importEntries, loadKnowledge } from "../core/qa/knowledge.ts";
@@ -23,6 +30,8 @@ import { csvToEntries, entriesToCsv } from "../core/qa/csv.ts";
 import { privacyCommands } from "./privacy.ts";
 
 const ADMIN = "admin:cli";
+/** The CLI's administrator as a commands' actor. */
+const ADMIN_ACTOR = { kind: "admin", name: ADMIN } as const;
 
 function role(args: Map<string, string>): Role {
   const r = args.get("role") ?? "officer";
@@ -155,7 +164,7 @@ const commands: Record<string, Command> = {
       const file = args.get("file");
       if (!file || !fs.existsSync(file)) throw new UsageError("--file must name a JSON file");
       try {
-        const content = await db.$transaction((tx) => addContent(tx, { input: JSON.parse(fs.readFileSync(file, "utf8")), createdBy: ADMIN }));
+        const { content } = allowed(await db.$transaction((tx) => addContent(tx, { input: JSON.parse(fs.readFileSync(file, "utf8")), actor: ADMIN_ACTOR })));
         console.log(`content ${content.id}: ${content.title}`);
       } catch (err) {
         throw new UsageError(`invalid content: ${(err as Error).message}`);
@@ -180,7 +189,7 @@ const commands: Record<string, Command> = {
       } catch {
         throw new UsageError("--audience must be JSON");
       }
-      const campaign = await db.$transaction((tx) => createCampaign(tx, { contentId, audience, schedule, paidBroadcast: args.has("paid"), by: ADMIN }));
+      const { campaign } = allowed(await db.$transaction((tx) => createCampaign(tx, { contentId, audience, schedule, paidBroadcast: args.has("paid"), actor: ADMIN_ACTOR })));
       console.log(`campaign ${campaign.id} (draft): preview with campaign:preview, then campaign:confirm ${campaign.id}`);
     },
   },
@@ -200,11 +209,11 @@ const commands: Record<string, Command> = {
   },
   "campaign:confirm": campaignCommand("campaign:confirm ID                      schedule a draft campaign", (tx, campaignId) => {
     const quiet = loadConfig().campaigns.quietHours ?? NO_QUIET_HOURS;
-    return confirmCampaign(tx, { campaignId, by: ADMIN, quiet });
+    return confirmCampaign(tx, { campaignId, actor: ADMIN_ACTOR, quiet });
   }),
-  "campaign:pause": campaignCommand("campaign:pause ID                        nothing more is queued until resumed", (tx, campaignId) => pauseCampaign(tx, { campaignId, by: ADMIN })),
-  "campaign:resume": campaignCommand("campaign:resume ID                       continue where it stopped", (tx, campaignId) => resumeCampaign(tx, { campaignId, by: ADMIN })),
-  "campaign:cancel": campaignCommand("campaign:cancel ID                       messages not yet queued are never sent", (tx, campaignId) => cancelCampaign(tx, { campaignId, by: ADMIN })),
+  "campaign:pause": campaignCommand("campaign:pause ID                        nothing more is queued until resumed", (tx, campaignId) => pauseCampaign(tx, { campaignId, actor: ADMIN_ACTOR })),
+  "campaign:resume": campaignCommand("campaign:resume ID                       continue where it stopped", (tx, campaignId) => resumeCampaign(tx, { campaignId, actor: ADMIN_ACTOR })),
+  "campaign:cancel": campaignCommand("campaign:cancel ID                       messages not yet queued are never sent", (tx, campaignId) => cancelCampaign(tx, { campaignId, actor: ADMIN_ACTOR })),
   "campaign:report": {
     usage: "campaign:report ID                      targeted, sent, failed, blocked, unsubscribed, quiz answers",
     async run(db, _args, [id]) {
@@ -286,12 +295,12 @@ Object.assign(commands, privacyCommands((message) => new UsageError(message)));
 /** Every stored error printed goes through this (rows written before redaction may still hold a token). */
 let redact: Redactor = secretRedactor([]);
 
-function campaignCommand(usage: string, op: (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], id: string) => Promise<unknown>): Command {
+function campaignCommand(usage: string, op: (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0], id: string) => Promise<{ ok: true } | Refused>): Command {
   return {
     usage,
     async run(db, _args, [id]) {
       try {
-        await db.$transaction((tx) => op(tx, id ?? ""));
+        allowed(await db.$transaction((tx) => op(tx, id ?? "")));
         console.log(`${usage.split(" ")[0]} ${id}: done`);
       } catch (err) {
         if (err instanceof CampaignError) throw new UsageError(`cannot ${usage.split(" ")[0]}: ${err.message}`);

@@ -1,13 +1,19 @@
 import { Prisma, type Db } from "../../db/client.ts";
 import type { Logger } from "../../logger.ts";
 import { enqueueCalls, PRIORITY_BULK, type OutboxRef } from "../../outbox/outbound.ts";
-import type { Reply } from "../reply.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
-import { campaignReport, type Audience } from "./campaignOps.ts";
+import type { Actor } from "../events/recordEvent.ts";
+import type { Audience } from "./audience.ts";
 import { groupFor } from "../tips/cards.ts";
-import { OUTREACH_QUEUE_ID, reportReply } from "./staffTurn.ts";
+import { OUTREACH_QUEUE_ID } from "./outreach.ts";
+import { campaignReport, reportReply } from "./report.ts";
+import { campaignMessage } from "./message.ts";
+import { startRun } from "./commands/startRun.ts";
+import { finishRun } from "./commands/finishRun.ts";
 import type { ReplyRenderer } from "../../outbox/outbound.ts";
-import { DEFAULT_QUIET_HOURS, isQuiet, nextRun, type CampaignSchedule, type QuietHours } from "./schedule.ts";
+import { DEFAULT_QUIET_HOURS, isQuiet, type QuietHours } from "./schedule.ts";
+
+const SYSTEM: Actor = { kind: "system" };
 
 /** Subscribers turned into deliveries per database round trip. */
 const MATERIALIZE_BATCH = 1000;
@@ -30,8 +36,6 @@ export interface CampaignEngineOptions {
   /** Deliveries materialised per transaction (default 1,000). */
   materializeBatch?: number;
 }
-
-type Localized = { vi: string; en?: string; km?: string };
 
 /**
  * The broadcast engine: starts due campaign runs, materialises their deliveries from the
@@ -92,12 +96,9 @@ export class CampaignEngine {
     const due = await db.campaign.findMany({ where: { status: "scheduled", nextRunAt: { lte: now } } });
     for (const campaign of due) {
       await db.$transaction(async (tx) => {
-        const claimed = await tx.campaign.updateMany({ where: { id: campaign.id, status: "scheduled" }, data: { status: "running" } });
-        if (!claimed.count) return;
-        const schedule = JSON.parse(campaign.schedule) as CampaignSchedule;
-        const following = schedule.kind === "recurring" ? nextRun(schedule, new Date(now.getTime() + 60_000), this.opts.quiet) : null;
-        await tx.campaign.update({ where: { id: campaign.id }, data: { nextRunAt: following } });
-        const run = await tx.campaignRun.create({ data: { campaignId: campaign.id, startedAt: now } });
+        const started = await startRun(tx, { actor: SYSTEM, campaignId: campaign.id, now, quiet: this.opts.quiet });
+        if (!started.ok || !started.run) return;
+        const run = started.run;
         const staff = this.opts.staffRenderer ? await groupFor(tx, OUTREACH_QUEUE_ID) : null;
         if (staff && this.opts.staffRenderer) {
           const content = await tx.content.findUniqueOrThrow({ where: { id: campaign.contentId } });
@@ -108,7 +109,6 @@ export class CampaignEngine {
             this.opts.notify([posted]);
           }
         }
-        await tx.auditEvent.create({ data: { actor: "system", action: "campaign.run_started", data: JSON.stringify({ campaignId: campaign.id }) } });
       });
     }
   }
@@ -236,14 +236,8 @@ export class CampaignEngine {
     for (const run of runs) {
       const open = await db.delivery.count({ where: { runId: run.id, status: { in: ["pending", "queued"] } } });
       if (open) continue;
-      await db.$transaction(async (tx) => {
-        await tx.campaignRun.update({ where: { id: run.id }, data: { status: "done", finishedAt: now } });
-        const current = await tx.campaign.findUniqueOrThrow({ where: { id: run.campaignId } });
-        if (current.status === "running") {
-          await tx.campaign.update({ where: { id: current.id }, data: { status: current.nextRunAt ? "scheduled" : "done" } });
-        }
-        await tx.auditEvent.create({ data: { actor: "system", action: "campaign.run_finished", data: JSON.stringify({ campaignId: run.campaignId, runId: run.id, targeted: run.targeted }) } });
-      });
+      const finished = await db.$transaction(async (tx) => finishRun(tx, { actor: SYSTEM, runId: run.id, now }));
+      if (!finished.ok || !finished.run) continue;
       this.opts.log.info({ campaignId: run.campaignId, runId: run.id, targeted: run.targeted }, "campaign run finished");
       if (this.opts.staffRenderer && run.progressOutboxId) {
         await this.reportProgress([run.id]);
@@ -256,21 +250,4 @@ export class CampaignEngine {
       }
     }
   }
-}
-
-/** The campaign message in a subscriber's language: body, legal source, how to stop, and a quiz question. */
-export function campaignMessage(campaign: { id: string; content: { bodies: string; source: string; quiz: string } }, locale: string): Reply {
-  const bodies = JSON.parse(campaign.content.bodies) as Localized;
-  const source = JSON.parse(campaign.content.source) as { law: string; article?: string; effectiveDate?: string };
-  const body = bodies[locale as keyof Localized] ?? bodies.vi;
-  const sourceText = [source.article, source.law].filter(Boolean).join(", ") + (source.effectiveDate ? ` (${source.effectiveDate})` : "");
-  const quiz = JSON.parse(campaign.content.quiz) as Array<{ question: Localized; options: Localized[] }>;
-  const first = quiz[0];
-  const reply: Reply = { key: "common:raw", params: { text: body }, more: [{ key: "campaign:message.footer", params: { source: sourceText } }] };
-  if (first) {
-    const pick = (l: Localized) => l[locale as keyof Localized] ?? l.vi;
-    reply.more!.push({ key: "campaign:message.quiz", params: { question: pick(first.question) } });
-    reply.choices = first.options.map((o, i) => ({ id: `quiz:${campaign.id}:0:${i}`, labelKey: "common:raw", labelParams: { text: pick(o) } }));
-  }
-  return reply;
 }

@@ -2,17 +2,22 @@ import type { Tx } from "../../db/client.ts";
 import type { Translate } from "../../i18n.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
-import { actorOf, officerName, recordRefusal } from "../officers/authorize.ts";
+import type { Actor } from "../events/recordEvent.ts";
+import { officerName } from "../officers/authorize.ts";
 import type { Reply } from "../reply.ts";
-import { fold } from "../text.ts";
 import { formatVnDateTime } from "../vnTime.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
-import { CampaignError, campaignReport, cancelCampaign, confirmCampaign, createCampaign, pauseCampaign, resumeCampaign, type Audience } from "./campaignOps.ts";
-import { campaignMessage } from "./engine.ts";
+import { parseAudience, type Audience } from "./audience.ts";
+import { CampaignError } from "./campaignError.ts";
+import { authorizeStaff, recordStaffRefusal } from "./commands/authorizeStaff.ts";
+import { cancelCampaign } from "./commands/cancelCampaign.ts";
+import { confirmCampaign } from "./commands/confirmCampaign.ts";
+import { createCampaign } from "./commands/createCampaign.ts";
+import { pauseCampaign } from "./commands/pauseCampaign.ts";
+import { resumeCampaign } from "./commands/resumeCampaign.ts";
+import { campaignMessage } from "./message.ts";
+import { reportReply } from "./report.ts";
 import type { QuietHours } from "./schedule.ts";
-
-/** The queue whose group is the outreach staff's. */
-export const OUTREACH_QUEUE_ID = "outreach:VN";
 
 export interface StaffDeps {
   t: Translate;
@@ -23,40 +28,15 @@ export interface StaffDeps {
   renderers: Renderers;
 }
 
-/** Reads "tỉnh 01, 79; chủ đề fraud; tiếng vi" (or "province …; topic …; language …") into an audience. */
-export function parseAudience(text: string): Audience {
-  const audience: Audience = {};
-  for (const part of text.split(";").map((p) => p.trim()).filter(Boolean)) {
-    const folded = fold(part);
-    const values = part.replace(/^[^\d\w]*?(tỉnh|tinh|province|provinces|xã|xa|phường|phuong|commune|communes|chủ đề|chu de|topic|topics|tiếng|tieng|language)\s*:?\s*/i, "");
-    const list = values.split(/[,\s]+/).map((v) => v.trim()).filter(Boolean);
-    if (/^(tinh|province)/.test(folded)) audience.provinces = list;
-    else if (/^(xa|phuong|commune)/.test(folded)) audience.communes = list;
-    else if (/^(chu de|topic)/.test(folded)) audience.topics = list as Audience["topics"];
-    else if (/^(tieng|language)/.test(folded)) audience.language = list[0] as Audience["language"];
-    else throw new CampaignError("bad_audience", part);
-  }
-  return audience;
-}
-
-/** Campaigns are run by outreach staff and administrators; officers, commanders and legal staff are refused. */
-export const CAMPAIGN_ROLES: readonly string[] = ["outreach", "admin"];
-
 /**
- * The registered, active outreach staff member (or administrator) behind a Telegram user, or null —
- * then the refusal is recorded as an audit event (`auth.refused`, action `campaign.<what>`).
+ * The actor behind a Telegram user in the staff group: their officer record (the commands check its
+ * role, state and area), or null for a user who is not registered at all — then that refusal is
+ * recorded here (`auth.refused`, reason `not_officer`, action `campaign.<what>`).
  */
-async function staffOf(tx: Tx, telegramUserId: string, attempt: { action: string; via: string; campaignId?: string }) {
-  const officer = await tx.officer.findUnique({ where: { telegramUserId } });
-  if (officer && !officer.revokedAt && CAMPAIGN_ROLES.includes(officer.role)) return officer;
-  const reason = !officer ? "not_officer" : officer.revokedAt ? "revoked" : "role";
-  await recordRefusal(tx, {
-    actor: actorOf(officer, telegramUserId),
-    action: `campaign.${attempt.action}`,
-    reason,
-    via: attempt.via,
-    data: attempt.campaignId ? { campaignId: attempt.campaignId } : undefined,
-  });
+async function actorOf(tx: Tx, telegramUserId: string, attempt: { action: string; via: string; campaignId?: string }): Promise<(Actor & { kind: "officer" }) | null> {
+  const officer = await tx.officer.findUnique({ where: { telegramUserId }, select: { id: true } });
+  if (officer) return { kind: "officer", officerId: officer.id };
+  await recordStaffRefusal(tx, { actor: `telegram-user:${telegramUserId}`, action: attempt.action, reason: "not_officer", via: attempt.via, campaignId: attempt.campaignId });
   return null;
 }
 
@@ -74,12 +54,17 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
   if (!match) return null;
   const group = actor.group;
   const say = (reply: Reply) => enqueueCalls(tx, { chatId: group.id, channel: group.channel }, deps.officerRenderer.render(reply, group.locale ?? "vi").calls);
-  const staff = await staffOf(tx, actor.telegramUserId, { action: match[1]!.toLowerCase(), via: group.id });
-  if (!staff) return say({ key: "campaign:staff.not_staff" });
-  const t = (key: string, params?: Record<string, unknown>) => deps.t(group.locale ?? "vi", key, params);
   const command = match[1]!.toLowerCase();
   const rest = (match[2] ?? "").trim();
+  const t = (key: string, params?: Record<string, unknown>) => deps.t(group.locale ?? "vi", key, params);
+  const who = await actorOf(tx, actor.telegramUserId, { action: command === "campaign" ? "create" : command, via: group.id });
+  if (!who) return say({ key: "campaign:staff.not_staff" });
 
+  if (command === "content" || command === "campaigns") {
+    // Reading the library or the list changes nothing: the role is checked (and a refusal recorded) here.
+    const auth = await authorizeStaff(tx, { actor: who, action: command, via: group.id });
+    if (!auth.ok) return say({ key: "campaign:staff.not_staff" });
+  }
   if (command === "content") {
     const items = await tx.content.findMany({ orderBy: { createdAt: "desc" }, take: 30 });
     const lines = [t("campaign:staff.content_title", { count: items.length }), ...items.map((c) => t("campaign:staff.content_line", { id: c.id, title: c.title }))];
@@ -92,9 +77,26 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
     return refs.length ? refs : say({ key: "officer:command.empty" });
   }
   const [contentId, schedule, audienceText] = rest.split("|").map((p) => p.trim());
-  if (!contentId || !schedule) return say({ key: "campaign:staff.usage" });
+  let audience: Audience | undefined;
+  let badAudience: CampaignError | undefined;
   try {
-    const campaign = await createCampaign(tx, { contentId, schedule, audience: parseAudience(audienceText ?? ""), by: `officer:${staff.id}` });
+    audience = parseAudience(audienceText ?? "");
+  } catch (err) {
+    if (!(err instanceof CampaignError)) throw err;
+    badAudience = err;
+  }
+  if (!contentId || !schedule || badAudience) {
+    // Nothing to create: only staff learn how to write the command (a refusal is recorded for others).
+    const auth = await authorizeStaff(tx, { actor: who, action: "create", via: group.id });
+    if (!auth.ok) return say({ key: "campaign:staff.not_staff" });
+    if (!contentId || !schedule) return say({ key: "campaign:staff.usage" });
+    return say({ key: "campaign:staff.bad", params: { reason: { $t: `campaign:staff.reason.${badAudience!.reason}` } } });
+  }
+  try {
+    const created = await createCampaign(tx, { actor: who, contentId, schedule, audience, via: group.id });
+    if (!created.ok) return say(refusalReply(created.reason));
+    const campaign = created.campaign;
+    const staff = await tx.officer.findUniqueOrThrow({ where: { id: who.officerId } });
     const content = await tx.content.findUniqueOrThrow({ where: { id: contentId } });
     const refs: OutboxRef[] = [];
     // The preview goes to the staff member's own chat first.
@@ -119,49 +121,57 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
   }
 }
 
+/** What a refused staff member is told: not staff, or (an area refusal) that the audience lies outside their area. */
+function refusalReply(reason: string): Reply {
+  return reason === "scope" ? { key: "campaign:staff.bad", params: { reason: { $t: "campaign:staff.reason.scope" } } } : { key: "campaign:staff.not_staff" };
+}
+
 /** A staff button (`c:<action>:<campaignId>`): confirm, pause, resume, cancel, report. */
 export async function staffPress(tx: Tx, deps: StaffDeps, actor: { group: ChatRecord; telegramUserId: string; data: string }): Promise<{ refs: OutboxRef[]; answer?: string; alert?: boolean }> {
   const [, act, id] = actor.data.split(":");
   const group = actor.group;
   const t = (key: string, params?: Record<string, unknown>) => deps.t(group.locale ?? "vi", key, params);
   if (!act || !id) return { refs: [] };
-  const staff = await staffOf(tx, actor.telegramUserId, { action: act, via: group.id, campaignId: id });
-  if (!staff) return { refs: [], answer: t("campaign:staff.not_staff"), alert: true };
+  const who = await actorOf(tx, actor.telegramUserId, { action: act, via: group.id, campaignId: id });
+  const notStaff = { refs: [], answer: t("campaign:staff.not_staff"), alert: true };
+  if (!who) return notStaff;
   const say = (reply: Reply) => enqueueCalls(tx, { chatId: group.id, channel: group.channel }, deps.officerRenderer.render(reply, group.locale ?? "vi").calls);
-  const by = `officer:${staff.id}`;
-  const who = officerName(staff);
+  const refused = (reason: string) => (reason === "scope" ? { refs: [], answer: t("campaign:staff.bad", { reason: t("campaign:staff.reason.scope") }), alert: true } : notStaff);
+  const staffName = async () => officerName(await tx.officer.findUniqueOrThrow({ where: { id: who.officerId } }));
+  const base = { actor: who, campaignId: id, via: group.id };
   try {
     switch (act) {
       case "confirm": {
-        const c = await confirmCampaign(tx, { campaignId: id, by, quiet: deps.quiet });
-        return { refs: await say({ key: "campaign:staff.confirmed", params: { staff: who, id, at: c.nextRunAt ? formatVnDateTime(c.nextRunAt) : "" }, choices: buttonsFor(id, c.status), columns: 3 }) };
+        const r = await confirmCampaign(tx, { ...base, quiet: deps.quiet });
+        if (!r.ok) return refused(r.reason);
+        const c = r.campaign;
+        return { refs: await say({ key: "campaign:staff.confirmed", params: { staff: await staffName(), id, at: c.nextRunAt ? formatVnDateTime(c.nextRunAt) : "" }, choices: buttonsFor(id, c.status), columns: 3 }) };
       }
-      case "pause":
-        await pauseCampaign(tx, { campaignId: id, by });
-        return { refs: await say({ key: "campaign:staff.paused", params: { staff: who, id }, choices: buttonsFor(id, "paused"), columns: 3 }) };
-      case "resume":
-        await resumeCampaign(tx, { campaignId: id, by });
-        return { refs: await say({ key: "campaign:staff.resumed", params: { staff: who, id }, choices: buttonsFor(id, "running"), columns: 3 }) };
-      case "cancel":
-        await cancelCampaign(tx, { campaignId: id, by });
-        return { refs: await say({ key: "campaign:staff.cancelled", params: { staff: who, id } }) };
-      case "report":
-        return { refs: await say(await reportReply(tx, id)) };
+      case "pause": {
+        const r = await pauseCampaign(tx, base);
+        if (!r.ok) return refused(r.reason);
+        return { refs: await say({ key: "campaign:staff.paused", params: { staff: await staffName(), id }, choices: buttonsFor(id, "paused"), columns: 3 }) };
+      }
+      case "resume": {
+        const r = await resumeCampaign(tx, base);
+        if (!r.ok) return refused(r.reason);
+        return { refs: await say({ key: "campaign:staff.resumed", params: { staff: await staffName(), id }, choices: buttonsFor(id, "running"), columns: 3 }) };
+      }
+      case "cancel": {
+        const r = await cancelCampaign(tx, base);
+        if (!r.ok) return refused(r.reason);
+        return { refs: await say({ key: "campaign:staff.cancelled", params: { staff: await staffName(), id } }) };
+      }
+      default: {
+        // The report (and anything unknown) changes nothing: the role is checked (and a refusal recorded) here.
+        const auth = await authorizeStaff(tx, { actor: who, action: act, via: group.id, campaignId: id });
+        if (!auth.ok) return notStaff;
+        if (act === "report") return { refs: await say(await reportReply(tx, id)) };
+      }
     }
   } catch (err) {
     if (err instanceof CampaignError) return { refs: [], answer: t("campaign:staff.bad", { reason: t(`campaign:staff.reason.${err.reason}`) }) };
     throw err;
   }
   return { refs: [] };
-}
-
-/** The final (or current) report of a campaign, for the staff group. */
-export async function reportReply(tx: Tx, campaignId: string): Promise<Reply> {
-  const r = await campaignReport(tx, campaignId);
-  const content = await tx.content.findUniqueOrThrow({ where: { id: r.campaign.contentId } });
-  const quiz = r.quiz.length ? r.quiz.map((q) => `${q.question + 1}.${q.option + 1}: ${q.count}`).join(", ") : { $t: "campaign:staff.quiz_none" };
-  return {
-    key: "campaign:staff.final",
-    params: { id: campaignId, title: content.title, targeted: r.targeted, sent: r.sent, failed: r.failed, blocked: r.blocked, unsubscribed: r.unsubscribed, quiz },
-  };
 }

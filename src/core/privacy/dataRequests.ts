@@ -7,7 +7,7 @@ import { addCalendarDays, addWorkingDays } from "../deadlines/calendar.ts";
 import type { Reply, TextBlock } from "../reply.ts";
 import { menuReply } from "../resident/converse.ts";
 import type { ResidentResult, ResidentTurnArgs } from "../resident/residentTurn.ts";
-import { deleteSubscriptionData } from "../subscriptions/subscriptionOps.ts";
+import { removeSubscriptionData } from "../subscriptions/commands/eraseSubscription.ts";
 import { placeLabel } from "../subscriptions/subscriptionTurn.ts";
 import { formatVnDate, formatVnDateTime } from "../vnTime.ts";
 import { listKeys, typedKey } from "../text.ts";
@@ -206,7 +206,7 @@ async function unsentUploads(tx: Tx, chat: ChatRecord, sealer: Sealer, retention
 export async function eraseChatData(tx: Tx, chat: ChatRecord, sealer: Sealer, retention: RetentionPeriods = defaultRetention(), now = new Date()) {
   const drafts = (await tx.tipDraft.deleteMany({ where: { chatId: chat.id } })).count;
   const subscriptions = await tx.subscription.count({ where: { chatId: chat.id } });
-  await deleteSubscriptionData(tx, { chatId: chat.id });
+  await removeSubscriptionData(tx, chat.id);
   // One delivery per run and chat: an erased marker keeps each run's figures without the chat.
   await tx.delivery.updateMany({ where: { chatId: chat.id }, data: { chatId: `erased:${crypto.randomBytes(8).toString("hex")}` } });
   const uploadIds = await unsentUploads(tx, chat, sealer, retention, now);

@@ -20,7 +20,7 @@ import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
 import { postCard, type FollowUp } from "../tips/cards.ts";
 import { relayFromTipster, type FollowUpResult } from "../tips/commands/tipsterAnswer.ts";
 import { addInformation } from "../tips/commands/addInformation.ts";
-import { stopSubscription } from "../subscriptions/subscriptionOps.ts";
+import { stopSubscription } from "../subscriptions/commands/stopSubscription.ts";
 import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAction, type SubscribeFlow } from "../subscriptions/subscriptionTurn.ts";
 import { askTurn, openAsk, type AskFlow, type AskResult } from "../qa/askTurn.ts";
 import type { KnowledgeBase } from "../qa/knowledge.ts";
@@ -150,7 +150,8 @@ async function turn(args: ResidentTurnArgs, draft: TipDraftData | null, flow: Ch
   const stopWord = (text !== undefined && isStopWord(text)) || (input.type === "command" && input.command === "stop");
   if (stopWord && !draft) return stopByWord(tx, chat);
   if (stopWord && draft) {
-    const stopped = await stopSubscription(tx, { chatId: chat.id, reason: "stop_word" });
+    const stop = await stopSubscription(tx, { actor: { kind: "resident", chatId: chat.id }, chatId: chat.id, reason: "stop_word" });
+    const stopped = stop.ok && stop.stopped;
     // "huỷ" also cancels the draft; "dừng"/"stop" leave it as it is (and never become part of the tip).
     const cancels = text !== undefined && isControlWord("cancel", text);
     const result: ResidentResult = cancels ? await draftTurn(args, draft) : { replies: [await promptFor(flowCtx, draft)] };

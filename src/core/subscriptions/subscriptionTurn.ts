@@ -6,7 +6,10 @@ import { menuReply } from "../resident/converse.ts";
 import { isControlWord } from "../resident/controlWords.ts";
 import type { PlaceFinder } from "../tips/places.ts";
 import { formatVnDate } from "../vnTime.ts";
-import { deleteSubscriptionData, stopSubscription, subscribe } from "./subscriptionOps.ts";
+import { changeSubscription } from "./commands/changeSubscription.ts";
+import { eraseSubscription } from "./commands/eraseSubscription.ts";
+import { stopSubscription } from "./commands/stopSubscription.ts";
+import { subscribe } from "./commands/subscribe.ts";
 import { TOPICS, isTopic, type Topic } from "./topics.ts";
 
 /** The opt-in exchange kept on the chat: topics, then an optional place, then explicit consent. */
@@ -53,6 +56,9 @@ function topicsPrompt(flow: SubscribeFlow, notice?: string): Reply {
 
 const save = (flow: SubscribeFlow) => JSON.stringify(flow);
 
+/** The resident acting from this chat (on their own subscription). */
+const residentOf = (chat: ChatRecord) => ({ kind: "resident" as const, chatId: chat.id });
+
 /** "Legal news" from the menu: the current subscription and what can be done with it, or the opt-in. */
 export async function openSubscription(tx: Tx, chat: ChatRecord): Promise<SubscriptionResult> {
   const sub = await tx.subscription.findUnique({ where: { chatId: chat.id } });
@@ -80,7 +86,8 @@ export async function openSubscription(tx: Tx, chat: ChatRecord): Promise<Subscr
 
 /** Stop words: every campaign message stops, on every channel; the consent record says when. */
 export async function stopByWord(tx: Tx, chat: ChatRecord): Promise<SubscriptionResult> {
-  const stopped = await stopSubscription(tx, { chatId: chat.id, reason: "stop_word" });
+  const result = await stopSubscription(tx, { actor: residentOf(chat), chatId: chat.id, reason: "stop_word" });
+  const stopped = result.ok && result.stopped;
   return { replies: [menuReply(stopped ? "campaign:subscribe.stopped" : "campaign:subscribe.not_subscribed", { prompt: false })], flow: null };
 }
 
@@ -95,7 +102,7 @@ export async function subscriptionAction(tx: Tx, chat: ChatRecord, action: strin
     case "sub:stop":
       return stopByWord(tx, chat);
     case "sub:delete":
-      await deleteSubscriptionData(tx, { chatId: chat.id });
+      await eraseSubscription(tx, { actor: residentOf(chat), chatId: chat.id });
       return { replies: [menuReply("campaign:subscribe.deleted", { prompt: false })], flow: null };
     case "sub:consent": {
       const records = await tx.consentRecord.findMany({ where: { chatId: chat.id }, orderBy: { at: "asc" } });
@@ -161,7 +168,10 @@ export async function subscribeTurn(tx: Tx, chat: ChatRecord, places: PlaceFinde
 
   // confirm
   if (choice === "sub:agree") {
-    await subscribe(tx, { chatId: chat.id, choice: { topics: flow.topics, provinceCode: flow.provinceCode, communeCode: flow.communeCode } });
+    const choice = { topics: flow.topics, provinceCode: flow.provinceCode, communeCode: flow.communeCode };
+    const active = (await tx.subscription.findUnique({ where: { chatId: chat.id } }))?.active;
+    const props = { actor: residentOf(chat), chatId: chat.id, choice };
+    await (active ? changeSubscription(tx, props) : subscribe(tx, props));
     return { replies: [menuReply("campaign:subscribe.subscribed", { prompt: false })], flow: null };
   }
   return { replies: [await confirmPrompt(tx, flow)], flow: save(flow) };

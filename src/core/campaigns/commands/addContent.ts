@@ -1,6 +1,8 @@
 import { z } from "zod";
-import type { Tx } from "../../db/client.ts";
-import { TOPICS } from "../subscriptions/topics.ts";
+import type { Tx } from "../../../db/client.ts";
+import { actorKey, recordEvent, type Actor } from "../../events/recordEvent.ts";
+import { TOPICS } from "../../subscriptions/topics.ts";
+import { authorizeStaff } from "./authorizeStaff.ts";
 
 const localized = z.object({ vi: z.string().trim().min(1).max(3500), en: z.string().trim().max(3500).optional(), km: z.string().trim().max(3500).optional() });
 
@@ -18,8 +20,14 @@ export const contentSchema = z.object({
 });
 export type ContentInput = z.input<typeof contentSchema>;
 
-/** Adds a message to the content library (Vietnamese text and a legal source are required). */
-export async function addContent(tx: Tx, props: { input: unknown; createdBy: string }) {
+/**
+ * Adds a message to the content library (Vietnamese text and a legal source are required; a bad
+ * shape throws the ZodError and changes nothing). Outreach staff and administrators (the library is
+ * shared by every area); records `content.added`.
+ */
+export async function addContent(tx: Tx, props: { actor: Actor; input: unknown; via?: string | null }) {
+  const auth = await authorizeStaff(tx, { actor: props.actor, action: "content_add", via: props.via });
+  if (!auth.ok) return auth;
   const c = contentSchema.parse(props.input);
   const content = await tx.content.create({
     data: {
@@ -29,9 +37,9 @@ export async function addContent(tx: Tx, props: { input: unknown; createdBy: str
       source: JSON.stringify(c.source),
       topics: JSON.stringify(c.topics),
       quiz: JSON.stringify(c.quiz),
-      createdBy: props.createdBy,
+      createdBy: actorKey(props.actor),
     },
   });
-  await tx.auditEvent.create({ data: { actor: props.createdBy, action: "content.added", data: JSON.stringify({ contentId: content.id, title: c.title }) } });
-  return content;
+  await recordEvent(tx, { action: "content.added", actor: props.actor, via: props.via, data: { contentId: content.id, title: c.title } });
+  return { ok: true as const, content };
 }
