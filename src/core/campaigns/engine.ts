@@ -1,6 +1,6 @@
 import { Prisma, type Db } from "../../db/client.ts";
 import type { Logger } from "../../logger.ts";
-import { enqueueCalls, PRIORITY_BULK, type OutboxRef } from "../../outbox/outbound.ts";
+import { enqueueCalls, enqueueIntents, PRIORITY_BULK, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
 import type { Actor } from "../events/recordEvent.ts";
 import type { Audience } from "./audience.ts";
@@ -223,10 +223,10 @@ export class CampaignEngine {
       if (!force.includes(run.id) && Date.now() - last < 20_000) continue;
       this.progressEditedAt.set(run.id, Date.now());
       const r = await campaignReport(db, run.campaignId);
-      const text = renderer.render({ key: "campaign:staff.progress", params: { id: run.campaignId, title: run.campaign.content.title, sent: r.sent, targeted: r.targeted, failed: r.failed, blocked: r.blocked } }, "vi").calls[0]!;
+      const progress = { key: "campaign:staff.progress", params: { id: run.campaignId, title: run.campaign.content.title, sent: r.sent, targeted: r.targeted, failed: r.failed, blocked: r.blocked } };
       const outbox = await db.outboxMessage.findUnique({ where: { id: run.progressOutboxId! } });
       if (!outbox) continue;
-      this.opts.notify(await enqueueCalls(db, { chatId: outbox.chatId, channel: outbox.channel }, [{ method: "editMessageText", payload: { message_id: { $outbox: outbox.id }, text: text.payload.text } }]));
+      this.opts.notify(await enqueueIntents(db, { chatId: outbox.chatId, channel: outbox.channel }, renderer, "vi", [{ kind: "update", message: { outbox: outbox.id }, reply: progress }]));
     }
   }
 
