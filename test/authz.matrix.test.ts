@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../src/core/officers/groupTurn.ts";
-import { registerOfficer, revokeOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
+import type { Role } from "../src/core/officers/roles.ts";
 import { postCard } from "../src/core/tips/cards.ts";
 import { CODE_ALPHABET } from "../src/core/tips/codes.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
@@ -11,6 +11,7 @@ import { loadReferenceData } from "../src/db/referenceData.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { Sealer } from "../src/security/sealing.ts";
 import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall, tgShownText } from "./fakes/telegramApi.ts";
+import { revokeAsAdmin, seedOfficer } from "./helpers/officers.ts";
 import { eventually, FAST_RATES, startTestApp, testPlaces, type TestApp } from "./helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 
@@ -103,7 +104,7 @@ beforeAll(async () => {
   await db.queue.update({ where: { id: `commune:${COMMUNE_A}` }, data: { groupChatId: groups.bound.id } });
   tipsterChatId = (await db.chat.create({ data: { channel: "telegram", platformChatId: "987654321", kind: "private" } })).id;
   const colleague = await db.$transaction((tx) =>
-    registerOfficer(tx, { telegramUserId: "700999", role: "officer", scopeKind: "commune", scopeCode: COMMUNE_A, by: "test" }),
+    seedOfficer(tx, { telegramUserId: "700999", role: "officer", scopeKind: "commune", scopeCode: COMMUNE_A }),
   );
   colleagueId = colleague.id;
   let n = 700_000;
@@ -111,8 +112,8 @@ beforeAll(async () => {
     for (const [scope, s] of Object.entries(SCOPES) as Array<[ScopeName, (typeof SCOPES)[ScopeName]]>) {
       const telegramUserId = String(++n);
       const officer = await db.$transaction(async (tx) => {
-        const o = await registerOfficer(tx, { telegramUserId, role: (role === "revoked" ? "commander" : role) as Role, ...s, displayName: `${role} ${scope}`, by: "test" });
-        if (role === "revoked") await revokeOfficer(tx, { telegramUserId, by: "test" });
+        const o = await seedOfficer(tx, { telegramUserId, role: (role === "revoked" ? "commander" : role) as Role, ...s, displayName: `${role} ${scope}` });
+        if (role === "revoked") await revokeAsAdmin(tx, { telegramUserId });
         return o;
       });
       actors.push({ label: `${role}/${scope}`, telegramUserId, role, scope, officerId: officer.id });
@@ -475,7 +476,7 @@ describe("end to end through the Telegram fake", () => {
     await tg.listen();
     app = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
     const add = (user: number, role: Role, scopeKind: string, scopeCode: string) =>
-      app.db.$transaction((tx) => registerOfficer(tx, { telegramUserId: String(user), role, scopeKind, scopeCode, displayName: tgUser(user).first_name, by: "test" }));
+      app.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(user), role, scopeKind, scopeCode, displayName: tgUser(user).first_name }));
     await add(U.legal, "legal", "national", "VN");
     await add(U.outreach, "outreach", "national", "VN");
     await add(U.officerA, "officer", "commune", COMMUNE_A);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addContent } from "../src/core/campaigns/commands/addContent.ts";
 import { allowed } from "../src/core/campaigns/commands/authorizeStaff.ts";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
-import { registerOfficer } from "../src/core/officers/registerOfficer.ts";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
+import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 
 const STAFF_GROUP = -3001;
@@ -27,10 +26,10 @@ beforeAll(async () => {
   const renderer = new TelegramRenderer(createTranslator().t);
   await t.db.$transaction(async (tx) => {
     const group = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(STAFF_GROUP), kind: "group" } });
-    await bindQueue(tx, renderer, { queueId: "outreach:VN", groupChatId: group.id, by: "test" });
+    await seedBinding(tx, renderer, { queueId: "outreach:VN", groupChatId: group.id });
     const own = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(STAFF), kind: "private" } });
-    await registerOfficer(tx, { telegramUserId: String(STAFF), role: "outreach", scopeKind: "national", scopeCode: "VN", displayName: "Lê Thị Tuyên", privateChatId: own.id, by: "test" });
-    await registerOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004", by: "test" });
+    await seedOfficer(tx, { telegramUserId: String(STAFF), role: "outreach", scopeKind: "national", scopeCode: "VN", displayName: "Lê Thị Tuyên", privateChatId: own.id });
+    await seedOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004" });
   });
   for (let i = 0; i < 12; i++) {
     const chat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: String(710_000 + i), kind: "private", locale: "vi" } });

@@ -3,14 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { redeemGuardedCode, type CodeAlertKind, type CodeGuessLimits } from "../src/core/officers/codeAttempts.ts";
 import { handleGroupMessage, type OfficerDeps } from "../src/core/officers/groupTurn.ts";
-import { createOneTimeCode } from "../src/core/officers/oneTimeCodes.ts";
-import { registerOfficer, revokeOfficer } from "../src/core/officers/registerOfficer.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
 import type { Db } from "../src/db/client.ts";
 import { loadReferenceData } from "../src/db/referenceData.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { Sealer } from "../src/security/sealing.ts";
 import { FakeTelegramApi, tgCommand, type FakeCall } from "./fakes/telegramApi.ts";
+import { makeCode, revokeAsAdmin, seedOfficer } from "./helpers/officers.ts";
 import { FAST_RATES, startTestApp, testPlaces, type TestApp } from "./helpers/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 
@@ -36,7 +35,7 @@ function deps(codeGuess?: CodeGuessLimits): OfficerDeps {
   };
 }
 
-const invite = () => createOneTimeCode(db, { purpose: "officer_invite", role: "officer", scopeKind: "commune", scopeCode: "00004", createdBy: "test" });
+const invite = () => makeCode(db, { purpose: "officer_invite", role: "officer", scopeKind: "commune", scopeCode: "00004" });
 const attempt = (user: string, code: string, now: Date, d = deps()) =>
   db.$transaction((tx) => redeemGuardedCode(tx, d, { code, purpose: "officer_invite", telegramUserId: user, usedBy: `telegram-user:${user}`, now }));
 const alertTexts = async (chatId: string) =>
@@ -52,10 +51,10 @@ beforeAll(async () => {
   const revokedChat = (await db.chat.create({ data: { channel: "telegram", platformChatId: "4002", kind: "private" } })).id;
   officerChatId = (await db.chat.create({ data: { channel: "telegram", platformChatId: "4003", kind: "private" } })).id;
   await db.$transaction(async (tx) => {
-    await registerOfficer(tx, { telegramUserId: "4001", role: "admin", scopeKind: "national", scopeCode: "VN", privateChatId: adminChatId, by: "test" });
-    await registerOfficer(tx, { telegramUserId: "4002", role: "admin", scopeKind: "national", scopeCode: "VN", privateChatId: revokedChat, by: "test" });
-    await revokeOfficer(tx, { telegramUserId: "4002", by: "test" });
-    await registerOfficer(tx, { telegramUserId: "4003", role: "commander", scopeKind: "province", scopeCode: "01", privateChatId: officerChatId, by: "test" });
+    await seedOfficer(tx, { telegramUserId: "4001", role: "admin", scopeKind: "national", scopeCode: "VN", privateChatId: adminChatId });
+    await seedOfficer(tx, { telegramUserId: "4002", role: "admin", scopeKind: "national", scopeCode: "VN", privateChatId: revokedChat });
+    await revokeAsAdmin(tx, { telegramUserId: "4002" });
+    await seedOfficer(tx, { telegramUserId: "4003", role: "commander", scopeKind: "province", scopeCode: "01", privateChatId: officerChatId });
   });
 });
 afterAll(async () => {
@@ -139,13 +138,13 @@ describe("guessing one-time codes (core, real database)", () => {
     await ensureQueues(db);
     const d = { ...deps(), places: await testPlaces() };
     const group = await db.chat.create({ data: { channel: "telegram", platformChatId: "-4100", kind: "group" } });
-    await db.$transaction((tx) => registerOfficer(tx, { telegramUserId: "8001", role: "admin", scopeKind: "national", scopeCode: "VN", by: "test" }));
+    await db.$transaction((tx) => seedOfficer(tx, { telegramUserId: "8001", role: "admin", scopeKind: "national", scopeCode: "VN" }));
     const say = async (text: string) => {
       const refs = await db.$transaction((tx) => handleGroupMessage(tx, d, { group, telegramUserId: "8001", displayName: "admin", text }));
       return (await db.outboxMessage.findMany({ where: { id: { in: refs.map((r) => r.id) }, chatId: group.id } })).map((m) => String(JSON.parse(m.payload).text));
     };
     for (let i = 0; i < 5; i++) expect(await say(`/bind HHHH-HHH${i + 2}`)).toEqual([t("vi", "officer:admin.bad_bind_code")]);
-    const valid = await createOneTimeCode(db, { purpose: "group_bind", queueId: "commune:00004", createdBy: "test" });
+    const valid = await makeCode(db, { purpose: "group_bind", queueId: "commune:00004" });
     expect(await say(`/bind ${valid}`)).toEqual([t("vi", "officer:admin.codes_limited", { minutes: 15 })]);
     expect((await db.queue.findUniqueOrThrow({ where: { id: "commune:00004" } })).groupChatId).toBeNull();
     expect(await db.auditEvent.count({ where: { action: "auth.code_failed", actor: "telegram-user:8001", via: group.id } })).toBe(5);
@@ -176,13 +175,13 @@ describe("guessing invitation codes through the Telegram fake", () => {
   }
 
   it("the sixth /start CODE from one account is refused without checking; the administrator is alerted in private; the metric counts it", async () => {
-    const adminInvite = await createOneTimeCode(app.db, { purpose: "officer_invite", role: "admin", scopeKind: "national", scopeCode: "VN", createdBy: "test" });
+    const adminInvite = await makeCode(app.db, { purpose: "officer_invite", role: "admin", scopeKind: "national", scopeCode: "VN" });
     expect(await privateSays(ADMIN, adminInvite)).toContain("Bạn đã được đăng ký là quản trị");
     for (let i = 0; i < 5; i++) expect(await privateSays(GUESSER, `K7PM-3QX${"ABCDE"[i]}`)).toBe("Mã mời không đúng, đã dùng hoặc đã hết hạn.");
     const alert = await tg.waitFor(() => tg.delivered(ADMIN).find((c) => text(c).includes("Cảnh báo an ninh")), 10_000);
     expect(text(alert)).toContain(`tài khoản Telegram ${GUESSER} đã nhập sai mã mời / mã gắn nhóm 5 lần trong 15 phút`);
 
-    const valid = await createOneTimeCode(app.db, { purpose: "officer_invite", role: "officer", scopeKind: "commune", scopeCode: "00004", createdBy: "test" });
+    const valid = await makeCode(app.db, { purpose: "officer_invite", role: "officer", scopeKind: "commune", scopeCode: "00004" });
     expect(await privateSays(GUESSER, valid)).toBe("Đã nhập sai mã quá nhiều lần. Vui lòng thử lại sau 15 phút hoặc liên hệ quản trị viên.");
     expect(await app.db.officer.findUnique({ where: { telegramUserId: String(GUESSER) } })).toBeNull();
     expect(tg.delivered(ADMIN).filter((c) => text(c).includes("Cảnh báo an ninh"))).toHaveLength(1);

@@ -1,11 +1,10 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
-import { registerOfficer } from "../src/core/officers/registerOfficer.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
+import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 import { SseReader, WEB_COOKIE, jpegWithMetadata } from "./helpers/webChat.ts";
@@ -31,9 +30,9 @@ beforeAll(async () => {
   const renderer = new TelegramRenderer(createTranslator().t);
   await t.db.$transaction(async (tx) => {
     const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await bindQueue(tx, renderer, { queueId: "commune:00004", groupChatId: chat.id, by: "test" });
+    await seedBinding(tx, renderer, { queueId: "commune:00004", groupChatId: chat.id });
   });
-  await t.db.$transaction((tx) => registerOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004", displayName: "Cán bộ Trực", by: "test" }));
+  await t.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004", displayName: "Cán bộ Trực" }));
 });
 afterAll(async () => {
   await env?.close();
@@ -491,7 +490,7 @@ describe("a group bound after the follow-ups", () => {
     const other = -2_002;
     await t.db.$transaction(async (tx) => {
       const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(other), kind: "group" } });
-      await bindQueue(tx, renderer, { queueId: "commune:00070", groupChatId: chat.id, by: "test" });
+      await seedBinding(tx, renderer, { queueId: "commune:00070", groupChatId: chat.id });
     });
     await press("Chuyển", code);
     const prompt = await eventually(() => tg.delivered(GROUP).filter((c) => text(c).includes(`nhận chuyển tin báo ${code}`)).at(-1), 10_000, "transfer prompt");

@@ -1,10 +1,11 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { registerOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
+import type { Role } from "../src/core/officers/roles.ts";
 import { postCard } from "../src/core/tips/cards.ts";
 import { CODE_ALPHABET } from "../src/core/tips/codes.ts";
 import { FakeTelegramApi, tgCallback, tgCommand, tgGroupText, tgPrivateText, tgShownText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
+import { seedOfficer } from "./helpers/officers.ts";
 import { eventually, FAST_RATES, startTestApp, type TestApp } from "./helpers/app.ts";
 
 /*
@@ -34,7 +35,7 @@ async function setup(env: Record<string, string>) {
   await tg.listen();
   const app = await startTestApp({ telegram: tg, env: { ...FAST_RATES, ...env }, referenceData: true });
   const add = (user: number, role: Role) =>
-    app.db.$transaction((tx) => registerOfficer(tx, { telegramUserId: String(user), role, scopeKind: "commune", scopeCode: COMMUNE, displayName: tgUser(user).first_name, by: "test" }));
+    app.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(user), role, scopeKind: "commune", scopeCode: COMMUNE, displayName: tgUser(user).first_name }));
   await add(U.officer, "officer");
   await add(U.commander, "commander");
   await add(U.outreach, "outreach");

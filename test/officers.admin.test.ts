@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOneTimeCode } from "../src/core/officers/oneTimeCodes.ts";
 import { FakeTelegramApi, tgCallback, tgCommand, tgGroupText, tgUser, type FakeCall, tgShownText } from "./fakes/telegramApi.ts";
+import { makeCode } from "./helpers/officers.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
@@ -32,7 +32,7 @@ const buttons = (c: FakeCall) =>
 
 async function invite(role: string, unit: string) {
   const scope = unit.length === 5 ? { scopeKind: "commune", scopeCode: unit } : { scopeKind: "province", scopeCode: unit };
-  return createOneTimeCode(t.db, { purpose: "officer_invite", role, ...scope, createdBy: "test" });
+  return makeCode(t.db, { purpose: "officer_invite", role, ...scope });
 }
 
 async function privateSays(userId: number, update: ReturnType<typeof tgCommand>) {
@@ -70,7 +70,7 @@ describe("onboarding officers and binding groups from Telegram", () => {
     await p.say("0911 222 333");
     const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await p.press("Gửi tin báo")).text)![1]!;
 
-    const bindCode = await createOneTimeCode(t.db, { purpose: "group_bind", queueId: "commune:00004", createdBy: "test" });
+    const bindCode = await makeCode(t.db, { purpose: "group_bind", queueId: "commune:00004" });
     await tg.pushUpdate(tgGroupText(GROUP, OFFICER, `/bind ${bindCode}`));
     await eventually(() => tg.delivered(GROUP).some((c) => text(c).includes("Việc này cần quyền quản trị")), 10_000, "non-admin refused");
     await tg.pushUpdate(tgGroupText(GROUP, ADMIN, `/bind ${bindCode}`));

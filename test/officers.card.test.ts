@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeText } from "../src/channels/compose.ts";
 import { TelegramRenderer, TELEGRAM_TEXT_LIMIT } from "../src/channels/telegram/render.ts";
 import { ZaloRenderer } from "../src/channels/zalo/render.ts";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
-import { registerOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
+import type { Role } from "../src/core/officers/roles.ts";
 import { link, quoted, type Reply } from "../src/core/reply.ts";
 import { formatVnDateTime as vnDateTime } from "../src/core/vnTime.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, parseTelegramText, tgCallback, tgGroupText, tgShownText, tgUser, type FakeCall, type TgEntity } from "./fakes/telegramApi.ts";
+import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
@@ -40,10 +40,10 @@ beforeAll(async () => {
   const renderer = new TelegramRenderer(createTranslator().t);
   await t.db.$transaction(async (tx) => {
     const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await bindQueue(tx, renderer, { queueId: "commune:00070", groupChatId: chat.id, by: "test" });
+    await seedBinding(tx, renderer, { queueId: "commune:00070", groupChatId: chat.id });
   });
   const role: Role = "officer";
-  await t.db.$transaction((tx) => registerOfficer(tx, { telegramUserId: String(OFFICER), role, scopeKind: "commune", scopeCode: "00070", displayName: OFFICER_NAME, by: "test" }));
+  await t.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(OFFICER), role, scopeKind: "commune", scopeCode: "00070", displayName: OFFICER_NAME }));
 });
 afterAll(async () => {
   await t.close();

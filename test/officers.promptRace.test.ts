@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
-import { registerOfficer } from "../src/core/officers/registerOfficer.ts";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
+import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { ZaloTipster } from "./helpers/tipster.ts";
 
@@ -29,8 +28,8 @@ beforeAll(async () => {
   });
   await t.db.$transaction(async (tx) => {
     const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await bindQueue(tx, new TelegramRenderer(createTranslator().t), { queueId: "commune:00004", groupChatId: chat.id, by: "test" });
-    await registerOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004", displayName: "Trần Văn Bình", by: "test" });
+    await seedBinding(tx, new TelegramRenderer(createTranslator().t), { queueId: "commune:00004", groupChatId: chat.id });
+    await seedOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004", displayName: "Trần Văn Bình" });
   });
 });
 afterAll(async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
-import { registerOfficer, revokeOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
+import type { Role } from "../src/core/officers/roles.ts";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgCallback, tgGroupText, tgShownText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
+import { revokeAsAdmin, seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, waitIdle, startTestApp, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 
@@ -31,12 +31,12 @@ async function bindGroup(queueId: string, groupId: number) {
   const renderer = new TelegramRenderer(createTranslator().t);
   await t.db.$transaction(async (tx) => {
     const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(groupId), kind: "group" } });
-    await bindQueue(tx, renderer, { queueId, groupChatId: chat.id, by: "test" });
+    await seedBinding(tx, renderer, { queueId, groupChatId: chat.id });
   });
 }
 
 async function addOfficer(userId: number, role: Role, scopeKind: string, scopeCode: string) {
-  await t.db.$transaction((tx) => registerOfficer(tx, { telegramUserId: String(userId), role, scopeKind, scopeCode, displayName: tgUser(userId).first_name, by: "test" }));
+  await t.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(userId), role, scopeKind, scopeCode, displayName: tgUser(userId).first_name }));
 }
 
 beforeAll(async () => {
@@ -53,7 +53,7 @@ beforeAll(async () => {
   await addOfficer(OFFICER.hoanKiem, "officer", "commune", "00070");
   await addOfficer(OFFICER.commander, "commander", "commune", "00004");
   await addOfficer(OFFICER.revoked, "officer", "commune", "00004");
-  await t.db.$transaction((tx) => revokeOfficer(tx, { telegramUserId: String(OFFICER.revoked), by: "test" }));
+  await t.db.$transaction((tx) => revokeAsAdmin(tx, { telegramUserId: String(OFFICER.revoked) }));
   await addOfficer(OFFICER.province, "officer", "province", "01");
 });
 afterAll(async () => {
@@ -191,10 +191,10 @@ describe("authorisation: every button, every kind of person", () => {
     // Revocation takes effect at once: registered, pressing fine, revoked, refused.
     const priority = posted.buttons.find((b) => b.text.includes("Ưu tiên"))!.callback_data;
     await press(GROUP_BA_DINH, OFFICER.commander, priority, posted.id);
-    await t.db.$transaction((tx) => revokeOfficer(tx, { telegramUserId: String(OFFICER.commander), by: "test" }));
+    await t.db.$transaction((tx) => revokeAsAdmin(tx, { telegramUserId: String(OFFICER.commander) }));
     const refused = await press(GROUP_BA_DINH, OFFICER.commander, priority, posted.id);
     expect(String(refused.payload.text)).toContain("đã bị thu hồi");
-    await t.db.$transaction((tx) => registerOfficer(tx, { telegramUserId: String(OFFICER.commander), role: "commander", scopeKind: "commune", scopeCode: "00004", by: "test" }));
+    await t.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(OFFICER.commander), role: "commander", scopeKind: "commune", scopeCode: "00004" }));
   });
 
   it("an info-only copy cannot change the tip", async () => {

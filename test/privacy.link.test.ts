@@ -1,11 +1,11 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
-import { registerOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
+import type { Role } from "../src/core/officers/roles.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
+import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { dumpDatabase, type DumpedRow, type DumpedTable } from "./helpers/dump.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
@@ -33,7 +33,7 @@ let tg: FakeTelegramApi;
 let zalo: FakeZaloApi;
 
 async function addOfficer(userId: number, role: Role, displayName: string) {
-  await t.db.$transaction((tx) => registerOfficer(tx, { telegramUserId: String(userId), role, scopeKind: "commune", scopeCode: "00004", displayName, by: "test" }));
+  await t.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(userId), role, scopeKind: "commune", scopeCode: "00004", displayName }));
 }
 
 beforeAll(async () => {
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const renderer = new TelegramRenderer(createTranslator().t);
   await t.db.$transaction(async (tx) => {
     const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await bindQueue(tx, renderer, { queueId: "commune:00004", groupChatId: chat.id, by: "test" });
+    await seedBinding(tx, renderer, { queueId: "commune:00004", groupChatId: chat.id });
   });
   await addOfficer(OFFICER, "officer", "Cán bộ Kiểm Tra");
   await addOfficer(COMMANDER, "commander", "Chỉ huy Kiểm Tra");

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LegalSearch } from "../src/core/qa/legalSearch.ts";
 import { readKnowledgeFiles } from "../src/core/qa/knowledge.ts";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
-import { registerOfficer } from "../src/core/officers/registerOfficer.ts";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgCallback, tgGroupText, tgUser, type FakeCall } from "./fakes/telegramApi.ts";
+import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 import { companionQuestions, independentQuestions, score } from "./helpers/qaSets.ts";
@@ -77,8 +76,8 @@ describe("legal Q&A in the conversation", () => {
     const renderer = new TelegramRenderer(createTranslator().t);
     await t.db.$transaction(async (tx) => {
       const group = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(LEGAL_GROUP), kind: "group" } });
-      await bindQueue(tx, renderer, { queueId: "legal:VN", groupChatId: group.id, by: "test" });
-      await registerOfficer(tx, { telegramUserId: String(LEGAL_STAFF), role: "legal", scopeKind: "national", scopeCode: "VN", displayName: "Luật sư Hà", by: "test" });
+      await seedBinding(tx, renderer, { queueId: "legal:VN", groupChatId: group.id });
+      await seedOfficer(tx, { telegramUserId: String(LEGAL_STAFF), role: "legal", scopeKind: "national", scopeCode: "VN", displayName: "Luật sư Hà" });
     });
   });
   afterAll(async () => {

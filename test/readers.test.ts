@@ -3,12 +3,12 @@ import { Writable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { bindQueue } from "../src/core/officers/bindQueue.ts";
 import { ReaderWatch } from "../src/core/tips/readerWatch.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { createLogger } from "../src/logger.ts";
 import { Metrics } from "../src/metrics.ts";
 import { FakeTelegramApi, type FakeCall } from "./fakes/telegramApi.ts";
+import { seedBinding } from "./helpers/officers.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
@@ -37,7 +37,7 @@ async function bind(queueId: string, groupId: number) {
   const renderer = new TelegramRenderer(createTranslator().t);
   const refs = await t.db.$transaction(async (tx) => {
     const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(groupId), kind: "group" } });
-    return bindQueue(tx, renderer, { queueId, groupChatId: chat.id, by: "test" });
+    return seedBinding(tx, renderer, { queueId, groupChatId: chat.id });
   });
   t.app.sender.notify(refs);
 }

@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { registerOfficer, revokeOfficer, type Role } from "../src/core/officers/registerOfficer.ts";
+import type { Role } from "../src/core/officers/roles.ts";
+import { revokeAsAdmin, seedOfficer } from "./helpers/officers.ts";
 import { addInformation } from "../src/core/tips/commands/addInformation.ts";
 import { relayToTipster } from "../src/core/tips/commands/ask.ts";
 import { claimTip } from "../src/core/tips/commands/claim.ts";
@@ -225,7 +226,7 @@ beforeAll(async () => {
   sealer = new Sealer([crypto.randomBytes(32)]);
   tipsterChatId = (await db.chat.create({ data: { channel: "telegram", platformChatId: "987650001", kind: "private" } })).id;
   colleagueId = (
-    await db.$transaction((tx) => registerOfficer(tx, { telegramUserId: "710999", role: "officer", scopeKind: "commune", scopeCode: COMMUNE_A, by: "test" }))
+    await db.$transaction((tx) => seedOfficer(tx, { telegramUserId: "710999", role: "officer", scopeKind: "commune", scopeCode: COMMUNE_A }))
   ).id;
   const scopes = {
     "own commune": { inside: true, scopeKind: "commune", scopeCode: COMMUNE_A },
@@ -240,8 +241,8 @@ beforeAll(async () => {
       // Every officer has a private chat with the bot (where an opened contact would go).
       const privateChatId = (await db.chat.create({ data: { channel: "telegram", platformChatId: telegramUserId, kind: "private" } })).id;
       const officer = await db.$transaction(async (tx: Tx) => {
-        const o = await registerOfficer(tx, { telegramUserId, role: role === "revoked" ? "commander" : role, scopeKind: scope.scopeKind, scopeCode: scope.scopeCode, privateChatId, displayName: `${role} ${scopeName}`, by: "test" });
-        if (role === "revoked") await revokeOfficer(tx, { telegramUserId, by: "test" });
+        const o = await seedOfficer(tx, { telegramUserId, role: role === "revoked" ? "commander" : role, scopeKind: scope.scopeKind, scopeCode: scope.scopeCode, privateChatId, displayName: `${role} ${scopeName}` });
+        if (role === "revoked") await revokeAsAdmin(tx, { telegramUserId });
         return o;
       });
       actors.push({ label: `${role}/${scopeName}`, kind: "officer", role, inside: scope.inside, officerId: officer.id });

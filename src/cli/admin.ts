@@ -5,9 +5,15 @@ import { migrate } from "../db/migrate.ts";
 import { loadReferenceData } from "../db/referenceData.ts";
 import { TelegramRenderer } from "../channels/telegram/render.ts";
 import { waitingByQueue } from "../core/tips/waiting.ts";
-import { bindQueue } from "../core/officers/bindQueue.ts";
-import { createOneTimeCode, queueOfUnit, scopeOfUnit } from "../core/officers/oneTimeCodes.ts";
-import { ROLES, registerOfficer, revokeOfficer, type Role } from "../core/officers/registerOfficer.ts";
+import { bindQueue } from "../core/queues/commands/bindQueue.ts";
+import { unbindQueue } from "../core/queues/commands/unbindQueue.ts";
+import { queueOfUnit, scopeOfUnit } from "../core/officers/oneTimeCodes.ts";
+import { createOneTimeCode } from "../core/officers/commands/createOneTimeCode.ts";
+import { ROLES, type Role } from "../core/officers/roles.ts";
+import { registerOfficer } from "../core/officers/commands/registerOfficer.ts";
+import { revokeOfficer } from "../core/officers/commands/revokeOfficer.ts";
+import { setOfficerName } from "../core/officers/commands/setOfficerName.ts";
+import type { Actor } from "../core/events/recordEvent.ts";
 import { normaliseTipCode } from "../core/tips/codes.ts";
 import { ensureQueues } from "../core/tips/queues.ts";
 import { createTranslator } from "../i18n.ts";
@@ -25,13 +31,24 @@ import { NO_QUIET_HOURS } from "../core/campaigns/schedule.ts";
 import { campaignMessage } from "../core/campaigns/message.ts";
 import { enqueueCalls } from "../outbox/outbound.ts";
 import { ZaloRenderer } from "../channels/zalo/render.ts";
-import { exportEntries, importEntries, loadKnowledge } from "../core/qa/knowledge.ts";
+import { exportEntries, loadKnowledge } from "../core/qa/knowledge.ts";
+import { importKnowledgeEntries } from "../core/qa/commands/importKnowledgeEntries.ts";
 import { csvToEntries, entriesToCsv } from "../core/qa/csv.ts";
 import { privacyCommands } from "./privacy.ts";
 
 const ADMIN = "admin:cli";
 /** The CLI's administrator as a commands' actor. */
 const ADMIN_ACTOR = { kind: "admin", name: ADMIN } as const;
+/** The administrator at the command line, as the commands' actor. */
+const CLI_ADMIN: Actor = { kind: "admin", name: "cli" };
+
+/** Hours a code stays valid, from --hours (a positive number; the command checks the upper bound). */
+function hours(args: Map<string, string>): number | undefined {
+  const h = args.get("hours");
+  if (h === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(h)) throw new UsageError("--hours must be a positive number (at most 720)");
+  return Number(h);
+}
 
 function role(args: Map<string, string>): Role {
   const r = args.get("role") ?? "officer";
@@ -87,9 +104,19 @@ const commands: Record<string, Command> = {
           create: { channel: "telegram", platformChatId: chatId, kind: "group" },
           update: {},
         });
-        return bindQueue(tx, renderer, { queueId: queue.id, groupChatId: chat.id, by: ADMIN });
+        return bindQueue(tx, renderer, { actor: CLI_ADMIN, queueId: queue.id, groupChatId: chat.id });
       });
-      console.log(`${queue.name} → Telegram group ${chatId}${posted.length ? ` (${posted.length} message(s) queued for open tips)` : ""}`);
+      if (!posted.ok) throw new UsageError(`cannot bind ${queue.id}: ${posted.reason}`);
+      console.log(`${queue.name} → Telegram group ${chatId}${posted.refs.length ? ` (${posted.refs.length} message(s) queued for open tips)` : ""}`);
+    },
+  },
+  "queue:unbind": {
+    usage: "queue:unbind --unit CODE                       unbind a queue from its group (its new tips fall back; cards already posted stay)",
+    async run(db, args) {
+      const queue = await requireQueue(db, args);
+      const unbound = await db.$transaction((tx) => unbindQueue(tx, { actor: CLI_ADMIN, queueId: queue.id }));
+      if (!unbound.ok) throw new UsageError(unbound.reason === "not_bound" ? `${queue.id} is bound to no group` : `cannot unbind: ${unbound.reason}`);
+      console.log(`${queue.name}: unbound`);
     },
   },
   "queue:unbound": {
@@ -106,8 +133,9 @@ const commands: Record<string, Command> = {
     usage: "queue:bind-code --unit CODE [--hours 24]   a one-time code an admin types as /bind CODE in the group",
     async run(db, args) {
       const queue = await requireQueue(db, args);
-      const code = await createOneTimeCode(db, { purpose: "group_bind", queueId: queue.id, createdBy: ADMIN, hours: Number(args.get("hours") ?? 24) });
-      console.log(`/bind ${code}   (${queue.name}; valid ${args.get("hours") ?? 24} h, once)`);
+      const made = await db.$transaction((tx) => createOneTimeCode(tx, { actor: CLI_ADMIN, purpose: "group_bind", queueId: queue.id, hours: hours(args) }));
+      if (!made.ok) throw new UsageError(`cannot make a binding code: ${made.reason} (--hours at most 720)`);
+      console.log(`/bind ${made.code}   (${queue.name}; valid ${args.get("hours") ?? 24} h, once)`);
     },
   },
   "officer:add": {
@@ -117,14 +145,18 @@ const commands: Record<string, Command> = {
       if (!user || !/^\d+$/.test(user)) throw new UsageError("--telegram-user must be a Telegram user id");
       const name = args.get("name")?.trim();
       if (name !== undefined && (name.length === 0 || name.length > 64)) throw new UsageError("--name must be 1 to 64 characters");
-      const officer = await db.$transaction((tx) => registerOfficer(tx, { telegramUserId: user, role: role(args), ...scope(args), displayName: name, by: ADMIN }));
+      const registered = await db.$transaction((tx) => registerOfficer(tx, { actor: CLI_ADMIN, telegramUserId: user, role: role(args), ...scope(args), displayName: name }));
+      if (!registered.ok) throw new UsageError(`cannot register: ${registered.reason}`);
+      const officer = registered.officer;
       console.log(`officer ${officer.id}: Telegram user ${user}, ${officer.role}, ${officer.scopeKind} ${officer.scopeCode}${officer.displayName ? `, ${officer.displayName}` : ""}`);
     },
   },
   "officer:invite": {
     usage: "officer:invite --unit CODE --role officer|commander|admin|outreach|legal [--hours 72]   prints a one-time code (/start CODE to the bot)",
     async run(db, args) {
-      const code = await createOneTimeCode(db, { purpose: "officer_invite", role: role(args), ...scope(args), createdBy: ADMIN, hours: Number(args.get("hours") ?? 72) });
+      const made = await db.$transaction((tx) => createOneTimeCode(tx, { actor: CLI_ADMIN, purpose: "officer_invite", role: role(args), ...scope(args), hours: hours(args) }));
+      if (!made.ok) throw new UsageError(`cannot make an invitation: ${made.reason} (--hours at most 720)`);
+      const code = made.code;
       console.log(`invitation code: ${code}   (send "/start ${code}" to the bot in a private chat; valid ${args.get("hours") ?? 72} h, once)`);
     },
   },
@@ -133,9 +165,19 @@ const commands: Record<string, Command> = {
     async run(db, args) {
       const user = args.get("telegram-user");
       if (!user) throw new UsageError("--telegram-user is required");
-      const officer = await db.$transaction((tx) => revokeOfficer(tx, { telegramUserId: user, by: ADMIN }));
-      if (!officer) throw new UsageError(`no officer with Telegram user ${user}`);
-      console.log(`revoked: ${officer.displayName ?? officer.id} (Telegram user ${user})`);
+      const revoked = await db.$transaction((tx) => revokeOfficer(tx, { actor: CLI_ADMIN, telegramUserId: user }));
+      if (!revoked.ok) throw new UsageError(`no officer with Telegram user ${user}`);
+      console.log(`revoked: ${revoked.officer.displayName ?? revoked.officer.id} (Telegram user ${user})`);
+    },
+  },
+  "officer:rename": {
+    usage: 'officer:rename --telegram-user ID --name "Thiếu úy Lan"   the name colleagues see on cards',
+    async run(db, args) {
+      const user = args.get("telegram-user");
+      if (!user) throw new UsageError("--telegram-user is required");
+      const renamed = await db.$transaction((tx) => setOfficerName(tx, { actor: CLI_ADMIN, telegramUserId: user, name: args.get("name") ?? "" }));
+      if (!renamed.ok) throw new UsageError(renamed.reason === "not_found" ? `no officer with Telegram user ${user}` : "--name must be 1 to 64 characters");
+      console.log(`renamed: ${renamed.officer.displayName} (Telegram user ${user})`);
     },
   },
   "officer:list": {
@@ -243,12 +285,10 @@ const commands: Record<string, Command> = {
       if (!file || !fs.existsSync(file)) throw new UsageError("--file must name a .json or .csv file");
       const text = fs.readFileSync(file, "utf8");
       const input = file.endsWith(".csv") ? csvToEntries(text) : JSON.parse(text);
-      try {
-        const n = await db.$transaction((tx) => importEntries(tx, input, ADMIN));
-        console.log(`${n} knowledge base entr${n === 1 ? "y" : "ies"} imported`);
-      } catch (err) {
-        throw new UsageError(`invalid entries: ${(err as Error).message.slice(0, 500)}`);
-      }
+      const imported = await db.$transaction((tx) => importKnowledgeEntries(tx, { actor: CLI_ADMIN, input }));
+      if (!imported.ok) throw new UsageError(imported.reason === "invalid" ? `invalid entries: ${imported.message.slice(0, 500)}` : `cannot import: ${imported.reason}`);
+      const n = imported.count;
+      console.log(`${n} knowledge base entr${n === 1 ? "y" : "ies"} imported`);
     },
   },
   "kb:export": {

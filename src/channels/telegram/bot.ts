@@ -7,8 +7,10 @@ import type { Logger } from "../../logger.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef } from "../../outbox/outbound.ts";
 import { findOrCreateChat } from "../../core/chats/findOrCreateChat.ts";
 import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../../core/officers/groupTurn.ts";
-import { redeemGuardedCode } from "../../core/officers/codeAttempts.ts";
-import { registerOfficer, type Role } from "../../core/officers/registerOfficer.ts";
+import { CODE_SHAPE, redeemInvite } from "../../core/officers/commands/redeemInvite.ts";
+import { recordPrivateChat } from "../../core/officers/commands/recordPrivateChat.ts";
+import { migrateGroupChat, setChatReachable } from "../../core/chats/lifecycle.ts";
+import type { Reply } from "../../core/reply.ts";
 import { GROUP_COMMANDS, PRIVATE_COMMANDS } from "../../core/commandMenus.ts";
 import { DEFAULT_LOCALE, LOCALES, type Translate } from "../../i18n.ts";
 
@@ -81,18 +83,10 @@ function lifecycleComposer(): Composer<Context> {
   composer.on("my_chat_member", async (ctx) => {
     const status = ctx.myChatMember.new_chat_member.status;
     const blocked = status === "kicked" || status === "left";
-    await scope(ctx).tx.chat.updateMany({
-      where: { channel: "telegram", platformChatId: String(ctx.chat.id) },
-      data: { unreachableAt: blocked ? new Date() : null },
-    });
+    await setChatReachable(scope(ctx).tx, { channel: "telegram", platformChatId: String(ctx.chat.id), reachable: !blocked });
   });
   composer.on("message:migrate_to_chat_id", async (ctx) => {
-    const tx = scope(ctx).tx;
-    const newId = String(ctx.message.migrate_to_chat_id);
-    const clash = await tx.chat.findUnique({ where: { channel_platformChatId: { channel: "telegram", platformChatId: newId } } });
-    if (!clash) {
-      await tx.chat.updateMany({ where: { channel: "telegram", platformChatId: String(ctx.chat.id) }, data: { platformChatId: newId, kind: "group" } });
-    }
+    await migrateGroupChat(scope(ctx).tx, { channel: "telegram", fromPlatformChatId: String(ctx.chat.id), toPlatformChatId: String(ctx.message.migrate_to_chat_id) });
   });
   return composer;
 }
@@ -139,53 +133,30 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
     );
   });
 
-  // An officer's invitation: /start CODE in a private chat with the bot.
+  // An officer's invitation: /start CODE in a private chat with the bot (the core redeems it).
   const pm = composer.chatType("private");
   pm.command("start", async (ctx, next) => {
     const code = ctx.match.trim();
-    if (!/^[A-Za-z0-9]{4}-?[A-Za-z0-9]{4}$/.test(code)) return next();
+    if (!CODE_SHAPE.test(code)) return next();
     const s = scope(ctx);
     const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
-    // Guessing is limited per account and globally; a burst alerts the administrators.
-    const redeemed = await redeemGuardedCode(s.tx, deps, {
-      code,
-      purpose: "officer_invite",
-      telegramUserId: String(ctx.from.id),
-      usedBy: `telegram-user:${ctx.from.id}`,
-    });
-    const invite = redeemed.ok ? redeemed.row : null;
-    let reply;
-    if (!redeemed.ok) s.refs.push(...redeemed.refs);
-    if (!redeemed.ok && redeemed.reason === "limited") {
-      reply = { key: "officer:admin.codes_limited", params: { minutes: redeemed.retryMinutes } };
-    } else if (invite?.role && invite.scopeKind && invite.scopeCode) {
-      await registerOfficer(s.tx, {
-        telegramUserId: String(ctx.from.id),
-        role: invite.role as Role,
-        scopeKind: invite.scopeKind,
-        scopeCode: invite.scopeCode,
-        displayName: fullName(ctx.from),
-        privateChatId: chat.id,
-        by: `invite:${invite.id}`,
-      });
-      const unit =
-        invite.scopeKind === "commune"
-          ? (await s.tx.commune.findUnique({ where: { code: invite.scopeCode } }))?.name
-          : (await s.tx.province.findUnique({ where: { code: invite.scopeCode } }))?.name;
-      reply = { key: "officer:admin.welcome_officer", params: { role: { $t: `officer:admin.role.${invite.role}` }, scope: unit ?? invite.scopeCode } };
-    } else {
-      reply = { key: "officer:admin.bad_invite" };
-    }
+    const redeemed = await redeemInvite(s.tx, deps, { telegramUserId: String(ctx.from.id), code, displayName: fullName(ctx.from), privateChatId: chat.id });
+    s.refs.push(...redeemed.refs);
+    const reply: Reply = redeemed.ok
+      ? { key: "officer:admin.welcome_officer", params: { role: { $t: `officer:admin.role.${redeemed.role}` }, scope: redeemed.scope.name ?? redeemed.scope.code } }
+      : redeemed.reason === "limited"
+        ? { key: "officer:admin.codes_limited", params: { minutes: redeemed.retryMinutes } }
+        : { key: "officer:admin.bad_invite" };
     s.refs.push(...(await enqueueCalls(s.tx, { chatId: chat.id, channel: "telegram" }, deps.officerRenderer.render(reply, chat.locale ?? "vi").calls)));
   });
   // Officers registered from the CLI get their private chat recorded the first time they write.
   pm.use(async (ctx, next) => {
     if (ctx.from) {
       const s = scope(ctx);
-      const officer = await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) } });
+      const officer = await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) }, select: { privateChatId: true } });
       if (officer && !officer.privateChatId) {
         const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
-        await s.tx.officer.update({ where: { id: officer.id }, data: { privateChatId: chat.id } });
+        await recordPrivateChat(s.tx, { telegramUserId: String(ctx.from.id), chatId: chat.id });
       }
     }
     return next();

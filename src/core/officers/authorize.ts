@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import { recordEvent } from "../events/recordEvent.ts";
 import type { TranslatedParam } from "../reply.ts";
-import type { Role } from "./registerOfficer.ts";
+import type { Role } from "./roles.ts";
 
 /** What an officer can do to a tip from its card. */
 export type OfficerAction =
@@ -17,9 +17,26 @@ export type OfficerAction =
   | "extend"
   | "reopen";
 
+/**
+ * What staff do besides working on tips: legal staff answer residents' questions and keep the
+ * knowledge base; administrators register officers, hand out one-time codes and bind groups to queues.
+ */
+export type StaffAction =
+  | "answer_question"
+  | "save_answer"
+  | "import_knowledge"
+  | "register_officer"
+  | "revoke_officer"
+  | "rename_officer"
+  | "create_code"
+  | "bind_queue"
+  | "unbind_queue";
+
 /** The roles that work on tips. Outreach and legal staff are registered in the same table but never act on a tip. */
 export const TIP_ROLES: readonly Role[] = ["officer", "commander", "admin"];
 const COMMANDERS: readonly Role[] = ["commander", "admin"];
+const LEGAL: readonly Role[] = ["legal", "admin"];
+const ADMINS: readonly Role[] = ["admin"];
 
 /**
  * Who may take each action on a tip (within their scope). Everything an officer does on a card
@@ -28,7 +45,7 @@ const COMMANDERS: readonly Role[] = ["commander", "admin"];
  * someone else holds, or closing an unclaimed one, needs a commander or an administrator
  * (the `holder` moves of tips/tipStates.ts).
  */
-export const ACTION_ROLES: Readonly<Record<OfficerAction, readonly Role[]>> = {
+export const ACTION_ROLES: Readonly<Record<OfficerAction | StaffAction, readonly Role[]>> = {
   claim: TIP_ROLES,
   release: TIP_ROLES,
   ask: TIP_ROLES,
@@ -43,6 +60,16 @@ export const ACTION_ROLES: Readonly<Record<OfficerAction, readonly Role[]>> = {
   extend: COMMANDERS,
   /** Reopening a closed tip (its outcome is cleared; it goes back to whoever held it). */
   reopen: COMMANDERS,
+  // Staff actions (officers/staffAuth.ts checks them; an administrator from the CLI may do them all).
+  answer_question: LEGAL,
+  save_answer: LEGAL,
+  import_knowledge: LEGAL,
+  register_officer: ADMINS,
+  revoke_officer: ADMINS,
+  rename_officer: ADMINS,
+  create_code: ADMINS,
+  bind_queue: ADMINS,
+  unbind_queue: ADMINS,
 };
 
 /** Group commands (`/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`) are for the roles that work on tips. */
@@ -84,7 +111,7 @@ export function scopeCovers(officer: Pick<OfficerRecord, "scopeKind" | "scopeCod
 }
 
 /** Whether a role may take an action (scope aside). */
-export const roleMay = (role: string, action: OfficerAction): boolean => (ACTION_ROLES[action] as readonly string[]).includes(role);
+export const roleMay = (role: string, action: OfficerAction | StaffAction): boolean => (ACTION_ROLES[action] as readonly string[]).includes(role);
 
 /** The audit actor of a Telegram user: their officer id when registered, else their Telegram user id. */
 export const actorOf = (officer: Pick<OfficerRecord, "id"> | null | undefined, telegramUserId: string) =>

@@ -4,7 +4,8 @@ import type { Reply } from "../reply.ts";
 import { tipHistory } from "../tips/history.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { COMMAND_ROLES, actorOf, recordRefusal, scopeCovers, type OfficerRecord } from "./authorize.ts";
-import { bindGroup, type GroupActor, type OfficerDeps } from "./groupTurn.ts";
+import { bindGroupWithCode } from "../queues/commands/bindGroupWithCode.ts";
+import { sendToGroup, type GroupActor, type OfficerDeps } from "./groupContext.ts";
 
 const MAX_LINES = 30;
 
@@ -147,4 +148,28 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
     }
   }
   return [];
+}
+
+/** The reply to a refused `/bind`. */
+const BIND_REFUSALS: Record<string, string> = {
+  not_officer: "officer:refuse.not_officer",
+  revoked: "officer:refuse.revoked",
+  role: "officer:refuse.admin_only",
+  scope: "officer:refuse.group_scope",
+  wrong: "officer:admin.bad_bind_code",
+  limited: "officer:admin.codes_limited",
+};
+
+/** `/bind CODE` by an administrator: the `bindGroupWithCode` command, answered in the group. */
+async function bindGroup(tx: Tx, deps: OfficerDeps, actor: GroupActor, code: string): Promise<OutboxRef[]> {
+  const say = (key: string, params?: Record<string, unknown>) => sendToGroup(tx, deps, actor.group, { key, params });
+  const bound = await bindGroupWithCode(tx, deps, {
+    telegramUserId: actor.telegramUserId,
+    groupChatId: actor.group.id,
+    code,
+    announce: (queue) => say("officer:admin.bound", { queue: queue.name }),
+  });
+  if (bound.ok) return bound.refs;
+  const minutes = "retryMinutes" in bound ? bound.retryMinutes : undefined;
+  return [...(await say(BIND_REFUSALS[bound.reason]!, { minutes })), ...bound.refs];
 }

@@ -1,14 +1,9 @@
 import { RetryLater } from "../retryLater.ts";
 import type { Tx } from "../../db/client.ts";
-import type { Translate } from "../../i18n.ts";
-import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
-import type { Sealer } from "../../security/sealing.ts";
-import type { ChatRecord } from "../chats/findOrCreateChat.ts";
-import type { Choice, Reply } from "../reply.ts";
+import { enqueueCalls, type OutboundCall, type OutboxRef } from "../../outbox/outbound.ts";
+import type { Choice } from "../reply.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { communeQueueId, provinceQueueId } from "../tips/queues.ts";
-import type { Renderers } from "../tips/notifyTipster.ts";
-import type { PlaceFinder } from "../tips/places.ts";
 import { addNote } from "../tips/commands/note.ts";
 import { CLASSIFICATIONS, classifyTip, type Classification } from "../tips/commands/classify.ts";
 import { OUTCOMES, closeTip, type Outcome } from "../tips/commands/close.ts";
@@ -22,41 +17,12 @@ import { reopenTip } from "../tips/commands/reopen.ts";
 import { PRIORITY_VALUES, setPriority, type PriorityValue } from "../tips/commands/priority.ts";
 import { transferTip } from "../tips/commands/transfer.ts";
 import { actorOf, authorizeTipAction, officerLabel, officerName, recordRefusal, type OfficerAction, type OfficerRecord } from "./authorize.ts";
-import { bindQueue } from "./bindQueue.ts";
-import { redeemGuardedCode, type CodeGuardDeps } from "./codeAttempts.ts";
 import { groupCommand } from "./groupCommands.ts";
+import { sendToGroup, type GroupActor, type OfficerDeps, type PressResult } from "./groupContext.ts";
 import { staffCommand, staffPress } from "../campaigns/staffTurn.ts";
-import type { KnowledgeBase } from "../qa/knowledge.ts";
-import { LegalOpError, answerQuestion, saveAnswerToKnowledge } from "../qa/legalOps.ts";
+import { SAVE_PREFIX, legalPress, legalReply } from "../qa/legalTurn.ts";
 
-/** What the officers' side needs from the application. */
-export interface OfficerDeps extends CodeGuardDeps {
-  sealer: Sealer;
-  places: PlaceFinder;
-  t: Translate;
-  /** Renders for Telegram groups (cards, prompts, choosers). */
-  officerRenderer: ReplyRenderer;
-  /** Every channel, to reach tipsters. */
-  renderers: Renderers;
-  /** The legal knowledge base, refreshed when staff save an answer into it. */
-  knowledge?: KnowledgeBase;
-  /** Campaign quiet hours (CAMPAIGN_QUIET_HOURS). */
-  quiet?: { start: string; end: string };
-}
-
-/** Who acted in a group. */
-export interface GroupActor {
-  group: ChatRecord;
-  telegramUserId: string;
-  displayName: string;
-}
-
-/** What to answer a button press with (Telegram's answerCallbackQuery), and the messages it caused. */
-export interface PressResult {
-  refs: OutboxRef[];
-  answer?: string;
-  alert?: boolean;
-}
+export type { GroupActor, OfficerDeps, PressResult } from "./groupContext.ts";
 
 const ACTION_OF: Record<string, OfficerAction> = {
   claim: "claim",
@@ -118,11 +84,7 @@ function pressRunsCommand(act: string, arg: string): boolean {
   }
 }
 
-async function send(tx: Tx, deps: OfficerDeps, group: ChatRecord, reply: Reply, extra: Record<string, unknown> = {}): Promise<OutboxRef[]> {
-  const rendered = deps.officerRenderer.render(reply, group.locale ?? "vi");
-  const calls: OutboundCall[] = rendered.calls.map((c) => ({ ...c, payload: { ...c.payload, ...extra } }));
-  return enqueueCalls(tx, { chatId: group.id, channel: group.channel }, calls);
-}
+const send = sendToGroup;
 
 /**
  * Which card of the tip this group holds: its working card ("main"), an info-only or retired copy
@@ -135,12 +97,6 @@ async function cardKindIn(tx: Tx, tipId: string, groupChatId: string): Promise<"
   return card.kind === "main" && card.active ? "main" : "info";
 }
 
-/** A legal-staff action (answering, saving an answer) refused to someone who is not legal staff: audited. */
-async function legalRefusal(tx: Tx, officer: OfficerRecord | null, actor: GroupActor, action: string, questionId: string): Promise<void> {
-  const reason = !officer ? "not_officer" : officer.revokedAt ? "revoked" : "role";
-  await recordRefusal(tx, { actor: actorOf(officer, actor.telegramUserId), action, reason, via: actor.group.id, data: { questionId } });
-}
-
 const choice = (act: string, arg: string, tipId: string, labelKey: string): Choice => ({ id: `t:${act}:${arg}:${tipId}`, labelKey });
 
 /**
@@ -150,21 +106,7 @@ const choice = (act: string, arg: string, tipId: string, labelKey: string): Choi
 export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupActor & { data: string; messageId: number }): Promise<PressResult> {
   const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
   if (actor.data.startsWith("c:")) return staffPress(tx, deps, actor);
-  if (actor.data.startsWith("kb:save:")) {
-    const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
-    try {
-      const entryId = await saveAnswerToKnowledge(tx, { questionId: actor.data.slice(8), officer, sourceText: deps.t("vi", "qa:staff.source") });
-      deps.knowledge?.invalidate();
-      const refs = await send(tx, deps, actor.group, { key: "qa:staff.saved", params: { staff: officerName(officer!), id: actor.data.slice(-6).toUpperCase(), entry: entryId } });
-      return { refs };
-    } catch (err) {
-      if (err instanceof LegalOpError) {
-        if (err.reason === "not_staff") await legalRefusal(tx, officer, actor, "question.save", actor.data.slice(8));
-        return { refs: [], answer: t(`qa:staff.${err.reason}`), alert: true };
-      }
-      throw err;
-    }
-  }
+  if (actor.data.startsWith(SAVE_PREFIX)) return legalPress(tx, deps, actor);
   const parsed = parseData(actor.data);
   // Cancelling a chooser is judged as the chooser's own action (who could open it may close it).
   const action = parsed ? (parsed.act === "cancel" ? CANCELLABLE[parsed.arg] : ACTION_OF[parsed.act]) : undefined;
@@ -338,18 +280,7 @@ export async function handleGroupMessage(
     throw new RetryLater("reply to a prompt still being sent");
   }
   const legal = prompted ? await tx.legalQuestion.findFirst({ where: { cardOutboxId: prompted.id } }) : null;
-  if (legal) {
-    const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
-    try {
-      return await answerQuestion(tx, deps, { questionId: legal.id, officer, answer: text, groupChatId: actor.group.id });
-    } catch (err) {
-      if (err instanceof LegalOpError) {
-        if (err.reason === "not_staff") await legalRefusal(tx, officer, actor, "question.answer", legal.id);
-        return send(tx, deps, actor.group, { key: `qa:staff.${err.reason}` }, { reply_to_message_id: actor.replyToMessageId });
-      }
-      throw err;
-    }
-  }
+  if (legal) return legalReply(tx, deps, actor, legal.id, text);
   const prompt = prompted ? await tx.officerPrompt.findFirst({ where: { chatId: actor.group.id, outboxId: prompted.id, usedAt: null } }) : null;
   if (!prompt) return [];
   const tip = await tx.tip.findUnique({ where: { id: prompt.tipId }, include: { queue: true } });
@@ -425,32 +356,3 @@ async function transferTarget(tx: Tx, deps: OfficerDeps, actor: GroupActor, tip:
     allow_sending_without_reply: true,
   });
 }
-
-/** `/bind CODE` by an administrator: binds the queue the code was made for to this group. */
-export async function bindGroup(tx: Tx, deps: OfficerDeps, actor: GroupActor, code: string): Promise<OutboxRef[]> {
-  const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
-  const say = (key: string, params?: Record<string, unknown>) => send(tx, deps, actor.group, { key, params });
-  if (!officer || officer.revokedAt || officer.role !== "admin") {
-    const reason = !officer ? "not_officer" : officer.revokedAt ? "revoked" : "role";
-    await recordRefusal(tx, { actor: actorOf(officer, actor.telegramUserId), action: "command.bind", reason, via: actor.group.id });
-    return say(reason === "role" ? "officer:refuse.admin_only" : `officer:refuse.${reason}`);
-  }
-  const redeemed = await redeemGuardedCode(tx, deps, {
-    code,
-    purpose: "group_bind",
-    telegramUserId: actor.telegramUserId,
-    usedBy: `officer:${officer.id}`,
-    via: actor.group.id,
-  });
-  if (!redeemed.ok) {
-    const refs = await say(redeemed.reason === "limited" ? "officer:admin.codes_limited" : "officer:admin.bad_bind_code", { minutes: redeemed.retryMinutes });
-    return [...refs, ...redeemed.refs];
-  }
-  const row = redeemed.row;
-  const queue = row.queueId ? await tx.queue.findUnique({ where: { id: row.queueId } }) : null;
-  if (!queue) return say("officer:admin.bad_bind_code");
-  const refs = await say("officer:admin.bound", { queue: queue.name });
-  refs.push(...(await bindQueue(tx, deps.officerRenderer, { queueId: queue.id, groupChatId: actor.group.id, by: `officer:${officer.id}` })));
-  return refs;
-}
-

@@ -4,26 +4,11 @@ import { CODE_ALPHABET } from "../tips/codes.ts";
 
 const hash = (code: string) => crypto.createHash("sha256").update(code.toUpperCase().replace(/[\s-]/g, "")).digest("hex");
 
-/** A new one-time code like `K7PM-3QXZ`, stored only as a hash. */
-export async function createOneTimeCode(
-  tx: Tx,
-  props: { purpose: "officer_invite" | "group_bind"; createdBy: string; hours?: number; role?: string; scopeKind?: string; scopeCode?: string; queueId?: string },
-): Promise<string> {
+/** A new random code like `K7PM-3QXZ` and the hash that is all we store of it. */
+export function newCode(): { code: string; codeHash: string } {
   let raw = "";
   for (let i = 0; i < 8; i++) raw += CODE_ALPHABET[crypto.randomInt(CODE_ALPHABET.length)];
-  await tx.oneTimeCode.create({
-    data: {
-      codeHash: hash(raw),
-      purpose: props.purpose,
-      role: props.role ?? null,
-      scopeKind: props.scopeKind ?? null,
-      scopeCode: props.scopeCode ?? null,
-      queueId: props.queueId ?? null,
-      createdBy: props.createdBy,
-      expiresAt: new Date(Date.now() + (props.hours ?? 72) * 3600_000),
-    },
-  });
-  return `${raw.slice(0, 4)}-${raw.slice(4)}`;
+  return { code: `${raw.slice(0, 4)}-${raw.slice(4)}`, codeHash: hash(raw) };
 }
 
 /** Uses a one-time code for `purpose`: returns it (marked used by `usedBy`), or null when wrong, used or expired. */

@@ -8,7 +8,7 @@ import { menuReply } from "../resident/converse.ts";
 import { fold } from "../text.ts";
 import { describesCrime } from "../resident/intents.ts";
 import type { KnowledgeBase, Entry } from "./knowledge.ts";
-import { handOffQuestion } from "./legalOps.ts";
+import { handOffQuestion } from "./commands/handOffQuestion.ts";
 import { SUGGEST_COVERAGE } from "./legalSearch.ts";
 
 /** The legal Q&A exchange kept on the chat: the last question and the entry given for it. */
@@ -84,6 +84,7 @@ export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: s
   if (choice === "qa:human") {
     if (!flow.question) return openAsk();
     const elsewhere = await handOffQuestion(tx, deps, { chatId: chat.id, text: flow.question, locale });
+    if (!elsewhere) return openAsk();
     return { replies: [menuReply(elsewhere.length ? "qa:ask.handed_off" : "qa:ask.handed_off_waiting", { prompt: false })], flow: null, elsewhere };
   }
   if (choice === "qa:report") return { replies: [], flow: null, reportText: flow.question };

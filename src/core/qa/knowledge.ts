@@ -35,7 +35,8 @@ export interface Entry {
   lastReviewed: string;
 }
 
-function toRow(e: EntryFile, createdBy: string) {
+/** An entry file as a row of the knowledge base table, written by `createdBy`. */
+export function toRow(e: EntryFile, createdBy: string) {
   return {
     questions: JSON.stringify(e.questions),
     answers: JSON.stringify(e.answer),
@@ -83,14 +84,6 @@ export async function loadKnowledge(db: Db, dir = KNOWLEDGE_DIR): Promise<{ skip
   return { skipped: false, entries: entries.length };
 }
 
-/** Imports entries (e.g. from the admin CLI) as written by `by`; validated first, all or nothing. */
-export async function importEntries(tx: Tx, input: unknown, by: string): Promise<number> {
-  const entries = z.array(entrySchema).parse(input);
-  for (const e of entries) await tx.knowledgeEntry.upsert({ where: { id: e.id }, create: { id: e.id, ...toRow(e, by) }, update: toRow(e, by) });
-  await tx.auditEvent.create({ data: { actor: by, action: "knowledge.imported", data: JSON.stringify({ count: entries.length }) } });
-  return entries.length;
-}
-
 /** All active entries in the file format (for export). */
 export async function exportEntries(db: Tx): Promise<EntryFile[]> {
   return (await db.knowledgeEntry.findMany({ where: { active: true }, orderBy: { id: "asc" } })).map((r) => ({
@@ -105,27 +98,43 @@ export async function exportEntries(db: Tx): Promise<EntryFile[]> {
   }));
 }
 
-/** The knowledge base in memory with its search index; reloaded after staff change it. */
+/**
+ * What the stored knowledge base looks like from outside: how many entries, and the last change.
+ * Any committed write (an entry added, edited, switched off, removed) changes it.
+ */
+async function stampOf(db: Tx): Promise<string> {
+  const agg = await db.knowledgeEntry.aggregate({ _count: { _all: true }, _max: { updatedAt: true } });
+  return `${agg._count._all}:${agg._max.updatedAt?.getTime() ?? 0}`;
+}
+
+/**
+ * The knowledge base in memory with its search index. It is rebuilt when what is stored changed:
+ * `fresh` compares the stored entries' stamp with the one it was built from, so a change is seen
+ * once (and only if) its transaction commits — whichever instance or transaction made it — and a
+ * change rolled back is never kept.
+ */
 export class KnowledgeBase {
   private entries = new Map<string, Entry>();
   private index = new LegalSearch([]);
-  private stale = true;
+  /** The stamp the index was built from (null: not built, or marked out of date). */
+  private builtFrom: string | null = null;
 
-  /** Marks the index out of date (an entry was added or changed); the next `fresh` rebuilds it. */
+  /** Marks the index out of date: the next `fresh` rebuilds it whatever the stamp says. */
   invalidate(): void {
-    this.stale = true;
+    this.builtFrom = null;
   }
 
-  /** Rebuilds the index when stale, reading through `tx` (so it also works inside a transaction). */
+  /** Rebuilds the index when the stored entries changed since it was built, reading through `tx`. */
   async fresh(tx: Tx): Promise<this> {
-    if (!this.stale) return this;
-    await this.reload(tx);
+    const stamp = await stampOf(tx);
+    if (stamp !== this.builtFrom) await this.reload(tx, stamp);
     return this;
   }
 
   /** Re-reads the active entries and rebuilds the index. */
-  async reload(db: Tx): Promise<void> {
-    this.stale = false;
+  async reload(db: Tx, stamp?: string): Promise<void> {
+    // The stamp is read before the rows: a change committed in between is seen again next time.
+    const builtFrom = stamp ?? (await stampOf(db));
     const rows = await db.knowledgeEntry.findMany({ where: { active: true } });
     const entries = rows.map((r) => ({
       id: r.id,
@@ -139,6 +148,7 @@ export class KnowledgeBase {
     })) as Entry[];
     this.entries = new Map(entries.map((e) => [e.id, e]));
     this.index = new LegalSearch(entries);
+    this.builtFrom = builtFrom;
   }
 
   get(id: string): Entry | undefined {

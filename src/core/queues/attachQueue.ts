@@ -4,14 +4,14 @@ import { postCard } from "../tips/cards.ts";
 import { postWaiting } from "../tips/waiting.ts";
 
 /**
- * Binds a queue to an officers' group (a Chat row) and posts the cards of its open tips that have
+ * Points a queue at an officers' group (a Chat row) and posts the cards of its open tips that have
  * no working card there yet, then everything else that waited for a reader and can now be shown
  * (tips falling back to this group, info-only copies, legal questions), so nothing received before
- * the binding stays invisible. Audited.
+ * the binding stays invisible. Not a command: `bindQueue` and `bindGroupWithCode` authorise and
+ * record the event.
  */
-export async function bindQueue(tx: Tx, renderer: ReplyRenderer, props: { queueId: string; groupChatId: string; by: string }): Promise<OutboxRef[]> {
+export async function attachQueue(tx: Tx, renderer: ReplyRenderer, props: { queueId: string; groupChatId: string }): Promise<OutboxRef[]> {
   const queue = await tx.queue.update({ where: { id: props.queueId }, data: { groupChatId: props.groupChatId } });
-  await tx.auditEvent.create({ data: { actor: props.by, action: "queue.bound", data: JSON.stringify({ queueId: queue.id, chatId: props.groupChatId }) } });
   const open = await tx.tip.findMany({
     where: { queueId: queue.id, status: { not: "closed" }, cards: { none: { chatId: props.groupChatId, kind: "main", active: true } } },
     orderBy: { receivedAt: "asc" },

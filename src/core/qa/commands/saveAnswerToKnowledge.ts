@@ -1,0 +1,56 @@
+import crypto from "node:crypto";
+import type { Tx } from "../../../db/client.ts";
+import { recordEvent } from "../../events/recordEvent.ts";
+import { authorizeStaff, recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
+import { legalGroupCheck } from "../legalOps.ts";
+
+/** Why saving was refused: the actor's right, or a question with no answer (or gone). */
+export type SaveRefusal = StaffRefusal | "not_answered";
+
+/**
+ * Saves an answered question into the knowledge base, so the next resident asking finds it. Legal
+ * staff and administrators only (`ACTION_ROLES.save_answer`); from a group, only the group holding
+ * the question's card. Saving twice returns the same entry and changes nothing. One event:
+ * `knowledge.saved_answer` (none when already saved), or `auth.refused` with the reason.
+ *
+ * `knowledgeChanged` tells the caller an entry was written: the in-memory knowledge base sees it
+ * once this transaction has committed (`KnowledgeBase.fresh` compares the stored entries' stamp), so
+ * nothing needs to be cleared here, inside a transaction that may still roll back.
+ */
+export async function saveAnswerToKnowledge(
+  tx: Tx,
+  props: { actor: CommandActor; questionId: string; sourceText: string; groupChatId?: string | null },
+): Promise<{ ok: true; entryId: string; knowledgeChanged: boolean } | { ok: false; reason: SaveRefusal }> {
+  const via = props.groupChatId ?? null;
+  const auth = await authorizeStaff(tx, {
+    actor: props.actor,
+    action: "save_answer",
+    auditAction: "question.save",
+    via,
+    data: { questionId: props.questionId },
+    inScope: () => legalGroupCheck(tx, via, props.questionId),
+  });
+  if (!auth.ok) return { ok: false, reason: auth.reason };
+  // The question may be gone (deleted by the retention job or the asker's "delete my data").
+  const question = await tx.legalQuestion.findUnique({ where: { id: props.questionId } });
+  if (!question || question.status !== "answered" || !question.answer) {
+    await recordCommandRefusal(tx, { actor: auth.key, action: "question.save", reason: "not_answered", via, data: { questionId: props.questionId } });
+    return { ok: false, reason: "not_answered" };
+  }
+  if (question.entryId) return { ok: true, entryId: question.entryId, knowledgeChanged: false };
+  const id = `kb-u-${crypto.createHash("sha256").update(question.id).digest("hex").slice(0, 8)}`;
+  await tx.knowledgeEntry.create({
+    data: {
+      id,
+      questions: JSON.stringify(question.locale === "en" ? { vi: [question.text], en: [question.text] } : { vi: [question.text] }),
+      answers: JSON.stringify({ vi: question.answer }),
+      source: JSON.stringify({ law: props.sourceText }),
+      topics: "[]",
+      lastReviewed: new Date().toISOString().slice(0, 10),
+      createdBy: auth.key,
+    },
+  });
+  await tx.legalQuestion.update({ where: { id: question.id }, data: { entryId: id } });
+  await recordEvent(tx, { action: "knowledge.saved_answer", actor: auth.key, via, data: { questionId: question.id, entryId: id } });
+  return { ok: true, entryId: id, knowledgeChanged: true };
+}

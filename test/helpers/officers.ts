@@ -1,0 +1,39 @@
+import type { Db, Tx } from "../../src/db/client.ts";
+import type { Actor } from "../../src/core/events/recordEvent.ts";
+import type { OutboxRef, ReplyRenderer } from "../../src/outbox/outbound.ts";
+import type { OfficerInput } from "../../src/core/officers/officerRows.ts";
+import { registerOfficer } from "../../src/core/officers/commands/registerOfficer.ts";
+import { revokeOfficer } from "../../src/core/officers/commands/revokeOfficer.ts";
+import { createOneTimeCode, type CodeRequest } from "../../src/core/officers/commands/createOneTimeCode.ts";
+import { bindQueue } from "../../src/core/queues/commands/bindQueue.ts";
+
+/** The administrator tests act as when they set things up (written "admin:test" in the log). */
+export const TEST_ADMIN: Actor = { kind: "admin", name: "test" };
+
+/** Registers an officer as the test administrator (fails the test when refused). */
+export async function seedOfficer(tx: Tx, input: OfficerInput) {
+  const result = await registerOfficer(tx, { actor: TEST_ADMIN, ...input });
+  if (!result.ok) throw new Error(`registering ${input.telegramUserId} refused: ${result.reason}`);
+  return result.officer;
+}
+
+/** Revokes an officer as the test administrator. */
+export async function revokeAsAdmin(tx: Tx, props: { telegramUserId: string }) {
+  const result = await revokeOfficer(tx, { actor: TEST_ADMIN, ...props });
+  if (!result.ok) throw new Error(`revoking ${props.telegramUserId} refused: ${result.reason}`);
+  return result.officer;
+}
+
+/** Binds a queue to a group as the test administrator; returns the messages it queued. */
+export async function seedBinding(tx: Tx, renderer: ReplyRenderer, props: { queueId: string; groupChatId: string }): Promise<OutboxRef[]> {
+  const result = await bindQueue(tx, renderer, { actor: TEST_ADMIN, ...props });
+  if (!result.ok) throw new Error(`binding ${props.queueId} refused: ${result.reason}`);
+  return result.refs;
+}
+
+/** A one-time code made by the test administrator. */
+export async function makeCode(db: Db, request: CodeRequest): Promise<string> {
+  const result = await db.$transaction((tx) => createOneTimeCode(tx, { actor: TEST_ADMIN, ...request }));
+  if (!result.ok) throw new Error(`code refused: ${result.reason}`);
+  return result.code;
+}
