@@ -1,6 +1,6 @@
 /** One option the person can pick: a button on Telegram and the web, a numbered line on Zalo. */
 export interface Choice {
-  /** Stable id sent back when chosen; short ASCII (it becomes Telegram callback_data, ≤ 64 bytes). */
+  /** Stable id sent back when chosen; short ASCII (≤ 64 bytes: channels carry it in their button data). */
   id: string;
   /** Translation key of the label. */
   labelKey: string;
@@ -79,12 +79,6 @@ export interface Reply {
    * channel that can offer a one-tap call to the police emergency number (113) does so.
    */
   urgent?: boolean;
-  /**
-   * The one person this message is for, whose name (`name`, exactly as it appears in the text) a
-   * channel that can address people turns into a mention of them (on Telegram a text mention of
-   * the user, so that a reply field shown only to the people a message names reaches them).
-   */
-  mention?: { userId: string; name: string };
 }
 
 /** A choice as offered to a person, with its rendered label: kept on the chat to match typed answers. */

@@ -135,7 +135,6 @@ export class TelegramRenderer implements ReplyRenderer {
       if (Buffer.byteLength(o.id, "utf8") > TELEGRAM_CALLBACK_DATA_LIMIT) throw new Error(`choice id too long for Telegram: ${o.id}`);
     }
     const calls: OutboundCall[] = this.texts(reply, locale).map((payload) => ({ method: "sendMessage", payload, ...(reply.sensitive ? { sensitive: true } : {}) }));
-    if (reply.mention) mention(calls, reply.mention);
     const markup = this.markup(reply, locale, offered);
     if (markup) calls[calls.length - 1]!.payload.reply_markup = markup;
     return { calls, offered };

@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import type { Translate } from "../../i18n.ts";
-import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
+import { enqueueIntents, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
+import type { MessageRef } from "../intents.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import type { KnowledgeBase } from "../qa/knowledge.ts";
@@ -37,16 +38,20 @@ export interface GroupActor {
   displayName: string;
 }
 
-/** What to answer a button press with (Telegram's answerCallbackQuery), and the messages it caused. */
+/** What to answer a button press with (the channel shows it to the presser), and the messages it caused. */
 export interface PressResult {
   refs: OutboxRef[];
   answer?: string;
   alert?: boolean;
 }
 
-/** Queues a reply in the group, in its language, with extra payload fields (a reply-to, a prompt's markup). */
-export async function sendToGroup(tx: Tx, deps: Pick<OfficerDeps, "officerRenderer">, group: ChatRecord, reply: Reply, extra: Record<string, unknown> = {}): Promise<OutboxRef[]> {
-  const rendered = deps.officerRenderer.render(reply, group.locale ?? "vi");
-  const calls: OutboundCall[] = rendered.calls.map((c) => ({ ...c, payload: { ...c.payload, ...extra } }));
-  return enqueueCalls(tx, { chatId: group.id, channel: group.channel }, calls);
+/** Queues a reply in the group, in its language: under another message, or asking someone (or anyone) to answer it. */
+export async function sendToGroup(
+  tx: Tx,
+  deps: Pick<OfficerDeps, "officerRenderer">,
+  group: ChatRecord,
+  reply: Reply,
+  opts: { under?: MessageRef; answerFrom?: { userId: string; name: string } | "anyone" } = {},
+): Promise<OutboxRef[]> {
+  return enqueueIntents(tx, { chatId: group.id, channel: group.channel }, deps.officerRenderer, group.locale ?? "vi", [{ kind: "message", reply, ...opts }]);
 }

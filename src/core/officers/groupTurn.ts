@@ -1,6 +1,7 @@
 import { RetryLater } from "../retryLater.ts";
 import type { Tx } from "../../db/client.ts";
-import { enqueueCalls, type OutboundCall, type OutboxRef } from "../../outbox/outbound.ts";
+import { enqueueIntents, type OutboxRef } from "../../outbox/outbound.ts";
+import type { Intent, MessageRef } from "../intents.ts";
 import type { Choice } from "../reply.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { communeQueueId, provinceQueueId } from "../tips/queues.ts";
@@ -123,8 +124,8 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
   if (pressRunsCommand(parsed.act, parsed.arg)) {
     // The command authorises the presser itself (and records a refusal once).
     const ctx = commandContext(tx, deps, { kind: "telegram_user", telegramUserId: actor.telegramUserId, card, displayName: actor.displayName }, actor.group.id, detail);
-    const closeChooser: OutboundCall = { method: "editMessageReplyMarkup", payload: { message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
-    const underChooser = async (refs: OutboxRef[]) => [...refs, ...(await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [closeChooser]))];
+    const chooser: MessageRef = { platform: actor.messageId };
+    const underChooser = async (refs: OutboxRef[]) => [...refs, ...(await enqueueIntents(tx, { chatId: actor.group.id, channel: actor.group.channel }, deps.officerRenderer, actor.group.locale ?? "vi", [{ kind: "closeChoices", message: chooser }]))];
     const presser = async () => officerLabel((await tx.officer.findUniqueOrThrow({ where: { telegramUserId: actor.telegramUserId } })), t);
     try {
       switch (parsed.act) {
@@ -177,18 +178,17 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
     auth.officer.displayName = actor.displayName;
   }
   const who = officerLabel(auth.officer, t);
-  const underPress = { reply_to_message_id: actor.messageId, allow_sending_without_reply: true };
-  // A prompt only the presser may answer names them, so that a channel showing the answer field
-  // only to the people a message names (Telegram's selective force_reply) shows it to them.
-  const mention = { userId: actor.telegramUserId, name: who };
+  const underPress = { under: { platform: actor.messageId } satisfies MessageRef };
+  // A prompt only the presser may answer is addressed to them (a channel that shows the answer
+  // field only to the people a message names names them).
+  const presser = { userId: actor.telegramUserId, name: who };
 
   try {
     switch (parsed.act) {
       case "cancel": {
         // The chooser (this message) loses its buttons and says who closed it; the tip is untouched.
-        const [call] = deps.officerRenderer.render({ key: "officer:prompt.cancelled", params: { officer: who, code: tip.code } }, actor.group.locale ?? "vi").calls;
-        const edit: OutboundCall = { method: "editMessageText", payload: { ...call!.payload, message_id: actor.messageId, reply_markup: { inline_keyboard: [] } } };
-        const refs = await enqueueCalls(tx, { chatId: actor.group.id, channel: actor.group.channel }, [edit]);
+        const cancelled: Intent = { kind: "update", message: { platform: actor.messageId }, reply: { key: "officer:prompt.cancelled", params: { officer: who, code: tip.code } } };
+        const refs = await enqueueIntents(tx, { chatId: actor.group.id, channel: actor.group.channel }, deps.officerRenderer, actor.group.locale ?? "vi", [cancelled]);
         return { refs, answer: t("officer:done.cancelled", { code: tip.code }) };
       }
       case "ask":
@@ -197,10 +197,7 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
       case "open_contact": {
         if (tip.status === "closed" && parsed.act !== "note") throw new TipStateError("state");
         if (parsed.act === "open_contact" && tip.identityMode !== "confidential") throw new TipStateError("state");
-        const refs = await send(tx, deps, actor.group, { key: `officer:prompt.${parsed.act}`, params: { officer: who, code: tip.code, unit: tip.queue.name }, mention }, {
-          ...underPress,
-          reply_markup: { force_reply: true, selective: true },
-        });
+        const refs = await send(tx, deps, actor.group, { key: `officer:prompt.${parsed.act}`, params: { officer: who, code: tip.code, unit: tip.queue.name } }, { ...underPress, answerFrom: presser });
         await tx.officerPrompt.create({ data: { tipId: tip.id, kind: PROMPT_KINDS[parsed.act]!, officerId: auth.officer.id, chatId: actor.group.id, outboxId: refs[0]!.id } });
         return { refs };
       }
@@ -232,10 +229,7 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
       case "cls": {
         // A duplicate names the tip it repeats: the officer is asked for its code.
         if (parsed.arg !== "duplicate") return { refs: [] };
-        const refs = await send(tx, deps, actor.group, { key: "officer:prompt.duplicate", params: { officer: who, code: tip.code }, mention }, {
-          ...underPress,
-          reply_markup: { force_reply: true, selective: true },
-        });
+        const refs = await send(tx, deps, actor.group, { key: "officer:prompt.duplicate", params: { officer: who, code: tip.code } }, { ...underPress, answerFrom: presser });
         await tx.officerPrompt.create({ data: { tipId: tip.id, kind: "duplicate", officerId: auth.officer.id, chatId: actor.group.id, outboxId: refs[0]!.id } });
         return { refs };
       }
@@ -287,7 +281,7 @@ export async function handleGroupMessage(
   if (!tip) return [];
   const action: OfficerAction = prompt.kind === "duplicate" ? "classify" : (prompt.kind as OfficerAction);
   const reply = (key: string, params?: Record<string, unknown>) =>
-    send(tx, deps, actor.group, { key, params }, { reply_to_message_id: { $outbox: prompted!.id }, allow_sending_without_reply: true });
+    send(tx, deps, actor.group, { key, params }, { under: { outbox: prompted!.id } });
   // Only the officer who pressed the button answers the prompt (anyone else's answer is refused and
   // logged); their rights are checked again now.
   const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
@@ -351,8 +345,5 @@ async function transferTarget(tx: Tx, deps: OfficerDeps, actor: GroupActor, tip:
   if (queueIds.length === 0) throw new TipStateError("unknown_place");
   const queues = await tx.queue.findMany({ where: { id: { in: queueIds } } });
   const options: Choice[] = [...queues.map((q) => ({ id: `t:xfer:${q.id}:${tip.id}`, labelKey: "common:raw", labelParams: { text: q.name } })), cancelChoice("xfer", tip.id)];
-  return send(tx, deps, actor.group, { key: "officer:prompt.choose_transfer", params: { code: tip.code }, choices: options }, {
-    reply_to_message_id: { $outbox: promptOutboxId },
-    allow_sending_without_reply: true,
-  });
+  return send(tx, deps, actor.group, { key: "officer:prompt.choose_transfer", params: { code: tip.code }, choices: options }, { under: { outbox: promptOutboxId } });
 }

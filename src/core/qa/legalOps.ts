@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/client.ts";
-import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
+import { enqueueIntents, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { quoted } from "../reply.ts";
 import { groupFor } from "../tips/cards.ts";
 
@@ -17,8 +17,9 @@ export async function postQuestionCard(tx: Tx, renderer: ReplyRenderer, question
   const question = await tx.legalQuestion.findUniqueOrThrow({ where: { id: questionId } });
   const group = await groupFor(tx, LEGAL_QUEUE_ID);
   if (!group) return [];
-  const rendered = renderer.render({ key: "qa:staff.card", params: { id: questionLabel(question.id), text: quoted(question.text), lang: question.locale } }, "vi");
-  const refs = await enqueueCalls(tx, group, rendered.calls.map((c) => ({ ...c, payload: { ...c.payload, reply_markup: { force_reply: true } } })));
+  // Answered by replying to it: the channel opens the answer field for anyone in the group.
+  const card = { key: "qa:staff.card", params: { id: questionLabel(question.id), text: quoted(question.text), lang: question.locale } };
+  const refs = await enqueueIntents(tx, group, renderer, "vi", [{ kind: "message", reply: card, answerFrom: "anyone" }]);
   await tx.legalQuestion.update({ where: { id: question.id }, data: { cardOutboxId: refs[0]!.id } });
   return refs;
 }

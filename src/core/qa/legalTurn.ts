@@ -48,5 +48,5 @@ export async function legalReply(tx: Tx, deps: OfficerDeps, actor: GroupActor & 
   });
   if (answered.ok) return answered.refs;
   if (answered.reason === "empty") return [];
-  return sendToGroup(tx, deps, actor.group, { key: refusalKey(answered.reason) }, { reply_to_message_id: actor.replyToMessageId });
+  return sendToGroup(tx, deps, actor.group, { key: refusalKey(answered.reason) }, actor.replyToMessageId === undefined ? {} : { under: { platform: actor.replyToMessageId } });
 }
