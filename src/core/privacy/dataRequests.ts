@@ -6,7 +6,7 @@ import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import { addCalendarDays, addWorkingDays } from "../deadlines/calendar.ts";
 import type { Reply, TextBlock } from "../reply.ts";
 import { menuReply } from "../resident/converse.ts";
-import type { ResidentResult, ResidentTurnArgs } from "../resident/residentTurn.ts";
+import type { ResidentResult, ResidentTurnArgs } from "../resident/turnTypes.ts";
 import { removeSubscriptionData } from "../subscriptions/commands/eraseSubscription.ts";
 import { placeLabel } from "../subscriptions/subscriptionTurn.ts";
 import { formatVnDate, formatVnDateTime } from "../vnTime.ts";

@@ -1,34 +1,28 @@
-import type { Tx } from "../../db/client.ts";
 import { isLocale, type Locale } from "../../i18n.ts";
 import type { Sealer } from "../../security/sealing.ts";
-import type { ChatRecord } from "../chats/findOrCreateChat.ts";
-import type { Channel, InboundInput } from "../inbound.ts";
+import type { InboundInput } from "../inbound.ts";
 import { personRateKey, takeRate } from "../rateLimit.ts";
 import { addInfoFlow, addInfoTipId, answerTipId, type AddInfoFlow, type AnswerFlow } from "../tips/answerFlow.ts";
 import type { Choice, Reply, TextBlock } from "../reply.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
 import { loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft.ts";
 import { lookupTip } from "../tips/lookupTip.ts";
-import type { PlaceFinder } from "../tips/places.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
 import { attachMedia, promptFor, tipTurn } from "../tips/tipFlow.ts";
 import type { ChannelCaps } from "../intents.ts";
 import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
 import { formatVnDate } from "../vnTime.ts";
-import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import type { OutboxRef } from "../../outbox/outbound.ts";
 import { postCard, type FollowUp } from "../tips/cards.ts";
 import { relayFromTipster, type FollowUpResult } from "../tips/commands/tipsterAnswer.ts";
 import { addInformation } from "../tips/commands/addInformation.ts";
 import { stopSubscription } from "../subscriptions/commands/stopSubscription.ts";
 import { isStopWord, openSubscription, stopByWord, subscribeTurn, subscriptionAction, type SubscribeFlow } from "../subscriptions/subscriptionTurn.ts";
 import { askTurn, openAsk, type AskFlow, type AskResult } from "../qa/askTurn.ts";
-import type { KnowledgeBase } from "../qa/knowledge.ts";
-import type { Keywords } from "./keywords.ts";
 import { isControlWord } from "./controlWords.ts";
 import { pastedCode, type IntentReader, type IntentReading } from "./intents.ts";
 import { dataRequestTurn } from "../privacy/dataRequests.ts";
-import type { RetentionPeriods } from "../privacy/retentionRules.ts";
 
 /** Per-person limits: a flood from one person slows only that person. */
 export const RESIDENT_LIMITS = {
@@ -37,42 +31,8 @@ export const RESIDENT_LIMITS = {
   textChars: 4000,
 } as const;
 
-/** Services the resident conversation uses. */
-export interface ResidentServices {
-  keywords: Keywords;
-  places: PlaceFinder;
-  sealer: Sealer;
-  /** Renders cards for the officers' groups (Telegram); absent when no officer channel is configured. */
-  officerRenderer?: ReplyRenderer;
-  /** The legal knowledge base (legal Q&A). */
-  knowledge?: KnowledgeBase;
-  /** Retention periods, told to a person asking what is held about them (defaults when absent). */
-  retention?: RetentionPeriods;
-  /** Reads free text typed outside any exchange (report, question, look-up, …); absent: keywords only. */
-  intents?: IntentReader;
-}
-
-export interface ResidentTurnArgs {
-  tx: Tx;
-  chat: ChatRecord;
-  channel: Channel;
-  /** What the person's channel can ask for and carry (its renderer says). */
-  caps: ChannelCaps;
-  firstContact: boolean;
-  locale: Locale | null;
-  input: InboundInput;
-  services: ResidentServices;
-}
-
-/** Replies, the chat's new language if changed, its short-exchange state (undefined: unchanged), and messages to other chats. */
-export interface ResidentResult {
-  replies: Reply[];
-  /** null: the person's language is erased (their data was deleted). */
-  setLocale?: Locale | null;
-  flow?: string | null;
-  /** Outbox rows for other chats (e.g. the new tip's cards in the officers' groups). */
-  elsewhere?: OutboxRef[];
-}
+export type { ResidentResult, ResidentServices, ResidentTurnArgs } from "./turnTypes.ts";
+import type { ResidentResult, ResidentTurnArgs } from "./turnTypes.ts";
 
 /**
  * A short exchange kept on the chat: checking a tip (code, then PIN). The code typed waits for the
