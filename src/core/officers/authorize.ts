@@ -70,9 +70,6 @@ export const ACTION_ROLES: Readonly<Record<OfficerAction | StaffAction, readonly
   Object.entries(ACTION_IDS).map(([name, id]) => [name, ACTIONS[id].roles]),
 ) as Record<OfficerAction | StaffAction, readonly Role[]>;
 
-/** Group commands (`/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`): their roles in the action table (`group.*`, the same for each). */
-export const COMMAND_ROLES: readonly Role[] = ACTIONS["group.queue"].roles;
-
 export type OfficerRecord = Awaited<ReturnType<Tx["officer"]["findUniqueOrThrow"]>>;
 
 /**
