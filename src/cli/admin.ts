@@ -35,6 +35,9 @@ import { exportEntries, loadKnowledge } from "../core/qa/knowledge.ts";
 import { importKnowledgeEntries } from "../core/qa/commands/importKnowledgeEntries.ts";
 import { csvToEntries, entriesToCsv } from "../core/qa/csv.ts";
 import { privacyCommands } from "./privacy.ts";
+import { CommandRefused, tipActionCommands } from "./tipActions.ts";
+import { loadSealer } from "../services.ts";
+import { WebRenderer } from "../channels/web/render.ts";
 
 const ADMIN = "admin:cli";
 /** The CLI's administrator as a commands' actor. */
@@ -332,6 +335,18 @@ class UsageError extends Error {}
 
 // Personal data (Law 91/2025): retention:run, dsr:list, breach:report, breach:notify, keys:check, keys:rotate.
 Object.assign(commands, privacyCommands((message) => new UsageError(message)));
+// Officers' actions on a tip, one per row of the action table (core/actions/table.ts): tip:claim, tip:close, tip:note, …
+Object.assign(
+  commands,
+  tipActionCommands(
+    (message) => new UsageError(message),
+    () => {
+      const t = createTranslator().t;
+      const officerRenderer = new TelegramRenderer(t);
+      return { sealer: loadSealer(loadConfig()).sealer, t, officerRenderer, renderers: { telegram: officerRenderer, zalo: new ZaloRenderer(t), web: new WebRenderer(t) } };
+    },
+  ),
+);
 /** Every stored error printed goes through this (rows written before redaction may still hold a token). */
 let redact: Redactor = secretRedactor([]);
 
@@ -371,6 +386,10 @@ function parse(argv: string[]): { args: Map<string, string>; positional: string[
 
 async function main(): Promise<number> {
   const [name, ...rest] = process.argv.slice(2);
+  if (name === "help" || name === "--help") {
+    console.log(usage());
+    return 0;
+  }
   const command = name ? commands[name] : undefined;
   if (!command) {
     console.error(name ? `unknown command: ${name}\n\n${usage()}` : usage());
@@ -391,6 +410,10 @@ async function main(): Promise<number> {
     if (err instanceof UsageError) {
       console.error(`${err.message}\n\n${usage()}`);
       return 2;
+    }
+    if (err instanceof CommandRefused) {
+      console.error(err.message);
+      return 3;
     }
     throw err;
   } finally {

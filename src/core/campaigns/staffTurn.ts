@@ -1,4 +1,6 @@
 import type { Tx } from "../../db/client.ts";
+import { campaignButton } from "../actions/buttons.ts";
+import { ACTIONS, type ActionId } from "../actions/catalog.ts";
 import type { Translate } from "../../i18n.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
@@ -40,12 +42,31 @@ async function actorOf(tx: Tx, telegramUserId: string, attempt: { action: string
   return null;
 }
 
-const buttonsFor = (id: string, status: string): Reply["choices"] => {
-  const b = (act: string) => ({ id: `c:${act}:${id}`, labelKey: `campaign:staff.${act}` });
-  if (status === "draft") return [b("confirm"), b("cancel")];
-  if (status === "scheduled" || status === "running") return [b("pause"), b("cancel"), b("report")];
-  if (status === "paused") return [b("resume"), b("cancel"), b("report")];
-  return [b("report")];
+/** The campaign actions offered as buttons in each state. */
+const BUTTONS_IN: Record<string, ActionId[]> = {
+  draft: ["campaign.confirm", "campaign.cancel"],
+  scheduled: ["campaign.pause", "campaign.cancel", "campaign.report"],
+  running: ["campaign.pause", "campaign.cancel", "campaign.report"],
+  paused: ["campaign.resume", "campaign.cancel", "campaign.report"],
+};
+
+/** A campaign's buttons in a state, their data encoded from the action table. */
+const buttonsFor = (id: string, status: string): Reply["choices"] =>
+  (BUTTONS_IN[status] ?? ["campaign.report"]).map((action) => ({ id: campaignButton(action, id), labelKey: `campaign:staff.${ACTIONS[action].button}` }));
+
+type StaffBase = { actor: Actor & { kind: "officer" }; campaignId: string; via: string };
+type Changed = { ok: true; campaign: { status: string; nextRunAt: Date | null } } | { ok: false; reason: string };
+
+/**
+ * The campaign rows of the action table that change a campaign from a button: the command each
+ * runs, what the group is told (params: staff, id, at) and the buttons that follow (none: the
+ * campaign is over). The report changes nothing and is answered with the report itself.
+ */
+const CAMPAIGN_PRESSES: Partial<Record<ActionId, { run: (tx: Tx, deps: StaffDeps, base: StaffBase) => Promise<Changed>; said: string; buttons: boolean }>> = {
+  "campaign.confirm": { run: (tx, deps, base) => confirmCampaign(tx, { ...base, quiet: deps.quiet }), said: "campaign:staff.confirmed", buttons: true },
+  "campaign.pause": { run: (tx, _deps, base) => pauseCampaign(tx, base), said: "campaign:staff.paused", buttons: true },
+  "campaign.resume": { run: (tx, _deps, base) => resumeCampaign(tx, base), said: "campaign:staff.resumed", buttons: true },
+  "campaign.cancel": { run: (tx, _deps, base) => cancelCampaign(tx, base), said: "campaign:staff.cancelled", buttons: false },
 };
 
 /** Commands in the outreach staff group: /content, /campaign, /campaigns. Registered staff only. */
@@ -126,49 +147,30 @@ function refusalReply(reason: string): Reply {
   return reason === "scope" ? { key: "campaign:staff.bad", params: { reason: { $t: "campaign:staff.reason.scope" } } } : { key: "campaign:staff.not_staff" };
 }
 
-/** A staff button (`c:<action>:<campaignId>`): confirm, pause, resume, cancel, report. */
-export async function staffPress(tx: Tx, deps: StaffDeps, actor: { group: ChatRecord; telegramUserId: string; data: string }): Promise<{ refs: OutboxRef[]; answer?: string; alert?: boolean }> {
-  const [, act, id] = actor.data.split(":");
+/** A staff button (`c:<action>:<campaignId>`, decoded by actions/buttons.ts): confirm, pause, resume, cancel, report. */
+export async function staffPress(tx: Tx, deps: StaffDeps, actor: { group: ChatRecord; telegramUserId: string; press: { action: ActionId | null; code: string; campaignId: string } }): Promise<{ refs: OutboxRef[]; answer?: string; alert?: boolean }> {
+  const { action, code: act, campaignId: id } = actor.press;
   const group = actor.group;
   const t = (key: string, params?: Record<string, unknown>) => deps.t(group.locale ?? "vi", key, params);
-  if (!act || !id) return { refs: [] };
   const who = await actorOf(tx, actor.telegramUserId, { action: act, via: group.id, campaignId: id });
   const notStaff = { refs: [], answer: t("campaign:staff.not_staff"), alert: true };
   if (!who) return notStaff;
   const say = (reply: Reply) => enqueueCalls(tx, { chatId: group.id, channel: group.channel }, deps.officerRenderer.render(reply, group.locale ?? "vi").calls);
   const refused = (reason: string) => (reason === "scope" ? { refs: [], answer: t("campaign:staff.bad", { reason: t("campaign:staff.reason.scope") }), alert: true } : notStaff);
-  const staffName = async () => officerName(await tx.officer.findUniqueOrThrow({ where: { id: who.officerId } }));
   const base = { actor: who, campaignId: id, via: group.id };
+  const row = action ? CAMPAIGN_PRESSES[action] : undefined;
   try {
-    switch (act) {
-      case "confirm": {
-        const r = await confirmCampaign(tx, { ...base, quiet: deps.quiet });
-        if (!r.ok) return refused(r.reason);
-        const c = r.campaign;
-        return { refs: await say({ key: "campaign:staff.confirmed", params: { staff: await staffName(), id, at: c.nextRunAt ? formatVnDateTime(c.nextRunAt) : "" }, choices: buttonsFor(id, c.status), columns: 3 }) };
-      }
-      case "pause": {
-        const r = await pauseCampaign(tx, base);
-        if (!r.ok) return refused(r.reason);
-        return { refs: await say({ key: "campaign:staff.paused", params: { staff: await staffName(), id }, choices: buttonsFor(id, "paused"), columns: 3 }) };
-      }
-      case "resume": {
-        const r = await resumeCampaign(tx, base);
-        if (!r.ok) return refused(r.reason);
-        return { refs: await say({ key: "campaign:staff.resumed", params: { staff: await staffName(), id }, choices: buttonsFor(id, "running"), columns: 3 }) };
-      }
-      case "cancel": {
-        const r = await cancelCampaign(tx, base);
-        if (!r.ok) return refused(r.reason);
-        return { refs: await say({ key: "campaign:staff.cancelled", params: { staff: await staffName(), id } }) };
-      }
-      default: {
-        // The report (and anything unknown) changes nothing: the role is checked (and a refusal recorded) here.
-        const auth = await authorizeStaff(tx, { actor: who, action: act, via: group.id, campaignId: id });
-        if (!auth.ok) return notStaff;
-        if (act === "report") return { refs: await say(await reportReply(tx, id)) };
-      }
+    if (row) {
+      const r = await row.run(tx, deps, base);
+      if (!r.ok) return refused(r.reason);
+      const staff = officerName(await tx.officer.findUniqueOrThrow({ where: { id: who.officerId } }));
+      const at = r.campaign.nextRunAt ? formatVnDateTime(r.campaign.nextRunAt) : "";
+      return { refs: await say({ key: row.said, params: { staff, id, at }, ...(row.buttons ? { choices: buttonsFor(id, r.campaign.status), columns: 3 } : {}) }) };
     }
+    // The report (and anything unknown) changes nothing: the role is checked (and a refusal recorded) here.
+    const auth = await authorizeStaff(tx, { actor: who, action: act, via: group.id, campaignId: id });
+    if (!auth.ok) return notStaff;
+    if (action === "campaign.report") return { refs: await say(await reportReply(tx, id)) };
   } catch (err) {
     if (err instanceof CampaignError) return { refs: [], answer: t("campaign:staff.bad", { reason: t(`campaign:staff.reason.${err.reason}`) }) };
     throw err;

@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import { recordEvent } from "../events/recordEvent.ts";
 import type { TranslatedParam } from "../reply.ts";
+import { ACTIONS, TIP_ROLES, type ActionId } from "../actions/catalog.ts";
 import type { Role } from "./roles.ts";
 
 /** What an officer can do to a tip from its card. */
@@ -32,48 +33,42 @@ export type StaffAction =
   | "bind_queue"
   | "unbind_queue";
 
-/** The roles that work on tips. Outreach and legal staff are registered in the same table but never act on a tip. */
-export const TIP_ROLES: readonly Role[] = ["officer", "commander", "admin"];
-const COMMANDERS: readonly Role[] = ["commander", "admin"];
-const LEGAL: readonly Role[] = ["legal", "admin"];
-const ADMINS: readonly Role[] = ["admin"];
+/** The roles that work on tips (from the action table). Outreach and legal staff are registered in the same table but never act on a tip. */
+export { TIP_ROLES };
 
-/**
- * Who may take each action on a tip (within their scope). Everything an officer does on a card
- * (the chooser buttons under it and the answers to its prompts included) maps to one of these.
- * Finer rules that depend on the tip's state stay in the operations: releasing or closing a tip
- * someone else holds, or closing an unclaimed one, needs a commander or an administrator
- * (the `holder` moves of tips/tipStates.ts).
- */
-export const ACTION_ROLES: Readonly<Record<OfficerAction | StaffAction, readonly Role[]>> = {
-  claim: TIP_ROLES,
-  release: TIP_ROLES,
-  ask: TIP_ROLES,
-  note: TIP_ROLES,
-  priority: TIP_ROLES,
-  transfer: TIP_ROLES,
-  classify: TIP_ROLES,
-  close: TIP_ROLES,
-  /** Unseals a confidential tipster's name and phone (sent in private, with a reason, audited). */
-  open_contact: COMMANDERS,
-  /** The 2-month extension (commander's decision) and the procuracy's extension. */
-  extend: COMMANDERS,
-  /** Reopening a closed tip (its outcome is cleared; it goes back to whoever held it). */
-  reopen: COMMANDERS,
-  // Staff actions (officers/staffAuth.ts checks them; an administrator from the CLI may do them all).
-  answer_question: LEGAL,
-  save_answer: LEGAL,
-  import_knowledge: LEGAL,
-  register_officer: ADMINS,
-  revoke_officer: ADMINS,
-  rename_officer: ADMINS,
-  create_code: ADMINS,
-  bind_queue: ADMINS,
-  unbind_queue: ADMINS,
+/** The action table's id of each right authorised here (officers' tip actions, legal staff's and administrators' actions). */
+const ACTION_IDS: Readonly<Record<OfficerAction | StaffAction, ActionId>> = {
+  claim: "tip.claim",
+  release: "tip.release",
+  ask: "tip.ask",
+  note: "tip.note",
+  priority: "tip.priority",
+  transfer: "tip.transfer",
+  classify: "tip.classify",
+  close: "tip.close",
+  open_contact: "tip.open_contact",
+  extend: "tip.extend",
+  reopen: "tip.reopen",
+  answer_question: "question.answer",
+  save_answer: "question.save",
+  import_knowledge: "knowledge.import",
+  register_officer: "officer.register",
+  revoke_officer: "officer.revoke",
+  rename_officer: "officer.rename",
+  create_code: "code.create",
+  bind_queue: "queue.bind",
+  unbind_queue: "queue.unbind",
 };
 
-/** Group commands (`/queue`, `/mine`, `/overdue`, `/tip CODE`, `/stats`) are for the roles that work on tips. */
-export const COMMAND_ROLES: readonly Role[] = TIP_ROLES;
+/**
+ * Who may take each action on a tip (within their scope) and each legal or administrative action:
+ * derived from the action table (core/actions/catalog.ts), the one place roles are written.
+ * Finer rules that depend on the tip's state stay in the commands (the `holder` moves of
+ * tips/tipStates.ts).
+ */
+export const ACTION_ROLES: Readonly<Record<OfficerAction | StaffAction, readonly Role[]>> = Object.fromEntries(
+  Object.entries(ACTION_IDS).map(([name, id]) => [name, ACTIONS[id].roles]),
+) as Record<OfficerAction | StaffAction, readonly Role[]>;
 
 export type OfficerRecord = Awaited<ReturnType<Tx["officer"]["findUniqueOrThrow"]>>;
 

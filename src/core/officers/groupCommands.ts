@@ -3,14 +3,15 @@ import { enqueueCalls, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Reply } from "../reply.ts";
 import { tipHistory } from "../tips/history.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
-import { COMMAND_ROLES, actorOf, recordRefusal, scopeCovers, type OfficerRecord } from "./authorize.ts";
+import { ACTIONS, actionsOf, roleAllows, type ActionId } from "../actions/catalog.ts";
+import { actorOf, recordRefusal, scopeCovers, type OfficerRecord } from "./authorize.ts";
 import { bindGroupWithCode } from "../queues/commands/bindGroupWithCode.ts";
 import { sendToGroup, type GroupActor, type OfficerDeps } from "./groupContext.ts";
 
 const MAX_LINES = 30;
 
-/** The commands officers type in their group (besides `/bind`). */
-const COMMANDS = new Set(["queue", "mine", "overdue", "tip", "stats"]);
+/** The commands officers type in their group (besides `/bind` and `/help`): the action table's `group.*` rows, by command name. */
+const COMMANDS = new Map<string, ActionId>(actionsOf("group").map((id) => [id.slice("group.".length), id]));
 
 type QueueRow = { id: string; name: string; kind: string; provinceCode: string; communeCode: string | null };
 
@@ -67,16 +68,17 @@ export async function groupCommand(tx: Tx, deps: OfficerDeps, actor: GroupActor,
   if (name === "bind") return bindGroup(tx, deps, actor, rest.trim());
   // Help is for anyone in the group: it lists the commands and buttons, nothing about any tip.
   if (name === "help") return say({ key: "officer:help.group" });
-  if (!COMMANDS.has(name)) return [];
+  const action = COMMANDS.get(name);
+  if (!action) return [];
 
   const officer = await tx.officer.findUnique({ where: { telegramUserId: actor.telegramUserId } });
   const refuse = async (reason: string, key: string, tipId?: string) => {
-    await recordRefusal(tx, { tipId, actor: actorOf(officer, actor.telegramUserId), action: `command.${name}`, reason, via: actor.group.id });
+    await recordRefusal(tx, { tipId, actor: actorOf(officer, actor.telegramUserId), action: ACTIONS[action].audit, reason, via: actor.group.id });
     return say({ key });
   };
   if (!officer) return refuse("not_officer", "officer:refuse.not_officer");
   if (officer.revokedAt) return refuse("revoked", "officer:refuse.revoked");
-  if (!(COMMAND_ROLES as readonly string[]).includes(officer.role)) return refuse("staff_role", "officer:refuse.staff_role");
+  if (!roleAllows(officer.role, action)) return refuse("staff_role", "officer:refuse.staff_role");
   const { bound, ids, names } = await visibleQueues(tx, actor.group.id, officer);
   const now = new Date();
   const lines = (tips: Array<{ code: string; category: string; status: string; lifeSafety: boolean; decisionDueAt: Date | null; receiptNoticeDueAt: Date | null; receiptNoticeSentAt: Date | null }>) =>

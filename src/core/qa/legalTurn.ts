@@ -10,16 +10,14 @@ import { questionLabel } from "./legalOps.ts";
 const refusalKey = (reason: string) =>
   reason === "scope" ? "officer:refuse.wrong_group" : reason === "already" || reason === "not_answered" ? `qa:staff.${reason}` : "qa:staff.not_staff";
 
-/** The prefix of the button under an answered question that saves the answer into the knowledge base. */
-export const SAVE_PREFIX = "kb:save:";
-
 /**
- * "Save to the knowledge base" pressed under an answered question in the legal staff group: the
+ * "Save to the knowledge base" (the action table's `question.save`, its button decoded by
+ * actions/buttons.ts) pressed under an answered question in the legal staff group: the
  * `saveAnswerToKnowledge` command, then the group is told (or the presser, when refused).
  */
-export async function legalPress(tx: Tx, deps: OfficerDeps, actor: GroupActor & { data: string }): Promise<PressResult> {
+export async function legalPress(tx: Tx, deps: OfficerDeps, actor: GroupActor & { questionId: string }): Promise<PressResult> {
   const t = (key: string, params?: Record<string, unknown>) => deps.t(actor.group.locale ?? "vi", key, params);
-  const questionId = actor.data.slice(SAVE_PREFIX.length);
+  const questionId = actor.questionId;
   const saved = await saveAnswerToKnowledge(tx, {
     actor: { kind: "telegram-user", telegramUserId: actor.telegramUserId },
     questionId,

@@ -1,4 +1,6 @@
 import type { Tx } from "../../db/client.ts";
+import { tipButton } from "../actions/buttons.ts";
+import type { ActionId } from "../actions/catalog.ts";
 import { enqueueIntents, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import type { Intent, MediaKind, MessageRef } from "../intents.ts";
 import { officerName } from "../officers/authorize.ts";
@@ -22,8 +24,9 @@ export function loadTipForCard(tx: Tx, tipId: string) {
   });
 }
 
-const button = (action: string, tipId: string, labelKey: string, arg?: string): Choice => ({
-  id: arg ? `t:${action}:${arg}:${tipId}` : `t:${action}:${tipId}`,
+/** A card's button for a tip action (its data encoded from the action table: actions/buttons.ts). */
+const button = (action: string, tipId: string, labelKey: string): Choice => ({
+  id: tipButton(`tip.${action}` as ActionId, tipId),
   labelKey: `officer:button.${labelKey}`,
 });
 

@@ -1,6 +1,7 @@
 import type { Tx } from "../../../db/client.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../../outbox/outbound.ts";
 import type { Sealer } from "../../../security/sealing.ts";
+import { saveButton } from "../../actions/buttons.ts";
 import { recordEvent } from "../../events/recordEvent.ts";
 import { officerName } from "../../officers/authorize.ts";
 import { authorizeStaff, recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
@@ -63,7 +64,7 @@ export async function answerQuestion(
       {
         key: "qa:staff.answered",
         params: { staff: auth.officer ? officerName(auth.officer) : auth.key, id: questionLabel(question.id), answer },
-        choices: [{ id: `kb:save:${question.id}`, labelKey: "qa:staff.save" }],
+        choices: [{ id: saveButton(question.id), labelKey: "qa:staff.save" }],
       },
       group.locale ?? "vi",
     );
