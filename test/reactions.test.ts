@@ -28,7 +28,8 @@ import type { OutboxRef } from "../src/outbox/outbound.ts";
 import { Sealer } from "../src/security/sealing.ts";
 import { tgShownText } from "./fakes/telegramApi.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
-import { seedBinding, seedOfficer } from "./helpers/officers.ts";
+import { bindQueue } from "../src/core/queues/commands/bindQueue.ts";
+import { TEST_ADMIN, seedBinding, seedOfficer } from "./helpers/officers.ts";
 
 /*
  * Events drive what follows them: each event that has reactions is recorded through its command,
@@ -55,7 +56,7 @@ const chatLabel = new Map<string, string>();
 /** Outbox id of a message of ours → how the test names it (the cards). */
 const messageLabel = new Map<number, string>();
 /** How the test names the card a group shows. */
-const CARD_NAME: Record<string, string> = { "group A": "card A", "group B": "card B", "cyber group": "info card" };
+const CARD_NAME: Record<string, string> = { "group A": "card A", "group B": "card B", "cyber group": "info card", "HCM group": "HCM card" };
 
 /** Names the cards (tips' and questions') as they appear, to describe what is queued under or in place of them. */
 async function nameCards(tx: Tx) {
@@ -67,6 +68,8 @@ let tipId = "";
 let code = "";
 let questionId = "";
 let unitB = "";
+/** A tip no group could show when it was sent. */
+let waitingCode = "";
 /** The actions exercised here: every action in the reaction table must be. */
 const covered = new Set<string>();
 
@@ -205,7 +208,8 @@ describe("a tip's events queue what follows them, in their transaction", () => {
   });
 
   it("tip.submitted where no group shows the unit: nothing to post (the tip waits for a reader)", async () => {
-    await step("tip.submitted", (tx) => submitTip(tx, { chatId: ids.asker, channel: "telegram", locale: "vi", draft: draft("theft", undefined, "79"), sealer, officerRenderer: renderer }), []);
+    const { result } = await step("tip.submitted", (tx) => submitTip(tx, { chatId: ids.asker, channel: "telegram", locale: "vi", draft: draft("theft", undefined, "79"), sealer, officerRenderer: renderer }), []);
+    waitingCode = (result as { code: string }).code;
   });
 
   it("tip.claimed, the first time: the cards show who holds it; the tipster gets the receipt notice", async () => {
@@ -345,6 +349,15 @@ describe("a legal question's events queue what follows them, in their transactio
     );
     const markup = (JSON.parse(rows[1]!.payload) as { reply_markup?: { inline_keyboard?: Array<Array<{ callback_data: string }>> } }).reply_markup;
     expect(markup?.inline_keyboard?.flat().map((b) => b.callback_data)).toEqual([`kb:save:${questionId}`]);
+  });
+});
+
+describe("a queue's events queue what follows them, in their transaction", () => {
+  it("queue.bound: the group shows what waited for it (the tip sent before any group could show it)", async () => {
+    const hcm = await chat("HCM group", "-7005", "group");
+    await step("queue.bound", (tx) => bindQueue(tx, renderer, { actor: TEST_ADMIN, queueId: "province:79", groupChatId: hcm }), [
+      ["HCM group sendMessage", `🆕 TIN BÁO ${waitingCode}`],
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/client.ts";
 import type { OutboxRef } from "../../outbox/outbound.ts";
 import { QA_REACTIONS } from "../qa/reactions.ts";
+import { QUEUE_REACTIONS } from "../queues/reactions.ts";
 import { TIP_REACTIONS } from "../tips/reactions.ts";
 import type { Reaction, ReactionDeps, RecordedEvent } from "./reaction.ts";
 import { actorKey, recordEvent, type BusinessEvent } from "./recordEvent.ts";
@@ -9,7 +10,7 @@ import { actorKey, recordEvent, type BusinessEvent } from "./recordEvent.ts";
  * Every event that has consequences, and what follows it (src/core/<domain>/reactions.ts). An
  * action missing here has none.
  */
-export const REACTIONS: Readonly<Record<string, readonly Reaction[]>> = { ...TIP_REACTIONS, ...QA_REACTIONS };
+export const REACTIONS: Readonly<Record<string, readonly Reaction[]>> = { ...TIP_REACTIONS, ...QA_REACTIONS, ...QUEUE_REACTIONS };
 
 /** Runs the reactions to a recorded event in order, in its transaction; returns the outbox rows they queued. */
 export async function react(tx: Tx, event: RecordedEvent, deps: ReactionDeps): Promise<OutboxRef[]> {
