@@ -13,8 +13,8 @@ import type { ChannelCaps } from "../intents.ts";
 import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
 import { formatVnDate } from "../vnTime.ts";
-import type { OutboxRef } from "../../outbox/outbound.ts";
-import { postCard, type FollowUp } from "../tips/cards.ts";
+import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import type { FollowUp } from "../tips/cards.ts";
 import { relayFromTipster, type FollowUpResult } from "../tips/commands/tipsterAnswer.ts";
 import { addInformation } from "../tips/commands/addInformation.ts";
 import { stopSubscription } from "../subscriptions/commands/stopSubscription.ts";
@@ -433,12 +433,8 @@ async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<R
     return { replies: [{ key: "tip:flow.limit_sends", params: { max: RESIDENT_LIMITS.tipsPerHour } }] };
   }
   try {
-    const tip = await submitTip(tx, { chatId: chat.id, channel: args.channel, locale: args.locale ?? "vi", draft: turn.draft, sealer: services.sealer });
-    const elsewhere: OutboxRef[] = [];
-    if (services.officerRenderer) {
-      elsewhere.push(...(await postCard(tx, services.officerRenderer, tip.id, tip.queueId, "main")));
-      for (const queueId of tip.copyQueueIds) elsewhere.push(...(await postCard(tx, services.officerRenderer, tip.id, queueId, "info")));
-    }
+    const tip = await submitTip(tx, { chatId: chat.id, channel: args.channel, locale: args.locale ?? "vi", draft: turn.draft, sealer: services.sealer, officerRenderer: services.officerRenderer });
+    const elsewhere = tip.cards;
     // The receipt says "sent" only when a group shows the card; otherwise the tip waits for a reader (and is reported as such).
     const head = { $t: elsewhere.length ? "tip:receipt.head_sent" : "tip:receipt.head_waiting", params: { unit: tip.queueName } };
     const receipt: Reply = { ...menuReply("tip:receipt.text", { prompt: false, params: { head, code: tip.code, pin: tip.pin } }), sensitive: true };

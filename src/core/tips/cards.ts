@@ -188,7 +188,7 @@ export async function followUpOnCards(tx: Tx, renderer: ReplyRenderer, tip: { id
   if ("text" in item) return noticeOnCards(tx, renderer, tip.id, { key: head, params: { code: tip.code, text: quoted(item.text) } }, { mainOnly: as === "answer" });
   const params = { code: tip.code, what: { $t: `tip:media.${item.media.kind}` }, caption: item.media.caption ? quoted(item.media.caption) : "" };
   const caption = { key: item.media.caption ? `${head}_media_caption` : `${head}_media`, params };
-  const cards = await tx.tipCard.findMany({ where: { tipId: tip.id, active: true, ...(as === "answer" ? { kind: "main" } : {}) } });
+  const cards = await tx.tipCard.findMany({ where: { tipId: tip.id, active: true, ...(as === "answer" ? { kind: "main" } : {}) }, orderBy: { id: "asc" } });
   const refs: OutboxRef[] = [];
   for (const card of cards) {
     const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
@@ -203,7 +203,7 @@ export async function followUpOnCards(tx: Tx, renderer: ReplyRenderer, tip: { id
 export async function refreshCards(tx: Tx, renderer: ReplyRenderer, tipId: string): Promise<OutboxRef[]> {
   const tip = await loadTipForCard(tx, tipId);
   if (!tip) return [];
-  const cards = await tx.tipCard.findMany({ where: { tipId, active: true }, include: { queue: true } });
+  const cards = await tx.tipCard.findMany({ where: { tipId, active: true }, include: { queue: true }, orderBy: { id: "asc" } });
   const refs: OutboxRef[] = [];
   for (const card of cards) {
     const chat = await tx.chat.findUnique({ where: { id: card.chatId } });
@@ -216,7 +216,7 @@ export async function refreshCards(tx: Tx, renderer: ReplyRenderer, tipId: strin
 
 /** Sends a short notice in the groups where the tip's working cards are, as a reply to the card. */
 export async function noticeOnCards(tx: Tx, renderer: ReplyRenderer, tipId: string, block: TextBlock, opts: { mainOnly?: boolean } = {}): Promise<OutboxRef[]> {
-  const cards = await tx.tipCard.findMany({ where: { tipId, active: true, ...(opts.mainOnly ? { kind: "main" } : {}) } });
+  const cards = await tx.tipCard.findMany({ where: { tipId, active: true, ...(opts.mainOnly ? { kind: "main" } : {}) }, orderBy: { id: "asc" } });
   const refs: OutboxRef[] = [];
   for (const card of cards) {
     const chat = await tx.chat.findUnique({ where: { id: card.chatId } });

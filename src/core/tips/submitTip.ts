@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/client.ts";
-import { recordEvent } from "../events/recordEvent.ts";
+import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import { recordAndReact } from "../events/react.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { Channel } from "../inbound.ts";
 import { extractFraudIdentifiers, isCategory } from "./categories.ts";
@@ -18,6 +19,8 @@ export interface SubmitTipProps {
   /** The finished draft. */
   draft: TipDraftData;
   sealer: Sealer;
+  /** The officers' channel: the tip's cards are posted in their groups (none without it). */
+  officerRenderer?: ReplyRenderer;
 }
 
 export interface SubmittedTip {
@@ -28,6 +31,8 @@ export interface SubmittedTip {
   queueId: string;
   queueName: string;
   copyQueueIds: string[];
+  /** The cards posted (empty: no group shows the tip yet, it waits for a reader). */
+  cards: OutboxRef[];
 }
 
 /** Raised when a draft is not complete enough to submit; nothing is written. */
@@ -36,7 +41,8 @@ export class IncompleteDraftError extends Error {}
 /**
  * Turns a finished draft into a tip: routes it (commune queue or province duty queue, plus
  * info-only copies by category), stores it with a fresh code and a hashed PIN, seals the contact
- * and the reply reference, records the audit event, and removes the draft — all in `tx`.
+ * and the reply reference, records the audit event (`tip.submitted`; its cards follow from it:
+ * src/core/tips/reactions.ts), and removes the draft — all in `tx`.
  * An anonymous tip stores no platform id, username, name or phone.
  */
 export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<SubmittedTip> {
@@ -92,7 +98,7 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
       copies: { create: copyQueueIds.map((id) => ({ queueId: id, reason: `category:${draft.category}` })) },
     },
   });
-  await recordEvent(tx, {
+  const cards = await recordAndReact(tx, {
     tipId: tip.id,
     actor: { kind: "tipster" },
     action: "tip.submitted",
@@ -105,7 +111,7 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
       channel: tip.channel,
       attachments: draft.attachments.length,
     },
-  });
+  }, { officerRenderer: props.officerRenderer });
   await tx.tipDraft.deleteMany({ where: { chatId: props.chatId } });
-  return { id: tip.id, code, pin, queueId, queueName: queue.name, copyQueueIds };
+  return { id: tip.id, code, pin, queueId, queueName: queue.name, copyQueueIds, cards };
 }

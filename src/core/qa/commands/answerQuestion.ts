@@ -1,12 +1,10 @@
 import type { Tx } from "../../../db/client.ts";
-import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../../outbox/outbound.ts";
+import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
 import type { Sealer } from "../../../security/sealing.ts";
-import { saveButton } from "../../actions/buttons.ts";
-import { recordEvent } from "../../events/recordEvent.ts";
-import { officerName } from "../../officers/authorize.ts";
+import { recordAndReact } from "../../events/react.ts";
 import { authorizeStaff, recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
-import { notifyTipster, type Renderers } from "../../tips/notifyTipster.ts";
-import { legalGroupCheck, questionLabel } from "../legalOps.ts";
+import type { Renderers } from "../../tips/notifyTipster.ts";
+import { legalGroupCheck } from "../legalOps.ts";
 
 /** The longest answer relayed to the asker (longer text is cut). */
 export const MAX_ANSWER_CHARS = 3500;
@@ -19,7 +17,8 @@ export type AnswerRefusal = StaffRefusal | "empty" | "already";
  * from another surface): relayed to the asker on their channel, anonymously both ways, and shown in
  * the group with a button to save it into the knowledge base. Legal staff and administrators only
  * (`ACTION_ROLES.answer_question`); from a group, only the group holding the question's card. One event:
- * `question.answered`, or `auth.refused` with the reason (an empty answer is refused before anything, with no event).
+ * `question.answered` (what follows: src/core/qa/reactions.ts), or `auth.refused` with the reason
+ * (an empty answer is refused before anything, with no event).
  */
 export async function answerQuestion(
   tx: Tx,
@@ -51,24 +50,6 @@ export async function answerQuestion(
     data: { status: "answered", answer, answeredBy: auth.officer?.id ?? auth.key, answeredAt: new Date() },
   });
   if (count !== 1) return refuse("already");
-  await recordEvent(tx, { action: "question.answered", actor: auth.key, via, data: { questionId: question.id } });
-  const refs = await notifyTipster(tx, deps, { replyRefSealed: question.replyRefSealed, locale: question.locale }, {
-    key: "qa:ask.answer_from_staff",
-    params: { question: question.text, answer },
-    more: [{ key: "qa:ask.disclaimer" }],
-  });
-  // The staff group sees who answered, with the button to keep the answer.
-  const group = via ? await tx.chat.findUnique({ where: { id: via } }) : null;
-  if (group) {
-    const done = deps.officerRenderer.render(
-      {
-        key: "qa:staff.answered",
-        params: { staff: auth.officer ? officerName(auth.officer) : auth.key, id: questionLabel(question.id), answer },
-        choices: [{ id: saveButton(question.id), labelKey: "qa:staff.save" }],
-      },
-      group.locale ?? "vi",
-    );
-    refs.push(...(await enqueueCalls(tx, { chatId: group.id, channel: group.channel }, done.calls)));
-  }
+  const refs = await recordAndReact(tx, { action: "question.answered", actor: auth.key, via, data: { questionId: question.id } }, deps);
   return { ok: true, refs };
 }

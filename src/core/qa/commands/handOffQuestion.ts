@@ -1,8 +1,7 @@
 import type { Tx } from "../../../db/client.ts";
 import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
 import type { Sealer } from "../../../security/sealing.ts";
-import { recordEvent } from "../../events/recordEvent.ts";
-import { postQuestionCard } from "../legalOps.ts";
+import { recordAndReact } from "../../events/react.ts";
 
 /** The longest question handed to the legal staff (longer text is cut). */
 export const MAX_HANDED_OFF_CHARS = 2000;
@@ -10,7 +9,8 @@ export const MAX_HANDED_OFF_CHARS = 2000;
 /**
  * Hands a resident's question to the legal staff: stored with only a sealed reference to the
  * asker's chat, and posted as a card in the legal staff group (when one is bound) that staff answer
- * by replying to it. Its one event is `question.handed_off` (by "resident", never named). Returns
+ * by replying to it. Its one event is `question.handed_off` (by "resident", never named; the card
+ * follows from it: src/core/qa/reactions.ts). Returns
  * null (nothing stored) for an empty question.
  */
 export async function handOffQuestion(
@@ -23,6 +23,5 @@ export async function handOffQuestion(
   const question = await tx.legalQuestion.create({
     data: { text, locale: props.locale, replyRefSealed: deps.sealer.seal(props.chatId, "tip-reply-ref") },
   });
-  await recordEvent(tx, { action: "question.handed_off", actor: { kind: "resident" }, data: { questionId: question.id } });
-  return deps.officerRenderer ? postQuestionCard(tx, deps.officerRenderer, question.id) : [];
+  return recordAndReact(tx, { action: "question.handed_off", actor: { kind: "resident" }, data: { questionId: question.id } }, deps);
 }

@@ -1,10 +1,9 @@
 import type { Tx } from "../../../db/client.ts";
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { recordEvent } from "../../events/recordEvent.ts";
+import { recordAndReact } from "../../events/react.ts";
 import { scopeCovers } from "../../officers/authorize.ts";
 import { redeemGuardedCode, type CodeGuardDeps } from "../../officers/codeAttempts.ts";
 import { authorizeStaff, recordCommandRefusal, type StaffRefusal } from "../../officers/staffAuth.ts";
-import { attachQueue } from "../attachQueue.ts";
 import type { QueueRecord } from "./bindQueue.ts";
 
 export type GroupBinding =
@@ -52,7 +51,8 @@ export async function bindGroupWithCode(
     return { ok: false, reason: "scope", refs: [] };
   }
   const refs = props.announce ? await props.announce(queue) : [];
-  refs.push(...(await attachQueue(tx, deps.officerRenderer, { queueId: queue.id, groupChatId: props.groupChatId })));
-  await recordEvent(tx, { action: "queue.bound", actor: auth.key, via: props.groupChatId, data: { queueId: queue.id, chatId: props.groupChatId } });
+  await tx.queue.update({ where: { id: queue.id }, data: { groupChatId: props.groupChatId } });
+  // What waited for the group follows from the event (src/core/queues/reactions.ts).
+  refs.push(...(await recordAndReact(tx, { action: "queue.bound", actor: auth.key, via: props.groupChatId, data: { queueId: queue.id, chatId: props.groupChatId } }, { officerRenderer: deps.officerRenderer })));
   return { ok: true, queue: { ...queue, groupChatId: props.groupChatId }, refs };
 }

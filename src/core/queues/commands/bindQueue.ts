@@ -1,16 +1,15 @@
 import type { Tx } from "../../../db/client.ts";
 import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
-import { recordEvent } from "../../events/recordEvent.ts";
+import { recordAndReact } from "../../events/react.ts";
 import { scopeCovers } from "../../officers/authorize.ts";
 import { authorizeStaff, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
-import { attachQueue } from "../attachQueue.ts";
 
 /** A queue as the binding commands return it. */
 export type QueueRecord = Awaited<ReturnType<Tx["queue"]["findUniqueOrThrow"]>>;
 
 /**
- * Binds a queue to an officers' group (a group Chat row) and posts what waited for it (see
- * `attachQueue`). Administrators only (`ACTION_ROLES.bind_queue`; an officer administrator only for
+ * Binds a queue to an officers' group (a group Chat row); what waited for it is posted there as
+ * the event's reaction (`showInBoundGroup`, src/core/queues/reactions.ts). Administrators only (`ACTION_ROLES.bind_queue`; an officer administrator only for
  * a queue their scope covers). One event: `queue.bound`, or `auth.refused`. An unknown queue or a
  * chat that is not a group is refused with `invalid` and changes nothing.
  */
@@ -31,7 +30,7 @@ export async function bindQueue(
     inScope: (admin) => scopeCovers(admin, queue),
   });
   if (!auth.ok) return { ok: false, reason: auth.reason };
-  const refs = await attachQueue(tx, renderer, { queueId: queue.id, groupChatId: props.groupChatId });
-  await recordEvent(tx, { action: "queue.bound", actor: auth.key, via: props.via, data: { queueId: queue.id, chatId: props.groupChatId } });
+  await tx.queue.update({ where: { id: queue.id }, data: { groupChatId: props.groupChatId } });
+  const refs = await recordAndReact(tx, { action: "queue.bound", actor: auth.key, via: props.via, data: { queueId: queue.id, chatId: props.groupChatId } }, { officerRenderer: renderer });
   return { ok: true, queue: { ...queue, groupChatId: props.groupChatId }, refs };
 }

@@ -1,5 +1,4 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { refreshCards } from "../cards.ts";
 import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /** Classifications officers give a tip (BLTTHS 2015 distinguishes tố giác and tin báo). */
@@ -17,6 +16,5 @@ export async function classifyTip(ctx: TipCommandContext, props: { tipId: string
     duplicateOf = original.code;
   }
   await ctx.tx.tip.update({ where: { id: tip.id }, data: { classification: props.classification, duplicateOf } });
-  await audit(ctx, by, tip.id, "tip.classified", { from: tip.classification, to: props.classification, duplicateOf });
-  return refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
+  return audit(ctx, by, tip.id, "tip.classified", { from: tip.classification, to: props.classification, duplicateOf });
 }

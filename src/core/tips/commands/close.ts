@@ -1,6 +1,4 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { refreshCards } from "../cards.ts";
-import { notifyTipster } from "../notifyTipster.ts";
 import { nextState } from "../tipStates.ts";
 import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
@@ -11,19 +9,11 @@ export type Outcome = (typeof OUTCOMES)[number];
 /**
  * Closes a tip with an outcome (move `close`). Only the officer holding it (or a commander) may
  * close it; the tipster is told the outcome in plain words on their channel (BLTTHS Art. 56: the
- * right to learn it). Event: `tip.closed`.
+ * right to learn it). Event: `tip.closed` (cards updated, the tipster told: src/core/tips/reactions.ts).
  */
 export async function closeTip(ctx: TipCommandContext, props: { tipId: string; outcome: Outcome }): Promise<OutboxRef[]> {
   if (!(OUTCOMES as readonly string[]).includes(props.outcome)) throw new TipStateError("bad_input");
   const { tip, by } = await beginMove(ctx, props.tipId, "close");
   await ctx.tx.tip.update({ where: { id: tip.id }, data: { status: nextState("close", "claimed"), outcome: props.outcome, closedAt: ctx.now } });
-  await audit(ctx, by, tip.id, "tip.closed", { outcome: props.outcome });
-  const refs = await refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
-  refs.push(
-    ...(await notifyTipster(ctx.tx, ctx, tip, {
-      key: "officer:tipster.closed",
-      params: { code: tip.code, outcome: { $t: `officer:tipster.outcome.${props.outcome}` } },
-    })),
-  );
-  return refs;
+  return audit(ctx, by, tip.id, "tip.closed", { outcome: props.outcome });
 }

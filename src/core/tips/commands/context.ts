@@ -1,7 +1,8 @@
 import type { Tx } from "../../../db/client.ts";
-import type { ReplyRenderer } from "../../../outbox/outbound.ts";
+import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
 import type { Sealer } from "../../../security/sealing.ts";
-import { recordEvent, type Actor } from "../../events/recordEvent.ts";
+import { recordAndReact } from "../../events/react.ts";
+import type { Actor } from "../../events/recordEvent.ts";
 import { ACTION_ROLES, authorizeTipAction, officerName, recordRefusal, type OfficerAction, type OfficerRecord, type Refusal } from "../../officers/authorize.ts";
 import type { TranslatedParam } from "../../reply.ts";
 import type { Renderers } from "../notifyTipster.ts";
@@ -125,7 +126,10 @@ export function requireMove(move: TipMove, state: string): void {
   if (refused) throw new TipStateError(MOVE_REASON[refused]);
 }
 
-/** Records the command's one event, by the authorised actor, from where they acted. */
-export async function audit(ctx: TipCommandContext, by: Authorised, tipId: string, action: string, data: Record<string, unknown> = {}): Promise<void> {
-  await recordEvent(ctx.tx, { tipId, actor: by.actor, action, data, via: ctx.via ?? null, at: ctx.now });
+/**
+ * Records the command's one event, by the authorised actor, from where they acted, and what follows
+ * from it (src/core/tips/reactions.ts) in the same transaction; returns the outbox rows queued.
+ */
+export async function audit(ctx: TipCommandContext, by: Authorised, tipId: string, action: string, data: Record<string, unknown> = {}): Promise<OutboxRef[]> {
+  return recordAndReact(ctx.tx, { tipId, actor: by.actor, action, data, via: ctx.via ?? null, at: ctx.now }, ctx);
 }

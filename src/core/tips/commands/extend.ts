@@ -1,7 +1,5 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
 import { computeDeadlines } from "../../deadlines/tipDeadlines.ts";
-import { noticeOnCards, refreshCards } from "../cards.ts";
-import { formatVnDate } from "../../vnTime.ts";
 import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /** The extensions, in the order they may be granted. */
@@ -19,13 +17,5 @@ export async function recordExtension(ctx: TipCommandContext, props: { tipId: st
   if (order.indexOf(props.extension) <= order.indexOf(tip.extension)) throw new TipStateError("state");
   const { decisionDue } = computeDeadlines({ receivedAt: tip.receivedAt, extension: props.extension, procuracyMonths: 2 });
   await ctx.tx.tip.update({ where: { id: tip.id }, data: { extension: props.extension, decisionDueAt: decisionDue } });
-  await audit(ctx, by, tip.id, "tip.extended", { from: tip.extension, to: props.extension, decisionDue: decisionDue.toISOString() });
-  const refs = await refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
-  refs.push(
-    ...(await noticeOnCards(ctx.tx, ctx.officerRenderer, tip.id, {
-      key: "officer:done.extended",
-      params: { officer: by.name, code: tip.code, value: { $t: `officer:button.extend_${props.extension}` }, date: formatVnDate(decisionDue) },
-    }, { mainOnly: true })),
-  );
-  return refs;
+  return audit(ctx, by, tip.id, "tip.extended", { from: tip.extension, to: props.extension, decisionDue: decisionDue.toISOString() });
 }

@@ -1,5 +1,4 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { noticeOnCards } from "../cards.ts";
 import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /** Adds an internal note to a tip (move `note`), shown under its working card; it never reaches the tipster. Event: `tip.note_added`. */
@@ -8,6 +7,5 @@ export async function addNote(ctx: TipCommandContext, props: { tipId: string; te
   const text = props.text.trim().slice(0, 3000);
   if (!text) throw new TipStateError("state");
   await ctx.tx.tipNote.create({ data: { tipId: tip.id, officerId: by.officer!.id, text, createdAt: ctx.now } });
-  await audit(ctx, by, tip.id, "tip.note_added", { length: text.length });
-  return noticeOnCards(ctx.tx, ctx.officerRenderer, tip.id, { key: "officer:done.noted", params: { officer: by.name, code: tip.code, text } }, { mainOnly: true });
+  return audit(ctx, by, tip.id, "tip.note_added", { length: text.length });
 }

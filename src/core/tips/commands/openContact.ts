@@ -1,11 +1,11 @@
-import { enqueueCalls, type OutboxRef } from "../../../outbox/outbound.ts";
-import { noticeOnCards } from "../cards.ts";
+import type { OutboxRef } from "../../../outbox/outbound.ts";
 import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /**
  * A commander opens a confidential tipster's sealed contact (move `open_contact`), giving a written
  * reason. The contact goes only to the commander's private chat with the bot; the opening (who,
- * why — never the contact) is recorded (`tip.contact_opened`) and announced under the card.
+ * why — never the contact) is recorded (`tip.contact_opened`) and announced under the card
+ * (src/core/tips/reactions.ts).
  */
 export async function openContact(ctx: TipCommandContext, props: { tipId: string; reason: string }): Promise<OutboxRef[]> {
   const { tip, by } = await beginMove(ctx, props.tipId, "open_contact");
@@ -14,15 +14,5 @@ export async function openContact(ctx: TipCommandContext, props: { tipId: string
   const officer = by.officer!;
   const privateChat = officer.privateChatId ? await ctx.tx.chat.findUnique({ where: { id: officer.privateChatId } }) : null;
   if (!privateChat) throw new TipStateError("state");
-  const contact = JSON.parse(ctx.sealer.open(tip.contactSealed, "tip-contact")) as { name: string; phone: string };
-  await audit(ctx, by, tip.id, "tip.contact_opened", { reason });
-  const personal = ctx.officerRenderer.render({ key: "officer:done.contact", params: { code: tip.code, name: contact.name, phone: contact.phone } }, "vi");
-  const refs = await enqueueCalls(ctx.tx, { chatId: privateChat.id, channel: privateChat.channel }, personal.calls.map((c) => ({ ...c, sensitive: true })));
-  refs.push(
-    ...(await noticeOnCards(ctx.tx, ctx.officerRenderer, tip.id, {
-      key: "officer:done.contact_opened",
-      params: { officer: by.name, code: tip.code, reason },
-    }, { mainOnly: true })),
-  );
-  return refs;
+  return audit(ctx, by, tip.id, "tip.contact_opened", { reason });
 }

@@ -1,5 +1,4 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { refreshCards } from "../cards.ts";
 import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /** The values a priority press sets: the priority (normal / high) or the life-safety mark. */
@@ -13,6 +12,5 @@ export async function setPriority(ctx: TipCommandContext, props: { tipId: string
   const data =
     props.value === "life_on" ? { lifeSafety: true } : props.value === "life_off" ? { lifeSafety: false } : { priority: props.value };
   await ctx.tx.tip.update({ where: { id: tip.id }, data });
-  await audit(ctx, by, tip.id, "tip.priority_set", { from: { priority: tip.priority, lifeSafety: tip.lifeSafety }, to: data });
-  return refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
+  return audit(ctx, by, tip.id, "tip.priority_set", { from: { priority: tip.priority, lifeSafety: tip.lifeSafety }, to: data });
 }

@@ -1,5 +1,4 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { refreshCards } from "../cards.ts";
 import { nextState } from "../tipStates.ts";
 import { audit, beginMove, type TipCommandContext } from "./context.ts";
 
@@ -7,6 +6,5 @@ import { audit, beginMove, type TipCommandContext } from "./context.ts";
 export async function releaseTip(ctx: TipCommandContext, props: { tipId: string }): Promise<OutboxRef[]> {
   const { tip, by } = await beginMove(ctx, props.tipId, "release");
   await ctx.tx.tip.update({ where: { id: tip.id }, data: { status: nextState("release", "claimed"), claimedById: null, claimedAt: null } });
-  await audit(ctx, by, tip.id, "tip.released", { heldBy: tip.claimedById });
-  return refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
+  return audit(ctx, by, tip.id, "tip.released", { heldBy: tip.claimedById });
 }

@@ -1,5 +1,4 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
-import { refreshCards } from "../cards.ts";
 import { nextState } from "../tipStates.ts";
 import { audit, beginMove, type TipCommandContext } from "./context.ts";
 
@@ -13,6 +12,5 @@ export async function reopenTip(ctx: TipCommandContext, props: { tipId: string }
   const { tip, by } = await beginMove(ctx, props.tipId, "reopen");
   const status = nextState("reopen", "closed", { heldBy: tip.claimedById });
   await ctx.tx.tip.update({ where: { id: tip.id }, data: { status, outcome: null, closedAt: null } });
-  await audit(ctx, by, tip.id, "tip.reopened", { outcome: tip.outcome, closedAt: tip.closedAt?.toISOString() ?? null, status });
-  return refreshCards(ctx.tx, ctx.officerRenderer, tip.id);
+  return audit(ctx, by, tip.id, "tip.reopened", { outcome: tip.outcome, closedAt: tip.closedAt?.toISOString() ?? null, status });
 }

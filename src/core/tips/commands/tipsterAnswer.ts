@@ -1,8 +1,8 @@
 import type { Tx } from "../../../db/client.ts";
-import { recordEvent } from "../../events/recordEvent.ts";
+import { recordAndReact } from "../../events/react.ts";
 import { checkMove } from "../tipStates.ts";
 import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
-import { followUpOnCards, type FollowUp } from "../cards.ts";
+import type { FollowUp } from "../cards.ts";
 
 /** What became of a tipster's follow-up: passed on (refs: the group messages, none while no group shows the tip), or refused: the tip is closed or gone, or holds as many files as it may. */
 export type FollowUpResult = { kind: "relayed"; refs: OutboxRef[]; unit: string } | { kind: "closed" } | { kind: "full"; max: number };
@@ -21,18 +21,20 @@ export const FOLLOW_UP_MAX_ATTACHMENTS = 30;
 export async function relayFromTipster(tx: Tx, officerRenderer: ReplyRenderer | undefined, props: { tipId: string; item: FollowUp }): Promise<FollowUpResult> {
   const tip = await tx.tip.findUnique({ where: { id: props.tipId }, include: { queue: true } });
   if (!tip || checkMove("tipster_answer", tip.status)) return { kind: "closed" };
+  // The group messages follow from the event (src/core/tips/reactions.ts), when there is an officers' channel.
+  const deps = { officerRenderer };
+  let refs: OutboxRef[];
   let item = props.item;
   if ("text" in item) {
     item = { text: item.text.trim().slice(0, FOLLOW_UP_TEXT_CHARS) };
     await tx.relayMessage.create({ data: { tipId: tip.id, direction: "from_tipster", text: item.text } });
-    await recordEvent(tx, { tipId: tip.id, actor: { kind: "tipster" }, action: "tip.answer_received", data: { length: item.text.length } });
+    refs = await recordAndReact(tx, { tipId: tip.id, actor: { kind: "tipster" }, action: "tip.answer_received", data: { length: item.text.length } }, deps);
   } else {
     if ((await tx.tipAttachment.count({ where: { tipId: tip.id } })) >= FOLLOW_UP_MAX_ATTACHMENTS) return { kind: "full", max: FOLLOW_UP_MAX_ATTACHMENTS };
     const caption = item.media.caption?.trim().slice(0, 1000) || undefined;
     item = { media: { ...item.media, caption } };
     await tx.tipAttachment.create({ data: { tipId: tip.id, kind: item.media.kind, ref: item.media.ref, caption: caption ?? null } });
-    await recordEvent(tx, { tipId: tip.id, actor: { kind: "tipster" }, action: "tip.answer_received", data: { media: item.media.kind, length: caption?.length ?? 0 } });
+    refs = await recordAndReact(tx, { tipId: tip.id, actor: { kind: "tipster" }, action: "tip.answer_received", data: { media: item.media.kind, length: caption?.length ?? 0 } }, deps);
   }
-  const refs = officerRenderer ? await followUpOnCards(tx, officerRenderer, tip, item, "answer") : [];
   return { kind: "relayed", refs, unit: tip.queue.name };
 }
