@@ -95,14 +95,7 @@ export async function handleCardPress(tx: Tx, deps: OfficerDeps, actor: GroupAct
   }
 
   // Presses that open a chooser or a prompt (or cancel one), and malformed arguments: authorised here.
-  const auth = await authorizeTipAction(tx, {
-    telegramUserId: actor.telegramUserId,
-    tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
-    action: action.move,
-    cardKind: card,
-    via: actor.group.id,
-    detail,
-  });
+  const auth = await authorizeInGroup(tx, actor, tip, action.move, card, detail);
   if (!auth.ok) return { refs: [], answer: t(`officer:refuse.${auth.reason}`), alert: true };
   if (auth.officer.displayName !== actor.displayName) {
     await tx.officer.update({ where: { id: auth.officer.id }, data: { displayName: actor.displayName } });
@@ -195,14 +188,7 @@ export async function handleGroupMessage(
       if (spec.done) refs.push(...(await reply(spec.done, { code: tip.code })));
     } else if (spec.choose) {
       // Choosing a target only offers choices, so it is authorised here.
-      const auth = await authorizeTipAction(tx, {
-        telegramUserId: actor.telegramUserId,
-        tip: { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode },
-        action: action.move,
-        cardKind: card,
-        via: actor.group.id,
-        detail: prompt.kind,
-      });
+      const auth = await authorizeInGroup(tx, actor, tip, action.move, card, prompt.kind);
       if (!auth.ok) return reply(`officer:refuse.${auth.reason}`);
       const options = await spec.choose.options(tx, deps.places, text);
       if (options.length === 0) throw new TipStateError("unknown_place");
@@ -214,4 +200,17 @@ export async function handleGroupMessage(
     if (err instanceof TipStateError) return reply(`officer:refuse.${err.reason}`, { text: text.slice(0, 60) });
     throw err;
   }
+}
+
+/** The rights of the officer who acted in this group on this tip (a refusal is recorded, naming `detail`). */
+function authorizeInGroup(
+  tx: Tx,
+  actor: GroupActor,
+  tip: { id: string; queue: { provinceCode: string; communeCode: string | null } },
+  action: Parameters<typeof authorizeTipAction>[1]["action"],
+  cardKind: Parameters<typeof authorizeTipAction>[1]["cardKind"],
+  detail: string,
+) {
+  const scope = { id: tip.id, provinceCode: tip.queue.provinceCode, communeCode: tip.queue.communeCode };
+  return authorizeTipAction(tx, { telegramUserId: actor.telegramUserId, tip: scope, action, cardKind, via: actor.group.id, detail });
 }

@@ -2,6 +2,8 @@ import type { Tx } from "../../db/client.ts";
 import { enqueueIntents, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { quoted } from "../reply.ts";
 import { groupFor } from "../tips/cards.ts";
+import { authorizeStaff, type CommandActor, type StaffAuthorization } from "../officers/staffAuth.ts";
+import type { StaffAction } from "../officers/authorize.ts";
 
 /** The queue whose group is the legal staff's. */
 export const LEGAL_QUEUE_ID = "legal:VN";
@@ -38,4 +40,23 @@ export async function legalGroupCheck(tx: Tx, groupChatId: string | null, questi
   }
   const queue = await tx.queue.findUnique({ where: { id: LEGAL_QUEUE_ID }, select: { groupChatId: true } });
   return queue?.groupChatId === groupChatId;
+}
+
+/**
+ * A legal staff action on one question by `actor`, from group `via` (null: the CLI or a console):
+ * the role check and the question's group (see `legalGroupCheck`); a refusal is recorded naming
+ * `auditAction` and the question.
+ */
+export function authorizeOnQuestion(
+  tx: Tx,
+  props: { actor: CommandActor; action: StaffAction; auditAction: string; questionId: string; via: string | null },
+): Promise<StaffAuthorization> {
+  return authorizeStaff(tx, {
+    actor: props.actor,
+    action: props.action,
+    auditAction: props.auditAction,
+    via: props.via,
+    data: { questionId: props.questionId },
+    inScope: () => legalGroupCheck(tx, props.via, props.questionId),
+  });
 }

@@ -2,9 +2,9 @@ import type { Tx } from "../../../db/client.ts";
 import type { OutboxRef, ReplyRenderer } from "../../../outbox/outbound.ts";
 import type { Sealer } from "../../../security/sealing.ts";
 import { recordAndReact } from "../../events/react.ts";
-import { authorizeStaff, recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
+import { recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
 import type { Renderers } from "../../tips/notifyTipster.ts";
-import { legalGroupCheck } from "../legalOps.ts";
+import { authorizeOnQuestion } from "../legalOps.ts";
 
 /** The longest answer relayed to the asker (longer text is cut). */
 export const MAX_ANSWER_CHARS = 3500;
@@ -29,14 +29,7 @@ export async function answerQuestion(
   // Bad input is answered and changes nothing (no event: nothing was attempted on the question).
   const answer = props.answer.trim().slice(0, MAX_ANSWER_CHARS);
   if (!answer) return { ok: false, reason: "empty" };
-  const auth = await authorizeStaff(tx, {
-    actor: props.actor,
-    action: "answer_question",
-    auditAction: "question.answer",
-    via,
-    data: { questionId: props.questionId },
-    inScope: () => legalGroupCheck(tx, via, props.questionId),
-  });
+  const auth = await authorizeOnQuestion(tx, { actor: props.actor, action: "answer_question", auditAction: "question.answer", questionId: props.questionId, via });
   if (!auth.ok) return { ok: false, reason: auth.reason };
   const refuse = async (reason: "already") => {
     await recordCommandRefusal(tx, { actor: auth.key, action: "question.answer", reason, via, data: { questionId: props.questionId } });

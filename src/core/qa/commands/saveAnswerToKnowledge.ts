@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import type { Tx } from "../../../db/client.ts";
 import { recordEvent } from "../../events/recordEvent.ts";
-import { authorizeStaff, recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
-import { legalGroupCheck } from "../legalOps.ts";
+import { recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
+import { authorizeOnQuestion } from "../legalOps.ts";
 
 /** Why saving was refused: the actor's right, or a question with no answer (or gone). */
 export type SaveRefusal = StaffRefusal | "not_answered";
@@ -22,14 +22,7 @@ export async function saveAnswerToKnowledge(
   props: { actor: CommandActor; questionId: string; sourceText: string; groupChatId?: string | null },
 ): Promise<{ ok: true; entryId: string; knowledgeChanged: boolean } | { ok: false; reason: SaveRefusal }> {
   const via = props.groupChatId ?? null;
-  const auth = await authorizeStaff(tx, {
-    actor: props.actor,
-    action: "save_answer",
-    auditAction: "question.save",
-    via,
-    data: { questionId: props.questionId },
-    inScope: () => legalGroupCheck(tx, via, props.questionId),
-  });
+  const auth = await authorizeOnQuestion(tx, { actor: props.actor, action: "save_answer", auditAction: "question.save", questionId: props.questionId, via });
   if (!auth.ok) return { ok: false, reason: auth.reason };
   // The question may be gone (deleted by the retention job or the asker's "delete my data").
   const question = await tx.legalQuestion.findUnique({ where: { id: props.questionId } });
