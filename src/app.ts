@@ -27,6 +27,7 @@ import { OutboxSender } from "./outbox/sender.ts";
 import type { ReplyRenderer } from "./outbox/outbound.ts";
 import { registerWebhooks } from "./http/webhooks.ts";
 import { registerOps } from "./http/ops.ts";
+import { registerConsole } from "./console/routes.ts";
 import { ChannelRegistry, type ChannelContext } from "./channels/contract.ts";
 import { telegramChannel } from "./channels/telegram/channel.ts";
 import { zaloChannel } from "./channels/zalo/channel.ts";
@@ -171,6 +172,8 @@ export class App {
     void registerWebhooks(this.http, { channels: webhooks, ingest: this.ingest, metrics: this.metrics, bodyLimit: config.webhookBodyLimit });
     for (const c of this.channels.all) c.routes?.(this.http, this.ingest);
     registerOps(this.http, { db, metrics: this.metrics, readers: this.readers, metricsToken: config.metricsToken });
+    // The web console (/console): officers and staff, logged in by a one-time link from the bot.
+    registerConsole(this.http, { db, t: this.t, sealer, config, officerRenderer: officers, renderers: this.renderers, notify: (refs) => this.sender.notify(refs) });
   }
 
   /** Resumes stored work (pending updates and messages), prepares the channels and starts the timers. */

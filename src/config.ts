@@ -111,6 +111,10 @@ export const envSchema = z.object({
   CODE_GUESS_GLOBAL: positiveInt(50),
   CODE_GUESS_ALERT_AT: positiveInt(20),
   CODE_GUESS_WINDOW_MINUTES: positiveInt(15),
+  /** Minutes without a request after which a web console session ends. */
+  CONSOLE_IDLE_MINUTES: positiveInt(30),
+  /** Base URL of the console's login links sent by the bot (an intranet address is fine); default PUBLIC_URL. */
+  CONSOLE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   TRUST_PROXY: optionalText.pipe(
     z
       .string()
@@ -199,6 +203,8 @@ export interface Config {
   trustProxy: string[];
   /** Bearer token that opens /metrics to non-loopback clients; unset: loopback only. */
   metricsToken?: string;
+  /** The web console: idle timeout, and the base URL of the login links (unset: the bot sends the code only). */
+  console: { idleMinutes: number; url?: string };
 }
 
 /** Flood limits of the web chat (see channels/web/channel.ts); every one configurable. */
@@ -314,5 +320,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY.split(",").map((p) => p.trim()) : [],
     metricsToken: e.METRICS_TOKEN,
+    console: { idleMinutes: e.CONSOLE_IDLE_MINUTES, url: (e.CONSOLE_URL ?? e.PUBLIC_URL)?.replace(/\/+$/, "") },
   };
 }

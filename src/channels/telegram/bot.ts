@@ -9,6 +9,7 @@ import { findOrCreateChat } from "../../core/chats/findOrCreateChat.ts";
 import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../../core/officers/groupTurn.ts";
 import { CODE_SHAPE, redeemInvite } from "../../core/officers/commands/redeemInvite.ts";
 import { recordPrivateChat } from "../../core/officers/commands/recordPrivateChat.ts";
+import { requestConsoleLogin } from "../../core/console/logins.ts";
 import { migrateGroupChat, setChatReachable } from "../../core/chats/lifecycle.ts";
 import type { Reply } from "../../core/reply.ts";
 import { GROUP_COMMANDS, PRIVATE_COMMANDS } from "../../core/commandMenus.ts";
@@ -160,6 +161,14 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
       }
     }
     return next();
+  });
+  // A login to the web console: /console in private. A person who is not an active officer or staff
+  // member with a known private chat gets the residents' answer, as for any command (refusal audited).
+  pm.command("console", async (ctx, next) => {
+    const s = scope(ctx);
+    const done = await requestConsoleLogin(s.tx, { officerRenderer: deps.officerRenderer, baseUrl: deps.consoleUrl, limits: deps.codeGuess }, { telegramUserId: String(ctx.from.id), via: "telegram" });
+    s.refs.push(...done.refs);
+    if (!done.sent) return next();
   });
   return composer;
 }

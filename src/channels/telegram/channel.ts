@@ -40,6 +40,7 @@ export function telegramChannel(ctx: ChannelContext): Channel {
       knowledge: ctx.knowledge,
       quiet: config.campaigns.quietHours ?? NO_QUIET_HOURS,
       codeGuess: config.codeGuess,
+      consoleUrl: config.console.url,
       onCodeAlert: (alert) => {
         metrics.codeGuessAlerts.inc({ kind: alert.kind });
         log.warn(alert, alert.reachedAdmins ? "wrong one-time codes: administrators alerted" : "wrong one-time codes: no administrator reachable in private");

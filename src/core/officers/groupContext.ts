@@ -29,6 +29,8 @@ export interface OfficerDeps extends CodeGuardDeps {
   knowledge?: KnowledgeBase;
   /** Campaign quiet hours (CAMPAIGN_QUIET_HOURS). */
   quiet?: { start: string; end: string };
+  /** The web console's base URL for login links sent on `/console` (CONSOLE_URL / PUBLIC_URL). */
+  consoleUrl?: string;
 }
 
 /** Who acted in a group. */

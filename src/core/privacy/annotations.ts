@@ -206,8 +206,11 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
   },
   OneTimeCode: {
     subjects: "staff",
-    kept: { vi: "Mã mời, mã gắn nhóm (chỉ lưu băm)", en: "Invitation and binding codes (hash only)" },
-    purpose: { vi: "Cán bộ tham gia an toàn", en: "Officers joining safely" },
+    kept: {
+      vi: "Mã mời, mã gắn nhóm, đường dẫn/mã đăng nhập và phiên bảng điều khiển (chỉ lưu băm)",
+      en: "Invitation and binding codes, console login links/codes and sessions (hash only)",
+    },
+    purpose: { vi: "Cán bộ tham gia và đăng nhập bảng điều khiển an toàn", en: "Officers joining and logging in to the console safely" },
     legalBasis: BASIS.staff,
     retention: KEEP.codes,
     access: ACCESS.admins,

@@ -1,0 +1,181 @@
+import type { OfficerRecord } from "../core/officers/authorize.ts";
+import type { ConsoleQueue, QueueRow } from "../core/console/queueView.ts";
+import { OUTCOMES } from "../core/tips/commands/close.ts";
+import { formatVnDateTime } from "../core/vnTime.ts";
+import { LOCALES, type Translate } from "../i18n.ts";
+
+/** Escapes text for HTML (element content and quoted attributes). */
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** What every page needs: the language, its translator, and the session (if any) with its CSRF token. */
+export interface PageContext {
+  lang: string;
+  t: Translate;
+  officer?: OfficerRecord;
+  csrf?: string;
+  /** Path of the page, for the language links. */
+  path: string;
+}
+
+const tr = (c: PageContext, key: string, params?: Record<string, unknown>) => esc(c.t(c.lang, key, params));
+
+/** A hidden CSRF field. */
+const csrfField = (token: string | undefined) => (token ? `<input type="hidden" name="csrf" value="${esc(token)}">` : "");
+
+/** How an officer's scope reads ("commune 00070"). */
+export const scopeLabel = (c: PageContext, o: Pick<OfficerRecord, "scopeKind" | "scopeCode">) => tr(c, `console:scope.${o.scopeKind}`, { code: o.scopeCode });
+
+/** The page frame: language links, who is logged in and the logout button, the main content. */
+export function layout(c: PageContext, title: string, main: string, opts: { script?: boolean } = {}): string {
+  const langs = LOCALES.map((l) => `<a href="${esc(c.path)}?lang=${l}" lang="${l}"${l === c.lang ? ' aria-current="true"' : ""}>${esc(c.t(l, `language.name.${l}`))}</a>`).join(" · ");
+  const who = c.officer
+    ? `<form method="post" action="/console/logout" class="who">${csrfField(c.csrf)}<span>${tr(c, "console:session.signed_in_as", {
+        name: c.officer.displayName ?? c.officer.id.slice(-5),
+        role: c.t(c.lang, `officer:admin.role.${c.officer.role}`),
+        scope: c.t(c.lang, `console:scope.${c.officer.scopeKind}`, { code: c.officer.scopeCode }),
+      })}</span> <button type="submit">${tr(c, "console:session.logout")}</button></form>`
+    : "";
+  return `<!doctype html>
+<html lang="${esc(c.lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · ${tr(c, "console:title")}</title>
+<link rel="stylesheet" href="/console/static/console.css">
+${opts.script ? '<script src="/console/static/console.js" defer></script>' : ""}
+</head>
+<body>
+<a class="skip" href="#main">${tr(c, "console:skip")}</a>
+<header><strong>${tr(c, "console:title")}</strong> <nav aria-label="${tr(c, "console:language")}">${langs}</nav>${who}</header>
+<main id="main">
+${main}
+</main>
+</body>
+</html>`;
+}
+
+/** A notice (role=status) or an error (role=alert). */
+export const notice = (text: string, kind: "status" | "alert" = "status") => `<p class="notice ${kind}" role="${kind}">${esc(text)}</p>`;
+
+/** The login page: ask for a link by Telegram user id, or type the code. */
+export function loginPage(c: PageContext, preCsrf: string, message?: { text: string; kind: "status" | "alert" }): string {
+  return layout(
+    c,
+    c.t(c.lang, "console:login.heading"),
+    `<h1>${tr(c, "console:login.heading")}</h1>
+${message ? notice(message.text, message.kind) : ""}
+<p>${tr(c, "console:login.intro")}</p>
+<form method="post" action="/console/login">${csrfField(preCsrf)}
+<label for="telegram-id">${tr(c, "console:login.id_label")}</label>
+<input id="telegram-id" name="telegramUserId" inputmode="numeric" autocomplete="username" required maxlength="20">
+<button type="submit">${tr(c, "console:login.request")}</button>
+</form>
+<h2>${tr(c, "console:login.code_heading")}</h2>
+<form method="post" action="/console/login/code">${csrfField(preCsrf)}
+<label for="login-code">${tr(c, "console:login.code_label")}</label>
+<input id="login-code" name="code" autocomplete="one-time-code" required maxlength="12">
+<button type="submit">${tr(c, "console:login.code_submit")}</button>
+</form>`,
+  );
+}
+
+/** The page a login link opens: one button that uses it (a link preview fetching the URL uses nothing). */
+export function linkPage(c: PageContext, preCsrf: string, token: string): string {
+  return layout(
+    c,
+    c.t(c.lang, "console:login.link_heading"),
+    `<h1>${tr(c, "console:login.link_heading")}</h1>
+<p>${tr(c, "console:login.link_intro")}</p>
+<form method="post" action="/console/login/${esc(token)}">${csrfField(preCsrf)}<button type="submit" autofocus>${tr(c, "console:login.link_submit")}</button></form>`,
+  );
+}
+
+/** The home page of roles without a console tool yet (outreach, legal). */
+export function homePage(c: PageContext): string {
+  return layout(c, c.t(c.lang, "console:home.heading"), `<h1>${tr(c, "console:home.heading")}</h1><p>${tr(c, "console:home.later")}</p>`);
+}
+
+/** The refusal page (403). */
+export function forbiddenPage(c: PageContext): string {
+  return layout(c, c.t(c.lang, "console:forbidden.heading"), `<h1>${tr(c, "console:forbidden.heading")}</h1><p>${tr(c, "console:forbidden.queue")}</p>`);
+}
+
+function deadlinesCell(c: PageContext, row: QueueRow): string {
+  return row.deadlines
+    .map(
+      (d) =>
+        `<span class="deadline ${d.state}">${tr(c, `console:queue.deadline.${d.kind}`)}: ${esc(formatVnDateTime(d.due))}${
+          d.state === "ok" ? "" : ` <span class="badge ${d.state}">${tr(c, `console:queue.badge.${d.state}`)}</span>`
+        }</span>`,
+    )
+    .join("<br>");
+}
+
+function actionsCell(c: PageContext, row: QueueRow): string {
+  const csrf = csrfField(c.csrf);
+  const parts: string[] = [];
+  if (row.status === "new") {
+    parts.push(`<form method="post" action="/console/tips/${esc(row.id)}/claim">${csrf}<button type="submit" data-action="claim">${tr(c, "console:queue.claim")}</button></form>`);
+  }
+  if (row.status !== "closed") {
+    const options = OUTCOMES.map((o) => `<option value="${o}">${tr(c, `officer:outcome.${o}`)}</option>`).join("");
+    const id = `out-${esc(row.id)}`;
+    parts.push(
+      `<form method="post" action="/console/tips/${esc(row.id)}/close">${csrf}<label class="sr" for="${id}">${tr(c, "console:queue.outcome_label", { code: row.code })}</label><select id="${id}" name="outcome">${options}</select> <button type="submit" data-action="close">${tr(c, "console:queue.close")}</button></form>`,
+    );
+  }
+  return parts.join("");
+}
+
+function group(c: PageContext, key: "new" | "claimed" | "closed", rows: QueueRow[]): string {
+  const head =
+    key === "closed"
+      ? ["code", "category", "unit", "holder", "outcome"]
+      : key === "claimed"
+        ? ["code", "category", "unit", "waiting", "holder", "deadlines", "actions"]
+        : ["code", "category", "unit", "waiting", "deadlines", "actions"];
+  const cell = (row: QueueRow, col: string): string => {
+    switch (col) {
+      case "code":
+        return `${row.lifeSafety ? `<span class="badge life">⚠ ${tr(c, "console:queue.life_safety")}</span> ` : ""}<span class="code">${esc(row.code)}</span>`;
+      case "category":
+        return tr(c, `tip:category.${row.category}`);
+      case "unit":
+        return esc(row.unit);
+      case "waiting":
+        return tr(c, "console:queue.minutes", { n: row.minutesWaiting });
+      case "holder":
+        return esc(row.holder ?? "");
+      case "outcome":
+        return row.outcome ? tr(c, `officer:outcome.${row.outcome}`) : "";
+      case "deadlines":
+        return deadlinesCell(c, row);
+      default:
+        return actionsCell(c, row);
+    }
+  };
+  const body = rows.length
+    ? `<table><thead><tr>${head.map((h) => `<th scope="col">${tr(c, `console:queue.col.${h}`)}</th>`).join("")}</tr></thead><tbody>${rows
+        .map((r) => `<tr data-code="${esc(r.code)}" class="${r.lifeSafety ? "life" : ""}">${head.map((h) => `<td>${cell(r, h)}</td>`).join("")}</tr>`)
+        .join("")}</tbody></table>`
+    : `<p>${tr(c, "console:queue.empty")}</p>`;
+  return `<section aria-labelledby="h-${key}" data-group="${key}"><h2 id="h-${key}">${tr(c, `console:queue.${key}`)} (${rows.length})</h2>${body}</section>`;
+}
+
+/** The queue's groups (what the page's script replaces when the JSON endpoint reports a change). */
+export function queueGroups(c: PageContext, queue: ConsoleQueue): string {
+  return group(c, "new", queue.new) + group(c, "claimed", queue.claimed) + group(c, "closed", queue.closed);
+}
+
+/** The live queue page. */
+export function queuePage(c: PageContext, queue: ConsoleQueue, message?: { text: string; kind: "status" | "alert" }): string {
+  return layout(
+    c,
+    c.t(c.lang, "console:queue.heading"),
+    `<h1>${tr(c, "console:queue.heading")} · ${scopeLabel(c, c.officer!)}</h1>
+${message ? notice(message.text, message.kind) : ""}
+<p class="note">${tr(c, "console:queue.refresh_note")}</p>
+<div id="queue" aria-live="polite" data-source="/console/api/queue?lang=${esc(c.lang)}">${queueGroups(c, queue)}</div>`,
+    { script: true },
+  );
+}
