@@ -3,7 +3,7 @@ import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { runTipAction } from "../src/cli/tipActions.ts";
 import type { Role } from "../src/core/officers/roles.ts";
-import { FakeTelegramApi } from "./fakes/telegramApi.ts";
+import { FakeTelegramApi, tgCommand } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { revokeAsAdmin, seedBinding } from "./helpers/officers.ts";
 import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, loginMessage, seedConsolePerson } from "./helpers/console.ts";
@@ -130,6 +130,25 @@ describe("logging in", () => {
     const done = await c.post("/console/login/code", { csrf: csrfIn(page.text), code: msg.code.toLowerCase() });
     expect(done.status).toBe(303);
     expect((await c.get("/console/queue")).status).toBe(200);
+  });
+});
+
+describe("/console to the bot in private", () => {
+  it("sends an outreach staff member their login link in that chat; a resident gets the residents' answer and no link", async () => {
+    const before = tg.delivered(PEOPLE.outreach!.id).length;
+    expect((await tg.pushUpdate(tgCommand(PEOPLE.outreach!.id, "/console"))).status).toBe(200);
+    const msg = await eventually(() => loginMessage(tg, PEOPLE.outreach!.id), 10_000, "login message");
+    expect(tg.delivered(PEOPLE.outreach!.id).length).toBe(before + 1);
+    expect(msg.text).toContain("Đăng nhập bảng điều khiển");
+    const requested = await events({ action: "console.login_requested", actor: `officer:${officerIds.get(PEOPLE.outreach!.id)}` });
+    expect(requested.map((e) => JSON.parse(e.data).via)).toEqual(["telegram"]);
+
+    const resident = 7399;
+    expect((await tg.pushUpdate(tgCommand(resident, "/console"))).status).toBe(200);
+    await tg.waitFor(() => tg.delivered(resident).length > 0, 10_000);
+    await waitIdle(t);
+    expect(loginMessage(tg, resident)).toBeUndefined();
+    expect(JSON.stringify(await t.db.auditEvent.findMany())).not.toContain(String(resident));
   });
 });
 

@@ -41,6 +41,7 @@ export function layout(c: PageContext, title: string, main: string, opts: { scri
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · ${tr(c, "console:title")}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/static/console.css">
 ${opts.script ? '<script src="/console/static/console.js" defer></script>' : ""}
 </head>
