@@ -213,6 +213,21 @@ describe("the console's routes × role × scope", () => {
     });
   }
 
+  it("close from the console: a bad outcome changes nothing; a commander closes the unclaimed tip (same command as the card's)", async () => {
+    const c = sessions.get("commanderIn")!;
+    const csrf = csrfIn((await c.get("/console/queue")).text);
+    const before = await tipState();
+    expect((await c.post(`/console/tips/${tipId}/close`, { csrf, outcome: "<b>nope</b>" })).location).toBe("/console/queue?refused=bad_input");
+    expect(await tipState()).toEqual(before);
+    expect((await c.post(`/console/tips/${tipId}/close`, { csrf, outcome: "khong_khoi_to" })).location).toBe(`/console/queue?done=${code}`);
+    expect((await tipState()).status).toBe("closed");
+    expect(await events({ action: "tip.closed", actor: `officer:${officerIds.get(PEOPLE.commanderIn!.id)}`, tipId })).toHaveLength(1);
+    const page = await c.get("/console/queue");
+    expect(page.text.slice(page.text.indexOf('data-group="closed"'))).toContain(`data-code="${code}"`);
+    await waitIdle(t);
+    await eventually(() => tg.delivered(TIPSTER).some((m) => JSON.stringify(m.payload).includes(code) && JSON.stringify(m.payload).includes("không khởi tố vụ án")), 10_000, "the tipster told the outcome");
+  });
+
   it("no session: pages send to the login page, the JSON endpoint answers 401, actions change nothing", async () => {
     const c = new ConsoleClient(t.url);
     for (const path of ["/console", "/console/queue", "/console/home"]) expect((await c.get(path)).location).toBe("/console/login");
