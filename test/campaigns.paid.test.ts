@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addContent } from "../src/core/campaigns/commands/addContent.ts";
 import { allowed } from "../src/core/campaigns/commands/authorizeStaff.ts";
@@ -187,5 +189,28 @@ describe("marking a campaign paid", () => {
     await waitIdle(t);
     expect(tg.delivered(STAFF_GROUP).some((c) => text(c).includes("Chỉ cán bộ tuyên truyền đã đăng ký"))).toBe(true);
     expect(await t.db.campaign.count({ where: { contentId: content.id } })).toBe(0);
+  });
+
+  it("the admin CLI: campaign:create --paid marks it paid; --paid with any other value than yes/no is refused and creates nothing", async () => {
+    const content = allowed(await addContent(t.db, {
+      actor: { kind: "admin", name: "test" },
+      input: { title: "Tin từ dòng lệnh", bodies: { vi: "Nội dung." }, source: { law: "Luật Giao thông", article: "Điều 3" }, topics: ["traffic"] },
+    })).content;
+    const admin = (...args: string[]) =>
+      promisify(execFile)("npx", ["tsx", "src/cli/admin.ts", "campaign:create", "--content", content.id, "--schedule", "ngay", ...args], {
+        env: { ...process.env, DATABASE_URL: t.databaseUrl, LOG_LEVEL: "silent" },
+      });
+    const refused = await admin("--paid=maybe").then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(refused?.code).not.toBe(0);
+    expect(refused?.stderr).toContain("--paid takes no value (or yes / no)");
+    expect(await t.db.campaign.count({ where: { contentId: content.id } })).toBe(0);
+
+    expect((await admin("--paid")).stdout).toContain("(draft, paid broadcast)");
+    expect((await admin()).stdout).not.toContain("paid");
+    const made = await t.db.campaign.findMany({ where: { contentId: content.id }, orderBy: { createdAt: "asc" } });
+    expect(made.map((c) => c.paidBroadcast)).toEqual([true, false]);
   });
 });
