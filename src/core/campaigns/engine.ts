@@ -15,6 +15,9 @@ import { DEFAULT_QUIET_HOURS, isQuiet, type QuietHours } from "./schedule.ts";
 
 const SYSTEM: Actor = { kind: "system" };
 
+/** Ids per `IN (…)` list: Prisma allows at most 999 parameters a query on SQLite. */
+const ID_CHUNK = 500;
+
 /** Deliveries queued per transaction. */
 const FEED_BATCH = 100;
 
@@ -90,9 +93,11 @@ export class CampaignEngine {
     if (await db.campaignRun.count({ where: { status: "materializing" } })) due.push("an audience is being materialised");
     const queued = await db.delivery.findMany({ where: { status: "queued" }, select: { outboxId: true } });
     const outboxIds = queued.flatMap((d) => (d.outboxId === null ? [] : [d.outboxId]));
-    if (queued.length > outboxIds.length || (outboxIds.length && (await db.outboxMessage.count({ where: { id: { in: outboxIds }, status: { not: "pending" } } })))) {
-      due.push("delivery outcomes to record");
+    let finished = queued.length > outboxIds.length;
+    for (let i = 0; !finished && i < outboxIds.length; i += ID_CHUNK) {
+      finished = (await db.outboxMessage.count({ where: { id: { in: outboxIds.slice(i, i + ID_CHUNK) }, status: { not: "pending" } } })) > 0;
     }
+    if (finished) due.push("delivery outcomes to record");
     if (!isQuiet(now, this.opts.quiet ?? DEFAULT_QUIET_HOURS)) {
       const { plan } = await this.feedPlan();
       const feedable = plan.length
@@ -168,8 +173,9 @@ export class CampaignEngine {
   /** Copies finished outbox outcomes onto their deliveries. */
   private async reconcile(): Promise<void> {
     const { db } = this.opts;
-    for (;;) {
-      const queued = await db.delivery.findMany({ where: { status: "queued" }, select: { id: true, outboxId: true }, take: 2000, orderBy: { id: "asc" } });
+    // Every queued delivery, a chunk at a time (paid windows hold up to 1,000 of them).
+    for (let after = 0; ; ) {
+      const queued = await db.delivery.findMany({ where: { status: "queued", id: { gt: after } }, select: { id: true, outboxId: true }, take: ID_CHUNK, orderBy: { id: "asc" } });
       if (queued.length === 0) return;
       const rows = await db.outboxMessage.findMany({ where: { id: { in: queued.map((d) => d.outboxId!).filter(Boolean) }, status: { not: "pending" } }, select: { id: true, status: true } });
       const outcome = new Map(rows.map((r) => [r.id, r.status === "sent" ? "sent" : r.status === "blocked" ? "blocked" : "failed"]));
@@ -179,7 +185,8 @@ export class CampaignEngine {
         if (status) groups.set(status, [...(groups.get(status) ?? []), d.id]);
       }
       for (const [status, ids] of groups) await db.delivery.updateMany({ where: { id: { in: ids } }, data: { status, updatedAt: new Date() } });
-      if (queued.length < 2000 || groups.size === 0) return;
+      if (queued.length < ID_CHUNK) return;
+      after = queued.at(-1)!.id;
     }
   }
 
