@@ -5,6 +5,10 @@
  *   npm run bench:broadcast                         run A (10,000 subscribers, all sent, ≈ 6 min),
  *                                                   then run B (100,000 materialised, 45 s of sending)
  *   npm run bench:broadcast -- --only=A             one of them (--only=B likewise)
+ *   npm run bench:broadcast -- --only=P             run P: a paid campaign (allow_paid_broadcast) to 20,000
+ *                                                   subscribers, all sent, against the fake enforcing 1,000/s
+ *   npm run bench:broadcast -- --subscribers 5000 --full --paid
+ *                                                   a custom run as a paid campaign
  *   npm run bench:broadcast -- --subscribers 2000 --full
  *                                                   a custom run: N subscribers, all sent
  *   npm run bench:broadcast -- --subscribers 50000 --send-seconds 30
@@ -56,13 +60,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SERVER_SCRIPT = path.join(ROOT, "dist", "bench", "broadcast-server.js");
 if (!fs.existsSync(SERVER_SCRIPT)) throw new Error(`${SERVER_SCRIPT} is missing: run "npm run build" (npm run bench:broadcast does)`);
 const LIMIT_PER_SECOND = 30;
+/** Telegram's paid broadcast limit (allow_paid_broadcast), enforced by the fake in paid runs. */
+const PAID_LIMIT_PER_SECOND = 1000;
 const GOAL_FRACTION = 0.97;
 const GOAL_RSS_MB = 250;
 /** Telegram chat ids of the seeded subscribers: FIRST_CHAT_ID + i. */
 const FIRST_CHAT_ID = 7_000_000_000;
 const MARKER = "Công an không bao giờ yêu cầu chuyển tiền";
 
-const KNOWN = new Set(["subscribers", "full", "send-seconds", "only", "window", "tick-ms", "node-args", "keep"]);
+const KNOWN = new Set(["subscribers", "full", "send-seconds", "only", "window", "tick-ms", "node-args", "keep", "paid"]);
 for (const arg of process.argv.slice(2)) {
   const m = /^--([a-z-]+)/.exec(arg);
   if (m && !KNOWN.has(m[1]!)) throw new Error(`unknown option ${arg}`);
@@ -75,23 +81,30 @@ interface RunSpec {
   full: boolean;
   sendSeconds: number;
   goals: Array<"rate" | "rss">;
+  /** A paid campaign: sent with allow_paid_broadcast, the fake enforcing PAID_LIMIT_PER_SECOND for it. */
+  paid?: boolean;
 }
+
+/** The pace a run is measured against. */
+const limitOf = (spec: RunSpec) => (spec.paid ? PAID_LIMIT_PER_SECOND : LIMIT_PER_SECOND);
 
 function runSpecs(): RunSpec[] {
   const subscribers = intOption("subscribers");
   const sendSeconds = intOption("send-seconds") ?? 45;
   if (subscribers !== undefined) {
     const full = option("full") !== undefined;
-    return [{ name: `${subscribers}${full ? " full" : ""}`, subscribers, full, sendSeconds, goals: full ? ["rate", "rss"] : ["rss", "rate"] }];
+    const paid = option("paid") !== undefined;
+    return [{ name: `${subscribers}${full ? " full" : ""}${paid ? " paid" : ""}`, subscribers, full, sendSeconds, goals: full ? ["rate", "rss"] : ["rss", "rate"], paid }];
   }
   const all: RunSpec[] = [
     { name: "A", subscribers: 10_000, full: true, sendSeconds, goals: ["rate"] },
     { name: "B", subscribers: 100_000, full: false, sendSeconds, goals: ["rss"] },
+    { name: "P", subscribers: 20_000, full: true, sendSeconds, goals: ["rate"], paid: true },
   ];
   const only = option("only");
-  if (!only) return all;
+  if (!only) return all.filter((r) => !r.paid); // P runs when asked for (--only=P)
   const picked = all.filter((r) => only.toUpperCase().split(",").includes(r.name));
-  if (!picked.length) throw new Error("--only must be A or B");
+  if (!picked.length) throw new Error("--only must be A, B or P");
   return picked;
 }
 
@@ -376,7 +389,7 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
   const seedMs = seed(dbFile, spec.subscribers);
   progress(`seeded ${fmt(spec.subscribers)} Chat + Subscription rows in ${fmt(seedMs / 1000, 1)} s`);
 
-  const fake = new FakeTelegramApi({ globalPerSecond: LIMIT_PER_SECOND, privatePerSecond: 1_000, privateBurst: 1_000, groupPerMinute: 1_000 });
+  const fake = new FakeTelegramApi({ globalPerSecond: LIMIT_PER_SECOND, paidPerSecond: PAID_LIMIT_PER_SECOND, privatePerSecond: 1_000, privateBurst: 1_000, groupPerMinute: 1_000 });
   await fake.listen();
   const t0 = performance.now();
   const service = await startService(dir, dbFile, fake);
@@ -409,7 +422,7 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
         ],
       },
     })).content;
-    const campaign = allowed(await createCampaign(db, { contentId: content.id, audience: {}, schedule: "ngay", actor: { kind: "admin", name: "bench" } })).campaign;
+    const campaign = allowed(await createCampaign(db, { contentId: content.id, audience: {}, schedule: "ngay", paidBroadcast: spec.paid === true, actor: { kind: "admin", name: "bench" } })).campaign;
     const before = await serverStats(service);
     const confirmedAt = performance.now();
     const confirmedAtEpoch = Date.now();
@@ -431,7 +444,7 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     let sendingStartedAt: number | null = null;
     let allDeliveredAt: number | null = null;
     // Generous: four times the ideal sending time, plus materialisation.
-    const deadline = confirmedAt + (spec.full ? (spec.subscribers / LIMIT_PER_SECOND) * 4_000 : spec.sendSeconds * 1000) + spec.subscribers * 20 + 300_000;
+    const deadline = confirmedAt + (spec.full ? (spec.subscribers / limitOf(spec)) * 4_000 : spec.sendSeconds * 1000) + spec.subscribers * 20 + 300_000;
     let lastStatsAt = 0;
     let loopDelayMaxMs = 0;
     const heapPeak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
@@ -502,6 +515,9 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     const calls = campaignCalls(fake);
     const acceptedCalls = calls.filter((c) => c.status === 200 && c.response?.ok === true).sort((a, b) => a.at - b.at);
     const rateLimited = fake.calls.filter((c) => c.status === 429).length;
+    const unpaid = acceptedCalls.filter((c) => c.payload.allow_paid_broadcast !== true).length;
+    if (spec.paid && unpaid) errors.push(`${fmt(unpaid)} campaign messages of the paid campaign went without allow_paid_broadcast`);
+    if (!spec.paid && acceptedCalls.length > unpaid) errors.push(`${fmt(acceptedCalls.length - unpaid)} messages of an unpaid campaign went as paid broadcasts`);
     const otherFailures: Record<string, number> = {};
     for (const c of fake.calls) {
       if (c.status === 200 || c.status === 429 || c.method === "getMe" || c.method === "setMyCommands") continue;
@@ -534,7 +550,7 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     const steadyPerSecond = steadySeconds > 0 ? (steady.length - 1) / steadySeconds : 0;
     const gapList: number[] = [];
     for (let i = 1; i < times.length; i++) gapList.push(times[i]! - times[i - 1]!);
-    const spacing = Math.ceil(1000 / LIMIT_PER_SECOND);
+    const spacing = Math.ceil(1000 / limitOf(spec));
     const big = gapList.filter((g) => g >= 100);
     const sortedGaps = [...gapList].sort((a, b) => a - b);
     const gaps: Gaps = {
@@ -596,7 +612,7 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
       otherFailures,
       sendSeconds,
       perSecond,
-      fraction: perSecond / LIMIT_PER_SECOND,
+      fraction: perSecond / limitOf(spec),
       steadyPerSecond,
       windows: { min: sortedWindows[0] ?? 0, median: percentile(sortedWindows, 50), max: sortedWindows[sortedWindows.length - 1] ?? 0 },
       gaps,
@@ -645,7 +661,7 @@ function report(results: RunResult[]): number {
   const loadEnd = os.loadavg()[0]!;
   lines.push("");
   lines.push(
-    `Broadcast benchmark — fake Telegram Bot API enforcing ${LIMIT_PER_SECOND} msg/s overall; node ${process.version}, ${os.cpus().length} CPUs` +
+    `Broadcast benchmark — fake Telegram Bot API enforcing ${LIMIT_PER_SECOND} msg/s overall (${PAID_LIMIT_PER_SECOND} msg/s for paid broadcasts); node ${process.version}, ${os.cpus().length} CPUs` +
       (WINDOW || TICK_MS || NODE_ARGS.length
         ? `; EXPERIMENT: ${[WINDOW ? `engine window ${WINDOW}` : "", TICK_MS ? `extra engine tick every ${TICK_MS} ms` : "", NODE_ARGS.length ? `service node options ${NODE_ARGS.join(" ")}` : ""].filter(Boolean).join(", ")}`
         : ""),
@@ -655,7 +671,7 @@ function report(results: RunResult[]): number {
   for (const r of results) {
     const s = r.spec;
     lines.push("");
-    lines.push(`Run ${s.name}: ${fmt(s.subscribers)} subscribers, ${s.full ? "all sent" : `materialised, then ${s.sendSeconds} s of sending`}`);
+    lines.push(`Run ${s.name}: ${fmt(s.subscribers)} subscribers, ${s.full ? "all sent" : `materialised, then ${s.sendSeconds} s of sending`}${s.paid ? ", PAID campaign (allow_paid_broadcast)" : ""}`);
     lines.push(
       `  setup: seeded in ${fmt(r.seedSeconds, 1)} s; service started in ${fmt(r.startupSeconds, 1)} s; ` +
         `materialised ${fmt(r.targeted)} deliveries in ${r.materializeSeconds === null ? "—" : `${fmt(r.materializeSeconds, 1)} s`} after confirming; ` +
@@ -663,7 +679,7 @@ function report(results: RunResult[]): number {
     );
     lines.push(
       `  sent: ${fmt(r.accepted)} messages accepted in ${fmt(r.sendSeconds, 1)} s (first→last) = ${fmt(r.perSecond, 2)} msg/s = ` +
-        `${fmt(r.fraction, 3)} of ${LIMIT_PER_SECOND}/s; steady middle 90 %: ${fmt(r.steadyPerSecond, 2)} msg/s` +
+        `${fmt(r.fraction, 3)} of ${limitOf(s)}/s; steady middle 90 %: ${fmt(r.steadyPerSecond, 2)} msg/s` +
         (r.windows.max > 0 ? `; per 10 s: min ${fmt(r.windows.min, 1)}, median ${fmt(r.windows.median, 1)}, max ${fmt(r.windows.max, 1)}` : ""),
     );
     lines.push(
@@ -673,7 +689,7 @@ function report(results: RunResult[]): number {
     );
     lines.push(
       `  gaps between accepted messages (ms): p50 ${fmt(r.gaps.p50)}, p99 ${fmt(r.gaps.p99)}, max ${fmt(r.gaps.max)}; ` +
-        `${fmt(r.gaps.over100)} gaps ≥ 100 ms adding ${fmt(r.gaps.lostSeconds, 1)} s beyond the limiter's ${Math.ceil(1000 / LIMIT_PER_SECOND)} ms spacing`,
+        `${fmt(r.gaps.over100)} gaps ≥ 100 ms adding ${fmt(r.gaps.lostSeconds, 1)} s beyond the limiter's ${Math.ceil(1000 / limitOf(s))} ms spacing`,
     );
     lines.push(
       `  memory (child RSS): ${fmt(r.memory.baselineMb)} MB idle before the campaign; peak ${fmt(r.memory.peakMaterializingMb)} MB materialising, ` +
@@ -700,7 +716,7 @@ function report(results: RunResult[]): number {
     );
     if (s.goals.includes("rate")) {
       const met = r.fraction >= GOAL_FRACTION;
-      goalLines.push(`run ${s.name}: achieved rate ≥ ${GOAL_FRACTION} of ${LIMIT_PER_SECOND}/s — ${met ? "met" : "NOT met"} (${fmt(r.fraction, 3)})`);
+      goalLines.push(`run ${s.name}: achieved rate ≥ ${GOAL_FRACTION} of ${limitOf(s)}/s — ${met ? "met" : "NOT met"} (${fmt(r.fraction, 3)})`);
     }
     if (s.goals.includes("rss")) {
       const peak = Math.max(r.memory.hwmMb, r.memory.peakCampaignMb);
@@ -731,6 +747,8 @@ function report(results: RunResult[]): number {
       name: r.spec.name,
       subscribers: r.spec.subscribers,
       full: r.spec.full,
+      paid: r.spec.paid === true,
+      runLimitPerSecond: limitOf(r.spec),
       accepted: r.accepted,
       seconds: round(r.sendSeconds, 1),
       perSecond: round(r.perSecond, 2),

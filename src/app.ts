@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { Cron } from "croner";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
+import { acquireInstanceLock, type InstanceLock } from "./db/instanceLock.ts";
 import type { Logger } from "./logger.ts";
 import { createTranslator, type Translate } from "./i18n.ts";
 import { Metrics } from "./metrics.ts";
@@ -64,6 +65,11 @@ export interface AppOptions {
   places: PlaceFinder;
   /** Collect Node process metrics as well (off in tests, where many apps share a process). */
   processMetrics?: boolean;
+  /**
+   * The SQLite instance lock, when the caller took it before touching the database (src/main.ts,
+   * before migrating); `start()` takes it otherwise. Released by `stop()`.
+   */
+  instanceLock?: InstanceLock;
 }
 
 /**
@@ -94,6 +100,8 @@ export class App {
   private readonly timers: NodeJS.Timeout[] = [];
   private retentionJob?: Cron;
   private stopped = false;
+  /** One instance per SQLite file (see src/db/instanceLock.ts); none on PostgreSQL. */
+  private instanceLock?: InstanceLock;
   /** Housekeeping passes running now (see `activity()`). */
   private housekeepingRunning = 0;
 
@@ -176,9 +184,14 @@ export class App {
     registerConsole(this.http, { db, t: this.t, sealer, config, officerRenderer: officers, renderers: this.renderers, notify: (refs) => this.sender.notify(refs) });
   }
 
-  /** Resumes stored work (pending updates and messages), prepares the channels and starts the timers. */
+  /**
+   * Resumes stored work (pending updates and messages), prepares the channels and starts the timers.
+   * On SQLite, first claims the database file for this instance: throws `InstanceLockError` (having
+   * done nothing) when another instance runs on it.
+   */
   async start(): Promise<void> {
     const { config, log } = this.opts;
+    this.instanceLock ??= this.opts.instanceLock ?? acquireInstanceLock(config.databaseUrl);
     await this.http.ready();
     await this.worker.start();
     await this.sender.start();
@@ -310,5 +323,6 @@ export class App {
     await Promise.allSettled(this.channels.all.map((c) => c.delivery?.limiter.stop()));
     await senderStopped;
     await this.opts.db.$disconnect();
+    (this.instanceLock ?? this.opts.instanceLock)?.release();
   }
 }

@@ -58,6 +58,8 @@ export const envSchema = z.object({
   TELEGRAM_RATE_PRIVATE_PER_SECOND: positiveNumber(1),
   TELEGRAM_RATE_PRIVATE_BURST: positiveInt(3),
   TELEGRAM_RATE_GROUP_PER_MINUTE: positiveNumber(20),
+  /** Paid campaigns' messages (allow_paid_broadcast): Telegram allows up to 1,000 a second, each one billed in Stars. */
+  TELEGRAM_PAID_BROADCAST_PER_SECOND: z.coerce.number().positive().max(1000).default(1000),
   ZALO_RATE_GLOBAL_PER_SECOND: positiveNumber(10),
   ZALO_RATE_CHAT_PER_SECOND: positiveNumber(1),
   ZALO_RATE_CHAT_BURST: positiveInt(2),
@@ -161,6 +163,8 @@ export interface RateLimits {
   chatBurst: number;
   /** Groups; Telegram only (Zalo bots are 1:1). */
   groupPerMinute: number;
+  /** Paid bulk messages (a paid campaign's), paced on their own; none: the platform has no paid pace and they go at `globalPerSecond`. */
+  paidPerSecond?: number;
 }
 
 /** Validated service configuration. */
@@ -268,6 +272,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         chatPerSecond: e.TELEGRAM_RATE_PRIVATE_PER_SECOND,
         chatBurst: e.TELEGRAM_RATE_PRIVATE_BURST,
         groupPerMinute: e.TELEGRAM_RATE_GROUP_PER_MINUTE,
+        paidPerSecond: e.TELEGRAM_PAID_BROADCAST_PER_SECOND,
       },
     },
     zalo: {

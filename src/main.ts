@@ -2,6 +2,7 @@ import { collectStartupGarbage } from "./runtime.ts"; // V8 settings: must run b
 import { App } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDb, providerOf } from "./db/client.ts";
+import { acquireInstanceLock, InstanceLockError, type InstanceLock } from "./db/instanceLock.ts";
 import { migrate } from "./db/migrate.ts";
 import { loadReferenceData } from "./db/referenceData.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -40,6 +41,17 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel, configuredSecrets(config));
 
+  // SQLite: one instance per database file, claimed before anything touches it (migrations included).
+  let instanceLock: InstanceLock | undefined;
+  try {
+    instanceLock = acquireInstanceLock(config.databaseUrl);
+  } catch (err) {
+    if (err instanceof InstanceLockError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
   const applied = await migrate(config.databaseUrl, (msg) => log.warn(msg));
   log.info({ provider: providerOf(config.databaseUrl), applied }, `database ready (${applied.length} migration(s) applied)`);
   const db = await openDb(config.databaseUrl);
@@ -58,7 +70,7 @@ async function main(): Promise<void> {
   }
 
   await collectStartupGarbage();
-  const app = new App({ config, log, db, sealer, places, processMetrics: true });
+  const app = new App({ config, log, db, sealer, places, processMetrics: true, instanceLock });
   await app.start();
   const url = await app.listen();
   log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);

@@ -10,7 +10,7 @@ describe("configuration", () => {
     expect(c.zalo.token).toBeUndefined();
     expect(c.telegram.apiRoot).toBe("https://api.telegram.org");
     expect(c.zalo.apiBase).toBe("https://bot-api.zaloplatforms.com");
-    expect(c.telegram.limits).toEqual({ globalPerSecond: 30, chatPerSecond: 1, chatBurst: 3, groupPerMinute: 20 });
+    expect(c.telegram.limits).toEqual({ globalPerSecond: 30, chatPerSecond: 1, chatBurst: 3, groupPerMinute: 20, paidPerSecond: 1000 });
   });
 
   it("treats empty values as unset", () => {
@@ -29,6 +29,8 @@ describe("configuration", () => {
     ["ZALO_WEBHOOK_SECRET", "short"],
     ["TELEGRAM_RATE_GLOBAL_PER_SECOND", "-5"],
     ["TELEGRAM_POLLING", "maybe"],
+    ["TELEGRAM_PAID_BROADCAST_PER_SECOND", "2000"],
+    ["TELEGRAM_PAID_BROADCAST_PER_SECOND", "0"],
   ])("a bad %s stops start-up with a message naming it", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
@@ -39,6 +41,12 @@ describe("configuration", () => {
     expect(c.databaseUrl).toBe("postgresql://u:p@localhost/db");
     expect(c.publicUrl).toBe("https://taimat.example.vn");
     expect(c.telegram.apiRoot).toBe("http://127.0.0.1:9000");
+  });
+
+  it("paces paid broadcasts at 1,000 a second unless told otherwise, and the free pace stays 30", () => {
+    expect(loadConfig({}).telegram.limits).toMatchObject({ globalPerSecond: 30, paidPerSecond: 1000 });
+    expect(loadConfig({ TELEGRAM_PAID_BROADCAST_PER_SECOND: "250" }).telegram.limits.paidPerSecond).toBe(250);
+    expect(loadConfig({}).zalo.limits.paidPerSecond).toBeUndefined();
   });
 });
 

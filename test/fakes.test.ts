@@ -67,6 +67,19 @@ describe("FakeTelegramApi", () => {
     expect(fake.delivered(1002)).toHaveLength(3);
   });
 
+  it("paces paid broadcasts (allow_paid_broadcast) on their own overall limit, apart from the free 30/s", async () => {
+    fake.limits.paidPerSecond = 5;
+    fake.limits.globalPerSecond = 2;
+    for (let i = 0; i < 5; i++) await bot.api.sendMessage(2000 + i, "paid", { allow_paid_broadcast: true });
+    const error = (await rejection(bot.api.sendMessage(2010, "paid", { allow_paid_broadcast: true }))) as GrammyError;
+    expect([error.error_code, error.parameters.retry_after]).toEqual([429, 1]);
+    // The free pace is untouched by the paid sends, and the paid one by free sends.
+    await expect(bot.api.sendMessage(2020, "free")).resolves.toBeTruthy();
+    await expect(bot.api.sendMessage(2021, "free")).resolves.toBeTruthy();
+    await expect(bot.api.sendMessage(2022, "free")).rejects.toThrow(/retry after/);
+    expect(fake.callsTo("sendMessage").filter((c) => c.status === 200)).toHaveLength(7);
+  });
+
   it("answers 403 for a blocked chat until it is unblocked", async () => {
     fake.block(1004);
     const error = (await rejection(bot.api.sendMessage(1004, "hi"))) as GrammyError;

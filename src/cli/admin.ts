@@ -234,8 +234,12 @@ const commands: Record<string, Command> = {
       } catch {
         throw new UsageError("--audience must be JSON");
       }
-      const { campaign } = allowed(await db.$transaction((tx) => createCampaign(tx, { contentId, audience, schedule, paidBroadcast: args.has("paid"), actor: ADMIN_ACTOR })));
-      console.log(`campaign ${campaign.id} (draft): preview with campaign:preview, then campaign:confirm ${campaign.id}`);
+      // --paid: Telegram's paid broadcast (allow_paid_broadcast, billed in Stars); a bare flag, or yes/no.
+      const paid = args.get("paid");
+      if (paid !== undefined && !["true", "yes", "false", "no"].includes(paid)) throw new UsageError("--paid takes no value (or yes / no)");
+      const paidBroadcast = paid === "true" || paid === "yes";
+      const { campaign } = allowed(await db.$transaction((tx) => createCampaign(tx, { contentId, audience, schedule, paidBroadcast, actor: ADMIN_ACTOR })));
+      console.log(`campaign ${campaign.id} (draft${paidBroadcast ? ", paid broadcast" : ""}): preview with campaign:preview, then campaign:confirm ${campaign.id}`);
     },
   },
   "campaign:preview": {

@@ -19,6 +19,8 @@ export type ChatKind = "private" | "group";
  */
 export class PlatformLimiter {
   private readonly global: Bottleneck;
+  /** Paid bulk messages' own pace (see `RateLimits.paidPerSecond`); none when the platform has no paid pace. */
+  private readonly paid?: Bottleneck;
   private readonly privateChats: Bottleneck.Group;
   private readonly groups: Bottleneck.Group;
   /** When each chat's limiter was last used (scheduled on, or finished a job), per group. */
@@ -29,6 +31,7 @@ export class PlatformLimiter {
 
   constructor(limits: RateLimits) {
     this.global = new Bottleneck({ minTime: Math.ceil(1000 / limits.globalPerSecond), maxConcurrent: null });
+    if (limits.paidPerSecond) this.paid = paidPace(limits.paidPerSecond);
     const chatInterval = Math.max(1, Math.round((1000 / limits.chatPerSecond) * SAFETY));
     this.privateChats = new Bottleneck.Group({
       maxConcurrent: 1,
@@ -66,9 +69,13 @@ export class PlatformLimiter {
   /**
    * Runs `fn` when the chat's bucket and the platform's global pace allow it. Calls the platform
    * does not count against the chat (`chatLimited: false`, e.g. answering a button press) skip the
-   * chat's bucket.
+   * chat's bucket. A paid bulk message (`paid`, on a platform with a paid pace) goes at that pace
+   * instead, apart from everything else, so it neither takes nor waits for the free pace that
+   * replies use; it skips the chat's bucket (a campaign sends one message per chat, and the sender
+   * sends one message at a time per chat).
    */
-  schedule<T>(chat: { key: string; kind: ChatKind }, priority: number, fn: () => Promise<T>, chatLimited = true): Promise<T> {
+  schedule<T>(chat: { key: string; kind: ChatKind }, priority: number, fn: () => Promise<T>, chatLimited = true, paid = false): Promise<T> {
+    if (paid && this.paid) return this.paid.schedule(fn);
     const p = priority >= 10 ? 1 : priority > 0 ? 4 : 7;
     if (!chatLimited) return this.global.schedule({ priority: p }, fn);
     const group = chat.kind === "group" ? this.groups : this.privateChats;
@@ -108,9 +115,25 @@ export class PlatformLimiter {
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     const limiters = [...this.privateChats.limiters(), ...this.groups.limiters()].map((l) => l.limiter);
-    await Promise.allSettled([...limiters, this.global].map((l) => l.stop({ dropWaitingJobs: true })));
+    await Promise.allSettled([...limiters, this.global, ...(this.paid ? [this.paid] : [])].map((l) => l.stop({ dropWaitingJobs: true })));
     for (const group of [this.privateChats, this.groups]) {
       for (const key of group.keys()) void group.deleteKey(key);
     }
   }
+}
+
+/**
+ * A pace of `perSecond` calls a second. Bottleneck spaces jobs by whole milliseconds (`minTime`),
+ * so above 1,000 a second (or for rates that do not divide 1,000) calls are let out in small
+ * batches instead: a reservoir refilled every `interval` ms with the calls due in it.
+ */
+function paidPace(perSecond: number): Bottleneck {
+  const interval = 50;
+  const perInterval = Math.max(1, Math.floor((perSecond * interval) / 1000));
+  return new Bottleneck({
+    maxConcurrent: null,
+    reservoir: perInterval,
+    reservoirRefreshAmount: perInterval,
+    reservoirRefreshInterval: Math.ceil((perInterval * 1000) / perSecond),
+  });
 }

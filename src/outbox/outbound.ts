@@ -9,6 +9,8 @@ export interface OutboundCall {
   payload: Record<string, unknown>;
   /** Scrub the payload from the outbox once delivered (it links the person to a secret). */
   sensitive?: boolean;
+  /** A paid bulk message: the channel sends it at its paid pace, marked as paid (Telegram: allow_paid_broadcast). */
+  bulkPaid?: boolean;
 }
 
 /** A reply turned into platform calls, and the choices it offered with their rendered labels. */
@@ -49,7 +51,7 @@ export async function enqueueCalls(
   tx: Tx,
   target: { chatId: string; channel: Channel | string },
   calls: OutboundCall[],
-  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean } = {},
+  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean; bulkPaid?: boolean } = {},
 ): Promise<OutboxRef[]> {
   if (calls.length === 0) return [];
   const rows = await tx.outboxMessage.createManyAndReturn({
@@ -61,6 +63,8 @@ export async function enqueueCalls(
       priority: opts.priority ?? PRIORITY_REPLY,
       sourceUpdateId: opts.sourceUpdateId ?? null,
       sensitive: c.sensitive ?? opts.sensitive ?? false,
+      // Only bulk messages can be paid ones: a reply to a person keeps its own pace and priority.
+      bulkPaid: (c.bulkPaid ?? opts.bulkPaid ?? false) && (opts.priority ?? PRIORITY_REPLY) <= PRIORITY_BULK,
     })),
     select: { id: true, chatId: true, channel: true, priority: true, method: true },
   });

@@ -321,7 +321,7 @@ export class OutboxSender {
     const resolved = await this.resolveReferences(payload);
     if (resolved === "wait") return this.wait(key, q, 1_000);
     if (resolved === "missing") return this.fail(q, row, "refers to a message that was never delivered");
-    const call: OutboundCall = { method: row.method, payload };
+    const call: OutboundCall = { method: row.method, payload, ...(row.bulkPaid ? { bulkPaid: true } : {}) };
     const kind: ChatKind = row.chat.kind === "group" ? "group" : "private";
     let outcome: SendOutcome;
     try {
@@ -330,6 +330,7 @@ export class OutboxSender {
         row.priority,
         () => channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call),
         !NOT_CHAT_LIMITED.has(row.method),
+        row.bulkPaid,
       );
     } catch (err) {
       if (this.stopping) return; // limiter stopped at shutdown: the row stays pending

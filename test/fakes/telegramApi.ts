@@ -9,6 +9,8 @@ export { type FakeCall, type PushResult } from "./common.js";
 export interface TelegramLimits {
   /** Sends per second across all chats (not applied to `allow_paid_broadcast: true`). */
   globalPerSecond: number;
+  /** Paid broadcast sends (`allow_paid_broadcast: true`) per second across all chats; also that bucket's capacity (Telegram: 1,000). */
+  paidPerSecond: number;
   /** Refill rate of each private chat's bucket (chat id > 0). */
   privatePerSecond: number;
   /** Capacity of each private chat's bucket: how many quick sends pass before 429. */
@@ -361,6 +363,7 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
 
   private readonly bot: User;
   private readonly globalBucket = new TokenBucket();
+  private readonly paidBucket = new TokenBucket();
   private readonly chatBuckets = new Map<string, TokenBucket>();
   private readonly blocked = new Map<string, string>();
   private readonly migrated = new Map<string, number>();
@@ -374,6 +377,7 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
     this.bot = tgBotUser(this.token);
     this.limits = {
       globalPerSecond: opts.globalPerSecond ?? 30,
+      paidPerSecond: opts.paidPerSecond ?? 1000,
       privatePerSecond: opts.privatePerSecond ?? 1,
       privateBurst: opts.privateBurst ?? 3,
       groupPerMinute: opts.groupPerMinute ?? 20,
@@ -584,9 +588,11 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
     if (blockedDescription !== undefined) return fail(403, blockedDescription);
     if (!limited) return undefined;
     const now = Date.now();
-    const { globalPerSecond, privatePerSecond, privateBurst, groupPerMinute } = this.limits;
+    const { globalPerSecond, paidPerSecond, privatePerSecond, privateBurst, groupPerMinute } = this.limits;
     const buckets: Array<[TokenBucket, number, number]> = [];
-    if (p.allow_paid_broadcast !== true) buckets.push([this.globalBucket, globalPerSecond, globalPerSecond]);
+    // Paid broadcasts have their own overall limit instead of the free one.
+    if (p.allow_paid_broadcast === true) buckets.push([this.paidBucket, paidPerSecond, paidPerSecond]);
+    else buckets.push([this.globalBucket, globalPerSecond, globalPerSecond]);
     if (key !== undefined) {
       let bucket = this.chatBuckets.get(key);
       if (!bucket) this.chatBuckets.set(key, (bucket = new TokenBucket()));

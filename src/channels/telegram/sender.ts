@@ -13,6 +13,8 @@ const MEDIA_FIELDS = ["photo", "video", "voice", "audio", "document"];
  */
 const TEXT_METHODS = new Set(["sendMessage", "editMessageText"]);
 const NO_PREVIEW = { is_disabled: true };
+/** Send methods that take `allow_paid_broadcast` (edits and answers do not). */
+const PAID_METHODS = new Set(["sendMessage", "sendPhoto", "sendVideo", "sendAnimation", "sendAudio", "sendDocument", "sendVoice", "sendLocation", "sendMediaGroup", "sendPoll", "copyMessage"]);
 
 /** Sends outbox calls through grammY's API client and classifies Telegram's answers. */
 export class TelegramSender implements ChannelSender {
@@ -28,6 +30,8 @@ export class TelegramSender implements ChannelSender {
     if (typeof fn !== "function") return { kind: "rejected", reason: `unknown method ${call.method}` };
     const payload: Record<string, unknown> = WITHOUT_CHAT_ID.has(call.method) ? { ...call.payload } : { chat_id: chat.platformChatId, ...call.payload };
     if (TEXT_METHODS.has(call.method) && payload.link_preview_options === undefined) payload.link_preview_options = NO_PREVIEW;
+    // A paid campaign's message: Telegram's paid broadcast (up to 1,000 a second, billed in Stars).
+    if (call.bulkPaid && PAID_METHODS.has(call.method)) payload.allow_paid_broadcast = true;
     for (const field of MEDIA_FIELDS) {
       const ref = payload[field];
       if (typeof ref === "string" && ref.startsWith("upload:")) {

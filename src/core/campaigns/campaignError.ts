@@ -5,7 +5,7 @@ import type { Tx } from "../../db/client.ts";
  * event is recorded ("refused": an actor's refusal, already recorded, surfaced by `allowed`).
  */
 export class CampaignError extends Error {
-  constructor(readonly reason: "not_found" | "state" | "bad_schedule" | "bad_audience" | "refused", detail?: string) {
+  constructor(readonly reason: "not_found" | "state" | "bad_schedule" | "bad_audience" | "bad_paid" | "refused", detail?: string) {
     super(detail ? `${reason}: ${detail}` : reason);
   }
 }

@@ -15,6 +15,12 @@ import { DEFAULT_QUIET_HOURS, isQuiet, type QuietHours } from "./schedule.ts";
 
 const SYSTEM: Actor = { kind: "system" };
 
+/** Ids per `IN (…)` list: Prisma allows at most 999 parameters a query on SQLite. */
+const ID_CHUNK = 500;
+
+/** Deliveries queued per transaction. */
+const FEED_BATCH = 100;
+
 /** Subscribers turned into deliveries per database round trip. */
 const MATERIALIZE_BATCH = 1000;
 
@@ -33,6 +39,11 @@ export interface CampaignEngineOptions {
    * conversations (which outrank campaigns) never wait behind a long queue.
    */
   window?: number;
+  /**
+   * A paid campaign's own window (default 1,000): about a second of its paid pace, so a pause or a
+   * cancel still takes effect within seconds. Paid campaigns do not share the unpaid window.
+   */
+  paidWindow?: number;
   /** Deliveries materialised per transaction (default 1,000). */
   materializeBatch?: number;
 }
@@ -82,11 +93,18 @@ export class CampaignEngine {
     if (await db.campaignRun.count({ where: { status: "materializing" } })) due.push("an audience is being materialised");
     const queued = await db.delivery.findMany({ where: { status: "queued" }, select: { outboxId: true } });
     const outboxIds = queued.flatMap((d) => (d.outboxId === null ? [] : [d.outboxId]));
-    if (queued.length > outboxIds.length || (outboxIds.length && (await db.outboxMessage.count({ where: { id: { in: outboxIds }, status: { not: "pending" } } })))) {
-      due.push("delivery outcomes to record");
+    let finished = queued.length > outboxIds.length;
+    for (let i = 0; !finished && i < outboxIds.length; i += ID_CHUNK) {
+      finished = (await db.outboxMessage.count({ where: { id: { in: outboxIds.slice(i, i + ID_CHUNK) }, status: { not: "pending" } } })) > 0;
     }
-    const feedable = await db.delivery.count({ where: { status: "pending", run: { status: "sending", campaign: { status: "running" } } } });
-    if (feedable && queued.length < (this.opts.window ?? 30) && !isQuiet(now, this.opts.quiet ?? DEFAULT_QUIET_HOURS)) due.push("deliveries to queue");
+    if (finished) due.push("delivery outcomes to record");
+    if (!isQuiet(now, this.opts.quiet ?? DEFAULT_QUIET_HOURS)) {
+      const { plan } = await this.feedPlan();
+      const feedable = plan.length
+        ? await db.delivery.count({ where: { status: "pending", runId: { in: plan.map((p) => p.run.id) } } })
+        : 0;
+      if (feedable) due.push("deliveries to queue");
+    }
     if (await db.campaignRun.count({ where: { status: "sending", deliveries: { none: { status: { in: ["pending", "queued"] } } } } })) due.push("a run to finish");
     return due;
   }
@@ -155,8 +173,9 @@ export class CampaignEngine {
   /** Copies finished outbox outcomes onto their deliveries. */
   private async reconcile(): Promise<void> {
     const { db } = this.opts;
-    for (;;) {
-      const queued = await db.delivery.findMany({ where: { status: "queued" }, select: { id: true, outboxId: true }, take: 2000, orderBy: { id: "asc" } });
+    // Every queued delivery, a chunk at a time (paid windows hold up to 1,000 of them).
+    for (let after = 0; ; ) {
+      const queued = await db.delivery.findMany({ where: { status: "queued", id: { gt: after } }, select: { id: true, outboxId: true }, take: ID_CHUNK, orderBy: { id: "asc" } });
       if (queued.length === 0) return;
       const rows = await db.outboxMessage.findMany({ where: { id: { in: queued.map((d) => d.outboxId!).filter(Boolean) }, status: { not: "pending" } }, select: { id: true, status: true } });
       const outcome = new Map(rows.map((r) => [r.id, r.status === "sent" ? "sent" : r.status === "blocked" ? "blocked" : "failed"]));
@@ -166,50 +185,77 @@ export class CampaignEngine {
         if (status) groups.set(status, [...(groups.get(status) ?? []), d.id]);
       }
       for (const [status, ids] of groups) await db.delivery.updateMany({ where: { id: { in: ids } }, data: { status, updatedAt: new Date() } });
-      if (queued.length < 2000 || groups.size === 0) return;
+      if (queued.length < ID_CHUNK) return;
+      after = queued.at(-1)!.id;
     }
   }
 
-  /** Tops the outbox window up with pending deliveries, sharing it fairly among running campaigns. */
+  /**
+   * How many deliveries each running campaign may queue now: unpaid campaigns share the window
+   * fairly (everything queued that is not a paid run's counts against it), each paid campaign has
+   * a window of its own (`paidWindow`). Runs with no room are left out.
+   */
+  private async feedPlan() {
+    const { db } = this.opts;
+    const runs = await db.campaignRun.findMany({ where: { status: "sending", campaign: { status: "running" } }, include: { campaign: { include: { content: true } } }, orderBy: { id: "asc" } });
+    if (runs.length === 0) return { plan: [], sharedFree: 0 };
+    const counts = await db.delivery.groupBy({ by: ["runId"], where: { status: "queued" }, _count: { _all: true } });
+    const queuedIn = new Map(counts.map((c) => [c.runId, c._count._all]));
+    const paidRuns = new Set(runs.filter((r) => r.campaign.paidBroadcast).map((r) => r.id));
+    const plan: Array<{ run: (typeof runs)[number]; take: number; shared: boolean }> = [];
+    for (const run of runs) {
+      if (!paidRuns.has(run.id)) continue;
+      const take = (this.opts.paidWindow ?? 1000) - (queuedIn.get(run.id) ?? 0);
+      if (take > 0) plan.push({ run, take, shared: false });
+    }
+    const unpaid = runs.filter((r) => !paidRuns.has(r.id));
+    const sharedFree = (this.opts.window ?? 30) - counts.reduce((n, c) => n + (paidRuns.has(c.runId) ? 0 : c._count._all), 0);
+    const share = Math.max(1, Math.ceil(sharedFree / Math.max(1, unpaid.length)));
+    if (sharedFree > 0) for (const run of unpaid) plan.push({ run, take: Math.min(share, sharedFree), shared: true });
+    return { plan, sharedFree };
+  }
+
+  /** Tops the outbox window up with pending deliveries, sharing it fairly among running campaigns (see `feedPlan`). */
   private async feed(): Promise<void> {
     const { db } = this.opts;
-    const window = this.opts.window ?? 30;
-    const inFlight = await db.delivery.count({ where: { status: "queued" } });
-    let free = window - inFlight;
-    if (free <= 0) return;
-    const runs = await db.campaignRun.findMany({ where: { status: "sending", campaign: { status: "running" } }, include: { campaign: { include: { content: true } } }, orderBy: { id: "asc" } });
-    if (runs.length === 0) return;
-    const share = Math.max(1, Math.ceil(free / runs.length));
     const refs: OutboxRef[] = [];
-    for (const run of runs) {
-      if (free <= 0) break;
-      const take = Math.min(share, free);
-      await db.$transaction(async (tx) => {
-        const deliveries = await tx.delivery.findMany({ where: { runId: run.id, status: "pending" }, orderBy: { id: "asc" }, take });
-        for (const delivery of deliveries) {
-          const chat = await tx.chat.findUnique({ where: { id: delivery.chatId } });
-          const renderer = chat ? this.opts.renderers[chat.channel] : undefined;
-          if (!chat || !renderer || chat.unreachableAt) {
-            await tx.delivery.update({ where: { id: delivery.id }, data: { status: "skipped", updatedAt: new Date() } });
-            continue;
+    const { plan, sharedFree } = await this.feedPlan();
+    // The unpaid window is shared: a run that had fewer pending than its share leaves the rest to the next.
+    let free = sharedFree;
+    for (const { run, take: room, shared } of plan) {
+      let left = shared ? Math.min(room, free) : room;
+      // In short transactions (SQLite has one connection: people's own conversations must not wait behind a paid window).
+      while (left > 0) {
+        const take = Math.min(left, FEED_BATCH);
+        let found = 0;
+        await db.$transaction(async (tx) => {
+          const deliveries = await tx.delivery.findMany({ where: { runId: run.id, status: "pending" }, orderBy: { id: "asc" }, take });
+          found = deliveries.length;
+          for (const delivery of deliveries) {
+            const chat = await tx.chat.findUnique({ where: { id: delivery.chatId } });
+            const renderer = chat ? this.opts.renderers[chat.channel] : undefined;
+            if (!chat || !renderer || chat.unreachableAt) {
+              await tx.delivery.update({ where: { id: delivery.id }, data: { status: "skipped", updatedAt: new Date() } });
+              continue;
+            }
+            const locale = chat.locale ?? "vi";
+            const rendered = renderer.render(campaignMessage(run.campaign, locale), locale);
+            // A paid campaign's messages are marked paid bulk: each channel sends them at its paid pace, if it has one.
+            const created = await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, rendered.calls, { priority: PRIORITY_BULK, bulkPaid: run.campaign.paidBroadcast });
+            // Quiz options become the menu a typed number answers — unless the person is in the middle of something.
+            if (rendered.offered.length && !chat.flow && !(await tx.tipDraft.findUnique({ where: { chatId: chat.id } }))) {
+              await tx.chat.update({ where: { id: chat.id }, data: { menu: JSON.stringify(rendered.offered) } });
+            }
+            await tx.delivery.update({ where: { id: delivery.id }, data: { status: "queued", outboxId: created.at(-1)!.id, updatedAt: new Date() } });
+            refs.push(...created);
+            if (shared) free--;
           }
-          const locale = chat.locale ?? "vi";
-          const rendered = renderer.render(campaignMessage(run.campaign, locale), locale);
-          const calls = rendered.calls.map((c) =>
-            run.campaign.paidBroadcast && chat.channel === "telegram" ? { ...c, payload: { ...c.payload, allow_paid_broadcast: true } } : c,
-          );
-          const created = await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, calls, { priority: PRIORITY_BULK });
-          // Quiz options become the menu a typed number answers — unless the person is in the middle of something.
-          if (rendered.offered.length && !chat.flow && !(await tx.tipDraft.findUnique({ where: { chatId: chat.id } }))) {
-            await tx.chat.update({ where: { id: chat.id }, data: { menu: JSON.stringify(rendered.offered) } });
-          }
-          await tx.delivery.update({ where: { id: delivery.id }, data: { status: "queued", outboxId: created.at(-1)!.id, updatedAt: new Date() } });
-          refs.push(...created);
-          free--;
-        }
-      });
+        });
+        this.opts.notify(refs.splice(0));
+        left -= take;
+        if (found < take) break;
+      }
     }
-    this.opts.notify(refs);
   }
 
   /** Edits each running campaign's progress message in the staff group, at most every 20 seconds. */

@@ -42,6 +42,9 @@ async function actorOf(tx: Tx, telegramUserId: string, attempt: { action: string
   return null;
 }
 
+/** The fourth part of /campaign that marks a campaign paid: "trả phí" (or without diacritics), "paid", Khmer "បង់ប្រាក់". */
+const PAID_WORDS = /^(trả phí|tra phi|paid|បង់ប្រាក់)$/iu;
+
 /** The campaign actions offered as buttons in each state. */
 const BUTTONS_IN: Record<string, ActionId[]> = {
   draft: ["campaign.confirm", "campaign.cancel"],
@@ -97,7 +100,7 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
     for (const c of campaigns) refs.push(...(await say({ key: "common:raw", params: { text: `${c.id} · ${c.status} · ${c.content.title}` }, choices: buttonsFor(c.id, c.status), columns: 3 })));
     return refs.length ? refs : say({ key: "officer:command.empty" });
   }
-  const [contentId, schedule, audienceText] = rest.split("|").map((p) => p.trim());
+  const [contentId, schedule, audienceText, paidText, ...extra] = rest.split("|").map((p) => p.trim());
   let audience: Audience | undefined;
   let badAudience: CampaignError | undefined;
   try {
@@ -106,6 +109,9 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
     if (!(err instanceof CampaignError)) throw err;
     badAudience = err;
   }
+  // A fourth part marks the campaign paid (the platform's paid pace, billed); nothing else may follow.
+  const paidBroadcast = extra.length > 0 ? undefined : !paidText ? false : PAID_WORDS.test(paidText) ? true : undefined;
+  if (paidBroadcast === undefined) badAudience ??= new CampaignError("bad_paid", "paid");
   if (!contentId || !schedule || badAudience) {
     // Nothing to create: only staff learn how to write the command (a refusal is recorded for others).
     const auth = await authorizeStaff(tx, { actor: who, action: "create", via: group.id });
@@ -114,7 +120,7 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
     return say({ key: "campaign:staff.bad", params: { reason: { $t: `campaign:staff.reason.${badAudience!.reason}` } } });
   }
   try {
-    const created = await createCampaign(tx, { actor: who, contentId, schedule, audience, via: group.id });
+    const created = await createCampaign(tx, { actor: who, contentId, schedule, audience, paidBroadcast, via: group.id });
     if (!created.ok) return say(refusalReply(created.reason));
     const campaign = created.campaign;
     const staff = await tx.officer.findUniqueOrThrow({ where: { id: who.officerId } });
@@ -130,7 +136,7 @@ export async function staffCommand(tx: Tx, deps: StaffDeps, actor: { group: Chat
     refs.push(
       ...(await say({
         key: "campaign:staff.draft",
-        params: { id: campaign.id, title: content.title, schedule, audience: audienceText || t("campaign:staff.all"), staff: officerName(staff) },
+        params: { id: campaign.id, title: content.title, schedule, audience: audienceText || t("campaign:staff.all"), staff: officerName(staff), paid: paidBroadcast ? { $t: "campaign:staff.paid_note" } : "" },
         choices: buttonsFor(campaign.id, "draft"),
         columns: 2,
       })),

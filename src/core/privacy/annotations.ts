@@ -150,7 +150,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     retention: ["outbox"],
     access: ACCESS.service,
     fields:
-      "id:t channel:o chatId:t method:o payload:s priority:o sensitive:o status:o attempts:o rateLimitedCount:o nextAttemptAt:o sourceUpdateId:t platformMessageId:t lastError:o createdAt:o sentAt:o",
+      "id:t channel:o chatId:t method:o payload:s priority:o sensitive:o status:o attempts:o rateLimitedCount:o nextAttemptAt:o sourceUpdateId:t platformMessageId:t lastError:o createdAt:o sentAt:o bulkPaid:o",
   },
   Queue: {
     subjects: "none",

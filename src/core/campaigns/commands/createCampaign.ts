@@ -37,7 +37,7 @@ export async function createCampaign(
     action: "campaign.created",
     actor: props.actor,
     via: props.via,
-    data: { campaignId: campaign.id, contentId: content.id, audience: audience.data, schedule: parsed.schedule },
+    data: { campaignId: campaign.id, contentId: content.id, audience: audience.data, schedule: parsed.schedule, paidBroadcast: campaign.paidBroadcast },
   });
   return { ok: true as const, campaign };
 }
