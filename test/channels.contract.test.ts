@@ -8,6 +8,7 @@ import { FakeTelegramApi, tgCommand } from "./fakes/telegramApi.ts";
 import { FakeZaloApi, zaloText } from "./fakes/zaloApi.ts";
 import { eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { WEB_COOKIE, jpegWithMetadata } from "./helpers/webChat.ts";
+import { chatKeyOf } from "../src/channels/web/session.ts";
 
 const metric = async (t: TestApp, name: string, channel: string): Promise<number> => {
   const text = await t.app.metrics.registry.getSingleMetricAsString(name);
@@ -121,7 +122,7 @@ describe("every channel implements the contract", () => {
     const again = await send();
     expect(await again.json()).toEqual({ ok: true, duplicate: true });
     expect(await metric(t, "taimat_updates_deduplicated_total", "web")).toBe(duplicates + 1);
-    const chatKey = "w:" + crypto.createHash("sha256").update(sid!).digest("hex").slice(0, 32);
+    const chatKey = chatKeyOf(sid!);
     const key = webUpdateKey(t.sealer, chatKey, id);
     expect(await t.db.inboxUpdate.count({ where: { channel: "web", updateKey: key } })).toBe(1);
     expect(await t.db.upload.count()).toBe(1);

@@ -1,4 +1,3 @@
-import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
@@ -7,7 +6,7 @@ import type { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
-import { SseReader, WEB_COOKIE, jpegWithMetadata } from "./helpers/webChat.ts";
+import { jpegWithMetadata, openWebSession } from "./helpers/webChat.ts";
 
 /**
  * Attachments and follow-ups at any step: media kept at every step of a draft and at the main menu,
@@ -156,25 +155,7 @@ async function zaloTip(p: ZaloTipster, description: string) {
 
 // ---- A web chat session --------------------------------------------------------------------------
 
-async function webSession() {
-  const page = await fetch(`${t.url}/`);
-  const sid = new RegExp(`${WEB_COOKIE}=([^;]+)`).exec(page.headers.get("set-cookie") ?? "")![1]!;
-  const chatKey = "w:" + crypto.createHash("sha256").update(sid).digest("hex").slice(0, 32);
-  const headers = { cookie: `${WEB_COOKIE}=${sid}` };
-  const stream = await SseReader.open(`${t.url}/api/chat/events`, headers);
-  await stream.waitFor((s) => s.events.some((e) => e.event === "ready"));
-  const send = async (body: Record<string, unknown> | Buffer) => {
-    const before = stream.messages().length;
-    const id = crypto.randomBytes(12).toString("hex");
-    const res = Buffer.isBuffer(body)
-      ? await fetch(`${t.url}/api/chat/uploads?id=${id}`, { method: "POST", headers: { ...headers, "content-type": "image/jpeg" }, body })
-      : await fetch(`${t.url}/api/chat/messages`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ id, ...body }) });
-    expect(res.status).toBe(202);
-    await stream.waitFor((s) => s.messages().length > before, 10_000, `reply to ${Buffer.isBuffer(body) ? "an upload" : JSON.stringify(body)}`);
-    return stream.messages().at(-1)!;
-  };
-  return { chatKey, stream, send };
-}
+const webSession = () => openWebSession(t.url);
 
 // ---- The journeys --------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { dumpDatabase, type DumpedRow, type DumpedTable } from "./helpers/dump.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
-import { SseReader, WEB_COOKIE, jpegWithMetadata } from "./helpers/webChat.ts";
+import { jpegWithMetadata, openWebSession } from "./helpers/webChat.ts";
 
 /**
  * "Nothing links a platform identity to a tip for a database reader": every journey of a tipster
@@ -104,22 +104,8 @@ function zaloTipster(userId: string, displayName: string): Tipster {
 }
 
 async function webTipster(): Promise<Tipster> {
-  const page = await fetch(`${t.url}/`);
-  const sid = new RegExp(`${WEB_COOKIE}=([^;]+)`).exec(page.headers.get("set-cookie") ?? "")![1]!;
-  const chatKey = "w:" + crypto.createHash("sha256").update(sid).digest("hex").slice(0, 32);
-  const headers = { cookie: `${WEB_COOKIE}=${sid}` };
-  const stream = await SseReader.open(`${t.url}/api/chat/events`, headers);
-  await stream.waitFor((s) => s.events.some((e) => e.event === "ready"));
-  const send = async (body: Record<string, unknown> | Buffer) => {
-    const before = stream.messages().length;
-    const id = crypto.randomBytes(16).toString("hex");
-    const res = Buffer.isBuffer(body)
-      ? await fetch(`${t.url}/api/chat/uploads?id=${id}`, { method: "POST", headers: { ...headers, "content-type": "image/jpeg" }, body })
-      : await fetch(`${t.url}/api/chat/messages`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ id, ...body }) });
-    expect(res.status).toBe(202);
-    await stream.waitFor((s) => s.messages().length > before, 10_000, `reply to ${JSON.stringify(body)}`);
-    return stream.messages().at(-1)!.text ?? "";
-  };
+  const { sid, chatKey, stream, send: sendRaw } = await openWebSession(t.url);
+  const send = async (body: Record<string, unknown> | Buffer) => (await sendRaw(body)).text ?? "";
   return {
     identity: [chatKey, sid],
     platformChatId: chatKey,

@@ -5,6 +5,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, waitIdle, startTestApp, type TestApp } from "./helpers/app.ts";
 import { PLANTED, SseReader, WEB_COOKIE, hasGpsIfd, jpegMarkers, jpegWithMetadata, pngChunks, pngWithMetadata } from "./helpers/webChat.ts";
+import { chatKeyOf } from "../src/channels/web/session.ts";
 
 const UPLOADS_PER_HOUR = 3;
 let t: TestApp;
@@ -33,7 +34,7 @@ class WebClient {
 
   /** The chat id the service stores for this session. */
   get chatKey(): string {
-    return "w:" + crypto.createHash("sha256").update(this.sid).digest("hex").slice(0, 32);
+    return chatKeyOf(this.sid);
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {

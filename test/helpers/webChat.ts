@@ -1,4 +1,7 @@
+import crypto from "node:crypto";
+import { expect } from "vitest";
 import sharp from "sharp";
+import { chatKeyOf } from "../../src/channels/web/session.ts";
 
 /** Cookie name of the web chat session (kept here so tests read as the browser sees it). */
 export const WEB_COOKIE = "tm_sid";
@@ -236,4 +239,28 @@ export class SseReader {
     this.abort.abort();
     await this.done;
   }
+}
+
+/**
+ * A web chat session as the page has it, over raw HTTP: the session cookie the service issued, its
+ * event stream, and `send` (a message or a photo upload, each with a fresh id; expects 202 and waits
+ * for the bot's next message, which it returns).
+ */
+export async function openWebSession(baseUrl: string) {
+  const page = await fetch(`${baseUrl}/`);
+  const sid = new RegExp(`${WEB_COOKIE}=([^;]+)`).exec(page.headers.get("set-cookie") ?? "")![1]!;
+  const headers = { cookie: `${WEB_COOKIE}=${sid}` };
+  const stream = await SseReader.open(`${baseUrl}/api/chat/events`, headers);
+  await stream.waitFor((r) => r.events.some((e) => e.event === "ready"));
+  const send = async (body: Record<string, unknown> | Buffer) => {
+    const before = stream.messages().length;
+    const id = crypto.randomBytes(16).toString("hex");
+    const res = Buffer.isBuffer(body)
+      ? await fetch(`${baseUrl}/api/chat/uploads?id=${id}`, { method: "POST", headers: { ...headers, "content-type": "image/jpeg" }, body })
+      : await fetch(`${baseUrl}/api/chat/messages`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ id, ...body }) });
+    expect(res.status).toBe(202);
+    await stream.waitFor((r) => r.messages().length > before, 10_000, `reply to ${Buffer.isBuffer(body) ? "an upload" : JSON.stringify(body)}`);
+    return stream.messages().at(-1)!;
+  };
+  return { sid, chatKey: chatKeyOf(sid), headers, stream, send };
 }
