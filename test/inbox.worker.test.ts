@@ -164,6 +164,7 @@ describe("inbox worker", () => {
     const b = setup(second.process);
     await b.worker.start();
     await eventually(() => second.seen.length === 3);
+    await waitIdle(b.worker); // the third is marked done after its processing returns
     expect(await tdb.db.inboxUpdate.count({ where: { status: "done" } })).toBe(3);
     await b.worker.stop();
   });
