@@ -3,6 +3,7 @@ import type { ConsoleQueue, QueueRow } from "../core/console/queueView.ts";
 import { OUTCOMES } from "../core/tips/commands/close.ts";
 import { formatVnDateTime } from "../core/vnTime.ts";
 import { LOCALES, type Translate } from "../i18n.ts";
+import { NAV } from "./nav.ts";
 
 /** Escapes text for HTML (element content and quoted attributes). */
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -24,6 +25,14 @@ const csrfField = (token: string | undefined) => (token ? `<input type="hidden" 
 
 /** How an officer's scope reads ("commune 00070"). */
 export const scopeLabel = (c: PageContext, o: Pick<OfficerRecord, "scopeKind" | "scopeCode">) => tr(c, `console:scope.${o.scopeKind}`, { code: o.scopeCode });
+
+/** The links to the console's pages this person may open (none before login). */
+function pagesNav(c: PageContext): string {
+  const items = c.officer ? NAV.filter((n) => n.allowed(c.officer!)) : [];
+  if (items.length === 0) return "";
+  const link = (n: (typeof NAV)[number]) => `<li><a href="${esc(n.href)}"${c.path === n.href ? ' aria-current="page"' : ""}>${tr(c, n.label)}</a></li>`;
+  return `<nav class="pages" aria-label="${tr(c, "console:nav.label")}"><ul>${items.map(link).join("")}</ul></nav>`;
+}
 
 /** The page frame: language links, who is logged in and the logout button, the main content. */
 export function layout(c: PageContext, title: string, main: string, opts: { script?: boolean } = {}): string {
@@ -48,6 +57,7 @@ ${opts.script ? '<script src="/console/static/console.js" defer></script>' : ""}
 <body>
 <a class="skip" href="#main">${tr(c, "console:skip")}</a>
 <header><strong>${tr(c, "console:title")}</strong> <nav aria-label="${tr(c, "console:language")}">${langs}</nav>${who}</header>
+${pagesNav(c)}
 <main id="main">
 ${main}
 </main>

@@ -2,22 +2,17 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Config } from "../config.ts";
-import type { Db } from "../db/client.ts";
 import { clientAddress } from "../http/clientAddress.ts";
 import { isLocale, type Translate } from "../i18n.ts";
-import type { OutboxRef, ReplyRenderer } from "../outbox/outbound.ts";
-import type { Sealer } from "../security/sealing.ts";
 import { SECURITY_HEADERS } from "../channels/web/channel.ts";
 import { consoleSession, csrfTokenOf, endConsoleSession, redeemConsoleLogin, requestConsoleLogin, type LoginRefusal } from "../core/console/logins.ts";
-import { consoleQueue, mayViewQueue, refuseQueue } from "../core/console/queueView.ts";
+import { mayViewQueue, refuseConsoleArea } from "../core/console/queueView.ts";
 import { tipAction } from "../core/actions/table.ts";
-import type { ActionId } from "../core/actions/catalog.ts";
 import { TipStateError, type TipCommandContext } from "../core/tips/commands/context.ts";
-import type { OfficerRecord } from "../core/officers/authorize.ts";
-import type { Renderers } from "../core/tips/notifyTipster.ts";
 import { fromRoot } from "../paths.ts";
-import { forbiddenPage, homePage, layout, linkPage, loginPage, queueGroups, queuePage, type PageContext } from "./pages.ts";
+import { forbiddenPage, homePage, layout, linkPage, loginPage, type PageContext } from "./pages.ts";
+import type { ConsoleKit, ConsoleOptions, Session } from "./kit.ts";
+import { AREAS } from "./areas/index.ts";
 
 /** The console's session cookie (a random secret; the database keeps only its hash). */
 export const CONSOLE_COOKIE = "tm_console";
@@ -29,21 +24,9 @@ const STATIC_DIR = fromRoot("src", "console", "public");
 /** Login requests (by id or code) one client address may make per 15 minutes before being told to wait. */
 const LOGIN_POSTS_PER_ADDRESS = 60;
 
-/** What the console's routes need from the application. */
-export interface ConsoleOptions {
-  db: Db;
-  t: Translate;
-  sealer: Sealer;
-  config: Pick<Config, "console" | "codeGuess" | "publicUrl">;
-  /** The officers' renderer (their private chat with the bot, the tip cards), once the channels are built. */
-  officerRenderer: () => ReplyRenderer | undefined;
-  renderers: Renderers;
-  /** Hands queued messages to the outbox sender. */
-  notify: (refs: OutboxRef[]) => void;
-}
+export type { ConsoleOptions } from "./kit.ts";
 
 type Req = FastifyRequest;
-type Session = { officer: OfficerRecord; secret: string; csrf: string };
 
 function cookies(req: Req): Map<string, string> {
   const out = new Map<string, string>();
@@ -123,7 +106,7 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
   };
 
   void http.register(async (scope) => {
-    scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 4096 }, (_req, raw, done) => {
+    scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 256 * 1024 }, (_req, raw, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(raw))));
     });
     scope.addHook("onRequest", async (req, reply) => {
@@ -236,82 +219,61 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
       return html(reply, homePage(ctxOf(req, reply, session)));
     });
 
-    /** The session of a queue request when its person may see the queue; else the refusal is audited and answered 403. */
-    const queueSession = async (req: Req, reply: FastifyReply, json = false): Promise<Session | undefined> => {
-      const session = await sessionOf(req);
-      if (!session) {
-        if (json) await reply.code(401).send({ error: "no_session" });
-        else await reply.redirect("/console/login", 303);
-        return undefined;
-      }
-      if (!mayViewQueue(session.officer)) {
-        await db.$transaction((tx) => refuseQueue(tx, session.officer));
-        if (json) await reply.code(403).send({ error: "forbidden" });
-        else await html(reply, forbiddenPage(ctxOf(req, reply, session)), 403);
-        return undefined;
-      }
-      return session;
-    };
-
-    scope.get("/console/queue", async (req, reply) => {
-      const session = await queueSession(req, reply);
-      if (!session) return reply;
-      const c = ctxOf(req, reply, session);
-      const said = (req.query as { done?: string; refused?: string }) ?? {};
-      const message = said.done
-        ? { text: t(c.lang, "console:queue.done", { code: String(said.done).slice(0, 12) }), kind: "status" as const }
-        : said.refused && /^[a-z_]{1,30}$/.test(said.refused)
-          ? { text: t(c.lang, `officer:refuse.${said.refused}`, { text: "" }), kind: "alert" as const }
-          : undefined;
-      return html(reply, queuePage(c, await consoleQueue(db, session.officer), message));
-    });
-
-    scope.get("/console/api/queue", async (req, reply) => {
-      const session = await queueSession(req, reply, true);
-      if (!session) return reply;
-      const c = ctxOf(req, reply, session);
-      const queue = await consoleQueue(db, session.officer);
-      const groups = queueGroups(c, queue);
-      return reply
-        .header("cache-control", "no-store")
-        .send({ version: crypto.createHash("sha256").update(groups).digest("base64url").slice(0, 16), counts: { new: queue.new.length, claimed: queue.claimed.length, closed: queue.closed.length }, html: groups });
-    });
-
-    const ACTIONS: Record<string, ActionId> = { claim: "tip.claim", close: "tip.close" };
-    scope.post("/console/tips/:id/:verb", async (req, reply) => {
-      const { id, verb } = req.params as { id: string; verb: string };
-      const actionId = ACTIONS[verb];
-      if (!actionId || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return reply.code(404).send();
-      const session = await queueSession(req, reply);
-      if (!session) return reply;
-      if (!checkCsrf(req, session)) return html(reply, layout(ctxOf(req, reply, session), "403", `<p role="alert">${t(langOf(req, reply), "console:csrf")}</p>`), 403);
-      const renderer = opts.officerRenderer();
-      const tip = await db.tip.findUnique({ where: { id }, select: { id: true, code: true } });
-      if (!tip || !renderer) return reply.redirect("/console/queue?refused=not_found", 303);
-      const action = tipAction(actionId);
-      const arg = action.arg ? action.arg.parse(String(body(req)[action.arg.flag] ?? "")) : "";
-      if (arg === undefined) return reply.redirect("/console/queue?refused=bad_input", 303);
-      const outcome = await db.$transaction(async (tx) => {
-        const ctx: TipCommandContext = {
-          tx,
-          actor: { kind: "officer", officerId: session.officer.id },
-          detail: `console:${action.id}`,
-          sealer: opts.sealer,
-          officerRenderer: renderer,
-          renderers: opts.renderers,
-          now: new Date(),
-        };
-        try {
-          return { ok: true as const, refs: await action.run(ctx, tip.id, arg) };
-        } catch (err) {
-          // A refusal of rights is recorded in this transaction: let it commit.
-          if (err instanceof TipStateError) return { ok: false as const, reason: err.reason };
-          throw err;
+    const kit: ConsoleKit = {
+      opts,
+      db,
+      t,
+      sessionOf,
+      guard: async (req, reply, area, allowed, answer = "page") => {
+        const session = await sessionOf(req);
+        if (!session) {
+          if (answer === "json") await reply.code(401).send({ error: "no_session" });
+          else await reply.redirect("/console/login", 303);
+          return undefined;
         }
-      });
-      if (!outcome.ok) return reply.redirect(`/console/queue?refused=${outcome.reason}`, 303);
-      opts.notify(outcome.refs);
-      return reply.redirect(`/console/queue?done=${encodeURIComponent(tip.code)}`, 303);
-    });
+        if (!allowed(session.officer)) {
+          await db.$transaction((tx) => refuseConsoleArea(tx, session.officer, area));
+          if (answer === "json") await reply.code(403).send({ error: "forbidden" });
+          else await html(reply, forbiddenPage(ctxOf(req, reply, session)), 403);
+          return undefined;
+        }
+        return session;
+      },
+      checkCsrf,
+      csrfRefused: (req, reply, session) => html(reply, layout(ctxOf(req, reply, session), "403", `<p role="alert">${t(langOf(req, reply), "console:csrf")}</p>`), 403),
+      ctxOf,
+      html,
+      body,
+      runTipAction: async (session, tipId, actionId, form) => {
+        const renderer = opts.officerRenderer();
+        const tip = await db.tip.findUnique({ where: { id: tipId }, select: { id: true, code: true } });
+        if (!tip || !renderer) return { ok: false, reason: "not_found" };
+        const action = tipAction(actionId);
+        const arg = action.arg ? action.arg.parse(String(form[action.arg.flag] ?? "")) : "";
+        if (arg === undefined) return { ok: false, reason: "bad_input" };
+        const outcome = await db.$transaction(async (tx) => {
+          const ctx: TipCommandContext = {
+            tx,
+            actor: { kind: "officer", officerId: session.officer.id },
+            detail: `console:${action.id}`,
+            sealer: opts.sealer,
+            officerRenderer: renderer,
+            renderers: opts.renderers,
+            now: new Date(),
+          };
+          try {
+            return { ok: true as const, refs: await action.run(ctx, tip.id, arg) };
+          } catch (err) {
+            // A refusal of rights is recorded in this transaction: let it commit.
+            if (err instanceof TipStateError) return { ok: false as const, reason: err.reason };
+            throw err;
+          }
+        });
+        if (!outcome.ok) return outcome;
+        opts.notify(outcome.refs);
+        return { ok: true, code: tip.code };
+      },
+    };
+    for (const area of AREAS) area.register(scope, kit);
   });
 }

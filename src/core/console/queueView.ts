@@ -39,9 +39,9 @@ export interface ConsoleQueue {
 export const mayViewQueue = (officer: Pick<OfficerRecord, "role" | "revokedAt">): boolean =>
   !officer.revokedAt && (ACTIONS["group.queue"].roles as readonly string[]).includes(officer.role);
 
-/** Records a refused look at the queue (`auth.refused`, action `console.queue`). */
-export async function refuseQueue(tx: Tx, officer: Pick<OfficerRecord, "id" | "role">): Promise<void> {
-  await recordRefusal(tx, { actor: `officer:${officer.id}`, action: "console.queue", reason: "staff_role", data: { role: officer.role } });
+/** Records a refused look at a console area (`auth.refused`, action `console.<area>`, e.g. `console.queue`). */
+export async function refuseConsoleArea(tx: Tx, officer: Pick<OfficerRecord, "id" | "role">, area: string): Promise<void> {
+  await recordRefusal(tx, { actor: `officer:${officer.id}`, action: `console.${area}`, reason: officer.role === "outreach" || officer.role === "legal" ? "staff_role" : "role", data: { role: officer.role } });
 }
 
 /** The tips' filter for a scope: the unit now handling each tip (its queue) must be inside it. */

@@ -1,0 +1,7 @@
+import type { ConsoleArea } from "../kit.ts";
+import { queueArea } from "./queue.ts";
+
+/** Every part of the console, registered in this order (one line per area). */
+export const AREAS: ConsoleArea[] = [
+  queueArea,
+];

@@ -1,0 +1,50 @@
+import crypto from "node:crypto";
+import { consoleQueue, mayViewQueue } from "../../core/console/queueView.ts";
+import type { ActionId } from "../../core/actions/catalog.ts";
+import { queueGroups, queuePage } from "../pages.ts";
+import type { ConsoleArea } from "../kit.ts";
+
+const ACTIONS: Record<string, ActionId> = { claim: "tip.claim", close: "tip.close" };
+
+/** The live queue (`/console/queue`, refreshed from `/console/api/queue`) and the queue's claim and close buttons. */
+export const queueArea: ConsoleArea = {
+  id: "queue",
+  register(scope, kit) {
+    const { db, t } = kit;
+    scope.get("/console/queue", async (req, reply) => {
+      const session = await kit.guard(req, reply, "queue", mayViewQueue);
+      if (!session) return reply;
+      const c = kit.ctxOf(req, reply, session);
+      const said = (req.query as { done?: string; refused?: string }) ?? {};
+      const message = said.done
+        ? { text: t(c.lang, "console:queue.done", { code: String(said.done).slice(0, 12) }), kind: "status" as const }
+        : said.refused && /^[a-z_]{1,30}$/.test(said.refused)
+          ? { text: t(c.lang, `officer:refuse.${said.refused}`, { text: "" }), kind: "alert" as const }
+          : undefined;
+      return kit.html(reply, queuePage(c, await consoleQueue(db, session.officer), message));
+    });
+
+    scope.get("/console/api/queue", async (req, reply) => {
+      const session = await kit.guard(req, reply, "queue", mayViewQueue, "json");
+      if (!session) return reply;
+      const c = kit.ctxOf(req, reply, session);
+      const queue = await consoleQueue(db, session.officer);
+      const groups = queueGroups(c, queue);
+      return reply
+        .header("cache-control", "no-store")
+        .send({ version: crypto.createHash("sha256").update(groups).digest("base64url").slice(0, 16), counts: { new: queue.new.length, claimed: queue.claimed.length, closed: queue.closed.length }, html: groups });
+    });
+
+    scope.post("/console/tips/:id/:verb", async (req, reply) => {
+      const { id, verb } = req.params as { id: string; verb: string };
+      const actionId = ACTIONS[verb];
+      if (!actionId || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return reply.code(404).send();
+      const session = await kit.guard(req, reply, "queue", mayViewQueue);
+      if (!session) return reply;
+      if (!kit.checkCsrf(req, session)) return kit.csrfRefused(req, reply, session);
+      const outcome = await kit.runTipAction(session, id, actionId, kit.body(req));
+      if (!outcome.ok) return reply.redirect(`/console/queue?refused=${outcome.reason}`, 303);
+      return reply.redirect(`/console/queue?done=${encodeURIComponent(outcome.code)}`, 303);
+    });
+  },
+};
