@@ -66,6 +66,9 @@ describe("reporting a tip on Telegram", () => {
     expect(pinOf(receipt.text)).toMatch(/^\d{6}$/);
 
     const tip = await t.db.tip.findUniqueOrThrow({ where: { code }, include: { attachments: true, audit: true } });
+    // Statistics group it by Vietnam's month, hour and weekday of receipt.
+    const vn = new Date(tip.receivedAt.getTime() + 7 * 3600_000);
+    expect([tip.receivedMonth, tip.receivedHour, tip.receivedWeekday]).toEqual([vn.toISOString().slice(0, 7), vn.getUTCHours(), ((vn.getUTCDay() + 6) % 7) + 1]);
     expect(tip).toMatchObject({
       category: "drugs",
       lifeSafety: true,

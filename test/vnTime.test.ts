@@ -12,6 +12,7 @@ import {
   vnInstant,
   vnParts,
 } from "../src/core/vnTime.ts";
+import { vnReceipt } from "../src/core/vnTime.ts";
 
 // The zone's own rules (tzdata through Intl) are the reference: the fixed +07:00 offset must agree
 // with them on every instant since Vietnam last changed its clocks (13 June 1975).
@@ -102,5 +103,12 @@ describe("the same answers whatever the machine's time zone", () => {
     expect(endOfVnDay(justAfterMidnight).toISOString()).toBe("2026-11-22T16:59:59.999Z");
     expect(parseLocalDateTime("2027-01-01T07:00").toISOString()).toBe("2027-01-01T00:00:00.000Z");
     expect(formatLocalDateTime(addVnDays({ year: 2028, month: 2, day: 28 }, 1), 8, 0)).toBe("2028-02-29T08:00");
+  });
+});
+
+describe("the month, hour and weekday statistics group a tip by", () => {
+  it("are Vietnam's, not UTC's: 23:30 UTC on Sunday 31 May 2026 is Monday 1 June, 06:30", () => {
+    expect(vnReceipt(new Date("2026-05-31T23:30:00Z"))).toEqual({ month: "2026-06", hour: 6, weekday: 1 });
+    expect(vnReceipt(new Date("2026-06-07T16:59:59Z"))).toEqual({ month: "2026-06", hour: 23, weekday: 7 });
   });
 });

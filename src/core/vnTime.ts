@@ -57,6 +57,12 @@ export function vnParts(at: Date): VnDateTime {
   };
 }
 
+/** The month ("YYYY-MM"), hour (0–23) and weekday (1 = Monday … 7 = Sunday) of an instant in Vietnam: what statistics group tips by. */
+export function vnReceipt(at: Date): { month: string; hour: number; weekday: number } {
+  const d = new Date(time(at) + OFFSET_MS);
+  return { month: `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`, hour: d.getUTCHours(), weekday: ((d.getUTCDay() + 6) % 7) + 1 };
+}
+
 /** The instant of a wall-clock time in Vietnam (out-of-range fields carry over, as in `Date.UTC`). */
 export function vnInstant(date: VnDate, hour = 0, minute = 0, second = 0, millisecond = 0): Date {
   return new Date(Date.UTC(date.year, date.month - 1, date.day, hour, minute, second, millisecond) - OFFSET_MS);

@@ -8,6 +8,7 @@ import { hashPin, newPin, newTipCode } from "./codes.ts";
 import type { TipDraftData } from "./draft.ts";
 import { routeTip } from "./queues.ts";
 import { computeDeadlines } from "../deadlines/tipDeadlines.ts";
+import { vnReceipt } from "../vnTime.ts";
 
 export interface SubmitTipProps {
   /** The chat the tip was written in; stored on the tip only sealed, to relay answers. */
@@ -70,6 +71,7 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
   const receivedAt = new Date();
   const deadlines = computeDeadlines({ receivedAt });
 
+  const received = vnReceipt(receivedAt);
   const tip = await tx.tip.create({
     data: {
       code,
@@ -92,6 +94,9 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
       replyRefSealed: sealer.seal(props.chatId, "tip-reply-ref"),
       locale: props.locale,
       receivedAt,
+      receivedMonth: received.month,
+      receivedHour: received.hour,
+      receivedWeekday: received.weekday,
       receiptNoticeDueAt: deadlines.receiptNoticeDue,
       decisionDueAt: deadlines.decisionDue,
       attachments: { create: draft.attachments.map((a) => ({ kind: a.kind, ref: a.ref, caption: a.caption ?? null })) },
