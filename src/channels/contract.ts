@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config.ts";
 import type { Db, Tx } from "../db/client.ts";
@@ -67,9 +68,30 @@ export interface Channel {
   readonly delivery?: OutboxChannel;
   readonly webhook?: ChannelWebhook;
   readonly poller?: ChannelPoller;
+  /** Its files, fetched for the console (absent when the channel cannot reach its platform). */
+  readonly media?: ChannelMedia;
   routes?(http: FastifyInstance, ingest: InboxIngest): void;
   start?(): Promise<void>;
   housekeeping?(now: Date): Promise<void>;
+}
+
+/** A file a channel holds, opened for streaming: its bytes and what the platform says it is (not trusted). */
+export interface MediaFile {
+  stream: Readable;
+  /** The type the platform declared, if any (the console sniffs the bytes itself). */
+  declaredType?: string;
+}
+
+/**
+ * The files a channel holds (a tip attachment's `ref`: a Telegram file id, a Zalo file URL, a web
+ * upload's `upload:<id>`), fetched server-side so that the platform's file URL and token never
+ * leave the service (the console streams them to the browser).
+ */
+export interface ChannelMedia {
+  /** Whether `ref` names a file of this channel. */
+  holds(ref: string): boolean;
+  /** The file, or null when the platform no longer has it (errors never carry a token or a platform URL). */
+  open(ref: string): Promise<MediaFile | null>;
 }
 
 /** What a channel is built from: the configuration and the services shared by every channel. */
@@ -119,6 +141,12 @@ export class ChannelRegistry {
   /** Every channel's renderer, by name. */
   renderers(): Record<string, ReplyRenderer> {
     return Object.fromEntries(this.all.flatMap((c) => (c.renderer ? [[c.name, c.renderer] as const] : [])));
+  }
+
+  /** Opens an attachment through the channel that holds it; null when no channel here holds or still has it. */
+  async openMedia(ref: string): Promise<MediaFile | null> {
+    const holder = this.all.find((c) => c.media?.holds(ref));
+    return holder ? holder.media!.open(ref) : null;
   }
 
   /** Every channel the outbox can deliver to, by name. */

@@ -8,6 +8,7 @@ import type { OfficerRecord } from "../core/officers/authorize.ts";
 import type { Renderers } from "../core/tips/notifyTipster.ts";
 import type { ActionId } from "../core/actions/catalog.ts";
 import type { PageContext } from "./pages.ts";
+import type { MediaFile } from "../channels/contract.ts";
 
 /** What the console's routes need from the application. */
 export interface ConsoleOptions {
@@ -20,6 +21,8 @@ export interface ConsoleOptions {
   renderers: Renderers;
   /** Hands queued messages to the outbox sender. */
   notify: (refs: OutboxRef[]) => void;
+  /** Opens a tip attachment through the channel that holds it (null: no channel here has it). */
+  media?: (ref: string) => Promise<MediaFile | null>;
 }
 
 /** A logged-in person's session: who they are, the cookie's secret and the CSRF token of their forms. */

@@ -1,5 +1,5 @@
 import type { OfficerRecord } from "../core/officers/authorize.ts";
-import type { ConsoleQueue, QueueRow } from "../core/console/queueView.ts";
+import { QUEUE_GROUPS, type ConsoleQueue, type QueueChoice, type QueueFilter, type QueueGroup, type QueueRow } from "../core/console/queueView.ts";
 import { OUTCOMES } from "../core/tips/commands/close.ts";
 import { formatVnDateTime } from "../core/vnTime.ts";
 import { LOCALES, type Translate } from "../i18n.ts";
@@ -138,17 +138,24 @@ function actionsCell(c: PageContext, row: QueueRow): string {
   return parts.join("");
 }
 
-function group(c: PageContext, key: "new" | "claimed" | "closed", rows: QueueRow[]): string {
-  const head =
-    key === "closed"
-      ? ["code", "category", "unit", "holder", "outcome"]
-      : key === "claimed"
-        ? ["code", "category", "unit", "waiting", "holder", "deadlines", "actions"]
-        : ["code", "category", "unit", "waiting", "deadlines", "actions"];
+/** The link to a tip's page. */
+export const tipHref = (id: string) => `/console/tips/${encodeURIComponent(id)}/view`;
+
+const COLUMNS: Record<QueueGroup, string[]> = {
+  new: ["code", "category", "unit", "waiting", "deadlines", "actions"],
+  unclaimed: ["code", "category", "unit", "waiting", "deadlines", "actions"],
+  claimed: ["code", "category", "unit", "waiting", "holder", "deadlines", "actions"],
+  awaiting: ["code", "category", "unit", "waiting", "holder", "deadlines", "actions"],
+  overdue: ["code", "category", "unit", "waiting", "holder", "deadlines", "actions"],
+  closed: ["code", "category", "unit", "holder", "outcome"],
+};
+
+function group(c: PageContext, key: QueueGroup, rows: QueueRow[]): string {
+  const head = COLUMNS[key];
   const cell = (row: QueueRow, col: string): string => {
     switch (col) {
       case "code":
-        return `${row.lifeSafety ? `<span class="badge life">⚠ ${tr(c, "console:queue.life_safety")}</span> ` : ""}<span class="code">${esc(row.code)}</span>`;
+        return `${row.lifeSafety ? `<span class="badge life">⚠ ${tr(c, "console:queue.life_safety")}</span> ` : ""}<a class="code" href="${esc(tipHref(row.id))}">${esc(row.code)}</a>`;
       case "category":
         return tr(c, `tip:category.${row.category}`);
       case "unit":
@@ -175,18 +182,47 @@ function group(c: PageContext, key: "new" | "claimed" | "closed", rows: QueueRow
 
 /** The queue's groups (what the page's script replaces when the JSON endpoint reports a change). */
 export function queueGroups(c: PageContext, queue: ConsoleQueue): string {
-  return group(c, "new", queue.new) + group(c, "claimed", queue.claimed) + group(c, "closed", queue.closed);
+  return QUEUE_GROUPS.map((key) => group(c, key, queue[key])).join("");
+}
+
+/** What the queue page is narrowed to, and what it may be narrowed to. */
+export interface QueueNarrowing {
+  filter: QueueFilter;
+  units: QueueChoice[];
+  officers: QueueChoice[];
+}
+
+/** The query string of a narrowed queue (`queue`, `claimedBy`: the tip list's parameter names). */
+export function queueQuery(filter: QueueFilter): string {
+  const q = new URLSearchParams();
+  if (filter.queueId) q.set("queue", filter.queueId);
+  if (filter.claimedById) q.set("claimedBy", filter.claimedById);
+  return q.toString();
+}
+
+function narrowingForm(c: PageContext, n: QueueNarrowing): string {
+  const option = (value: string, label: string, chosen: boolean) => `<option value="${esc(value)}"${chosen ? " selected" : ""}>${esc(label)}</option>`;
+  const units = [option("", c.t(c.lang, "console:queue.all_units"), !n.filter.queueId), ...n.units.map((u) => option(u.id, u.name, u.id === n.filter.queueId))].join("");
+  const officers = [option("", c.t(c.lang, "console:queue.all_officers"), !n.filter.claimedById), ...n.officers.map((o) => option(o.id, o.name, o.id === n.filter.claimedById))].join("");
+  const mine = c.officer ? `<a href="/console/queue?${esc(queueQuery({ claimedById: c.officer.id }))}"${n.filter.claimedById === c.officer.id ? ' aria-current="true"' : ""}>${tr(c, "console:queue.mine")}</a>` : "";
+  return `<form method="get" action="/console/queue" class="narrow">
+<div><label for="q-unit">${tr(c, "console:queue.unit_label")}</label><select id="q-unit" name="queue">${units}</select></div>
+<div><label for="q-officer">${tr(c, "console:queue.officer_label")}</label><select id="q-officer" name="claimedBy">${officers}</select></div>
+<div><button type="submit">${tr(c, "console:queue.show")}</button> ${mine} <a href="/console/queue">${tr(c, "console:queue.everything")}</a></div>
+</form>`;
 }
 
 /** The live queue page. */
-export function queuePage(c: PageContext, queue: ConsoleQueue, message?: { text: string; kind: "status" | "alert" }): string {
+export function queuePage(c: PageContext, queue: ConsoleQueue, message?: { text: string; kind: "status" | "alert" }, narrowing?: QueueNarrowing): string {
+  const query = narrowing ? queueQuery(narrowing.filter) : "";
   return layout(
     c,
     c.t(c.lang, "console:queue.heading"),
     `<h1>${tr(c, "console:queue.heading")} · ${scopeLabel(c, c.officer!)}</h1>
 ${message ? notice(message.text, message.kind) : ""}
+${narrowing ? narrowingForm(c, narrowing) : ""}
 <p class="note">${tr(c, "console:queue.refresh_note")}</p>
-<div id="queue" aria-live="polite" data-source="/console/api/queue?lang=${esc(c.lang)}">${queueGroups(c, queue)}</div>`,
+<div id="queue" aria-live="polite" data-source="/console/api/queue?lang=${esc(c.lang)}${query ? `&amp;${esc(query)}` : ""}">${queueGroups(c, queue)}</div>`,
     { script: true },
   );
 }

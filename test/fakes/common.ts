@@ -374,9 +374,15 @@ export abstract class FakeHttpApi<E> {
     return failure.error;
   }
 
+  /** Answers a request that is not an API method (a file download); true when it did. */
+  protected serveRaw(_pathname: string, _res: http.ServerResponse): boolean {
+    return false;
+  }
+
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const at = Date.now();
     const pathname = new URL(req.url ?? "/", "http://fake.invalid").pathname;
+    if (this.serveRaw(pathname, res)) return;
     const route = this.route(pathname);
     let payload: Params = {};
     let reply: Reply | undefined;

@@ -79,6 +79,7 @@ const METHODS = [
   "getUpdates",
   "getChat",
   "setMyCommands",
+  "getFile",
 ] as const;
 type Method = (typeof METHODS)[number];
 const CANONICAL = new Map<string, Method>(METHODS.map((m) => [m.toLowerCase(), m]));
@@ -370,6 +371,10 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
   private readonly messages = new Map<string, StoredMessage>();
   private updates: Array<Record<string, unknown> & { update_id: number }> = [];
   private readonly commandMenus = new Map<string, Array<{ command: string; description: string }>>();
+  /** Files the fake holds by file id: `getFile` gives their path, `/file/bot<token>/<path>` their bytes. */
+  private readonly files = new Map<string, { path: string; bytes: Buffer }>();
+  /** Every file download asked of the fake (`/file/bot<token>/<path>`), with the status answered. */
+  downloads: Array<{ path: string; status: number }> = [];
 
   constructor(opts: FakeTelegramApiOptions = {}) {
     super();
@@ -404,6 +409,30 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
   /** Marks group `oldId` as upgraded: every call naming it answers 400 with `parameters.migrate_to_chat_id = newId`. */
   migrate(oldId: number | string, newId: number): void {
     this.migrated.set(chatKey(oldId), newId);
+  }
+
+  /** Makes `fileId` (as a resident's message carries it) a file the bot can fetch with getFile; returns its file_path. */
+  addFile(fileId: string, bytes: Uint8Array, name = "file.jpg"): string {
+    const path = `photos/${randomBytes(6).toString("hex")}-${name}`;
+    this.files.set(fileId, { path, bytes: Buffer.from(bytes) });
+    return path;
+  }
+
+  protected override serveRaw(pathname: string, res: http.ServerResponse): boolean {
+    const match = /^\/file\/bot([^/]+)\/(.+)$/.exec(pathname);
+    if (!match) return false;
+    const file = match[1] === this.token ? [...this.files.values()].find((f) => f.path === decodeURIComponent(match[2]!)) : undefined;
+    const status = file ? 200 : match[1] === this.token ? 404 : 401;
+    this.downloads.push({ path: decodeURIComponent(match[2]!), status });
+    if (!file) {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: false, error_code: status, description: status === 404 ? "Not Found" : "Unauthorized" }));
+      return true;
+    }
+    // Telegram's file server declares a generic type; the console must not trust it anyway.
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(file.bytes.length) });
+    res.end(file.bytes);
+    return true;
   }
 
   /** Messages the fake knows in a chat (sent by the bot or seen in pushed/queued updates), by message id. */
@@ -516,6 +545,11 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
         return this.checkChat(p) ?? ok({ ...this.chatObject(p.chat_id), accent_color_id: 0, max_reaction_count: 11 });
       case "setMyCommands":
         return this.setMyCommands(p);
+      case "getFile": {
+        const file = typeof p.file_id === "string" ? this.files.get(p.file_id) : undefined;
+        if (!file) return fail(400, "Bad Request: invalid file_id");
+        return ok({ file_id: p.file_id, file_unique_id: `${String(p.file_id).slice(0, 8)}-u`, file_size: file.bytes.length, file_path: file.path });
+      }
       default:
         return fail(404, "Not Found");
     }

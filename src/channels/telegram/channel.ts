@@ -7,6 +7,7 @@ import { TelegramBot } from "./bot.ts";
 import { isValidTelegramUpdate, telegramIncoming } from "./inbound.ts";
 import { TelegramRenderer } from "./render.ts";
 import { TelegramSender } from "./sender.ts";
+import { telegramMedia } from "./media.ts";
 
 /** Where Telegram posts its updates. */
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
@@ -65,6 +66,7 @@ export function telegramChannel(ctx: ChannelContext): Channel {
     },
     renderer,
     delivery: { sender: new TelegramSender(api, loadUpload), limiter: new PlatformLimiter(tg.limits) },
+    media: telegramMedia(api, { apiRoot: tg.apiRoot, token: tg.token }),
     webhook: {
       ...webhook,
       register: async (url) => void (await api.setWebhook(url, { secret_token: webhook.secret, allowed_updates: [...WEBHOOK_UPDATES] })),

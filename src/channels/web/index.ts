@@ -4,6 +4,7 @@ import type { Channel, ChannelContext } from "../contract.ts";
 import { WebChannel } from "./channel.ts";
 import { sealHistory } from "./history.ts";
 import { webEvent } from "./inbound.ts";
+import { webMedia } from "./media.ts";
 
 /** The web chat as a channel, with the `WebChannel` behind it (its hub, upload storage and image decoder). */
 export interface WebChatChannel extends Channel {
@@ -39,6 +40,7 @@ export function webChannel(ctx: ChannelContext): WebChatChannel {
     renderer: chat.renderer,
     // The outbox rows of a chat are its history: a delivered message keeps its payload, sealed.
     delivery: { sender: chat.sender, limiter: chat.limiter, keepDelivered: (payload) => sealHistory(sealer, payload) },
+    media: webMedia(ctx.db),
     routes: (http, ingest) => chat.register(http, { ingest }),
     start: async () => void (await chat.storage.refresh()),
     housekeeping: (now) => chat.housekeeping(now),

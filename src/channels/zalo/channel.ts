@@ -7,6 +7,7 @@ import { ZaloApiError, ZaloClient } from "./client.ts";
 import { zaloEvent, zaloIncoming } from "./inbound.ts";
 import { ZaloRenderer } from "./render.ts";
 import { ZaloSender } from "./sender.ts";
+import { zaloMedia } from "./media.ts";
 
 /** Where Zalo posts its events. */
 export const ZALO_WEBHOOK_PATH = "/webhooks/zalo";
@@ -30,6 +31,7 @@ export function zaloChannel(ctx: ChannelContext): Channel {
       handle: (tx, event: InboundEvent, inboxId) => processInbound(tx, deps, { event, sourceUpdateId: inboxId }),
     },
     renderer,
+    media: zaloMedia(),
     delivery: client ? { sender: new ZaloSender(client), limiter: new PlatformLimiter(zalo.limits) } : undefined,
     webhook: {
       path: ZALO_WEBHOOK_PATH,

@@ -1,12 +1,16 @@
 import crypto from "node:crypto";
-import { consoleQueue, mayViewQueue } from "../../core/console/queueView.ts";
+import { QUEUE_GROUPS, checkQueueFilter, consoleQueue, mayViewQueue, queueChoices } from "../../core/console/queueView.ts";
 import type { ActionId } from "../../core/actions/catalog.ts";
-import { queueGroups, queuePage } from "../pages.ts";
+import { esc, layout, notice, queueGroups, queuePage } from "../pages.ts";
 import type { ConsoleArea } from "../kit.ts";
 
 const ACTIONS: Record<string, ActionId> = { claim: "tip.claim", close: "tip.close" };
 
-/** The live queue (`/console/queue`, refreshed from `/console/api/queue`) and the queue's claim and close buttons. */
+/**
+ * The live queue (`/console/queue`, refreshed from `/console/api/queue`), narrowed to one unit
+ * (`queue=<queue id>`) or one officer (`claimedBy=<officer id>`: "mine", or a commander's pick),
+ * and the queue's claim and close buttons.
+ */
 export const queueArea: ConsoleArea = {
   id: "queue",
   register(scope, kit) {
@@ -15,24 +19,31 @@ export const queueArea: ConsoleArea = {
       const session = await kit.guard(req, reply, "queue", mayViewQueue);
       if (!session) return reply;
       const c = kit.ctxOf(req, reply, session);
-      const said = (req.query as { done?: string; refused?: string }) ?? {};
+      const said = (req.query as { done?: string; refused?: string; queue?: unknown; claimedBy?: unknown }) ?? {};
+      const checked = await checkQueueFilter(db, session.officer, said);
+      if (!checked.ok) {
+        const text = t(c.lang, "console:queue.bad_filter", { param: checked.param });
+        return kit.html(reply, layout(c, t(c.lang, "console:queue.heading"), `<h1>${esc(t(c.lang, "console:queue.heading"))}</h1>${notice(text, "alert")}<p><a href="/console/queue">${esc(t(c.lang, "console:queue.everything"))}</a></p>`), 400);
+      }
       const message = said.done
         ? { text: t(c.lang, "console:queue.done", { code: String(said.done).slice(0, 12) }), kind: "status" as const }
         : said.refused && /^[a-z_]{1,30}$/.test(said.refused)
           ? { text: t(c.lang, `officer:refuse.${said.refused}`, { text: "" }), kind: "alert" as const }
           : undefined;
-      return kit.html(reply, queuePage(c, await consoleQueue(db, session.officer), message));
+      const [queue, choices] = await Promise.all([consoleQueue(db, session.officer, new Date(), checked.filter), queueChoices(db, session.officer)]);
+      return kit.html(reply, queuePage(c, queue, message, { filter: checked.filter, ...choices }));
     });
 
     scope.get("/console/api/queue", async (req, reply) => {
       const session = await kit.guard(req, reply, "queue", mayViewQueue, "json");
       if (!session) return reply;
       const c = kit.ctxOf(req, reply, session);
-      const queue = await consoleQueue(db, session.officer);
+      const checked = await checkQueueFilter(db, session.officer, (req.query as Record<string, unknown>) ?? {});
+      if (!checked.ok) return reply.code(400).header("cache-control", "no-store").send({ error: "bad_filter", param: checked.param, message: t(c.lang, "console:queue.bad_filter", { param: checked.param }) });
+      const queue = await consoleQueue(db, session.officer, new Date(), checked.filter);
       const groups = queueGroups(c, queue);
-      return reply
-        .header("cache-control", "no-store")
-        .send({ version: crypto.createHash("sha256").update(groups).digest("base64url").slice(0, 16), counts: { new: queue.new.length, claimed: queue.claimed.length, closed: queue.closed.length }, html: groups });
+      const counts = Object.fromEntries(QUEUE_GROUPS.map((g) => [g, queue[g].length]));
+      return reply.header("cache-control", "no-store").send({ version: crypto.createHash("sha256").update(groups).digest("base64url").slice(0, 16), counts, html: groups });
     });
 
     scope.post("/console/tips/:id/:verb", async (req, reply) => {

@@ -8,6 +8,9 @@ export const CLOSED_RECENTLY_MS = 24 * 3600_000;
 /** The most tips each group of the queue shows (the oldest open ones first). */
 export const QUEUE_GROUP_LIMIT = 200;
 
+/** How long an unclaimed tip counts as "new" before it moves to "unclaimed" (minutes since receipt). */
+export const NEW_FOR_MINUTES = 60;
+
 /** One tip as the console's queue shows it: never the tipster's identity, contact or chat. */
 export interface QueueRow {
   id: string;
@@ -24,15 +27,27 @@ export interface QueueRow {
   holder: string | null;
   outcome: string | null;
   closedAt: Date | null;
+  /** A question to the tipster is still unanswered. */
+  awaiting: boolean;
   /** The pending legal deadlines, soonest first, with their state (approaching: at risk; overdue: breached). */
   deadlines: Array<{ kind: DeadlineKind; due: Date; state: DeadlineState }>;
 }
 
-/** The queue in an officer's scope: new, claimed, closed within the last day. */
-export interface ConsoleQueue {
-  new: QueueRow[];
-  claimed: QueueRow[];
-  closed: QueueRow[];
+/** The queue's groups, in display order. */
+export const QUEUE_GROUPS = ["new", "unclaimed", "claimed", "awaiting", "overdue", "closed"] as const;
+export type QueueGroup = (typeof QUEUE_GROUPS)[number];
+
+/**
+ * The queue in an officer's scope, each tip in one group: overdue (a legal deadline breached),
+ * else awaiting the tipster's answer, else new (unclaimed, received within NEW_FOR_MINUTES),
+ * unclaimed (waiting longer) or claimed; and closed within the last day.
+ */
+export type ConsoleQueue = Record<QueueGroup, QueueRow[]>;
+
+/** What the queue shows: one unit (a queue in the scope) and/or one officer's tips. */
+export interface QueueFilter {
+  queueId?: string;
+  claimedById?: string;
 }
 
 /** Whether a person may see the tip queue: an active officer, commander or administrator (outreach and legal staff may not). */
@@ -59,12 +74,17 @@ function scopeWhere(officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">) {
 }
 
 /**
- * The tips an officer's scope covers, grouped new / claimed / closed recently, life-safety first
- * then the longest waiting, each with its minutes waiting and pending legal deadlines. Read-only:
- * the caller has checked `mayViewQueue`.
+ * The tips an officer's scope covers (narrowed to one unit or one officer), grouped (see
+ * ConsoleQueue), life-safety first then the longest waiting, each with its minutes waiting and
+ * pending legal deadlines. Read-only: the caller has checked `mayViewQueue` and the filter
+ * (`checkQueueFilter`). Each status reads at most QUEUE_GROUP_LIMIT tips.
  */
-export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">, now = new Date()): Promise<ConsoleQueue> {
-  const scope = scopeWhere(officer);
+export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">, now = new Date(), filter: QueueFilter = {}): Promise<ConsoleQueue> {
+  const scope = {
+    ...scopeWhere(officer),
+    ...(filter.queueId ? { queueId: filter.queueId } : {}),
+    ...(filter.claimedById ? { claimedById: filter.claimedById } : {}),
+  };
   const select = {
     id: true,
     code: true,
@@ -82,7 +102,7 @@ export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "sc
   } as const;
   const order = [{ lifeSafety: "desc" as const }, { receivedAt: "asc" as const }, { id: "asc" as const }];
   const [fresh, claimed, closed] = await Promise.all([
-    db.tip.findMany({ where: { ...scope, status: "new" }, select, orderBy: order, take: QUEUE_GROUP_LIMIT }),
+    filter.claimedById ? Promise.resolve([]) : db.tip.findMany({ where: { ...scope, status: "new" }, select, orderBy: order, take: QUEUE_GROUP_LIMIT }),
     db.tip.findMany({ where: { ...scope, status: "claimed" }, select, orderBy: order, take: QUEUE_GROUP_LIMIT }),
     db.tip.findMany({
       where: { ...scope, status: "closed", closedAt: { gte: new Date(now.getTime() - CLOSED_RECENTLY_MS) } },
@@ -91,7 +111,14 @@ export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "sc
       take: QUEUE_GROUP_LIMIT,
     }),
   ]);
-  const row = (tip: (typeof fresh)[number]): QueueRow => {
+  const open = [...fresh, ...claimed];
+  // The newest question and the newest answer of each open tip: a question newer than any answer awaits one.
+  const relays = open.length
+    ? await db.relayMessage.groupBy({ by: ["tipId", "direction"], where: { tipId: { in: open.map((t) => t.id) }, direction: { in: ["to_tipster", "from_tipster"] } }, _max: { id: true } })
+    : [];
+  const newest = new Map(relays.map((r) => [`${r.tipId}:${r.direction}`, r._max.id ?? 0]));
+  const awaiting = (id: string) => (newest.get(`${id}:to_tipster`) ?? 0) > (newest.get(`${id}:from_tipster`) ?? 0);
+  const row = (tip: (typeof claimed)[number]): QueueRow => {
     const deadlines =
       tip.status === "closed"
         ? []
@@ -109,8 +136,83 @@ export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "sc
       holder: tip.claimedBy ? (tip.claimedBy.displayName ?? tip.claimedBy.id.slice(-5)) : null,
       outcome: tip.outcome,
       closedAt: tip.closedAt,
+      awaiting: tip.status !== "closed" && awaiting(tip.id),
       deadlines: deadlines.map((d) => ({ kind: d.kind, due: d.due, state: d.state })),
     };
   };
-  return { new: fresh.map(row), claimed: claimed.map(row), closed: closed.map(row) };
+  const queue: ConsoleQueue = { new: [], unclaimed: [], claimed: [], awaiting: [], overdue: [], closed: closed.map(row) };
+  // Both lists are life-safety first then oldest first; merged back into that order.
+  const rows = open.map(row).sort((a, b) => Number(b.lifeSafety) - Number(a.lifeSafety) || a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : 1));
+  for (const r of rows) {
+    if (r.deadlines.some((d) => d.state === "overdue")) queue.overdue.push(r);
+    else if (r.awaiting) queue.awaiting.push(r);
+    else if (r.status === "claimed") queue.claimed.push(r);
+    else if (r.minutesWaiting < NEW_FOR_MINUTES) queue.new.push(r);
+    else queue.unclaimed.push(r);
+  }
+  return queue;
+}
+
+/** A unit or an officer the queue can be narrowed to. */
+export interface QueueChoice {
+  id: string;
+  name: string;
+}
+
+/**
+ * What this person may narrow their queue to: the units (queues) of their scope that hold open
+ * tips or are their scope's own, and — for commanders and administrators — the officers whose
+ * scope lies inside theirs (an officer sees only their own tips: "mine").
+ */
+export async function queueChoices(db: Db | Tx, officer: OfficerRecord): Promise<{ units: QueueChoice[]; officers: QueueChoice[] }> {
+  const scope = scopeWhere(officer);
+  const withTips = await db.tip.groupBy({ by: ["queueId"], where: { ...scope, status: { in: ["new", "claimed"] } }, _count: { _all: true }, orderBy: { queueId: "asc" }, take: 500 });
+  const own =
+    officer.scopeKind === "commune"
+      ? { communeCode: officer.scopeCode }
+      : officer.scopeKind === "province"
+        ? { provinceCode: officer.scopeCode, communeCode: null }
+        : { kind: "national" };
+  const units = await db.queue.findMany({ where: { OR: [{ id: { in: withTips.map((q) => q.queueId) } }, own] }, select: { id: true, name: true }, orderBy: { name: "asc" } });
+  const commander = officer.role === "commander" || officer.role === "admin";
+  const officers = commander ? await officersInScope(db, officer) : [{ id: officer.id, name: officer.displayName ?? officer.id.slice(-5) }];
+  return { units, officers };
+}
+
+/** The active officers (tip roles) whose scope lies inside `officer`'s, by name (at most 500). */
+async function officersInScope(db: Db | Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">): Promise<QueueChoice[]> {
+  const roles = ACTIONS["group.queue"].roles as readonly string[];
+  let where: Record<string, unknown>;
+  if (officer.scopeKind === "national") where = {};
+  else if (officer.scopeKind === "province") {
+    const communes = await db.commune.findMany({ where: { provinceCode: officer.scopeCode }, select: { code: true } });
+    where = { OR: [{ scopeKind: "province", scopeCode: officer.scopeCode }, { scopeKind: "commune", scopeCode: { in: communes.map((c) => c.code) } }] };
+  } else where = { scopeKind: officer.scopeKind, scopeCode: officer.scopeCode };
+  const found = await db.officer.findMany({ where: { ...where, revokedAt: null, role: { in: [...roles] } }, select: { id: true, displayName: true }, orderBy: [{ displayName: "asc" }, { id: "asc" }], take: 500 });
+  return found.map((o) => ({ id: o.id, name: o.displayName ?? o.id.slice(-5) }));
+}
+
+/**
+ * Checks a queue filter asked for by `officer`: the unit must be a queue inside their scope; the
+ * officer must be themselves, or (commanders and administrators) an active officer whose scope
+ * lies inside theirs. Returns the filter, or the name of the refused parameter.
+ */
+export async function checkQueueFilter(db: Db | Tx, officer: OfficerRecord, asked: { queue?: unknown; claimedBy?: unknown }): Promise<{ ok: true; filter: QueueFilter } | { ok: false; param: "queue" | "claimedBy" }> {
+  const filter: QueueFilter = {};
+  if (asked.queue !== undefined && asked.queue !== "") {
+    if (typeof asked.queue !== "string" || !/^[a-z]{1,12}:[A-Za-z0-9]{1,8}$/.test(asked.queue)) return { ok: false, param: "queue" };
+    const queue = await db.queue.findUnique({ where: { id: asked.queue }, select: { id: true, provinceCode: true, communeCode: true } });
+    const covered = queue && (officer.scopeKind === "national" || (officer.scopeKind === "province" ? queue.provinceCode === officer.scopeCode : queue.communeCode === officer.scopeCode));
+    if (!covered) return { ok: false, param: "queue" };
+    filter.queueId = queue.id;
+  }
+  if (asked.claimedBy !== undefined && asked.claimedBy !== "") {
+    if (typeof asked.claimedBy !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(asked.claimedBy)) return { ok: false, param: "claimedBy" };
+    if (asked.claimedBy !== officer.id) {
+      const commander = officer.role === "commander" || officer.role === "admin";
+      if (!commander || !(await officersInScope(db, officer)).some((o) => o.id === asked.claimedBy)) return { ok: false, param: "claimedBy" };
+    }
+    filter.claimedById = asked.claimedBy;
+  }
+  return { ok: true, filter };
 }

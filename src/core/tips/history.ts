@@ -1,4 +1,4 @@
-import type { Tx } from "../../db/client.ts";
+import type { Db, Tx } from "../../db/client.ts";
 import { officerName } from "../officers/authorize.ts";
 import type { Reply, TextBlock, TranslatedParam } from "../reply.ts";
 import { formatVnDateTime as vnDateTime } from "../vnTime.ts";
@@ -38,6 +38,13 @@ function parse(data: string): Record<string, unknown> {
   }
 }
 
+/** One line of a tip's history: when, who (an officer's name, or a role), what (in words). */
+export interface HistoryLine {
+  at: Date;
+  actor: string | TranslatedParam;
+  action: TranslatedParam;
+}
+
 /**
  * A tip's history as `/tip` shows it: one line per audit event, oldest first, in Vietnam's time,
  * "time — who: what" with the action in words (its outcome, classification, units, priority where
@@ -46,6 +53,15 @@ function parse(data: string): Record<string, unknown> {
  * changes to the tip).
  */
 export async function tipHistory(tx: Tx, tip: { id: string; code: string; channel: string }): Promise<Reply> {
+  const lines: TextBlock[] = (await historyLines(tx, tip)).map((l) => ({
+    key: "officer:command.history_line",
+    params: { time: vnDateTime(l.at), actor: l.actor, action: l.action },
+  }));
+  return { key: "officer:command.history_title", params: { code: tip.code }, strong: true, more: lines, compact: true };
+}
+
+/** The lines of a tip's history (see `tipHistory`), oldest first: the same words in the group and in the console. */
+export async function historyLines(tx: Db | Tx, tip: { id: string; channel: string }): Promise<HistoryLine[]> {
   const events = (await tx.auditEvent.findMany({ where: { tipId: tip.id }, orderBy: [{ at: "asc" }, { id: "asc" }] })).filter((a) => a.action !== "auth.refused");
   const officerIds = events.map((a) => /^officer:(.+)$/.exec(a.actor)?.[1]).filter((id): id is string => !!id);
   const officers = new Map((await tx.officer.findMany({ where: { id: { in: officerIds } } })).map((o) => [`officer:${o.id}`, o]));
@@ -53,7 +69,7 @@ export async function tipHistory(tx: Tx, tip: { id: string; code: string; channe
   const queueIds = data.flatMap((d) => [d.from, d.to]).filter((v): v is string => typeof v === "string");
   const queues = new Map((await tx.queue.findMany({ where: { id: { in: queueIds } } })).map((q) => [q.id, q.name]));
 
-  const actorOf = (actor: string): unknown => {
+  const actorOf = (actor: string): string | TranslatedParam => {
     const officer = officers.get(actor);
     if (officer) return officerName(officer);
     const role = ROLE_ACTORS[actor] ?? (actor.startsWith("admin") ? "admin" : "unknown");
@@ -85,9 +101,5 @@ export async function tipHistory(tx: Tx, tip: { id: string; code: string; channe
         return tr(key);
     }
   };
-  const lines: TextBlock[] = events.map((a, i) => ({
-    key: "officer:command.history_line",
-    params: { time: vnDateTime(a.at), actor: actorOf(a.actor), action: what(a.action, data[i]!) },
-  }));
-  return { key: "officer:command.history_title", params: { code: tip.code }, strong: true, more: lines, compact: true };
+  return events.map((a, i) => ({ at: a.at, actor: actorOf(a.actor), action: what(a.action, data[i]!) }));
 }
