@@ -137,8 +137,8 @@ function actionForm(c: PageContext, v: TipView, action: ActionId, targets: Trans
   const id = `a-${verb}`;
   const select = (name: string, options: Array<[string, string]>) =>
     `<label for="${id}">${tr(c, `console_tip:action.${verb}_label`)}</label><select id="${id}" name="${name}">${options.map(([value, label]) => `<option value="${esc(value)}">${esc(label)}</option>`).join("")}</select>`;
-  const textarea = (name: string, max: number) =>
-    `<label for="${id}">${tr(c, `console_tip:action.${verb}_label`)}</label><textarea id="${id}" name="${name}" rows="3" maxlength="${max}" required></textarea>`;
+  const textarea = (name: string, max: number, min = 1) =>
+    `<label for="${id}">${tr(c, `console_tip:action.${verb}_label`)}</label><textarea id="${id}" name="${name}" rows="3" minlength="${min}" maxlength="${max}" required></textarea>`;
   let field = "";
   switch (action) {
     case "tip.close":
@@ -175,7 +175,7 @@ function actionForm(c: PageContext, v: TipView, action: ActionId, targets: Trans
       field = textarea("text", 3000);
       break;
     case "tip.open_contact":
-      field = `${textarea("reason", 1000)}<p class="note">${tr(c, "console_tip:action.open_contact_note")}</p>`;
+      field = `${textarea("reason", 1000, 5)}<p class="note">${tr(c, "console_tip:action.open_contact_note")}</p>`;
       break;
     default:
       field = "";
