@@ -158,6 +158,76 @@ describe("the console's routes × role × scope", () => {
     for (const [name, p] of Object.entries(PEOPLE)) sessions.set(name, await logIn(t.url, tg, p.id));
   }, 60_000);
 
+  describe("the tip page's routes (view, file, action forms) × role × scope", () => {
+    const REVOKED_LATER = 6109;
+    let fileId: number;
+    let revokedSession: ConsoleClient;
+    beforeAll(async () => {
+      // A photo sent from the web chat, attached to the tip (read through the web channel's storage).
+      const upload = await t.db.upload.create({ data: { chatId: "web-x", mime: "image/png", size: 10, bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 1]) } });
+      fileId = (await t.db.tipAttachment.create({ data: { tipId, kind: "photo", ref: `upload:${upload.id}` } })).id;
+      await seedConsolePerson(t.db, { telegramUserId: REVOKED_LATER, role: "commander", scopeKind: "province", scopeCode: "01" });
+      revokedSession = await logIn(t.url, tg, REVOKED_LATER);
+    }, 60_000);
+
+    for (const [name, p] of Object.entries(PEOPLE)) {
+      const works = ["officer", "commander", "admin"].includes(p.role);
+      const expected = works ? (p.inside ? "sees the tip and its file, adds a note" : "403 on the page and the file, the note refused (scope); all audited") : "403 everywhere, audited";
+      it(`${name} (${p.role}, ${p.scopeKind} ${p.scopeCode}): ${expected}`, async () => {
+        const c = sessions.get(name)!;
+        const officerId = officerIds.get(p.id)!;
+        const view = await c.get(`/console/tips/${tipId}/view`);
+        const file = await c.get(`/console/tips/${tipId}/media/${fileId}`);
+        const csrf = csrfIn((await c.get("/console/home")).text);
+        const notes = await t.db.tipNote.count({ where: { tipId } });
+        const note = await c.post(`/console/tips/${tipId}/do/note`, { csrf, text: `Ghi chú của ${name}` });
+        const refusals = async () => (await events({ action: "auth.refused", actor: `officer:${officerId}` })).map((e) => ({ tipId: e.tipId, ...JSON.parse(e.data) }));
+        if (works && p.inside) {
+          expect(view.status).toBe(200);
+          expect(view.text).toContain(code);
+          expect(view.text).not.toContain(String(TIPSTER));
+          expect(file.status).toBe(200);
+          expect(file.headers.get("content-type")).toBe("image/png");
+          expect(note.location).toBe(`/console/tips/${tipId}/view?done=note`);
+          expect(await t.db.tipNote.count({ where: { tipId } })).toBe(notes + 1);
+          expect(await events({ action: "tip.note_added", actor: `officer:${officerId}`, tipId })).toHaveLength(1);
+          return;
+        }
+        expect(view.status).toBe(403);
+        expect(view.text).not.toContain(code);
+        expect(file.status).toBe(403);
+        expect(await t.db.tipNote.count({ where: { tipId } })).toBe(notes);
+        if (works) {
+          expect(note.location).toBe(`/console/tips/${tipId}/view?refused=scope`);
+          const mine = await refusals();
+          expect(mine.filter((r) => r.action === "console.tip" && r.reason === "scope" && r.tipId === tipId)).toHaveLength(2);
+          expect(mine).toContainEqual(expect.objectContaining({ tipId, action: "note", reason: "scope" }));
+          return;
+        }
+        expect(note.status).toBe(403);
+        expect((await refusals()).filter((r) => r.action === "console.tip" && r.reason === "staff_role")).toHaveLength(3);
+      });
+    }
+
+    it("a revoked commander's live session ends at once on these routes; no session: the login page", async () => {
+      const c = revokedSession;
+      expect((await c.get(`/console/tips/${tipId}/view`)).status).toBe(200);
+      const csrf = csrfIn((await c.get(`/console/tips/${tipId}/view`)).text);
+      await t.db.$transaction((tx) => revokeAsAdmin(tx, { telegramUserId: String(REVOKED_LATER) }));
+      const notes = await t.db.tipNote.count({ where: { tipId } });
+      expect((await c.get(`/console/tips/${tipId}/view`)).location).toBe("/console/login");
+      expect((await c.get(`/console/tips/${tipId}/media/${fileId}`)).location).toBe("/console/login");
+      expect((await c.post(`/console/tips/${tipId}/do/note`, { csrf, text: "x" })).location).toBe("/console/login");
+      expect(await t.db.tipNote.count({ where: { tipId } })).toBe(notes);
+      const anonymous = new ConsoleClient(t.url);
+      expect((await anonymous.get(`/console/tips/${tipId}/view`)).location).toBe("/console/login");
+      expect((await anonymous.get(`/console/tips/${tipId}/media/${fileId}`)).location).toBe("/console/login");
+      expect((await anonymous.post(`/console/tips/${tipId}/do/reopen`, { csrf: "x" })).location).toBe("/console/login");
+      expect(await t.db.tipNote.count({ where: { tipId } })).toBe(notes);
+    });
+  });
+
+
   for (const [name, p] of Object.entries(PEOPLE)) {
     const works = ["officer", "commander", "admin"].includes(p.role);
     it(`${name} (${p.role}, ${p.scopeKind} ${p.scopeCode}): ${works ? (p.inside ? "sees and claims the tip" : "does not see it; claiming is refused (scope)") : "403 on the queue, audited"}`, async () => {
