@@ -347,6 +347,8 @@ describe("progress and the report", () => {
     expect(api.figures.quiz).toEqual([{ question: "Công an có yêu cầu chuyển tiền qua điện thoại không?", answer: 1, options: [{ text: "Có", count: 0 }, { text: "Không bao giờ", count: 1 }] }]);
     expect(api.html).toContain("Báo cáo cuối cùng");
     const page = await c.get(`/console/outreach/campaigns/${id}`);
+    // The page starts at the version the endpoint reports, so its script replaces it only on a change.
+    expect(page.text).toContain(`data-version="${api.version}"`);
     expect(page.text).toMatch(/<tr data-figure="sent"><th scope="row">Đã gửi<\/th><td class="num">1<\/td><\/tr>/);
     expect(page.text).toMatch(/<tr data-option="0:1"><th scope="row">2\. Không bao giờ <span class="badge right">đáp án đúng<\/span><\/th><td class="num">1<\/td><td class="num">100%<\/td><\/tr>/);
     expect(page.text).toMatch(/<svg class="chart" role="img" aria-label="Biểu đồ tin nhắn: đã gửi 1 trên 1"/);

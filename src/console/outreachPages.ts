@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { composeText, offeredChoices } from "../channels/compose.ts";
 import type { Audience } from "../core/campaigns/audience.ts";
 import { campaignMessage } from "../core/campaigns/message.ts";
@@ -336,17 +337,27 @@ const quizTotal = (f: CampaignFigures) => f.quiz.reduce((n, q) => n + q.options.
 export function campaignRows(c: PageContext, list: CampaignFigures[], audiences: Map<string, string>): string {
   if (!list.length) return `<p>${tr(c, "campaigns.empty")}</p>`;
   const cols = ["campaign", "status", "audience", "next", "targeted", "queued", "sent", "failed", "blocked", "unsubscribed", "quiz", "actions"];
+  // Each cell carries its column's name: on a phone the table becomes a list and the names show beside the values.
+  const label = (col: string) => tr(c, `campaigns.col.${col}`);
   return `<table class="campaigns"><caption>${tr(c, "campaigns.caption", { count: list.length })}</caption><thead><tr>${cols.map((h) => `<th scope="col">${tr(c, `campaigns.col.${h}`)}</th>`).join("")}</tr></thead><tbody>${list
     .map(
       (f) =>
         `<tr data-campaign="${esc(f.id)}" data-status="${esc(f.status)}"><th scope="row"><a href="/console/outreach/campaigns/${esc(f.id)}">${esc(f.title)}</a><br><span class="code">${esc(f.id)}</span>${
           f.paidBroadcast ? ` <span class="badge paid">${tr(c, "campaigns.paid")}</span>` : ""
-        }</th><td>${statusBadge(c, f.status)}</td><td>${esc(audiences.get(f.id) ?? "")}</td><td>${f.nextRunAt ? esc(formatVnDateTime(f.nextRunAt)) : ""}</td>${[f.targeted, f.queued, f.sent, f.failed, f.blocked, f.unsubscribed, quizTotal(f)]
-          .map((n, i) => `<td class="num" data-figure="${cols[i + 4]}">${n}</td>`)
+        }</th><td data-label="${label("status")}">${statusBadge(c, f.status)}</td><td data-label="${label("audience")}">${esc(audiences.get(f.id) ?? "")}</td><td data-label="${label("next")}">${
+          f.nextRunAt ? esc(formatVnDateTime(f.nextRunAt)) : ""
+        }</td>${[f.targeted, f.queued, f.sent, f.failed, f.blocked, f.unsubscribed, quizTotal(f)]
+          .map((n, i) => `<td class="num" data-figure="${cols[i + 4]}" data-label="${label(cols[i + 4]!)}">${n}</td>`)
           .join("")}<td>${actionForms(c, f, "list")}</td></tr>`,
     )
     .join("")}</tbody></table>`;
 }
+
+/** The version a live part's JSON endpoint reports for its HTML (its script replaces the part when it changes). */
+export const liveVersion = (html: string): string => crypto.createHash("sha256").update(html).digest("base64url").slice(0, 16);
+
+/** A part of a page that refreshes itself from `source` (see outreach.js), starting at the version it was rendered with. */
+const livePart = (id: string, source: string, html: string) => `<div id="${id}" data-live="${esc(source)}" data-version="${liveVersion(html)}" aria-live="polite">${html}</div>`;
 
 /** The campaigns list with live progress. */
 export function campaignsPage(c: PageContext, list: CampaignFigures[], audiences: Map<string, string>, message?: PageMessage): string {
@@ -356,7 +367,7 @@ export function campaignsPage(c: PageContext, list: CampaignFigures[], audiences
     `${extras}<h1>${tr(c, "campaigns.heading")} · ${scopeLabel(c, c.officer!)}</h1>${message ? notice(message.text, message.kind) : ""}<p><a class="button" href="/console/outreach/compose">${tr(c, "campaigns.new")}</a></p><p class="note">${tr(
       c,
       "campaigns.refresh_note",
-    )}</p><div id="campaigns" data-live="/console/api/outreach/campaigns?lang=${esc(c.lang)}" aria-live="polite">${campaignRows(c, list, audiences)}</div>${script}`,
+    )}</p>${livePart("campaigns", `/console/api/outreach/campaigns?lang=${c.lang}`, campaignRows(c, list, audiences))}${script}`,
   );
 }
 
@@ -445,8 +456,6 @@ export function campaignPage(c: PageContext, f: CampaignFigures, o: { audience: 
   return layout(
     c,
     heading,
-    `${extras}<p><a href="/console/outreach/campaigns">${tr(c, "campaigns.back")}</a></p><h1>${esc(heading)}</h1>${o.message ? notice(o.message.text, o.message.kind) : ""}<div id="campaign" data-live="/console/api/outreach/campaigns/${esc(
-      f.id,
-    )}?lang=${esc(c.lang)}" aria-live="polite">${campaignLive(c, f, o)}</div>${script}`,
+    `${extras}<p><a href="/console/outreach/campaigns">${tr(c, "campaigns.back")}</a></p><h1>${esc(heading)}</h1>${o.message ? notice(o.message.text, o.message.kind) : ""}${livePart("campaign", `/console/api/outreach/campaigns/${f.id}?lang=${c.lang}`, campaignLive(c, f, o))}${script}`,
   );
 }

@@ -1,4 +1,3 @@
-import crypto from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import type { Tx } from "../../db/client.ts";
@@ -34,6 +33,7 @@ import {
   composerPage,
   contentFormPage,
   libraryPage,
+  liveVersion,
   previewBlocks,
   type ComposerCheck,
   type PageMessage,
@@ -59,7 +59,6 @@ const first = (v: unknown): string | undefined => (Array.isArray(v) ? first(v[0]
 const queryValues = (req: FastifyRequest): FormValues =>
   Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).flatMap(([k, v]) => (first(v) === undefined ? [] : [[k, first(v)!.slice(0, 2000)]])));
 const actorOf = (session: Session): Actor & { kind: "officer" } => ({ kind: "officer", officerId: session.officer.id });
-const version = (html: string) => crypto.createHash("sha256").update(html).digest("base64url").slice(0, 16);
 
 /**
  * The outreach staff's console (`/console/outreach/…`): the content library and its editor, the
@@ -330,7 +329,7 @@ export const outreachArea: ConsoleArea = {
       const c = kit.ctxOf(req, reply, session);
       const { list, html } = await listHtml(c, session.officer);
       const figures = list.map((f) => ({ id: f.id, status: f.status, targeted: f.targeted, queued: f.queued, sent: f.sent, failed: f.failed, blocked: f.blocked, unsubscribed: f.unsubscribed }));
-      return reply.header("cache-control", "no-store").send({ version: version(html), campaigns: figures, html });
+      return reply.header("cache-control", "no-store").send({ version: liveVersion(html), campaigns: figures, html });
     });
 
     /**
@@ -374,7 +373,7 @@ export const outreachArea: ConsoleArea = {
       const c = kit.ctxOf(req, reply, session);
       const html = campaignLive(c, f, await liveParts(c, f));
       const { audience: _a, quiz, ...figures } = f;
-      return reply.header("cache-control", "no-store").send({ version: version(html), figures: { ...figures, quiz }, html });
+      return reply.header("cache-control", "no-store").send({ version: liveVersion(html), figures: { ...figures, quiz }, html });
     });
 
     scope.post("/console/outreach/campaigns/:id/:verb", async (req, reply) => {

@@ -20,14 +20,17 @@
   }
   Array.prototype.forEach.call(document.querySelectorAll("[data-live]"), function (box) {
     var source = box.getAttribute("data-live");
-    var version = null;
+    // The version the part was rendered with: any later change is shown, even one made before the first poll.
+    var version = box.getAttribute("data-version");
     function poll() {
       getJson(source)
         .then(function (data) {
           if (data && data.stop) return "stop";
           if (!data) return null;
-          if (version !== null && data.version !== version && !busy(box)) box.innerHTML = data.html;
-          if (!busy(box)) version = data.version;
+          if (data.version !== version && !busy(box)) {
+            box.innerHTML = data.html;
+            version = data.version;
+          }
           return null;
         })
         .catch(function () { return null; })
