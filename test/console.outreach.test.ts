@@ -274,6 +274,13 @@ describe("the composer", () => {
     expect(elsewhere).toEqual([]);
     expect(await t.db.campaign.count()).toBe(campaigns);
     expect((await events({ action: "content.previewed", actor: actor("national") })).map(dataOf)).toContainEqual({ contentId: content, locale: "vi" });
+    // Its quiz buttons work like the real ones but count nothing (no campaign has the preview's id).
+    const buttons = (got.payload.reply_markup as { inline_keyboard: Array<Array<{ callback_data: string }>> }).inline_keyboard.flat();
+    const answers = await t.db.quizAnswer.count();
+    expect((await tg.pushUpdate(tgCallback(PEOPLE.national.id, buttons[0]!.callback_data, (got.response!.result as { message_id: number }).message_id))).status).toBe(200);
+    await eventually(() => tg.delivered(PEOPLE.national.id).some((m) => tgShownText(m.payload).includes("Cảm ơn bạn đã trả lời")), 10_000, "the quiz thanks");
+    await waitIdle(t);
+    expect(await t.db.quizAnswer.count()).toBe(answers);
     // In the audience's language when one is chosen.
     await compose(c, { content, language: "en", intent: "preview" });
     await eventually(() => tg.delivered(PEOPLE.national.id).find((m) => tgShownText(m.payload).includes("by phone. PV1")), 10_000, "the English preview");
