@@ -262,7 +262,7 @@ export function composerPage(
     .map((x) => `<option value="${esc(x.id)}"${v.content === x.id ? " selected" : ""}>${esc(x.title)} (${esc(x.id)})</option>`)
     .join("")}</select> <a href="/console/outreach/content/new">${tr(c, "library.new")}</a></div>`;
   const provinces = o.provinces.length
-    ? `<fieldset class="provinces"><legend>${tr(c, "field.provinces")}</legend><p class="hint">${tr(c, "compose.provinces_hint")}</p><div class="scroll">${o.provinces
+    ? `<fieldset class="provinces" id="${fieldId("provinces")}"><legend>${tr(c, "field.provinces")}</legend><p class="hint">${tr(c, "compose.provinces_hint")}</p><div class="scroll">${o.provinces
         .map((p) => checkbox(`p:${p.code}`, `${p.name} (${p.code})`, v))
         .join("")}</div></fieldset>`
     : "";

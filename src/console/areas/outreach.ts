@@ -282,7 +282,7 @@ export const outreachArea: ConsoleArea = {
         return composer(req, reply, session, values, { message: { text: t(c.lang, done.sent ? "console_outreach:compose.preview_sent" : "console_outreach:compose.preview_no_chat"), kind: done.sent ? "status" : "alert" } });
       }
       if (intent !== "draft" && intent !== "confirm") return reply.code(400).send();
-      const errors: FieldError[] = [...result.audienceErrors, ...result.unknownCommunes.map(() => ({ field: "communes", kind: "invalid" }))].slice(0, 1);
+      const errors: FieldError[] = [...result.audienceErrors, ...(result.unknownCommunes.length && !result.audienceErrors.some((e) => e.field === "communes") ? [{ field: "communes", kind: "invalid" }] : [])];
       const schedule = composerSchedule(values);
       if (!schedule) errors.push({ field: "schedule", kind: "required" });
       if (errors.length) return composer(req, reply, session, values, { errors }, 400);
