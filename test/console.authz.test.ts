@@ -364,3 +364,126 @@ describe("the console's routes × role × scope", () => {
     expect(refused.map((e) => JSON.parse(e.data))).toContainEqual({ action: "console.login", reason: "guess_limit_account" });
   });
 });
+
+describe("the outreach routes × role × scope", () => {
+  // Their own people (login requests are limited per person), scoped around Hà Nội (01): a campaign to
+  // Hà Nội is inside the Hà Nội outreach officer's area, outside Hồ Chí Minh City's (79).
+  const P: Record<string, Person & { revoked?: boolean }> = {
+    officer: { id: 6401, role: "officer", scopeKind: "commune", scopeCode: "00070", inside: true },
+    commanderIn: { id: 6402, role: "commander", scopeKind: "province", scopeCode: "01", inside: true },
+    commanderOut: { id: 6403, role: "commander", scopeKind: "province", scopeCode: "79", inside: false },
+    admin: { id: 6404, role: "admin", scopeKind: "national", scopeCode: "VN", inside: true },
+    outreachIn: { id: 6405, role: "outreach", scopeKind: "province", scopeCode: "01", inside: true },
+    outreachOut: { id: 6406, role: "outreach", scopeKind: "province", scopeCode: "79", inside: false },
+    legal: { id: 6407, role: "legal", scopeKind: "national", scopeCode: "VN", inside: true },
+    revoked: { id: 6408, role: "outreach", scopeKind: "province", scopeCode: "01", inside: true, revoked: true },
+  };
+  const clients = new Map<string, ConsoleClient>();
+  const ids = new Map<string, string>();
+  let contentId: string;
+  let campaignId: string;
+  const campaignState = async () => (await t.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { status: true, nextRunAt: true } }));
+
+  beforeAll(async () => {
+    const { addContent } = await import("../src/core/campaigns/commands/addContent.ts");
+    const { createCampaign } = await import("../src/core/campaigns/commands/createCampaign.ts");
+    const { confirmCampaign } = await import("../src/core/campaigns/commands/confirmCampaign.ts");
+    const { allowed } = await import("../src/core/campaigns/commands/authorizeStaff.ts");
+    const admin = { kind: "admin" as const, name: "authz-test" };
+    await t.db.$transaction(async (tx) => {
+      contentId = allowed(await addContent(tx, { actor: admin, input: { title: "Phòng chống lừa đảo", bodies: { vi: "Không chuyển tiền cho người lạ." }, source: { law: "Bộ luật Hình sự 2015" }, topics: ["fraud"] } })).content.id;
+      campaignId = allowed(await createCampaign(tx, { actor: admin, contentId, audience: { provinces: ["01"] }, schedule: "31/12/2099 08:00" })).campaign.id;
+      allowed(await confirmCampaign(tx, { actor: admin, campaignId }));
+    });
+    for (const [name, p] of Object.entries(P)) {
+      ids.set(name, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode })).id);
+      clients.set(name, await logIn(t.url, tg, p.id));
+    }
+    // Revoked while logged in: the live session ends at once.
+    await t.db.$transaction((tx) => revokeAsAdmin(tx, { telegramUserId: String(P.revoked!.id) }));
+  }, 60_000);
+
+  for (const [name, p] of Object.entries(P)) {
+    const works = !p.revoked && (p.role === "outreach" || p.role === "admin");
+    const title = p.revoked
+      ? "revoked: every route sends to the login page (JSON 401), nothing changes"
+      : works
+        ? p.inside
+          ? "every page and endpoint; sees the campaign and pauses/resumes it through the command"
+          : "every page, but the campaign outside the area is neither listed nor shown (audited) and its actions are refused by the command (audited)"
+        : "403 on every outreach page, endpoint and action, each audited as console.outreach; nothing changes";
+    it(`${name} (${p.role}, ${p.scopeKind} ${p.scopeCode}): ${title}`, async () => {
+      const c = clients.get(name)!;
+      const before = await campaignState();
+      const contents = await t.db.content.count();
+      const pages = ["/console/outreach/content", "/console/outreach/content/new", `/console/outreach/content/${contentId}`, "/console/outreach/compose", "/console/outreach/campaigns"];
+      const apis = ["/console/api/outreach/check?p%3A01=on", "/console/api/outreach/campaigns"];
+      const own = [`/console/outreach/campaigns/${campaignId}`, `/console/api/outreach/campaigns/${campaignId}`];
+      const posts: Array<[string, Record<string, string>]> = [
+        ["/console/outreach/content", { intent: "save", title: "" }],
+        [`/console/outreach/content/${contentId}`, { intent: "save", title: "" }],
+        ["/console/outreach/compose", { intent: "count", "p:01": "on" }],
+        [`/console/outreach/campaigns/${campaignId}/pause`, {}],
+      ];
+      if (p.revoked) {
+        for (const path of ["/console/outreach", ...pages, own[0]!]) expect((await c.get(path)).location, path).toBe("/console/login");
+        for (const path of [...apis, own[1]!]) expect((await c.get(path)).status, path).toBe(401);
+        for (const [path, form] of posts) expect((await c.post(path, { csrf: "x", ...form })).location, path).toBe("/console/login");
+        expect(await campaignState()).toEqual(before);
+        expect(await t.db.content.count()).toBe(contents);
+        return;
+      }
+      const csrf = csrfIn((await c.get("/console/home")).text);
+      if (!works) {
+        for (const path of ["/console/outreach", ...pages, own[0]!]) expect((await c.get(path)).status, path).toBe(403);
+        for (const path of [...apis, own[1]!]) expect((await c.get(path)).status, path).toBe(403);
+        for (const [path, form] of posts) expect((await c.post(path, { csrf, ...form })).status, path).toBe(403);
+        expect(await campaignState()).toEqual(before);
+        expect(await t.db.content.count()).toBe(contents);
+        const refused = (await events({ action: "auth.refused", actor: `officer:${ids.get(name)}` })).map((e) => JSON.parse(e.data));
+        expect(refused.filter((d) => d.action === "console.outreach")).toHaveLength(1 + pages.length + 1 + apis.length + 1 + posts.length);
+        expect((await c.get("/console/home")).text).not.toContain("/console/outreach/");
+        return;
+      }
+      expect((await c.get("/console/outreach")).location).toBe("/console/outreach/campaigns");
+      for (const path of [...pages, ...apis]) expect((await c.get(path)).status, path).toBe(200);
+      expect((await c.get("/console/home")).text).toContain('href="/console/outreach/campaigns"');
+      const listed = (await c.get("/console/outreach/campaigns")).text.includes(`data-campaign="${campaignId}"`);
+      expect(listed).toBe(p.inside);
+      // Bad content changes nothing; counting changes nothing.
+      expect((await c.post(posts[0]![0], { csrf, ...posts[0]![1] })).status).toBe(400);
+      expect((await c.post(posts[1]![0], { csrf, ...posts[1]![1] })).status).toBe(400);
+      expect((await c.post(posts[2]![0], { csrf, ...posts[2]![1] })).status).toBe(200);
+      expect(await t.db.content.count()).toBe(contents);
+      // Without the CSRF token nothing happens.
+      expect((await c.post(`/console/outreach/campaigns/${campaignId}/pause`, { csrf: "x" })).status).toBe(403);
+      expect(await campaignState()).toEqual(before);
+      const pause = await c.post(`/console/outreach/campaigns/${campaignId}/pause`, { csrf });
+      const officerId = ids.get(name)!;
+      if (!p.inside) {
+        for (const path of own) expect((await c.get(path)).status, path).toBe(403);
+        expect(pause.location).toBe(`/console/outreach/campaigns/${campaignId}?error=scope`);
+        expect(await campaignState()).toEqual(before);
+        const refused = (await events({ action: "auth.refused", actor: `officer:${officerId}` })).map((e) => JSON.parse(e.data));
+        expect(refused).toContainEqual({ action: "campaign.report", reason: "scope", campaignId });
+        expect(refused).toContainEqual({ action: "campaign.pause", reason: "scope", campaignId });
+        return;
+      }
+      for (const path of own) expect((await c.get(path)).status, path).toBe(200);
+      expect(pause.location).toBe(`/console/outreach/campaigns/${campaignId}?done=pause`);
+      expect((await campaignState()).status).toBe("paused");
+      expect(await events({ action: "campaign.paused", actor: `officer:${officerId}` })).toHaveLength(1);
+      expect((await c.post(`/console/outreach/campaigns/${campaignId}/resume`, { csrf })).location).toBe(`/console/outreach/campaigns/${campaignId}?done=resume`);
+      expect(await campaignState()).toEqual(before);
+    });
+  }
+
+  it("no session: outreach pages send to the login page, JSON answers 401, actions change nothing", async () => {
+    const c = new ConsoleClient(t.url);
+    const before = await campaignState();
+    for (const path of ["/console/outreach", "/console/outreach/content", "/console/outreach/compose", "/console/outreach/campaigns", `/console/outreach/campaigns/${campaignId}`]) expect((await c.get(path)).location).toBe("/console/login");
+    for (const path of ["/console/api/outreach/check", "/console/api/outreach/campaigns", `/console/api/outreach/campaigns/${campaignId}`]) expect((await c.get(path)).status).toBe(401);
+    expect((await c.post(`/console/outreach/campaigns/${campaignId}/cancel`, { csrf: "x" })).location).toBe("/console/login");
+    expect(await campaignState()).toEqual(before);
+  });
+});

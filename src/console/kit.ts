@@ -15,7 +15,7 @@ export interface ConsoleOptions {
   db: Db;
   t: Translate;
   sealer: Sealer;
-  config: Pick<Config, "console" | "codeGuess" | "publicUrl">;
+  config: Pick<Config, "console" | "codeGuess" | "publicUrl" | "campaigns">;
   /** The officers' renderer (their private chat with the bot, the tip cards), once the channels are built. */
   officerRenderer: () => ReplyRenderer | undefined;
   renderers: Renderers;

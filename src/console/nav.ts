@@ -1,5 +1,6 @@
 import type { OfficerRecord } from "../core/officers/authorize.ts";
 import { mayViewQueue } from "../core/console/queueView.ts";
+import { mayUseOutreach } from "../core/console/outreachView.ts";
 
 /** One link of the console's navigation, shown to the people it is `allowed` for. */
 export interface NavItem {
@@ -12,4 +13,7 @@ export interface NavItem {
 /** The console's navigation, in display order (one line per page an area adds). */
 export const NAV: NavItem[] = [
   { href: "/console/queue", label: "console:nav.queue", allowed: mayViewQueue },
+  { href: "/console/outreach/campaigns", label: "console_outreach:nav.campaigns", allowed: mayUseOutreach },
+  { href: "/console/outreach/compose", label: "console_outreach:nav.compose", allowed: mayUseOutreach },
+  { href: "/console/outreach/content", label: "console_outreach:nav.content", allowed: mayUseOutreach },
 ];

@@ -69,6 +69,9 @@ const DEFINED = {
   // Outreach staff: content and campaigns (refusals are written `campaign.<what>`).
   "content.add": { roles: OUTREACH, audit: "campaign.content_add" },
   "content.list": { roles: OUTREACH, audit: "campaign.content" },
+  "content.edit": { roles: OUTREACH, audit: "campaign.content_edit" },
+  /** A content item sent to the staff member's own private chat, as residents would receive it. */
+  "content.preview": { roles: OUTREACH, audit: "campaign.preview" },
   "campaign.create": { roles: OUTREACH, audit: "campaign.create" },
   "campaign.list": { roles: OUTREACH, audit: "campaign.campaigns" },
   "campaign.confirm": { roles: OUTREACH, audit: "campaign.confirm", button: "confirm" },

@@ -3,7 +3,7 @@ import type { Logger } from "../../logger.ts";
 import { enqueueCalls, enqueueIntents, PRIORITY_BULK, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
 import type { Actor } from "../events/recordEvent.ts";
-import type { Audience } from "./audience.ts";
+import { audienceConditions, audienceFrom, type Audience } from "./audience.ts";
 import { groupFor } from "../tips/cards.ts";
 import { OUTREACH_QUEUE_ID } from "./outreach.ts";
 import { campaignReport, reportReply } from "./report.ts";
@@ -145,13 +145,10 @@ export class CampaignEngine {
     const { db } = this.opts;
     for (const run of runs) {
       const audience = JSON.parse(run.campaign.audience) as Audience;
-      const where: Prisma.Sql[] = [Prisma.sql`s."active" = true`, Prisma.sql`s."id" > ${run.cursor}`, Prisma.sql`c."unreachableAt" IS NULL`];
-      if (audience.provinces?.length) where.push(Prisma.sql`s."provinceCode" IN (${Prisma.join(audience.provinces)})`);
-      if (audience.communes?.length) where.push(Prisma.sql`s."communeCode" IN (${Prisma.join(audience.communes)})`);
-      if (audience.topics?.length) where.push(Prisma.sql`(${Prisma.join(audience.topics.map((t) => Prisma.sql`s."topics" LIKE ${`%"${t}"%`}`), " OR ")})`);
-      if (audience.language) where.push(Prisma.sql`COALESCE(c."locale", 'vi') = ${audience.language}`);
+      // The audience's conditions (shared with the console's recipient count), past the run's cursor.
+      const where: Prisma.Sql[] = [...audienceConditions(audience), Prisma.sql`s."id" > ${run.cursor}`];
       // One batch: the next materializeBatch matching subscribers, copied in SQL (no rows through JS).
-      const from = Prisma.sql`FROM "Subscription" s JOIN "Chat" c ON c."id" = s."chatId" WHERE ${Prisma.join(where, " AND ")}`;
+      const from = audienceFrom(where);
       await db.$transaction(async (tx) => {
         const [edge] = await tx.$queryRaw<Array<{ id: number | bigint }>>`SELECT s."id" ${from} ORDER BY s."id" LIMIT 1 OFFSET ${(this.opts.materializeBatch ?? MATERIALIZE_BATCH) - 1}`;
         const upTo = edge ? Prisma.sql` AND s."id" <= ${Number(edge.id)}` : Prisma.empty;

@@ -14,7 +14,16 @@ export const contentSchema = z.object({
   source: z.object({ law: z.string().trim().min(3).max(300), article: z.string().trim().max(100).optional(), effectiveDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }),
   topics: z.array(z.enum(TOPICS)).min(1),
   quiz: z
-    .array(z.object({ question: localized, options: z.array(localized).min(2).max(4) }))
+    .array(
+      z
+        .object({
+          question: localized,
+          options: z.array(localized).min(2).max(4),
+          /** Index of the correct option (shown to staff in the report; optional for older content). */
+          answer: z.number().int().min(0).max(3).optional(),
+        })
+        .refine((q) => q.answer === undefined || q.answer < q.options.length, { path: ["answer"], message: "answer" }),
+    )
     .max(3)
     .default([]),
 });

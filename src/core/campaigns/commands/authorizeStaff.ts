@@ -38,7 +38,7 @@ export async function recordStaffRefusal(
 }
 
 /** Whether an officer's area covers a campaign's audience (national staff: any; others: only their province or commune, named). */
-async function audienceInScope(tx: Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">, audience: Audience): Promise<boolean> {
+export async function audienceInScope(tx: Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">, audience: Audience): Promise<boolean> {
   if (officer.scopeKind === "national") return true;
   const provinces = audience.provinces ?? [];
   const communes = [...new Set(audience.communes ?? [])];
