@@ -52,6 +52,9 @@ beforeAll(async () => {
     const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(LEGAL_GROUP), kind: "group" } });
     await seedBinding(tx, new TelegramRenderer(t8), { queueId: "legal:VN", groupChatId: chat.id });
   });
+  // The bot's knowledge base is built, and its search warmed, before the first resident's question
+  // (the conversation helpers wait 10 s for an answer; building takes seconds on a loaded machine).
+  (await t.app.knowledge.fresh(t.db)).search("ma tuý", 3);
   for (const [name, p] of Object.entries(PEOPLE)) {
     ids.set(name, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode, displayName: name === "legal" ? "Luật sư Hà" : undefined })).id);
     sessions.set(name, await logIn(t.url, tg, p.id));

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { botAnswer, entryChoices, exportKnowledge, legalQueue, listEntries, mayUseLegal, previewImport, storedEntry } from "../../core/console/legalView.ts";
+import { BotAnswerMemo, botAnswer, entryChoices, exportKnowledge, legalQueue, listEntries, mayUseLegal, previewImport, storedEntry } from "../../core/console/legalView.ts";
 import { answerQuestion } from "../../core/qa/commands/answerQuestion.ts";
 import { importKnowledgeEntries } from "../../core/qa/commands/importKnowledgeEntries.ts";
 import { retireKnowledgeEntry } from "../../core/qa/commands/retireKnowledgeEntry.ts";
@@ -38,6 +38,7 @@ export const legalArea: ConsoleArea = {
     // The console's own copy of the served knowledge base: the same stored entries, rebuilt by the same stamp.
     const knowledge = new KnowledgeBase();
     const fresh = () => knowledge.fresh(db);
+    const memo = new BotAnswerMemo();
 
     const guard = (req: FastifyRequest, reply: FastifyReply, answer: "page" | "json" = "page") => kit.guard(req, reply, "legal", mayUseLegal, answer);
     const page = (reply: FastifyReply, html: string, code = 200) => kit.html(reply, withLegalAssets(html), code);
@@ -68,8 +69,10 @@ export const legalArea: ConsoleArea = {
       const session = await guard(req, reply);
       if (!session) return reply;
       const c = kit.ctxOf(req, reply, session);
+      // The memo's stamp is read before the index is refreshed: a change committed in between empties it next time.
+      await memo.forStamp(db);
       const kb = await fresh();
-      const [queue, choices] = await Promise.all([legalQueue(db, kb), entryChoices(db)]);
+      const [queue, choices] = await Promise.all([legalQueue(db, kb, memo), entryChoices(db)]);
       return page(reply, legalQueuePage(c, queue, choices, said(c, req)));
     });
 

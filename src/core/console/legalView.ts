@@ -16,8 +16,10 @@ import { fold } from "../text.ts";
  * as in the legal staff's Telegram group. Never the asker's identity, chat or sealed reference.
  */
 
-/** The most questions the queue shows (the oldest first). */
-export const LEGAL_QUEUE_LIMIT = 200;
+/** The most open questions the queue shows (the oldest first). */
+export const LEGAL_QUEUE_LIMIT = 100;
+/** The most answered-but-unsaved questions the queue shows (the latest first). */
+export const UNSAVED_LIMIT = 50;
 /** How long an answered question stays listed for saving into the knowledge base. */
 export const UNSAVED_DAYS = 30;
 /** Entries per page of the knowledge base list. */
@@ -50,6 +52,35 @@ export interface BotAnswer {
 }
 
 const titleOf = (kb: KnowledgeBase, id: string) => kb.get(id)?.questions.vi[0] ?? id;
+
+/**
+ * The bot's answers already worked out for the current knowledge base (by question text): the queue
+ * page shows one per question on every load; a change to the stored entries (their stamp) empties it.
+ */
+export class BotAnswerMemo {
+  private stamp = "";
+  private readonly answers = new Map<string, BotAnswer>();
+  constructor(private readonly max = 2000) {}
+
+  /** The knowledge base as `fresh` returned it and the stored entries' stamp read just before. */
+  async forStamp(db: Db | Tx): Promise<this> {
+    const stamp = await knowledgeStamp(db as Tx);
+    if (stamp !== this.stamp) {
+      this.answers.clear();
+      this.stamp = stamp;
+    }
+    return this;
+  }
+
+  answer(kb: KnowledgeBase, text: string): BotAnswer {
+    const known = this.answers.get(text);
+    if (known) return known;
+    const made = botAnswer(kb, text);
+    if (this.answers.size >= this.max) this.answers.clear();
+    this.answers.set(text, made);
+    return made;
+  }
+}
 
 /** What the bot would answer to `text` now: the same decision as the conversation (`chooseAnswer`, the real search). */
 export function botAnswer(kb: KnowledgeBase, text: string): BotAnswer {
@@ -90,7 +121,8 @@ export interface UnsavedAnswer {
 }
 
 /** The legal queue: open questions oldest first (at most `LEGAL_QUEUE_LIMIT`, with the total), and recent answers not saved yet. */
-export async function legalQueue(db: Db | Tx, kb: KnowledgeBase, now = new Date()): Promise<{ open: OpenQuestion[]; total: number; unsaved: UnsavedAnswer[] }> {
+export async function legalQueue(db: Db | Tx, kb: KnowledgeBase, memo?: BotAnswerMemo, now = new Date()): Promise<{ open: OpenQuestion[]; total: number; unsaved: UnsavedAnswer[] }> {
+  const bot = (text: string) => (memo ? memo.answer(kb, text) : botAnswer(kb, text));
   const select = { id: true, text: true, locale: true, createdAt: true, answer: true, answeredAt: true, answeredBy: true } as const;
   const [open, total, answered] = await Promise.all([
     db.legalQuestion.findMany({ where: { status: "open" }, select, orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: LEGAL_QUEUE_LIMIT }),
@@ -99,7 +131,7 @@ export async function legalQueue(db: Db | Tx, kb: KnowledgeBase, now = new Date(
       where: { status: "answered", entryId: null, answeredAt: { gte: new Date(now.getTime() - UNSAVED_DAYS * 86_400_000) } },
       select,
       orderBy: [{ answeredAt: "desc" }, { id: "asc" }],
-      take: LEGAL_QUEUE_LIMIT,
+      take: UNSAVED_LIMIT,
     }),
   ]);
   const officerIds = [...new Set(answered.map((q) => q.answeredBy).filter((v): v is string => !!v))];
@@ -113,7 +145,7 @@ export async function legalQueue(db: Db | Tx, kb: KnowledgeBase, now = new Date(
       locale: q.locale,
       receivedAt: q.createdAt,
       minutesWaiting: Math.max(0, Math.floor((now.getTime() - q.createdAt.getTime()) / 60_000)),
-      bot: botAnswer(kb, q.text),
+      bot: bot(q.text),
     })),
     unsaved: answered.map((q) => ({
       id: q.id,
@@ -123,16 +155,9 @@ export async function legalQueue(db: Db | Tx, kb: KnowledgeBase, now = new Date(
       answer: q.answer ?? "",
       answeredAt: q.answeredAt,
       answeredBy: q.answeredBy ? (officers.get(q.answeredBy) ?? q.answeredBy) : "",
-      bot: botAnswer(kb, q.text),
+      bot: bot(q.text),
     })),
   };
-}
-
-/** One open question (for its answer form), or null when it is not open. */
-export async function openQuestion(db: Db | Tx, kb: KnowledgeBase, id: string, now = new Date()): Promise<OpenQuestion | null> {
-  const q = await db.legalQuestion.findUnique({ where: { id }, select: { id: true, text: true, locale: true, createdAt: true, status: true } });
-  if (!q || q.status !== "open") return null;
-  return { id: q.id, label: questionLabel(q.id), text: q.text, locale: q.locale, receivedAt: q.createdAt, minutesWaiting: Math.max(0, Math.floor((now.getTime() - q.createdAt.getTime()) / 60_000)), bot: botAnswer(kb, q.text) };
 }
 
 /** A stored entry as the editor lists it. */
