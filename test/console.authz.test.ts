@@ -7,6 +7,7 @@ import { FakeTelegramApi, tgCommand } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { revokeAsAdmin, seedBinding } from "./helpers/officers.ts";
 import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { handOffQuestion } from "../src/core/qa/commands/handOffQuestion.ts";
 
 /*
  * The console's routes × every role × scope: officers, commanders and administrators see and work
@@ -35,8 +36,10 @@ const PEOPLE: Record<string, Person> = {
   admin: { id: 6105, role: "admin", scopeKind: "national", scopeCode: "VN", inside: true },
   outreach: { id: 6106, role: "outreach", scopeKind: "commune", scopeCode: "00070", inside: true },
   legal: { id: 6107, role: "legal", scopeKind: "national", scopeCode: "VN", inside: true },
+  legalOut: { id: 6140, role: "legal", scopeKind: "commune", scopeCode: "00004", inside: false },
 };
 const REVOKED = 6108;
+const REVOKED_LEGAL = 6141;
 const STRANGER = 6199;
 
 let tg: FakeTelegramApi;
@@ -58,6 +61,7 @@ beforeAll(async () => {
   });
   for (const p of Object.values(PEOPLE)) officerIds.set(p.id, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode })).id);
   await seedConsolePerson(t.db, { telegramUserId: REVOKED, role: "officer", scopeKind: "commune", scopeCode: "00070" });
+  await seedConsolePerson(t.db, { telegramUserId: REVOKED_LEGAL, role: "legal", scopeKind: "national", scopeCode: "VN" });
 
   code = await fileTipOnTelegram(tg, TIPSTER);
   tipId = (await t.db.tip.findUniqueOrThrow({ where: { code } })).id;
@@ -282,6 +286,62 @@ describe("the console's routes × role × scope", () => {
       await waitIdle(t);
     });
   }
+
+  // The legal staff's pages (src/console/areas/legal.ts): legal staff and administrators, whatever
+  // their unit (legal questions carry no place and all go to the national legal queue); everyone
+  // else 403, audited as console.legal, and their posts change nothing.
+  const LEGAL_PAGES = ["/console/legal", "/console/legal/kb", "/console/legal/kb/kb-001", "/console/legal/kb/new", "/console/legal/import", "/console/legal/export", "/console/legal/test?q=ma%20tuy"];
+  let askerSeq = 7360;
+  const legalQuestion = async (text: string) =>
+    t.db.$transaction(async (tx) => {
+      const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(askerSeq++), kind: "private" } });
+      await handOffQuestion(tx, { sealer: t.sealer }, { chatId: chat.id, text, locale: "vi" });
+      return { id: (await tx.legalQuestion.findFirstOrThrow({ where: { text } })).id, asker: Number(chat.platformChatId) };
+    });
+  for (const [name, p] of Object.entries(PEOPLE)) {
+    const allowed = p.role === "legal" || p.role === "admin";
+    it(`${name} (${p.role}, ${p.scopeKind} ${p.scopeCode}) on the legal pages: ${allowed ? "sees every open question and answers one (relayed)" : "403 on every page and action, audited"}`, async () => {
+      const c = sessions.get(name)!;
+      const officerId = officerIds.get(p.id)!;
+      const q = await legalQuestion(`Câu hỏi pháp lý thử quyền của ${name}?`);
+      const before = (await events({ action: "auth.refused", actor: `officer:${officerId}` })).length;
+      for (const path of LEGAL_PAGES) expect((await c.get(path)).status, path).toBe(allowed ? 200 : 403);
+      const page = await c.get("/console/legal");
+      expect(page.text.includes(`Câu hỏi pháp lý thử quyền của ${name}?`)).toBe(allowed);
+      const csrf = csrfIn(allowed ? page.text : (await c.get("/console/home")).text);
+      expect((await c.post(`/console/legal/questions/${q.id}/answer`, { csrf: "x", answer: "Trả lời", save: "none" })).status).toBe(403);
+      const answered = await c.post(`/console/legal/questions/${q.id}/answer`, { csrf, answer: `Trả lời của ${name}`, save: "none" });
+      const retire = await c.post("/console/legal/kb/kb-001/retire", { csrf: "x" });
+      expect(retire.status).toBe(403);
+      expect((await t.db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-001" } })).active).toBe(true);
+      if (!allowed) {
+        expect(answered.status).toBe(403);
+        expect((await t.db.legalQuestion.findUniqueOrThrow({ where: { id: q.id } })).status).toBe("open");
+        const refusals = (await events({ action: "auth.refused", actor: `officer:${officerId}` })).slice(before).map((e) => JSON.parse(e.data));
+        expect(refusals).toEqual(Array(LEGAL_PAGES.length + 4).fill({ action: "console.legal", reason: p.role === "outreach" ? "staff_role" : "role", role: p.role }));
+        return;
+      }
+      expect(answered.location).toContain("/console/legal?done=answered");
+      expect(await t.db.legalQuestion.findUniqueOrThrow({ where: { id: q.id } })).toMatchObject({ status: "answered", answeredBy: officerId });
+      expect(await events({ action: "question.answered", actor: `officer:${officerId}` })).toHaveLength(1);
+      await eventually(() => tg.delivered(q.asker).some((m) => JSON.stringify(m.payload).includes(`Trả lời của ${name}`)), 10_000, "the answer relayed to the asker");
+      // Never the asker: their platform id is nowhere in the pages.
+      expect(page.text).not.toContain(String(q.asker));
+    });
+  }
+
+  it("a revoked legal officer's live session ends at once on the legal pages; their answer changes nothing", async () => {
+    const c = await logIn(t.url, tg, REVOKED_LEGAL);
+    const page = await c.get("/console/legal");
+    expect(page.status).toBe(200);
+    const q = await legalQuestion("Câu hỏi cho cán bộ pháp lý sắp bị thu hồi?");
+    await t.db.$transaction((tx) => revokeAsAdmin(tx, { telegramUserId: String(REVOKED_LEGAL) }));
+    for (const path of LEGAL_PAGES) expect((await c.get(path)).location, path).toBe("/console/login");
+    expect((await c.post(`/console/legal/questions/${q.id}/answer`, { csrf: csrfIn(page.text), answer: "Trả lời", save: "none" })).location).toBe("/console/login");
+    expect((await t.db.legalQuestion.findUniqueOrThrow({ where: { id: q.id } })).status).toBe("open");
+    const id = (await t.db.officer.findUniqueOrThrow({ where: { telegramUserId: String(REVOKED_LEGAL) } })).id;
+    expect((await events({ action: "auth.refused", actor: `officer:${id}` })).map((e) => JSON.parse(e.data))).toContainEqual({ action: "console.session", reason: "revoked" });
+  });
 
   it("close from the console: a bad outcome changes nothing; a commander closes the unclaimed tip (same command as the card's)", async () => {
     const c = sessions.get("commanderIn")!;

@@ -5,6 +5,8 @@ import { answerQuestion } from "../src/core/qa/commands/answerQuestion.ts";
 import { handOffQuestion } from "../src/core/qa/commands/handOffQuestion.ts";
 import { importKnowledgeEntries } from "../src/core/qa/commands/importKnowledgeEntries.ts";
 import { saveAnswerToKnowledge } from "../src/core/qa/commands/saveAnswerToKnowledge.ts";
+import { saveKnowledgeEntry } from "../src/core/qa/commands/saveKnowledgeEntry.ts";
+import { retireKnowledgeEntry } from "../src/core/qa/commands/retireKnowledgeEntry.ts";
 import { KnowledgeBase } from "../src/core/qa/knowledge.ts";
 import type { CommandActor } from "../src/core/officers/staffAuth.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
@@ -178,6 +180,104 @@ describe("saveAnswerToKnowledge", () => {
     const id = await newQuestion();
     expect(await save(tg(LEGAL), id)).toEqual({ ok: false, reason: "not_answered" });
     expect(await events()).toEqual(["auth.refused:question.save:not_answered"]);
+  });
+});
+
+describe("saveAnswerToKnowledge as a phrasing of an existing entry (the console)", () => {
+  const base = (id: string) => ({ id, questions: { vi: ["Mất giấy tờ xe thì làm lại ở đâu?"] }, answer: { vi: "Đến công an nơi đăng ký xe." }, source: { law: "Thông tư 79/2024/TT-BCA" }, lastReviewed: "2026-01-01" });
+  it("adds the question in its language to the entry (once), links it, one event; an unknown or retired entry is refused with no event", async () => {
+    await db.$transaction((tx) => importKnowledgeEntries(tx, { actor: TEST_ADMIN, input: [base("kb-phr-a"), base("kb-phr-b")] }));
+    await db.knowledgeEntry.update({ where: { id: "kb-phr-b" }, data: { active: false } });
+    const id = await newQuestion("Làm mất cà vẹt xe máy thì xin cấp lại thế nào?");
+    await db.$transaction((tx) => answerQuestion(tx, deps, { actor: TEST_ADMIN, questionId: id, answer: "Đến công an nơi đăng ký." }));
+    mark = (await db.auditEvent.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))!.id;
+    const into = (entryId: string) => db.$transaction((tx) => saveAnswerToKnowledge(tx, { actor: { kind: "officer", officerId: legalId }, questionId: id, sourceText: "x", intoEntryId: entryId }));
+    const legalId = (await db.officer.findUniqueOrThrow({ where: { telegramUserId: LEGAL } })).id;
+    expect(await into("kb-phr-missing")).toEqual({ ok: false, reason: "no_entry" });
+    expect(await into("kb-phr-b")).toEqual({ ok: false, reason: "no_entry" });
+    expect(await events()).toEqual([]);
+    expect(await into("kb-phr-a")).toEqual({ ok: true, entryId: "kb-phr-a", knowledgeChanged: true });
+    expect(JSON.parse((await db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-phr-a" } })).questions)).toEqual({ vi: ["Mất giấy tờ xe thì làm lại ở đâu?", "Làm mất cà vẹt xe máy thì xin cấp lại thế nào?"] });
+    expect((await db.legalQuestion.findUniqueOrThrow({ where: { id } })).entryId).toBe("kb-phr-a");
+    expect(await events()).toEqual([`knowledge.saved_answer@officer:${legalId}`]);
+    // Saved already: the same entry, nothing more.
+    expect(await into("kb-phr-a")).toEqual({ ok: true, entryId: "kb-phr-a", knowledgeChanged: false });
+    expect(await events()).toEqual([`knowledge.saved_answer@officer:${legalId}`]);
+  });
+});
+
+describe("saveKnowledgeEntry and retireKnowledgeEntry", () => {
+  const entry = (id: string, answer = "Hòa giải tại UBND cấp xã.") => ({
+    id,
+    topics: ["land"],
+    questions: { vi: ["Hàng xóm lấn ranh giới đất thì sao?"], km: ["បើអ្នកជិតខាងរំលោភព្រំដីត្រូវធ្វើដូចម្ដេច?"] },
+    answer: { vi: answer, km: "សម្របសម្រួលនៅឃុំ។" },
+    source: { law: "Luật Đất đai 2024", article: "Điều 235", effectiveDate: "2024-08-01" },
+    changed: { vi: "Luật Đất đai 2024 có hiệu lực từ 1/8/2024." },
+    reportable: false,
+    lastReviewed: "2026-01-01",
+  });
+  const write = (actor: CommandActor, mode: "add" | "edit", input: unknown, expectedUpdatedAt?: number) =>
+    db.$transaction((tx) => saveKnowledgeEntry(tx, { actor, mode, input, expectedUpdatedAt }));
+
+  it("legal staff add then edit an entry: one event each naming the fields changed; an edit on an old version or a taken id changes nothing", async () => {
+    const legal = await db.officer.findUniqueOrThrow({ where: { telegramUserId: LEGAL } });
+    expect(await write(tg(LEGAL), "add", entry("kb-ed-a"))).toMatchObject({ ok: true, entryId: "kb-ed-a" });
+    expect(await write(tg(LEGAL), "add", entry("kb-ed-a"))).toEqual({ ok: false, reason: "exists" });
+    const first = await db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-ed-a" } });
+    expect(first).toMatchObject({ createdBy: `officer:${legal.id}`, active: true });
+    expect(await write(tg(LEGAL), "edit", entry("kb-ed-a", "Câu trả lời mới."), first.updatedAt.getTime())).toEqual({ ok: true, entryId: "kb-ed-a", fields: ["answers"], knowledgeChanged: true });
+    // Unchanged: no write, no event.
+    const second = await db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-ed-a" } });
+    expect(await write(tg(LEGAL), "edit", entry("kb-ed-a", "Câu trả lời mới."), second.updatedAt.getTime())).toEqual({ ok: true, entryId: "kb-ed-a", fields: [], knowledgeChanged: false });
+    // Made on the first version: refused, the second stands.
+    expect(await write(tg(LEGAL), "edit", entry("kb-ed-a", "Bản cũ"), first.updatedAt.getTime())).toEqual({ ok: false, reason: "stale" });
+    expect(JSON.parse((await db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-ed-a" } })).answers).vi).toBe("Câu trả lời mới.");
+    expect(await write(TEST_ADMIN, "edit", entry("kb-ed-missing"))).toEqual({ ok: false, reason: "missing" });
+    expect(await events()).toEqual([`knowledge.entry_added@officer:${legal.id}`, `knowledge.entry_edited@officer:${legal.id}`]);
+  });
+
+  it("invalid entries change nothing and record nothing", async () => {
+    const bad = await write(tg(LEGAL), "add", { ...entry("kb-ed-bad"), answer: { en: "no Vietnamese" } });
+    expect(bad).toMatchObject({ ok: false, reason: "invalid" });
+    expect(!bad.ok && bad.reason === "invalid" && bad.issues.map((i) => i.path.join("."))).toEqual(["answer.vi"]);
+    expect(await db.knowledgeEntry.findUnique({ where: { id: "kb-ed-bad" } })).toBeNull();
+    expect(await events()).toEqual([]);
+  });
+
+  for (const [who, actor, reason] of [
+    ["a commander", () => tg(COMMANDER), "role"],
+    ["outreach staff", () => tg(OUTREACH), "role"],
+    ["revoked legal staff", () => tg(REVOKED_LEGAL), "revoked"],
+    ["someone not registered", () => tg(STRANGER), "not_officer"],
+  ] as const) {
+    it(`refused to ${who}: nothing written, one refusal event each (${reason})`, async () => {
+      await db.$transaction((tx) => importKnowledgeEntries(tx, { actor: TEST_ADMIN, input: [entry("kb-ed-r")] }));
+      mark = (await db.auditEvent.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))!.id;
+      const before = await db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-ed-r" } });
+      expect(await write(actor(), "edit", entry("kb-ed-r", "Đổi"))).toEqual({ ok: false, reason });
+      expect(await write(actor(), "add", entry("kb-ed-r2"))).toEqual({ ok: false, reason });
+      expect(await db.$transaction((tx) => retireKnowledgeEntry(tx, { actor: actor(), entryId: "kb-ed-r", active: false }))).toEqual({ ok: false, reason });
+      expect(await db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-ed-r" } })).toEqual(before);
+      expect(await db.knowledgeEntry.findUnique({ where: { id: "kb-ed-r2" } })).toBeNull();
+      expect(await events()).toEqual([`auth.refused:knowledge.edit:${reason}`, `auth.refused:knowledge.add:${reason}`, `auth.refused:knowledge.retire:${reason}`]);
+    });
+  }
+
+  it("retire and bring back: the in-memory knowledge base follows; again is a no-op", async () => {
+    await db.$transaction((tx) => importKnowledgeEntries(tx, { actor: TEST_ADMIN, input: [entry("kb-ed-ret")] }));
+    const kb = new KnowledgeBase();
+    expect((await kb.fresh(db)).get("kb-ed-ret")).toBeDefined();
+    mark = (await db.auditEvent.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))!.id;
+    const retire = (active: boolean) => db.$transaction((tx) => retireKnowledgeEntry(tx, { actor: tg(LEGAL), entryId: "kb-ed-ret", active }));
+    expect(await retire(false)).toEqual({ ok: true, knowledgeChanged: true });
+    expect((await kb.fresh(db)).get("kb-ed-ret")).toBeUndefined();
+    expect(await retire(false)).toEqual({ ok: true, knowledgeChanged: false });
+    expect(await retire(true)).toEqual({ ok: true, knowledgeChanged: true });
+    expect((await kb.fresh(db)).get("kb-ed-ret")).toBeDefined();
+    expect(await db.$transaction((tx) => retireKnowledgeEntry(tx, { actor: tg(LEGAL), entryId: "kb-ed-none", active: false }))).toEqual({ ok: false, reason: "missing" });
+    const legal = await db.officer.findUniqueOrThrow({ where: { telegramUserId: LEGAL } });
+    expect(await events()).toEqual([`knowledge.entry_retired@officer:${legal.id}`, `knowledge.entry_restored@officer:${legal.id}`]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { OfficerRecord } from "../core/officers/authorize.ts";
 import { mayViewQueue } from "../core/console/queueView.ts";
 import { mayUseOutreach } from "../core/console/outreachView.ts";
+import { mayUseLegal } from "../core/console/legalView.ts";
 
 /** One link of the console's navigation, shown to the people it is `allowed` for. */
 export interface NavItem {
@@ -16,4 +17,7 @@ export const NAV: NavItem[] = [
   { href: "/console/outreach/campaigns", label: "console_outreach:nav.campaigns", allowed: mayUseOutreach },
   { href: "/console/outreach/compose", label: "console_outreach:nav.compose", allowed: mayUseOutreach },
   { href: "/console/outreach/content", label: "console_outreach:nav.content", allowed: mayUseOutreach },
+  { href: "/console/legal", label: "console_legal:nav.questions", allowed: mayUseLegal },
+  { href: "/console/legal/kb", label: "console_legal:nav.kb", allowed: mayUseLegal },
+  { href: "/console/legal/test", label: "console_legal:nav.test", allowed: mayUseLegal },
 ];

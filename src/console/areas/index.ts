@@ -2,10 +2,12 @@ import type { ConsoleArea } from "../kit.ts";
 import { queueArea } from "./queue.ts";
 import { tipArea } from "./tip.ts";
 import { outreachArea } from "./outreach.ts";
+import { legalArea } from "./legal.ts";
 
 /** Every part of the console, registered in this order (one line per area). */
 export const AREAS: ConsoleArea[] = [
   queueArea,
   tipArea,
   outreachArea,
+  legalArea,
 ];

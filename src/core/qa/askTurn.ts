@@ -9,7 +9,7 @@ import { fold } from "../text.ts";
 import { describesCrime } from "../resident/intents.ts";
 import type { KnowledgeBase, Entry } from "./knowledge.ts";
 import { handOffQuestion } from "./commands/handOffQuestion.ts";
-import { SUGGEST_COVERAGE } from "./legalSearch.ts";
+import { SUGGEST_COVERAGE, type SearchResult } from "./legalSearch.ts";
 
 /** The legal Q&A exchange kept on the chat: the last question and the entry given for it. */
 export interface AskFlow {
@@ -64,6 +64,37 @@ export function openAsk(): AskResult {
   return { replies: [{ key: "qa:ask.prompt", choices: [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf({ name: "ask" }) };
 }
 
+/** What the bot does with a question: the search's result and, from it, a direct answer or the entries offered to pick from. */
+export interface AnswerChoice {
+  /** The search's three best entries with their scores (see `LegalSearch.search`). */
+  result: SearchResult;
+  /** The entry answered directly (the match is confident), else undefined. */
+  best?: Entry;
+  /** Shown next to a direct answer: the close runners-up. */
+  alternatives: Entry[];
+  /** Offered to pick from when there is no direct answer (next to "send to a legal officer"). */
+  suggestions: Entry[];
+}
+
+/**
+ * The bot's decision for one question: answered directly from the best entry when the search is
+ * confident (with up to two runners-up within 60 % of its score), otherwise the entries close
+ * enough to suggest. The conversation (`askTurn`) and the console's test box both use it.
+ */
+export function chooseAnswer(kb: KnowledgeBase, text: string): AnswerChoice {
+  const result = kb.search(text, 3);
+  const entries = (ids: string[]) => ids.map((id) => kb.get(id)).filter((e): e is Entry => !!e);
+  const best = result.confident && result.hits[0] ? kb.get(result.hits[0].id) : undefined;
+  if (!best) return { result, alternatives: [], suggestions: entries(result.hits.filter((h) => h.coverage >= SUGGEST_COVERAGE).map((h) => h.id)) };
+  const alternatives = entries(
+    result.hits
+      .slice(1, 3)
+      .filter((h) => h.score >= result.hits[0]!.score * 0.6)
+      .map((h) => h.id),
+  );
+  return { result, best, alternatives, suggestions: [] };
+}
+
 /**
  * One input in the legal Q&A: a question is answered from the knowledge base when the match is
  * confident (with its source, close alternatives, and — when it describes a crime — the offer to
@@ -92,21 +123,16 @@ export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: s
   const text = input.type === "text" ? input.text.trim() : "";
   if (!text) return { replies: [{ key: "qa:ask.prompt", choices: [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf(flow) };
   if (text.length > MAX_QUESTION_CHARS) return { replies: [{ key: "qa:ask.too_long", params: { max: MAX_QUESTION_CHARS } }], flow: flowOf(flow) };
-  const result = kb.search(text, 3);
-  const best = result.confident && result.hits[0] ? kb.get(result.hits[0].id) : undefined;
+  const { best, alternatives, suggestions } = chooseAnswer(kb, text);
   if (!best) {
     // Not sure: close entries are offered to pick from, next to handing the question to a person.
-    const suggestions: Choice[] = result.hits
-      .filter((h) => h.coverage >= SUGGEST_COVERAGE)
-      .map((h) => kb.get(h.id))
-      .filter((e): e is Entry => !!e)
-      .map((e) => ({ id: `qa:show:${e.id}`, labelKey: "qa:ask.also", labelParams: { question: pick({ vi: e.questions.vi[0] ?? e.id, en: e.questions.en?.[0], km: e.questions.km?.[0] }, locale) } }));
+    const offered: Choice[] = suggestions.map((e) => ({ id: `qa:show:${e.id}`, labelKey: "qa:ask.also", labelParams: { question: pick({ vi: e.questions.vi[0] ?? e.id, en: e.questions.en?.[0], km: e.questions.km?.[0] }, locale) } }));
     return {
       replies: [
         {
           key: "qa:ask.not_found",
           choices: [
-            ...suggestions,
+            ...offered,
             { id: "qa:human", labelKey: "qa:ask.send_human" },
             ...(describesCrime(text) ? [{ id: "qa:report", labelKey: "qa:ask.report" }] : []),
             { id: "menu:main", labelKey: "tip:flow.back" },
@@ -116,11 +142,6 @@ export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: s
       flow: flowOf({ name: "ask", question: text }),
     };
   }
-  const alternatives = result.hits
-    .slice(1, 3)
-    .filter((h) => h.score >= result.hits[0]!.score * 0.6)
-    .map((h) => kb.get(h.id))
-    .filter((e): e is Entry => !!e);
   return {
     replies: [answerReply(best, locale, { alternatives, offerReport: describesCrime(text) || (best.reportable && /(toi|nha|hang xom|nguoi|dang|vua|bi)/.test(fold(text))) })],
     flow: flowOf({ name: "ask", question: text, last: best.id }),

@@ -102,7 +102,7 @@ export async function exportEntries(db: Tx): Promise<EntryFile[]> {
  * What the stored knowledge base looks like from outside: how many entries, and the last change.
  * Any committed write (an entry added, edited, switched off, removed) changes it.
  */
-async function stampOf(db: Tx): Promise<string> {
+export async function knowledgeStamp(db: Tx): Promise<string> {
   const agg = await db.knowledgeEntry.aggregate({ _count: { _all: true }, _max: { updatedAt: true } });
   return `${agg._count._all}:${agg._max.updatedAt?.getTime() ?? 0}`;
 }
@@ -126,7 +126,7 @@ export class KnowledgeBase {
 
   /** Rebuilds the index when the stored entries changed since it was built, reading through `tx`. */
   async fresh(tx: Tx): Promise<this> {
-    const stamp = await stampOf(tx);
+    const stamp = await knowledgeStamp(tx);
     if (stamp !== this.builtFrom) await this.reload(tx, stamp);
     return this;
   }
@@ -134,7 +134,7 @@ export class KnowledgeBase {
   /** Re-reads the active entries and rebuilds the index. */
   async reload(db: Tx, stamp?: string): Promise<void> {
     // The stamp is read before the rows: a change committed in between is seen again next time.
-    const builtFrom = stamp ?? (await stampOf(db));
+    const builtFrom = stamp ?? (await knowledgeStamp(db));
     const rows = await db.knowledgeEntry.findMany({ where: { active: true } });
     const entries = rows.map((r) => ({
       id: r.id,

@@ -1,3 +1,4 @@
+import type { Tx } from "../../db/client.ts";
 import { enqueueCalls, type OutboxRef } from "../../outbox/outbound.ts";
 import { actorName, type Reaction, type ReactionTable } from "../events/reaction.ts";
 import { notifyTipster } from "../tips/notifyTipster.ts";
@@ -27,10 +28,21 @@ const answerToAsker: Reaction = async (tx, event, deps) => {
   });
 };
 
-/** The staff group the answer came from sees who answered, with the button to keep the answer. */
+/** The chat holding a question's card in the legal staff group, if it has one. */
+async function cardChat(tx: Tx, cardOutboxId: number | null): Promise<string | null> {
+  if (cardOutboxId === null) return null;
+  return (await tx.outboxMessage.findUnique({ where: { id: cardOutboxId }, select: { chatId: true } }))?.chatId ?? null;
+}
+
+/**
+ * The staff group sees who answered, with the button to keep the answer: the group the answer came
+ * from, or — answered from no group (the web console) — the group holding the question's card, so
+ * the card is not left looking unanswered.
+ */
 const answeredInGroup: Reaction = async (tx, event, deps) => {
   const question = await tx.legalQuestion.findUnique({ where: { id: questionId(event.data) } });
-  const group = event.via ? await tx.chat.findUnique({ where: { id: event.via } }) : null;
+  const groupId = event.via ?? (question ? await cardChat(tx, question.cardOutboxId) : null);
+  const group = groupId ? await tx.chat.findUnique({ where: { id: groupId } }) : null;
   if (!question?.answer || !group || !deps.officerRenderer) return [];
   const done = deps.officerRenderer.render(
     {

@@ -7,6 +7,9 @@ import { entrySchema, toRow } from "../knowledge.ts";
 /** The most entries one import takes. */
 export const MAX_IMPORTED_ENTRIES = 5000;
 
+/** What an import takes: a JSON array of entries in the file format (data/knowledge/SCHEMA.md). */
+export const knowledgeImportSchema = z.array(entrySchema).max(MAX_IMPORTED_ENTRIES);
+
 /** Why an import was refused: entries that do not fit the schema (nothing written, no event), or the actor's right. */
 export type ImportRefusal = { reason: "invalid"; message: string } | { reason: StaffRefusal };
 
@@ -21,7 +24,7 @@ export async function importKnowledgeEntries(
   tx: Tx,
   props: { actor: CommandActor; input: unknown },
 ): Promise<({ ok: true; count: number; knowledgeChanged: boolean }) | ({ ok: false } & ImportRefusal)> {
-  const parsed = z.array(entrySchema).max(MAX_IMPORTED_ENTRIES).safeParse(props.input);
+  const parsed = knowledgeImportSchema.safeParse(props.input);
   if (!parsed.success) return { ok: false, reason: "invalid", message: parsed.error.message };
   const auth = await authorizeStaff(tx, { actor: props.actor, action: "import_knowledge", auditAction: "knowledge.import", data: { count: parsed.data.length } });
   if (!auth.ok) return { ok: false, reason: auth.reason };

@@ -2,16 +2,20 @@ import crypto from "node:crypto";
 import type { Tx } from "../../../db/client.ts";
 import { recordEvent } from "../../events/recordEvent.ts";
 import { recordCommandRefusal, type CommandActor, type StaffRefusal } from "../../officers/staffAuth.ts";
+import { fold } from "../../text.ts";
 import { authorizeOnQuestion } from "../legalOps.ts";
 
-/** Why saving was refused: the actor's right, or a question with no answer (or gone). */
-export type SaveRefusal = StaffRefusal | "not_answered";
+/** Why saving was refused: the actor's right, a question with no answer (or gone), or (saving as a phrasing) no such active entry. */
+export type SaveRefusal = StaffRefusal | "not_answered" | "no_entry";
 
 /**
- * Saves an answered question into the knowledge base, so the next resident asking finds it. Legal
+ * Saves an answered question into the knowledge base, so the next resident asking finds it: as a
+ * new entry (the question and its answer), or — `intoEntryId` — as one more phrasing of an existing
+ * active entry (in the question's language; the entry's answer stays). Legal
  * staff and administrators only (`ACTION_ROLES.save_answer`); from a group, only the group holding
  * the question's card. Saving twice returns the same entry and changes nothing. One event:
- * `knowledge.saved_answer` (none when already saved), or `auth.refused` with the reason.
+ * `knowledge.saved_answer` (none when already saved), or `auth.refused` with the reason (an unknown
+ * or retired `intoEntryId` is bad input: refused with no event).
  *
  * `knowledgeChanged` tells the caller an entry was written: the in-memory knowledge base sees it
  * once this transaction has committed (`KnowledgeBase.fresh` compares the stored entries' stamp), so
@@ -19,7 +23,7 @@ export type SaveRefusal = StaffRefusal | "not_answered";
  */
 export async function saveAnswerToKnowledge(
   tx: Tx,
-  props: { actor: CommandActor; questionId: string; sourceText: string; groupChatId?: string | null },
+  props: { actor: CommandActor; questionId: string; sourceText: string; groupChatId?: string | null; intoEntryId?: string },
 ): Promise<{ ok: true; entryId: string; knowledgeChanged: boolean } | { ok: false; reason: SaveRefusal }> {
   const via = props.groupChatId ?? null;
   const auth = await authorizeOnQuestion(tx, { actor: props.actor, action: "save_answer", auditAction: "question.save", questionId: props.questionId, via });
@@ -31,6 +35,18 @@ export async function saveAnswerToKnowledge(
     return { ok: false, reason: "not_answered" };
   }
   if (question.entryId) return { ok: true, entryId: question.entryId, knowledgeChanged: false };
+  if (props.intoEntryId !== undefined) {
+    const entry = await tx.knowledgeEntry.findUnique({ where: { id: props.intoEntryId } });
+    if (!entry || !entry.active) return { ok: false, reason: "no_entry" };
+    const questions = JSON.parse(entry.questions) as Record<string, string[] | undefined>;
+    const lang = question.locale === "en" || question.locale === "km" ? question.locale : "vi";
+    const list = questions[lang] ?? [];
+    if (!list.some((q) => fold(q) === fold(question.text))) questions[lang] = [...list, question.text];
+    await tx.knowledgeEntry.update({ where: { id: entry.id }, data: { questions: JSON.stringify(questions) } });
+    await tx.legalQuestion.update({ where: { id: question.id }, data: { entryId: entry.id } });
+    await recordEvent(tx, { action: "knowledge.saved_answer", actor: auth.key, via, data: { questionId: question.id, entryId: entry.id, as: "phrasing" } });
+    return { ok: true, entryId: entry.id, knowledgeChanged: true };
+  }
   const id = `kb-u-${crypto.createHash("sha256").update(question.id).digest("hex").slice(0, 8)}`;
   await tx.knowledgeEntry.create({
     data: {
