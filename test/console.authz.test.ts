@@ -156,10 +156,67 @@ describe("/console to the bot in private", () => {
   });
 });
 
-describe("the console's routes × role × scope", () => {
-  const sessions = new Map<string, ConsoleClient>();
+/** One live session per person, opened once (login requests per person are limited) and shared by the describes below. */
+const liveSessions = new Map<string, ConsoleClient>();
+
+describe("statistics (/console/stats, /console/stats.csv) × role × scope", () => {
+  const sessions = liveSessions;
+  const REVOKED_STATS = 6109;
   beforeAll(async () => {
-    for (const [name, p] of Object.entries(PEOPLE)) sessions.set(name, await logIn(t.url, tg, p.id));
+    for (const [name, p] of Object.entries(PEOPLE)) if (!sessions.has(name)) sessions.set(name, await logIn(t.url, tg, p.id));
+    await seedConsolePerson(t.db, { telegramUserId: REVOKED_STATS, role: "commander", scopeKind: "province", scopeCode: "01" });
+  }, 60_000);
+
+  for (const [name, p] of Object.entries(PEOPLE)) {
+    const works = ["officer", "commander", "admin"].includes(p.role);
+    it(`${name} (${p.role}, ${p.scopeKind} ${p.scopeCode}): ${works ? (p.inside ? "sees the tip counted, its unit in the CSV" : "sees figures without the tip or its unit") : "403 on both, audited"}`, async () => {
+      const c = sessions.get(name)!;
+      const officerId = officerIds.get(p.id)!;
+      const page = await c.get("/console/stats");
+      const csv = await c.get("/console/stats.csv");
+      const nav = await c.get("/console/home");
+      expect(nav.text.includes('href="/console/stats"')).toBe(works);
+      if (!works) {
+        for (const res of [page, csv]) {
+          expect(res.status).toBe(403);
+          expect(res.text).not.toContain("commune:00070");
+          expect(res.text).not.toContain("commune%3A00070");
+        }
+        const refusals = await events({ action: "auth.refused", actor: `officer:${officerId}` });
+        expect(refusals.filter((e) => JSON.parse(e.data).action === "console.stats")).toHaveLength(2);
+        expect(await events({ action: "console.stats_exported", actor: `officer:${officerId}` })).toHaveLength(0);
+        return;
+      }
+      expect(page.status).toBe(200);
+      expect(csv.status).toBe(200);
+      // The tip (drugs, Phường Hoàn Kiếm's queue) is counted only inside the scope; its drill-down link opens that unit's tips.
+      expect(page.text.includes("queue=commune%3A00070")).toBe(p.inside);
+      expect(csv.text.includes("commune:00070,")).toBe(p.inside);
+      expect(page.text).not.toContain(String(TIPSTER));
+      expect(await events({ action: "console.stats_exported", actor: `officer:${officerId}` })).toHaveLength(1);
+    });
+  }
+
+  it("no session: the page and the CSV send to the login page", async () => {
+    const c = new ConsoleClient(t.url);
+    expect((await c.get("/console/stats")).location).toBe("/console/login");
+    expect((await c.get("/console/stats.csv")).location).toBe("/console/login");
+  });
+
+  it("a revoked commander's live session ends at once on the statistics too", async () => {
+    const c = await logIn(t.url, tg, REVOKED_STATS);
+    expect((await c.get("/console/stats")).status).toBe(200);
+    await t.db.$transaction((tx) => revokeAsAdmin(tx, { telegramUserId: String(REVOKED_STATS) }));
+    expect((await c.get("/console/stats")).location).toBe("/console/login");
+    expect((await c.get("/console/stats.csv")).location).toBe("/console/login");
+  });
+});
+
+
+describe("the console's routes × role × scope", () => {
+  const sessions = liveSessions;
+  beforeAll(async () => {
+    for (const [name, p] of Object.entries(PEOPLE)) if (!sessions.has(name)) sessions.set(name, await logIn(t.url, tg, p.id));
   }, 60_000);
 
   describe("the tip page's routes (view, file, action forms) × role × scope", () => {

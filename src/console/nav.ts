@@ -2,6 +2,7 @@ import type { OfficerRecord } from "../core/officers/authorize.ts";
 import { mayViewQueue } from "../core/console/queueView.ts";
 import { mayUseOutreach } from "../core/console/outreachView.ts";
 import { mayUseLegal } from "../core/console/legalView.ts";
+import { mayViewStats } from "../core/console/stats.ts";
 
 /** One link of the console's navigation, shown to the people it is `allowed` for. */
 export interface NavItem {
@@ -20,4 +21,5 @@ export const NAV: NavItem[] = [
   { href: "/console/legal", label: "console_legal:nav.questions", allowed: mayUseLegal },
   { href: "/console/legal/kb", label: "console_legal:nav.kb", allowed: mayUseLegal },
   { href: "/console/legal/test", label: "console_legal:nav.test", allowed: mayUseLegal },
+  { href: "/console/stats", label: "console_stats:nav", allowed: mayViewStats },
 ];

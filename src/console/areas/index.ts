@@ -3,6 +3,7 @@ import { queueArea } from "./queue.ts";
 import { tipArea } from "./tip.ts";
 import { outreachArea } from "./outreach.ts";
 import { legalArea } from "./legal.ts";
+import { statsArea } from "./stats.ts";
 
 /** Every part of the console, registered in this order (one line per area). */
 export const AREAS: ConsoleArea[] = [
@@ -10,4 +11,5 @@ export const AREAS: ConsoleArea[] = [
   tipArea,
   outreachArea,
   legalArea,
+  statsArea,
 ];

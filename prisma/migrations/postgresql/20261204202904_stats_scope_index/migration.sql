@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Tip_queueId_receivedMonth_idx" ON "Tip"("queueId", "receivedMonth");

@@ -1,0 +1,105 @@
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeTelegramApi } from "./fakes/telegramApi.ts";
+import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
+import { loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { insertSeedTips, makeSeedTips } from "./helpers/statsSeed.ts";
+import { vnReceipt } from "../src/core/vnTime.ts";
+
+/*
+ * A commander's statistics journey in Debian's Chromium: log in by the bot's link → "Thống kê" in
+ * the navigation → the charts (drawn on the server) → a bar of the category × month chart opens
+ * /console/tips with that month and category (the list page is another part of the console: here
+ * only the URL and its query are checked). Screenshots for the README: docs/console/stats.png
+ * (1280×800) and docs/console/stats-phone.png (390 wide).
+ */
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const DOCS = path.resolve(import.meta.dirname, "..", "docs", "console");
+const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`\n!!! console.stats.e2e.test.ts: ${CHROMIUM} is missing — the statistics journey is SKIPPED (apt-get install -y chromium).\n`);
+
+const COMMANDER = 6501;
+
+let tg: FakeTelegramApi;
+let t: TestApp;
+let browser: Browser;
+
+describe.skipIf(!hasChromium)("statistics in Chromium", () => {
+  beforeAll(async () => {
+    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
+    await tg.listen();
+    t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
+    await insertSeedTips(t.db, makeSeedTips(new Date(), 600));
+    await seedConsolePerson(t.db, { telegramUserId: COMMANDER, role: "commander", scopeKind: "province", scopeCode: "01", displayName: "Nguyễn Văn Hùng" });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    fs.mkdirSync(DOCS, { recursive: true });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await tg?.close();
+  });
+
+  it("a commander opens the statistics from the navigation and drills down from a bar to the list of its tips", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(String(err)));
+    page.on("console", (msg) => {
+      if (msg.type() === "error") errors.push(msg.text());
+    });
+
+    await page.goto(`${t.url}/console/login`);
+    await page.getByLabel("Mã người dùng Telegram").fill(String(COMMANDER));
+    await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
+    const msg = await eventually(() => loginMessage(tg, COMMANDER), 10_000, "the login message");
+    await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
+    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await page.waitForURL(`${t.url}/console/queue`);
+
+    await page.getByRole("link", { name: "Thống kê" }).click();
+    await page.waitForURL(`${t.url}/console/stats`);
+    expect(await page.getByRole("heading", { level: 1 }).innerText()).toContain("Thống kê");
+    for (const h of ["Tin báo theo loại và tháng", "Thời hạn luật định", "Thời gian đến khi nhận xử lý", "Giờ × ngày trong tuần", "Tỉnh, thành phố", "Xã, phường có nhiều tin báo nhất"]) {
+      await page.getByRole("heading", { name: h }).waitFor();
+    }
+    // The styles loaded (the CSP allows only our own files): the heatmap's darkest cells are dark.
+    expect(await page.locator("svg.bars rect").count()).toBeGreaterThan(20);
+    expect(await page.locator("svg.map path").count()).toBe(34);
+    await page.screenshot({ path: path.join(DOCS, "stats.png") });
+
+    // Filter by a category with the form (no script): the URL carries it and so do the drill-down links.
+    await page.locator("#f-category").selectOption("drugs");
+    await page.getByRole("button", { name: "Xem" }).click();
+    await page.waitForURL(/\/console\/stats\?.*category=drugs/);
+    const bar = page.locator("svg.bars a:has(rect)").first();
+    const label = (await bar.getAttribute("aria-label"))!;
+    expect(label).toMatch(/^\d{4}-\d{2}, Ma tuý: \d+ tin báo$/);
+    const month = label.slice(0, 7);
+    expect(errors).toEqual([]);
+
+    await bar.click();
+    await page.waitForURL(/\/console\/tips\?/);
+    const landed = new URL(page.url());
+    expect(landed.pathname).toBe("/console/tips");
+    expect(Object.fromEntries(landed.searchParams)).toEqual({ month, category: "drugs" });
+    // That bar counted exactly the province's drugs tips of that month.
+    const n = await t.db.tip.count({ where: { receivedMonth: month, category: "drugs", queue: { provinceCode: "01" } } });
+    expect(label).toBe(`${month}, Ma tuý: ${n} tin báo`);
+    expect(vnReceipt(new Date()).month >= month).toBe(true);
+
+    // The same page on a phone: the charts scroll sideways inside their own boxes.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "vi-VN", storageState: await context.storageState() });
+    const small = await phone.newPage();
+    await small.goto(`${t.url}/console/stats`);
+    await small.getByRole("heading", { name: "Giờ × ngày trong tuần" }).waitFor();
+    expect(await small.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await small.screenshot({ path: path.join(DOCS, "stats-phone.png"), fullPage: true });
+    await phone.close();
+    await context.close();
+  }, 90_000);
+});
