@@ -161,7 +161,7 @@ const liveSessions = new Map<string, ConsoleClient>();
 
 describe("statistics (/console/stats, /console/stats.csv) × role × scope", () => {
   const sessions = liveSessions;
-  const REVOKED_STATS = 6109;
+  const REVOKED_STATS = 6110;
   beforeAll(async () => {
     for (const [name, p] of Object.entries(PEOPLE)) if (!sessions.has(name)) sessions.set(name, await logIn(t.url, tg, p.id));
     await seedConsolePerson(t.db, { telegramUserId: REVOKED_STATS, role: "commander", scopeKind: "province", scopeCode: "01" });
@@ -295,7 +295,8 @@ describe("the console's routes × role × scope", () => {
       const c = sessions.get(name)!;
       const officerId = officerIds.get(p.id)!;
       const home = await c.get("/console");
-      expect(home.location).toBe(works ? "/console/queue" : "/console/home");
+      // Each role lands on its first page: officers on the queue, outreach on campaigns, legal staff on the questions.
+      expect(home.location).toBe(works ? "/console/queue" : p.role === "outreach" ? "/console/outreach/campaigns" : p.role === "legal" ? "/console/legal" : "/console/home");
       expect((await c.get("/console/home")).status).toBe(200);
       const queue = await c.get("/console/queue");
       const api = await c.get("/console/api/queue");

@@ -23,3 +23,6 @@ export const NAV: NavItem[] = [
   { href: "/console/legal/test", label: "console_legal:nav.test", allowed: mayUseLegal },
   { href: "/console/stats", label: "console_stats:nav", allowed: mayViewStats },
 ];
+
+/** Where a person lands after logging in: the first page of the navigation they may open (else the home page). */
+export const landingOf = (officer: OfficerRecord): string => NAV.find((n) => n.allowed(officer))?.href ?? "/console/home";

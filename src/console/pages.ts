@@ -103,12 +103,16 @@ export function linkPage(c: PageContext, preCsrf: string, token: string): string
 
 /** The home page of roles without a console tool yet (outreach, legal). */
 export function homePage(c: PageContext): string {
-  return layout(c, c.t(c.lang, "console:home.heading"), `<h1>${tr(c, "console:home.heading")}</h1><p>${tr(c, "console:home.later")}</p>`);
+  const items = c.officer ? NAV.filter((n) => n.allowed(c.officer!)) : [];
+  const body = items.length
+    ? `<ul>${items.map((n) => `<li><a href="${esc(n.href)}">${tr(c, n.label)}</a></li>`).join("")}</ul>`
+    : `<p>${tr(c, "console:home.none")}</p>`;
+  return layout(c, c.t(c.lang, "console:home.heading"), `<h1>${tr(c, "console:home.heading")}</h1>${body}`);
 }
 
 /** The refusal page (403). */
 export function forbiddenPage(c: PageContext): string {
-  return layout(c, c.t(c.lang, "console:forbidden.heading"), `<h1>${tr(c, "console:forbidden.heading")}</h1><p>${tr(c, "console:forbidden.queue")}</p>`);
+  return layout(c, c.t(c.lang, "console:forbidden.heading"), `<h1>${tr(c, "console:forbidden.heading")}</h1><p>${tr(c, "console:forbidden.page", { role: c.officer ? c.t(c.lang, `officer:admin.role.${c.officer.role}`) : "" })}</p><p><a href="/console/home">${tr(c, "console:forbidden.home")}</a></p>`);
 }
 
 function deadlinesCell(c: PageContext, row: QueueRow): string {

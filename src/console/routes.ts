@@ -6,13 +6,14 @@ import { clientAddress } from "../http/clientAddress.ts";
 import { isLocale, type Translate } from "../i18n.ts";
 import { SECURITY_HEADERS } from "../channels/web/channel.ts";
 import { consoleSession, csrfTokenOf, endConsoleSession, redeemConsoleLogin, requestConsoleLogin, type LoginRefusal } from "../core/console/logins.ts";
-import { mayViewQueue, refuseConsoleArea } from "../core/console/queueView.ts";
+import { refuseConsoleArea } from "../core/console/queueView.ts";
 import { tipAction } from "../core/actions/table.ts";
 import { TipStateError, type TipCommandContext } from "../core/tips/commands/context.ts";
 import { fromRoot } from "../paths.ts";
 import { forbiddenPage, homePage, layout, linkPage, loginPage, type PageContext } from "./pages.ts";
 import type { ConsoleKit, ConsoleOptions, Session } from "./kit.ts";
 import { AREAS } from "./areas/index.ts";
+import { landingOf } from "./nav.ts";
 
 /** The console's session cookie (a random secret; the database keeps only its hash). */
 export const CONSOLE_COOKIE = "tm_console";
@@ -129,7 +130,7 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
     scope.get("/console", async (req, reply) => {
       const session = await sessionOf(req);
       if (!session) return reply.redirect("/console/login", 303);
-      return reply.redirect(mayViewQueue(session.officer) ? "/console/queue" : "/console/home", 303);
+      return reply.redirect(landingOf(session.officer), 303);
     });
 
     scope.get("/console/login", async (req, reply) => {
@@ -170,7 +171,7 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
         return html(reply, loginPage(c, preCsrf(req, reply), { text: t(c.lang, key[done.reason], { minutes: config.codeGuess.windowMinutes }), kind: "alert" }), done.reason === "limited" ? 429 : 400);
       }
       reply.header("set-cookie", cookie(req, CONSOLE_COOKIE, done.session.secret, config.console.idleMinutes * 60 * 24));
-      return reply.redirect(mayViewQueue(done.session.officer) ? "/console/queue" : "/console/home", 303);
+      return reply.redirect(landingOf(done.session.officer), 303);
     };
 
     scope.post("/console/login/code", async (req, reply) => {

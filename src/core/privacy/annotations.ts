@@ -184,7 +184,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
       "id:t code:t pinHash:h category:s lifeSafety:s priority:o status:o claimedById:f claimedAt:o classification:s duplicateOf:t outcome:s closedAt:o " +
       "receiptNoticeDueAt:o receiptNoticeSentAt:o decisionDueAt:o extension:o transferredAt:o previousQueueId:t channel:o queueId:t provinceCode:s communeCode:s " +
       "placeSource:o placeText:s latitude:s longitude:s occurredWhen:s description:s details:s identityMode:o contactSealed:x replyRefSealed:x locale:p " +
-      "receivedAt:o updatedAt:o pinFailures:o pinLockedUntil:o",
+      "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o updatedAt:o pinFailures:o pinLockedUntil:o",
   },
   TipCard: {
     subjects: "tipsters",
@@ -215,6 +215,24 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     retention: KEEP.codes,
     access: ACCESS.admins,
     fields: "id:t codeHash:h purpose:o role:f scopeKind:f scopeCode:f queueId:t createdBy:f expiresAt:o usedAt:o usedBy:f createdAt:o",
+  },
+  SavedView: {
+    subjects: "staff",
+    kept: { vi: "Bộ lọc danh sách tin báo mà người dùng bảng điều khiển đã lưu (tên và điều kiện lọc)", en: "Tip-list filters a console user saved (name and filter)" },
+    purpose: { vi: "Mở lại nhanh một danh sách hay dùng", en: "Reopening a list one uses often" },
+    legalBasis: BASIS.staff,
+    retention: KEEP.staffTenure,
+    access: ACCESS.officers,
+    fields: "id:t officerId:t name:f query:o createdAt:o",
+  },
+  MonthlyReport: {
+    subjects: "none",
+    kept: { vi: "Số liệu tổng hợp hằng tháng của một đơn vị (số nhỏ hơn 3 đã được che)", en: "A unit's monthly aggregate figures (counts under 3 suppressed)" },
+    purpose: { vi: "Báo cáo tháng gửi nhóm đơn vị và lưu trên bảng điều khiển", en: "The monthly report posted to the unit's group and kept in the console" },
+    legalBasis: BASIS.crime,
+    retention: KEEP.tipRecord,
+    access: ACCESS.officers,
+    fields: "id:t month:o unitKind:o unitCode:r summary:o createdAt:o postedAt:o",
   },
   OfficerPrompt: {
     subjects: "staff",
