@@ -64,7 +64,7 @@ export function telegramChannel(ctx: ChannelContext): Channel {
       handle: (tx, update: Update, inboxId) => telegram.process(tx, inboxId, update),
     },
     renderer,
-    delivery: { sender: new TelegramSender(api, loadUpload), limiter: new PlatformLimiter(tg.limits) },
+    delivery: { sender: new TelegramSender(api, loadUpload, ctx.files), limiter: new PlatformLimiter(tg.limits) },
     webhook: {
       ...webhook,
       register: async (url) => void (await api.setWebhook(url, { secret_token: webhook.secret, allowed_updates: [...WEBHOOK_UPDATES] })),
