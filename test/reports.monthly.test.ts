@@ -1,15 +1,12 @@
 import crypto from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import type { Db } from "../src/db/client.ts";
-import { createTranslator } from "../src/i18n.ts";
-import { computeDeadlines } from "../src/core/deadlines/tipDeadlines.ts";
-import { vnInstant, vnReceipt } from "../src/core/vnTime.ts";
+import { vnInstant } from "../src/core/vnTime.ts";
 import type { MonthlySummary } from "../src/core/reports/monthly.ts";
 import { FakeTelegramApi, tgShownText, uploadedBytes, type FakeCall } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { seedBinding } from "./helpers/officers.ts";
+import { bindGroup, seedTip } from "./helpers/reports.ts";
 
 /*
  * The monthly report: seeded tips across two months and several units → each bound commune group
@@ -20,7 +17,6 @@ import { seedBinding } from "./helpers/officers.ts";
  * posted once a group is bound, and a restart between storing and sending loses nothing.
  */
 
-const t8 = createTranslator().t;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const GROUP_A = -3101; // Phường Hoàn Kiếm (00070), Vietnamese
 const GROUP_B = -3102; // Phường Ba Đình (00004), Khmer
@@ -32,50 +28,6 @@ const RUN_AT = vnInstant({ year: 2026, month: 6, day: 1 }, 7);
 
 /** A Vietnam wall-clock instant. */
 const vn = (month: number, day: number, hour = 9, minute = 0) => vnInstant({ year: 2026, month, day }, hour, minute);
-
-let seq = 0;
-/** A tip as submission stores it (deadlines from its receipt), with its receipt notice and closing as given. */
-async function seedTip(db: Db, p: { queueId: string; category: string; receivedAt: Date; receiptSentAt?: Date; closedAt?: Date }) {
-  const queue = await db.queue.findUniqueOrThrow({ where: { id: p.queueId } });
-  const d = computeDeadlines({ receivedAt: p.receivedAt });
-  const r = vnReceipt(p.receivedAt);
-  seq++;
-  return db.tip.create({
-    data: {
-      code: `TM-R${String(seq).padStart(5, "0")}`,
-      pinHash: "x",
-      category: p.category,
-      status: p.closedAt ? "closed" : p.receiptSentAt ? "claimed" : "new",
-      outcome: p.closedAt ? "khong_khoi_to" : null,
-      closedAt: p.closedAt ?? null,
-      receiptNoticeDueAt: d.receiptNoticeDue,
-      receiptNoticeSentAt: p.receiptSentAt ?? null,
-      decisionDueAt: d.decisionDue,
-      channel: "telegram",
-      queueId: queue.id,
-      provinceCode: queue.provinceCode,
-      communeCode: queue.communeCode,
-      placeSource: "typed",
-      occurredWhen: "today",
-      description: "Seeded for the monthly report",
-      identityMode: "anonymous",
-      replyRefSealed: "sealed",
-      locale: "vi",
-      receivedAt: p.receivedAt,
-      receivedMonth: r.month,
-      receivedHour: r.hour,
-      receivedWeekday: r.weekday,
-    },
-  });
-}
-
-/** A Telegram group bound to a queue, with its language. */
-async function bindGroup(t: TestApp, queueId: string, platformChatId: number, locale: string) {
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(platformChatId), kind: "group", locale } });
-    await seedBinding(tx, new TelegramRenderer(t8), { queueId, groupChatId: chat.id });
-  });
-}
 
 const photosTo = (tg: FakeTelegramApi, group: number) => tg.delivered(group).filter((c) => c.method === "sendPhoto");
 
