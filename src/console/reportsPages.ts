@@ -40,7 +40,7 @@ export function reportsListPage(c: PageContext, data: { months: string[]; month?
   const body = data.month
     ? `<h2>${tr(c, `${NS}:list.month`, { month: monthLabel(data.month) })}</h2>
 <p class="note">${tr(c, `${NS}:list.previous_note`)}</p>
-<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>
+<div class="scroll"><table class="figures"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>
 ${pager.length ? `<nav aria-label="${tr(c, `${NS}:list.pages`)}" class="pager">${pager.join(" · ")}</nav>` : ""}`
     : `<p>${tr(c, `${NS}:list.empty`)}</p>`;
   return layout(c, c.t(c.lang, `${NS}:list.heading`), `<link rel="stylesheet" href="/console/static/reports.css">
@@ -65,7 +65,7 @@ export function reportPage(c: PageContext, r: ReportListRow): string {
       .join("");
   const months = `<th scope="col">${tr(c, `${NS}:report.this_month`, { month: monthLabel(s.month) })}</th><th scope="col">${tr(c, `${NS}:report.previous_month`, { month: monthLabel(s.previousMonth) })}</th>`;
   const categories = s.categories.length
-    ? `<table><caption>${tr(c, `${NS}:report.by_category`)}</caption><thead><tr><th scope="col">${tr(c, `${NS}:report.category`)}</th>${months}</tr></thead><tbody>${s.categories
+    ? `<table class="figures"><caption>${tr(c, `${NS}:report.by_category`)}</caption><thead><tr><th scope="col">${tr(c, `${NS}:report.category`)}</th>${months}</tr></thead><tbody>${s.categories
         .map(
           (k) =>
             `<tr><th scope="row"><a href="${esc(list(k.category))}">${tr(c, `tip:category.${k.category}`)}</a></th><td>${count(k.current)}</td><td>${count(k.previous)}</td></tr>`,
@@ -82,8 +82,8 @@ export function reportPage(c: PageContext, r: ReportListRow): string {
 <p class="note">${tr(c, `${NS}:report.as_of`, { at: formatVnDateTime(new Date(s.asOf)) })} · ${
       r.postedAt ? tr(c, `${NS}:report.posted`, { at: formatVnDateTime(r.postedAt) }) : tr(c, `${NS}:report.not_posted`)
     }</p>
-<figure class="chart"><img src="/console/reports/${esc(r.id)}/chart.png?lang=${esc(c.lang)}" alt="${esc(alt)}" width="800"></figure>
-<table><caption>${tr(c, `${NS}:report.overview`)}</caption><thead><tr><th scope="col">${tr(c, `${NS}:report.figure`)}</th>${months}</tr></thead><tbody>
+<figure class="chart"><a href="/console/reports/${esc(r.id)}/chart.png?lang=${esc(c.lang)}"><img src="/console/reports/${esc(r.id)}/chart.png?lang=${esc(c.lang)}" alt="${esc(alt)}" width="800"></a><figcaption class="note">${tr(c, `${NS}:report.chart_full`)}</figcaption></figure>
+<table class="figures"><caption>${tr(c, `${NS}:report.overview`)}</caption><thead><tr><th scope="col">${tr(c, `${NS}:report.figure`)}</th>${months}</tr></thead><tbody>
 <tr><th scope="row"><a href="${esc(list())}">${tr(c, `${NS}:report.tips`)}</a></th><td>${count(s.tips.current)}</td><td>${count(s.tips.previous)}</td></tr>
 ${clockRows("receipt")}${clockRows("decision")}</tbody></table>
 ${categories}
