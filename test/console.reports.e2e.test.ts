@@ -22,6 +22,11 @@ if (!hasChromium) console.warn(`\n!!! console.reports.e2e.test.ts: ${CHROMIUM} i
 
 const GROUP = -2301; // Phường Hoàn Kiếm's group
 const COMMANDER = 6301;
+/** In the page: an image's natural width once loaded (0 or false before). */
+const loadedWidth = (el: unknown) => {
+  const img = el as { complete: boolean; naturalWidth: number };
+  return img.complete && img.naturalWidth;
+};
 const vn = (month: number, day: number, hour = 9) => vnInstant({ year: 2026, month, day }, hour);
 
 describe.skipIf(!hasChromium)("the monthly reports in Chromium", () => {
@@ -79,7 +84,7 @@ describe.skipIf(!hasChromium)("the monthly reports in Chromium", () => {
     await page.getByRole("heading", { level: 1, name: "Báo cáo tháng 05/2026 — Công an phường Hoàn Kiếm" }).waitFor();
 
     const chart = page.getByRole("img", { name: /Biểu đồ tin báo theo loại của Công an phường Hoàn Kiếm, tháng 05\/2026/ });
-    await expect.poll(() => chart.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(800);
+    await expect.poll(() => chart.evaluate(loadedWidth), { timeout: 10_000 }).toBe(800);
     const overview = page.getByRole("table", { name: "Tổng quan" });
     expect(await overview.getByRole("row", { name: /Tin báo tiếp nhận/ }).innerText()).toMatch(/Tin báo tiếp nhận\s+32\s+10/);
     const byCategory = page.getByRole("table", { name: "Theo loại tin báo" });
@@ -100,7 +105,7 @@ describe.skipIf(!hasChromium)("the monthly reports in Chromium", () => {
     small.on("pageerror", (err) => errors.push(String(err)));
     await small.goto(reportUrl);
     const img = small.getByRole("img", { name: /Biểu đồ tin báo/ });
-    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), { timeout: 10_000 }).toBe(800);
+    await expect.poll(() => img.evaluate(loadedWidth), { timeout: 10_000 }).toBe(800);
     const box = await img.boundingBox();
     expect(box!.width).toBeLessThanOrEqual(390);
     await small.screenshot({ path: path.join(DOCS, "report-phone.png"), fullPage: true });

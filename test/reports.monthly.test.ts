@@ -1,4 +1,7 @@
+import { execFile } from "node:child_process";
 import crypto from "node:crypto";
+import { promisify } from "node:util";
+import { fromRoot } from "../src/paths.ts";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/client.ts";
@@ -230,6 +233,35 @@ describe("the monthly report", () => {
     expect(tgShownText(photo.payload)).toContain("Thông báo tiếp nhận đúng hạn: — (tháng trước: —)");
     await waitIdle(t);
   });
+});
+
+describe("npm run admin -- report:monthly", () => {
+  it("runs the same command by hand: the running service sends what it queued; a bad month is refused with the usage", async () => {
+    const tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
+    await tg.listen();
+    const t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, MONTHLY_REPORT_SCHEDULE: "off" }, referenceData: true });
+    try {
+      await bindGroup(t, "commune:00070", GROUP_A, "vi");
+      for (const day of [4, 5, 6, 7]) await seedTip(t.db, { queueId: "commune:00070", category: "theft", receivedAt: vn(5, day), receiptSentAt: vn(5, day, 10) });
+      const env = { ...process.env, DATABASE_URL: t.databaseUrl, TELEGRAM_BOT_TOKEN: tg.token, LOG_LEVEL: "silent", PUBLIC_URL: t.url };
+      const admin = (...args: string[]) => promisify(execFile)("npx", ["tsx", "src/cli/admin.ts", ...args], { cwd: fromRoot(), env });
+      const bad = await admin("report:monthly", "2026-5").catch((err: { code: number; stderr: string }) => err);
+      expect(bad).toMatchObject({ code: 2 });
+      expect((bad as { stderr: string }).stderr).toContain("the month must be YYYY-MM");
+      expect(await t.db.monthlyReport.count()).toBe(0);
+      const { stdout } = await admin("report:monthly", MAY);
+      expect(stdout).toContain("2026-05: 35 unit(s); 35 report(s) stored, 1 posted");
+      // The service picks up what the command queued (its outbox sweep) and sends the chart.
+      const photo = await eventually(() => photosTo(tg, GROUP_A)[0], 20_000, "the report sent by the service");
+      await uploadedPng(photo);
+      expect(tgShownText(photo.payload)).toContain("Tin báo tiếp nhận: 4 (tháng trước: 0)");
+      expect(await t.db.auditEvent.count({ where: { action: "report.monthly_posted", actor: "admin:cli" } })).toBe(1);
+      expect((await admin("report:monthly", MAY)).stdout).toContain("0 report(s) stored, 0 posted");
+    } finally {
+      await t.close();
+      await tg.close();
+    }
+  }, 180_000);
 });
 
 describe("a restart between storing a report and sending it", () => {
