@@ -2,10 +2,12 @@ import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import { promisify } from "node:util";
 import { fromRoot } from "../src/paths.ts";
+import { Cron } from "croner";
+import { loadConfig } from "../src/config.ts";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/client.ts";
-import { vnInstant } from "../src/core/vnTime.ts";
+import { VN_TIME_ZONE, vnInstant } from "../src/core/vnTime.ts";
 import type { MonthlySummary } from "../src/core/reports/monthly.ts";
 import { FakeTelegramApi, tgShownText, uploadedBytes, type FakeCall } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
@@ -232,6 +234,20 @@ describe("the monthly report", () => {
     await uploadedPng(photo);
     expect(tgShownText(photo.payload)).toContain("Thông báo tiếp nhận đúng hạn: — (tháng trước: —)");
     await waitIdle(t);
+  });
+});
+
+describe("the schedule (MONTHLY_REPORT_SCHEDULE)", () => {
+  const env = { DATABASE_URL: "file:./data/unused.db" };
+  it("runs by default at 07:00 on the 1st of each month in Vietnam; 'off' leaves it to the admin command; a bad pattern is refused by name", () => {
+    const config = loadConfig(env);
+    expect(config.monthlyReport.schedule).toBe("0 7 1 * *");
+    // From 15 May 2026 (any time zone of the machine): next 1 June 07:00 in Vietnam = 00:00 UTC.
+    const next = new Cron(config.monthlyReport.schedule!, { timezone: VN_TIME_ZONE, paused: true }).nextRun(vn(5, 15));
+    expect(next?.toISOString()).toBe("2026-06-01T00:00:00.000Z");
+    expect(loadConfig({ ...env, MONTHLY_REPORT_SCHEDULE: "off" }).monthlyReport.schedule).toBeNull();
+    expect(() => loadConfig({ ...env, MONTHLY_REPORT_SCHEDULE: "every month" })).toThrow(/MONTHLY_REPORT_SCHEDULE/);
+    expect(() => loadConfig({ ...env, MONTHLY_REPORT_SCHEDULE: "0 7 32 * *" })).toThrow(/MONTHLY_REPORT_SCHEDULE/);
   });
 });
 
