@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/client.ts";
 import { VN_TIME_ZONE, vnInstant } from "../src/core/vnTime.ts";
 import type { MonthlySummary } from "../src/core/reports/monthly.ts";
+import { monthlyReportChart } from "../src/core/reports/monthlyContent.ts";
+import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgShownText, uploadedBytes, type FakeCall } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { bindGroup, seedTip } from "./helpers/reports.ts";
@@ -305,6 +307,9 @@ describe("a restart between storing a report and sending it", () => {
       const png = await uploadedPng(photo);
       expect(png.width).toBe(800);
       expect(tgShownText(photo.payload)).toContain("Tin báo tiếp nhận: 3 (tháng trước: 0)");
+      // The chart sent is the one the stored figures draw (the same bytes every time).
+      const stored = await second.db.monthlyReport.findFirstOrThrow({ where: { unitKind: "commune", unitCode: "00070" } });
+      expect(png.bytes.equals(monthlyReportChart(JSON.parse(stored.summary) as MonthlySummary, "vi", createTranslator().t).png)).toBe(true);
       await waitIdle(second);
       expect(await second.db.outboxMessage.findFirst({ where: { method: "sendPhoto" } })).toMatchObject({ status: "sent" });
       // And the next run does not post it again.

@@ -1,6 +1,6 @@
 import { mayViewReports, openReport, reportMonths, reportsOfMonth } from "../../core/console/reports.ts";
 import { isReportMonth } from "../../core/reports/monthly.ts";
-import { monthlyReportChart } from "../../core/reports/monthlyContent.ts";
+import { storedReportChart } from "../../core/reports/monthlyContent.ts";
 import { esc, layout } from "../pages.ts";
 import { reportCsv, reportCsvName, reportPage, reportsListPage } from "../reportsPages.ts";
 import type { ConsoleArea, Session } from "../kit.ts";
@@ -69,7 +69,7 @@ export const reportsArea: ConsoleArea = {
       const got = await load(req, reply, (req.params as { id: string }).id, "json");
       if (!got) return reply;
       const c = kit.ctxOf(req, reply, got.session);
-      const { png } = monthlyReportChart(got.report.summary, c.lang, t);
+      const { png } = storedReportChart(got.report.id, got.report.summary, c.lang, t);
       return reply.type("image/png").header("cache-control", "private, max-age=3600").send(png);
     });
   },

@@ -66,6 +66,21 @@ export function monthlyReportIntents(summary: MonthlySummary, reportId: string, 
 
 const chartValue = (n: ShownCount): ChartValue => (n === "<3" ? { value: 0, label: "<3" } : n);
 
+/** Charts drawn lately, by report and language (a stored report's figures never change): a page viewed again, a send retried. */
+const recent = new Map<string, RenderedChart>();
+const RECENT_CHARTS = 64;
+
+/** A stored report's chart in a language, drawn once and kept among the last RECENT_CHARTS. */
+export function storedReportChart(reportId: string, summary: MonthlySummary, locale: string, t: Translate): RenderedChart {
+  const key = `${reportId}:${locale}`;
+  let chart = recent.get(key);
+  if (chart) recent.delete(key);
+  else chart = monthlyReportChart(summary, locale, t);
+  recent.set(key, chart);
+  if (recent.size > RECENT_CHARTS) recent.delete(recent.keys().next().value!);
+  return chart;
+}
+
 /** A report's chart in a language: tips by category, this month beside the month before (held-back counts drawn as 0, labelled "<3"). */
 export function monthlyReportChart(summary: MonthlySummary, locale: string, t: Translate): RenderedChart {
   return barChart({
@@ -105,7 +120,7 @@ export function monthlyChartFiles(db: Db, t: Translate): FileLoader {
     if (!m) return null;
     const summary = await storedSummary(db, m[1]!);
     if (!summary) return null;
-    const { png } = monthlyReportChart(summary, m[2]!, t);
+    const { png } = storedReportChart(m[1]!, summary, m[2]!, t);
     return { bytes: png, mime: "image/png", name: `report-${summary.month}.png` };
   };
 }
