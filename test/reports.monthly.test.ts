@@ -11,6 +11,9 @@ import { VN_TIME_ZONE, vnInstant } from "../src/core/vnTime.ts";
 import type { MonthlySummary } from "../src/core/reports/monthly.ts";
 import { monthlyReportChart } from "../src/core/reports/monthlyContent.ts";
 import { createTranslator } from "../src/i18n.ts";
+import { TelegramRenderer } from "../src/channels/telegram/render.ts";
+import { ZaloRenderer } from "../src/channels/zalo/render.ts";
+import { WebRenderer } from "../src/channels/web/render.ts";
 import { FakeTelegramApi, tgShownText, uploadedBytes, type FakeCall } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { bindGroup, seedTip } from "./helpers/reports.ts";
@@ -236,6 +239,35 @@ describe("the monthly report", () => {
     await uploadedPng(photo);
     expect(tgShownText(photo.payload)).toContain("Thông báo tiếp nhận đúng hạn: — (tháng trước: —)");
     await waitIdle(t);
+  });
+});
+
+describe("the image intent in each channel", () => {
+  const t = createTranslator().t;
+  const caption = { key: "reports:monthly.heading", params: { month: "05/2026", unit: "Công an phường Hoàn Kiếm" }, strong: true };
+  const intent = (more: Array<{ key: string; params?: Record<string, unknown> }> = []) =>
+    ({ kind: "image" as const, image: { ref: "monthly-report:abc:vi", name: "report.png" }, caption: { ...caption, more, compact: true } });
+
+  it("Telegram: a photo uploaded by reference (an object no file id a person sends can be), the summary as its caption", () => {
+    const { calls } = new TelegramRenderer(t).intent(intent(), "vi");
+    expect(calls).toEqual([{ method: "sendPhoto", payload: { photo: { $file: "monthly-report:abc:vi", name: "report.png" }, caption: "<b>📊 Báo cáo tháng 05/2026 — Công an phường Hoàn Kiếm</b>", parse_mode: "HTML" } }]);
+  });
+
+  it("Telegram: a summary too long for a caption (1,024 characters) follows the photo as a message", () => {
+    const lines = Array.from({ length: 40 }, (_, i) => ({ key: "reports:monthly.category", params: { category: `Loại số ${i} với một tên rất dài`, count: i, previous: i } }));
+    const { calls } = new TelegramRenderer(t).intent(intent(lines), "vi");
+    expect(calls.map((c) => c.method)).toEqual(["sendPhoto", "sendMessage"]);
+    expect(calls[0]!.payload.caption).toBeUndefined();
+    expect(String(calls[1]!.payload.text)).toContain("Loại số 39 với một tên rất dài");
+  });
+
+  it("Zalo and the web chat, which take no such file, get the summary as text", () => {
+    for (const renderer of [new ZaloRenderer(t), new WebRenderer(t)]) {
+      const { calls } = renderer.intent(intent(), "vi");
+      expect(calls).toHaveLength(1);
+      expect(JSON.stringify(calls[0]!.payload)).toContain("Báo cáo tháng 05/2026");
+      expect(JSON.stringify(calls[0]!.payload)).not.toContain("monthly-report:");
+    }
   });
 });
 
