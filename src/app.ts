@@ -18,6 +18,10 @@ import type { PlaceFinder } from "./core/tips/places.ts";
 import { ReaderWatch } from "./core/tips/readerWatch.ts";
 import { VN_TIME_ZONE } from "./core/vnTime.ts";
 import { applyRetention, type RetentionReport } from "./core/privacy/applyRetention.ts";
+import { runMonthlyReports, type MonthlyRun } from "./core/reports/monthlyRun.ts";
+import { MONTHLY_CHART_SOURCE, monthlyChartFiles } from "./core/reports/monthlyContent.ts";
+import { fileLoaders } from "./core/files.ts";
+import type { Actor } from "./core/events/recordEvent.ts";
 import type { Sealer } from "./security/sealing.ts";
 import { configuredSecrets, secretRedactor } from "./security/redact.ts";
 import { InboxIngest } from "./inbox/ingest.ts";
@@ -99,6 +103,7 @@ export class App {
   private readonly pollers: Poller[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private retentionJob?: Cron;
+  private monthlyReportJob?: Cron;
   private stopped = false;
   /** One instance per SQLite file (see src/db/instanceLock.ts); none on PostgreSQL. */
   private instanceLock?: InstanceLock;
@@ -122,6 +127,8 @@ export class App {
       metrics: this.metrics,
       knowledge: this.knowledge,
       renderers: this.renderers,
+      // Files the senders load by reference: the monthly reports' charts (drawn from the stored figures).
+      files: fileLoaders({ [MONTHLY_CHART_SOURCE]: monthlyChartFiles(db, this.t) }),
       // Officers work in the officers' channel (Telegram): its renderer draws their cards, whichever channel the tipster uses.
       inboundDeps: (renderer) => ({ ...resident, renderer, get officerRenderer() { return officers(); } }),
     };
@@ -211,6 +218,12 @@ export class App {
         await this.runRetention().catch((err: unknown) => log.error({ err }, "retention job failed"));
       });
     }
+    // Each unit's monthly report, on the 1st of the month (MONTHLY_REPORT_SCHEDULE).
+    if (config.monthlyReport.schedule) {
+      this.monthlyReportJob = new Cron(config.monthlyReport.schedule, { timezone: VN_TIME_ZONE, protect: true, unref: true }, async () => {
+        await this.runMonthlyReport().catch((err: unknown) => log.error({ err }, "monthly report job failed"));
+      });
+    }
   }
 
   /** Applies the retention rules now (the daily job; also `npm run admin -- retention:run`), logging the counts per rule. */
@@ -218,6 +231,18 @@ export class App {
     const report = await applyRetention(this.opts.db, this.opts.config.retention.periods, now);
     this.opts.log.info({ retention: report.counts }, "retention rules applied");
     return report;
+  }
+
+  /**
+   * Makes and posts the monthly reports now (the job on the 1st; also `npm run admin -- report:monthly`):
+   * `month` defaults to the month before `now` (Vietnam time). Units already reported on are left
+   * alone, so running it again posts nothing twice.
+   */
+  async runMonthlyReport(month?: string, now = new Date(), actor: Actor = { kind: "system" }): Promise<MonthlyRun> {
+    const run = await runMonthlyReports(this.opts.db, { officerRenderer: this.channels.officers?.renderer, consoleUrl: this.opts.config.console.url }, { actor, month, now });
+    this.sender.notify(run.refs);
+    this.opts.log.info({ month: run.month, units: run.units, created: run.created, posted: run.posted, unchanged: run.unchanged }, "monthly reports made");
+    return run;
   }
 
   /** Periodic jobs (every minute): reminders and escalations about open tips; drops tip drafts untouched for 24 hours (telling the person), then each channel's own (stale web uploads). */
@@ -313,6 +338,7 @@ export class App {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.retentionJob?.stop();
+    this.monthlyReportJob?.stop();
     await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();

@@ -109,6 +109,12 @@ export const envSchema = z.object({
     .trim()
     .regex(/^(off|\S+ \S+ \S+ \S+ \S+)$/, 'must be a 5-field cron pattern (Asia/Ho_Chi_Minh) or "off"')
     .default("30 3 * * *"),
+  /** When the monthly reports are made and posted to the units' groups: a 5-field cron pattern in Asia/Ho_Chi_Minh, or "off". */
+  MONTHLY_REPORT_SCHEDULE: z
+    .string()
+    .trim()
+    .regex(/^(off|\S+ \S+ \S+ \S+ \S+)$/, 'must be a 5-field cron pattern (Asia/Ho_Chi_Minh) or "off"')
+    .default("0 7 1 * *"),
   CODE_GUESS_PER_ACCOUNT: positiveInt(5),
   CODE_GUESS_GLOBAL: positiveInt(50),
   CODE_GUESS_ALERT_AT: positiveInt(20),
@@ -209,6 +215,8 @@ export interface Config {
   metricsToken?: string;
   /** The web console: idle timeout, and the base URL of the login links (unset: the bot sends the code only). */
   console: { idleMinutes: number; url?: string };
+  /** When the monthly reports run (cron, Asia/Ho_Chi_Minh); null: never (by hand only). */
+  monthlyReport: { schedule: string | null };
 }
 
 /** Flood limits of the web chat (see channels/web/channel.ts); every one configurable. */
@@ -254,6 +262,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       new Cron(e.RETENTION_SCHEDULE, { timezone: VN_TIME_ZONE, mode: "5-part" }); // no callback: only parsed
     } catch (err) {
       throw new ConfigError(`invalid configuration:\n  RETENTION_SCHEDULE: ${(err as Error).message}`);
+    }
+  }
+  if (e.MONTHLY_REPORT_SCHEDULE !== "off") {
+    try {
+      new Cron(e.MONTHLY_REPORT_SCHEDULE, { timezone: VN_TIME_ZONE, mode: "5-part" }); // no callback: only parsed
+    } catch (err) {
+      throw new ConfigError(`invalid configuration:\n  MONTHLY_REPORT_SCHEDULE: ${(err as Error).message}`);
     }
   }
   return {
@@ -326,5 +341,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY.split(",").map((p) => p.trim()) : [],
     metricsToken: e.METRICS_TOKEN,
     console: { idleMinutes: e.CONSOLE_IDLE_MINUTES, url: (e.CONSOLE_URL ?? e.PUBLIC_URL)?.replace(/\/+$/, "") },
+    monthlyReport: { schedule: e.MONTHLY_REPORT_SCHEDULE === "off" ? null : e.MONTHLY_REPORT_SCHEDULE },
   };
 }

@@ -1,3 +1,4 @@
+import { vnReceipt } from "../src/core/vnTime.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
@@ -399,6 +400,90 @@ describe("the console's routes × role × scope", () => {
     expect((await t.db.legalQuestion.findUniqueOrThrow({ where: { id: q.id } })).status).toBe("open");
     const id = (await t.db.officer.findUniqueOrThrow({ where: { telegramUserId: String(REVOKED_LEGAL) } })).id;
     expect((await events({ action: "auth.refused", actor: `officer:${id}` })).map((e) => JSON.parse(e.data))).toContainEqual({ action: "console.session", reason: "revoked" });
+  });
+
+  describe("monthly reports (/console/reports, a report, its chart and CSV) × role × scope", () => {
+    const ids = new Map<string, string>();
+    beforeAll(async () => {
+      // This month's reports (the tip was filed today): Hoàn Kiếm's (its group is bound) and every province duty office's.
+      const run = await t.app.runMonthlyReport(vnReceipt(new Date()).month, new Date());
+      expect(run.created).toBeGreaterThanOrEqual(35);
+      for (const r of await t.db.monthlyReport.findMany({ where: { month: run.month } })) ids.set(`${r.unitKind}:${r.unitCode}`, r.id);
+      await waitIdle(t);
+    });
+    /** Which reports each person may open: their commune's; their province's and its communes'; everything nationally. */
+    const SEES: Record<string, string[]> = {
+      officerIn: ["commune:00070"],
+      officerOut: [],
+      commanderIn: ["commune:00070", "province:01"],
+      commanderOut: ["province:79"],
+      admin: ["commune:00070", "province:01", "province:79"],
+    };
+    for (const [name, p] of Object.entries(PEOPLE)) {
+      const works = ["officer", "commander", "admin"].includes(p.role);
+      it(`${name} (${p.role}, ${p.scopeKind} ${p.scopeCode}): ${works ? `opens ${SEES[name]!.join(", ") || "none of the three"}; the others are refused (403, audited)` : "403 on every report route, audited"}`, async () => {
+        const c = sessions.get(name)!;
+        const officerId = officerIds.get(p.id)!;
+        const refusals = async () => (await events({ action: "auth.refused", actor: `officer:${officerId}` })).filter((e) => JSON.parse(e.data).action === "console.reports");
+        const before = (await refusals()).length;
+        const list = await c.get("/console/reports");
+        const home = await c.get("/console/home");
+        if (!works) {
+          expect(list.status).toBe(403);
+          expect(home.text).not.toContain('href="/console/reports"');
+          for (const unit of ["commune:00070", "province:01"]) {
+            const id = ids.get(unit)!;
+            for (const path of [`/console/reports/${id}`, `/console/reports/${id}.csv`, `/console/reports/${id}/chart.png`]) {
+              const res = await c.get(path);
+              expect(res.status, path).toBe(403);
+              expect(res.headers.get("content-type")).not.toMatch(/png|csv/);
+            }
+          }
+          const refused = await refusals();
+          expect(refused.length - before).toBe(7);
+          expect(refused.map((e) => JSON.parse(e.data).reason)).toContain("staff_role");
+          return;
+        }
+        expect(list.status).toBe(200);
+        expect(home.text).toContain('href="/console/reports"');
+        let outside = 0;
+        for (const unit of ["commune:00070", "province:01", "province:79"]) {
+          const id = ids.get(unit)!;
+          const sees = SEES[name]!.includes(unit);
+          expect(list.text.includes(`/console/reports/${id}"`), `${unit} in the list`).toBe(sees);
+          const page = await c.get(`/console/reports/${id}`);
+          const csv = await c.get(`/console/reports/${id}.csv`);
+          const chart = await c.get(`/console/reports/${id}/chart.png`);
+          if (!sees) {
+            outside++;
+            for (const res of [page, csv, chart]) expect(res.status).toBe(403);
+            expect(page.text).not.toContain("Tin báo tiếp nhận");
+            continue;
+          }
+          expect(page.status).toBe(200);
+          expect(page.text).toContain(`<img src="/console/reports/${id}/chart.png?lang=vi"`);
+          // Never the tipster's identity; the drill-down opens the tips behind the figures (the list's filter contract).
+          expect(page.text).not.toContain(String(TIPSTER));
+          if (unit === "commune:00070") {
+            expect(page.text).toMatch(/<th scope="row"><a href="\/console\/tips\?queue=commune%3A00070&#38;month=\d{4}-\d{2}&#38;category=drugs">Ma tuý<\/a><\/th><td>&#60;3<\/td>/);
+          }
+          expect(csv.status).toBe(200);
+          expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
+          expect(csv.headers.get("content-disposition")).toMatch(/^attachment; filename="report-\d{4}-\d{2}-(commune|province)-\d+\.csv"$/);
+          expect(csv.text).toContain("month,unit_kind,unit_code,unit,figure,category");
+          if (unit === "commune:00070") expect(csv.text).toMatch(/,tips_by_category,drugs,Ma tuý,<3,0,/);
+          expect(chart.status).toBe(200);
+          expect(chart.headers.get("content-type")).toBe("image/png");
+        }
+        const refused = await refusals();
+        expect(refused.length - before).toBe(outside * 3);
+        for (const e of refused.slice(before)) expect(JSON.parse(e.data)).toMatchObject({ action: "console.reports", reason: "scope" });
+        // An unknown report and a bad month: 404 and 400, nothing else said.
+        expect((await c.get("/console/reports/nope")).status).toBe(404);
+        expect((await c.get("/console/reports?month=2026-13")).status).toBe(400);
+        expect((await c.get("/console/reports/%3Cscript%3E")).status).toBe(404);
+      });
+    }
   });
 
   it("close from the console: a bad outcome changes nothing; a commander closes the unclaimed tip (same command as the card's)", async () => {

@@ -121,6 +121,7 @@ export function plainIntent(renderer: { render(reply: Reply, locale: string): Re
     case "update":
       return renderer.render(intent.reply, locale);
     case "file":
+    case "image":
       return intent.caption ? renderer.render(intent.caption, locale) : { calls: [], offered: [] };
     case "closeChoices":
       return { calls: [], offered: [] };

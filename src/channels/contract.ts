@@ -6,6 +6,7 @@ import type { Translate } from "../i18n.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { InboundDeps } from "../core/processInbound.ts";
+import type { FileLoader } from "../core/files.ts";
 import type { KnowledgeBase } from "../core/qa/knowledge.ts";
 import type { PlaceFinder } from "../core/tips/places.ts";
 import type { UpdateVerdict } from "../inbox/boundary.ts";
@@ -109,6 +110,8 @@ export interface ChannelContext {
   inboundDeps(renderer: ReplyRenderer): InboundDeps;
   /** Every channel's renderer by name (complete once every channel is built), to reach tipsters anywhere. */
   renderers: Record<string, ReplyRenderer>;
+  /** Files the service makes (a report's chart), loaded by reference when a message carrying one is sent. */
+  files?: FileLoader;
 }
 
 /** Builds one channel from the shared context. */

@@ -38,6 +38,8 @@ import { privacyCommands } from "./privacy.ts";
 import { CommandRefused, tipActionCommands } from "./tipActions.ts";
 import { loadSealer } from "../services.ts";
 import { WebRenderer } from "../channels/web/render.ts";
+import { isReportMonth } from "../core/reports/monthly.ts";
+import { runMonthlyReports } from "../core/reports/monthlyRun.ts";
 
 const ADMIN = "admin:cli";
 /** The CLI's administrator as a commands' actor. */
@@ -337,6 +339,17 @@ const commands: Record<string, Command> = {
 
 class UsageError extends Error {}
 
+// The monthly reports by hand (the service runs the same on the 1st: MONTHLY_REPORT_SCHEDULE).
+commands["report:monthly"] = {
+  usage: "report:monthly [YYYY-MM]       make and post each unit's monthly report (default: last month); units already reported on are left alone",
+  async run(db, _args, [month]) {
+    if (month !== undefined && !isReportMonth(month)) throw new UsageError("the month must be YYYY-MM");
+    const config = loadConfig();
+    const officerRenderer = config.telegram.token ? new TelegramRenderer(createTranslator().t) : undefined;
+    const run = await runMonthlyReports(db, { officerRenderer, consoleUrl: config.console.url }, { actor: CLI_ADMIN, month });
+    console.log(`${run.month}: ${run.units} unit(s); ${run.created} report(s) stored, ${run.posted} posted (${run.refs.length} message(s) queued for the service to send), ${run.unchanged} already done or waiting for a group`);
+  },
+};
 // Personal data (Law 91/2025): retention:run, dsr:list, breach:report, breach:notify, keys:check, keys:rotate.
 Object.assign(commands, privacyCommands((message) => new UsageError(message)));
 // Officers' actions on a tip, one per row of the action table (core/actions/table.ts): tip:claim, tip:close, tip:note, …

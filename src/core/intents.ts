@@ -23,7 +23,13 @@ export type Intent =
   /** The choices under a message taken away (a chooser that was used or cancelled). */
   | { kind: "closeChoices"; message: MessageRef }
   /** A file passed on by reference (a photo a tipster sent), with a caption, maybe under a message. */
-  | { kind: "file"; file: { kind: MediaKind; ref: string }; caption?: Reply; under?: MessageRef };
+  | { kind: "file"; file: { kind: MediaKind; ref: string }; caption?: Reply; under?: MessageRef }
+  /**
+   * A picture the service makes (a chart), by the reference of a file source (src/core/files.ts):
+   * the sender loads its bytes when it sends it, so the outbox keeps only the reference. `name` is
+   * the file's name (e.g. "report-2026-05.png"). Channels that cannot show it send the caption.
+   */
+  | { kind: "image"; image: { ref: string; name: string }; caption?: Reply; under?: MessageRef };
 
 /** What a channel can ask of and take from a person (the resident conversation adapts to it). */
 export interface ChannelCaps {

@@ -3,7 +3,7 @@ import type http from "node:http";
 import type { Chat, Message, Update, User } from "grammy/types";
 import { FakeHttpApi, TokenBucket, chatKey, postRaw, type Params, type PushResult, type Reply } from "./common.js";
 
-export { type FakeCall, type PushResult } from "./common.js";
+export { type FakeCall, type PushResult, uploadedBytes } from "./common.js";
 
 /** Flood limits enforced by `FakeTelegramApi`; change them at any time through `fake.limits`. */
 export interface TelegramLimits {
@@ -776,6 +776,9 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
     const error =
       this.checkChat(p) ??
       (isEmpty(p[field]) ? fail(400, `Bad Request: there is no ${field} in the request`) : undefined) ??
+      (typeof p[field] === "string" && String(p[field]).startsWith("attach://") && !isRecord(p[String(p[field]).slice(9)])
+        ? fail(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        : undefined) ??
       this.checkCaption(p.caption, p.parse_mode) ??
       markup.error ??
       this.admit(p.chat_id, p);

@@ -65,7 +65,7 @@ export function telegramChannel(ctx: ChannelContext): Channel {
       handle: (tx, update: Update, inboxId) => telegram.process(tx, inboxId, update),
     },
     renderer,
-    delivery: { sender: new TelegramSender(api, loadUpload), limiter: new PlatformLimiter(tg.limits) },
+    delivery: { sender: new TelegramSender(api, loadUpload, ctx.files), limiter: new PlatformLimiter(tg.limits) },
     media: telegramMedia(api, { apiRoot: tg.apiRoot, token: tg.token }),
     webhook: {
       ...webhook,

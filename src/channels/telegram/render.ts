@@ -3,7 +3,7 @@ import type { OfferedChoice, Reply } from "../../core/reply.ts";
 import type { ChannelCaps, Intent, MediaKind, MessageRef } from "../../core/intents.ts";
 import type { OutboundCall, RenderedReply, ReplyRenderer } from "../../outbox/outbound.ts";
 import { splitText } from "../../outbox/split.ts";
-import { composeMarked, expandMarks, offeredChoices, plainMark, type Mark } from "../compose.ts";
+import { composeMarked, composeText, expandMarks, offeredChoices, plainMark, type Mark } from "../compose.ts";
 
 /** Telegram's limit on message text, in UTF-16 code units. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
@@ -125,6 +125,20 @@ export class TelegramRenderer implements ReplyRenderer {
           if (caption.payload.parse_mode) payload.parse_mode = caption.payload.parse_mode;
         }
         return { calls: [{ method: media.method, payload }], offered: [] };
+      }
+      case "image": {
+        // Sent as a file upload: the sender loads the bytes by reference ({ $file }); a caption too long
+        // for a photo follows it as a message.
+        const payload: Record<string, unknown> = { photo: { $file: intent.image.ref, name: intent.image.name }, ...(intent.under ? underMessage(intent.under) : {}) };
+        if (!intent.caption) return { calls: [{ method: "sendPhoto", payload }], offered: [] };
+        const rendered = this.render(intent.caption, locale);
+        const first = rendered.calls[0];
+        if (first && rendered.calls.length === 1 && composeText(this.t, intent.caption, locale).length <= TELEGRAM_CAPTION_LIMIT) {
+          payload.caption = first.payload.text;
+          if (first.payload.parse_mode) payload.parse_mode = first.payload.parse_mode;
+          return { calls: [{ method: "sendPhoto", payload }], offered: [] };
+        }
+        return { calls: [{ method: "sendPhoto", payload }, ...rendered.calls], offered: rendered.offered };
       }
     }
   }

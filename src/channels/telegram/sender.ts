@@ -1,6 +1,7 @@
 import { GrammyError, HttpError, InputFile, type Api } from "grammy";
 import type { OutboundCall } from "../../outbox/outbound.ts";
 import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
+import type { FileLoader } from "../../core/files.ts";
 
 /** Methods addressed by something other than chat_id. */
 const WITHOUT_CHAT_ID = new Set(["answerCallbackQuery", "answerInlineQuery"]);
@@ -22,6 +23,8 @@ export class TelegramSender implements ChannelSender {
   constructor(
     private readonly api: Api,
     private readonly loadUpload?: (id: string) => Promise<{ bytes: Uint8Array; mime: string } | null>,
+    /** Files the service makes (a report's chart), sent by reference as `{ $file: ref, name }` (src/core/files.ts). */
+    private readonly loadFile?: FileLoader,
   ) {}
 
   async send(chat: { platformChatId: string }, call: OutboundCall): Promise<SendOutcome> {
@@ -38,6 +41,13 @@ export class TelegramSender implements ChannelSender {
         const upload = await this.loadUpload?.(ref.slice(7));
         if (!upload) return { kind: "rejected", reason: `upload ${ref} is gone` };
         payload[field] = new InputFile(Buffer.from(upload.bytes), `photo.${upload.mime.split("/")[1] ?? "jpg"}`);
+      }
+      // An object, never a string: a file id or address a person sent can never pass for one of ours.
+      if (ref && typeof ref === "object" && typeof (ref as { $file?: unknown }).$file === "string") {
+        const { $file, name } = ref as { $file: string; name?: unknown };
+        const file = await this.loadFile?.($file);
+        if (!file) return { kind: "rejected", reason: `file ${$file} is gone` };
+        payload[field] = new InputFile(Buffer.from(file.bytes), typeof name === "string" && name ? name : file.name);
       }
     }
     try {

@@ -4,6 +4,7 @@ import { tipArea } from "./tip.ts";
 import { outreachArea } from "./outreach.ts";
 import { legalArea } from "./legal.ts";
 import { statsArea } from "./stats.ts";
+import { reportsArea } from "./reports.ts";
 
 /** Every part of the console, registered in this order (one line per area). */
 export const AREAS: ConsoleArea[] = [
@@ -12,4 +13,5 @@ export const AREAS: ConsoleArea[] = [
   outreachArea,
   legalArea,
   statsArea,
+  reportsArea,
 ];

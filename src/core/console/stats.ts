@@ -16,6 +16,7 @@ import { CATEGORIES, isCategory, type Category } from "../tips/categories.ts";
 import { DEFAULT_APPROACHING_WITHIN_MS } from "../deadlines/tipDeadlines.ts";
 import { vnReceipt } from "../vnTime.ts";
 import type { OfficerRecord } from "../officers/authorize.ts";
+import { suppressSmall as shownCount } from "../reports/smallCounts.ts";
 
 /** The channels a tip can arrive on (filter values). */
 export const STAT_CHANNELS = ["telegram", "zalo", "web"] as const;
@@ -31,12 +32,13 @@ export const mayViewStats = (officer: Pick<OfficerRecord, "role" | "revokedAt">)
 
 /**
  * The small-count rule for any figure of ONE unit × category × month published outside the tips'
- * own scope (the aggregate CSV, the monthly report): 1 and 2 are shown as "<3" so a statistic
+ * own scope (the aggregate CSV, the monthly report): 1 and 2 are shown as "<3" (the rule of
+ * core/reports/smallCounts.ts, written once) so a statistic
  * cannot single out an anonymous tipster; 0 stays "0" and 3 or more are shown as they are.
  */
 export function suppressSmall(count: number): string {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`not a count: ${count}`);
-  return count >= 1 && count <= 2 ? "<3" : String(count);
+  return String(shownCount(count));
 }
 
 /** A statistics request, validated. Months are "YYYY-MM" in Vietnam time, inclusive. */
