@@ -466,7 +466,7 @@ function report(results: Result[]): number {
   );
   lines.push(
     `${"".padEnd(30)}${"processed/s".padStart(12)}${"CPU ms/upd".padStart(11)}${"stmts/upd".padStart(10)}` +
-      `${"lat p50".padStart(9)}${"p90".padStart(8)}${"p99".padStart(8)}${"max".padStart(8)}${"RSS MB".padStart(8)}`,
+      `${"lat p50".padStart(10)}${"p90".padStart(10)}${"p99".padStart(10)}${"max".padStart(9)}${"RSS MB".padStart(8)}`,
   );
   const label: Record<CapacityMode, string> = { service: "Tai Mắt (service)", bare: "bare grammY bot (in memory)" };
   const errors: string[] = [];
@@ -474,7 +474,7 @@ function report(results: Result[]): number {
     lines.push(
       `${label[r.mode].padEnd(30)}${fmt(r.capacity.perSecond).padStart(12)}${fmt(r.capacity.cpuMsPerUpdate, 2).padStart(11)}` +
         `${(r.mode === "bare" ? "—" : fmt(r.capacity.statementsPerUpdate, 1)).padStart(10)}` +
-        `${fmt(r.latency.p50, 1).padStart(9)}${fmt(r.latency.p90, 1).padStart(8)}${fmt(r.latency.p99, 1).padStart(8)}${fmt(r.latency.max, 0).padStart(8)}${fmt(r.rssMb).padStart(8)}`,
+        `${fmt(r.latency.p50, 1).padStart(10)}${fmt(r.latency.p90, 1).padStart(10)}${fmt(r.latency.p99, 1).padStart(10)}${fmt(r.latency.max, 0).padStart(9)}${fmt(r.rssMb).padStart(8)}`,
     );
     if (r.capacity.failed) errors.push(`${r.mode}: ${r.capacity.failed} updates failed`);
     if (r.capacity.withoutReply || r.latency.withoutReply) errors.push(`${r.mode}: ${r.capacity.withoutReply + r.latency.withoutReply} processed updates recorded no reply`);

@@ -26,8 +26,12 @@ export function bindHot(tx: Tx, conn: SqliteConnection | undefined): void {
   let cache = plain.get(conn);
   if (!cache) plain.set(conn, (cache = new Map()));
   const statements = cache;
+  // The transaction this callback runs in: a statement asked for after it ended (rolled back on a
+  // timeout while the callback still ran) would run outside it, or inside another update's.
+  const mine = conn.openTransaction();
   bound.set(tx, {
     stmt(sql) {
+      if (mine === undefined || conn.openTransaction() !== mine) throw new Error("hot statement outside the transaction it was bound to (closed, e.g. timed out)");
       let s = statements.get(sql);
       if (!s) {
         // Statements of our own (the SQL text is ours, never the adapter's, so its cached
