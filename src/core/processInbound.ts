@@ -1,7 +1,7 @@
 import type { Tx } from "../db/client.ts";
 import { isLocale } from "../i18n.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../outbox/outbound.ts";
-import { findOrCreateChat } from "./chats/findOrCreateChat.ts";
+import { findOrCreateChat, updateChatState } from "./chats/findOrCreateChat.ts";
 import type { InboundEvent, InboundInput } from "./inbound.ts";
 import type { OfferedChoice } from "./reply.ts";
 import { residentTurn, type ResidentServices } from "./resident/residentTurn.ts";
@@ -58,7 +58,7 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
   const menu = lastOffered === null ? chat.menu : lastOffered.length ? JSON.stringify(lastOffered) : null;
   const flow = turn.flow === undefined ? chat.flow : turn.flow;
   if (turn.setLocale !== undefined || menu !== chat.menu || flow !== chat.flow) {
-    await tx.chat.update({ where: { id: chat.id }, data: { locale: turn.setLocale === undefined ? chat.locale : turn.setLocale, menu, flow } });
+    await updateChatState(tx, chat.id, { locale: turn.setLocale === undefined ? chat.locale : turn.setLocale, menu, flow });
   }
   const replies = await enqueueCalls(tx, target, calls, { sourceUpdateId: args.sourceUpdateId });
   return [...leading, ...replies, ...(turn.elsewhere ?? [])];

@@ -21,6 +21,8 @@ export interface SqliteConnection {
   run<T>(fn: (raw: BetterSqlite3.Database) => T): Promise<T>;
   /** A prepared statement kept for the connection's lifetime (created on first use). */
   statement(sql: string): BetterSqlite3.Statement;
+  /** The number of the interactive transaction open now (each one gets the next), or undefined when none is. */
+  openTransaction(): number | undefined;
 }
 
 const sqliteConnections = new WeakMap<object, SqliteConnection>();
@@ -102,8 +104,11 @@ function serializeStatements(factory: PrismaBetterSqlite3, onConnect: (conn: Sql
     const adapter = await connect();
     const raw = (adapter as unknown as { client: BetterSqlite3.Database }).client;
     const statement = cacheStatements(raw);
+    let transactions = 0;
+    let open: number | undefined;
     onConnect({
       statement,
+      openTransaction: () => open,
       async run(fn) {
         const release = await acquire();
         try {
@@ -131,10 +136,12 @@ function serializeStatements(factory: PrismaBetterSqlite3, onConnect: (conn: Sql
         const release = await acquire();
         try {
           const tx = await startTransaction(...args);
+          open = ++transactions;
           const commit = tx.commit.bind(tx);
           const rollback = tx.rollback.bind(tx);
           return Object.assign(tx, {
             commit: async () => {
+              open = undefined;
               try {
                 return await commit();
               } finally {
@@ -142,6 +149,7 @@ function serializeStatements(factory: PrismaBetterSqlite3, onConnect: (conn: Sql
               }
             },
             rollback: async () => {
+              open = undefined;
               try {
                 return await rollback();
               } finally {

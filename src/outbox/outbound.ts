@@ -1,4 +1,5 @@
 import type { Tx } from "../db/client.ts";
+import { hotOf, sqliteDate } from "../db/hot.ts";
 import type { Channel } from "../core/inbound.ts";
 import type { OfferedChoice, Reply } from "../core/reply.ts";
 import type { ChannelCaps, Intent } from "../core/intents.ts";
@@ -54,18 +55,32 @@ export async function enqueueCalls(
   opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean; bulkPaid?: boolean } = {},
 ): Promise<OutboxRef[]> {
   if (calls.length === 0) return [];
+  const data = calls.map((c) => ({
+    channel: target.channel,
+    chatId: target.chatId,
+    method: c.method,
+    payload: JSON.stringify(c.payload),
+    priority: opts.priority ?? PRIORITY_REPLY,
+    sourceUpdateId: opts.sourceUpdateId ?? null,
+    sensitive: c.sensitive ?? opts.sensitive ?? false,
+    // Only bulk messages can be paid ones: a reply to a person keeps its own pace and priority.
+    bulkPaid: (c.bulkPaid ?? opts.bulkPaid ?? false) && (opts.priority ?? PRIORITY_REPLY) <= PRIORITY_BULK,
+  }));
+  const hot = hotOf(tx);
+  if (hot) {
+    // Raw on the inbox worker's SQLite transaction (see db/hot.ts): the columns Prisma would write, defaults included.
+    const insert = hot.stmt(
+      `INSERT INTO "OutboxMessage" ("channel", "chatId", "method", "payload", "priority", "sourceUpdateId", "sensitive", "bulkPaid", "status", "attempts", "rateLimitedCount", "nextAttemptAt", "createdAt") ` +
+        `VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?) RETURNING "id"`,
+    );
+    const now = sqliteDate(new Date());
+    return data.map((d) => {
+      const { id } = insert.get(d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now) as { id: number };
+      return { id, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method };
+    });
+  }
   const rows = await tx.outboxMessage.createManyAndReturn({
-    data: calls.map((c) => ({
-      channel: target.channel,
-      chatId: target.chatId,
-      method: c.method,
-      payload: JSON.stringify(c.payload),
-      priority: opts.priority ?? PRIORITY_REPLY,
-      sourceUpdateId: opts.sourceUpdateId ?? null,
-      sensitive: c.sensitive ?? opts.sensitive ?? false,
-      // Only bulk messages can be paid ones: a reply to a person keeps its own pace and priority.
-      bulkPaid: (c.bulkPaid ?? opts.bulkPaid ?? false) && (opts.priority ?? PRIORITY_REPLY) <= PRIORITY_BULK,
-    })),
+    data,
     select: { id: true, chatId: true, channel: true, priority: true, method: true },
   });
   return rows.sort((a, b) => a.id - b.id);

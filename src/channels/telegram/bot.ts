@@ -1,6 +1,7 @@
 import { Bot, Composer, type Context } from "grammy";
 import type { UserFromGetMe, Update } from "grammy/types";
 import type { Tx } from "../../db/client.ts";
+import { hotOf } from "../../db/hot.ts";
 import type { InboundInput } from "../../core/inbound.ts";
 import { processInbound, type InboundDeps } from "../../core/processInbound.ts";
 import type { Logger } from "../../logger.ts";
@@ -154,7 +155,10 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
   pm.use(async (ctx, next) => {
     if (ctx.from) {
       const s = scope(ctx);
-      const officer = await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) }, select: { privateChatId: true } });
+      const hot = hotOf(s.tx);
+      const officer = hot
+        ? ((hot.stmt(`SELECT "privateChatId" FROM "Officer" WHERE "telegramUserId" = ?`).get(String(ctx.from.id)) as { privateChatId: string | null } | undefined) ?? null)
+        : await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) }, select: { privateChatId: true } });
       if (officer && !officer.privateChatId) {
         const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
         await recordPrivateChat(s.tx, { telegramUserId: String(ctx.from.id), chatId: chat.id });

@@ -1,8 +1,11 @@
 import type { Tx } from "../../db/client.ts";
+import { hotOf, readDate, sqliteDate } from "../../db/hot.ts";
 import type { InboundEvent } from "../inbound.ts";
 
 /** A chat row as the core uses it. */
 export type ChatRecord = Awaited<ReturnType<Tx["chat"]["findUniqueOrThrow"]>>;
+
+type RawChat = Omit<ChatRecord, "unreachableAt" | "createdAt" | "updatedAt"> & { unreachableAt: string | null; createdAt: string; updatedAt: string };
 
 /**
  * Finds the chat an inbound event came from, creating it on first contact. A person who writes to
@@ -12,17 +15,41 @@ export async function findOrCreateChat(
   tx: Tx,
   event: Pick<InboundEvent, "channel" | "chat">,
 ): Promise<{ chat: ChatRecord; created: boolean }> {
-  const where = { channel_platformChatId: { channel: event.channel, platformChatId: event.chat.platformChatId } };
-  const existing = await tx.chat.findUnique({ where });
-  if (existing) {
-    if (existing.unreachableAt) {
-      const chat = await tx.chat.update({ where: { id: existing.id }, data: { unreachableAt: null } });
+  const hot = hotOf(tx);
+  if (hot) {
+    const raw = hot.stmt(`SELECT * FROM "Chat" WHERE "channel" = ? AND "platformChatId" = ?`).get(event.channel, event.chat.platformChatId) as RawChat | undefined;
+    if (raw) {
+      const chat: ChatRecord = { ...raw, unreachableAt: readDate(raw.unreachableAt), createdAt: readDate(raw.createdAt)!, updatedAt: readDate(raw.updatedAt)! };
+      if (chat.unreachableAt) {
+        const now = new Date();
+        hot.stmt(`UPDATE "Chat" SET "unreachableAt" = NULL, "updatedAt" = ? WHERE "id" = ?`).run(sqliteDate(now), chat.id);
+        return { chat: { ...chat, unreachableAt: null, updatedAt: now }, created: false };
+      }
       return { chat, created: false };
     }
-    return { chat: existing, created: false };
+  } else {
+    const where = { channel_platformChatId: { channel: event.channel, platformChatId: event.chat.platformChatId } };
+    const existing = await tx.chat.findUnique({ where });
+    if (existing) {
+      if (existing.unreachableAt) {
+        const chat = await tx.chat.update({ where: { id: existing.id }, data: { unreachableAt: null } });
+        return { chat, created: false };
+      }
+      return { chat: existing, created: false };
+    }
   }
   const chat = await tx.chat.create({
     data: { channel: event.channel, platformChatId: event.chat.platformChatId, kind: event.chat.kind },
   });
   return { chat, created: true };
+}
+
+/** Records a chat's language, last menu and exchange in progress (inside the caller's transaction). */
+export async function updateChatState(tx: Tx, chatId: string, state: { locale: string | null; menu: string | null; flow: string | null }): Promise<void> {
+  const hot = hotOf(tx);
+  if (hot) {
+    hot.stmt(`UPDATE "Chat" SET "locale" = ?, "menu" = ?, "flow" = ?, "updatedAt" = ? WHERE "id" = ?`).run(state.locale, state.menu, state.flow, sqliteDate(new Date()), chatId);
+    return;
+  }
+  await tx.chat.update({ where: { id: chatId }, data: state });
 }

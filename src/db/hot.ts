@@ -1,0 +1,64 @@
+import type BetterSqlite3 from "better-sqlite3";
+import type { SqliteConnection, Tx } from "./client.ts";
+
+/**
+ * The hot path of processing an update on SQLite: the handful of reads and writes every update
+ * makes (its chat, its per-person rate counter, its tip draft, its replies in the outbox, the inbox
+ * row) as prepared statements on the raw better-sqlite3 connection, without Prisma's per-query
+ * cost (~0.1–0.3 ms each, most of an update's time). A transaction opened by the inbox worker is
+ * bound to the connection (`bindHot`); inside it, `hotOf(tx)` returns the statements, which run on
+ * the same single connection and so inside that transaction (SQLite has one connection, and the
+ * gate in client.ts keeps every other statement out while it is open). Anywhere else — another
+ * transaction, PostgreSQL — `hotOf` is undefined and the callers use Prisma as before: the same
+ * rows, written the same way (DateTime as ISO 8601 with "+00:00", booleans as 0/1, `updatedAt` set).
+ */
+export interface Hot {
+  /** A prepared statement returning plain numbers (not BigInt) for integer columns. */
+  stmt(sql: string): BetterSqlite3.Statement;
+}
+
+const bound = new WeakMap<object, Hot>();
+const plain = new WeakMap<SqliteConnection, Map<string, BetterSqlite3.Statement>>();
+
+/** Binds a transaction of the inbox worker to the raw SQLite connection it runs on. */
+export function bindHot(tx: Tx, conn: SqliteConnection | undefined): void {
+  if (!conn) return;
+  let cache = plain.get(conn);
+  if (!cache) plain.set(conn, (cache = new Map()));
+  const statements = cache;
+  // The transaction this callback runs in: a statement asked for after it ended (rolled back on a
+  // timeout while the callback still ran) would run outside it, or inside another update's.
+  const mine = conn.openTransaction();
+  bound.set(tx, {
+    stmt(sql) {
+      if (mine === undefined || conn.openTransaction() !== mine) throw new Error("hot statement outside the transaction it was bound to (closed, e.g. timed out)");
+      let s = statements.get(sql);
+      if (!s) {
+        // Statements of our own (the SQL text is ours, never the adapter's, so its cached
+        // statements keep their settings): integers as numbers.
+        s = conn.statement(`/* hot */ ${sql}`).safeIntegers(false);
+        statements.set(sql, s);
+      }
+      return s;
+    },
+  });
+}
+
+/** The raw statements of a bound transaction; undefined outside one (use Prisma then). */
+export function hotOf(tx: Tx): Hot | undefined {
+  return bound.get(tx);
+}
+
+/** A DateTime as Prisma's SQLite adapter writes it. */
+export function sqliteDate(d: Date): string {
+  return d.toISOString().replace("Z", "+00:00");
+}
+
+/** A DateTime column read raw (ISO 8601, or a Unix time in ms), as a Date; null stays null. */
+export function readDate(v: unknown): Date | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number" || typeof v === "bigint") return new Date(Number(v));
+  const text = String(v);
+  // SQLite's CURRENT_TIMESTAMP ("2026-01-02 03:04:05") is UTC, as Prisma reads it.
+  return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(text) ? `${text.replace(" ", "T")}Z` : text);
+}
