@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Cron } from "croner";
 import type { Config } from "./config.ts";
-import type { Db } from "./db/client.ts";
+import type { Db, Tx } from "./db/client.ts";
 import { acquireInstanceLock, type InstanceLock } from "./db/instanceLock.ts";
 import type { Logger } from "./logger.ts";
 import { createTranslator, type Translate } from "./i18n.ts";
@@ -200,6 +200,9 @@ export class App {
     const { config, log } = this.opts;
     this.instanceLock ??= this.opts.instanceLock ?? acquireInstanceLock(config.databaseUrl);
     await this.http.ready();
+    // The legal search's index is built now, outside any transaction, rather than inside the first
+    // legal question's (on SQLite that would hold the one connection while it builds).
+    this.knowledge.fresh(this.opts.db as unknown as Tx).catch((err: unknown) => log.error({ err }, "building the legal search index failed"));
     await this.worker.start();
     await this.sender.start();
     for (const c of this.channels.all) await c.start?.();
