@@ -105,7 +105,8 @@ describe.runIf(PROVIDER === "postgresql")("several instances on one PostgreSQL",
       const chat = String(500_000 + c);
       const mine: (typeof updates)[number] = [];
       for (let k = 0; k < PER_CHAT; k++) {
-        const [command] = COMMANDS[crypto.randomInt(COMMANDS.length)]!;
+        // A chat's first message is always answered with the welcome: it starts with /start.
+        const [command] = k === 0 ? COMMANDS[0]! : COMMANDS[crypto.randomInt(COMMANDS.length)]!;
         const update = tgCommand(Number(chat), command);
         expected.set(chat, [...(expected.get(chat) ?? []), command]);
         mine.push({ update, updateId: (update as { update_id: number }).update_id, seq: c + k });
@@ -172,17 +173,18 @@ describe.runIf(PROVIDER === "postgresql")("several instances on one PostgreSQL",
     const runsAtEnd = await scheduledRuns(survivor, "campaigns");
     const elapsedS = (Date.now() - started) / 1000;
 
+    // Soft assertions: every figure is checked and printed, whatever fails first.
     // 0 acknowledged updates lost, none left unprocessed or parked.
     const stored = await db.inboxUpdate.findMany({ where: { channel: "telegram" }, select: { updateKey: true, status: true } });
     const storedKeys = new Set(stored.map((r) => r.updateKey));
-    expect([...acked].filter((id) => !storedKeys.has(String(id))), "acknowledged updates missing from the database").toEqual([]);
-    expect(acked.size).toBe(CHATS * PER_CHAT);
-    expect(stored.filter((r) => r.status !== "done"), "updates not processed").toEqual([]);
+    expect.soft([...acked].filter((id) => !storedKeys.has(String(id))), "acknowledged updates missing from the database").toEqual([]);
+    expect.soft(acked.size).toBe(CHATS * PER_CHAT);
+    expect.soft(stored.filter((r) => r.status !== "done"), "updates not processed").toEqual([]);
 
     // 0 double effects: each chat's replies recorded exactly once per update.
     const perChatRows = await db.outboxMessage.groupBy({ by: ["chatId"], where: { chat: { platformChatId: { lt: "700000" } } }, _count: { _all: true } });
-    expect(perChatRows).toHaveLength(CHATS);
-    expect(perChatRows.filter((r) => r._count._all !== PER_CHAT), "chats with a reply count other than one per update").toEqual([]);
+    expect.soft(perChatRows).toHaveLength(CHATS);
+    expect.soft(perChatRows.filter((r) => r._count._all !== PER_CHAT), "chats with a reply count other than one per update").toEqual([]);
 
     // Every chat's replies in order (a reply the dead sender had in flight may be repeated: seen once here).
     const seen = new Map<string, string[]>();
@@ -199,29 +201,29 @@ describe.runIf(PROVIDER === "postgresql")("several instances on one PostgreSQL",
       replyDuplicates += got.length - want.length;
       if (!isInOrderWithRepeats(got, want)) outOfOrder.push(`${chat}: sent ${want.join(" ")}, answered ${got.join(" ")}`);
     }
-    expect(outOfOrder, "chats answered out of order").toEqual([]);
+    expect.soft(outOfOrder, "chats answered out of order").toEqual([]);
     const replyWindow = repliesAtFirstKill - recordedAtFirstKill + (repliesAtSecondKill - recordedAtSecondKill);
-    expect(replyDuplicates, "replies sent twice beyond what the killed senders had in flight").toBeLessThanOrEqual(Math.max(0, replyWindow));
+    expect.soft(replyDuplicates, "replies sent twice beyond what the killed senders had in flight").toBeLessThanOrEqual(Math.max(0, replyWindow));
 
     // The platform's limits held in total: never a 429, never more than its pace.
     const limited = fake.calls.filter((c) => c.status === 429);
-    expect(limited, "429s from the platform").toEqual([]);
+    expect.soft(limited, "429s from the platform").toEqual([]);
     const sends = fake.delivered().map((c) => c.at).sort((a, b) => a - b);
     let peak = 0;
     for (let i = 0, j = 0; i < sends.length; i++) {
       while (sends[i]! - sends[j]! >= 1000) j++;
       peak = Math.max(peak, i - j + 1);
     }
-    expect(peak, "messages in any one second").toBeLessThanOrEqual(GLOBAL_PER_SECOND * 2); // the fake's bucket holds one second's worth
+    expect.soft(peak, "messages in any one second").toBeLessThanOrEqual(GLOBAL_PER_SECOND * 2); // the fake's bucket holds one second's worth
 
     // The campaign: everyone reached, duplicates only what the killed instances had in flight.
     const perSubscriber = new Map<string, number>();
     for (const c of campaignCalls()) perSubscriber.set(String(c.payload.chat_id), (perSubscriber.get(String(c.payload.chat_id)) ?? 0) + 1);
-    expect(perSubscriber.size).toBe(SUBSCRIBERS);
+    expect.soft(perSubscriber.size).toBe(SUBSCRIBERS);
     const campaignDuplicates = [...perSubscriber.values()].reduce((n, k) => n + k - 1, 0);
     const campaignWindow = campaignAtFirstKill - campaignRecordedAtFirstKill + (campaignAtSecondKill - campaignRecordedAtSecondKill);
-    expect(campaignDuplicates).toBeLessThanOrEqual(Math.max(0, campaignWindow));
-    expect(await campaignReport(db, campaign.id)).toMatchObject({ targeted: SUBSCRIBERS, sent: SUBSCRIBERS, failed: 0, pending: 0 });
+    expect.soft(campaignDuplicates).toBeLessThanOrEqual(Math.max(0, campaignWindow));
+    expect.soft(await campaignReport(db, campaign.id)).toMatchObject({ targeted: SUBSCRIBERS, sent: SUBSCRIBERS, failed: 0, pending: 0 });
 
     // The scheduler ran once across instances: the campaign engine's step (every 0.5 s) ran on the
     // leader alone — the runs counted by all instances add up to one instance's, not three.
@@ -231,8 +233,8 @@ describe.runIf(PROVIDER === "postgresql")("several instances on one PostgreSQL",
       runsBeforeSecond[instances.filter((svc) => svc !== firstVictim).indexOf(secondVictim)]! +
       runsAtEnd;
     const possible = elapsedS / 0.5;
-    expect(steps, `campaign engine steps counted by every instance in ${elapsedS.toFixed(0)} s`).toBeLessThanOrEqual(possible * 1.1 + 10);
-    expect(await db.lease.count({ where: { name: "leader" } })).toBe(1);
+    expect.soft(steps, `campaign engine steps counted by every instance in ${elapsedS.toFixed(0)} s`).toBeLessThanOrEqual(possible * 1.1 + 10);
+    expect.soft(await db.lease.count({ where: { name: "leader" } })).toBe(1);
 
     console.log(
       `[cluster] 3 instances, ${acked.size} updates from ${CHATS} chats acknowledged (${redelivered} redelivered after a kill) in ${elapsedS.toFixed(1)} s; ` +
@@ -241,7 +243,7 @@ describe.runIf(PROVIDER === "postgresql")("several instances on one PostgreSQL",
         `campaign engine steps ${steps} in ${elapsedS.toFixed(0)} s (one instance: ≤ ${Math.floor(possible)})`,
     );
     await killService(survivor, "SIGTERM");
-  }, 600_000);
+  }, 900_000);
 });
 
 /** `got` is `want` with some items repeated right after themselves (a message resent after a crash). */
