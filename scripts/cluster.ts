@@ -41,13 +41,28 @@ function start(b: { id: string; port: number }, delayMs = 0): void {
   }, delayMs);
 }
 
-// The first instance migrates the database; the others start a moment later.
-backends.forEach((b, i) => start(b, i === 0 ? 0 : 3_000));
+// The first instance migrates the database and loads the reference data; the others start once it answers.
+start(backends[0]!);
+void (async () => {
+  for (;;) {
+    if (stopping) return;
+    const ok = await fetch(`http://127.0.0.1:${backends[0]!.port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  for (const b of backends.slice(1)) start(b);
+})();
 
 let turn = 0;
-const proxy = http.createServer((req, res) => {
+// Request bodies are read first (webhooks and uploads are small), so a request refused by a stopped
+// instance is sent to the next one; responses are streamed (the web chat's event stream).
+const proxy = http.createServer(async (req, res) => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks);
+  const first = (turn = (turn + 1) % backends.length);
   const tryBackend = (attempt: number) => {
-    const b = backends[(turn + attempt) % backends.length]!;
+    const b = backends[(first + attempt) % backends.length]!;
     const upstream = http.request(
       { host: "127.0.0.1", port: b.port, method: req.method, path: req.url, headers: { ...req.headers, "x-forwarded-for": req.socket.remoteAddress ?? "" } },
       (up) => {
@@ -55,16 +70,14 @@ const proxy = http.createServer((req, res) => {
         up.pipe(res);
       },
     );
-    upstream.on("error", () => {
-      // Nothing of the body was consumed yet only when the connection was refused: then try the next instance.
-      if (!res.headersSent && attempt + 1 < backends.length && req.readableLength === 0 && !req.readableEnded) return tryBackend(attempt + 1);
+    upstream.on("error", (err: NodeJS.ErrnoException) => {
+      if (!res.headersSent && err.code === "ECONNREFUSED" && attempt + 1 < backends.length) return tryBackend(attempt + 1);
       if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end("no instance answered\n");
       else res.destroy();
     });
     res.on("close", () => upstream.destroy());
-    req.pipe(upstream);
+    upstream.end(body);
   };
-  turn = (turn + 1) % backends.length;
   tryBackend(0);
 });
 proxy.listen(port, host, () => console.log(`[cluster] ${count} instances on ports ${backends[0]!.port}–${backends.at(-1)!.port}; round-robin proxy on http://${host}:${port}`));
