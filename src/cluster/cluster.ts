@@ -40,6 +40,8 @@ export interface ChatClaims {
   holds(channel: string, chatKey: string): boolean;
   /** Takes the chat: its pending updates in order, or undefined when another live instance holds it (that one will process them). */
   acquire(channel: string, chatKey: string): Promise<InboxRef[] | undefined>;
+  /** The chat's pending updates in order (stored by any instance), read again before each one is processed. */
+  pending(channel: string, chatKey: string): Promise<InboxRef[]>;
   /** Gives the chat up unless updates arrived meanwhile: [] when released, else those updates (still held). */
   release(channel: string, chatKey: string): Promise<InboxRef[]>;
   /** Pending updates of chats nobody holds (a dead instance's, or a busy one's backlog), stored at least `olderThanMs` ago (default 2 s). */
@@ -215,6 +217,7 @@ export class Cluster {
           }
         }
       },
+      pending: (channel, chatKey) => pendingOfChat(db, channel, chatKey),
       orphans: (olderThanMs = ORPHAN_AGE_MS) => orphanUpdates(db, olderThanMs, ORPHAN_BATCH),
     };
   }

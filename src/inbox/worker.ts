@@ -381,15 +381,16 @@ export class InboxWorker {
   }
 
   /**
-   * Several instances: makes sure this instance holds the chat before its head is processed. On
-   * taking the lease, the chat's pending updates stored by any instance join the line in order;
+   * Several instances: makes sure this instance holds the chat before its head is processed; the
+   * chat's pending updates stored by any instance join the line in order;
    * returns false when the head is no longer first (run again) or another instance holds the chat
    * (it processes them all: the line is dropped here).
    */
   private async claim(key: string, line: ChatLine, head: InboxRef): Promise<boolean> {
     const claims = this.opts.claims!;
-    if (claims.holds(head.channel, head.chatKey)) return true;
-    const rows = await claims.acquire(head.channel, head.chatKey);
+    // Held already: an older update may have been stored meanwhile by another instance (which left
+    // it to this one), so the chat's pending updates are read again before each is processed.
+    const rows = claims.holds(head.channel, head.chatKey) ? await claims.pending(head.channel, head.chatKey) : await claims.acquire(head.channel, head.chatKey);
     if (!rows) {
       for (const item of line.items) {
         this.known.delete(item.id);

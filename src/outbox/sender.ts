@@ -345,6 +345,9 @@ export class OutboxSender {
     const { db, metrics, log } = this.opts;
     const row = await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
     if (!row || row.status !== "pending") return this.done(q, id);
+    // Several instances: rows are announced by whichever instance recorded them, and announcements
+    // can overtake each other; an older pending row of the lane goes first.
+    if (this.opts.cluster && (await this.olderFirst(key, q, row.chatId, id))) return;
     const delay = row.nextAttemptAt.getTime() - Date.now();
     if (delay > 0) return this.wait(key, q, delay);
 
@@ -447,6 +450,22 @@ export class OutboxSender {
         return this.wait(key, q, waitMs);
       }
     }
+  }
+
+  /** Queues the lane's pending rows older than `id` that this sender has not heard of yet; true when there were any (the oldest goes next). */
+  private async olderFirst(key: string, q: ChatQueue, chatId: string, id: number): Promise<boolean> {
+    const older = await this.opts.db.outboxMessage.findMany({
+      where: { chatId, status: "pending", id: { lt: id }, method: q.fast ? { in: [...NOT_CHAT_LIMITED] } : { notIn: [...NOT_CHAT_LIMITED] } },
+      select: { id: true },
+      orderBy: { id: "asc" },
+    });
+    const missing = older.map((r) => r.id).filter((o) => !q.ids.includes(o));
+    if (missing.length === 0) return false;
+    for (const o of missing) q.ids.splice(sortedIndex(q.ids, o), 0, o);
+    this.pending += missing.length;
+    this.opts.metrics.outboxPending.set(this.pending);
+    this.opts.log.debug({ outboxId: id, older: missing.length, lane: key }, "outbox: older rows of the chat go first");
+    return true;
   }
 
   /**
