@@ -309,6 +309,18 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     access: ACCESS.admins,
     fields: "id:t tipId:t actor:f action:o data:o via:t at:o",
   },
+  Lease: {
+    subjects: "none",
+    kept: {
+      vi: "Quyền giữ tạm thời của từng phiên bản dịch vụ (chủ trì, bộ gửi, cuộc trò chuyện đang xử lý — chỉ là mã băm, xoá khi trả)",
+      en: "Short-lived leases held by service instances (leader, sender, a chat being processed — only a hash, deleted on release)",
+    },
+    purpose: { vi: "Chạy nhiều phiên bản trên một PostgreSQL: mỗi việc làm đúng một lần", en: "Several instances on one PostgreSQL: each job done exactly once" },
+    legalBasis: BASIS.none,
+    retention: { vi: "Vài giây đến khi phiên bản trả quyền; quyền hết hạn được ghi đè", en: "Seconds, until the instance releases it; expired leases are overwritten" },
+    access: ACCESS.service,
+    fields: "name:t holder:t expiresAt:o epoch:o",
+  },
   RateCounter: {
     subjects: "residents",
     kept: { vi: "Bộ đếm giới hạn theo người (khoá là mã nội bộ của cuộc trò chuyện)", en: "Per-person limit counters (keyed by the chat's internal id)" },
