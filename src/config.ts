@@ -110,6 +110,7 @@ export const envSchema = z.object({
   RETENTION_AUDIT_DAYS: positiveNumber(730),
   RETENTION_LEGAL_QUESTIONS_DAYS: positiveNumber(90),
   RETENTION_OUTBOX_DAYS: positiveNumber(30),
+  RETENTION_ONE_TIME_CODES_DAYS: positiveNumber(30),
   /** When the retention job runs: a 5-field cron pattern in Asia/Ho_Chi_Minh, or "off". */
   RETENTION_SCHEDULE: z
     .string()
