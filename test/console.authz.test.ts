@@ -4,7 +4,7 @@ import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { runTipAction } from "../src/cli/tipActions.ts";
 import type { Role } from "../src/core/officers/roles.ts";
-import { FakeTelegramApi, tgCommand } from "./fakes/telegramApi.ts";
+import { FakeTelegramApi, tgShownText, tgCommand } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { revokeAsAdmin, seedBinding } from "./helpers/officers.ts";
 import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, loginMessage, seedConsolePerson } from "./helpers/console.ts";
@@ -565,6 +565,9 @@ describe("the console's routes × role × scope", () => {
     expect(c.jar.has("tm_console")).toBe(false);
     const refused = await events({ action: "auth.refused" });
     expect(refused.map((e) => JSON.parse(e.data))).toContainEqual({ action: "console.login", reason: "guess_limit_account" });
+    // The administrators are alerted in their private chat, as for wrong invitation codes (once per window).
+    expect(await events({ action: "auth.code_alert", actor: { startsWith: "console-client:" } })).toHaveLength(1);
+    await eventually(() => tg.delivered(PEOPLE.admin!.id).some((m) => tgShownText(m.payload).includes("sai mã đăng nhập bảng điều khiển 4 lần")), 10_000, "the admin's alert");
   });
 });
 
