@@ -184,7 +184,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
       "id:t code:t pinHash:h category:s lifeSafety:s priority:o status:o claimedById:f claimedAt:o classification:s duplicateOf:t outcome:s closedAt:o " +
       "receiptNoticeDueAt:o receiptNoticeSentAt:o decisionDueAt:o extension:o transferredAt:o previousQueueId:t channel:o queueId:t provinceCode:s communeCode:s " +
       "placeSource:o placeText:s latitude:s longitude:s occurredWhen:s description:s details:s identityMode:o contactSealed:x replyRefSealed:x locale:p " +
-      "receivedAt:o updatedAt:o pinFailures:o pinLockedUntil:o",
+      "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o awaitingAnswerSince:o updatedAt:o pinFailures:o pinLockedUntil:o",
   },
   TipCard: {
     subjects: "tipsters",
@@ -203,6 +203,15 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     retention: KEEP.staffTenure,
     access: ACCESS.admins,
     fields: "id:t telegramUserId:f displayName:f role:f scopeKind:f scopeCode:f privateChatId:t revokedAt:o createdAt:o",
+  },
+  SavedView: {
+    subjects: "staff",
+    kept: { vi: "Bộ lọc danh sách tin báo mà cán bộ lưu lại trên bảng điều khiển (tên và tham số lọc)", en: "A console user's saved filters of the tip list (name and filter parameters)" },
+    purpose: { vi: "Mở lại nhanh một danh sách tin báo đã lọc", en: "Reopening a filtered tip list quickly" },
+    legalBasis: BASIS.staff,
+    retention: KEEP.staffTenure,
+    access: { vi: "Chỉ chính cán bộ đã lưu", en: "Only the officer who saved it" },
+    fields: "id:t officerId:t name:f query:o createdAt:o",
   },
   OneTimeCode: {
     subjects: "staff",
