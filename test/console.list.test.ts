@@ -6,8 +6,12 @@ import { CATEGORIES } from "../src/core/tips/categories.ts";
 import { vnDateOf, vnReceipt } from "../src/core/vnTime.ts";
 import type { Role } from "../src/core/officers/roles.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
-import { FAST_RATES, startTestApp, type TestApp } from "./helpers/app.ts";
-import { ConsoleClient, csrfIn, logIn, seedConsolePerson } from "./helpers/console.ts";
+import { TelegramRenderer } from "../src/channels/telegram/render.ts";
+import { runTipAction } from "../src/cli/tipActions.ts";
+import { createTranslator } from "../src/i18n.ts";
+import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
+import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, seedConsolePerson } from "./helpers/console.ts";
+import { TelegramTipster } from "./helpers/tipster.ts";
 import { insertTips, type TipRowSpec } from "./helpers/tipRows.ts";
 
 /*
@@ -446,6 +450,11 @@ describe("the CSV export", () => {
       provinceCode: "79",
       communeCode: HCM_COMMUNE,
       category: "smuggling",
+      // Closed (an old unclaimed tip would be escalated by the service's reminders, 20,000 times).
+      status: "closed",
+      claimedAt: new Date(base - i * 60_000 + 3_600_000),
+      closedAt: new Date(base - i * 60_000 + 7_200_000),
+      outcome: "khong_co_so",
       receivedAt: new Date(base - i * 60_000 - (i % 7)),
       description: SECRET.description,
     }));
@@ -465,4 +474,27 @@ describe("the CSV export", () => {
     const audit = await t.db.auditEvent.findFirstOrThrow({ where: { action: "console.export", actor: `officer:${ids.get("commanderHCM")}` }, orderBy: { id: "desc" } });
     expect(JSON.parse(audit.data)).toMatchObject({ filter: "category=smuggling", rows: total, complete: true });
   }, 120_000);
+});
+
+describe("awaiting the tipster's answer", () => {
+  it("an officer's question puts a real tip in status=awaiting; the tipster's answer takes it out", async () => {
+    const TIPSTER = 7391;
+    const code = await fileTipOnTelegram(tg, TIPSTER);
+    await waitIdle(t);
+    const c = clients.get("officerHK")!;
+    const awaiting = async () => codesIn((await c.get("/console/tips?status=awaiting")).text).includes(code);
+    expect(await awaiting()).toBe(false);
+    const tr8 = createTranslator().t;
+    const renderer = new TelegramRenderer(tr8);
+    const asked = await runTipAction(t.db, { sealer: t.sealer, t: tr8, officerRenderer: renderer, renderers: { telegram: renderer } }, { action: "tip.ask", code, as: String(PEOPLE.officerHK!.id), arg: "Người đó đi xe gì?" });
+    expect(asked.ok).toBe(true);
+    await waitIdle(t);
+    expect(await awaiting()).toBe(true);
+    expect((await t.db.tip.findUniqueOrThrow({ where: { code } })).awaitingAnswerSince).not.toBeNull();
+    await new TelegramTipster(tg, TIPSTER).say("Xe máy màu đỏ");
+    await waitIdle(t);
+    await eventually(async () => (await t.db.relayMessage.count({ where: { tip: { code }, direction: "from_tipster" } })) === 1, 10_000, "the answer relayed");
+    expect(await awaiting()).toBe(false);
+    expect((await t.db.tip.findUniqueOrThrow({ where: { code } })).awaitingAnswerSince).toBeNull();
+  });
 });
