@@ -23,6 +23,8 @@
  * province duty queue (place unknown), times of day weighted towards the afternoon, statuses by age
  * (old tips mostly closed, some late), legal deadlines computed as the service does, 3 % of open
  * claimed tips awaiting the tipster's answer, month/hour/weekday of receipt in Vietnam time.
+ * The service runs with the unclaimed-tip reminders pushed out of reach, so the seeded backlog is
+ * not escalated (thousands of group messages) while pages are measured.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
@@ -386,7 +388,17 @@ async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<Re
   const log = fs.openSync(logFile, "w");
   const child: ChildProcess = spawn(process.execPath, [SERVICE], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: target.url, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", ENCRYPTION_KEYS: crypto.randomBytes(32).toString("hex") },
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: target.url,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      ENCRYPTION_KEYS: crypto.randomBytes(32).toString("hex"),
+      // The seeded backlog of unclaimed tips would otherwise be escalated (one reminder each) while pages are measured.
+      REMINDER_UNCLAIMED_MINUTES: "100000000",
+      REMINDER_UNCLAIMED_LIFE_SAFETY_MINUTES: "100000000",
+    },
     stdio: ["ignore", log, log],
   });
   const base = `http://127.0.0.1:${port}`;
