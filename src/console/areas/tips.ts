@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { Readable, pipeline } from "node:stream";
 import { stringify } from "csv-stringify";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { filterQuery, parseCursor, parseTipFilter, tipWhere, type TipFilter } from "../../core/console/tipFilter.ts";
@@ -93,7 +93,10 @@ export const tipsArea: ConsoleArea = {
         }
       }
       const header = EXPORT_COLUMNS.map((k) => t(c.lang, `console_tips:csv.${k}`));
-      const csv = Readable.from(records()).pipe(stringify({ bom: true, header: true, columns: header, quoted_match: /[,"\n\r]/ }));
+      // pipeline (not pipe): a client that hangs up destroys the stringifier, which ends the reads (and records complete: false).
+      const csv = pipeline(Readable.from(records()), stringify({ bom: true, header: true, columns: header }), (err) => {
+        if (err && err.code !== "ERR_STREAM_PREMATURE_CLOSE") log.error({ err }, "console export failed");
+      });
       const p = vnParts(new Date());
       const stamp = `${p.year}${String(p.month).padStart(2, "0")}${String(p.day).padStart(2, "0")}-${String(p.hour).padStart(2, "0")}${String(p.minute).padStart(2, "0")}`;
       return reply

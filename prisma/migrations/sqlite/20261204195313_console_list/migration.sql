@@ -13,6 +13,12 @@ CREATE INDEX "Tip_status_receivedAt_idx" ON "Tip"("status", "receivedAt");
 -- CreateIndex
 CREATE INDEX "Tip_awaitingAnswerSince_idx" ON "Tip"("awaitingAnswerSince");
 
+-- CreateIndex
+CREATE INDEX "Tip_status_closedAt_idx" ON "Tip"("status", "closedAt");
+
+-- CreateIndex
+CREATE INDEX "Tip_category_receivedAt_idx" ON "Tip"("category", "receivedAt");
+
 -- Backfill: a tip awaits the tipster's answer since its earliest question with no answer after it.
 UPDATE "Tip" SET "awaitingAnswerSince" = (
     SELECT MIN(q."createdAt") FROM "RelayMessage" q
