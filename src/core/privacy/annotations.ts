@@ -184,7 +184,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
       "id:t code:t pinHash:h category:s lifeSafety:s priority:o status:o claimedById:f claimedAt:o classification:s duplicateOf:t outcome:s closedAt:o " +
       "receiptNoticeDueAt:o receiptNoticeSentAt:o decisionDueAt:o extension:o transferredAt:o previousQueueId:t channel:o queueId:t provinceCode:s communeCode:s " +
       "placeSource:o placeText:s latitude:s longitude:s occurredWhen:s description:s details:s identityMode:o contactSealed:x replyRefSealed:x locale:p " +
-      "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o updatedAt:o pinFailures:o pinLockedUntil:o",
+      "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o awaitingAnswerSince:o updatedAt:o pinFailures:o pinLockedUntil:o",
   },
   TipCard: {
     subjects: "tipsters",
@@ -222,7 +222,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     purpose: { vi: "Mở lại nhanh một danh sách hay dùng", en: "Reopening a list one uses often" },
     legalBasis: BASIS.staff,
     retention: KEEP.staffTenure,
-    access: ACCESS.officers,
+    access: { vi: "Chỉ chính cán bộ đã lưu", en: "Only the officer who saved it" },
     fields: "id:t officerId:t name:f query:o createdAt:o",
   },
   MonthlyReport: {
