@@ -304,6 +304,9 @@ describe("drill-down", () => {
         const q = new URLSearchParams(l.url.split("?")[1]);
         const n = await t.db.tip.count({ where: contractWhere(q, who, now, t.db.tip.fields) });
         expect({ url: l.url, n }).toEqual({ url: l.url, n: Number(l.text.replace(/\./g, "")) });
+        // The list the link opens (src/core/console/tipFilter.ts) shows the same number of tips.
+        const list = await c.get(l.url);
+        expect({ url: l.url, listed: Number(/data-count="(\d+)"/.exec(list.text)?.[1]) }).toEqual({ url: l.url, listed: n });
       }
     }, 60_000);
   }

@@ -5,8 +5,9 @@
  * intersected with the person's scope: the unit now handling a tip (its queue) must lie inside it.
  *
  * Definitions (`now` is the moment of the request):
- * - `province`, `commune`, `queue`: the unit *now handling* the tip (its queue's province, its
- *   queue's commune, the queue id), the same notion as the scope; a transfer moves the tip.
+ * - `province`, `commune`: where the tip happened (the tip's own province and commune), as the
+ *   statistics count them (their map and commune table link here); `queue`: the unit *now
+ *   handling* the tip (the queue id), the same notion as the scope; a transfer moves the tip.
  * - `status=awaiting`: an open tip (new or claimed) with an officer's question to the tipster not
  *   answered yet (`Tip.awaitingAnswerSince`, set by "ask", cleared by the tipster's first answer
  *   after it; an "add information" message is not an answer).
@@ -138,8 +139,8 @@ function scopeQueues(scope: ListScope): Prisma.QueueWhereInput | undefined | nul
 
 /**
  * The queue ids a tip's handling queue must be one of: the person's scope intersected with the
- * `province`, `commune` and `queue` parameters; undefined when nothing restricts it (national scope,
- * no unit parameter); an empty list when the intersection is empty. Resolved to ids first (the
+ * `queue` parameter; undefined when nothing restricts it (national scope, no queue parameter); an
+ * empty list when the intersection is empty. Resolved to ids first (the
  * Queue table is small) so the tip query is an indexed `queueId IN (…)`.
  */
 async function allowedQueueIds(db: Db | Tx, scope: ListScope, filter: TipFilter): Promise<string[] | undefined> {
@@ -147,8 +148,6 @@ async function allowedQueueIds(db: Db | Tx, scope: ListScope, filter: TipFilter)
   if (inScope === null) return [];
   const parts: Prisma.QueueWhereInput[] = [];
   if (inScope) parts.push(inScope);
-  if (filter.province) parts.push({ provinceCode: filter.province });
-  if (filter.commune) parts.push({ communeCode: filter.commune });
   if (filter.queue) parts.push({ id: filter.queue });
   if (parts.length === 0) return undefined;
   const rows = await db.queue.findMany({ where: { AND: parts }, select: { id: true }, orderBy: { id: "asc" } });
@@ -165,6 +164,8 @@ export async function tipWhere(db: Db | Tx, scope: ListScope, filter: TipFilter,
   const and: Prisma.TipWhereInput[] = [];
   const queues = await allowedQueueIds(db, scope, filter);
   if (queues) and.push(queues.length === 1 ? { queueId: queues[0]! } : { queueId: { in: queues } });
+  if (filter.province) and.push({ provinceCode: filter.province });
+  if (filter.commune) and.push({ communeCode: filter.commune });
   if (filter.category) and.push({ category: filter.category });
   if (filter.life) and.push({ lifeSafety: true });
   if (filter.channel) and.push({ channel: filter.channel });
@@ -189,18 +190,31 @@ export async function tipWhere(db: Db | Tx, scope: ListScope, filter: TipFilter,
       and.push({ status: { in: OPEN }, OR: [{ decisionDueAt: { lt: now } }, { receiptNoticeSentAt: null, receiptNoticeDueAt: { lt: now } }] });
       break;
   }
+  // The legal clocks exactly as the statistics count them (src/core/console/stats.ts, clockCases):
+  // the receipt notice is done when sent, or at closing when none was sent; the decision at closing.
   switch (filter.ontime) {
     case "receipt_met":
-      and.push({ receiptNoticeSentAt: { not: null, lte: fields.receiptNoticeDueAt } });
+      and.push({
+        OR: [
+          { receiptNoticeSentAt: { not: null, lte: fields.receiptNoticeDueAt } },
+          { receiptNoticeSentAt: null, closedAt: { not: null, lte: fields.receiptNoticeDueAt } },
+        ],
+      });
       break;
     case "receipt_breached":
-      and.push({ OR: [{ receiptNoticeSentAt: { gt: fields.receiptNoticeDueAt } }, { receiptNoticeSentAt: null, receiptNoticeDueAt: { lt: now } }] });
+      and.push({
+        OR: [
+          { receiptNoticeSentAt: { gt: fields.receiptNoticeDueAt } },
+          { receiptNoticeSentAt: null, closedAt: { gt: fields.receiptNoticeDueAt } },
+          { receiptNoticeSentAt: null, closedAt: null, receiptNoticeDueAt: { lt: now } },
+        ],
+      });
       break;
     case "decision_met":
-      and.push({ status: "closed", closedAt: { lte: fields.decisionDueAt } });
+      and.push({ closedAt: { not: null, lte: fields.decisionDueAt } });
       break;
     case "decision_breached":
-      and.push({ OR: [{ status: "closed", closedAt: { gt: fields.decisionDueAt } }, { status: { in: OPEN }, decisionDueAt: { lt: now } }] });
+      and.push({ OR: [{ closedAt: { gt: fields.decisionDueAt } }, { closedAt: null, decisionDueAt: { lt: now } }] });
       break;
   }
   return and.length === 0 ? {} : and.length === 1 ? and[0]! : { AND: and };
