@@ -48,7 +48,7 @@ export const queueArea: ConsoleArea = {
 
     scope.post("/console/tips/:id/:verb", async (req, reply) => {
       const { id, verb } = req.params as { id: string; verb: string };
-      const actionId = ACTIONS[verb];
+      const actionId = Object.hasOwn(ACTIONS, verb) ? ACTIONS[verb] : undefined;
       if (!actionId || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return reply.code(404).send();
       const session = await kit.guard(req, reply, "queue", mayViewQueue);
       if (!session) return reply;

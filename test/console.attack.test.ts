@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TelegramRenderer } from "../src/channels/telegram/render.ts";
+import { createTranslator } from "../src/i18n.ts";
+import type { Role } from "../src/core/officers/roles.ts";
+import { FakeTelegramApi, tgUser } from "./fakes/telegramApi.ts";
+import { FAST_RATES, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
+import { seedBinding } from "./helpers/officers.ts";
+import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, seedConsolePerson } from "./helpers/console.ts";
+
+/*
+ * The console attacked as a logged-in abuser or a hostile page would: every request is a real
+ * one against the running service (real database, Telegram fake). Each test names the attack and
+ * asserts the safe answer — refused (translated), nothing changed, nothing leaked. Written by the
+ * second review of issue 14; the role × scope matrix itself is test/console.authz.test.ts.
+ */
+
+const GROUP = -2701; // Phường Hoàn Kiếm (commune 00070, Hà Nội 01)
+const TIPSTER = 7701;
+const t8 = createTranslator().t;
+
+interface Person {
+  id: number;
+  role: Role;
+  scopeKind: string;
+  scopeCode: string;
+}
+const P: Record<string, Person> = {
+  officer: { id: 6701, role: "officer", scopeKind: "commune", scopeCode: "00070" },
+  officerOut: { id: 6702, role: "officer", scopeKind: "commune", scopeCode: "00004" },
+  commander: { id: 6703, role: "commander", scopeKind: "province", scopeCode: "01" },
+  commanderOut: { id: 6704, role: "commander", scopeKind: "province", scopeCode: "79" },
+  admin: { id: 6705, role: "admin", scopeKind: "national", scopeCode: "VN" },
+  outreach: { id: 6706, role: "outreach", scopeKind: "province", scopeCode: "01" },
+  legal: { id: 6707, role: "legal", scopeKind: "national", scopeCode: "VN" },
+};
+
+let tg: FakeTelegramApi;
+let t: TestApp;
+const logs: string[] = [];
+const ids = new Map<string, string>();
+const sessions = new Map<string, ConsoleClient>();
+let tip: { id: string; code: string };
+let other: { id: string; code: string };
+let campaignId: string;
+
+const events = (where: Record<string, unknown>) => t.db.auditEvent.findMany({ where, orderBy: { id: "asc" } });
+const tipRow = (id: string) => t.db.tip.findUniqueOrThrow({ where: { id }, select: { status: true, claimedById: true, priority: true, queueId: true } });
+const as = (name: string) => sessions.get(name)!;
+const csrfOf = async (name: string) => csrfIn((await as(name).get("/console/home")).text);
+/** A raw request with a session's cookie (any method, content type and body), never following redirects. */
+async function raw(name: string, method: string, path: string, init: { headers?: Record<string, string>; body?: string | Buffer } = {}) {
+  const res = await fetch(`${t.url}${path}`, { method, redirect: "manual", headers: { cookie: as(name).cookieHeader(), ...init.headers }, body: init.body });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+async function fileTip(chatId: number) {
+  const code = await fileTipOnTelegram(tg, chatId);
+  return { id: (await t.db.tip.findUniqueOrThrow({ where: { code } })).id, code };
+}
+
+beforeAll(async () => {
+  tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
+  await tg.listen();
+  t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true, logLines: (line) => logs.push(line) });
+  await t.db.$transaction(async (tx) => {
+    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
+    await seedBinding(tx, new TelegramRenderer(t8), { queueId: "commune:00070", groupChatId: chat.id });
+  });
+  for (const [name, p] of Object.entries(P)) ids.set(name, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode })).id);
+  tip = await fileTip(TIPSTER);
+  other = await fileTip(TIPSTER + 1);
+  const { addContent } = await import("../src/core/campaigns/commands/addContent.ts");
+  const { createCampaign } = await import("../src/core/campaigns/commands/createCampaign.ts");
+  const { confirmCampaign } = await import("../src/core/campaigns/commands/confirmCampaign.ts");
+  const { allowed } = await import("../src/core/campaigns/commands/authorizeStaff.ts");
+  const admin = { kind: "admin" as const, name: "attack-test" };
+  await t.db.$transaction(async (tx) => {
+    const contentId = allowed(await addContent(tx, { actor: admin, input: { title: "Phòng chống lừa đảo", bodies: { vi: "Không chuyển tiền cho người lạ." }, source: { law: "Bộ luật Hình sự 2015" }, topics: ["fraud"] } })).content.id;
+    campaignId = allowed(await createCampaign(tx, { actor: admin, contentId, audience: { provinces: ["01"] }, schedule: "31/12/2099 08:00" })).campaign.id;
+    allowed(await confirmCampaign(tx, { actor: admin, campaignId }));
+  });
+  await waitIdle(t);
+  for (const [name, p] of Object.entries(P)) sessions.set(name, await logIn(t.url, tg, p.id));
+}, 120_000);
+afterAll(async () => {
+  await t?.close();
+  await tg?.close();
+});
+
+describe("verbs in paths are the route's own names, never an object's inherited ones", () => {
+  const INHERITED = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"];
+
+  it("a campaign action named `constructor` (or any inherited name) is 404 and does not cancel the campaign", async () => {
+    const csrf = await csrfOf("outreach");
+    const before = await t.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { status: true } });
+    for (const verb of INHERITED) {
+      const res = await as("outreach").post(`/console/outreach/campaigns/${campaignId}/${verb}`, { csrf });
+      expect(res.status, verb).toBe(404);
+    }
+    expect(await t.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { status: true } })).toEqual(before);
+    expect(before.status).toBe("scheduled");
+    expect(await events({ action: "campaign.cancelled" })).toHaveLength(0);
+  });
+
+  it("a queue action named `constructor` is 404 (not a 500 from the action table), the tip unchanged", async () => {
+    const csrf = await csrfOf("commander");
+    const before = await tipRow(tip.id);
+    for (const verb of INHERITED) {
+      const res = await as("commander").post(`/console/tips/${tip.id}/${verb}`, { csrf });
+      expect(res.status, verb).toBe(404);
+      const page = await as("commander").post(`/console/tips/${tip.id}/do/${verb}`, { csrf });
+      expect(page.status, verb).toBe(404);
+    }
+    expect(await tipRow(tip.id)).toEqual(before);
+  });
+});
