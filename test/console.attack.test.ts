@@ -114,3 +114,66 @@ describe("verbs in paths are the route's own names, never an object's inherited 
     expect(await tipRow(tip.id)).toEqual(before);
   });
 });
+
+describe("requests from elsewhere and bodies that are not the console's forms", () => {
+  it("a POST with an unreadable, foreign or cross-site Origin / Sec-Fetch-Site is 403 (never a 500), the tip unchanged", async () => {
+    const csrf = await csrfOf("commander");
+    const before = await tipRow(tip.id);
+    const notes = await t.db.tipNote.count();
+    for (const headers of [{ origin: "not a url" }, { origin: "https://evil.example" }, { origin: `http://127.0.0.1.evil.example` }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }]) {
+      const res = await as("commander").post(`/console/tips/${tip.id}/do/note`, { csrf, text: "từ trang khác" }, headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.text).not.toMatch(/Invalid URL|statusCode/);
+      const claim = await as("commander").post(`/console/tips/${tip.id}/claim`, { csrf }, headers);
+      expect(claim.status, JSON.stringify(headers)).toBe(403);
+    }
+    expect(await tipRow(tip.id)).toEqual(before);
+    expect(await t.db.tipNote.count()).toBe(notes);
+  });
+
+  it("a JSON body (values that are not strings) is 415 with a translated page; nothing is parsed, nothing changes", async () => {
+    const csrf = await csrfOf("admin");
+    const notes = await t.db.tipNote.count();
+    const contents = await t.db.content.count();
+    const entries = await t.db.knowledgeEntry.count();
+    const attacks: Array<[string, Record<string, unknown>]> = [
+      [`/console/tips/${tip.id}/do/note`, { csrf, text: { toString: "x" } }],
+      ["/console/outreach/content", { csrf, intent: "save", title: ["Tiêu đề"], body_vi: 5 }],
+      ["/console/legal/kb/new", { csrf, id: ["kb-x"], questions_vi: { a: 1 } }],
+    ];
+    for (const [path, body] of attacks) {
+      for (const type of ["application/json", "text/plain;charset=UTF-8"]) {
+        const res = await raw("admin", "POST", path, { headers: { "content-type": type, "accept-language": "en" }, body: JSON.stringify(body) });
+        expect(res.status, `${path} ${type}`).toBe(415);
+        expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+        expect(res.text).toContain("The console only accepts its own forms. Nothing was changed.");
+        expect(res.text).not.toContain("statusCode");
+      }
+    }
+    const multipart = await raw("admin", "POST", `/console/tips/${tip.id}/do/note`, { headers: { "content-type": "multipart/form-data; boundary=x", "accept-language": "vi" }, body: `--x\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${csrf}\r\n--x--\r\n` });
+    expect(multipart.status).toBe(415);
+    expect(multipart.text).toContain("Bảng điều khiển chỉ nhận biểu mẫu của chính nó.");
+    expect(await t.db.tipNote.count()).toBe(notes);
+    expect(await t.db.content.count()).toBe(contents);
+    expect(await t.db.knowledgeEntry.count()).toBe(entries);
+  });
+
+  it("a form over the size limit is 413 with a translated page (HTML, no error text), the tip unchanged", async () => {
+    const csrf = await csrfOf("commander");
+    const notes = await t.db.tipNote.count();
+    const big = await as("commander").post(`/console/tips/${tip.id}/do/note`, { csrf, text: "x".repeat(300 * 1024) }, { "accept-language": "vi" });
+    expect(big.status).toBe(413);
+    expect(big.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(big.headers.get("cache-control")).toBe("no-store");
+    expect(big.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(big.text).toContain("Nội dung gửi lên quá lớn. Không có gì bị thay đổi.");
+    expect(big.text).not.toContain("FST_ERR");
+    expect(await t.db.tipNote.count()).toBe(notes);
+    // The knowledge import takes up to 12 MB, not more.
+    const entries = await t.db.knowledgeEntry.count();
+    const huge = await as("legal").post("/console/legal/import", { csrf: await csrfOf("legal"), step: "confirm", json: "[" + '"x",'.repeat(3_300_000) + '"x"]' }, { "accept-language": "en" });
+    expect(huge.status).toBe(413);
+    expect(huge.text).toContain("What was sent is too large. Nothing was changed.");
+    expect(await t.db.knowledgeEntry.count()).toBe(entries);
+  });
+});

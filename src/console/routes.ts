@@ -10,7 +10,7 @@ import { refuseConsoleArea } from "../core/console/queueView.ts";
 import { tipAction } from "../core/actions/table.ts";
 import { TipStateError, type TipCommandContext } from "../core/tips/commands/context.ts";
 import { fromRoot } from "../paths.ts";
-import { forbiddenPage, homePage, layout, linkPage, loginPage, type PageContext } from "./pages.ts";
+import { esc, forbiddenPage, homePage, layout, linkPage, loginPage, notice, type PageContext } from "./pages.ts";
 import type { ConsoleKit, ConsoleOptions, Session } from "./kit.ts";
 import { AREAS } from "./areas/index.ts";
 import { landingOf } from "./nav.ts";
@@ -36,6 +36,15 @@ function cookies(req: Req): Map<string, string> {
     if (eq > 0) out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return out;
+}
+
+/** Whether an Origin header names this host (an unreadable one does not). */
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 const sameSecret = (a: string | undefined, b: string | undefined) =>
@@ -107,6 +116,8 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
   };
 
   void http.register(async (scope) => {
+    // Forms only: a JSON or plain-text body (whose values need not be strings) is 415, never parsed.
+    scope.removeContentTypeParser(["application/json", "text/plain"]);
     scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 256 * 1024 }, (_req, raw, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(raw))));
     });
@@ -116,9 +127,20 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
       if (req.method === "POST") {
         const site = req.headers["sec-fetch-site"];
         const origin = req.headers.origin;
-        const crossSite = (typeof site === "string" && site !== "same-origin" && site !== "none") || (typeof origin === "string" && origin !== "null" && new URL(origin).host !== req.headers.host);
+        const crossSite = (typeof site === "string" && site !== "same-origin" && site !== "none") || (typeof origin === "string" && origin !== "null" && !sameHost(origin, req.headers.host));
         if (crossSite) return reply.code(403).type("text/plain; charset=utf-8").send("forbidden");
       }
+    });
+
+    // A refused body (too large, not a form) or a failure: a translated page (JSON under /console/api/), never the error's own words.
+    scope.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+      const code = err.statusCode === 413 || err.statusCode === 415 ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? 400 : 500;
+      if (code === 500) req.log.error({ err }, "console: request failed");
+      const key = { 400: "bad_request", 413: "too_large", 415: "not_form", 500: "failed" }[code];
+      if (reply.sent) return;
+      if (req.url.startsWith("/console/api/")) return reply.code(code).header("cache-control", "no-store").send({ error: key });
+      const c = ctxOf(req, reply);
+      return html(reply, layout(c, t(c.lang, "console_errors:heading"), `<h1>${esc(t(c.lang, "console_errors:heading"))}</h1>${notice(t(c.lang, `console_errors:${key}`), "alert")}<p><a href="/console">${esc(t(c.lang, "console_errors:back"))}</a></p>`), code);
     });
 
     scope.get("/console/static/:file", async (req, reply) => {
