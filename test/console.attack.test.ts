@@ -3,6 +3,7 @@ import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import type { Role } from "../src/core/officers/roles.ts";
 import { FakeTelegramApi, tgUser } from "./fakes/telegramApi.ts";
+import { vnReceipt } from "../src/core/vnTime.ts";
 import { FAST_RATES, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { seedBinding } from "./helpers/officers.ts";
 import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, seedConsolePerson } from "./helpers/console.ts";
@@ -120,7 +121,8 @@ describe("requests from elsewhere and bodies that are not the console's forms", 
     const csrf = await csrfOf("commander");
     const before = await tipRow(tip.id);
     const notes = await t.db.tipNote.count();
-    for (const headers of [{ origin: "not a url" }, { origin: "https://evil.example" }, { origin: `http://127.0.0.1.evil.example` }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }]) {
+    const foreign: Array<Record<string, string>> = [{ origin: "not a url" }, { origin: "https://evil.example" }, { origin: `http://127.0.0.1.evil.example` }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
+    for (const headers of foreign) {
       const res = await as("commander").post(`/console/tips/${tip.id}/do/note`, { csrf, text: "từ trang khác" }, headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(res.text).not.toMatch(/Invalid URL|statusCode/);
@@ -175,5 +177,92 @@ describe("requests from elsewhere and bodies that are not the console's forms", 
     expect(huge.status).toBe(413);
     expect(huge.text).toContain("What was sent is too large. Nothing was changed.");
     expect(await t.db.knowledgeEntry.count()).toBe(entries);
+  });
+});
+
+describe("what every answer carries: CSP without inline code, no framing, no caching, content types", () => {
+  let reportId: string;
+  beforeAll(async () => {
+    await t.app.runMonthlyReport(vnReceipt(new Date()).month, new Date());
+    reportId = (await t.db.monthlyReport.findFirstOrThrow({ where: { unitKind: "commune", unitCode: "00070" } })).id;
+    await waitIdle(t);
+  });
+
+  it("every page: strict CSP (no 'unsafe-inline', frame-ancestors 'none'), X-Frame-Options DENY, nosniff, no-store; no inline script, style or handler the CSP would block", async () => {
+    const pages = [
+      "/console/login",
+      "/console/home",
+      "/console/queue",
+      `/console/tips/${tip.id}/view`,
+      "/console/stats",
+      "/console/reports",
+      `/console/reports/${reportId}`,
+      "/console/legal",
+      "/console/legal/kb",
+      "/console/legal/kb/kb-001",
+      "/console/legal/kb/new",
+      "/console/legal/import",
+      "/console/legal/test?q=ma%20tuy",
+      "/console/outreach/content",
+      "/console/outreach/content/new",
+      "/console/outreach/compose",
+      "/console/outreach/campaigns",
+      `/console/outreach/campaigns/${campaignId}`,
+    ];
+    for (const path of pages) {
+      const res = await as("admin").get(path);
+      expect(res.status, path).toBe(200);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("style-src 'self'");
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).not.toContain("unsafe-inline");
+      expect(csp, path).not.toContain("unsafe-eval");
+      expect(res.headers.get("x-frame-options"), path).toBe("DENY");
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(res.headers.get("cache-control"), path).toBe("no-store");
+      expect(res.headers.get("content-type"), path).toBe("text/html; charset=utf-8");
+      expect(res.text, path).not.toMatch(/\sstyle="/);
+      expect(res.text, path).not.toMatch(/<style[\s>]/);
+      expect(res.text, path).not.toMatch(/<script(?![^>]*\ssrc="\/console\/static\/[a-z]+\.js")[^>]*>/);
+      expect(res.text, path).not.toMatch(/\son[a-z]+="/);
+      expect(res.text, path).not.toMatch(/(src|href)="(https?:)?\/\//);
+    }
+  });
+
+  it("JSON endpoints are application/json and no-store; CSV, exports and the report's chart are no-store", async () => {
+    for (const path of ["/console/api/queue", "/console/api/outreach/campaigns", `/console/api/outreach/campaigns/${campaignId}`, "/console/api/outreach/check?p%3A01=on"]) {
+      const res = await as("admin").get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toBe("application/json; charset=utf-8");
+      expect(res.headers.get("cache-control"), path).toBe("no-store");
+    }
+    for (const path of ["/console/stats.csv", `/console/reports/${reportId}.csv`, "/console/legal/export", `/console/reports/${reportId}/chart.png`]) {
+      const res = await as("admin").get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("cache-control"), path).toBe("no-store");
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+    }
+  });
+
+  it("static files: only the listed ones; a traversal or an unknown name is 404", async () => {
+    expect((await as("admin").get("/console/static/console.js")).status).toBe(200);
+    for (const path of ["/console/static/..%2Froutes.ts", "/console/static/..%2F..%2F..%2Fpackage.json", "/console/static/%2e%2e%2fkit.ts", "/console/static/console.js%00.png", "/console/static/nope.js"]) {
+      const res = await as("admin").get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.text, path).not.toContain("import ");
+    }
+  });
+
+  it("a link's ?done= cannot put words in the page: only a tip code is echoed", async () => {
+    const lure = "Phiên hết hạn, hãy gửi mã đăng nhập cho @hotro";
+    const page = await as("commander").get(`/console/queue?done=${encodeURIComponent(lure)}`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain("Phiên hết hạn");
+    const short = await as("commander").get(`/console/queue?done=${encodeURIComponent("Gọi 0912000")}`);
+    expect(short.text).not.toContain("Gọi 0912000");
+    const real = await as("commander").get(`/console/queue?done=${tip.code}`);
+    expect(real.text).toContain(tip.code);
+    expect(real.text).toMatch(/role="status"/);
   });
 });

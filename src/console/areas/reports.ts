@@ -70,7 +70,7 @@ export const reportsArea: ConsoleArea = {
       if (!got) return reply;
       const c = kit.ctxOf(req, reply, got.session);
       const { png } = storedReportChart(got.report.id, got.report.summary, c.lang, t);
-      return reply.type("image/png").header("cache-control", "private, max-age=3600").send(png);
+      return reply.type("image/png").header("cache-control", "no-store").send(png);
     });
   },
 };
