@@ -266,3 +266,45 @@ describe("what every answer carries: CSP without inline code, no framing, no cac
     expect(real.text).toMatch(/role="status"/);
   });
 });
+
+describe("CSV exports never hand a spreadsheet a formula", () => {
+  const FORMULAS = ["-2+3+cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', "@SUM(1+1)"];
+  /** The fields of a CSV text (RFC 4180, enough for these files). */
+  const fields = (csv: string): string[] => [...csv.replace(/^\ufeff/, "").matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,\r\n]*))/gm)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!));
+  const formulaFields = (csv: string) => fields(csv).filter((f) => /^[=+\-@\t\r]/.test(f) && !/^-?\d+(\.\d+)?$/.test(f));
+  beforeAll(async () => {
+    if (!(await t.db.monthlyReport.count())) await t.app.runMonthlyReport(vnReceipt(new Date()).month, new Date());
+  });
+
+  it("the statistics CSV: a unit named like a formula (even one starting with a minus and a digit) is written with a leading apostrophe", async () => {
+    const before = await t.db.queue.findUniqueOrThrow({ where: { id: "commune:00070" }, select: { name: true } });
+    try {
+      for (const name of FORMULAS) {
+        await t.db.queue.update({ where: { id: "commune:00070" }, data: { name } });
+        const csv = await as("admin").get("/console/stats.csv");
+        expect(csv.status).toBe(200);
+        expect(fields(csv.text)).toContain(`'${name}`);
+        expect(formulaFields(csv.text), name).toEqual([]);
+      }
+    } finally {
+      await t.db.queue.update({ where: { id: "commune:00070" }, data: { name: before.name } });
+    }
+  });
+
+  it("a monthly report's CSV: a unit name like a formula is written with a leading apostrophe", async () => {
+    const report = await t.db.monthlyReport.findFirstOrThrow({ where: { unitKind: "commune", unitCode: "00070" } });
+    try {
+      for (const name of FORMULAS) {
+        const summary = JSON.parse(report.summary) as { unit: { name: string } };
+        summary.unit.name = name;
+        await t.db.monthlyReport.update({ where: { id: report.id }, data: { summary: JSON.stringify(summary) } });
+        const csv = await as("admin").get(`/console/reports/${report.id}.csv`);
+        expect(csv.status).toBe(200);
+        expect(fields(csv.text)).toContain(`'${name}`);
+        expect(formulaFields(csv.text), name).toEqual([]);
+      }
+    } finally {
+      await t.db.monthlyReport.update({ where: { id: report.id }, data: { summary: report.summary } });
+    }
+  });
+});
