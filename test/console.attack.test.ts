@@ -308,3 +308,64 @@ describe("CSV exports never hand a spreadsheet a formula", () => {
     }
   });
 });
+
+describe("a logged-in abuser and the expensive endpoints", () => {
+  beforeAll(async () => {
+    if (!(await t.db.monthlyReport.count())) await t.app.runMonthlyReport(vnReceipt(new Date()).month, new Date());
+  });
+  /**
+   * Holds the database (SQLite: its one connection; PostgreSQL: the sessions' table locked) until
+   * the returned release is called, so requests that reached it stay running.
+   */
+  async function holdDatabase(): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    const done = t.db.$transaction(
+      async (tx) => {
+        if (/^postgres/.test(t.databaseUrl)) await tx.$executeRawUnsafe('LOCK TABLE "OneTimeCode" IN ACCESS EXCLUSIVE MODE');
+        else await tx.oneTimeCode.count();
+        held();
+        await released;
+      },
+      { timeout: 60_000, maxWait: 20_000 },
+    );
+    await holding;
+    return async () => {
+      release();
+      await done;
+    };
+  }
+
+  for (const path of ["/console/stats", "/console/stats.csv", "chart"]) {
+    it(`${path}: a session gets at most 2 running at once; the third is 429 at once (translated, Retry-After), before any database work; the others finish`, async () => {
+      const url = path === "chart" ? `/console/reports/${(await t.db.monthlyReport.findFirstOrThrow({ where: { unitKind: "commune", unitCode: "00070" } })).id}/chart.png` : path;
+      const c = as("commander");
+      expect((await c.get(url)).status).toBe(200);
+      const exports = (await events({ action: "console.stats_exported" })).length;
+      const release = await holdDatabase();
+      let settled: Array<{ status: number; text: string; retry: string | null }>;
+      try {
+        const requests = [0, 1, 2].map(() => raw("commander", "GET", url, { headers: { "accept-language": "en" } }).then((r) => ({ status: r.status, text: r.text, retry: r.headers.get("retry-after") })));
+        // While the database is held, one of the three answers (the one that found two running).
+        // (Bounded: were none refused, all three would wait for the database; 15 s then ends the hold.)
+        let bound: NodeJS.Timeout | undefined;
+        const none = new Promise<{ status: number; text: string; retry: string | null }>((r) => (bound = setTimeout(() => r({ status: 0, text: "all three waited", retry: null }), 15_000)));
+        const first = await Promise.race([...requests, none]);
+        clearTimeout(bound);
+        expect(first.status).toBe(429);
+        expect(first.retry).toBe("5");
+        expect(first.text).toContain("You have too many heavy requests running at once.");
+        await release();
+        settled = await Promise.all(requests);
+      } finally {
+        await release();
+      }
+      expect(settled.map((r) => r.status).sort()).toEqual([200, 200, 429]);
+      if (path === "/console/stats.csv") expect((await events({ action: "console.stats_exported" })).length).toBe(exports + 2);
+      // Done: the session may run them again.
+      expect((await c.get(url)).status).toBe(200);
+    });
+  }
+});

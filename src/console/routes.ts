@@ -24,6 +24,8 @@ const LANG_COOKIE = "tm_console_lang";
 const STATIC_DIR = fromRoot("src", "console", "public");
 /** Login requests (by id or code) one client address may make per 15 minutes before being told to wait. */
 const LOGIN_POSTS_PER_ADDRESS = 60;
+/** Expensive requests (statistics, exports, charts) one session may have running at once. */
+export const HEAVY_PER_SESSION = 2;
 
 export type { ConsoleOptions } from "./kit.ts";
 
@@ -65,6 +67,8 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
     if (type) assets.set(file, { body: fs.readFileSync(path.join(STATIC_DIR, file)), type });
   }
   const loginPosts = new Map<string, number[]>();
+  /** Expensive requests running, per session cookie. */
+  const heavy = new Map<string, number>();
   const secure = (req: Req) => config.publicUrl?.startsWith("https:") === true || req.protocol === "https";
   const cookie = (req: Req, name: string, value: string, maxAgeSeconds: number) =>
     `${name}=${value}; Path=/console; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure(req) ? "; Secure" : ""}`;
@@ -267,6 +271,24 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
       ctxOf,
       html,
       body,
+      admitHeavy: (req, reply) => {
+        const key = cookies(req).get(CONSOLE_COOKIE);
+        if (!key) return true; // no session: the guard sends to the login page
+        const running = heavy.get(key) ?? 0;
+        if (running >= HEAVY_PER_SESSION) {
+          const c = ctxOf(req, reply);
+          const title = t(c.lang, "console_errors:heading");
+          void html(reply.header("retry-after", "5"), layout(c, title, `<h1>${esc(title)}</h1>${notice(t(c.lang, "console_errors:busy"), "alert")}`), 429);
+          return false;
+        }
+        heavy.set(key, running + 1);
+        reply.raw.once("close", () => {
+          const left = (heavy.get(key) ?? 1) - 1;
+          if (left > 0) heavy.set(key, left);
+          else heavy.delete(key);
+        });
+        return true;
+      },
       runTipAction: async (session, tipId, actionId, form) => {
         const renderer = opts.officerRenderer();
         const tip = await db.tip.findUnique({ where: { id: tipId }, select: { id: true, code: true } });

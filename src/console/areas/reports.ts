@@ -66,6 +66,7 @@ export const reportsArea: ConsoleArea = {
     });
 
     scope.get("/console/reports/:id/chart.png", async (req, reply) => {
+      if (!kit.admitHeavy(req, reply)) return reply;
       const got = await load(req, reply, (req.params as { id: string }).id, "json");
       if (!got) return reply;
       const c = kit.ctxOf(req, reply, got.session);

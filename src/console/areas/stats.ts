@@ -16,6 +16,7 @@ export const statsArea: ConsoleArea = {
     const provinceList = () => db.province.findMany({ select: { code: true, name: true }, orderBy: { code: "asc" } });
 
     scope.get("/console/stats", async (req, reply) => {
+      if (!kit.admitHeavy(req, reply)) return reply;
       const session = await kit.guard(req, reply, "stats", mayViewStats);
       if (!session) return reply;
       const c = kit.ctxOf(req, reply, session);
@@ -30,6 +31,7 @@ export const statsArea: ConsoleArea = {
     });
 
     scope.get("/console/stats.csv", async (req, reply) => {
+      if (!kit.admitHeavy(req, reply)) return reply;
       const session = await kit.guard(req, reply, "stats", mayViewStats);
       if (!session) return reply;
       const c = kit.ctxOf(req, reply, session);
