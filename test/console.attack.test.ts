@@ -369,3 +369,149 @@ describe("a logged-in abuser and the expensive endpoints", () => {
     });
   }
 });
+
+describe("GET never changes anything", () => {
+  it("every state-changing route asked with GET (a link, an <img>) is 404 and nothing changes", async () => {
+    const before = { tip: await tipRow(tip.id), campaign: await t.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { status: true } }), kb: await t.db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-001" }, select: { active: true } }), sessions: await t.db.oneTimeCode.count({ where: { purpose: "console_session", usedAt: null } }) };
+    const changes = [
+      `/console/tips/${tip.id}/claim`,
+      `/console/tips/${tip.id}/close?outcome=khoi_to`,
+      `/console/tips/${tip.id}/do/claim`,
+      `/console/tips/${tip.id}/do/note?text=x`,
+      `/console/outreach/campaigns/${campaignId}/cancel`,
+      `/console/outreach/campaigns/${campaignId}/pause`,
+      "/console/legal/kb/kb-001/retire",
+      "/console/logout",
+    ];
+    for (const path of changes) expect((await as("admin").get(path)).status, path).toBe(404);
+    expect({
+      tip: await tipRow(tip.id),
+      campaign: await t.db.campaign.findUniqueOrThrow({ where: { id: campaignId }, select: { status: true } }),
+      kb: await t.db.knowledgeEntry.findUniqueOrThrow({ where: { id: "kb-001" }, select: { active: true } }),
+      sessions: await t.db.oneTimeCode.count({ where: { purpose: "console_session", usedAt: null } }),
+    }).toEqual(before);
+    expect((await as("admin").get("/console/home")).status).toBe(200);
+  });
+});
+
+describe("ids in paths and forms reach only what the person's scope covers", () => {
+  it("a file id of another tip, through a tip the officer may see, is 404: the file is not served", async () => {
+    const upload = await t.db.upload.create({ data: { chatId: "web-attack", mime: "image/png", size: 10, bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 2]) } });
+    const file = await t.db.tipAttachment.create({ data: { tipId: other.id, kind: "photo", ref: `upload:${upload.id}` } });
+    expect((await as("officer").get(`/console/tips/${other.id}/media/${file.id}`)).status).toBe(200);
+    const res = await as("officer").get(`/console/tips/${tip.id}/media/${file.id}`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    // From another commune: 403 and the look recorded, whichever tip id is used.
+    const out = await as("officerOut").get(`/console/tips/${other.id}/media/${file.id}`);
+    expect(out.status).toBe(403);
+    const refusals = (await events({ action: "auth.refused", actor: `officer:${ids.get("officerOut")}`, tipId: other.id })).map((e) => JSON.parse(e.data));
+    expect(refusals).toContainEqual(expect.objectContaining({ action: "console.tip", reason: "scope" }));
+  });
+
+  it("another commune's or province's tip, report and statistics: refused or empty, each refusal recorded", async () => {
+    const report = await t.db.monthlyReport.findFirst({ where: { unitKind: "commune", unitCode: "00070" } });
+    for (const name of ["officerOut", "commanderOut"]) {
+      const before = await tipRow(tip.id);
+      expect((await as(name).get(`/console/tips/${tip.id}/view`)).status, name).toBe(403);
+      const csrf = await csrfOf(name);
+      for (const verb of ["claim", "note", "priority", "transfer", "close", "open_contact"]) {
+        const res = await as(name).post(`/console/tips/${tip.id}/do/${verb}`, { csrf, text: "x", value: "high", queue: `commune:${P[name]!.scopeCode}`, outcome: "khoi_to", reason: "để thử quyền" });
+        expect(res.location, `${name} ${verb}`).toMatch(new RegExp(`^/console/tips/${tip.id}/view\\?refused=(scope|role|state)$`));
+      }
+      expect(await tipRow(tip.id)).toEqual(before);
+      if (report) expect((await as(name).get(`/console/reports/${report.id}`)).status, name).toBe(403);
+      const stats = await as(name).get(`/console/stats?commune=00070`);
+      expect(stats.status).toBe(200);
+      expect(stats.text).not.toContain("queue=commune%3A00070");
+      const queue = await as(name).get("/console/api/queue?queue=commune%3A00070");
+      expect(queue.status).toBe(400);
+      const refusals = (await events({ action: "auth.refused", actor: `officer:${ids.get(name)}` })).map((e) => JSON.parse(e.data).action);
+      expect(refusals).toContain("console.tip");
+      if (report) expect(refusals).toContain("console.reports");
+    }
+  });
+
+  it("outreach and legal staff are not officers: every tip route is 403 (audited), whatever id they try", async () => {
+    for (const name of ["outreach", "legal"]) {
+      const csrf = await csrfOf(name);
+      for (const path of [`/console/tips/${tip.id}/view`, "/console/stats", "/console/stats.csv", "/console/reports", "/console/api/queue"]) expect((await as(name).get(path)).status, `${name} ${path}`).toBe(403);
+      expect((await as(name).post(`/console/tips/${tip.id}/do/note`, { csrf, text: "x" })).status).toBe(403);
+      expect((await as(name).post(`/console/tips/${tip.id}/claim`, { csrf })).status).toBe(403);
+    }
+    expect(await t.db.tipNote.count({ where: { text: "x" } })).toBe(0);
+  });
+});
+
+describe("what the pages write is escaped", () => {
+  const XSS = `"><script>alert(1)</script><img src=x onerror=alert(2)>'`;
+  const raw = (html: string) => html.includes("<script>alert(1)</script>") || /<img src=x onerror/.test(html);
+
+  it("a tipster's words, a unit's name and an officer's name with markup are shown as text on the tip page, the queue and its JSON", async () => {
+    await t.db.tip.update({ where: { id: other.id }, data: { description: XSS, placeText: XSS, occurredWhen: XSS, details: JSON.stringify({ text: XSS, phones: [XSS], accounts: [XSS], links: [`javascript:alert(1)`] }) } });
+    await t.db.officer.update({ where: { id: ids.get("officer")! }, data: { displayName: XSS } });
+    const queueName = (await t.db.queue.findUniqueOrThrow({ where: { id: "commune:00070" } })).name;
+    await t.db.queue.update({ where: { id: "commune:00070" }, data: { name: XSS } });
+    try {
+      const csrf = await csrfOf("officer");
+      expect((await as("officer").post(`/console/tips/${other.id}/do/note`, { csrf, text: XSS })).status).toBe(303);
+      for (const path of [`/console/tips/${other.id}/view`, "/console/queue", "/console/home"]) {
+        const page = await as("officer").get(path);
+        expect(page.status, path).toBe(200);
+        expect(raw(page.text), path).toBe(false);
+        expect(page.text, path).not.toContain('href="javascript:');
+      }
+      const json = JSON.parse((await as("commander").get("/console/api/queue")).text) as { html: string };
+      expect(raw(json.html)).toBe(false);
+      expect(json.html).toContain("&#60;script&#62;");
+    } finally {
+      await t.db.queue.update({ where: { id: "commune:00070" }, data: { name: queueName } });
+      await t.db.officer.update({ where: { id: ids.get("officer")! }, data: { displayName: null } });
+    }
+  });
+
+  it("a knowledge entry, a content item and filter values typed back are shown as text", async () => {
+    const legal = await csrfOf("legal");
+    const saved = await as("legal").post("/console/legal/kb/new", {
+      csrf: legal, id: "kb-c-attack", questions_vi: `Câu hỏi ${XSS}`, answer_vi: `Trả lời ${XSS}`, law: `Luật ${XSS}`, topics: "", lastReviewed: "2026-01-01", updatedAt: "",
+    });
+    expect([303, 400]).toContain(saved.status);
+    const outreach = await csrfOf("outreach");
+    await as("outreach").post("/console/outreach/content", { csrf: outreach, intent: "preview", title: `Tiêu đề ${XSS}`, body_vi: `Nội dung ${XSS}`, law: `Luật ${XSS}`, "t:fraud": "on", q0_vi: XSS, q0_o0_vi: XSS, q0_o1_vi: "Không" });
+    const pages: Array<[string, string]> = [
+      ["legal", "/console/legal/kb"],
+      ["legal", "/console/legal/kb/kb-c-attack"],
+      ["legal", `/console/legal/kb?q=${encodeURIComponent(XSS)}&status=${encodeURIComponent(XSS)}`],
+      ["legal", `/console/legal/test?q=${encodeURIComponent(XSS)}`],
+      ["outreach", `/console/outreach/compose?content=${encodeURIComponent(XSS)}&communes=${encodeURIComponent(XSS)}`],
+      ["outreach", `/console/api/outreach/check?communes=${encodeURIComponent(XSS)}&schedule=${encodeURIComponent(XSS)}`],
+      ["admin", `/console/stats?commune=${encodeURIComponent(XSS)}`],
+      ["admin", `/console/reports?month=${encodeURIComponent(XSS)}`],
+      ["admin", `/console/queue?queue=${encodeURIComponent(XSS)}`],
+      ["admin", `/console/tips/${encodeURIComponent(XSS)}/view`],
+    ];
+    for (const [who, path] of pages) {
+      const res = await as(who).get(path);
+      expect(res.status, path).toBeLessThan(500);
+      expect(raw(res.text), path).toBe(false);
+    }
+    const preview = await as("outreach").post("/console/outreach/content", { csrf: outreach, intent: "preview", title: `Tiêu đề ${XSS}`, body_vi: `Nội dung ${XSS}`, law: `Luật ${XSS}`, "t:fraud": "on", q0_vi: XSS, q0_o0_vi: XSS, q0_o1_vi: "Không" });
+    expect(preview.status).toBeLessThan(500);
+    expect(raw(preview.text)).toBe(false);
+  });
+
+  it("a knowledge import with __proto__ / constructor keys pollutes nothing; too many entries are refused with a translated list, nothing written", async () => {
+    const csrf = await csrfOf("legal");
+    const entries = await t.db.knowledgeEntry.count();
+    const poison = `[{"id":"kb-c-proto","__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"topics":[],"questions":{"vi":["Câu hỏi thử?"],"__proto__":{"polluted":"yes"}},"answer":{"vi":"Trả lời thử."},"source":{"law":"Luật thử"},"reportable":false,"lastReviewed":"2026-01-01"}]`;
+    const res = await as("legal").post("/console/legal/import", { csrf, step: "preview", json: poison });
+    expect(res.status).toBeLessThan(500);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+    const many = JSON.stringify(Array.from({ length: 5000 }, (_, i) => ({ id: `kb-c-many-${i}` })));
+    const refused = await as("legal").post("/console/legal/import", { csrf, step: "confirm", json: many }, { "accept-language": "en" });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/role="alert"/);
+    expect(await t.db.knowledgeEntry.count()).toBe(entries);
+  });
+});
