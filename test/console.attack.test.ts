@@ -515,3 +515,70 @@ describe("what the pages write is escaped", () => {
     expect(await t.db.knowledgeEntry.count()).toBe(entries);
   });
 });
+
+describe("the tipster stays anonymous", () => {
+  const CONFIDENTIAL = 7791;
+  const CONTACT = { name: "Lê Thị Mai Hương", phone: "0912345678" };
+  let conf: { id: string; code: string };
+  beforeAll(async () => {
+    const { TelegramTipster } = await import("./helpers/tipster.ts");
+    const p = new TelegramTipster(tg, CONFIDENTIAL);
+    await p.command("/start");
+    await p.press("data:lang:vi");
+    await p.press("Báo tin tội phạm");
+    await p.press("Ma tuý");
+    await p.press("Không");
+    await p.location(21.0287, 105.8524);
+    await p.press("Hôm nay");
+    await p.say("Có người bán ma tuý ở đầu ngõ mỗi tối");
+    await p.say("Nội dung: thường sau 9 giờ tối, đi xe máy");
+    await p.say("xong");
+    await p.press("Bảo mật");
+    await p.say(CONTACT.name);
+    await p.say(CONTACT.phone);
+    const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await p.press("Gửi tin báo")).text)![1]!;
+    conf = { id: (await t.db.tip.findUniqueOrThrow({ where: { code } })).id, code };
+    await waitIdle(t);
+  }, 60_000);
+  /** What would name a tipster: their platform ids, username, and a confidential tipster's contact. */
+  const identities = () => {
+    const out = [String(TIPSTER), String(TIPSTER + 1), String(CONFIDENTIAL), `user${TIPSTER}`, `user${CONFIDENTIAL}`, CONTACT.name, CONTACT.phone];
+    for (const id of [TIPSTER, CONFIDENTIAL]) if (tgUser(id).first_name.length >= 8) out.push(tgUser(id).first_name);
+    return out;
+  };
+
+  it("no page, JSON answer, CSV or export of the console names a tipster, for any role", async () => {
+    const report = await t.db.monthlyReport.findFirst({ where: { unitKind: "commune", unitCode: "00070" } });
+    const paths = [
+      "/console/queue", "/console/api/queue", `/console/tips/${tip.id}/view`, `/console/tips/${conf.id}/view`, "/console/stats", "/console/stats.csv",
+      "/console/reports", ...(report ? [`/console/reports/${report.id}`, `/console/reports/${report.id}.csv`] : []),
+      "/console/legal", "/console/legal/export", "/console/outreach/campaigns", "/console/api/outreach/campaigns", "/console/home",
+    ];
+    for (const who of Object.keys(P)) {
+      for (const path of paths) {
+        const res = await as(who).get(path);
+        for (const secret of identities()) expect(res.text.includes(secret), `${who} ${path} ${secret}`).toBe(false);
+      }
+    }
+  });
+
+  it("the contact opens only for a commander, through the audited command, in that one response; an officer is refused; neither the audit, the log nor a page afterwards holds it", async () => {
+    const officerCsrf = await csrfOf("officer");
+    const refused = await as("officer").post(`/console/tips/${conf.id}/do/open_contact`, { csrf: officerCsrf, reason: "Cần liên hệ xác minh" });
+    expect(refused.location).toBe(`/console/tips/${conf.id}/view?refused=role`);
+    const csrf = await csrfOf("commander");
+    const short = await as("commander").post(`/console/tips/${conf.id}/do/open_contact`, { csrf, reason: "x" });
+    expect(short.text).not.toContain(CONTACT.phone);
+    const opened = await as("commander").post(`/console/tips/${conf.id}/do/open_contact`, { csrf, reason: "Cần liên hệ xác minh tại chỗ" });
+    expect(opened.status).toBe(200);
+    expect(opened.text).toContain(CONTACT.phone);
+    expect(opened.headers.get("cache-control")).toBe("no-store");
+    expect(await events({ action: "tip.contact_opened", tipId: conf.id, actor: `officer:${ids.get("commander")}` })).toHaveLength(1);
+    await waitIdle(t);
+    const stored = JSON.stringify(await t.db.auditEvent.findMany({ where: { tipId: conf.id } }));
+    expect(stored).not.toContain(CONTACT.phone);
+    expect(logs.join("\n")).not.toContain(CONTACT.phone);
+    for (const who of ["commander", "admin"]) expect((await as(who).get(`/console/tips/${conf.id}/view`)).text).not.toContain(CONTACT.phone);
+    for (const secret of identities()) expect(logs.join("\n").includes(secret), secret).toBe(false);
+  });
+});
