@@ -61,6 +61,12 @@ export interface ConsoleKit {
   html(reply: FastifyReply, body: string, code?: number): FastifyReply;
   /** The parsed form body (url-encoded), or an empty object. */
   body(req: FastifyRequest): Record<string, string>;
+  /**
+   * Admits an expensive request (statistics, CSV exports, charts) unless the same session already
+   * has `HEAVY_PER_SESSION` of them running; then answers 429 (translated, Retry-After) and returns
+   * false. Checked before any database work; the slot is freed when the response ends.
+   */
+  admitHeavy(req: FastifyRequest, reply: FastifyReply): boolean;
   /** Runs a tip action of the action table as this person (the same command a Telegram button runs) and hands its messages to the sender. */
   runTipAction(session: Session, tipId: string, actionId: ActionId, form: Record<string, string>): Promise<TipActionOutcome>;
 }

@@ -5,6 +5,7 @@ import { monthLabel, type MonthlySummary, type ShownClock } from "../core/report
 import type { ShownCount } from "../core/reports/smallCounts.ts";
 import { formatVnDateTime } from "../core/vnTime.ts";
 import { esc, layout, scopeLabel, type PageContext } from "./pages.ts";
+import { spreadsheetSafe } from "./csv.ts";
 
 const tr = (c: PageContext, key: string, params?: Record<string, unknown>) => esc(c.t(c.lang, key, params));
 const NS = "console_reports";
@@ -105,7 +106,7 @@ export function reportCsv(c: PageContext, r: ReportListRow): string {
     for (const m of ["met", "breached", "pending"] as const) add(`${kind}_${m}`, s[kind].current[m], s[kind].previous[m]);
   }
   for (const k of s.categories) add("tips_by_category", k.current, k.previous, k.category);
-  return "\ufeff" + stringify(rows);
+  return "\ufeff" + stringify(rows, { cast: { string: spreadsheetSafe } });
 }
 
 /** The file name of a report's CSV. */

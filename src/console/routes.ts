@@ -10,7 +10,7 @@ import { refuseConsoleArea } from "../core/console/queueView.ts";
 import { tipAction } from "../core/actions/table.ts";
 import { TipStateError, type TipCommandContext } from "../core/tips/commands/context.ts";
 import { fromRoot } from "../paths.ts";
-import { forbiddenPage, homePage, layout, linkPage, loginPage, type PageContext } from "./pages.ts";
+import { esc, forbiddenPage, homePage, layout, linkPage, loginPage, notice, type PageContext } from "./pages.ts";
 import type { ConsoleKit, ConsoleOptions, Session } from "./kit.ts";
 import { AREAS } from "./areas/index.ts";
 import { landingOf } from "./nav.ts";
@@ -24,6 +24,8 @@ const LANG_COOKIE = "tm_console_lang";
 const STATIC_DIR = fromRoot("src", "console", "public");
 /** Login requests (by id or code) one client address may make per 15 minutes before being told to wait. */
 const LOGIN_POSTS_PER_ADDRESS = 60;
+/** Expensive requests (statistics, exports, charts) one session may have running at once. */
+export const HEAVY_PER_SESSION = 2;
 
 export type { ConsoleOptions } from "./kit.ts";
 
@@ -36,6 +38,15 @@ function cookies(req: Req): Map<string, string> {
     if (eq > 0) out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return out;
+}
+
+/** Whether an Origin header names this host (an unreadable one does not). */
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 const sameSecret = (a: string | undefined, b: string | undefined) =>
@@ -56,6 +67,8 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
     if (type) assets.set(file, { body: fs.readFileSync(path.join(STATIC_DIR, file)), type });
   }
   const loginPosts = new Map<string, number[]>();
+  /** Expensive requests running, per session cookie. */
+  const heavy = new Map<string, number>();
   const secure = (req: Req) => config.publicUrl?.startsWith("https:") === true || req.protocol === "https";
   const cookie = (req: Req, name: string, value: string, maxAgeSeconds: number) =>
     `${name}=${value}; Path=/console; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure(req) ? "; Secure" : ""}`;
@@ -107,6 +120,8 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
   };
 
   void http.register(async (scope) => {
+    // Forms only: a JSON or plain-text body (whose values need not be strings) is 415, never parsed.
+    scope.removeContentTypeParser(["application/json", "text/plain"]);
     scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string", bodyLimit: 256 * 1024 }, (_req, raw, done) => {
       done(null, Object.fromEntries(new URLSearchParams(String(raw))));
     });
@@ -116,9 +131,20 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
       if (req.method === "POST") {
         const site = req.headers["sec-fetch-site"];
         const origin = req.headers.origin;
-        const crossSite = (typeof site === "string" && site !== "same-origin" && site !== "none") || (typeof origin === "string" && origin !== "null" && new URL(origin).host !== req.headers.host);
+        const crossSite = (typeof site === "string" && site !== "same-origin" && site !== "none") || (typeof origin === "string" && origin !== "null" && !sameHost(origin, req.headers.host));
         if (crossSite) return reply.code(403).type("text/plain; charset=utf-8").send("forbidden");
       }
+    });
+
+    // A refused body (too large, not a form) or a failure: a translated page (JSON under /console/api/), never the error's own words.
+    scope.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+      const code = err.statusCode === 413 || err.statusCode === 415 ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? 400 : 500;
+      if (code === 500) req.log.error({ err }, "console: request failed");
+      const key = { 400: "bad_request", 413: "too_large", 415: "not_form", 500: "failed" }[code];
+      if (reply.sent) return;
+      if (req.url.startsWith("/console/api/")) return reply.code(code).header("cache-control", "no-store").send({ error: key });
+      const c = ctxOf(req, reply);
+      return html(reply, layout(c, t(c.lang, "console_errors:heading"), `<h1>${esc(t(c.lang, "console_errors:heading"))}</h1>${notice(t(c.lang, `console_errors:${key}`), "alert")}<p><a href="/console">${esc(t(c.lang, "console_errors:back"))}</a></p>`), code);
     });
 
     scope.get("/console/static/:file", async (req, reply) => {
@@ -254,6 +280,24 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
       ctxOf,
       html,
       body,
+      admitHeavy: (req, reply) => {
+        const key = cookies(req).get(CONSOLE_COOKIE);
+        if (!key) return true; // no session: the guard sends to the login page
+        const running = heavy.get(key) ?? 0;
+        if (running >= HEAVY_PER_SESSION) {
+          const c = ctxOf(req, reply);
+          const title = t(c.lang, "console_errors:heading");
+          void html(reply.header("retry-after", "5"), layout(c, title, `<h1>${esc(title)}</h1>${notice(t(c.lang, "console_errors:busy"), "alert")}`), 429);
+          return false;
+        }
+        heavy.set(key, running + 1);
+        reply.raw.once("close", () => {
+          const left = (heavy.get(key) ?? 1) - 1;
+          if (left > 0) heavy.set(key, left);
+          else heavy.delete(key);
+        });
+        return true;
+      },
       runTipAction: async (session, tipId, actionId, form) => {
         const renderer = opts.officerRenderer();
         const tip = await db.tip.findUnique({ where: { id: tipId }, select: { id: true, code: true } });

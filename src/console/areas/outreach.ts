@@ -378,7 +378,8 @@ export const outreachArea: ConsoleArea = {
 
     scope.post("/console/outreach/campaigns/:id/:verb", async (req, reply) => {
       const { id, verb } = req.params as { id: string; verb: string };
-      if (!ID.test(id) || !(verb in VERBS)) return reply.code(404).send();
+      // Own names only: `constructor`, `toString` or `__proto__` are not verbs (they would have run the last branch, cancel).
+      if (!ID.test(id) || !Object.hasOwn(VERBS, verb)) return reply.code(404).send();
       const session = await guard(req, reply);
       if (!session) return reply;
       if (!kit.checkCsrf(req, session)) return kit.csrfRefused(req, reply, session);

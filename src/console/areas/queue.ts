@@ -25,8 +25,9 @@ export const queueArea: ConsoleArea = {
         const text = t(c.lang, "console:queue.bad_filter", { param: checked.param });
         return kit.html(reply, layout(c, t(c.lang, "console:queue.heading"), `<h1>${esc(t(c.lang, "console:queue.heading"))}</h1>${notice(text, "alert")}<p><a href="/console/queue">${esc(t(c.lang, "console:queue.everything"))}</a></p>`), 400);
       }
-      const message = said.done
-        ? { text: t(c.lang, "console:queue.done", { code: String(said.done).slice(0, 12) }), kind: "status" as const }
+      // Only a tip code is echoed: a link cannot make the page say other words as if the service said them.
+      const message = typeof said.done === "string" && /^TM-[A-Z0-9]{6}$/.test(said.done)
+        ? { text: t(c.lang, "console:queue.done", { code: said.done }), kind: "status" as const }
         : said.refused && /^[a-z_]{1,30}$/.test(said.refused)
           ? { text: t(c.lang, `officer:refuse.${said.refused}`, { text: "" }), kind: "alert" as const }
           : undefined;
@@ -48,7 +49,7 @@ export const queueArea: ConsoleArea = {
 
     scope.post("/console/tips/:id/:verb", async (req, reply) => {
       const { id, verb } = req.params as { id: string; verb: string };
-      const actionId = ACTIONS[verb];
+      const actionId = Object.hasOwn(ACTIONS, verb) ? ACTIONS[verb] : undefined;
       if (!actionId || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) return reply.code(404).send();
       const session = await kit.guard(req, reply, "queue", mayViewQueue);
       if (!session) return reply;

@@ -66,11 +66,12 @@ export const reportsArea: ConsoleArea = {
     });
 
     scope.get("/console/reports/:id/chart.png", async (req, reply) => {
+      if (!kit.admitHeavy(req, reply)) return reply;
       const got = await load(req, reply, (req.params as { id: string }).id, "json");
       if (!got) return reply;
       const c = kit.ctxOf(req, reply, got.session);
       const { png } = storedReportChart(got.report.id, got.report.summary, c.lang, t);
-      return reply.type("image/png").header("cache-control", "private, max-age=3600").send(png);
+      return reply.type("image/png").header("cache-control", "no-store").send(png);
     });
   },
 };

@@ -2,12 +2,8 @@ import { Readable } from "node:stream";
 import { consoleStats, mayViewStats, parseStatsFilter, defaultPeriod, recordStatsExport, statsCsvRows, STATS_CSV_COLUMNS, type StatsFilter } from "../../core/console/stats.ts";
 import { statsBadRequest, statsPage } from "../statsPages.ts";
 import type { ConsoleArea } from "../kit.ts";
+import { csvField } from "../csv.ts";
 
-/** One CSV field (RFC 4180 quoting; a leading =, +, - or @ is prefixed so a spreadsheet never runs it). */
-const csvField = (v: string) => {
-  const safe = /^[=+\-@\t\r]/.test(v) && !/^-?\d/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /**
  * Statistics with drill-down (`/console/stats`) and their aggregate CSV (`/console/stats.csv`,
@@ -20,6 +16,7 @@ export const statsArea: ConsoleArea = {
     const provinceList = () => db.province.findMany({ select: { code: true, name: true }, orderBy: { code: "asc" } });
 
     scope.get("/console/stats", async (req, reply) => {
+      if (!kit.admitHeavy(req, reply)) return reply;
       const session = await kit.guard(req, reply, "stats", mayViewStats);
       if (!session) return reply;
       const c = kit.ctxOf(req, reply, session);
@@ -34,6 +31,7 @@ export const statsArea: ConsoleArea = {
     });
 
     scope.get("/console/stats.csv", async (req, reply) => {
+      if (!kit.admitHeavy(req, reply)) return reply;
       const session = await kit.guard(req, reply, "stats", mayViewStats);
       if (!session) return reply;
       const c = kit.ctxOf(req, reply, session);
