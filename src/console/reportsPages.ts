@@ -5,7 +5,7 @@ import { monthLabel, type MonthlySummary, type ShownClock } from "../core/report
 import type { ShownCount } from "../core/reports/smallCounts.ts";
 import { formatVnDateTime } from "../core/vnTime.ts";
 import { esc, layout, scopeLabel, type PageContext } from "./pages.ts";
-import { spreadsheetSafe } from "./csv.ts";
+import { spreadsheetSafe } from "../core/console/csv.ts";
 
 const tr = (c: PageContext, key: string, params?: Record<string, unknown>) => esc(c.t(c.lang, key, params));
 const NS = "console_reports";

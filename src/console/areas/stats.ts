@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { consoleStats, mayViewStats, parseStatsFilter, defaultPeriod, recordStatsExport, statsCsvRows, STATS_CSV_COLUMNS, type StatsFilter } from "../../core/console/stats.ts";
 import { statsBadRequest, statsPage } from "../statsPages.ts";
 import type { ConsoleArea } from "../kit.ts";
-import { csvField } from "../csv.ts";
+import { csvField } from "../../core/console/csv.ts";
 
 
 /**

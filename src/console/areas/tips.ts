@@ -68,6 +68,7 @@ export const tipsArea: ConsoleArea = {
     scope.get("/console/tips.csv", async (req, reply) => {
       const session = await kit.guard(req, reply, "tips", mayListTips);
       if (!session) return reply;
+      if (!kit.admitHeavy(req, reply)) return reply;
       const c = kit.ctxOf(req, reply, session);
       const parsed = parseTipFilter(rawQuery(req));
       if (!parsed.ok) return kit.html(reply, badFilterPage(c, parsed.problems), 400);

@@ -3,6 +3,7 @@ import { recordEvent } from "../events/recordEvent.ts";
 import type { OfficerRecord } from "../officers/authorize.ts";
 import { vnParts } from "../vnTime.ts";
 import { LIST_ORDER, afterCursor, andWhere, type ListCursor } from "./tipFilter.ts";
+import { spreadsheetSafe } from "./csv.ts";
 
 /**
  * The CSV export of a filtered tip list: one row per tip, read in keyset pages so a million rows
@@ -36,11 +37,8 @@ export const EXPORT_COLUMNS = [
 /** Tips read per database query while exporting. */
 export const EXPORT_BATCH = 1_000;
 
-/**
- * A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`, a tab or
- * a carriage return gets a leading apostrophe (OWASP's CSV injection advice).
- */
-export const safeCell = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+/** A cell a spreadsheet will not run as a formula (the rule every console export shares, ./csv.ts). */
+export const safeCell = spreadsheetSafe;
 
 const pad = (n: number) => String(n).padStart(2, "0");
 /** "2026-11-22 08:05": an instant in Vietnam's time, sortable. */
