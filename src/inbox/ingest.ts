@@ -34,8 +34,8 @@ const MAX_BATCH = 500; // PostgreSQL: 7 parameters a row, well under its 65,535
 /**
  * Stores incoming updates durably before they are acknowledged. Concurrent requests are written
  * together (group commit): a write starts on the next `setImmediate`, after every request already
- * readable in this turn of the event loop has been parsed and queued, and while one INSERT is
- * running the next batch gathers. So under load many updates share one INSERT, and no request
+ * readable in this turn of the event loop has been parsed and queued, and while one write is
+ * running the next batch gathers. So under load many updates share one commit, and no request
  * waits on a timer. (The deferral matters with SQLite: better-sqlite3 runs a statement
  * synchronously, so a write started at once would always hold just the one request that started
  * it.) A repeated update is recognised by its (channel, updateKey) and reported as a duplicate.
