@@ -506,7 +506,8 @@ function report(results: VariantResult[]): number {
         `(max ${fmt(r.writes.maxMs, 1)} ms, max ${r.writes.maxRows} rows); writing ${fmt(r.writes.busyShare * 100)}% of the run`,
     );
     lines.push(
-      `  while loading: worker processed ${fmt(r.processedDuringRun ?? 0)} updates (avg ${fmt(r.processedAvgMs ?? 0, 1)} ms wall each), ` +
+      `  while loading: worker processed ${fmt(r.processedDuringRun ?? 0)} updates (avg ${fmt(r.processedAvgMs ?? 0, 1)} ms wall each, ` +
+        `${fmt((100 * (r.processedDuringRun ?? 0) * (r.processedAvgMs ?? 0)) / (r.run.seconds * 1000))}% of the run), ` +
         `outbox delivered ${fmt(r.deliveredDuringRun ?? 0)} messages to the fake Bot API`,
     );
     lines.push(`  server event loop during the run: delay p99 ${fmt(r.loopDelay.p99Ms)} ms, longest stall ${fmt(r.loopDelay.maxMs)} ms`);

@@ -16,7 +16,8 @@ export interface WebhookChannel {
   toIncoming(raw: string, body: unknown): UpdateVerdict;
 }
 
-const digest = (secret: string): Buffer => crypto.createHash("sha256").update(secret).digest();
+/** SHA-256 of a secret (one-shot `crypto.hash`: a third of the cost of a `createHash` object, and this runs per request). */
+const digest = (secret: string): Buffer => crypto.hash("sha256", secret, "buffer");
 
 /**
  * Compares a given secret with the expected one's digest in constant time (equal-length digests,

@@ -42,9 +42,16 @@ export type UpdateVerdict =
 
 /**
  * True when JSON text nests arrays/objects deeper than `max`. A linear scan of the characters
- * (strings and escapes skipped), no parsing and no recursion: cheap even for a 1 MB body.
+ * (strings and escapes skipped), no parsing and no recursion: cheap even for a 1 MB body. Most
+ * bodies are settled before it: nesting can never be deeper than the number of `{` and `[` in the
+ * text (those inside strings only add to the count), and counting them with `indexOf` is several
+ * times faster than the scan (a Telegram update has half a dozen).
  */
 export function jsonTextTooDeep(raw: string, max = MAX_JSON_DEPTH): boolean {
+  let openers = 0;
+  for (let i = raw.indexOf("{"); i !== -1 && openers <= max; i = raw.indexOf("{", i + 1)) openers++;
+  for (let i = raw.indexOf("["); i !== -1 && openers <= max; i = raw.indexOf("[", i + 1)) openers++;
+  if (openers <= max) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < raw.length; i++) {
