@@ -90,6 +90,11 @@ export class PlatformLimiter {
     });
   }
 
+  /** Whether paid bulk messages have a pace of their own on this platform (see `schedule`). */
+  get hasPaidPace(): boolean {
+    return this.paid !== undefined;
+  }
+
   /** Chats with a limiter in memory (private chats and groups). */
   get liveChats(): number {
     return this.privateChats.keys().length + this.groups.keys().length;

@@ -36,6 +36,8 @@ export interface OutboxRef {
   priority: number;
   /** The platform method: calls not counted against the chat's limits are delivered in a lane of their own. */
   method?: string;
+  /** A paid bulk message: delivered in the sender's paid lane (see `OutboxSender`). */
+  bulkPaid?: boolean;
 }
 
 /** Priority of a direct answer to a person: always ahead of bulk sends. */
@@ -66,7 +68,7 @@ export async function enqueueCalls(
       // Only bulk messages can be paid ones: a reply to a person keeps its own pace and priority.
       bulkPaid: (c.bulkPaid ?? opts.bulkPaid ?? false) && (opts.priority ?? PRIORITY_REPLY) <= PRIORITY_BULK,
     })),
-    select: { id: true, chatId: true, channel: true, priority: true, method: true },
+    select: { id: true, chatId: true, channel: true, priority: true, method: true, bulkPaid: true },
   });
   return rows.sort((a, b) => a.id - b.id);
 }
