@@ -1,4 +1,4 @@
-import { Prisma, type Db } from "../db/client.ts";
+import { Prisma, sqliteConnection, type Db, type SqliteConnection } from "../db/client.ts";
 
 /** An outbox row as the sender reads it before a delivery, with the fields of its chat it needs. */
 export interface SenderRow {
@@ -19,6 +19,46 @@ export interface SenderRow {
 
 /** Rows per statement: well under SQLite's and PostgreSQL's parameter limits (a row takes up to 3). */
 const CHUNK = 500;
+
+/** A DateTime as the Prisma SQLite adapter stores it (ISO 8601, "+00:00"). */
+const sqliteTime = (d: Date) => d.toISOString().replace("Z", "+00:00");
+
+/** The row columns read, and the chat's (SQLite: the ids as one JSON array parameter, so the statement text never changes). */
+const SELECT_ROWS = `SELECT o."id", o."channel", o."chatId", o."method", o."payload", o."priority", o."sensitive", o."status", o."attempts",
+  o."rateLimitedCount", o."nextAttemptAt", o."bulkPaid", c."platformChatId", c."kind", c."unreachableAt"
+  FROM "OutboxMessage" o JOIN "Chat" c ON c."id" = o."chatId"`;
+const SQLITE_READ = `${SELECT_ROWS} WHERE o."id" IN (SELECT value FROM json_each(?))`;
+/** Each element of the JSON parameter: [id, platform message id or null, final payload or null]. */
+const SQLITE_SENT = `UPDATE "OutboxMessage" SET "status" = 'sent', "attempts" = "attempts" + 1, "sentAt" = ?, "lastError" = NULL,
+  "platformMessageId" = j.value ->> '$[1]', "payload" = COALESCE(j.value ->> '$[2]', "payload")
+  FROM json_each(?) j WHERE "OutboxMessage"."id" = j.value ->> '$[0]'`;
+
+type RawRow = Omit<SenderRow, "chat" | "sensitive" | "bulkPaid" | "nextAttemptAt"> & {
+  sensitive: boolean | number;
+  bulkPaid: boolean | number;
+  nextAttemptAt: Date | string;
+  platformChatId: string;
+  kind: string;
+  unreachableAt: Date | string | null;
+};
+
+function senderRow(r: RawRow): SenderRow {
+  return {
+    id: Number(r.id),
+    channel: r.channel,
+    chatId: r.chatId,
+    method: r.method,
+    payload: r.payload,
+    priority: Number(r.priority),
+    sensitive: Boolean(r.sensitive),
+    status: r.status,
+    attempts: Number(r.attempts),
+    rateLimitedCount: Number(r.rateLimitedCount),
+    nextAttemptAt: new Date(r.nextAttemptAt),
+    bulkPaid: Boolean(r.bulkPaid),
+    chat: { platformChatId: r.platformChatId, kind: r.kind, unreachableAt: r.unreachableAt === null ? null : new Date(r.unreachableAt) },
+  };
+}
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -95,7 +135,11 @@ export class OutboxBatches {
   private readonly reads: Coalescer<number, null, SenderRow | null>;
   private readonly sent: Coalescer<number, SentRecord, void>;
 
+  /** SQLite: statements on the raw connection (Prisma's per-query cost is most of a small batch's). */
+  private readonly sqlite?: SqliteConnection;
+
   constructor(private readonly db: Db) {
+    this.sqlite = sqliteConnection(db);
     this.reads = new Coalescer((batch) => this.readRows([...batch.keys()]));
     this.sent = new Coalescer(async (batch) => {
       await this.writeSent(batch);
@@ -115,30 +159,15 @@ export class OutboxBatches {
 
   private async readRows(ids: number[]): Promise<Map<number, SenderRow | null>> {
     const found = new Map<number, SenderRow | null>(ids.map((id) => [id, null]));
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      const rows = await sqlite.run(() => sqlite.statement(SQLITE_READ).all(JSON.stringify(ids)) as RawRow[]);
+      for (const r of rows) found.set(Number(r.id), senderRow(r));
+      return found;
+    }
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const rows = await this.db.$queryRaw<Array<Omit<SenderRow, "chat"> & { platformChatId: string; kind: string; unreachableAt: Date | null }>>(Prisma.sql`
-        SELECT o."id", o."channel", o."chatId", o."method", o."payload", o."priority", o."sensitive", o."status", o."attempts",
-               o."rateLimitedCount", o."nextAttemptAt", o."bulkPaid", c."platformChatId", c."kind", c."unreachableAt"
-        FROM "OutboxMessage" o JOIN "Chat" c ON c."id" = o."chatId"
-        WHERE o."id" IN (${Prisma.join(ids.slice(i, i + CHUNK))})`);
-      for (const r of rows) {
-        const id = Number(r.id);
-        found.set(id, {
-          id,
-          channel: r.channel,
-          chatId: r.chatId,
-          method: r.method,
-          payload: r.payload,
-          priority: Number(r.priority),
-          sensitive: Boolean(r.sensitive),
-          status: r.status,
-          attempts: Number(r.attempts),
-          rateLimitedCount: Number(r.rateLimitedCount),
-          nextAttemptAt: new Date(r.nextAttemptAt),
-          bulkPaid: Boolean(r.bulkPaid),
-          chat: { platformChatId: r.platformChatId, kind: r.kind, unreachableAt: r.unreachableAt === null ? null : new Date(r.unreachableAt) },
-        });
-      }
+      const rows = await this.db.$queryRaw<RawRow[]>(Prisma.sql`${Prisma.raw(SELECT_ROWS)} WHERE o."id" IN (${Prisma.join(ids.slice(i, i + CHUNK))})`);
+      for (const r of rows) found.set(Number(r.id), senderRow(r));
     }
     return found;
   }
@@ -146,6 +175,12 @@ export class OutboxBatches {
   private async writeSent(batch: Map<number, SentRecord>): Promise<void> {
     const now = new Date();
     const all = [...batch];
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      const json = JSON.stringify(all.map(([id, r]) => [id, r.platformMessageId, r.payload ?? null]));
+      await sqlite.run(() => sqlite.statement(SQLITE_SENT).run(sqliteTime(now), json));
+      return;
+    }
     for (let i = 0; i < all.length; i += CHUNK) {
       const rows = all.slice(i, i + CHUNK);
       const ids = Prisma.join(rows.map(([id]) => id));

@@ -45,7 +45,8 @@ export interface CampaignEngineOptions {
    */
   window?: number;
   /**
-   * A paid campaign's own window (default 1,000): about a second of its paid pace, so a pause or a
+   * A paid campaign's own window (default 2,000): two seconds of its paid pace — the engine refills
+   * it twice a second, and a late step must not leave the sender without work — so a pause or a
    * cancel still takes effect within seconds. Paid campaigns do not share the unpaid window.
    */
   paidWindow?: number;
@@ -198,7 +199,7 @@ export class CampaignEngine {
     const plan: Array<{ run: (typeof runs)[number]; take: number; shared: boolean }> = [];
     for (const run of runs) {
       if (!paidRuns.has(run.id)) continue;
-      const take = (this.opts.paidWindow ?? 1000) - (queuedIn.get(run.id) ?? 0);
+      const take = (this.opts.paidWindow ?? 2000) - (queuedIn.get(run.id) ?? 0);
       if (take > 0) plan.push({ run, take, shared: false });
     }
     const unpaid = runs.filter((r) => !paidRuns.has(r.id));
