@@ -66,3 +66,24 @@ describe("the paid pace", () => {
     }
   });
 });
+
+describe("the free pace", () => {
+  it("spaces calls at the platform's overall rate on the clock", async () => {
+    vi.useFakeTimers();
+    const limiter = new PlatformLimiter({ globalPerSecond: 30, chatPerSecond: 100, chatBurst: 100, groupPerMinute: 20 });
+    try {
+      let started = 0;
+      const jobs = Array.from({ length: 60 }, (_, i) => limiter.schedule({ key: `b${i}`, kind: "private" }, 0, async () => void started++));
+      await vi.advanceTimersByTimeAsync(1_000);
+      // 30 a second (34 ms apart): one second lets out 30 of the 60 waiting.
+      expect(started).toBeGreaterThanOrEqual(29);
+      expect(started).toBeLessThanOrEqual(31);
+      await vi.advanceTimersByTimeAsync(2_000);
+      await Promise.all(jobs);
+      expect(started).toBe(60);
+    } finally {
+      await limiter.stop();
+      vi.useRealTimers();
+    }
+  });
+});
