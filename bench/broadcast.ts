@@ -704,7 +704,7 @@ function report(results: RunResult[]): number {
       `RSS ${fmt(mb(m.rss))}, JS heap ${fmt(mb(m.heapUsed))} used / ${fmt(mb(m.heapTotal))} total, external ${fmt(mb(m.external))} (array buffers ${fmt(mb(m.arrayBuffers))})`;
     lines.push(`  child memoryUsage() MB: before confirming ${heap(r.heap.before)}; highest during the campaign (polled every 2 s) ${heap(r.heapPeak)}; at the end ${heap(r.heap.after)}`);
     lines.push(
-      `  child CPU over the campaign: ${fmt(r.cpuSeconds, 1)} s = ${fmt(r.cpuCores, 3)} cores; event-loop utilisation ${fmt(r.elu, 3)}; ` +
+      `  child CPU over the campaign: ${fmt(r.cpuSeconds, 1)} s = ${fmt(r.cpuCores, 3)} cores${r.accepted ? ` = ${fmt((r.cpuSeconds * 1000) / r.accepted, 2)} ms per message accepted (materialising included)` : ""}; event-loop utilisation ${fmt(r.elu, 3)}; ` +
         `longest loop stall ${fmt(r.loopDelayMaxMs)} ms`,
     );
     const stepText = ["tick", "materialize", "reconcile", "feed", "finishRuns", "startDueRuns"]
