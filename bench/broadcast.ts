@@ -7,6 +7,8 @@
  *   npm run bench:broadcast -- --only=A             one of them (--only=B likewise)
  *   npm run bench:broadcast -- --only=P             run P: a paid campaign (allow_paid_broadcast) to 20,000
  *                                                   subscribers, all sent, against the fake enforcing 1,000/s
+ *   npm run bench:broadcast -- --only=M             run M: a paid campaign to 1,000,000 subscribers: materialised
+ *                                                   (peak RSS ≤ 250 MB), then 30 s of sending at the paid pace
  *   npm run bench:broadcast -- --subscribers 5000 --full --paid
  *                                                   a custom run as a paid campaign
  *   npm run bench:broadcast -- --subscribers 2000 --full
@@ -100,11 +102,12 @@ function runSpecs(): RunSpec[] {
     { name: "A", subscribers: 10_000, full: true, sendSeconds, goals: ["rate"] },
     { name: "B", subscribers: 100_000, full: false, sendSeconds, goals: ["rss"] },
     { name: "P", subscribers: 20_000, full: true, sendSeconds, goals: ["rate"], paid: true },
+    { name: "M", subscribers: 1_000_000, full: false, sendSeconds: intOption("send-seconds") ?? 30, goals: ["rss", "rate"], paid: true },
   ];
   const only = option("only");
-  if (!only) return all.filter((r) => !r.paid); // P runs when asked for (--only=P)
+  if (!only) return all.filter((r) => !r.paid); // P and M run when asked for (--only=P, --only=M)
   const picked = all.filter((r) => only.toUpperCase().split(",").includes(r.name));
-  if (!picked.length) throw new Error("--only must be A, B or P");
+  if (!picked.length) throw new Error("--only must be A, B, P or M");
   return picked;
 }
 
@@ -701,7 +704,7 @@ function report(results: RunResult[]): number {
       `RSS ${fmt(mb(m.rss))}, JS heap ${fmt(mb(m.heapUsed))} used / ${fmt(mb(m.heapTotal))} total, external ${fmt(mb(m.external))} (array buffers ${fmt(mb(m.arrayBuffers))})`;
     lines.push(`  child memoryUsage() MB: before confirming ${heap(r.heap.before)}; highest during the campaign (polled every 2 s) ${heap(r.heapPeak)}; at the end ${heap(r.heap.after)}`);
     lines.push(
-      `  child CPU over the campaign: ${fmt(r.cpuSeconds, 1)} s = ${fmt(r.cpuCores, 3)} cores; event-loop utilisation ${fmt(r.elu, 3)}; ` +
+      `  child CPU over the campaign: ${fmt(r.cpuSeconds, 1)} s = ${fmt(r.cpuCores, 3)} cores${r.accepted ? ` = ${fmt((r.cpuSeconds * 1000) / r.accepted, 2)} ms per message accepted (materialising included)` : ""}; event-loop utilisation ${fmt(r.elu, 3)}; ` +
         `longest loop stall ${fmt(r.loopDelayMaxMs)} ms`,
     );
     const stepText = ["tick", "materialize", "reconcile", "feed", "finishRuns", "startDueRuns"]

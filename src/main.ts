@@ -65,9 +65,8 @@ async function main(): Promise<void> {
   log.info(ref, ref.skipped ? "reference data up to date" : "reference data loaded");
   log.info(knowledge, knowledge.skipped ? "legal knowledge base up to date" : "legal knowledge base loaded");
   if (queues.created) log.info(queues, "tip queues created");
-  const started = Date.now();
-  const places = await loadPlaces();
-  log.info({ ms: Date.now() - started }, "commune routing loaded");
+  // Loaded on first use (a shared location, a typed place), not at start: see src/routing/onDemand.ts.
+  const places = await loadPlaces((what, ms) => log.info({ ms: Math.round(ms) }, `commune routing: ${what} loaded`));
   const { sealer, generated } = loadSealer(config);
   if (generated) {
     log.warn(`no ENCRYPTION_KEYS set: generated a key in ${config.encryption.keyFile}; keep it safe (losing it makes sealed contacts unreadable) or set ENCRYPTION_KEYS`);

@@ -20,7 +20,7 @@ export type ChatKind = "private" | "group";
 export class PlatformLimiter {
   private readonly global: Bottleneck;
   /** Paid bulk messages' own pace (see `RateLimits.paidPerSecond`); none when the platform has no paid pace. */
-  private readonly paid?: Bottleneck;
+  private readonly paid?: Pace;
   private readonly privateChats: Bottleneck.Group;
   private readonly groups: Bottleneck.Group;
   /** When each chat's limiter was last used (scheduled on, or finished a job), per group. */
@@ -31,7 +31,7 @@ export class PlatformLimiter {
 
   constructor(limits: RateLimits) {
     this.global = new Bottleneck({ minTime: Math.ceil(1000 / limits.globalPerSecond), maxConcurrent: null });
-    if (limits.paidPerSecond) this.paid = paidPace(limits.paidPerSecond);
+    if (limits.paidPerSecond) this.paid = new Pace(limits.paidPerSecond);
     const chatInterval = Math.max(1, Math.round((1000 / limits.chatPerSecond) * SAFETY));
     this.privateChats = new Bottleneck.Group({
       maxConcurrent: 1,
@@ -90,6 +90,11 @@ export class PlatformLimiter {
     });
   }
 
+  /** Whether paid bulk messages have a pace of their own on this platform (see `schedule`). */
+  get hasPaidPace(): boolean {
+    return this.paid !== undefined;
+  }
+
   /** Chats with a limiter in memory (private chats and groups). */
   get liveChats(): number {
     return this.privateChats.keys().length + this.groups.keys().length;
@@ -115,7 +120,8 @@ export class PlatformLimiter {
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
     const limiters = [...this.privateChats.limiters(), ...this.groups.limiters()].map((l) => l.limiter);
-    await Promise.allSettled([...limiters, this.global, ...(this.paid ? [this.paid] : [])].map((l) => l.stop({ dropWaitingJobs: true })));
+    await Promise.allSettled([...limiters, this.global].map((l) => l.stop({ dropWaitingJobs: true })));
+    await this.paid?.stop();
     for (const group of [this.privateChats, this.groups]) {
       for (const key of group.keys()) void group.deleteKey(key);
     }
@@ -123,17 +129,72 @@ export class PlatformLimiter {
 }
 
 /**
- * A pace of `perSecond` calls a second. Bottleneck spaces jobs by whole milliseconds (`minTime`),
- * so above 1,000 a second (or for rates that do not divide 1,000) calls are let out in small
- * batches instead: a reservoir refilled every `interval` ms with the calls due in it.
+ * A pace of `perSecond` calls a second for paid bulk messages: a token bucket refilled from the clock
+ * (holding at most `burst`, 50 ms of the pace), so a timer that fires late — a busy event loop, a
+ * loaded machine — loses nothing: the tokens accrued meanwhile are there when it fires. (Bottleneck's
+ * reservoir is refilled only on its heartbeat timer; at 1,000 a second that capped the pace at a
+ * fifth of it, and late heartbeats lost more.) Calls run in the order scheduled.
  */
-function paidPace(perSecond: number): Bottleneck {
-  const interval = 50;
-  const perInterval = Math.max(1, Math.floor((perSecond * interval) / 1000));
-  return new Bottleneck({
-    maxConcurrent: null,
-    reservoir: perInterval,
-    reservoirRefreshAmount: perInterval,
-    reservoirRefreshInterval: Math.ceil((perInterval * 1000) / perSecond),
-  });
+export class Pace {
+  private tokens: number;
+  private last = Date.now();
+  private readonly waiting: Array<{ run: () => void; drop: (err: Error) => void }> = [];
+  private head = 0;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly burst: number;
+
+  constructor(private readonly perSecond: number) {
+    this.burst = Math.max(1, Math.floor(perSecond / 20));
+    this.tokens = this.burst;
+  }
+
+  /** Runs `fn` when the pace allows; rejects if the pace is stopped first. */
+  schedule<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.stopped) return Promise.reject(new Error("pace stopped"));
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ run: () => void fn().then(resolve, reject), drop: reject });
+      this.drain();
+    });
+  }
+
+  /** Calls waiting for their turn. */
+  get queued(): number {
+    return this.waiting.length - this.head;
+  }
+
+  private drain(): void {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.perSecond) / 1000);
+    this.last = now;
+    while (this.head < this.waiting.length && this.tokens >= 1) {
+      this.tokens -= 1;
+      const next = this.waiting[this.head]!;
+      this.waiting[this.head++] = undefined as never;
+      next.run();
+    }
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.head < this.waiting.length && !this.timer && !this.stopped) {
+      // Wake when a few calls are due (not for every one: at 1,000 a second that would be a timer a millisecond).
+      const wait = Math.max(10, Math.ceil(((1 - this.tokens) * 1000) / this.perSecond));
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.drain();
+      }, wait);
+    }
+  }
+
+  /** Stops: calls still waiting are rejected (the outbox keeps their rows). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const err = new Error("pace stopped");
+    for (let i = this.head; i < this.waiting.length; i++) this.waiting[i]!.drop(err);
+    this.waiting.length = 0;
+    this.head = 0;
+  }
 }

@@ -37,6 +37,8 @@ export interface OutboxRef {
   priority: number;
   /** The platform method: calls not counted against the chat's limits are delivered in a lane of their own. */
   method?: string;
+  /** A paid bulk message: delivered in the sender's paid lane (see `OutboxSender`). */
+  bulkPaid?: boolean;
 }
 
 /** Priority of a direct answer to a person: always ahead of bulk sends. */
@@ -76,12 +78,12 @@ export async function enqueueCalls(
     const now = sqliteDate(new Date());
     return data.map((d) => {
       const { id } = insert.get(d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now) as { id: number };
-      return { id, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method };
+      return { id, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method, bulkPaid: d.bulkPaid };
     });
   }
   const rows = await tx.outboxMessage.createManyAndReturn({
     data,
-    select: { id: true, chatId: true, channel: true, priority: true, method: true },
+    select: { id: true, chatId: true, channel: true, priority: true, method: true, bulkPaid: true },
   });
   return rows.sort((a, b) => a.id - b.id);
 }

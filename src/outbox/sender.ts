@@ -3,6 +3,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ChatKind, PlatformLimiter } from "./limiter.ts";
 import { PRIORITY_BULK, type OutboundCall, type OutboxRef } from "./outbound.ts";
+import { OutboxBatches, type SenderRow } from "./batch.ts";
 import { secretRedactor, type Redactor } from "../security/redact.ts";
 import type { WorkerActivity } from "../inbox/worker.ts";
 
@@ -77,6 +78,13 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  */
 const MAX_IN_FLIGHT_PER_CHANNEL = 16;
 /**
+ * Paid bulk messages of one channel delivered at once, apart from the slots above (a paid broadcast
+ * goes at up to 1,000 a second: with 16 at a time, each waiting for its platform's answer, it could
+ * not). Their rows are read and recorded in batches (see OutboxBatches), so many in flight cost few
+ * statements. A crash can repeat at most this many messages the platform had accepted.
+ */
+const MAX_IN_FLIGHT_PAID = 256;
+/**
  * Calls the platforms do not count against a chat's message limits. They go in a lane of their own
  * (see laneKey): an answer to a button press must not wait behind the group's card edits, which
  * Telegram lets out at 20 a minute, or the presser's button keeps spinning.
@@ -112,11 +120,15 @@ export class OutboxSender {
   /** Deliveries in flight per channel, and the chats waiting for a slot (in order). */
   private readonly channelBusy = new Map<string, number>();
   private readonly channelWaiting = new Map<string, string[]>();
+  /** Bulk rows (campaign messages) waiting or in flight: read and recorded in batches; true for paid ones. */
+  private readonly bulk = new Map<number, boolean>();
+  private readonly batches: OutboxBatches;
 
   private readonly redact: Redactor;
 
   constructor(private readonly opts: OutboxSenderOptions) {
     this.redact = opts.redact ?? secretRedactor([]);
+    this.batches = new OutboxBatches(opts.db);
   }
 
   /** An error as it may be stored: secrets redacted, bounded. */
@@ -168,7 +180,7 @@ export class OutboxSender {
     for (;;) {
       const rows = await this.opts.db.outboxMessage.findMany({
         where: { status: "pending", id: { gt: after }, ...(channels ? { channel: { in: channels } } : {}) },
-        select: { id: true, chatId: true, channel: true, priority: true, method: true },
+        select: { id: true, chatId: true, channel: true, priority: true, method: true, bulkPaid: true },
         orderBy: { id: "asc" },
         take: 5000,
       });
@@ -222,6 +234,7 @@ export class OutboxSender {
       if (q.ids.length === 0 || q.ids[q.ids.length - 1]! < ref.id) q.ids.push(ref.id);
       else if (!q.ids.includes(ref.id)) q.ids.splice(Math.max(q.busy ? 1 : 0, sortedIndex(q.ids, ref.id)), 0, ref.id);
       else continue;
+      if (ref.priority <= PRIORITY_BULK) this.bulk.set(ref.id, ref.bulkPaid === true);
       this.pending++;
       touched.add(key);
     }
@@ -275,15 +288,16 @@ export class OutboxSender {
       return;
     }
     if (q.fast) return this.pumpFast(chatId, q, id);
-    const busy = this.channelBusy.get(q.channel) ?? 0;
-    if (busy >= MAX_IN_FLIGHT_PER_CHANNEL) {
+    const [pool, cap] = this.slotPool(q.channel, id);
+    const busy = this.channelBusy.get(pool) ?? 0;
+    if (busy >= cap) {
       q.parked = true;
-      let waiting = this.channelWaiting.get(q.channel);
-      if (!waiting) this.channelWaiting.set(q.channel, (waiting = []));
+      let waiting = this.channelWaiting.get(pool);
+      if (!waiting) this.channelWaiting.set(pool, (waiting = []));
       waiting.push(chatId);
       return;
     }
-    this.channelBusy.set(q.channel, busy + 1);
+    this.channelBusy.set(pool, busy + 1);
     q.busy = true;
     const run = this.deliver(chatId, q, id)
       .catch((err: unknown) => {
@@ -293,17 +307,35 @@ export class OutboxSender {
       .finally(() => {
         this.inFlight.delete(run);
         q.busy = false;
-        this.channelBusy.set(q.channel, (this.channelBusy.get(q.channel) ?? 1) - 1);
+        this.channelBusy.set(pool, (this.channelBusy.get(pool) ?? 1) - 1);
         // The slot goes to the chat that waited longest, then this chat queues again behind it.
-        const next = this.channelWaiting.get(q.channel)?.shift();
-        if (next !== undefined) {
-          const nq = this.queues.get(next);
-          if (nq) nq.parked = false;
-          this.pump(next);
-        }
+        this.wakeWaiting(pool, cap);
         this.pump(chatId);
       });
     this.inFlight.add(run);
+  }
+
+  /**
+   * The slots a delivery of row `id` takes: its channel's, or — a paid bulk message on a platform
+   * with a paid pace — the channel's paid slots (their own pool, so a paid broadcast neither waits
+   * for nor holds the slots replies need).
+   */
+  private slotPool(channel: string, id: number): [string, number] {
+    if (this.bulk.get(id) && this.opts.channels[channel]?.limiter.hasPaidPace) return [`${channel}\u0000paid`, MAX_IN_FLIGHT_PAID];
+    return [channel, MAX_IN_FLIGHT_PER_CHANNEL];
+  }
+
+  /** Hands free slots of `pool` to the chats waiting for one, longest waiting first. */
+  private wakeWaiting(pool: string, cap: number): void {
+    const waiting = this.channelWaiting.get(pool);
+    while (waiting?.length && (this.channelBusy.get(pool) ?? 0) < cap) {
+      const next = waiting.shift()!;
+      const nq = this.queues.get(next);
+      if (!nq || !nq.parked) continue;
+      nq.parked = false;
+      this.pump(next);
+      // A chat whose first message changed meanwhile may have gone to another pool: keep handing out.
+    }
   }
 
   /**
@@ -328,6 +360,7 @@ export class OutboxSender {
   private done(q: ChatQueue, id: number): void {
     const at = q.ids.indexOf(id);
     if (at >= 0) q.ids.splice(at, 1);
+    this.bulk.delete(id);
     this.pending = Math.max(0, this.pending - 1);
     this.opts.metrics.outboxPending.set(this.pending);
   }
@@ -343,7 +376,9 @@ export class OutboxSender {
 
   private async deliver(key: string, q: ChatQueue, id: number): Promise<void> {
     const { db, metrics, log } = this.opts;
-    const row = await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
+    // A campaign message's row is read (and, once delivered, recorded) together with the others in flight.
+    const bulk = this.bulk.has(id);
+    const row: SenderRow | null = bulk ? await this.batches.load(id) : await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
     if (!row || row.status !== "pending") return this.done(q, id);
     // Several instances: rows are announced by whichever instance recorded them, and announcements
     // can overtake each other; an older pending row of the lane goes first.
@@ -386,6 +421,11 @@ export class OutboxSender {
 
     switch (outcome.kind) {
       case "sent":
+        if (bulk) {
+          const payload = this.finalPayload(row);
+          await this.batches.markSent(id, { platformMessageId: outcome.messageId ?? null, ...(payload === undefined ? {} : { payload }) });
+          return this.done(q, id);
+        }
         await db.outboxMessage.update({
           where: { id },
           data: {
@@ -423,6 +463,7 @@ export class OutboxSender {
         });
         log.info({ chatId: q.chatId, channel: row.channel }, "chat blocked the bot; marked unreachable");
         const dropped = q.ids.length;
+        for (const dropId of q.ids) this.bulk.delete(dropId);
         q.ids.length = 0;
         this.pending = Math.max(0, this.pending - dropped);
         metrics.outboxPending.set(this.pending);

@@ -7,6 +7,7 @@ import { TelegramBot } from "./bot.ts";
 import { isValidTelegramUpdate, telegramIncoming } from "./inbound.ts";
 import { TelegramRenderer } from "./render.ts";
 import { TelegramSender } from "./sender.ts";
+import { BotApiJsonPost } from "./jsonPost.ts";
 import { telegramMedia } from "./media.ts";
 
 /** Where Telegram posts its updates. */
@@ -65,7 +66,7 @@ export function telegramChannel(ctx: ChannelContext): Channel {
       handle: (tx, update: Update, inboxId) => telegram.process(tx, inboxId, update),
     },
     renderer,
-    delivery: { sender: new TelegramSender(api, loadUpload, ctx.files), limiter: new PlatformLimiter(tg.limits) },
+    delivery: { sender: new TelegramSender(api, loadUpload, ctx.files, new BotApiJsonPost(tg.apiRoot, tg.token)), limiter: new PlatformLimiter(tg.limits) },
     media: telegramMedia(api, { apiRoot: tg.apiRoot, token: tg.token }),
     webhook: {
       ...webhook,

@@ -2,6 +2,7 @@ import { GrammyError, HttpError, InputFile, type Api } from "grammy";
 import type { OutboundCall } from "../../outbox/outbound.ts";
 import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
 import type { FileLoader } from "../../core/files.ts";
+import type { BotApiJsonPost } from "./jsonPost.ts";
 
 /** Methods addressed by something other than chat_id. */
 const WITHOUT_CHAT_ID = new Set(["answerCallbackQuery", "answerInlineQuery"]);
@@ -19,12 +20,16 @@ const PAID_METHODS = new Set(["sendMessage", "sendPhoto", "sendVideo", "sendAnim
 
 /** Sends outbox calls through grammY's API client and classifies Telegram's answers. */
 export class TelegramSender implements ChannelSender {
-  /** `loadUpload` reads a web chat upload's bytes, so officers' cards can show photos sent from the web. */
+  /**
+   * `loadUpload` reads a web chat upload's bytes, so officers' cards can show photos sent from the
+   * web; `paidPost`, when given, sends paid broadcast messages (JSON only) without grammY's client.
+   */
   constructor(
     private readonly api: Api,
     private readonly loadUpload?: (id: string) => Promise<{ bytes: Uint8Array; mime: string } | null>,
     /** Files the service makes (a report's chart), sent by reference as `{ $file: ref, name }` (src/core/files.ts). */
     private readonly loadFile?: FileLoader,
+    private readonly paidPost?: BotApiJsonPost,
   ) {}
 
   async send(chat: { platformChatId: string }, call: OutboundCall): Promise<SendOutcome> {
@@ -34,7 +39,19 @@ export class TelegramSender implements ChannelSender {
     const payload: Record<string, unknown> = WITHOUT_CHAT_ID.has(call.method) ? { ...call.payload } : { chat_id: chat.platformChatId, ...call.payload };
     if (TEXT_METHODS.has(call.method) && payload.link_preview_options === undefined) payload.link_preview_options = NO_PREVIEW;
     // A paid campaign's message: Telegram's paid broadcast (up to 1,000 a second, billed in Stars).
-    if (call.bulkPaid && PAID_METHODS.has(call.method)) payload.allow_paid_broadcast = true;
+    if (call.bulkPaid && PAID_METHODS.has(call.method)) {
+      payload.allow_paid_broadcast = true;
+      // Up to 1,000 a second: the lean client (a campaign message is JSON; uploads still go below).
+      if (this.paidPost && !MEDIA_FIELDS.some((f) => typeof payload[f] === "string" && (payload[f] as string).startsWith("upload:"))) {
+        const answer = await this.paidPost.call(call.method, payload);
+        if (answer.ok === true) {
+          const messageId = (answer.result as { message_id?: number } | undefined)?.message_id;
+          return { kind: "sent", messageId: messageId === undefined ? undefined : String(messageId) };
+        }
+        if (answer.ok === "network") return { kind: "transient", reason: `network: ${answer.reason}` };
+        return classifyApiError(answer.error_code, answer.description, answer.parameters);
+      }
+    }
     for (const field of MEDIA_FIELDS) {
       const ref = payload[field];
       if (typeof ref === "string" && ref.startsWith("upload:")) {
@@ -62,19 +79,22 @@ export class TelegramSender implements ChannelSender {
 
 /** Maps a grammY error to what the outbox should do (telegram-notes.md §2). */
 export function classifyTelegramError(err: unknown): SendOutcome {
-  if (err instanceof GrammyError) {
-    const reason = `${err.error_code} ${err.description}`;
-    if (err.error_code === 429) {
-      const after = err.parameters?.retry_after;
-      return { kind: "rate_limited", retryAfterMs: typeof after === "number" ? after * 1000 : undefined, reason };
-    }
-    if (err.error_code === 403) return { kind: "blocked", reason };
-    const migrated = err.parameters?.migrate_to_chat_id;
-    if (migrated !== undefined) return { kind: "migrated", newChatId: String(migrated) };
-    if (err.error_code === 400 && /message is not modified/i.test(err.description)) return { kind: "sent" };
-    if (err.error_code >= 500) return { kind: "transient", reason };
-    return { kind: "rejected", reason };
-  }
+  if (err instanceof GrammyError) return classifyApiError(err.error_code, err.description, err.parameters);
   if (err instanceof HttpError) return { kind: "transient", reason: `network: ${String((err.error as Error)?.message ?? err.message)}` };
   return { kind: "transient", reason: String((err as Error)?.message ?? err) };
+}
+
+/** Maps a Bot API error answer (`ok: false`) to what the outbox should do (telegram-notes.md §2). */
+export function classifyApiError(code: number, description: string, parameters?: { retry_after?: number; migrate_to_chat_id?: number }): SendOutcome {
+  const reason = `${code} ${description}`;
+  if (code === 429) {
+    const after = parameters?.retry_after;
+    return { kind: "rate_limited", retryAfterMs: typeof after === "number" ? after * 1000 : undefined, reason };
+  }
+  if (code === 403) return { kind: "blocked", reason };
+  const migrated = parameters?.migrate_to_chat_id;
+  if (migrated !== undefined) return { kind: "migrated", newChatId: String(migrated) };
+  if (code === 400 && /message is not modified/i.test(description)) return { kind: "sent" };
+  if (code >= 500) return { kind: "transient", reason };
+  return { kind: "rejected", reason };
 }

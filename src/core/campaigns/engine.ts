@@ -1,13 +1,13 @@
 import { Prisma, type Db } from "../../db/client.ts";
 import type { Logger } from "../../logger.ts";
-import { enqueueCalls, enqueueIntents, PRIORITY_BULK, type OutboxRef } from "../../outbox/outbound.ts";
+import { enqueueCalls, enqueueIntents, type OutboxRef } from "../../outbox/outbound.ts";
 import type { Renderers } from "../tips/notifyTipster.ts";
 import type { Actor } from "../events/recordEvent.ts";
 import { audienceConditions, audienceFrom, type Audience } from "./audience.ts";
 import { groupFor } from "../tips/cards.ts";
 import { OUTREACH_QUEUE_ID } from "./outreach.ts";
 import { campaignReport, reportReply } from "./report.ts";
-import { campaignMessage } from "./message.ts";
+import { queueDeliveries } from "./queueDeliveries.ts";
 import { startRun } from "./commands/startRun.ts";
 import { finishRun } from "./commands/finishRun.ts";
 import type { ReplyRenderer } from "../../outbox/outbound.ts";
@@ -15,14 +15,19 @@ import { DEFAULT_QUIET_HOURS, isQuiet, type QuietHours } from "./schedule.ts";
 
 const SYSTEM: Actor = { kind: "system" };
 
-/** Ids per `IN (…)` list: Prisma allows at most 999 parameters a query on SQLite. */
-const ID_CHUNK = 500;
-
-/** Deliveries queued per transaction. */
-const FEED_BATCH = 100;
+/**
+ * Deliveries queued per transaction: a fixed handful of statements each (see queueDeliveries), short
+ * enough that people's own conversations (one SQLite connection) do not wait long behind a paid window.
+ */
+const FEED_BATCH = 250;
 
 /** Subscribers turned into deliveries per database round trip. */
 const MATERIALIZE_BATCH = 1000;
+
+/** A delivery (`"Delivery"` in a query, aliased d) whose outbox message is no longer pending: sent, given up, or gone. */
+const SETTLED = Prisma.sql`NOT EXISTS (SELECT 1 FROM "OutboxMessage" o WHERE o."id" = d."outboxId" AND o."status" = 'pending')`;
+/** The same in an UPDATE of "Delivery" (no alias). */
+const SETTLED_UPDATE = Prisma.sql`NOT EXISTS (SELECT 1 FROM "OutboxMessage" o WHERE o."id" = "Delivery"."outboxId" AND o."status" = 'pending')`;
 
 export interface CampaignEngineOptions {
   db: Db;
@@ -40,7 +45,8 @@ export interface CampaignEngineOptions {
    */
   window?: number;
   /**
-   * A paid campaign's own window (default 1,000): about a second of its paid pace, so a pause or a
+   * A paid campaign's own window (default 2,000): two seconds of its paid pace — the engine refills
+   * it twice a second, and a late step must not leave the sender without work — so a pause or a
    * cancel still takes effect within seconds. Paid campaigns do not share the unpaid window.
    */
   paidWindow?: number;
@@ -91,18 +97,13 @@ export class CampaignEngine {
     const due: string[] = [];
     if (await db.campaign.count({ where: { status: "scheduled", nextRunAt: { lte: now } } })) due.push("a scheduled run is due");
     if (await db.campaignRun.count({ where: { status: "materializing" } })) due.push("an audience is being materialised");
-    const queued = await db.delivery.findMany({ where: { status: "queued" }, select: { outboxId: true } });
-    const outboxIds = queued.flatMap((d) => (d.outboxId === null ? [] : [d.outboxId]));
-    let finished = queued.length > outboxIds.length;
-    for (let i = 0; !finished && i < outboxIds.length; i += ID_CHUNK) {
-      finished = (await db.outboxMessage.count({ where: { id: { in: outboxIds.slice(i, i + ID_CHUNK) }, status: { not: "pending" } } })) > 0;
-    }
+    const [finished] = await db.$queryRaw<unknown[]>(Prisma.sql`SELECT 1 AS "due" FROM "Delivery" d WHERE d."status" = 'queued' AND ${SETTLED} LIMIT 1`);
     if (finished) due.push("delivery outcomes to record");
     if (!isQuiet(now, this.opts.quiet ?? DEFAULT_QUIET_HOURS)) {
       const { plan } = await this.feedPlan();
       const feedable = plan.length
-        ? await db.delivery.count({ where: { status: "pending", runId: { in: plan.map((p) => p.run.id) } } })
-        : 0;
+        ? await db.delivery.findFirst({ where: { status: "pending", runId: { in: plan.map((p) => p.run.id) } }, select: { id: true } })
+        : null;
       if (feedable) due.push("deliveries to queue");
     }
     if (await db.campaignRun.count({ where: { status: "sending", deliveries: { none: { status: { in: ["pending", "queued"] } } } } })) due.push("a run to finish");
@@ -167,24 +168,17 @@ export class CampaignEngine {
     }
   }
 
-  /** Copies finished outbox outcomes onto their deliveries. */
+  /**
+   * Copies finished outbox outcomes onto their deliveries: sent, blocked, or failed (a message that
+   * failed, was skipped, or is gone). One statement, no rows through JavaScript: a paid window holds
+   * up to a thousand queued deliveries, reconciled twice a second.
+   */
   private async reconcile(): Promise<void> {
-    const { db } = this.opts;
-    // Every queued delivery, a chunk at a time (paid windows hold up to 1,000 of them).
-    for (let after = 0; ; ) {
-      const queued = await db.delivery.findMany({ where: { status: "queued", id: { gt: after } }, select: { id: true, outboxId: true }, take: ID_CHUNK, orderBy: { id: "asc" } });
-      if (queued.length === 0) return;
-      const rows = await db.outboxMessage.findMany({ where: { id: { in: queued.map((d) => d.outboxId!).filter(Boolean) }, status: { not: "pending" } }, select: { id: true, status: true } });
-      const outcome = new Map(rows.map((r) => [r.id, r.status === "sent" ? "sent" : r.status === "blocked" ? "blocked" : "failed"]));
-      const groups = new Map<string, number[]>();
-      for (const d of queued) {
-        const status = d.outboxId ? outcome.get(d.outboxId) : "failed";
-        if (status) groups.set(status, [...(groups.get(status) ?? []), d.id]);
-      }
-      for (const [status, ids] of groups) await db.delivery.updateMany({ where: { id: { in: ids } }, data: { status, updatedAt: new Date() } });
-      if (queued.length < ID_CHUNK) return;
-      after = queued.at(-1)!.id;
-    }
+    await this.opts.db.$executeRaw(Prisma.sql`
+      UPDATE "Delivery" SET "updatedAt" = ${new Date()}, "status" = COALESCE(
+        (SELECT CASE o."status" WHEN 'sent' THEN 'sent' WHEN 'blocked' THEN 'blocked' ELSE 'failed' END FROM "OutboxMessage" o WHERE o."id" = "Delivery"."outboxId"),
+        'failed')
+      WHERE "status" = 'queued' AND ${SETTLED_UPDATE}`);
   }
 
   /**
@@ -202,7 +196,7 @@ export class CampaignEngine {
     const plan: Array<{ run: (typeof runs)[number]; take: number; shared: boolean }> = [];
     for (const run of runs) {
       if (!paidRuns.has(run.id)) continue;
-      const take = (this.opts.paidWindow ?? 1000) - (queuedIn.get(run.id) ?? 0);
+      const take = (this.opts.paidWindow ?? 2000) - (queuedIn.get(run.id) ?? 0);
       if (take > 0) plan.push({ run, take, shared: false });
     }
     const unpaid = runs.filter((r) => !paidRuns.has(r.id));
@@ -226,27 +220,11 @@ export class CampaignEngine {
         const take = Math.min(left, FEED_BATCH);
         let found = 0;
         await db.$transaction(async (tx) => {
-          const deliveries = await tx.delivery.findMany({ where: { runId: run.id, status: "pending" }, orderBy: { id: "asc" }, take });
-          found = deliveries.length;
-          for (const delivery of deliveries) {
-            const chat = await tx.chat.findUnique({ where: { id: delivery.chatId } });
-            const renderer = chat ? this.opts.renderers[chat.channel] : undefined;
-            if (!chat || !renderer || chat.unreachableAt) {
-              await tx.delivery.update({ where: { id: delivery.id }, data: { status: "skipped", updatedAt: new Date() } });
-              continue;
-            }
-            const locale = chat.locale ?? "vi";
-            const rendered = renderer.render(campaignMessage(run.campaign, locale), locale);
-            // A paid campaign's messages are marked paid bulk: each channel sends them at its paid pace, if it has one.
-            const created = await enqueueCalls(tx, { chatId: chat.id, channel: chat.channel }, rendered.calls, { priority: PRIORITY_BULK, bulkPaid: run.campaign.paidBroadcast });
-            // Quiz options become the menu a typed number answers — unless the person is in the middle of something.
-            if (rendered.offered.length && !chat.flow && !(await tx.tipDraft.findUnique({ where: { chatId: chat.id } }))) {
-              await tx.chat.update({ where: { id: chat.id }, data: { menu: JSON.stringify(rendered.offered) } });
-            }
-            await tx.delivery.update({ where: { id: delivery.id }, data: { status: "queued", outboxId: created.at(-1)!.id, updatedAt: new Date() } });
-            refs.push(...created);
-            if (shared) free--;
-          }
+          // A paid campaign's messages are marked paid bulk: each channel sends them at its paid pace, if it has one.
+          const batch = await queueDeliveries(tx, { run, take, renderers: this.opts.renderers });
+          found = batch.found;
+          refs.push(...batch.refs);
+          if (shared) free -= batch.queued;
         });
         this.opts.notify(refs.splice(0));
         left -= take;
@@ -277,7 +255,7 @@ export class CampaignEngine {
     const { db } = this.opts;
     const runs = await db.campaignRun.findMany({ where: { status: "sending" }, include: { campaign: true } });
     for (const run of runs) {
-      const open = await db.delivery.count({ where: { runId: run.id, status: { in: ["pending", "queued"] } } });
+      const open = await db.delivery.findFirst({ where: { runId: run.id, status: { in: ["pending", "queued"] } }, select: { id: true } });
       if (open) continue;
       const finished = await db.$transaction(async (tx) => finishRun(tx, { actor: SYSTEM, runId: run.id, now }));
       if (!finished.ok || !finished.run) continue;
