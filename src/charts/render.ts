@@ -1,22 +1,7 @@
 import fs from "node:fs";
-import { createRequire } from "node:module";
-import type * as EChartsModule from "echarts";
-import type * as ResvgModule from "@resvg/resvg-js";
+import { Resvg } from "@resvg/resvg-js";
+import * as echarts from "echarts";
 import { fromRoot } from "../paths.ts";
-
-/**
- * ECharts (~45 MB once loaded) and resvg are loaded on the first chart, not at start: a service
- * that draws one report a month should not carry them while idle (idle RSS goal, bench/idle.ts).
- */
-const load = createRequire(import.meta.url);
-let libs: { echarts: typeof EChartsModule; Resvg: typeof ResvgModule.Resvg } | undefined;
-function chartLibs() {
-  if (!libs) {
-    const echarts = load("echarts") as typeof EChartsModule;
-        libs = { echarts, Resvg: (load("@resvg/resvg-js") as typeof ResvgModule).Resvg };
-  }
-  return libs;
-}
 
 /**
  * Charts drawn on the server, the same on every machine: ECharts' server-side SVG renderer (no
@@ -86,6 +71,7 @@ const DEFAULT_WIDTHS: Map<string, number> = (() => {
   return new Map([...table].map((c, i) => [String.fromCharCode(i + 32), (c.charCodeAt(0) - 20) / 100]));
 })();
 
+echarts.setPlatformAPI({ measureText: measureText as never });
 
 /**
  * zrender names the CSS classes (and gradients, clip paths) of its SVG with process-wide counters:
@@ -107,8 +93,7 @@ const KHMER_THEN_SPACE = /([\u1780-\u17FF]) /g;
  * Draws an ECharts option as SVG (server-side, animation off, every text in the bundled fonts) and
  * as PNG (resvg, bundled fonts only, white background). Same option, same bytes.
  */
-export function renderChart(option: EChartsModule.EChartsOption, size: { width: number; height: number }): RenderedChart {
-  const { echarts, Resvg } = chartLibs();
+export function renderChart(option: echarts.EChartsOption, size: { width: number; height: number }): RenderedChart {
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: size.width, height: size.height });
   let svg: string;
   try {
