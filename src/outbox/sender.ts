@@ -86,6 +86,8 @@ const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
 const laneKey = (chatId: string, method: string | undefined) => (method !== undefined && NOT_CHAT_LIMITED.has(method) ? `${chatId}\u0000fast` : chatId);
 /** What a message's payload becomes once it has left (or will never leave), when nothing is kept of it. */
 export const SCRUBBED = JSON.stringify({ scrubbed: true });
+/** What a call handed to the limiter returns when its instance stopped being the channel's sender meanwhile. */
+const HANDED_OVER = Symbol("handed over");
 /** Longest error text stored on a row. */
 const MAX_ERROR_CHARS = 2_000;
 
@@ -343,8 +345,12 @@ export class OutboxSender {
 
   private async deliver(key: string, q: ChatQueue, id: number): Promise<void> {
     const { db, metrics, log } = this.opts;
+    // Several instances: an instance that is no longer the channel's sender leaves the row to the new one.
+    if (!this.sends(q.channel)) return this.done(q, id);
     const row = await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
     if (!row || row.status !== "pending") return this.done(q, id);
+    // An older row of the lane learnt of while this one was being read goes first.
+    if (this.olderQueued(q, id)) return;
     // Several instances: rows are announced by whichever instance recorded them, and announcements
     // can overtake each other; an older pending row of the lane goes first.
     if (this.opts.cluster && (await this.olderFirst(key, q, row.chatId, id))) return;
@@ -371,13 +377,16 @@ export class OutboxSender {
     const kind: ChatKind = row.chat.kind === "group" ? "group" : "private";
     let outcome: SendOutcome;
     try {
-      outcome = await channel.limiter.schedule(
+      const result = await channel.limiter.schedule<SendOutcome | typeof HANDED_OVER>(
         { key: row.chat.platformChatId, kind },
         row.priority,
-        () => channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call),
+        // Several instances: the role may have passed to another instance while the call waited for its turn.
+        () => (this.sends(row.channel) ? channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call) : Promise.resolve(HANDED_OVER)),
         !NOT_CHAT_LIMITED.has(row.method),
         row.bulkPaid,
       );
+      if (result === HANDED_OVER) return this.done(q, id);
+      outcome = result;
     } catch (err) {
       if (this.stopping) return; // limiter stopped at shutdown: the row stays pending
       outcome = { kind: "transient", reason: String((err as Error)?.message ?? err) };
@@ -452,19 +461,40 @@ export class OutboxSender {
     }
   }
 
-  /** Queues the lane's pending rows older than `id` that this sender has not heard of yet; true when there were any (the oldest goes next). */
+  /** Whether this instance sends `channel` now (always, with a single instance). */
+  private sends(channel: string): boolean {
+    return this.opts.cluster?.sends(channel) ?? true;
+  }
+
+  /**
+   * Whether the lane holds a row older than `id` (queued behind it while it was being delivered:
+   * `notify` never moves the row in flight); then the lane is put in order and the oldest goes next.
+   */
+  private olderQueued(q: ChatQueue, id: number): boolean {
+    if (!q.ids.some((o) => o < id)) return false;
+    q.ids.sort((a, b) => a - b);
+    return true;
+  }
+
+  /**
+   * Several instances: whether the lane has pending rows older than `id` in the database (the
+   * sender may hear of a chat's rows in any order); then those it had not heard of join the lane,
+   * which is put in order, and the oldest goes next. Rows it knows already count too: they may have
+   * been queued behind `id` while `id` was being read.
+   */
   private async olderFirst(key: string, q: ChatQueue, chatId: string, id: number): Promise<boolean> {
     const older = await this.opts.db.outboxMessage.findMany({
       where: { chatId, status: "pending", id: { lt: id }, method: q.fast ? { in: [...NOT_CHAT_LIMITED] } : { notIn: [...NOT_CHAT_LIMITED] } },
       select: { id: true },
       orderBy: { id: "asc" },
     });
+    if (older.length === 0) return false;
     const missing = older.map((r) => r.id).filter((o) => !q.ids.includes(o));
-    if (missing.length === 0) return false;
-    for (const o of missing) q.ids.splice(sortedIndex(q.ids, o), 0, o);
+    q.ids.push(...missing);
+    q.ids.sort((a, b) => a - b);
     this.pending += missing.length;
     this.opts.metrics.outboxPending.set(this.pending);
-    this.opts.log.debug({ outboxId: id, older: missing.length, lane: key }, "outbox: older rows of the chat go first");
+    this.opts.log.debug({ outboxId: id, older: older.length, lane: key }, "outbox: older rows of the chat go first");
     return true;
   }
 
