@@ -6,7 +6,7 @@ import { Metrics } from "../src/metrics.ts";
 import { PlatformLimiter } from "../src/outbox/limiter.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef } from "../src/outbox/outbound.ts";
 import { OutboxSender, type ChannelSender, type SendOutcome } from "../src/outbox/sender.ts";
-import { eventually } from "./helpers/app.ts";
+import { eventually, startTestApp } from "./helpers/app.ts";
 import { createTestDatabase, PROVIDER, type TestDatabase } from "./helpers/db.ts";
 
 // The elected sender of several instances (src/cluster/) learns of a chat's rows from several
@@ -19,13 +19,14 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
 });
 
-/** A platform that records what it was sent; `gate` holds a call until released. */
+/** A platform that records what it was sent, and when. */
 class RecordingPlatform implements ChannelSender {
   readonly sent: string[] = [];
-  gate?: Promise<void>;
+  /** When each call reached the platform. */
+  readonly at: number[] = [];
   async send(_chat: { platformChatId: string }, call: OutboundCall): Promise<SendOutcome> {
-    if (this.gate) await this.gate;
     this.sent.push(String(call.payload.text));
+    this.at.push(Date.now());
     return { kind: "sent", messageId: String(this.sent.length) };
   }
 }
@@ -69,6 +70,16 @@ describe("the elected sender keeps each chat's order whatever order it hears of 
     sender.notify([refs[3]!]);
     await eventually(() => platform.sent.length === 4, 10_000, "4 messages sent");
     expect(platform.sent).toEqual(["reply 1", "reply 2", "reply 3", "reply 4"]);
+  });
+
+  it("a newly elected sender sends nothing for a second (the platform counts the previous sender's last second too), then everything pending", async () => {
+    const { platform, sender, record } = await setup({ sends: true });
+    const refs = await record(3);
+    const tookOverAt = Date.now();
+    await sender.takeOver("telegram");
+    await eventually(() => platform.sent.length === 3, 10_000, "3 messages sent");
+    expect(platform.sent).toEqual(refs.map((_, i) => `reply ${i + 1}`));
+    expect(platform.at[0]! - tookOverAt).toBeGreaterThanOrEqual(1_000);
   });
 
   it("a sender that lost its role while a message waited for the platform's pace does not send it (the new sender will)", async () => {
@@ -118,5 +129,19 @@ describe.runIf(PROVIDER === "postgresql")("a role's lease on PostgreSQL", () => 
     // Renewed by the next heartbeat: the role is taken again.
     await eventually(() => cluster.has(LEADER), 5_000, "the role taken again");
     expect(changes).toEqual([true, false, true]);
+  });
+});
+
+describe("the leader's housekeeping", () => {
+  it("deletes the web chat's stale uploads (the job the leader alone runs every minute)", async () => {
+    const t = await startTestApp({});
+    cleanups.push(() => t.close());
+    expect(t.app.cluster.has(LEADER)).toBe(true);
+    const old = new Date(Date.now() - 72 * 60 * 60_000);
+    const stale = await t.db.upload.create({ data: { chatId: "sealed", mime: "image/png", size: 1, bytes: new Uint8Array([1]), createdAt: old } });
+    const fresh = await t.db.upload.create({ data: { chatId: "sealed", mime: "image/png", size: 1, bytes: new Uint8Array([1]) } });
+    await t.app.runHousekeeping();
+    const left = (await t.db.upload.findMany({ where: { id: { in: [stale.id, fresh.id] } }, select: { id: true } })).map((u) => u.id);
+    expect(left).toEqual([fresh.id]);
   });
 });

@@ -86,6 +86,8 @@ const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
 const laneKey = (chatId: string, method: string | undefined) => (method !== undefined && NOT_CHAT_LIMITED.has(method) ? `${chatId}\u0000fast` : chatId);
 /** What a message's payload becomes once it has left (or will never leave), when nothing is kept of it. */
 export const SCRUBBED = JSON.stringify({ scrubbed: true });
+/** Several instances: how long a newly elected sender waits before its first call (platforms count their limits per second). */
+const HAND_OVER_PAUSE_MS = 1_000;
 /** What a call handed to the limiter returns when its instance stopped being the channel's sender meanwhile. */
 const HANDED_OVER = Symbol("handed over");
 /** Longest error text stored on a row. */
@@ -114,6 +116,8 @@ export class OutboxSender {
   /** Deliveries in flight per channel, and the chats waiting for a slot (in order). */
   private readonly channelBusy = new Map<string, number>();
   private readonly channelWaiting = new Map<string, string[]>();
+  /** Several instances: a channel just taken over is not sent to before this time (see takeOver). */
+  private readonly resumeAt = new Map<string, number>();
 
   private readonly redact: Redactor;
 
@@ -182,9 +186,12 @@ export class OutboxSender {
 
   /**
    * Several instances: this instance became `channel`'s sender: delivers its pending rows (whoever
-   * recorded them; a row the previous sender had in flight when it died may go twice).
+   * recorded them; a row the previous sender had in flight when it died may go twice), starting
+   * HAND_OVER_PAUSE_MS from now — the previous sender may have sent up to the moment it stopped, and
+   * the platform counts its limits per second across both.
    */
   async takeOver(channel: string): Promise<void> {
+    this.resumeAt.set(channel, Date.now() + HAND_OVER_PAUSE_MS);
     await this.loadPending(channel);
   }
 
@@ -276,6 +283,8 @@ export class OutboxSender {
       this.queues.delete(chatId);
       return;
     }
+    const paused = (this.resumeAt.get(q.channel) ?? 0) - Date.now();
+    if (paused > 0) return this.wait(chatId, q, paused);
     if (q.fast) return this.pumpFast(chatId, q, id);
     const busy = this.channelBusy.get(q.channel) ?? 0;
     if (busy >= MAX_IN_FLIGHT_PER_CHANNEL) {
