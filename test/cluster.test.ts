@@ -50,11 +50,14 @@ async function scheduledRuns(svc: ServiceProcess, job: string): Promise<number> 
   return line ? Number(line.split(" ").at(-1)) : 0;
 }
 
+/** Phases passed so far, with their durations (printed at the end, and by a wait that times out). */
+const phases: string[] = [];
+
 /** Waits for `check` (a database condition), polling every POLL_MS. */
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (after: ${phases.join(", ")})`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
@@ -68,7 +71,6 @@ interface Kill {
 describe.runIf(PROVIDER === "postgresql")("several instances on one PostgreSQL", () => {
   it("3 instances, 5,000 updates from 500 chats, the sender killed mid-stream and the leader mid-campaign: nothing lost, nothing doubled, order and limits kept", async () => {
     const started = Date.now();
-    const phases: string[] = [];
     let phaseAt = started;
     const phase = (name: string) => {
       const now = Date.now();
@@ -332,5 +334,5 @@ describe.runIf(PROVIDER === "postgresql")("several instances on one PostgreSQL",
         `phases: ${phases.join(", ")}`,
     );
     await killService(survivor, "SIGTERM");
-  }, 600_000);
+  }, 1_200_000);
 });
