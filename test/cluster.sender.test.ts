@@ -77,6 +77,8 @@ describe("the elected sender keeps each chat's order whatever order it hears of 
     const refs = await record(3);
     const tookOverAt = Date.now();
     await sender.takeOver("telegram");
+    // Held by the pause, and still work due: a wait for the service to be idle is not fooled by it.
+    expect(sender.idle()).toBe(false);
     await eventually(() => platform.sent.length === 3, 10_000, "3 messages sent");
     expect(platform.sent).toEqual(refs.map((_, i) => `reply ${i + 1}`));
     expect(platform.at[0]! - tookOverAt).toBeGreaterThanOrEqual(1_000);

@@ -247,14 +247,17 @@ export class OutboxSender {
    * What the sender has to do: deliveries in flight (reading the row, waiting for the platform's
    * limiter, calling the platform, recording the outcome), messages due now (queued behind them or
    * waiting for a delivery slot), and messages whose next attempt is scheduled for later (a backoff,
-   * a platform's rate-limit wait, a message waiting for the message it refers to).
+   * a platform's rate-limit wait, a message waiting for the message it refers to). Messages held by
+   * a take-over's pause (a second) are due.
    */
   activity(): WorkerActivity {
     let due = 0;
     let later = 0;
+    const now = Date.now();
     for (const q of this.queues.values()) {
       const waiting = q.ids.length - (q.busy ? 1 : 0);
-      if (q.timer) later += waiting;
+      // A channel just taken over is about to be sent to (see takeOver): due, not later.
+      if (q.timer && (this.resumeAt.get(q.channel) ?? 0) <= now) later += waiting;
       else due += waiting;
     }
     return { running: this.inFlight.size, due, later };
