@@ -27,6 +27,14 @@ export interface ClusterOptions {
   heartbeatMs: number;
 }
 
+/** A role this instance competes for: whether it holds it, until when it may act on it, and the timer giving it up then. */
+interface RoleState {
+  held: boolean;
+  epoch?: number;
+  until: number;
+  lapse?: NodeJS.Timeout;
+}
+
 /** Told when this instance gains or loses a role (`leader`, `sender:<channel>`). */
 export type RoleListener = (role: string, held: boolean) => void;
 
@@ -63,9 +71,10 @@ export class Cluster {
   readonly shared: boolean;
   /** Chat leases for the inbox worker; undefined on SQLite. */
   readonly chats?: ChatClaims;
-  private readonly roles = new Map<string, { held: boolean; epoch?: number }>();
+  private readonly roles = new Map<string, RoleState>();
   private readonly listeners = new Set<RoleListener>();
-  private readonly heldChats = new Map<string, number>();
+  /** Chats held: since when (local clock), and until when this instance may act on the lease (see `validUntil`). */
+  private readonly heldChats = new Map<string, { since: number; until: number }>();
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
   private stopped = false;
@@ -79,7 +88,7 @@ export class Cluster {
 
   /** Adds roles to compete for (before `start()`); on SQLite they are held at once. */
   want(...roles: string[]): void {
-    for (const role of roles) if (!this.roles.has(role)) this.roles.set(role, { held: false });
+    for (const role of roles) if (!this.roles.has(role)) this.roles.set(role, { held: false, until: 0 });
   }
 
   /** Calls `listener` whenever a role is gained or lost (also for the roles gained at `start()`). */
@@ -87,20 +96,37 @@ export class Cluster {
     this.listeners.add(listener);
   }
 
-  /** Whether this instance holds `role` now. */
+  /**
+   * Whether this instance holds `role` now: taken, and renewed recently enough that no other
+   * instance can have it (a heartbeat held up, e.g. by an overloaded machine, must not leave two
+   * instances acting on one role: the role is given up locally before the lease can lapse).
+   */
   has(role: string): boolean {
-    return this.roles.get(role)?.held ?? false;
+    const r = this.roles.get(role);
+    return r !== undefined && r.held && Date.now() < r.until;
   }
 
   /** The roles this instance holds now. */
   held(): string[] {
-    return [...this.roles].filter(([, r]) => r.held).map(([name]) => name);
+    return [...this.roles.keys()].filter((name) => this.has(name));
+  }
+
+  /**
+   * Until when (local clock) a lease renewed by a statement sent at `askedAt` may be acted on: the
+   * database counts the lease from when it ran the statement (later), so this ends before the lease
+   * does, by a heartbeat's worth of margin for calls already under way.
+   */
+  private validUntil(askedAt: number): number {
+    return askedAt + this.opts.leaseMs - this.opts.heartbeatMs;
   }
 
   /** Opens the bus and takes the roles it can (on SQLite: all of them), then keeps them with the heartbeat. */
   async start(): Promise<void> {
     if (!this.shared) {
-      for (const role of this.roles.keys()) this.set(role, true);
+      for (const [role, r] of this.roles) {
+        r.until = Infinity;
+        this.set(role, true);
+      }
       return;
     }
     await (this.bus as PgBus).start();
@@ -119,6 +145,7 @@ export class Cluster {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    for (const r of this.roles.values()) if (r.lapse) clearTimeout(r.lapse);
     await this.beating;
     if (this.shared) {
       for (const role of this.roles.keys()) this.set(role, false);
@@ -149,8 +176,10 @@ export class Cluster {
     for (const role of this.roles.keys()) {
       if (this.stopped) return;
       try {
+        const askedAt = Date.now();
         const epoch = await takeLease(db, role, this.holder, leaseMs);
-        this.set(role, epoch !== undefined, epoch);
+        if (epoch !== undefined) this.keep(role, askedAt, epoch);
+        else this.set(role, false);
       } catch (err) {
         // The database is unreachable: the lease will lapse, so stop acting on it now.
         this.set(role, false);
@@ -160,8 +189,27 @@ export class Cluster {
     if (this.heldChats.size) {
       const startedAt = Date.now();
       const still = await renewLeases(db, this.holder, "chat:", leaseMs);
-      for (const [name, since] of this.heldChats) if (!still.has(name) && since < startedAt) this.heldChats.delete(name);
+      for (const [name, held] of this.heldChats) {
+        if (still.has(name)) held.until = Math.max(held.until, this.validUntil(startedAt));
+        else if (held.since < startedAt) this.heldChats.delete(name);
+      }
     }
+  }
+
+  /** A role taken or renewed by a statement sent at `askedAt`: held until `validUntil`, unless renewed again before. */
+  private keep(role: string, askedAt: number, epoch: number): void {
+    const r = this.roles.get(role)!;
+    r.until = this.validUntil(askedAt);
+    if (r.lapse) clearTimeout(r.lapse);
+    r.lapse = setTimeout(() => {
+      r.lapse = undefined;
+      if (Date.now() >= r.until && r.held) {
+        this.opts.log.warn({ role, holder: this.holder }, "cluster: lease not renewed in time; role given up");
+        this.set(role, false);
+      }
+    }, Math.max(0, r.until - Date.now()));
+    r.lapse.unref();
+    this.set(role, true, epoch);
   }
 
   /**
@@ -184,15 +232,16 @@ export class Cluster {
   private chatClaims(): ChatClaims {
     const { db, leaseMs } = this.opts;
     return {
-      holds: (channel, chatKey) => this.heldChats.has(chatLeaseName(channel, chatKey)),
+      holds: (channel, chatKey) => (this.heldChats.get(chatLeaseName(channel, chatKey))?.until ?? 0) > Date.now(),
       acquire: async (channel, chatKey) => {
         const name = chatLeaseName(channel, chatKey);
+        const askedAt = Date.now();
         const epoch = await takeLease(db, name, this.holder, leaseMs);
         if (epoch === undefined) {
           this.heldChats.delete(name);
           return undefined;
         }
-        this.heldChats.set(name, Date.now());
+        this.heldChats.set(name, { since: askedAt, until: this.validUntil(askedAt) });
         return pendingOfChat(db, channel, chatKey);
       },
       release: async (channel, chatKey) => {
@@ -203,10 +252,12 @@ export class Cluster {
           return [];
         }
         // Updates arrived meanwhile — or the lease lapsed and another instance took it: then it has them.
+        const askedAt = Date.now();
         if ((await takeLease(db, name, this.holder, leaseMs)) === undefined) {
           this.heldChats.delete(name);
           return [];
         }
+        this.heldChats.set(name, { since: this.heldChats.get(name)?.since ?? askedAt, until: this.validUntil(askedAt) });
         for (;;) {
           const rows = await pendingOfChat(db, channel, chatKey);
           if (rows.length) return rows;

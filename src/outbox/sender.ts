@@ -94,6 +94,10 @@ const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
 const laneKey = (chatId: string, method: string | undefined) => (method !== undefined && NOT_CHAT_LIMITED.has(method) ? `${chatId}\u0000fast` : chatId);
 /** What a message's payload becomes once it has left (or will never leave), when nothing is kept of it. */
 export const SCRUBBED = JSON.stringify({ scrubbed: true });
+/** Several instances: how long a newly elected sender waits before its first call (platforms count their limits per second). */
+const HAND_OVER_PAUSE_MS = 1_000;
+/** What a call handed to the limiter returns when its instance stopped being the channel's sender meanwhile. */
+const HANDED_OVER = Symbol("handed over");
 /** Longest error text stored on a row. */
 const MAX_ERROR_CHARS = 2_000;
 
@@ -123,6 +127,8 @@ export class OutboxSender {
   /** Bulk rows (campaign messages) waiting or in flight: read and recorded in batches; true for paid ones. */
   private readonly bulk = new Map<number, boolean>();
   private readonly batches: OutboxBatches;
+  /** Several instances: a channel just taken over is not sent to before this time (see takeOver). */
+  private readonly resumeAt = new Map<string, number>();
 
   private readonly redact: Redactor;
 
@@ -192,9 +198,12 @@ export class OutboxSender {
 
   /**
    * Several instances: this instance became `channel`'s sender: delivers its pending rows (whoever
-   * recorded them; a row the previous sender had in flight when it died may go twice).
+   * recorded them; a row the previous sender had in flight when it died may go twice), starting
+   * HAND_OVER_PAUSE_MS from now — the previous sender may have sent up to the moment it stopped, and
+   * the platform counts its limits per second across both.
    */
   async takeOver(channel: string): Promise<void> {
+    this.resumeAt.set(channel, Date.now() + HAND_OVER_PAUSE_MS);
     await this.loadPending(channel);
   }
 
@@ -251,14 +260,17 @@ export class OutboxSender {
    * What the sender has to do: deliveries in flight (reading the row, waiting for the platform's
    * limiter, calling the platform, recording the outcome), messages due now (queued behind them or
    * waiting for a delivery slot), and messages whose next attempt is scheduled for later (a backoff,
-   * a platform's rate-limit wait, a message waiting for the message it refers to).
+   * a platform's rate-limit wait, a message waiting for the message it refers to). Messages held by
+   * a take-over's pause (a second) are due.
    */
   activity(): WorkerActivity {
     let due = 0;
     let later = 0;
+    const now = Date.now();
     for (const q of this.queues.values()) {
       const waiting = q.ids.length - (q.busy ? 1 : 0);
-      if (q.timer) later += waiting;
+      // A channel just taken over is about to be sent to (see takeOver): due, not later.
+      if (q.timer && (this.resumeAt.get(q.channel) ?? 0) <= now) later += waiting;
       else due += waiting;
     }
     return { running: this.inFlight.size, due, later };
@@ -287,6 +299,8 @@ export class OutboxSender {
       this.queues.delete(chatId);
       return;
     }
+    const paused = (this.resumeAt.get(q.channel) ?? 0) - Date.now();
+    if (paused > 0) return this.wait(chatId, q, paused);
     if (q.fast) return this.pumpFast(chatId, q, id);
     const [pool, cap] = this.slotPool(q.channel, id);
     const busy = this.channelBusy.get(pool) ?? 0;
@@ -376,10 +390,14 @@ export class OutboxSender {
 
   private async deliver(key: string, q: ChatQueue, id: number): Promise<void> {
     const { db, metrics, log } = this.opts;
+    // Several instances: an instance that is no longer the channel's sender leaves the row to the new one.
+    if (!this.sends(q.channel)) return this.done(q, id);
     // A campaign message's row is read (and, once delivered, recorded) together with the others in flight.
     const bulk = this.bulk.has(id);
     const row: SenderRow | null = bulk ? await this.batches.load(id) : await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
     if (!row || row.status !== "pending") return this.done(q, id);
+    // An older row of the lane learnt of while this one was being read goes first.
+    if (this.olderQueued(q, id)) return;
     // Several instances: rows are announced by whichever instance recorded them, and announcements
     // can overtake each other; an older pending row of the lane goes first.
     if (this.opts.cluster && (await this.olderFirst(key, q, row.chatId, id))) return;
@@ -406,13 +424,16 @@ export class OutboxSender {
     const kind: ChatKind = row.chat.kind === "group" ? "group" : "private";
     let outcome: SendOutcome;
     try {
-      outcome = await channel.limiter.schedule(
+      const result = await channel.limiter.schedule<SendOutcome | typeof HANDED_OVER>(
         { key: row.chat.platformChatId, kind },
         row.priority,
-        () => channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call),
+        // Several instances: the role may have passed to another instance while the call waited for its turn.
+        () => (this.sends(row.channel) ? channel.sender.send({ platformChatId: row.chat.platformChatId, kind }, call) : Promise.resolve(HANDED_OVER)),
         !NOT_CHAT_LIMITED.has(row.method),
         row.bulkPaid,
       );
+      if (result === HANDED_OVER) return this.done(q, id);
+      outcome = result;
     } catch (err) {
       if (this.stopping) return; // limiter stopped at shutdown: the row stays pending
       outcome = { kind: "transient", reason: String((err as Error)?.message ?? err) };
@@ -493,19 +514,40 @@ export class OutboxSender {
     }
   }
 
-  /** Queues the lane's pending rows older than `id` that this sender has not heard of yet; true when there were any (the oldest goes next). */
+  /** Whether this instance sends `channel` now (always, with a single instance). */
+  private sends(channel: string): boolean {
+    return this.opts.cluster?.sends(channel) ?? true;
+  }
+
+  /**
+   * Whether the lane holds a row older than `id` (queued behind it while it was being delivered:
+   * `notify` never moves the row in flight); then the lane is put in order and the oldest goes next.
+   */
+  private olderQueued(q: ChatQueue, id: number): boolean {
+    if (!q.ids.some((o) => o < id)) return false;
+    q.ids.sort((a, b) => a - b);
+    return true;
+  }
+
+  /**
+   * Several instances: whether the lane has pending rows older than `id` in the database (the
+   * sender may hear of a chat's rows in any order); then those it had not heard of join the lane,
+   * which is put in order, and the oldest goes next. Rows it knows already count too: they may have
+   * been queued behind `id` while `id` was being read.
+   */
   private async olderFirst(key: string, q: ChatQueue, chatId: string, id: number): Promise<boolean> {
     const older = await this.opts.db.outboxMessage.findMany({
       where: { chatId, status: "pending", id: { lt: id }, method: q.fast ? { in: [...NOT_CHAT_LIMITED] } : { notIn: [...NOT_CHAT_LIMITED] } },
       select: { id: true },
       orderBy: { id: "asc" },
     });
+    if (older.length === 0) return false;
     const missing = older.map((r) => r.id).filter((o) => !q.ids.includes(o));
-    if (missing.length === 0) return false;
-    for (const o of missing) q.ids.splice(sortedIndex(q.ids, o), 0, o);
+    q.ids.push(...missing);
+    q.ids.sort((a, b) => a - b);
     this.pending += missing.length;
     this.opts.metrics.outboxPending.set(this.pending);
-    this.opts.log.debug({ outboxId: id, older: missing.length, lane: key }, "outbox: older rows of the chat go first");
+    this.opts.log.debug({ outboxId: id, older: older.length, lane: key }, "outbox: older rows of the chat go first");
     return true;
   }
 
