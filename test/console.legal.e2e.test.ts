@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)("the legal staff's console in Chromium", () => {
     const msg = await eventually(() => loginMessage(tg, LEGAL), 10_000, "the login message");
     await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
     await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${t.url}/console/home`);
+    await page.waitForURL(`${t.url}/console/legal`);
 
     // The questions waiting: this one, with what the bot suggests, never who asked.
     await page.getByRole("link", { name: "Câu hỏi pháp lý" }).click();

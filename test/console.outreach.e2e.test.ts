@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)("the outreach console in Chromium", () => {
     const msg = await eventually(() => loginMessage(tg, STAFF), 10_000, "the login message in the private chat");
     await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
     await page.getByRole("button", { name: "Đăng nhập" }).click();
-    await page.waitForURL(`${t.url}/console/home`);
+    await page.waitForURL(`${t.url}/console/outreach/campaigns`);
 
     // The content library: add an item with a quiz, preview it, save it.
     await page.getByRole("link", { name: "Thư viện nội dung", exact: true }).click();

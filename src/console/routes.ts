@@ -22,8 +22,8 @@ export const PRE_COOKIE = "tm_console_pre";
 /** The chosen language. */
 const LANG_COOKIE = "tm_console_lang";
 const STATIC_DIR = fromRoot("src", "console", "public");
-/** Login requests (by id or code) one client address may make per 15 minutes before being told to wait. */
-const LOGIN_POSTS_PER_ADDRESS = 60;
+/** Login requests (by id or code) one client address may make per 15 minutes before being told to wait (a station behind one NAT address logs many officers in; wrong codes are limited apart, CODE_GUESS_*). */
+const LOGIN_POSTS_PER_ADDRESS = 300;
 /** Expensive requests (statistics, exports, charts) one session may have running at once. */
 export const HEAVY_PER_SESSION = 2;
 
