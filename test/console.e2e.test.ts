@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
@@ -17,11 +18,7 @@ import { fileTipOnTelegram, loginMessage, seedConsolePerson } from "./helpers/co
  * (the same command as the card's button) → log out.
  */
 
-/** Debian's Chromium (CI installs it; no browser is ever downloaded). */
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const ARTIFACTS = path.resolve(import.meta.dirname, "artifacts");
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!!! console.e2e.test.ts: ${CHROMIUM} is missing — the console journey is SKIPPED (apt-get install -y chromium).\n`);
 
 const GROUP = -2201; // Phường Hoàn Kiếm's group

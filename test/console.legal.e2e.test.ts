@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
@@ -18,10 +19,7 @@ import { TelegramTipster } from "./helpers/tipster.ts";
  * question from the new entry. Screenshots for the README: docs/console/legal-*.png.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = path.resolve(import.meta.dirname, "..", "docs", "console");
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!!! console.legal.e2e.test.ts: ${CHROMIUM} is missing — the legal console journey is SKIPPED (apt-get install -y chromium).\n`);
 
 const LEGAL_GROUP = -2501;

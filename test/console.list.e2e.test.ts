@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
@@ -15,11 +16,8 @@ import { insertTips, type TipRowSpec } from "./helpers/tipRows.ts";
  * filtered tips → the export is audited. Screenshots for the README (desktop and phone width).
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const DOCS = path.resolve(import.meta.dirname, "..", "docs", "console");
 const ARTIFACTS = path.resolve(import.meta.dirname, "artifacts");
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!!! console.list.e2e.test.ts: ${CHROMIUM} is missing — the tip list journey is SKIPPED (apt-get install -y chromium).\n`);
 
 const COMMANDER = 6401;

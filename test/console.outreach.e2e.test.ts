@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi, tgCallback, tgShownText } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
@@ -16,11 +17,7 @@ import { loginMessage, seedConsolePerson } from "./helpers/console.ts";
  * report without reloading. Screenshots for the README go to docs/console/.
  */
 
-/** Debian's Chromium (CI installs it; no browser is ever downloaded). */
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const SHOTS = path.resolve(import.meta.dirname, "../docs/console");
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!!! console.outreach.e2e.test.ts: ${CHROMIUM} is missing — the outreach journey is SKIPPED (apt-get install -y chromium).\n`);
 
 const STAFF = 6501;

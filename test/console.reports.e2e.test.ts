@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { vnInstant } from "../src/core/vnTime.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
@@ -14,10 +15,7 @@ import { bindGroup, seedTip } from "./helpers/reports.ts";
  * are in the table, a category row opens the tips behind it. Screenshots for the README.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const DOCS = path.resolve(import.meta.dirname, "../docs/console");
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!!! console.reports.e2e.test.ts: ${CHROMIUM} is missing — the reports journey is SKIPPED (apt-get install -y chromium).\n`);
 
 const GROUP = -2301; // Phường Hoàn Kiếm's group

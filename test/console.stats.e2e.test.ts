@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
@@ -16,10 +17,7 @@ import { vnReceipt } from "../src/core/vnTime.ts";
  * (1280×800) and docs/console/stats-phone.png (390 wide).
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const DOCS = path.resolve(import.meta.dirname, "..", "docs", "console");
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!!! console.stats.e2e.test.ts: ${CHROMIUM} is missing — the statistics journey is SKIPPED (apt-get install -y chromium).\n`);
 
 const COMMANDER = 6501;

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { crc32, deflateSync } from "node:zlib";
 import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
@@ -20,10 +21,7 @@ import { TelegramTipster } from "./helpers/tipster.ts";
  * docs/console/tip-phone.png (390 wide).
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const DOCS = path.resolve(import.meta.dirname, "..", "docs", "console");
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`\n!!! console.tip.e2e.test.ts: ${CHROMIUM} is missing — the tip page journey is SKIPPED (apt-get install -y chromium).\n`);
 
 const GROUP = -2401; // Phường Hoàn Kiếm's group
