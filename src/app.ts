@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Cron } from "croner";
 import type { Config } from "./config.ts";
-import type { Db } from "./db/client.ts";
+import type { Db, Tx } from "./db/client.ts";
 import { acquireInstanceLock, type InstanceLock } from "./db/instanceLock.ts";
 import type { Logger } from "./logger.ts";
 import { createTranslator, type Translate } from "./i18n.ts";
@@ -38,10 +38,25 @@ import { telegramChannel } from "./channels/telegram/channel.ts";
 import { zaloChannel } from "./channels/zalo/channel.ts";
 import { webChannel } from "./channels/web/index.ts";
 import type { WebChannel } from "./channels/web/channel.ts";
+import { Cluster, LEADER, senderRole } from "./cluster/cluster.ts";
+import { TOPICS, type Bus } from "./cluster/bus.ts";
+import { WebRelay } from "./cluster/webRelay.ts";
+import type { OutboxRef } from "./outbox/outbound.ts";
 
 export { TELEGRAM_WEBHOOK_PATH } from "./channels/telegram/channel.ts";
 export { ZALO_WEBHOOK_PATH } from "./channels/zalo/channel.ts";
 export { webhookSecret } from "./channels/secret.ts";
+
+/** Outbox rows announced per bus message (each under 8 kB). */
+const WAKE_BATCH = 80;
+
+/** An outbox row as announced on the bus: [id, chatId, channel, priority, method]. */
+function decodeRef(raw: unknown): OutboxRef[] {
+  if (!Array.isArray(raw)) return [];
+  const [id, chatId, channel, priority, method] = raw as unknown[];
+  if (typeof id !== "number" || typeof chatId !== "string" || typeof channel !== "string" || typeof priority !== "number") return [];
+  return [{ id, chatId, channel, priority, ...(typeof method === "string" ? { method } : {}) }];
+}
 
 /** What the running service is doing: see `App.activity()`. */
 export interface ServiceActivity {
@@ -96,14 +111,22 @@ export class App {
   readonly campaigns: CampaignEngine;
   /** The legal knowledge base and its search index. */
   readonly knowledge: KnowledgeBase;
+  /** This instance among those sharing the database: leases (leader, each platform's sender, chats being processed). */
+  readonly cluster: Cluster;
+  /**
+   * Messages between instances (in-process on SQLite, LISTEN/NOTIFY on PostgreSQL). Topics in
+   * src/cluster/bus.ts; e.g. `app.bus.subscribe(TOPICS.tipsChanged, …)` for a live view of tips.
+   */
+  readonly bus: Bus;
   /** Tips and questions that no bound group can show (metric, log, /healthz). */
   readonly readers: ReaderWatch;
   /** Every channel's renderer, by name. */
   private readonly renderers: Record<string, ReplyRenderer> = {};
   private readonly pollers: Poller[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
-  private retentionJob?: Cron;
-  private monthlyReportJob?: Cron;
+  private readonly cronJobs: Cron[] = [];
+  /** Outbox rows for channels another instance sends, announced on the next turn (see `elsewhere`). */
+  private wakeBuffer: OutboxRef[] = [];
   private stopped = false;
   /** One instance per SQLite file (see src/db/instanceLock.ts); none on PostgreSQL. */
   private instanceLock?: InstanceLock;
@@ -141,6 +164,11 @@ export class App {
     // Every error stored (outbox, inbox) goes through the same redactor as the log lines.
     const redact = secretRedactor([...configuredSecrets(config), ...this.channels.all.map((c) => c.webhook?.secret)]);
 
+    // Several instances on PostgreSQL: leases and the bus (src/cluster/); on SQLite one instance holds every role.
+    this.cluster = new Cluster({ db, databaseUrl: config.databaseUrl, log, ...config.cluster });
+    this.bus = this.cluster.bus;
+    const shared = this.cluster.shared;
+
     // Workers: the outbox (one sender, each channel's delivery), the inbox (each update through its channel), campaigns.
     this.sender = new OutboxSender({
       db,
@@ -151,6 +179,8 @@ export class App {
       redact,
       // A person who blocked the bot has opted out of campaigns (recorded like a stop word).
       onBlocked: async (tx, chatId) => void (await stopSubscription(tx, { actor: { kind: "system" }, chatId, reason: "blocked" })),
+      // Several instances: one elected sender per platform (lease sender:<channel>), so its limits hold in total.
+      ...(shared ? { cluster: { sends: (channel: string) => this.cluster.has(senderRole(channel)), elsewhere: (refs: OutboxRef[]) => this.elsewhere(refs) } } : {}),
     });
     this.worker = new InboxWorker({
       db,
@@ -161,6 +191,7 @@ export class App {
       redact,
       flood: { arrivalRate: () => this.ingest.arrivalRate(), rate: config.inbox.floodRate, share: config.inbox.floodShare },
       process: storedUpdateProcessor({ db, route: (tx, row) => this.channels.process(tx, row, log), notify: (refs) => this.sender.notify(refs) }),
+      ...(this.cluster.chats ? { claims: this.cluster.chats } : {}),
     });
     this.ingest = new InboxIngest(db, this.metrics, (rows) => this.worker.add(rows));
     this.campaigns = new CampaignEngine({
@@ -172,6 +203,30 @@ export class App {
       staffRenderer: officers(),
     });
     this.readers = new ReaderWatch(db, this.metrics, log);
+
+    // The roles: the leader runs the schedulers (see `schedule`), each platform's sender drains its outbox.
+    const senders = this.channels.all.filter((c) => c.delivery).map((c) => c.name);
+    this.cluster.want(LEADER, ...senders.map(senderRole));
+    this.cluster.onRole((role, held) => {
+      this.metrics.clusterRoles.set({ role }, held ? 1 : 0);
+      const channel = role.startsWith("sender:") ? role.slice("sender:".length) : undefined;
+      if (!shared || !channel) return;
+      if (held) this.sender.takeOver(channel).catch((err: unknown) => log.error({ err, channel }, "taking over the outbox failed"));
+      else this.sender.handOver(channel);
+    });
+    if (shared) {
+      this.bus.subscribe(TOPICS.outboxWake, (m) => {
+        if (m.origin === this.bus.origin) return;
+        const refs = (m.body as { refs?: unknown })?.refs;
+        if (Array.isArray(refs)) this.sender.receive(refs.flatMap(decodeRef));
+      });
+      // Wake-ups may have been missed while the bus was down: read what this instance sends again.
+      this.bus.subscribe(TOPICS.reconnected, () => {
+        for (const channel of senders) if (this.cluster.has(senderRole(channel))) void this.sender.takeOver(channel).catch(() => {});
+      });
+      // A web chat page may be connected to any instance: messages reach it over the bus.
+      this.web.sender.relay = new WebRelay({ bus: this.bus, hub: this.web.hub, load: (id) => this.web.messageEvent(id), log });
+    }
 
     // HTTP: each platform's webhook, each channel's own routes, health and metrics.
     this.http = Fastify({
@@ -200,30 +255,69 @@ export class App {
     const { config, log } = this.opts;
     this.instanceLock ??= this.opts.instanceLock ?? acquireInstanceLock(config.databaseUrl);
     await this.http.ready();
-    await this.worker.start();
+    // The legal search's index is built now, outside any transaction, rather than inside the first
+    // legal question's (on SQLite that would hold the one connection while it builds).
+    this.knowledge.fresh(this.opts.db as unknown as Tx).catch((err: unknown) => log.error({ err }, "building the legal search index failed"));
+    // Several instances: a dead instance's updates are looked for every heartbeat.
+    await this.worker.start(this.cluster.shared ? config.cluster.heartbeatMs : undefined);
     await this.sender.start();
     for (const c of this.channels.all) await c.start?.();
-    const every = (ms: number, what: string, job: () => Promise<unknown>) => {
-      const timer = setInterval(() => void job().catch((err: unknown) => log.error({ err }, `${what} failed`)), ms);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every(60_000, "housekeeping", () => this.runHousekeeping());
+    // Leases (PostgreSQL): the roles this instance can take now; the heartbeat keeps them and takes over a dead instance's.
+    await this.cluster.start();
+    this.schedule("housekeeping", 60_000, () => this.runHousekeeping());
     this.readers.check().catch((err: unknown) => log.error({ err }, "checking for unbound queues failed"));
     // Twice a second: the outbox window (30) is refilled before the 30/s limiter drains it.
-    every(500, "campaign engine step", () => this.campaigns.tick());
+    this.schedule("campaigns", 500, () => this.campaigns.tick());
     // Personal data (Law 91/2025): the retention rules, once a day (RETENTION_SCHEDULE).
-    if (config.retention.schedule) {
-      this.retentionJob = new Cron(config.retention.schedule, { timezone: VN_TIME_ZONE, protect: true, unref: true }, async () => {
-        await this.runRetention().catch((err: unknown) => log.error({ err }, "retention job failed"));
-      });
-    }
+    if (config.retention.schedule) this.schedule("retention", config.retention.schedule, () => this.runRetention());
     // Each unit's monthly report, on the 1st of the month (MONTHLY_REPORT_SCHEDULE).
-    if (config.monthlyReport.schedule) {
-      this.monthlyReportJob = new Cron(config.monthlyReport.schedule, { timezone: VN_TIME_ZONE, protect: true, unref: true }, async () => {
-        await this.runMonthlyReport().catch((err: unknown) => log.error({ err }, "monthly report job failed"));
-      });
+    if (config.monthlyReport.schedule) this.schedule("monthly-report", config.monthlyReport.schedule, () => this.runMonthlyReport());
+  }
+
+  /**
+   * Runs `job` every `every` milliseconds, or on a 5-field cron pattern (Asia/Ho_Chi_Minh) — only
+   * while this instance is the leader, so with several instances on one database each run happens
+   * once (the leader's lease passes to another instance within CLUSTER_LEASE_SECONDS when it
+   * dies; jobs keep their state in the database and resume there). A run does not overlap the
+   * previous one; failures are logged. Call after `start()` (e.g. a monthly report job).
+   */
+  schedule(name: string, every: number | string, job: () => Promise<unknown>): void {
+    const { log } = this.opts;
+    let running = false;
+    const run = async () => {
+      if (running || this.stopped || !this.cluster.has(LEADER)) return;
+      running = true;
+      try {
+        this.metrics.scheduledRuns.inc({ job: name });
+        await job();
+      } catch (err) {
+        log.error({ err, job: name }, `${name} failed`);
+      } finally {
+        running = false;
+      }
+    };
+    if (typeof every === "number") {
+      const timer = setInterval(() => void run(), every);
+      timer.unref();
+      this.timers.push(timer);
+    } else {
+      this.cronJobs.push(new Cron(every, { timezone: VN_TIME_ZONE, protect: true, unref: true }, run));
     }
+  }
+
+  /** Outbox rows of channels another instance sends: announced on the bus (in batches, ids only) so their sender takes them. */
+  private elsewhere(refs: OutboxRef[]): void {
+    if (refs.length === 0) return;
+    const first = this.wakeBuffer.length === 0;
+    this.wakeBuffer.push(...refs);
+    if (!first) return;
+    setImmediate(() => {
+      const all = this.wakeBuffer.splice(0);
+      for (let i = 0; i < all.length; i += WAKE_BATCH) {
+        const refs = all.slice(i, i + WAKE_BATCH).map((r) => [r.id, r.chatId, r.channel, r.priority, r.method ?? null]);
+        this.bus.publish(TOPICS.outboxWake, { refs }).catch((err: unknown) => this.opts.log.warn({ err }, "could not wake the sender (it finds the rows at its next sweep)"));
+      }
+    });
   }
 
   /** Applies the retention rules now (the daily job; also `npm run admin -- retention:run`), logging the counts per rule. */
@@ -270,7 +364,8 @@ export class App {
       inbox: this.worker.activity(),
       outbox: this.sender.activity(),
       housekeeping: this.housekeepingRunning > 0,
-      campaigns: await this.campaigns.workDue(now),
+      // The engine runs on the leader only: another instance has no campaign work of its own.
+      campaigns: this.cluster.has(LEADER) ? await this.campaigns.workDue(now) : [],
     };
   }
 
@@ -337,8 +432,7 @@ export class App {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
-    this.retentionJob?.stop();
-    this.monthlyReportJob?.stop();
+    for (const job of this.cronJobs) job.stop();
     await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();
@@ -348,6 +442,8 @@ export class App {
     const senderStopped = this.sender.stop();
     await Promise.allSettled(this.channels.all.map((c) => c.delivery?.limiter.stop()));
     await senderStopped;
+    // Leases given up: the other instances take this one's roles and chats at their next heartbeat.
+    await this.cluster.stop();
     await this.opts.db.$disconnect();
     (this.instanceLock ?? this.opts.instanceLock)?.release();
   }

@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import net from "node:net";
+import os from "node:os";
 import { z } from "zod";
 import { parseKey } from "./security/sealing.ts";
 import { RETENTION_RULES, periodMs, type RetentionPeriods } from "./core/privacy/retentionRules.ts";
@@ -88,6 +89,12 @@ export const envSchema = z.object({
   /** Read (and checked) by src/runtime.ts before anything else loads; listed here with the rest. */
   V8_FLAGS: z.string().optional(),
   OUTBOX_MAX_ATTEMPTS: positiveInt(6),
+  /** Several instances on PostgreSQL (src/cluster/): this instance's name in leases and logs (default host-pid). */
+  CLUSTER_INSTANCE_ID: optionalText.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1–64 characters of A-Z a-z 0-9 _ . : -").optional()),
+  /** How long a lease (leader, a platform's sender, a chat being processed) lasts unless renewed: a dead instance's work is taken over after at most this plus a heartbeat. */
+  CLUSTER_LEASE_SECONDS: z.coerce.number().min(2).max(300).default(15),
+  /** How often an instance renews its leases and tries to take free ones; at most a third of CLUSTER_LEASE_SECONDS. */
+  CLUSTER_HEARTBEAT_SECONDS: z.coerce.number().min(0.2).max(100).default(5),
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1_048_576),
 
   WEB_UPLOAD_LIMIT_BYTES: positiveInt(5 * 1024 * 1024),
@@ -103,6 +110,7 @@ export const envSchema = z.object({
   RETENTION_AUDIT_DAYS: positiveNumber(730),
   RETENTION_LEGAL_QUESTIONS_DAYS: positiveNumber(90),
   RETENTION_OUTBOX_DAYS: positiveNumber(30),
+  RETENTION_ONE_TIME_CODES_DAYS: positiveNumber(30),
   /** When the retention job runs: a 5-field cron pattern in Asia/Ho_Chi_Minh, or "off". */
   RETENTION_SCHEDULE: z
     .string()
@@ -217,6 +225,8 @@ export interface Config {
   console: { idleMinutes: number; url?: string };
   /** When the monthly reports run (cron, Asia/Ho_Chi_Minh); null: never (by hand only). */
   monthlyReport: { schedule: string | null };
+  /** Several instances on PostgreSQL: this instance's name, lease duration and heartbeat (ms); see src/cluster/. */
+  cluster: { instanceId: string; leaseMs: number; heartbeatMs: number };
 }
 
 /** Flood limits of the web chat (see channels/web/channel.ts); every one configurable. */
@@ -270,6 +280,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     } catch (err) {
       throw new ConfigError(`invalid configuration:\n  MONTHLY_REPORT_SCHEDULE: ${(err as Error).message}`);
     }
+  }
+  if (e.CLUSTER_HEARTBEAT_SECONDS * 3 > e.CLUSTER_LEASE_SECONDS) {
+    throw new ConfigError(`invalid configuration:\n  CLUSTER_HEARTBEAT_SECONDS: must be at most a third of CLUSTER_LEASE_SECONDS (${e.CLUSTER_LEASE_SECONDS})`);
   }
   return {
     port: e.PORT,
@@ -343,5 +356,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     console: { idleMinutes: e.CONSOLE_IDLE_MINUTES, url: (e.CONSOLE_URL ?? e.PUBLIC_URL)?.replace(/\/+$/, "") },
     monthlyReport: { schedule: e.MONTHLY_REPORT_SCHEDULE === "off" ? null : e.MONTHLY_REPORT_SCHEDULE },
+    cluster: { instanceId: e.CLUSTER_INSTANCE_ID ?? `${os.hostname()}-${process.pid}`, leaseMs: e.CLUSTER_LEASE_SECONDS * 1000, heartbeatMs: e.CLUSTER_HEARTBEAT_SECONDS * 1000 },
   };
 }

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDb, providerOf } from "./db/client.ts";
 import { acquireInstanceLock, InstanceLockError, type InstanceLock } from "./db/instanceLock.ts";
 import { migrate } from "./db/migrate.ts";
+import { withStartupLock } from "./cluster/startupLock.ts";
 import { loadReferenceData } from "./db/referenceData.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { configuredSecrets, secretRedactor } from "./security/redact.ts";
@@ -55,10 +56,13 @@ async function main(): Promise<void> {
   const applied = await migrate(config.databaseUrl, (msg) => log.warn(msg));
   log.info({ provider: providerOf(config.databaseUrl), applied }, `database ready (${applied.length} migration(s) applied)`);
   const db = await openDb(config.databaseUrl);
-  const ref = await loadReferenceData(db);
+  // Several instances starting together (PostgreSQL): one at a time loads what they share.
+  const { ref, queues, knowledge } = await withStartupLock(config.databaseUrl, async () => ({
+    ref: await loadReferenceData(db),
+    queues: await ensureQueues(db),
+    knowledge: await loadKnowledge(db),
+  }));
   log.info(ref, ref.skipped ? "reference data up to date" : "reference data loaded");
-  const queues = await ensureQueues(db);
-  const knowledge = await loadKnowledge(db);
   log.info(knowledge, knowledge.skipped ? "legal knowledge base up to date" : "legal knowledge base loaded");
   if (queues.created) log.info(queues, "tip queues created");
   const started = Date.now();

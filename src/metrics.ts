@@ -112,6 +112,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly clusterRoles = new Gauge({
+    name: "taimat_cluster_roles",
+    help: "Roles this instance holds now (1) among the instances sharing the database: leader, sender:<channel>",
+    labelNames: ["role"],
+    registers: [this.registry],
+  });
+  readonly scheduledRuns = new Counter({
+    name: "taimat_scheduled_runs_total",
+    help: "Scheduled jobs run by this instance (only the leader runs them), by job",
+    labelNames: ["job"],
+    registers: [this.registry],
+  });
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: "taimat_" });
   }

@@ -4,7 +4,7 @@ import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { runTipAction } from "../src/cli/tipActions.ts";
 import type { Role } from "../src/core/officers/roles.ts";
-import { FakeTelegramApi, tgCommand } from "./fakes/telegramApi.ts";
+import { FakeTelegramApi, tgShownText, tgCommand } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { revokeAsAdmin, seedBinding } from "./helpers/officers.ts";
 import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, loginMessage, seedConsolePerson } from "./helpers/console.ts";
@@ -565,6 +565,9 @@ describe("the console's routes × role × scope", () => {
     expect(c.jar.has("tm_console")).toBe(false);
     const refused = await events({ action: "auth.refused" });
     expect(refused.map((e) => JSON.parse(e.data))).toContainEqual({ action: "console.login", reason: "guess_limit_account" });
+    // The administrators are alerted in their private chat, as for wrong invitation codes (once per window).
+    expect(await events({ action: "auth.code_alert", actor: { startsWith: "console-client:" } })).toHaveLength(1);
+    await eventually(() => tg.delivered(PEOPLE.admin!.id).some((m) => tgShownText(m.payload).includes("sai mã đăng nhập bảng điều khiển 4 lần")), 10_000, "the admin's alert");
   });
 });
 
@@ -688,5 +691,104 @@ describe("the outreach routes × role × scope", () => {
     for (const path of ["/console/api/outreach/check", "/console/api/outreach/campaigns", `/console/api/outreach/campaigns/${campaignId}`]) expect((await c.get(path)).status).toBe(401);
     expect((await c.post(`/console/outreach/campaigns/${campaignId}/cancel`, { csrf: "x" })).location).toBe("/console/login");
     expect(await campaignState()).toEqual(before);
+  });
+});
+
+/*
+ * The tip list, its CSV export and saved views (areas/tips.ts) × every role × inside / outside the
+ * tip's scope, with people of their own (their own logins, so the other blocks' sessions are left
+ * alone): officers, commanders and administrators list and export only the tips their scope
+ * covers, whatever the parameters; outreach and legal staff get 403 on every route (audited as
+ * `console.tips`); saved views are each person's own; a revoked officer's live session ends.
+ */
+describe("the tip list, export and saved views × role × scope", () => {
+  const LIST_PEOPLE: Record<string, Person> = {
+    officerIn: { id: 6121, role: "officer", scopeKind: "commune", scopeCode: "00070", inside: true },
+    officerOut: { id: 6122, role: "officer", scopeKind: "commune", scopeCode: "00004", inside: false },
+    commanderIn: { id: 6123, role: "commander", scopeKind: "province", scopeCode: "01", inside: true },
+    commanderOut: { id: 6124, role: "commander", scopeKind: "province", scopeCode: "79", inside: false },
+    admin: { id: 6125, role: "admin", scopeKind: "national", scopeCode: "VN", inside: true },
+    outreach: { id: 6126, role: "outreach", scopeKind: "commune", scopeCode: "00070", inside: true },
+    legal: { id: 6127, role: "legal", scopeKind: "national", scopeCode: "VN", inside: true },
+  };
+  const LIST_REVOKED = 6128;
+  const clients = new Map<string, ConsoleClient>();
+  const listIds = new Map<string, string>();
+  let foreignView: string;
+
+  beforeAll(async () => {
+    for (const [name, p] of Object.entries(LIST_PEOPLE)) {
+      listIds.set(name, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode })).id);
+      clients.set(name, await logIn(t.url, tg, p.id));
+    }
+    await seedConsolePerson(t.db, { telegramUserId: LIST_REVOKED, role: "officer", scopeKind: "commune", scopeCode: "00070" });
+    // A view of someone else's (the other block's administrator), which nobody here may open or delete.
+    foreignView = (await t.db.savedView.create({ data: { officerId: officerIds.get(PEOPLE.admin!.id)!, name: "admin's", query: "category=drugs" } })).id;
+  }, 60_000);
+
+  for (const [name, p] of Object.entries(LIST_PEOPLE)) {
+    const works = ["officer", "commander", "admin"].includes(p.role);
+    it(`${name} (${p.role}, ${p.scopeKind} ${p.scopeCode}): ${works ? (p.inside ? "lists and exports the tip; saves, opens and deletes a view of their own" : "lists and exports without the tip, even asking for its commune and province") : "403 on every route, audited; nothing saved"}`, async () => {
+      const c = clients.get(name)!;
+      const officerId = listIds.get(name)!;
+      const homeCsrf = csrfIn((await c.get("/console/home")).text);
+      const urls = ["/console/tips", "/console/tips?province=01&commune=00070", "/console/tips?queue=commune:00070&category=drugs", "/console/tips.csv", "/console/tips.csv?province=01"];
+      if (!works) {
+        for (const url of urls) {
+          const res = await c.get(url);
+          expect(res.status, url).toBe(403);
+          expect(res.text).not.toContain(code);
+        }
+        expect((await c.post("/console/views", { csrf: homeCsrf, name: "x", query: "category=drugs" })).status).toBe(403);
+        expect((await c.get(`/console/views/${foreignView}`)).status).toBe(403);
+        expect((await c.post(`/console/views/${foreignView}/delete`, { csrf: homeCsrf })).status).toBe(403);
+        expect(await t.db.savedView.count({ where: { officerId } })).toBe(0);
+        expect(await t.db.savedView.count({ where: { id: foreignView } })).toBe(1);
+        const refusals = await events({ action: "auth.refused", actor: `officer:${officerId}` });
+        expect(refusals.filter((e) => JSON.parse(e.data).action === "console.tips")).toHaveLength(urls.length + 3);
+        expect(await t.db.auditEvent.count({ where: { action: "console.export", actor: `officer:${officerId}` } })).toBe(0);
+        return;
+      }
+      for (const url of urls) {
+        const res = await c.get(url);
+        expect(res.status, url).toBe(200);
+        expect(res.text.includes(code), url).toBe(p.inside);
+        // Never the tipster's identity (their Telegram id as a value of its own).
+        expect(res.text).not.toMatch(new RegExp(`(?<![\\w:-])${TIPSTER}(?![\\w-])`));
+      }
+      expect(await t.db.auditEvent.count({ where: { action: "console.export", actor: `officer:${officerId}` } })).toBe(2);
+      // Saved views: their own only; someone else's is "not found" and stays.
+      const csrf = csrfIn((await c.get("/console/tips")).text);
+      expect((await c.post("/console/views", { csrf: "x", name: "mine", query: "category=drugs" })).status).toBe(403);
+      const saved = await c.post("/console/views", { csrf, name: "mine", query: "category=drugs" });
+      expect(saved.status).toBe(303);
+      const mine = await t.db.savedView.findFirstOrThrow({ where: { officerId } });
+      expect((await c.get(`/console/views/${mine.id}`)).location).toBe("/console/tips?category=drugs");
+      expect((await c.get(`/console/views/${foreignView}`)).status).toBe(404);
+      expect((await c.post(`/console/views/${foreignView}/delete`, { csrf })).status).toBe(404);
+      expect(await t.db.savedView.count({ where: { id: foreignView } })).toBe(1);
+      expect((await c.post(`/console/views/${mine.id}/delete`, { csrf })).status).toBe(303);
+      expect(await t.db.savedView.count({ where: { officerId } })).toBe(0);
+    });
+  }
+
+  it("no session: the list and saved views send to the login page, nothing is exported or saved", async () => {
+    const c = new ConsoleClient(t.url);
+    for (const path of ["/console/tips", "/console/tips.csv", `/console/views/${foreignView}`]) expect((await c.get(path)).location).toBe("/console/login");
+    expect((await c.post("/console/views", { csrf: "x", name: "x", query: "" })).location).toBe("/console/login");
+    expect((await c.post(`/console/views/${foreignView}/delete`, { csrf: "x" })).location).toBe("/console/login");
+    expect(await t.db.savedView.count({ where: { id: foreignView } })).toBe(1);
+  });
+
+  it("a revoked officer's live session ends at once on the list and the export", async () => {
+    const c = await logIn(t.url, tg, LIST_REVOKED);
+    expect((await c.get("/console/tips")).text).toContain(code);
+    await t.db.$transaction((tx) => revokeAsAdmin(tx, { telegramUserId: String(LIST_REVOKED) }));
+    expect((await c.get("/console/tips")).location).toBe("/console/login");
+    const csv = await c.get("/console/tips.csv");
+    expect(csv.location).toBe("/console/login");
+    expect(csv.text).not.toContain(code);
+    const id = (await t.db.officer.findUniqueOrThrow({ where: { telegramUserId: String(LIST_REVOKED) } })).id;
+    expect(await t.db.auditEvent.count({ where: { action: "console.export", actor: `officer:${id}` } })).toBe(0);
   });
 });

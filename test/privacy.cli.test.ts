@@ -58,7 +58,7 @@ describe("privacy admin commands", () => {
   it("retention:run prints the counts per rule; dsr:list --open shows the unconfirmed deletion with its due dates", async () => {
     const retention = await admin([B], "retention:run");
     expect(retention).toMatch(/^outbox\s+\t0\tolder than /m);
-    expect(retention.split("\n").filter(Boolean)).toHaveLength(9);
+    expect(retention.split("\n").filter(Boolean)).toHaveLength(10);
     const open = await admin([B], "dsr:list", "--open");
     expect(open).toMatch(/^DSR-0000CAFE\tdelete\tzalo\tawaiting_confirmation\treceived \S+\tack due \S+\tdue \S+$/m);
   });

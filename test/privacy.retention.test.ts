@@ -92,6 +92,12 @@ describe("retention rules (daily job)", () => {
     const sentNew = await out(private1.id, "sent", ago(29 * DAY));
     const pendingOld = await out(private1.id, "pending", ago(31 * DAY));
     const cardOld = await out(group.id, "sent", ago(400 * DAY));
+    // one-time codes: 30 days after use or expiry (a live console session stays)
+    const code = (codeHash: string, purpose: string, expiresAt: Date, usedAt: Date | null) => db.oneTimeCode.create({ data: { codeHash, purpose, createdBy: "admin", expiresAt, usedAt } });
+    await code("used-old", "officer_invite", ago(20 * DAY), ago(31 * DAY));
+    await code("used-new", "console_login", ago(29 * DAY), ago(29 * DAY));
+    await code("expired-old", "console_session", ago(31 * DAY), null);
+    await code("live-session", "console_session", new Date(now.getTime() + DAY), null);
 
     const report = await applyRetention(db, periods, now);
     expect(report.counts).toEqual({
@@ -104,7 +110,9 @@ describe("retention rules (daily job)", () => {
       audit: 1,
       legal_questions: 1,
       outbox: 1,
+      one_time_codes: 2,
     });
+    expect((await db.oneTimeCode.findMany({ orderBy: { codeHash: "asc" } })).map((c) => c.codeHash)).toEqual(["live-session", "used-new"]);
 
     expect((await db.tipDraft.findMany()).map((d) => d.chatId)).toEqual(["new-draft"]);
     expect((await db.inboxUpdate.findMany({ orderBy: { id: "asc" } })).map((u) => u.updateKey)).toEqual(["done-new", "parked-new", "pending-old"]);

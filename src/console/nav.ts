@@ -4,6 +4,7 @@ import { mayUseOutreach } from "../core/console/outreachView.ts";
 import { mayUseLegal } from "../core/console/legalView.ts";
 import { mayViewStats } from "../core/console/stats.ts";
 import { mayViewReports } from "../core/console/reports.ts";
+import { mayListTips } from "../core/console/tipList.ts";
 
 /** One link of the console's navigation, shown to the people it is `allowed` for. */
 export interface NavItem {
@@ -24,6 +25,7 @@ export const NAV: NavItem[] = [
   { href: "/console/legal/test", label: "console_legal:nav.test", allowed: mayUseLegal },
   { href: "/console/stats", label: "console_stats:nav", allowed: mayViewStats },
   { href: "/console/reports", label: "console_reports:nav", allowed: mayViewReports },
+  { href: "/console/tips", label: "console_tips:nav", allowed: mayListTips },
 ];
 
 /** Where a person lands after logging in: the first page of the navigation they may open (else the home page). */

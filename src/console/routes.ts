@@ -163,10 +163,19 @@ export function registerConsole(http: FastifyInstance, opts: ConsoleOptions): vo
 
     const redeem = async (req: Req, reply: FastifyReply, secret: string, by: "link" | "code") => {
       const c = ctxOf(req, reply);
+      const renderer = opts.officerRenderer();
       const done = await db.$transaction((tx) =>
-        redeemConsoleLogin(tx, { secret, by, client: clientKey(req), idleMinutes: config.console.idleMinutes, limits: config.codeGuess }),
+        redeemConsoleLogin(tx, {
+          secret,
+          by,
+          client: clientKey(req),
+          idleMinutes: config.console.idleMinutes,
+          limits: config.codeGuess,
+          alerts: renderer ? { codeGuess: config.codeGuess, officerRenderer: renderer } : undefined,
+        }),
       );
       if (!done.ok) {
+        if (done.refs?.length) opts.notify(done.refs);
         const key: Record<LoginRefusal, string> = { wrong: "console:login.wrong", revoked: "console:login.wrong", limited: "console:login.limited" };
         return html(reply, loginPage(c, preCsrf(req, reply), { text: t(c.lang, key[done.reason], { minutes: config.codeGuess.windowMinutes }), kind: "alert" }), done.reason === "limited" ? 429 : 400);
       }

@@ -3,6 +3,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { InboxRef } from "./ingest.ts";
 import { RETRY_LATER_FOR_MS } from "../core/retryLater.ts";
+import type { ChatClaims } from "../cluster/cluster.ts";
 
 /**
  * Processes one stored update completely (its effects and marking the row done, in one
@@ -26,6 +27,11 @@ export interface InboxWorkerOptions {
   flood?: FloodControl;
   /** Applied to every stored error (an error may name a platform API URL, token included). */
   redact?: (text: string) => string;
+  /**
+   * Several instances (PostgreSQL, see src/cluster/): a chat is processed only under its lease, and
+   * the periodic sweep takes the updates of chats nobody holds instead of every pending one.
+   */
+  claims?: ChatClaims;
 }
 
 /**
@@ -170,18 +176,19 @@ export class InboxWorker {
    * administrator released with `npm run admin -- inbox:retry`).
    */
   async start(sweepMs = 10_000): Promise<void> {
-    await this.loadPending();
+    await this.loadPending(true);
     this.sweepTimer = setInterval(() => {
       // While a large backlog is being worked off (a flood), rows released meanwhile wait for the
       // next sweep: re-reading tens of thousands of known rows every few seconds cost more than
       // the acknowledgements themselves.
-      if (this.known.size > SWEEP_BUSY_LIMIT) return;
+      if (this.known.size > SWEEP_BUSY_LIMIT && !this.opts.claims) return;
       this.loadPending().catch((err: unknown) => this.opts.log.error({ err }, "inbox sweep failed"));
     }, sweepMs);
     this.sweepTimer.unref?.();
   }
 
-  private async loadPending(): Promise<void> {
+  private async loadPending(starting = false): Promise<void> {
+    if (this.opts.claims) return this.add(await this.opts.claims.orphans(starting ? 0 : undefined));
     let after = 0;
     for (;;) {
       const rows = await this.opts.db.inboxUpdate.findMany({
@@ -307,6 +314,7 @@ export class InboxWorker {
       // Give the event loop a turn first: with a synchronous SQLite driver, processing would
       // otherwise run back to back and hold off webhook requests (acknowledgements) meanwhile.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.opts.claims && !(await this.claim(key, line, head))) return;
       const paced = await this.floodPace();
       const started = performance.now();
       try {
@@ -321,9 +329,16 @@ export class InboxWorker {
       }
       metrics.updatesProcessed.inc({ channel: head.channel });
       this.finish(line, head);
+      await this.unclaim(line, head);
       return;
     } catch (err) {
       if (this.stopping) return; // left pending; processed after restart
+      // Processed meanwhile by another instance (its lease lapsed while this one worked): nothing to retry.
+      if (this.opts.claims && (await db.inboxUpdate.findUnique({ where: { id: head.id }, select: { status: true } }).catch(() => null))?.status !== "pending") {
+        this.finish(line, head);
+        await this.unclaim(line, head).catch(() => {});
+        return;
+      }
       // Not understood yet, soon will be (see core/retryLater.ts): again shortly, not a failure.
       const later = retryAfterMs(err);
       if (typeof later === "number") {
@@ -351,6 +366,7 @@ export class InboxWorker {
           metrics.updatesParked.inc({ channel: head.channel });
           log.error({ err, inboxId: head.id, channel: head.channel, attempts: row.attempts }, unprocessable ? "update parked: it cannot be processed" : "update parked after repeated failures");
           this.finish(line, head);
+          await this.unclaim(line, head);
           return;
         }
         const wait = (this.opts.backoffMs ?? defaultBackoff)(row.attempts);
@@ -362,6 +378,44 @@ export class InboxWorker {
         this.delay(key, line, 5_000);
       }
     }
+  }
+
+  /**
+   * Several instances: makes sure this instance holds the chat before its head is processed; the
+   * chat's pending updates stored by any instance join the line in order;
+   * returns false when the head is no longer first (run again) or another instance holds the chat
+   * (it processes them all: the line is dropped here).
+   */
+  private async claim(key: string, line: ChatLine, head: InboxRef): Promise<boolean> {
+    const claims = this.opts.claims!;
+    // Held already: an older update may have been stored meanwhile by another instance (which left
+    // it to this one), so the chat's pending updates are read again before each is processed.
+    const rows = claims.holds(head.channel, head.chatKey) ? await claims.pending(head.channel, head.chatKey) : await claims.acquire(head.channel, head.chatKey);
+    if (!rows) {
+      for (const item of line.items) {
+        this.known.delete(item.id);
+        this.putOff.delete(item.id);
+      }
+      line.items.length = 0;
+      this.opts.metrics.inboxPending.set(this.known.size);
+      return false;
+    }
+    for (const row of rows) {
+      if (this.known.has(row.id)) continue;
+      this.known.add(row.id);
+      line.items.push(row);
+    }
+    line.items.sort(byOrder);
+    this.opts.metrics.inboxPending.set(this.known.size);
+    return line.items[0] === head;
+  }
+
+  /** Several instances: once the chat's line is empty, gives its lease up — or takes the updates that arrived meanwhile. */
+  private async unclaim(line: ChatLine, head: InboxRef): Promise<void> {
+    const claims = this.opts.claims;
+    if (!claims || line.items.length > 0 || this.stopping) return;
+    const more = await claims.release(head.channel, head.chatKey);
+    if (more.length) this.add(more);
   }
 
   /**

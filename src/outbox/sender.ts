@@ -48,6 +48,12 @@ export interface OutboxSenderOptions {
   onBlocked?: (tx: Tx, chatId: string) => Promise<void>;
   /** Applied to every error stored on a row (platform errors may name the API URL, token included). */
   redact?: Redactor;
+  /**
+   * Several instances (PostgreSQL, see src/cluster/): each channel is sent by one elected instance.
+   * `sends(channel)`: this instance holds the channel's sender lease; rows of the other channels
+   * are handed to `elsewhere` (which wakes their sender) instead of being delivered here.
+   */
+  cluster?: { sends(channel: string): boolean; elsewhere(refs: OutboxRef[]): void };
 }
 
 interface ChatQueue {
@@ -154,11 +160,14 @@ export class OutboxSender {
     this.sweepTimer.unref?.();
   }
 
-  private async loadPending(): Promise<void> {
+  private async loadPending(only?: string): Promise<void> {
+    const cluster = this.opts.cluster;
+    const channels = only ? [only] : cluster ? Object.keys(this.opts.channels).filter((c) => cluster.sends(c)) : undefined;
+    if (channels && channels.length === 0) return;
     let after = 0;
     for (;;) {
       const rows = await this.opts.db.outboxMessage.findMany({
-        where: { status: "pending", id: { gt: after } },
+        where: { status: "pending", id: { gt: after }, ...(channels ? { channel: { in: channels } } : {}) },
         select: { id: true, chatId: true, channel: true, priority: true, method: true },
         orderBy: { id: "asc" },
         take: 5000,
@@ -169,8 +178,42 @@ export class OutboxSender {
     }
   }
 
+  /**
+   * Several instances: this instance became `channel`'s sender: delivers its pending rows (whoever
+   * recorded them; a row the previous sender had in flight when it died may go twice).
+   */
+  async takeOver(channel: string): Promise<void> {
+    await this.loadPending(channel);
+  }
+
+  /** Several instances: this instance is no longer `channel`'s sender: forgets its queued rows (calls in flight finish). */
+  handOver(channel: string): void {
+    for (const [key, q] of this.queues) {
+      if (q.channel !== channel) continue;
+      if (q.timer) clearTimeout(q.timer);
+      q.timer = undefined;
+      const dropped = q.ids.length - (q.busy ? 1 : 0);
+      q.ids.splice(q.busy ? 1 : 0);
+      this.pending = Math.max(0, this.pending - dropped);
+      if (!q.busy) this.queues.delete(key);
+    }
+    this.channelWaiting.delete(channel);
+    this.opts.metrics.outboxPending.set(this.pending);
+  }
+
+  /** Rows announced by another instance (bus): taken only for the channels this instance sends. */
+  receive(refs: OutboxRef[]): void {
+    const cluster = this.opts.cluster;
+    this.notify(cluster ? refs.filter((r) => cluster.sends(r.channel)) : refs);
+  }
+
   /** Hands newly committed rows to the sender. */
   notify(refs: OutboxRef[]): void {
+    const cluster = this.opts.cluster;
+    if (cluster && refs.some((r) => !cluster.sends(r.channel))) {
+      cluster.elsewhere(refs.filter((r) => !cluster.sends(r.channel)));
+      refs = refs.filter((r) => cluster.sends(r.channel));
+    }
     const touched = new Set<string>();
     for (const ref of refs) {
       const key = laneKey(ref.chatId, ref.method);
@@ -302,6 +345,9 @@ export class OutboxSender {
     const { db, metrics, log } = this.opts;
     const row = await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
     if (!row || row.status !== "pending") return this.done(q, id);
+    // Several instances: rows are announced by whichever instance recorded them, and announcements
+    // can overtake each other; an older pending row of the lane goes first.
+    if (this.opts.cluster && (await this.olderFirst(key, q, row.chatId, id))) return;
     const delay = row.nextAttemptAt.getTime() - Date.now();
     if (delay > 0) return this.wait(key, q, delay);
 
@@ -404,6 +450,22 @@ export class OutboxSender {
         return this.wait(key, q, waitMs);
       }
     }
+  }
+
+  /** Queues the lane's pending rows older than `id` that this sender has not heard of yet; true when there were any (the oldest goes next). */
+  private async olderFirst(key: string, q: ChatQueue, chatId: string, id: number): Promise<boolean> {
+    const older = await this.opts.db.outboxMessage.findMany({
+      where: { chatId, status: "pending", id: { lt: id }, method: q.fast ? { in: [...NOT_CHAT_LIMITED] } : { notIn: [...NOT_CHAT_LIMITED] } },
+      select: { id: true },
+      orderBy: { id: "asc" },
+    });
+    const missing = older.map((r) => r.id).filter((o) => !q.ids.includes(o));
+    if (missing.length === 0) return false;
+    for (const o of missing) q.ids.splice(sortedIndex(q.ids, o), 0, o);
+    this.pending += missing.length;
+    this.opts.metrics.outboxPending.set(this.pending);
+    this.opts.log.debug({ outboxId: id, older: missing.length, lane: key }, "outbox: older rows of the chat go first");
+    return true;
   }
 
   /**

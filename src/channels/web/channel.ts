@@ -501,12 +501,20 @@ export class WebChannel {
       after === undefined
         ? (await db.outboxMessage.findMany({ where, select, orderBy: { id: "desc" }, take: HISTORY_MESSAGES })).reverse()
         : await db.outboxMessage.findMany({ where: { ...where, id: { gt: after } }, select, orderBy: { id: "asc" }, take: HISTORY_MESSAGES * 2 });
-    return rows.map((row): WebChatEvent => {
-      const payload = openHistory(this.opts.sealer, row.payload) as Partial<WebMessagePayload> & { scrubbed?: boolean };
-      const at = row.createdAt.toISOString();
-      if (payload.scrubbed || typeof payload.text !== "string") return { id: row.id, at, scrubbed: true };
-      return { id: row.id, at, ...(payload as WebMessagePayload) };
-    });
+    return rows.map((row) => this.eventOf(row));
+  }
+
+  /** One web chat message as its pages receive it, read from its outbox row (several instances: see src/cluster/webRelay.ts). */
+  async messageEvent(id: number): Promise<WebChatEvent | undefined> {
+    const row = await this.opts.db.outboxMessage.findFirst({ where: { id, channel: "web", method: WEB_MESSAGE_METHOD }, select: { id: true, payload: true, createdAt: true } });
+    return row ? this.eventOf(row) : undefined;
+  }
+
+  private eventOf(row: { id: number; payload: string; createdAt: Date }): WebChatEvent {
+    const payload = openHistory(this.opts.sealer, row.payload) as Partial<WebMessagePayload> & { scrubbed?: boolean };
+    const at = row.createdAt.toISOString();
+    if (payload.scrubbed || typeof payload.text !== "string") return { id: row.id, at, scrubbed: true };
+    return { id: row.id, at, ...(payload as WebMessagePayload) };
   }
 }
 

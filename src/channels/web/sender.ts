@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import type { OutboundCall } from "../../outbox/outbound.ts";
 import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
-import type { WebHub } from "./hub.ts";
+import type { WebChatEvent, WebHub } from "./hub.ts";
 import { WEB_MESSAGE_METHOD, type WebMessagePayload } from "./render.ts";
 
 /** How long a one-time secret (a receipt with code and PIN) waits between checks for an open page. */
@@ -14,6 +14,12 @@ export const SECRET_WAIT_MS = 2_000;
  * sees their code and PIN at least once.
  */
 export class WebSender implements ChannelSender {
+  /**
+   * Several instances (src/cluster/webRelay.ts): publishes to the chat's pages on every instance;
+   * for a sensitive message, resolves true only once a page got it. Unset: this process's pages only.
+   */
+  relay?: { publish(chatKey: string, event: WebChatEvent, sensitive: boolean): Promise<boolean> };
+
   constructor(
     private readonly db: Db,
     private readonly hub: WebHub,
@@ -23,11 +29,15 @@ export class WebSender implements ChannelSender {
     if (call.method !== WEB_MESSAGE_METHOD) return { kind: "rejected", reason: `unknown web chat method ${call.method}` };
     const row = await this.rowBeingSent(chat.platformChatId, call);
     if (!row) return { kind: "transient", reason: "outbox row of the web message not found" };
-    if (row.sensitive && this.hub.listeners(chat.platformChatId) === 0) {
-      return { kind: "rate_limited", retryAfterMs: SECRET_WAIT_MS, reason: "no open page to show a one-time secret to" };
-    }
     const payload = call.payload as unknown as WebMessagePayload;
-    this.hub.publish(chat.platformChatId, { id: row.id, at: row.createdAt.toISOString(), ...payload });
+    const event: WebChatEvent = { id: row.id, at: row.createdAt.toISOString(), ...payload };
+    const noPage = { kind: "rate_limited", retryAfterMs: SECRET_WAIT_MS, reason: "no open page to show a one-time secret to" } as const;
+    if (this.relay) {
+      if (!(await this.relay.publish(chat.platformChatId, event, row.sensitive))) return noPage;
+      return { kind: "sent", messageId: String(row.id) };
+    }
+    if (row.sensitive && this.hub.listeners(chat.platformChatId) === 0) return noPage;
+    this.hub.publish(chat.platformChatId, event);
     return { kind: "sent", messageId: String(row.id) };
   }
 

@@ -5,6 +5,7 @@ import { outreachArea } from "./outreach.ts";
 import { legalArea } from "./legal.ts";
 import { statsArea } from "./stats.ts";
 import { reportsArea } from "./reports.ts";
+import { tipsArea } from "./tips.ts";
 
 /** Every part of the console, registered in this order (one line per area). */
 export const AREAS: ConsoleArea[] = [
@@ -14,4 +15,5 @@ export const AREAS: ConsoleArea[] = [
   legalArea,
   statsArea,
   reportsArea,
+  tipsArea,
 ];

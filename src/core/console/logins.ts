@@ -3,7 +3,7 @@ import type { Db, Tx } from "../../db/client.ts";
 import { enqueueCalls, type OutboxRef, type ReplyRenderer } from "../../outbox/outbound.ts";
 import { recordEvent } from "../events/recordEvent.ts";
 import { recordRefusal, type OfficerRecord } from "../officers/authorize.ts";
-import { DEFAULT_CODE_GUESS_LIMITS, type CodeGuessLimits } from "../officers/codeAttempts.ts";
+import { alertOnce, DEFAULT_CODE_GUESS_LIMITS, type CodeGuardDeps, type CodeGuessLimits } from "../officers/codeAttempts.ts";
 import { codeHashOf, newCode } from "../officers/oneTimeCodes.ts";
 
 /**
@@ -93,8 +93,8 @@ export type LoginRefusal = "wrong" | "limited" | "revoked";
  */
 export async function redeemConsoleLogin(
   tx: Tx,
-  props: { secret: string; by: "link" | "code"; client: string; idleMinutes: number; limits?: CodeGuessLimits; now?: Date },
-): Promise<{ ok: true; session: OpenedSession } | { ok: false; reason: LoginRefusal }> {
+  props: { secret: string; by: "link" | "code"; client: string; idleMinutes: number; limits?: CodeGuessLimits; now?: Date; alerts?: CodeGuardDeps },
+): Promise<{ ok: true; session: OpenedSession } | { ok: false; reason: LoginRefusal; refs?: OutboxRef[] }> {
   const now = props.now ?? new Date();
   const limits = props.limits ?? DEFAULT_CODE_GUESS_LIMITS;
   const since = new Date(now.getTime() - limits.windowMinutes * 60_000);
@@ -112,7 +112,13 @@ export async function redeemConsoleLogin(
   const taken = usable ? (await tx.oneTimeCode.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: now, usedBy: row.createdBy } })).count : 0;
   if (!row || taken !== 1) {
     await recordEvent(tx, { action: FAILED, actor: client, data: { purpose: LOGIN, by: props.by } });
-    return { ok: false, reason: "wrong" };
+    // The administrators hear of it as they do of wrong invitation codes (once per window and kind).
+    const refs: OutboxRef[] = [];
+    if (props.alerts) {
+      if (mine + 1 >= limits.perAccount) refs.push(...(await alertOnce(tx, props.alerts, limits, { kind: "console", actor: client, failures: mine + 1, telegramUserId: props.client.slice(0, 8), since, now })));
+      if (all + 1 >= limits.alertAt) refs.push(...(await alertOnce(tx, props.alerts, limits, { kind: "burst", actor: "system", failures: all + 1, since, now })));
+    }
+    return { ok: false, reason: "wrong", refs };
   }
   await tx.oneTimeCode.updateMany({ where: { purpose: LOGIN, createdBy: row.createdBy, usedAt: null }, data: { usedAt: now, usedBy: row.createdBy } });
   const officerId = row.createdBy.replace(/^officer:/, "");

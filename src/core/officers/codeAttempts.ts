@@ -18,8 +18,8 @@ export interface CodeGuessLimits {
 /** The defaults (CODE_GUESS_* variables). */
 export const DEFAULT_CODE_GUESS_LIMITS: CodeGuessLimits = { perAccount: 5, global: 50, alertAt: 20, windowMinutes: 15 };
 
-/** Why administrators are alerted: one account reached its limit, or wrong codes burst across accounts. */
-export type CodeAlertKind = "account" | "burst";
+/** Why administrators are alerted: one account (or one console client) reached its limit, or wrong codes burst across accounts. */
+export type CodeAlertKind = "account" | "burst" | "console";
 
 /** What redeeming a code needs besides the database: the limits, the officers' renderer, a hook for metrics and logs. */
 export interface CodeGuardDeps {
@@ -75,8 +75,8 @@ export async function redeemGuardedCode(
   return { ok: false, reason: "wrong", retryMinutes: limits.windowMinutes, refs };
 }
 
-/** Alerts every active administrator with a private chat, unless this alert was already given within the window. */
-async function alertOnce(
+/** Alerts every active administrator with a private chat, unless this alert was already given within the window (also used by the console's login codes). */
+export async function alertOnce(
   tx: Tx,
   deps: CodeGuardDeps,
   limits: CodeGuessLimits,
@@ -88,7 +88,7 @@ async function alertOnce(
   const refs: OutboxRef[] = [];
   const reply = {
     key: `officer:alert.codes_${alert.kind}`,
-    params: { failures: alert.failures, minutes: limits.windowMinutes, user: alert.telegramUserId ?? "", limit: alert.kind === "account" ? limits.perAccount : limits.global },
+    params: { failures: alert.failures, minutes: limits.windowMinutes, user: alert.telegramUserId ?? "", limit: alert.kind === "burst" ? limits.global : limits.perAccount },
   };
   let reached = 0;
   for (const admin of admins) {

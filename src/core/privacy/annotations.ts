@@ -184,7 +184,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
       "id:t code:t pinHash:h category:s lifeSafety:s priority:o status:o claimedById:f claimedAt:o classification:s duplicateOf:t outcome:s closedAt:o " +
       "receiptNoticeDueAt:o receiptNoticeSentAt:o decisionDueAt:o extension:o transferredAt:o previousQueueId:t channel:o queueId:t provinceCode:s communeCode:s " +
       "placeSource:o placeText:s latitude:s longitude:s occurredWhen:s description:s details:s identityMode:o contactSealed:x replyRefSealed:x locale:p " +
-      "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o updatedAt:o pinFailures:o pinLockedUntil:o",
+      "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o awaitingAnswerSince:o updatedAt:o pinFailures:o pinLockedUntil:o",
   },
   TipCard: {
     subjects: "tipsters",
@@ -222,7 +222,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     purpose: { vi: "Mở lại nhanh một danh sách hay dùng", en: "Reopening a list one uses often" },
     legalBasis: BASIS.staff,
     retention: KEEP.staffTenure,
-    access: ACCESS.officers,
+    access: { vi: "Chỉ chính cán bộ đã lưu", en: "Only the officer who saved it" },
     fields: "id:t officerId:t name:f query:o createdAt:o",
   },
   MonthlyReport: {
@@ -308,6 +308,18 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     retention: ["audit"],
     access: ACCESS.admins,
     fields: "id:t tipId:t actor:f action:o data:o via:t at:o",
+  },
+  Lease: {
+    subjects: "none",
+    kept: {
+      vi: "Quyền giữ tạm thời của từng phiên bản dịch vụ (chủ trì, bộ gửi, cuộc trò chuyện đang xử lý — chỉ là mã băm, xoá khi trả)",
+      en: "Short-lived leases held by service instances (leader, sender, a chat being processed — only a hash, deleted on release)",
+    },
+    purpose: { vi: "Chạy nhiều phiên bản trên một PostgreSQL: mỗi việc làm đúng một lần", en: "Several instances on one PostgreSQL: each job done exactly once" },
+    legalBasis: BASIS.none,
+    retention: { vi: "Vài giây đến khi phiên bản trả quyền; quyền hết hạn được ghi đè", en: "Seconds, until the instance releases it; expired leases are overwritten" },
+    access: ACCESS.service,
+    fields: "name:t holder:t expiresAt:o epoch:o",
   },
   RateCounter: {
     subjects: "residents",

@@ -103,6 +103,16 @@ export async function applyRetention(db: Db, periods: RetentionPeriods, now = ne
     return rows.length;
   });
 
+  // Codes and console sessions that can no longer open anything (used, or past their expiry).
+  counts.one_time_codes = await inBatches(async () => {
+    const before = cutoff("one_time_codes");
+    const where = { OR: [{ usedAt: { lt: before } }, { expiresAt: { lt: before } }] };
+    const rows = await db.oneTimeCode.findMany({ where, select: { id: true }, take: RETENTION_BATCH });
+    if (!rows.length) return 0;
+    await db.oneTimeCode.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    return rows.length;
+  });
+
   const cutoffs = Object.fromEntries(RETENTION_RULES.map((r) => [r.name, cutoff(r.name).toISOString()])) as Record<RetentionRuleName, string>;
   await db.auditEvent.create({ data: { actor: "system", action: "retention.run", data: JSON.stringify({ counts, cutoffs }), at: now } });
   return { at: now, counts, cutoffs };

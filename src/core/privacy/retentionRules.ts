@@ -24,7 +24,8 @@ export type RetentionRuleName =
   | "ended_subscriptions"
   | "audit"
   | "legal_questions"
-  | "outbox";
+  | "outbox"
+  | "one_time_codes";
 
 /** Every retention rule, in the order the daily job applies them. */
 export const RETENTION_RULES: readonly RetentionRuleInfo[] = [
@@ -125,6 +126,20 @@ export const RETENTION_RULES: readonly RetentionRuleInfo[] = [
     why: {
       vi: "Một tháng để xử lý sự cố gửi tin; tin nhắn trong nhóm cán bộ (thẻ tin báo) là hồ sơ công an và không bị xoá.",
       en: "A month to investigate delivery problems; messages in officers' groups (tip cards) belong to the police record and are not deleted.",
+    },
+  },
+  {
+    name: "one_time_codes",
+    env: "RETENTION_ONE_TIME_CODES_DAYS",
+    unit: "days",
+    default: 30,
+    what: {
+      vi: "Mã một lần đã dùng hoặc hết hạn: mã mời, mã gắn nhóm, đường dẫn/mã đăng nhập và phiên bảng điều khiển đã kết thúc (chỉ lưu băm)",
+      en: "One-time codes used or expired: invitations, group bindings, console login links/codes and ended console sessions (hashes only)",
+    },
+    why: {
+      vi: "Một mã đã dùng hay hết hạn không mở được gì nữa; việc đăng nhập và sử dụng đã có trong nhật ký kiểm toán. Một tháng đủ để điều tra sự cố.",
+      en: "A used or expired code opens nothing any more; logins and their use are in the audit log. A month covers incident investigation.",
     },
   },
 ];

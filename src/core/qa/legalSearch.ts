@@ -219,11 +219,17 @@ export class LegalSearch {
   private readonly nearest: NearestPhrasings;
 
   constructor(entries: SearchableEntry[]) {
+    // Each phrasing's features are computed once, for both rankings.
+    const docs: Array<{ id: string; features: string[] }> = [];
     for (const e of entries) {
-      for (const q of phrasings(e)) this.ranking.add(e.id, features(q));
+      for (const q of phrasings(e)) {
+        const f = features(q);
+        docs.push({ id: e.id, features: f });
+        this.ranking.add(e.id, f);
+      }
       this.ranking.add(e.id, features(`${e.answers.vi} ${e.answers.en ?? ""}`), ANSWER_WEIGHT);
     }
-    this.nearest = new NearestPhrasings(entries.flatMap((e) => phrasings(e).map((q) => ({ id: e.id, features: features(q) }))));
+    this.nearest = new NearestPhrasings(docs);
     for (const e of entries) this.vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
     for (const v of this.vocabulary.values()) for (const w of v) this.documentFrequency.set(w, (this.documentFrequency.get(w) ?? 0) + 1);
   }

@@ -23,6 +23,8 @@ export async function relayFromTipster(tx: Tx, officerRenderer: ReplyRenderer | 
   if (!tip || checkMove("tipster_answer", tip.status)) return { kind: "closed" };
   // The group messages follow from the event (src/core/tips/reactions.ts), when there is an officers' channel.
   const deps = { officerRenderer };
+  // Any answer ends the wait (the console's `status=awaiting`).
+  if (tip.awaitingAnswerSince) await tx.tip.update({ where: { id: tip.id }, data: { awaitingAnswerSince: null } });
   let refs: OutboxRef[];
   let item = props.item;
   if ("text" in item) {

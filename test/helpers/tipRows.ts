@@ -1,0 +1,87 @@
+import crypto from "node:crypto";
+import type { Db } from "../../src/db/client.ts";
+import { computeDeadlines, type TipExtension } from "../../src/core/deadlines/tipDeadlines.ts";
+import { vnReceipt } from "../../src/core/vnTime.ts";
+
+/** A tip written straight into the database (for list, statistics and export tests): only what the test cares about. */
+export interface TipRowSpec {
+  code?: string;
+  queueId: string;
+  provinceCode: string;
+  communeCode?: string | null;
+  category?: string;
+  lifeSafety?: boolean;
+  status?: "new" | "claimed" | "closed";
+  channel?: "telegram" | "zalo" | "web";
+  receivedAt: Date;
+  claimedById?: string | null;
+  claimedAt?: Date | null;
+  closedAt?: Date | null;
+  outcome?: string | null;
+  receiptNoticeSentAt?: Date | null;
+  extension?: TipExtension;
+  awaitingAnswerSince?: Date | null;
+  description?: string;
+  placeText?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
+  contactSealed?: string | null;
+  replyRefSealed?: string;
+}
+
+const issued = new Set<string>();
+/** A fresh tip code (TM- and 6 characters of the codes' alphabet), never one this process issued before. */
+export function randomTipCode(): string {
+  for (;;) {
+    const code = `TM-${Array.from(crypto.randomBytes(6), (b) => "ABCDEFGHJKMNPQRSTUVWXYZ23456789"[b % 31]).join("")}`;
+    if (!issued.has(code)) {
+      issued.add(code);
+      return code;
+    }
+  }
+}
+
+/** Inserts tips (1,000 a statement), deadlines computed from receipt as the service does; returns their codes in order. */
+const BATCH = 1000;
+export async function insertTips(db: Db, specs: TipRowSpec[]): Promise<string[]> {
+  const rows = specs.map((s) => {
+    const d = computeDeadlines({ receivedAt: s.receivedAt, extension: s.extension ?? "none" });
+    const r = vnReceipt(s.receivedAt);
+    return {
+      code: s.code ?? randomTipCode(),
+      pinHash: "test",
+      category: s.category ?? "theft",
+      lifeSafety: s.lifeSafety ?? false,
+      status: s.status ?? "new",
+      channel: s.channel ?? "telegram",
+      queueId: s.queueId,
+      provinceCode: s.provinceCode,
+      communeCode: s.communeCode ?? null,
+      placeSource: s.placeText ? "typed" : "unknown",
+      placeText: s.placeText ?? null,
+      latitude: s.latitude ?? null,
+      longitude: s.longitude ?? null,
+      occurredWhen: "today",
+      description: s.description ?? "test tip",
+      identityMode: s.contactSealed ? "named" : "anonymous",
+      contactSealed: s.contactSealed ?? null,
+      replyRefSealed: s.replyRefSealed ?? "sealed-ref",
+      locale: "vi",
+      receivedAt: s.receivedAt,
+      receivedMonth: r.month,
+      receivedHour: r.hour,
+      receivedWeekday: r.weekday,
+      receiptNoticeDueAt: d.receiptNoticeDue,
+      receiptNoticeSentAt: s.receiptNoticeSentAt ?? null,
+      decisionDueAt: d.decisionDue,
+      extension: s.extension ?? "none",
+      claimedById: s.claimedById ?? null,
+      claimedAt: s.claimedAt ?? null,
+      closedAt: s.closedAt ?? null,
+      outcome: s.outcome ?? null,
+      awaitingAnswerSince: s.awaitingAnswerSince ?? null,
+    };
+  });
+  for (let i = 0; i < rows.length; i += BATCH) await db.tip.createMany({ data: rows.slice(i, i + BATCH) });
+  return rows.map((r) => r.code);
+}
