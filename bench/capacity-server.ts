@@ -15,6 +15,8 @@
  *                                           transaction — its replies recorded in the outbox — committed)
  * Configuration from the environment, as for src/main.ts. Sends `{ ready: url }` over IPC.
  */
+import fs from "node:fs";
+import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -38,18 +40,50 @@ export interface CapacityStats {
   rssBytes: number;
   /** Database statements issued (SQLite: statement executions and exec(); PostgreSQL: queries sent). */
   statements: number;
+  /** With BENCH_SQL_HISTOGRAM=1: statements issued by SQL text (first 160 characters): [count, ms spent]. */
+  bySql?: Record<string, [number, number]>;
 }
 
 const stats: CapacityStats = { mode: "bare", processed: 0, failed: 0, cpu: { user: 0, system: 0 }, rssBytes: 0, statements: 0 };
+const bySql = process.env.BENCH_SQL_HISTOGRAM === "1" ? new Map<string, [number, number]>() : undefined;
+/** Counts a statement by its SQL text, with the time it took (SQLite: synchronous, so the time it ran; PostgreSQL: not timed). */
+const countSql = (sql: unknown, ms = 0) => {
+  if (!bySql) return;
+  const text = String(typeof sql === "object" && sql !== null && "text" in sql ? (sql as { text: unknown }).text : sql).replace(/\s+/g, " ").slice(0, 160);
+  const entry = bySql.get(text);
+  if (entry) {
+    entry[0]++;
+    entry[1] += ms;
+  } else bySql.set(text, [1, ms]);
+};
 const now = () => performance.timeOrigin + performance.now();
 
 /** Completed updates not yet collected: inbox id (service) or update id (bare), and when. */
 let completions: Array<{ id: number; at: number }> = [];
 
-function addBenchRoutes(http: FastifyInstance, control: { pause(): void; resume(): void; collect(): Promise<Array<[string, number, number]>> }): void {
+/** A CPU profile of one phase (POST /__bench/profile/start, then /stop with ?file=): the V8 inspector in this process. */
+let profiler: Session | undefined;
+
+function addBenchRoutes(http: FastifyInstance, control: { pause(): void; resume(): void; collect(): Promise<Array<[string, number, number]>>; debug?(): Promise<unknown> }): void {
+  http.get("/__bench/debug", async () => (control.debug ? control.debug() : {}));
   http.get("/__bench/stats", async (): Promise<CapacityStats> => {
     const cpu = process.cpuUsage();
-    return { ...stats, cpu: { user: cpu.user, system: cpu.system }, rssBytes: process.memoryUsage().rss };
+    return { ...stats, cpu: { user: cpu.user, system: cpu.system }, rssBytes: process.memoryUsage().rss, ...(bySql ? { bySql: Object.fromEntries(bySql) } : {}) };
+  });
+  http.post("/__bench/profile/start", async () => {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.start");
+    return { ok: true };
+  });
+  http.post<{ Querystring: { file: string } }>("/__bench/profile/stop", async (req) => {
+    if (!profiler) return { ok: false };
+    const { profile } = await profiler.post("Profiler.stop");
+    profiler.disconnect();
+    profiler = undefined;
+    fs.writeFileSync(req.query.file, JSON.stringify(profile));
+    return { ok: true };
   });
   http.post("/__bench/pause", async () => (control.pause(), { ok: true }));
   http.post("/__bench/resume", async () => (control.resume(), { ok: true }));
@@ -72,22 +106,35 @@ function countStatements(): void {
   probe.close();
   for (const name of ["run", "get", "all", "iterate"]) {
     const orig = stmtProto[name]!;
-    stmtProto[name] = function (this: unknown, ...args: unknown[]) {
+    stmtProto[name] = function (this: { source: string }, ...args: unknown[]) {
       stats.statements++;
-      return orig.apply(this, args);
+      if (!bySql) return orig.apply(this, args);
+      const t0 = performance.now();
+      try {
+        return orig.apply(this, args);
+      } finally {
+        countSql(this.source, performance.now() - t0);
+      }
     };
   }
   const dbProto = (Database as unknown as { prototype: Record<string, (...a: unknown[]) => unknown> }).prototype;
   const exec = dbProto.exec!;
   dbProto.exec = function (this: unknown, ...args: unknown[]) {
     stats.statements++;
-    return exec.apply(this, args);
+    if (!bySql) return exec.apply(this, args);
+    const t0 = performance.now();
+    try {
+      return exec.apply(this, args);
+    } finally {
+      countSql(args[0], performance.now() - t0);
+    }
   };
   try {
     const pg = require("pg") as { Client: { prototype: Record<string, (...a: unknown[]) => unknown> } };
     const query = pg.Client.prototype.query!;
     pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
       stats.statements++;
+      countSql(args[0]);
       return query.apply(this, args);
     };
   } catch {
@@ -121,6 +168,13 @@ async function startService(): Promise<void> {
       completions.push({ id, at: now() });
     };
     addBenchRoutes(app.http, {
+      debug: async () => ({
+        worker: app.worker.activity(),
+        workerPending: app.worker.pendingCount,
+        inbox: await db.inboxUpdate.groupBy({ by: ["status"], _count: { _all: true } }),
+        outbox: await db.outboxMessage.groupBy({ by: ["status"], _count: { _all: true } }),
+        sender: app.sender.activity(),
+      }),
       pause: () => app.worker.pause(),
       resume: () => app.worker.resume(),
       collect: async () => {

@@ -9,7 +9,9 @@
  *   bash scripts/pg.sh npm run bench:capacity -- --pg
  *                                                  PostgreSQL (a fresh database on TEST_DATABASE_URL's server)
  *   options: --updates=20000 (capacity phase) --rate=500 --latency-seconds=10 (latency phase)
- *            --warmup=3000 --tips=20 --variants=bare,service --cpu-prof[=DIR]
+ *            --warmup=3000 --tips=20 --variants=bare,service
+ *            --cpu-prof[=DIR]  a CPU profile of each server's capacity phase only (DIR/<variant>-capacity.cpuprofile)
+ *            --sql             the statements of the capacity phase by SQL text, per update processed
  *
  * The mix, per chat (each chat new, its updates interleaved with every other chat's as residents
  * write at the same time), see MIX: browsing the menus (/start, language, help, emergency, a
@@ -46,6 +48,8 @@ if (!fs.existsSync(SERVER_SCRIPT)) throw new Error(`${SERVER_SCRIPT} is missing:
 const WEBHOOK_PATH = "/webhooks/telegram";
 const SECRET = "bench-secret_c4p4c1ty";
 const GOAL = 1_000;
+/** How long the background CPU (processing held, the outbox delivering) is measured before the capacity phase. */
+const BACKGROUND_MS = 3_000;
 
 const UPDATES = intOption("updates") ?? 20_000;
 const RATE = intOption("rate") ?? 500;
@@ -58,6 +62,7 @@ const VARIANTS = (option("variants") || "bare,service").split(",").map((v) => v.
 for (const v of VARIANTS) if (v !== "bare" && v !== "service") throw new Error(`unknown variant ${v}`);
 const cpuProfOpt = option("cpu-prof");
 const CPU_PROF_DIR = cpuProfOpt === undefined ? undefined : path.resolve(cpuProfOpt || `/tmp/taimat-capacity-prof-${Date.now()}`);
+const SQL_HISTOGRAM = option("sql") !== undefined;
 const LOAD_AT_START = os.loadavg()[0]!;
 
 // ---------------------------------------------------------------------------------------------
@@ -289,6 +294,7 @@ async function startServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<S
     TELEGRAM_BOT_TOKEN: fake.token,
     TELEGRAM_WEBHOOK_SECRET: SECRET,
     TELEGRAM_API_ROOT: fake.apiRoot,
+    ...(SQL_HISTOGRAM ? { BENCH_SQL_HISTOGRAM: "1" } : {}),
     ...(mode === "service"
       ? {
           DATABASE_URL: await databaseUrl(),
@@ -298,8 +304,7 @@ async function startServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<S
       : {}),
   };
   const log = fs.openSync(logFile, "a");
-  const nodeArgs = CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.join(CPU_PROF_DIR, mode)}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_SCRIPT, mode], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
+  const child = spawn(process.execPath, [SERVER_SCRIPT, mode], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
   fs.closeSync(log);
   children.add(child);
   child.once("exit", () => children.delete(child));
@@ -322,8 +327,8 @@ async function startServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<S
 async function statsOf(s: Server): Promise<CapacityStats> {
   return (await (await fetch(`${s.url}/__bench/stats`)).json()) as CapacityStats;
 }
-async function control(s: Server, what: "pause" | "resume"): Promise<void> {
-  const res = await fetch(`${s.url}/__bench/${what}`, { method: "POST" });
+async function control(s: Server, what: "pause" | "resume" | "profile/start" | "profile/stop", query = ""): Promise<void> {
+  const res = await fetch(`${s.url}/__bench/${what}${query}`, { method: "POST" });
   if (!res.ok) throw new Error(`${what}: ${res.status}`);
 }
 async function completions(s: Server): Promise<Array<[string, number, number]>> {
@@ -339,7 +344,10 @@ async function processedUpTo(s: Server, target: number, timeoutMs: number): Prom
   for (;;) {
     const st = await statsOf(s);
     if (st.processed + st.failed >= target) return performance.timeOrigin + performance.now();
-    if (Date.now() > until) throw new Error(`${s.mode}: ${st.processed} (+${st.failed} failed) of ${target} processed within ${timeoutMs / 1000} s:\n${logTail(s.logFile)}`);
+    if (Date.now() > until) {
+      const debug = await (await fetch(`${s.url}/__bench/debug`)).text();
+      throw new Error(`${s.mode}: ${st.processed} (+${st.failed} failed) of ${target} processed within ${timeoutMs / 1000} s; state: ${debug}\n${logTail(s.logFile)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -349,7 +357,20 @@ async function processedUpTo(s: Server, target: number, timeoutMs: number): Prom
 
 interface Result {
   mode: CapacityMode;
-  capacity: { updates: number; chats: number; seconds: number; perSecond: number; cpuMsPerUpdate: number; statementsPerUpdate: number; failed: number; withoutReply: number };
+  capacity: {
+    updates: number;
+    chats: number;
+    seconds: number;
+    perSecond: number;
+    cpuMsPerUpdate: number;
+    /** CPU per update less the background measured with processing held (the outbox's delivery at the platform's pace), ms. */
+    processingCpuMsPerUpdate: number;
+    /** Background CPU with processing held, ms per second. */
+    backgroundCpuMsPerSecond: number;
+    statementsPerUpdate: number;
+    failed: number;
+    withoutReply: number;
+  };
   latency: { updates: number; rate: number; p50: number; p90: number; p99: number; max: number; withoutReply: number };
   rssMb: number;
 }
@@ -377,7 +398,10 @@ async function setUpTips(s: Server, fake: FakeTelegramApi): Promise<TipRef[]> {
       if (code && pin) tips.push({ code, pin });
     }
     if (tips.length >= TIPS) return tips;
-    if (Date.now() > until) throw new Error(`only ${tips.length} of ${TIPS} tip receipts arrived:\n${logTail(s.logFile)}`);
+    if (Date.now() > until) {
+      const debug = await (await fetch(`${s.url}/__bench/debug`)).text();
+      throw new Error(`only ${tips.length} of ${TIPS} tip receipts arrived; state: ${debug}\n${logTail(s.logFile)}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -403,12 +427,35 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
     await sendAll(s.url, cap.bodies);
     // The flood pacing (INBOX_FLOOD_RATE) ends two seconds after the last burst; the backlog is then worked off at full pace.
     await new Promise((r) => setTimeout(r, 3_000));
+    // Background: what the process spends meanwhile with processing held — mostly the outbox
+    // delivering the earlier replies at Telegram's pace (30 messages a second in all), which goes
+    // on at the same pace whatever the processing rate; subtracted for "processing only".
+    const bg0 = await statsOf(s);
+    await new Promise((r) => setTimeout(r, BACKGROUND_MS));
+    const bg1 = await statsOf(s);
+    const backgroundCpuMsPerSecond = (bg1.cpu.user + bg1.cpu.system - bg0.cpu.user - bg0.cpu.system) / BACKGROUND_MS;
+    if (CPU_PROF_DIR) await control(s, "profile/start");
     const before = await statsOf(s);
     const t0 = performance.timeOrigin + performance.now();
     await control(s, "resume");
     say("capacity: processing…");
     const t1 = await processedUpTo(s, before.processed + before.failed + cap.bodies.length, 600_000);
     const after = await statsOf(s);
+    if (CPU_PROF_DIR) {
+      fs.mkdirSync(CPU_PROF_DIR, { recursive: true });
+      await control(s, "profile/stop", `?file=${encodeURIComponent(path.join(CPU_PROF_DIR, `${mode}-capacity.cpuprofile`))}`);
+    }
+    if (SQL_HISTOGRAM && after.bySql) {
+      const n = after.processed - before.processed;
+      const rows = Object.entries(after.bySql)
+        .map(([sql, [count, ms]]) => [sql, (count - (before.bySql?.[sql]?.[0] ?? 0)) / n, (ms - (before.bySql?.[sql]?.[1] ?? 0)) / n] as const)
+        .filter(([, perUpdate]) => perUpdate > 0)
+        .sort((a, b) => b[1] - a[1]);
+      say(
+        `statements per update processed, by SQL (count, ms per update):\n` +
+          rows.map(([sql, perUpdate, ms]) => `  ${perUpdate.toFixed(3).padStart(7)} ${ms.toFixed(4).padStart(8)}  ${sql}`).join("\n"),
+      );
+    }
     const capDone = await completions(s);
     const seconds = (t1 - t0) / 1000;
     const processed = after.processed - before.processed;
@@ -435,6 +482,8 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
         seconds,
         perSecond: processed / seconds,
         cpuMsPerUpdate: (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000 / processed,
+        processingCpuMsPerUpdate: ((after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000 - backgroundCpuMsPerSecond * seconds) / processed,
+        backgroundCpuMsPerSecond,
         statementsPerUpdate: (after.statements - before.statements) / processed,
         failed: after.failed - before.failed,
         withoutReply: capDone.filter(([, , n]) => n === 0).length,
@@ -465,14 +514,14 @@ function report(results: Result[]): number {
     `Processing capacity — Telegram updates, realistic mix, ${USE_PG ? "PostgreSQL" : "SQLite (WAL)"}, ${os.cpus().length} CPUs, Node ${process.version}`,
   );
   lines.push(
-    `${"".padEnd(30)}${"processed/s".padStart(12)}${"CPU ms/upd".padStart(11)}${"stmts/upd".padStart(10)}` +
+    `${"".padEnd(30)}${"processed/s".padStart(12)}${"CPU ms/upd".padStart(11)}${"(process.)".padStart(11)}${"stmts/upd".padStart(10)}` +
       `${"lat p50".padStart(10)}${"p90".padStart(10)}${"p99".padStart(10)}${"max".padStart(9)}${"RSS MB".padStart(8)}`,
   );
   const label: Record<CapacityMode, string> = { service: "Tai Mắt (service)", bare: "bare grammY bot (in memory)" };
   const errors: string[] = [];
   for (const r of results) {
     lines.push(
-      `${label[r.mode].padEnd(30)}${fmt(r.capacity.perSecond).padStart(12)}${fmt(r.capacity.cpuMsPerUpdate, 2).padStart(11)}` +
+      `${label[r.mode].padEnd(30)}${fmt(r.capacity.perSecond).padStart(12)}${fmt(r.capacity.cpuMsPerUpdate, 2).padStart(11)}${fmt(r.capacity.processingCpuMsPerUpdate, 2).padStart(11)}` +
         `${(r.mode === "bare" ? "—" : fmt(r.capacity.statementsPerUpdate, 1)).padStart(10)}` +
         `${fmt(r.latency.p50, 1).padStart(10)}${fmt(r.latency.p90, 1).padStart(10)}${fmt(r.latency.p99, 1).padStart(10)}${fmt(r.latency.max, 0).padStart(9)}${fmt(r.rssMb).padStart(8)}`,
     );
@@ -483,6 +532,10 @@ function report(results: Result[]): number {
   lines.push(
     `capacity: ${fmt(first.capacity.updates)} stored updates from ${fmt(first.capacity.chats)} chats, processed from a paused backlog; ` +
       `latency: ${fmt(RATE)} updates/s for ${LATENCY_SECONDS} s through the webhook, ms from the 200 to the replies recorded (committed)`,
+  );
+  lines.push(
+    `CPU ms/upd: the server's CPU over the capacity phase per update processed; (process.): less the background measured with processing held ` +
+      `(${results.map((r) => `${r.mode} ${fmt(r.capacity.backgroundCpuMsPerSecond, 0)} ms/s`).join(", ")}: mostly the outbox delivering at Telegram's pace, whatever the processing rate)`,
   );
   const service = results.find((r) => r.mode === "service");
   const bare = results.find((r) => r.mode === "bare");

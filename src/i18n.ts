@@ -39,6 +39,9 @@ export function localeResources(): Resource {
 /** Translates `key` (`ns:path` or a key in `common`) into `locale`, falling back to Vietnamese. */
 export type Translate = (locale: string, key: string, params?: Record<string, unknown>) => string;
 
+/** At most this many parameterless texts are kept per translator (keys are ours; the cap guards against a key built from input). */
+const PLAIN_TEXTS_KEPT = 20_000;
+
 /** Creates an isolated i18next instance over the locale files and returns its translate function. */
 export function createTranslator(resources: Resource = readLocaleFiles()): { t: Translate; i18n: i18n } {
   const instance = i18next.createInstance();
@@ -55,11 +58,21 @@ export function createTranslator(resources: Resource = readLocaleFiles()): { t: 
     showSupportNotice: false,
   } as Parameters<typeof instance.init>[0]);
   const fixed = new Map<string, ReturnType<typeof instance.getFixedT>>();
+  // A text without parameters depends only on the language and the key (the resources never
+  // change once loaded): kept, so a button label is not looked up again for every reply.
+  const plain = new Map<string, string>();
   const t: Translate = (locale, key, params) => {
     const lng = isLocale(locale) ? locale : DEFAULT_LOCALE;
+    const memo = params === undefined ? `${lng}\u0000${key}` : undefined;
+    if (memo !== undefined) {
+      const known = plain.get(memo);
+      if (known !== undefined) return known;
+    }
     let tr = fixed.get(lng);
     if (!tr) fixed.set(lng, (tr = instance.getFixedT(lng)));
-    return tr(key, params as Record<string, unknown>) as string;
+    const text = tr(key, params as Record<string, unknown>) as string;
+    if (memo !== undefined && typeof text === "string" && plain.size < PLAIN_TEXTS_KEPT) plain.set(memo, text);
+    return text;
   };
   return { t, i18n: instance };
 }

@@ -23,6 +23,23 @@ export interface SqliteConnection {
   statement(sql: string): BetterSqlite3.Statement;
   /** The number of the interactive transaction open now (each one gets the next), or undefined when none is. */
   openTransaction(): number | undefined;
+  /**
+   * Opens a transaction on the raw connection, without Prisma (its interactive transaction costs
+   * more than the statements of a short one): waits for the gate like any transaction and holds it
+   * until `commit` or `rollback`. Only statements run by the holder (`statement`, db/hot.ts) may
+   * run inside it; every Prisma query waits for the gate.
+   */
+  begin(): Promise<RawTransaction>;
+}
+
+/** A transaction opened by `SqliteConnection.begin`. */
+export interface RawTransaction {
+  /** Its number, as `openTransaction()` tells while it is open. */
+  readonly id: number;
+  /** Commits (rolls back and throws if the commit fails) and frees the connection; nothing once ended. */
+  commit(): void;
+  /** Rolls back and frees the connection; nothing once ended. */
+  rollback(): void;
 }
 
 const sqliteConnections = new WeakMap<object, SqliteConnection>();
@@ -109,6 +126,38 @@ function serializeStatements(factory: PrismaBetterSqlite3, onConnect: (conn: Sql
     onConnect({
       statement,
       openTransaction: () => open,
+      async begin() {
+        const release = await acquire();
+        try {
+          statement("BEGIN").run();
+        } catch (err) {
+          release();
+          throw err;
+        }
+        const id = (open = ++transactions);
+        let ended = false;
+        const end = (commit: boolean) => {
+          if (ended) return;
+          ended = true;
+          open = undefined;
+          try {
+            if (!commit) {
+              if (raw.inTransaction) statement("ROLLBACK").run();
+            } else {
+              try {
+                statement("COMMIT").run();
+              } catch (err) {
+                // Still open after a failed COMMIT (e.g. the file busy): undone, so the next transaction starts clean.
+                if (raw.inTransaction) statement("ROLLBACK").run();
+                throw err;
+              }
+            }
+          } finally {
+            release();
+          }
+        };
+        return { id, commit: () => end(true), rollback: () => end(false) };
+      },
       async run(fn) {
         const release = await acquire();
         try {

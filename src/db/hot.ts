@@ -20,8 +20,12 @@ export interface Hot {
 const bound = new WeakMap<object, Hot>();
 const plain = new WeakMap<SqliteConnection, Map<string, BetterSqlite3.Statement>>();
 
-/** Binds a transaction of the inbox worker to the raw SQLite connection it runs on. */
-export function bindHot(tx: Tx, conn: SqliteConnection | undefined): void {
+/**
+ * Binds a transaction of the inbox worker to the raw SQLite connection it runs on. `alive`, when
+ * given, must stay true for the statements to run (one update's part of a shared transaction: false
+ * once that part is rolled back to its savepoint).
+ */
+export function bindHot(tx: Tx, conn: SqliteConnection | undefined, alive?: () => boolean): void {
   if (!conn) return;
   let cache = plain.get(conn);
   if (!cache) plain.set(conn, (cache = new Map()));
@@ -31,7 +35,7 @@ export function bindHot(tx: Tx, conn: SqliteConnection | undefined): void {
   const mine = conn.openTransaction();
   bound.set(tx, {
     stmt(sql) {
-      if (mine === undefined || conn.openTransaction() !== mine) throw new Error("hot statement outside the transaction it was bound to (closed, e.g. timed out)");
+      if (mine === undefined || conn.openTransaction() !== mine || (alive && !alive())) throw new Error("hot statement outside the transaction it was bound to (closed, e.g. timed out)");
       let s = statements.get(sql);
       if (!s) {
         // Statements of our own (the SQL text is ours, never the adapter's, so its cached

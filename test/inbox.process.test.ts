@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Tx } from "../src/db/client.ts";
+import { storedUpdateProcessor, type UpdateRoute } from "../src/inbox/process.ts";
+import { enqueueCalls, type OutboxRef } from "../src/outbox/outbound.ts";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
+
+let tdb: TestDatabase;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+});
+afterAll(async () => {
+  await tdb.drop();
+});
+
+let seq = 1000n;
+async function stored(text: string): Promise<number> {
+  seq++;
+  const row = await tdb.db.inboxUpdate.create({ data: { channel: "web", updateKey: `k${seq}`, chatKey: `c${seq}`, seq, payload: JSON.stringify({ text }) } });
+  return row.id;
+}
+
+const textOf = (row: { payload: string }) => (JSON.parse(row.payload) as { text: string }).text;
+
+describe("processing stored updates taken together", () => {
+  it("rolls back only the failing update: its neighbours are committed with their replies, it stays pending with none", async () => {
+    await tdb.db.chat.create({ data: { channel: "web", platformChatId: "process-test", kind: "private" } });
+    const notified: OutboxRef[][] = [];
+    // The chat is read before the processor's transaction opens (top-level reads wait for it on SQLite).
+    const chatId = (await tdb.db.chat.findFirstOrThrow({ where: { platformChatId: "process-test" } })).id;
+    const routeIn: UpdateRoute = async (tx, row) => {
+      const refs = await enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+      if (textOf(row) === "fail") throw new Error("this step failed");
+      return refs;
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route: routeIn, notify: (refs) => notified.push(refs) });
+    const [a, b, c] = [await stored("first"), await stored("fail"), await stored("third")];
+    const results = await Promise.allSettled([process(a), process(b), process(c)]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toContain("this step failed");
+
+    const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: [a, b, c] } }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.status)).toEqual(["done", "pending", "done"]);
+    expect(rows[1]!.payload).toContain("fail"); // kept for the retry
+    const replies = await tdb.db.outboxMessage.findMany({ where: { sourceUpdateId: { in: [a, b, c] } }, orderBy: { id: "asc" } });
+    expect(replies.map((r) => [r.sourceUpdateId, JSON.parse(r.payload).text])).toEqual([
+      [a, "first"],
+      [c, "third"],
+    ]);
+    // The outbox is told about exactly the rows committed.
+    expect(notified.flat().map((r) => r.id).sort()).toEqual(replies.map((r) => r.id).sort());
+  });
+
+  it("processes a step that needs Prisma once, whole — also when the step caught the refusal and went on", async () => {
+    const chatId = (await tdb.db.chat.findFirstOrThrow({ where: { platformChatId: "process-test" } })).id;
+    const route: UpdateRoute = async (tx, row) => {
+      const refs = await enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+      if (textOf(row) !== "plain") {
+        try {
+          await tx.chat.create({ data: { channel: "web", platformChatId: `first-contact-${row.id}`, kind: "private" } });
+        } catch {
+          // a step that swallows errors must not commit a half-done attempt
+        }
+      }
+      return refs;
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+    const [a, b, c] = [await stored("plain"), await stored("needs prisma"), await stored("plain")];
+    await Promise.all([process(a), process(b), process(c)]);
+    const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: [a, b, c] } }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.status)).toEqual(["done", "done", "done"]);
+    expect(rows.map((r) => r.attempts)).toEqual([1, 1, 1]);
+    const replies = await tdb.db.outboxMessage.findMany({ where: { sourceUpdateId: { in: [a, b, c] } }, orderBy: { id: "asc" } });
+    expect(replies.map((r) => r.sourceUpdateId).sort()).toEqual([a, b, c].sort());
+    expect(await tdb.db.chat.count({ where: { platformChatId: `first-contact-${b}` } })).toBe(1);
+  });
+
+  it("processes an update already done as nothing", async () => {
+    const chatId = (await tdb.db.chat.findFirstOrThrow({ where: { platformChatId: "process-test" } })).id;
+    let routed = 0;
+    const route: UpdateRoute = async (tx, row) => {
+      routed++;
+      return enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+    const a = await stored("once");
+    await process(a);
+    await process(a);
+    expect(routed).toBe(1);
+    expect(await tdb.db.outboxMessage.count({ where: { sourceUpdateId: a } })).toBe(1);
+  });
+});
