@@ -240,6 +240,19 @@ describe("Zalo file fetch (SSRF)", () => {
     expect(served.length).toBe(before);
   });
 
+  it("tries the checked addresses in order when one does not answer; never an unchecked one", async () => {
+    answers = { "dual.zdn.vn": [{ address: PUBLIC_V6, family: 6 }, { address: PUBLIC_V4, family: 4 }] };
+    dialed.length = 0;
+    const m = zaloMedia({
+      hosts: ["*.zdn.vn"], maxBytes: CAP, timeoutMs: 5_000, lookup, ca: cert,
+      // The IPv6 address leads nowhere (a closed port); the IPv4 one to the server.
+      dial: (address) => (dialed.push(address), { host: "127.0.0.1", port: address === PUBLIC_V6 ? 1 : port }),
+    });
+    const file = await m.open("https://dual.zdn.vn/ok.jpg");
+    expect(await readAll(file!.stream)).toEqual(JPEG);
+    expect(dialed).toEqual([PUBLIC_V6, PUBLIC_V4]);
+  });
+
   it("DNS rebinding: the name is resolved once and the connection goes to the address that was checked", async () => {
     let calls = 0;
     // First answer public (passes the check), every later one loopback (what a rebinding server does).

@@ -224,14 +224,18 @@ export async function fetchPublicMedia(ref: string, opts: PublicMediaOptions): P
       }
       // Any private answer refuses the name: a mixed answer is an attempt, not an accident.
       if (!addresses.length || !addresses.every((a) => isPublicAddress(a.address))) throw new MediaUnavailable("address");
-      let res: http.IncomingMessage;
-      try {
-        res = await deadline.race(get(url, addresses[0]!.address, opts, deadline));
-      } catch (err) {
-        if (err instanceof MediaUnavailable) throw err;
-        if (deadline.expired) throw new MediaUnavailable("too_slow");
-        throw new MediaFetchError("download failed: network error");
+      let res: http.IncomingMessage | undefined;
+      // Each checked address in the resolver's order until one answers (an unreachable IPv6 first).
+      for (const { address } of addresses) {
+        try {
+          res = await deadline.race(get(url, address, opts, deadline));
+          break;
+        } catch (err) {
+          if (err instanceof MediaUnavailable) throw err;
+          if (deadline.expired) throw new MediaUnavailable("too_slow");
+        }
       }
+      if (!res) throw new MediaFetchError("download failed: network error");
       const status = res.statusCode ?? 0;
       if (REDIRECTS.has(status)) {
         res.destroy();
