@@ -1,5 +1,6 @@
 import { sqliteConnection, type Db, type Tx } from "../db/client.ts";
 import { bindHot, hotOf, sqliteDate } from "../db/hot.ts";
+import { OffTransaction, offloadIn, startedIn } from "../core/offTransaction.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateProcessor } from "./worker.ts";
 
@@ -76,7 +77,7 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
 
   const runGroup = async (): Promise<void> => {
     const group = waiting.splice(0, GROUP_MAX);
-    const outcomes: Array<{ refs: OutboxRef[] } | { err: unknown } | null> = [];
+    const outcomes: Array<Outcome> = [];
     try {
       await db.$transaction(
         async (tx) => {
@@ -94,12 +95,19 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
       const outcome = outcomes[i];
       if (outcome && "refs" in outcome) opts.notify(outcome.refs);
       if (outcome && "err" in outcome) item.reject(outcome.err);
-      else item.resolve();
+      else if (outcome && "later" in outcome) {
+        // Slow work started outside the transaction (see core/offTransaction.ts): the update joins
+        // a later group once it is done; the worker still waits for it (its chat's next update too).
+        void outcome.later.then(() => {
+          waiting.push(item);
+          next();
+        });
+      } else item.resolve();
     }
   };
 
   /** One update of a group, in a savepoint of the group's transaction `tx`: its replies, its error (rolled back), or null (not pending). */
-  const inSavepoint = async (tx: Tx, point: string, inboxId: number): Promise<{ refs: OutboxRef[] } | { err: unknown } | null> => {
+  const inSavepoint = async (tx: Tx, point: string, inboxId: number): Promise<Outcome> => {
     conn.statement(`SAVEPOINT ${point}`).run();
     // Closed once the update is rolled back: the statements of a callback still running (timed
     // out) refuse from then on, raw or through Prisma.
@@ -108,6 +116,7 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
     let timer: NodeJS.Timeout | undefined;
     try {
       bindHot(own, conn, () => alive);
+      offloadIn(own);
       const hot = hotOf(own)!;
       const row = hot.stmt(READ_ROW).get(inboxId) as PendingRow | undefined;
       let outcome: { refs: OutboxRef[] } | null = null;
@@ -117,6 +126,8 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
           timer.unref?.();
         });
         const refs = await Promise.race([opts.route(own, row), timedOut]);
+        // Slow work started (and the error that stopped the step perhaps caught on the way): this attempt does not count.
+        if (startedIn(own)) throw new OffTransaction();
         const marked = hot.stmt(MARK_DONE).run(sqliteDate(new Date()), row.id).changes;
         if (marked !== 1) throw new Error(`inbox update ${row.id} was processed concurrently`);
         outcome = { refs };
@@ -127,7 +138,8 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
       alive = false;
       conn.statement(`ROLLBACK TO ${point}`).run();
       conn.statement(`RELEASE ${point}`).run();
-      return { err };
+      const later = startedIn(own);
+      return later ? { later } : { err };
     } finally {
       clearTimeout(timer);
     }
@@ -151,6 +163,9 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
       next();
     });
 }
+
+/** What became of one update of a group: its replies (committed), its error (rolled back), to do again once slow work is done, or nothing (not pending). */
+type Outcome = { refs: OutboxRef[] } | { err: unknown } | { later: Promise<unknown> } | null;
 
 /** The most updates committed together (the worker's concurrency bounds it too). */
 const GROUP_MAX = 64;
