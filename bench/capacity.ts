@@ -475,6 +475,10 @@ interface Result {
     statementsPerUpdate: number;
     /** PostgreSQL on this machine: the server processes' CPU over the capacity phase per update, ms. */
     pgCpuMsPerUpdate?: number;
+    /** The same less its background measured with processing held, ms per update. */
+    pgProcessingCpuMsPerUpdate?: number;
+    /** PostgreSQL's CPU with processing held, ms per second. */
+    pgBackgroundCpuMsPerSecond?: number;
     /** Load average (1 min) when the capacity phase started and ended. */
     load: [number, number];
     failed: number;
@@ -540,8 +544,10 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
     // delivering the earlier replies at Telegram's pace (30 messages a second in all), which goes
     // on at the same pace whatever the processing rate; subtracted for "processing only".
     const bg0 = await statsOf(s);
+    const pgBg0 = await pgCpuMs(s);
     await new Promise((r) => setTimeout(r, BACKGROUND_MS));
     const bg1 = await statsOf(s);
+    const pgBg = pgCpuBetween(pgBg0, await pgCpuMs(s));
     const backgroundCpuMsPerSecond = (bg1.cpu.user + bg1.cpu.system - bg0.cpu.user - bg0.cpu.system) / BACKGROUND_MS;
     if (CPU_PROF_DIR) await control(s, "profile/start");
     const before = await statsOf(s);
@@ -601,6 +607,9 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
         backgroundCpuMsPerSecond,
         statementsPerUpdate: (after.statements - before.statements) / processed,
         ...(pgMs !== undefined ? { pgCpuMsPerUpdate: pgMs / cap.bodies.length } : {}),
+        ...(pgMs !== undefined && pgBg !== undefined
+          ? { pgProcessingCpuMsPerUpdate: (pgMs - (pgBg / BACKGROUND_MS) * seconds * 1000) / cap.bodies.length, pgBackgroundCpuMsPerSecond: pgBg / BACKGROUND_MS }
+          : {}),
         load: [loadBefore, loadAfter],
         failed: after.failed - before.failed,
         withoutReply: capDone.filter(([, , n]) => n === 0).length,
@@ -663,8 +672,10 @@ function report(results: Result[]): number {
   for (const r of results) {
     if (r.capacity.pgCpuMsPerUpdate !== undefined) {
       lines.push(
-        `${r.mode}: PostgreSQL server CPU ${fmt(r.capacity.pgCpuMsPerUpdate, 2)} ms/update (its backends for this database and its background processes), ` +
-          `node ${fmt(r.capacity.cpuMsPerUpdate, 2)} ms/update over ${r.instances} instance${r.instances > 1 ? "s" : ""}: ${fmt(r.capacity.pgCpuMsPerUpdate + r.capacity.cpuMsPerUpdate, 2)} ms of CPU per update in all`,
+        `${r.mode}: PostgreSQL server CPU ${fmt(r.capacity.pgCpuMsPerUpdate, 2)} ms/update (its backends for this database and its background processes; ` +
+          `${fmt(r.capacity.pgProcessingCpuMsPerUpdate ?? NaN, 2)} less its background of ${fmt(r.capacity.pgBackgroundCpuMsPerSecond ?? NaN, 0)} ms/s with processing held), ` +
+          `node ${fmt(r.capacity.cpuMsPerUpdate, 2)} ms/update (${fmt(r.capacity.processingCpuMsPerUpdate, 2)}) over ${r.instances} instance${r.instances > 1 ? "s" : ""}: ` +
+          `${fmt(r.capacity.pgCpuMsPerUpdate + r.capacity.cpuMsPerUpdate, 2)} ms of CPU per update in all (${fmt((r.capacity.pgProcessingCpuMsPerUpdate ?? 0) + r.capacity.processingCpuMsPerUpdate, 2)} less the backgrounds)`,
       );
     }
     lines.push(`${r.mode}: load average (1 min) ${fmt(r.capacity.load[0], 2)} when the capacity phase started, ${fmt(r.capacity.load[1], 2)} when it ended`);
