@@ -360,6 +360,13 @@ async function startServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<S
 async function stopServer(s: Server): Promise<void> {
   await s.pg?.end().catch(() => undefined);
   await Promise.all(s.nodes.map((n) => stopChild(n.child, 10_000)));
+  if (s.pgDatabase) {
+    // The bench's database is dropped once its servers have stopped.
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${s.pgDatabase} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
 }
 
 /** The counters of every instance, added up (SQL histograms merged). */

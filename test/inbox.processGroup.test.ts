@@ -95,6 +95,32 @@ describe("stored updates processed in a shared transaction", () => {
     }
   });
 
+  it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: an update whose chat has an older one pending is put off untouched, and processed after it", async () => {
+    const chatId = (await tdb.db.chat.create({ data: { channel: "web", platformChatId: "order", kind: "private" } })).id;
+    const seen: string[] = [];
+    const route: UpdateRoute = async (tx, row) => {
+      seen.push(textOf(row));
+      return enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+    expect(process.refusesOutOfOrder).toBe(true);
+    const later = (await tdb.db.inboxUpdate.create({ data: { channel: "web", updateKey: "order-2", chatKey: "order", seq: 2n, payload: JSON.stringify({ text: "second" }) } })).id;
+    // The first one, stored (e.g. by another instance) only now.
+    const earlier = (await tdb.db.inboxUpdate.create({ data: { channel: "web", updateKey: "order-1", chatKey: "order", seq: 1n, payload: JSON.stringify({ text: "first" }) } })).id;
+    const other = await stored("elsewhere");
+    const results = await Promise.allSettled([process(later), process(other)]);
+    expect(results[0]!.status).toBe("rejected");
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ name: "RetryLater", retryAfterMs: 0 });
+    expect(results[1]!.status).toBe("fulfilled");
+    const untouched = await tdb.db.inboxUpdate.findUniqueOrThrow({ where: { id: later } });
+    expect([untouched.status, untouched.attempts, untouched.chatKey]).toEqual(["pending", 0, "order"]);
+    await process(earlier);
+    await process(later);
+    expect(seen.filter((t) => t !== "elsewhere")).toEqual(["first", "second"]);
+    const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: [earlier, later] } } });
+    expect(rows.map((r) => r.status)).toEqual(["done", "done"]);
+  });
+
   it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: an update taken by two instances at once is processed once", async () => {
     const second = await openDb(tdb.url);
     try {

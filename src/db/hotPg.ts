@@ -61,7 +61,30 @@ export function pgPool(config: pg.PoolConfig): { pool: pg.Pool; register: (db: D
       return conn;
     },
   };
-  return { pool, register: (db) => pools.set(db, hot) };
+  return {
+    pool,
+    register: (db) => {
+      pools.set(db, hot);
+      poolOf.set(db, pool);
+    },
+  };
+}
+
+const poolOf = new WeakMap<object, pg.Pool>();
+
+/**
+ * Frequent small statements outside any transaction (the cluster's chat leases: several per update
+ * processed) straight on the pool, as named prepared statements — without Prisma's per-query cost.
+ * Undefined for SQLite. Parameters as `?` or $1, $2 …; the rows as node-postgres reads them
+ * (bigint as text, timestamps as text).
+ */
+export function pgQueryOf(db: Db): (<T>(sql: string, params: unknown[]) => Promise<pg.QueryResult<T & pg.QueryResultRow>>) | undefined {
+  const pool = poolOf.get(db);
+  if (!pool) return undefined;
+  return <T>(sql: string, params: unknown[]) => {
+    const p = statementOf(sql);
+    return pool.query<T & pg.QueryResultRow>({ name: p.name, text: p.text, values: params, types } as pg.QueryConfig);
+  };
 }
 
 const statuses = new WeakMap<object, string>();
@@ -91,13 +114,18 @@ const prepared = new Map<string, { name: string; text: string }>();
 
 /** Runs `sql` (`?` parameters) on `conn` as a named prepared statement. */
 export async function hotQuery<T>(conn: pg.ClientBase, sql: string, params: unknown[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  const p = statementOf(sql);
+  return conn.query<T & pg.QueryResultRow>({ name: p.name, text: p.text, values: params, types } as pg.QueryConfig);
+}
+
+function statementOf(sql: string): { name: string; text: string } {
   let p = prepared.get(sql);
   if (!p) {
     let n = 0;
     p = { name: `tai_mat_hot_${prepared.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
     prepared.set(sql, p);
   }
-  return conn.query<T & pg.QueryResultRow>({ name: p.name, text: p.text, values: params, types } as pg.QueryConfig);
+  return p;
 }
 
 /**

@@ -4,6 +4,7 @@ import { bindHotPg, hotQuery, transactionFailed, type PgHot } from "../db/hotPg.
 import { sqliteDate } from "../db/hot.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateRoute } from "./process.ts";
+import { RetryLater } from "../core/retryLater.ts";
 import type { UpdateProcessor } from "./worker.ts";
 
 /** How long one update may take inside a group (it is then failed, and the group redone without it). */
@@ -18,6 +19,9 @@ interface Item {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+/** The outcome of an update not taken because an older one of its chat is pending (it wrote nothing). */
+const OLDER_PENDING = Symbol("older update pending");
 
 /** An update of the group failed: the group is rolled back, that update rejected, the others redone. */
 class UpdateFailed extends Error {
@@ -49,8 +53,8 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
   const waiting: Item[] = [];
   let running = 0;
 
-  /** One update inside the group's transaction: its outbox rows, or null when it was not pending (done elsewhere). */
-  const processOne = async (tx: Tx, conn: pg.ClientBase, inboxId: number): Promise<OutboxRef[] | null> => {
+  /** One update inside the group's transaction: its outbox rows, null when it was not pending (done elsewhere), OLDER_PENDING when it must wait. */
+  const processOne = async (tx: Tx, conn: pg.ClientBase, inboxId: number): Promise<OutboxRef[] | null | typeof OLDER_PENDING> => {
     let alive = true;
     // This update's own view of the transaction: refused once its part is over (a timed-out callback still running).
     const mine = new Proxy(tx, {
@@ -62,9 +66,10 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
     bindHotPg(mine, conn, () => alive);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const { rows } = await hotQuery<{ id: number; channel: string; payload: string }>(conn, TAKE_ROW, [sqliteDate(new Date()), inboxId]);
+      const { rows } = await hotQuery<{ id: number; channel: string; payload: string; older: boolean }>(conn, TAKE_ROW, [inboxId, sqliteDate(new Date())]);
       const row = rows[0];
       if (!row) return null;
+      if (row.older) return OLDER_PENDING;
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`processing inbox update ${inboxId} took more than ${UPDATE_TIMEOUT_MS / 1000} s; rolled back`)), UPDATE_TIMEOUT_MS);
         timer.unref?.();
@@ -84,7 +89,7 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
   /** Runs `group` in one transaction; a failing update is rejected and the rest run again. */
   const runGroup = async (group: Item[]): Promise<void> => {
     while (group.length > 0) {
-      const outcomes: Array<OutboxRef[] | null> = [];
+      const outcomes: Array<OutboxRef[] | null | typeof OLDER_PENDING> = [];
       try {
         await db.$transaction(
           async (tx) => {
@@ -111,8 +116,12 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
         return;
       }
       for (const [i, item] of group.entries()) {
-        const refs = outcomes[i];
-        if (refs) opts.notify(refs);
+        const outcome = outcomes[i];
+        if (outcome === OLDER_PENDING) {
+          item.reject(new RetryLater(`inbox update ${item.inboxId}: an older update of its chat is pending; processed after it`, 0));
+          continue;
+        }
+        if (outcome) opts.notify(outcome);
         item.resolve();
       }
       return;
@@ -132,19 +141,26 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
     });
   };
 
-  return (inboxId) =>
+  const processor: UpdateProcessor = (inboxId) =>
     new Promise<void>((resolve, reject) => {
       waiting.push({ inboxId, resolve, reject });
       next();
     });
+  // Taking a row checks that no older update of its chat is pending (TAKE_ROW).
+  processor.refusesOutOfOrder = true;
+  return processor;
 }
 
 /**
  * Takes a pending update: marks it done (its body and chat key cleared, as once processed) and
  * returns its body as received — one statement; nothing if it is not pending (processed by another
- * instance meanwhile: the row lock makes this wait for that one's commit, then finds it done).
+ * instance meanwhile: the row lock makes this wait for that one's commit, then finds it done). When
+ * an older update of the same chat is pending (stored by another instance while this one held the
+ * chat), the row is left as it is and `older` is true: the worker reads the chat's updates again.
  */
 const TAKE_ROW =
-  `UPDATE "InboxUpdate" u SET "status" = 'done', "processedAt" = ?, "attempts" = u."attempts" + 1, "payload" = '', "chatKey" = '' ` +
-  `FROM (SELECT "id", "payload" FROM "InboxUpdate" WHERE "id" = ? AND "status" = 'pending' FOR UPDATE) old ` +
-  `WHERE u."id" = old."id" RETURNING u."id", u."channel", old."payload"`;
+  `WITH target AS (SELECT "id", "channel", "chatKey", "seq", "payload" FROM "InboxUpdate" WHERE "id" = ? AND "status" = 'pending' FOR UPDATE), ` +
+  `older AS (SELECT 1 FROM "InboxUpdate" o, target t WHERE o."chatKey" = t."chatKey" AND o."channel" = t."channel" AND o."status" = 'pending' AND (o."seq", o."id") < (t."seq", t."id") LIMIT 1), ` +
+  `taken AS (UPDATE "InboxUpdate" u SET "status" = 'done', "processedAt" = ?, "attempts" = u."attempts" + 1, "payload" = '', "chatKey" = '' ` +
+  `FROM target t WHERE u."id" = t."id" AND NOT EXISTS (SELECT 1 FROM older) RETURNING u."id") ` +
+  `SELECT t."id", t."channel", t."payload", EXISTS (SELECT 1 FROM older) AS "older" FROM target t`;
