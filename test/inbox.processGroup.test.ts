@@ -56,10 +56,35 @@ describe("stored updates processed in a shared transaction", () => {
     const counter = await tdb.db.rateCounter.findUniqueOrThrow({ where: { key: "test:a" } });
     expect(counter.count).toBe(2);
     expect(Math.abs(counter.windowStart.getTime() - Date.now())).toBeLessThan(60_000);
+    // Once the window has passed, counting starts again.
+    await tdb.db.rateCounter.update({ where: { key: "test:a" }, data: { windowStart: new Date(Date.now() - 61_000) } });
+    await process(await stored("a"));
+    const renewed = await tdb.db.rateCounter.findUniqueOrThrow({ where: { key: "test:a" } });
+    expect(renewed.count).toBe(1);
+    expect(Math.abs(renewed.windowStart.getTime() - Date.now())).toBeLessThan(30_000);
     const replies = await tdb.db.outboxMessage.findMany({ where: { chatId: chat.id }, orderBy: { id: "asc" } });
-    expect(replies.map((r) => JSON.parse(r.payload).allowed)).toEqual([true, true, false]);
+    expect(replies.map((r) => JSON.parse(r.payload).allowed)).toEqual([true, true, false, true]);
     expect(replies.every((r) => r.sensitive && r.status === "pending" && !r.bulkPaid)).toBe(true);
     expect(notified.flat().filter((r) => r.chatId === chat.id).map((r) => r.id)).toEqual(replies.map((r) => r.id));
+  });
+
+  it("several replies of one update are recorded in order, each id told to the outbox with its own call", async () => {
+    const chatId = (await tdb.db.chat.create({ data: { channel: "web", platformChatId: "many", kind: "private" } })).id;
+    const route: UpdateRoute = async (tx, row) =>
+      enqueueCalls(
+        tx,
+        { chatId, channel: "web" },
+        ["one", "two", "three"].map((n) => ({ method: `send_${n}`, payload: { text: `${textOf(row)}-${n}` } })),
+        { sourceUpdateId: row.id },
+      );
+    const notified: OutboxRef[] = [];
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: (refs) => notified.push(...refs) });
+    await Promise.all([process(await stored("m1")), process(await stored("m2"))]);
+    const rows = await tdb.db.outboxMessage.findMany({ where: { chatId }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => JSON.parse(r.payload).text).filter((t: string) => t.startsWith("m1"))).toEqual(["m1-one", "m1-two", "m1-three"]);
+    const byId = new Map(rows.map((r) => [r.id, r.method]));
+    expect(notified.length).toBe(6);
+    for (const ref of notified) expect(ref.method).toBe(byId.get(ref.id));
   });
 
   it("an update that caught a database error commits nothing half-done; its neighbours commit", async () => {

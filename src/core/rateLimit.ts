@@ -8,6 +8,23 @@ import type { Sealer } from "../security/sealing.ts";
  */
 export async function takeRate(tx: Tx, key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
   const hot = hotSqlOf(tx);
+  if (hot?.dialect === "postgresql") {
+    // One statement (one round trip): a new window, or one more in this one unless the limit is reached (no row then).
+    const cutoff = sqliteDate(new Date(now.getTime() - windowMs));
+    const counted = await hot.get(
+      `INSERT INTO "RateCounter" AS r ("key", "windowStart", "count") VALUES (?, ?, 1) ON CONFLICT ("key") DO UPDATE SET ` +
+        `"windowStart" = CASE WHEN r."windowStart" <= ? THEN excluded."windowStart" ELSE r."windowStart" END, ` +
+        `"count" = CASE WHEN r."windowStart" <= ? THEN 1 ELSE r."count" + 1 END ` +
+        `WHERE r."windowStart" <= ? OR r."count" < ? RETURNING r."count"`,
+      key,
+      sqliteDate(now),
+      cutoff,
+      cutoff,
+      cutoff,
+      limit,
+    );
+    return counted !== undefined;
+  }
   if (hot) {
     const raw = await hot.get<{ windowStart: string; count: number }>(`SELECT "windowStart", "count" FROM "RateCounter" WHERE "key" = ?`, key);
     if (!raw || now.getTime() - readDate(raw.windowStart)!.getTime() >= windowMs) {

@@ -75,8 +75,12 @@ export function readDate(v: unknown): Date | null {
  * which Prisma stores in UTC), booleans as 0/1, DateTime columns read back with `readDate`.
  */
 export interface HotSql {
+  /** Which database: for the few statements written differently (e.g. one statement where SQLite needs two). */
+  readonly dialect: "sqlite" | "postgresql";
   /** The first row, or undefined. */
   get<T>(sql: string, ...params: unknown[]): Promise<T | undefined>;
+  /** Every row. */
+  all<T>(sql: string, ...params: unknown[]): Promise<T[]>;
   /** Runs a write; returns the rows changed. */
   run(sql: string, ...params: unknown[]): Promise<number>;
 }
@@ -93,7 +97,9 @@ export function hotSqlOf(tx: Tx): HotSql | undefined {
   const sqlite = bound.get(tx);
   if (sqlite) {
     return {
+      dialect: "sqlite",
       get: async <T>(sql: string, ...params: unknown[]) => sqlite.stmt(sql).get(...params) as T | undefined,
+      all: async <T>(sql: string, ...params: unknown[]) => sqlite.stmt(sql).all(...params) as T[],
       run: async (sql, ...params) => sqlite.stmt(sql).run(...params).changes,
     };
   }

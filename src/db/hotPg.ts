@@ -138,9 +138,14 @@ export function bindHotPg(tx: Tx, conn: pg.ClientBase, alive: () => boolean): vo
     if (!alive()) throw new Error("hot statement outside the transaction it was bound to (closed, e.g. timed out)");
   };
   const hot: HotSql = {
+    dialect: "postgresql",
     async get<T>(sql: string, ...params: unknown[]) {
       check();
       return (await hotQuery<T>(conn, sql, params)).rows[0];
+    },
+    async all<T>(sql: string, ...params: unknown[]) {
+      check();
+      return (await hotQuery<T>(conn, sql, params)).rows;
     },
     async run(sql, ...params) {
       check();

@@ -71,16 +71,16 @@ export async function enqueueCalls(
   const hot = hotSqlOf(tx);
   if (hot) {
     // Raw on the inbox worker's transaction (see db/hot.ts): the columns Prisma would write, defaults included.
+    // One statement for all the calls (one round trip on PostgreSQL); the ids are given in the rows' order.
     const insert =
-      `INSERT INTO "OutboxMessage" ("channel", "chatId", "method", "payload", "priority", "sourceUpdateId", "sensitive", "bulkPaid", "status", "attempts", "rateLimitedCount", "nextAttemptAt", "createdAt") ` +
-      `VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?) RETURNING "id"`;
+      `INSERT INTO "OutboxMessage" ("channel", "chatId", "method", "payload", "priority", "sourceUpdateId", "sensitive", "bulkPaid", "status", "attempts", "rateLimitedCount", "nextAttemptAt", "createdAt") VALUES ` +
+      data.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)`).join(", ") +
+      ` RETURNING "id"`;
     const now = sqliteDate(new Date());
-    const refs: OutboxRef[] = [];
-    for (const d of data) {
-      const { id } = (await hot.get<{ id: number }>(insert, d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now))!;
-      refs.push({ id, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method, bulkPaid: d.bulkPaid });
-    }
-    return refs;
+    const ids = (await hot.all<{ id: number }>(insert, ...data.flatMap((d) => [d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now])))
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+    return data.map((d, i) => ({ id: ids[i]!, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method, bulkPaid: d.bulkPaid }));
   }
   const rows = await tx.outboxMessage.createManyAndReturn({
     data,
