@@ -24,6 +24,7 @@ import { Bot, InlineKeyboard, type Context } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import { App, TELEGRAM_WEBHOOK_PATH } from "../src/app.ts";
 import type { Db } from "../src/db/client.ts";
+import type { UpdateProcessor } from "../src/inbox/worker.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { readKnowledgeFiles } from "../src/core/qa/knowledge.ts";
 import { LegalSearch, type SearchableEntry } from "../src/core/qa/legalSearch.ts";
@@ -155,18 +156,21 @@ async function startService(): Promise<void> {
   proto.start = async function (this: App) {
     const app = this;
     const db = (app as unknown as { opts: { db: Db } }).opts.db;
-    const opts = (app.worker as unknown as { opts: { process: (id: number) => Promise<void> } }).opts;
+    const opts = (app.worker as unknown as { opts: { process: UpdateProcessor } }).opts;
     const processOne = opts.process;
-    opts.process = async (id) => {
-      try {
-        await processOne(id);
-      } catch (err) {
-        stats.failed++;
-        throw err;
-      }
-      stats.processed++;
-      completions.push({ id, at: now() });
-    };
+    opts.process = Object.assign(
+      async (id: number) => {
+        try {
+          await processOne(id);
+        } catch (err) {
+          stats.failed++;
+          throw err;
+        }
+        stats.processed++;
+        completions.push({ id, at: now() });
+      },
+      { refusesOutOfOrder: processOne.refusesOutOfOrder },
+    );
     addBenchRoutes(app.http, {
       debug: async () => ({
         worker: app.worker.activity(),

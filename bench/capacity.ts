@@ -8,6 +8,9 @@
  *   npm run bench:capacity                         SQLite (a fresh temporary file)
  *   bash scripts/pg.sh npm run bench:capacity -- --pg
  *                                                  PostgreSQL (a fresh database on TEST_DATABASE_URL's server)
+ *   bash scripts/pg.sh npm run bench:capacity -- --pg --instances=2
+ *                                                  PostgreSQL, 2 service instances on the one database
+ *                                                  (src/cluster/: per-chat leases), webhooks spread over them
  *   options: --updates=20000 (capacity phase) --rate=500 --latency-seconds=10 (latency phase)
  *            --warmup=3000 --tips=20 --variants=bare,service
  *            --cpu-prof[=DIR]  a CPU profile of each server's capacity phase only (DIR/<variant>-capacity.cpuprofile)
@@ -58,6 +61,9 @@ const WARMUP = intOption("warmup") ?? 3_000;
 const TIPS = intOption("tips") ?? 20;
 const CONNECTIONS = intOption("connections") ?? 50;
 const USE_PG = option("pg") !== undefined;
+/** Service instances on the one database (PostgreSQL only: src/cluster/ shares the chats between them). */
+const INSTANCES = intOption("instances") ?? 1;
+if (INSTANCES > 1 && !USE_PG) throw new Error("--instances needs --pg (SQLite allows one instance per database file)");
 const VARIANTS = (option("variants") || "bare,service").split(",").map((v) => v.trim()) as CapacityMode[];
 for (const v of VARIANTS) if (v !== "bare" && v !== "service") throw new Error(`unknown variant ${v}`);
 const cpuProfOpt = option("cpu-prof");
@@ -214,14 +220,15 @@ function post(url: string, body: string): Promise<number> {
   });
 }
 
-/** Sends every body (CONNECTIONS at a time); returns the epoch ms each was acknowledged, by update id. */
-async function sendAll(url: string, bodies: string[]): Promise<Map<string, number>> {
+/** Sends every body (CONNECTIONS at a time, spread over `urls` in turn); returns the epoch ms each was acknowledged, by update id. */
+async function sendAll(urls: string[], bodies: string[]): Promise<Map<string, number>> {
   const acked = new Map<string, number>();
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const status = await post(url, body);
+      const i = next++;
+      const body = bodies[i]!;
+      const status = await post(urls[i % urls.length]!, body);
       if (status !== 200) throw new Error(`webhook answered ${status}`);
       acked.set(updateIdOf(body), performance.timeOrigin + performance.now());
     }
@@ -230,8 +237,8 @@ async function sendAll(url: string, bodies: string[]): Promise<Map<string, numbe
   return acked;
 }
 
-/** Sends the bodies at `rate` a second (in 10 ms ticks); returns acknowledgement times by update id. */
-async function sendAtRate(url: string, bodies: string[], rate: number): Promise<Map<string, number>> {
+/** Sends the bodies at `rate` a second (in 10 ms ticks, spread over `urls` in turn); returns acknowledgement times by update id. */
+async function sendAtRate(urls: string[], bodies: string[], rate: number): Promise<Map<string, number>> {
   const acked = new Map<string, number>();
   const t0 = performance.now();
   let sent = 0;
@@ -239,8 +246,8 @@ async function sendAtRate(url: string, bodies: string[], rate: number): Promise<
   while (sent < bodies.length) {
     const due = Math.min(bodies.length, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
     while (sent < due) {
-      const body = bodies[sent++]!;
-      const p = post(url, body).then((status) => {
+      const body = bodies[sent]!;
+      const p = post(urls[sent++ % urls.length]!, body).then((status) => {
         if (status !== 200) throw new Error(`webhook answered ${status}`);
         acked.set(updateIdOf(body), performance.timeOrigin + performance.now());
       });
@@ -261,11 +268,21 @@ const updateIdOf = (body: string) => /^\{"update_id":(\d+)/.exec(body)![1]!;
 const children = new Set<ChildProcess>();
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "taimat-capacity-"));
 
-interface Server {
-  mode: CapacityMode;
+/** One child process serving the webhook. */
+interface Node {
   url: string;
   child: ChildProcess;
   logFile: string;
+}
+
+/** The server under test: one child, or (--instances) several service instances on one database. */
+interface Server {
+  mode: CapacityMode;
+  nodes: Node[];
+  urls: string[];
+  /** PostgreSQL: the service's database (the bench reads its pending count and its server processes' CPU). */
+  pg?: pg.Client;
+  pgDatabase?: string;
 }
 
 async function databaseUrl(): Promise<string> {
@@ -282,8 +299,31 @@ async function databaseUrl(): Promise<string> {
   return url.toString();
 }
 
+async function startNode(mode: CapacityMode, env: NodeJS.ProcessEnv, label: string): Promise<Node> {
+  const logFile = path.join(tmpDir, `${label}.log`);
+  const log = fs.openSync(logFile, "a");
+  const child = spawn(process.execPath, [SERVER_SCRIPT, mode], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
+  fs.closeSync(log);
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} server did not start within 120 s:\n${logTail(logFile)}`)), 120_000);
+    child.once("message", (msg: { ready?: string }) => {
+      clearTimeout(timer);
+      if (msg.ready) resolve(msg.ready);
+      else reject(new Error(`unexpected message from ${label} server`));
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} server exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
+    });
+  });
+  await waitForHealth(url, `${label} server`);
+  return { url, child, logFile };
+}
+
 async function startServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Server> {
-  const logFile = path.join(tmpDir, `${mode}.log`);
+  const dbUrl = mode === "service" ? await databaseUrl() : undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: "0",
@@ -295,58 +335,129 @@ async function startServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<S
     TELEGRAM_WEBHOOK_SECRET: SECRET,
     TELEGRAM_API_ROOT: fake.apiRoot,
     ...(SQL_HISTOGRAM ? { BENCH_SQL_HISTOGRAM: "1" } : {}),
-    ...(mode === "service"
+    ...(dbUrl
       ? {
-          DATABASE_URL: await databaseUrl(),
+          DATABASE_URL: dbUrl,
           ENCRYPTION_KEYS: crypto.randomBytes(32).toString("hex"),
           ENCRYPTION_KEY_FILE: path.join(tmpDir, `${mode}.key`),
         }
       : {}),
   };
-  const log = fs.openSync(logFile, "a");
-  const child = spawn(process.execPath, [SERVER_SCRIPT, mode], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
-  fs.closeSync(log);
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 120 s:\n${logTail(logFile)}`)), 120_000);
-    child.once("message", (msg: { ready?: string }) => {
-      clearTimeout(timer);
-      if (msg.ready) resolve(msg.ready);
-      else reject(new Error(`unexpected message from ${mode} server`));
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${mode} server exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
-    });
-  });
-  await waitForHealth(url, `${mode} server`);
-  return { mode, url, child, logFile };
+  const count = mode === "service" ? INSTANCES : 1;
+  // The first instance migrates the database; the others start once it is up (as scripts/cluster.ts does).
+  const label = (i: number) => (count > 1 ? `${mode}-i${i + 1}` : mode);
+  const nodes = [await startNode(mode, { ...env, ...(count > 1 ? { CLUSTER_INSTANCE_ID: label(0) } : {}) }, label(0))];
+  nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, (_, i) => startNode(mode, { ...env, CLUSTER_INSTANCE_ID: label(i + 1) }, label(i + 1))))));
+  const server: Server = { mode, nodes, urls: nodes.map((n) => n.url) };
+  if (dbUrl && USE_PG) {
+    server.pg = new pg.Client({ connectionString: dbUrl });
+    await server.pg.connect();
+    server.pgDatabase = new URL(dbUrl).pathname.slice(1);
+  }
+  return server;
 }
 
+async function stopServer(s: Server): Promise<void> {
+  await s.pg?.end().catch(() => undefined);
+  await Promise.all(s.nodes.map((n) => stopChild(n.child, 10_000)));
+  if (s.pgDatabase) {
+    // The bench's database is dropped once its servers have stopped.
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${s.pgDatabase} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+/** The counters of every instance, added up (SQL histograms merged). */
 async function statsOf(s: Server): Promise<CapacityStats> {
-  return (await (await fetch(`${s.url}/__bench/stats`)).json()) as CapacityStats;
+  const all = await Promise.all(s.nodes.map(async (n) => (await (await fetch(`${n.url}/__bench/stats`)).json()) as CapacityStats));
+  const sum: CapacityStats = { ...all[0]!, cpu: { ...all[0]!.cpu }, ...(all[0]!.bySql ? { bySql: { ...all[0]!.bySql } } : {}) };
+  for (const st of all.slice(1)) {
+    sum.processed += st.processed;
+    sum.failed += st.failed;
+    sum.cpu.user += st.cpu.user;
+    sum.cpu.system += st.cpu.system;
+    sum.rssBytes += st.rssBytes;
+    sum.statements += st.statements;
+    for (const [sql, [count, ms]] of Object.entries(st.bySql ?? {})) {
+      const had = sum.bySql![sql] ?? [0, 0];
+      sum.bySql![sql] = [had[0] + count, had[1] + ms];
+    }
+  }
+  return sum;
 }
-async function control(s: Server, what: "pause" | "resume" | "profile/start" | "profile/stop", query = ""): Promise<void> {
-  const res = await fetch(`${s.url}/__bench/${what}${query}`, { method: "POST" });
-  if (!res.ok) throw new Error(`${what}: ${res.status}`);
+async function control(s: Server, what: "pause" | "resume" | "profile/start" | "profile/stop", query = (_i: number) => ""): Promise<void> {
+  await Promise.all(
+    s.nodes.map(async (n, i) => {
+      const res = await fetch(`${n.url}/__bench/${what}${query(i)}`, { method: "POST" });
+      if (!res.ok) throw new Error(`${what}: ${res.status}`);
+    }),
+  );
 }
+/** [updateKey, doneAtMs, replies] of the updates processed since the last call, on every instance (the first time an update was done). */
 async function completions(s: Server): Promise<Array<[string, number, number]>> {
-  const res = await fetch(`${s.url}/__bench/completions`);
-  const body = (await res.json()) as unknown;
-  if (!res.ok || !Array.isArray(body)) throw new Error(`completions: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
-  return body as Array<[string, number, number]>;
+  const byKey = new Map<string, [string, number, number]>();
+  for (const n of s.nodes) {
+    const res = await fetch(`${n.url}/__bench/completions`);
+    const body = (await res.json()) as unknown;
+    if (!res.ok || !Array.isArray(body)) throw new Error(`completions: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+    for (const c of body as Array<[string, number, number]>) {
+      const had = byKey.get(c[0]);
+      if (!had || c[1] < had[1]) byKey.set(c[0], had ? [c[0], c[1], Math.max(c[2], had[2])] : c);
+    }
+  }
+  return [...byKey.values()];
 }
 
-/** Waits until the server has processed `target` updates in all; returns when it got there (epoch ms). */
+/** PostgreSQL: updates still pending in the service's database. */
+async function pendingRows(s: Server): Promise<number> {
+  const { rows } = await s.pg!.query<{ n: string }>(`SELECT count(*) AS n FROM "InboxUpdate" WHERE "status" = 'pending'`);
+  return Number(rows[0]!.n);
+}
+
+/**
+ * PostgreSQL on this machine: CPU (ms) used so far by the server processes working for the bench —
+ * the backends connected to its database and the server's own background processes (WAL writer,
+ * checkpointer …), from /proc. Undefined when the server's processes cannot be read (another machine).
+ */
+async function pgCpuMs(s: Server): Promise<Map<number, number> | undefined> {
+  if (!s.pg) return undefined;
+  const { rows } = await s.pg.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 OR (datname IS NULL AND backend_type <> 'client backend')`, [s.pgDatabase]);
+  const tick = 1000 / 100; // USER_HZ
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * tick);
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+/** CPU ms between two `pgCpuMs` readings (processes started meanwhile count whole). */
+function pgCpuBetween(a: Map<number, number> | undefined, b: Map<number, number> | undefined): number | undefined {
+  if (!a || !b) return undefined;
+  let ms = 0;
+  for (const [pid, t] of b) ms += t - (a.get(pid) ?? 0);
+  return ms;
+}
+
+/**
+ * Waits until the server has processed `target` updates in all; returns when it got there (epoch
+ * ms). On PostgreSQL also until no update is pending in the database: with several instances an
+ * update may be counted by two (one found it done already), never left out.
+ */
 async function processedUpTo(s: Server, target: number, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const st = await statsOf(s);
-    if (st.processed + st.failed >= target) return performance.timeOrigin + performance.now();
+    if (st.processed + st.failed >= target && (!s.pg || (await pendingRows(s)) === 0)) return performance.timeOrigin + performance.now();
     if (Date.now() > until) {
-      const debug = await (await fetch(`${s.url}/__bench/debug`)).text();
-      throw new Error(`${s.mode}: ${st.processed} (+${st.failed} failed) of ${target} processed within ${timeoutMs / 1000} s; state: ${debug}\n${logTail(s.logFile)}`);
+      const debug = (await Promise.all(s.nodes.map(async (n) => (await fetch(`${n.url}/__bench/debug`)).text()))).join("\n");
+      throw new Error(`${s.mode}: ${st.processed} (+${st.failed} failed) of ${target} processed within ${timeoutMs / 1000} s; state: ${debug}\n${s.nodes.map((n) => logTail(n.logFile)).join("\n")}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -357,6 +468,7 @@ async function processedUpTo(s: Server, target: number, timeoutMs: number): Prom
 
 interface Result {
   mode: CapacityMode;
+  instances: number;
   capacity: {
     updates: number;
     chats: number;
@@ -368,6 +480,14 @@ interface Result {
     /** Background CPU with processing held, ms per second. */
     backgroundCpuMsPerSecond: number;
     statementsPerUpdate: number;
+    /** PostgreSQL on this machine: the server processes' CPU over the capacity phase per update, ms. */
+    pgCpuMsPerUpdate?: number;
+    /** The same less its background measured with processing held, ms per update. */
+    pgProcessingCpuMsPerUpdate?: number;
+    /** PostgreSQL's CPU with processing held, ms per second. */
+    pgBackgroundCpuMsPerSecond?: number;
+    /** Load average (1 min) when the capacity phase started and ended. */
+    load: [number, number];
     failed: number;
     withoutReply: number;
   };
@@ -384,7 +504,7 @@ async function setUpTips(s: Server, fake: FakeTelegramApi): Promise<TipRef[]> {
   // stored out of order, and a later step processed before an earlier one had arrived.
   for (let n = 0; steps.some((s) => s.n === n); n++) {
     const round = steps.filter((s) => s.n === n).map(({ chatId, step }) => update(chatId, step, n + 1));
-    await sendAll(s.url, round);
+    await sendAll(s.urls, round);
     bodies.push(...round);
   }
   if (s.mode === "bare") {
@@ -403,8 +523,8 @@ async function setUpTips(s: Server, fake: FakeTelegramApi): Promise<TipRef[]> {
     }
     if (tips.length >= TIPS) return tips;
     if (Date.now() > until) {
-      const debug = await (await fetch(`${s.url}/__bench/debug`)).text();
-      throw new Error(`only ${tips.length} of ${TIPS} tip receipts arrived; state: ${debug}\n${logTail(s.logFile)}`);
+      const debug = (await Promise.all(s.nodes.map(async (n) => (await fetch(`${n.url}/__bench/debug`)).text()))).join("\n");
+      throw new Error(`only ${tips.length} of ${TIPS} tip receipts arrived; state: ${debug}\n${s.nodes.map((n) => logTail(n.logFile)).join("\n")}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -420,7 +540,7 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
     const warm = workload(WARMUP, 5_100_000_000, tips);
     say(`warm-up: ${warm.bodies.length} updates…`);
     const base = await statsOf(s);
-    await sendAll(s.url, warm.bodies);
+    await sendAll(s.urls, warm.bodies);
     await processedUpTo(s, base.processed + base.failed + warm.bodies.length, 300_000);
     await completions(s);
 
@@ -428,26 +548,32 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
     const cap = workload(UPDATES, 5_200_000_000, tips);
     say(`capacity: storing ${cap.bodies.length} updates from ${cap.chats} chats (${Object.entries(cap.byScript).map(([k, v]) => `${k} ${v}`).join(", ")}), processing paused…`);
     await control(s, "pause");
-    await sendAll(s.url, cap.bodies);
+    await sendAll(s.urls, cap.bodies);
     // The flood pacing (INBOX_FLOOD_RATE) ends two seconds after the last burst; the backlog is then worked off at full pace.
     await new Promise((r) => setTimeout(r, 3_000));
     // Background: what the process spends meanwhile with processing held — mostly the outbox
     // delivering the earlier replies at Telegram's pace (30 messages a second in all), which goes
     // on at the same pace whatever the processing rate; subtracted for "processing only".
     const bg0 = await statsOf(s);
+    const pgBg0 = await pgCpuMs(s);
     await new Promise((r) => setTimeout(r, BACKGROUND_MS));
     const bg1 = await statsOf(s);
+    const pgBg = pgCpuBetween(pgBg0, await pgCpuMs(s));
     const backgroundCpuMsPerSecond = (bg1.cpu.user + bg1.cpu.system - bg0.cpu.user - bg0.cpu.system) / BACKGROUND_MS;
     if (CPU_PROF_DIR) await control(s, "profile/start");
     const before = await statsOf(s);
+    const pgBefore = await pgCpuMs(s);
+    const loadBefore = os.loadavg()[0]!;
     const t0 = performance.timeOrigin + performance.now();
     await control(s, "resume");
     say("capacity: processing…");
     const t1 = await processedUpTo(s, before.processed + before.failed + cap.bodies.length, 600_000);
     const after = await statsOf(s);
+    const pgMs = pgCpuBetween(pgBefore, await pgCpuMs(s));
+    const loadAfter = os.loadavg()[0]!;
     if (CPU_PROF_DIR) {
       fs.mkdirSync(CPU_PROF_DIR, { recursive: true });
-      await control(s, "profile/stop", `?file=${encodeURIComponent(path.join(CPU_PROF_DIR, `${mode}-capacity.cpuprofile`))}`);
+      await control(s, "profile/stop", (i) => `?file=${encodeURIComponent(path.join(CPU_PROF_DIR, `${mode}${s.nodes.length > 1 ? `-i${i + 1}` : ""}-capacity.cpuprofile`))}`);
     }
     if (SQL_HISTOGRAM && after.bySql) {
       const n = after.processed - before.processed;
@@ -462,12 +588,13 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
     }
     const capDone = await completions(s);
     const seconds = (t1 - t0) / 1000;
-    const processed = after.processed - before.processed;
+    // Several instances: an update found done already by a second instance is counted by both; the stored count is the truth.
+    const processed = s.nodes.length > 1 ? cap.bodies.length : after.processed - before.processed;
 
     // Latency: a steady rate through the webhook, processing running.
     const lat = workload(RATE * LATENCY_SECONDS, 5_300_000_000, tips);
     say(`latency: ${lat.bodies.length} updates at ${RATE}/s…`);
-    const acked = await sendAtRate(s.url, lat.bodies, RATE);
+    const acked = await sendAtRate(s.urls, lat.bodies, RATE);
     const latBase = after.processed + after.failed;
     await processedUpTo(s, latBase + lat.bodies.length, 600_000);
     const latDone = await completions(s);
@@ -480,6 +607,7 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
     const final = await statsOf(s);
     return {
       mode,
+      instances: s.nodes.length,
       capacity: {
         updates: cap.bodies.length,
         chats: cap.chats,
@@ -489,6 +617,11 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
         processingCpuMsPerUpdate: ((after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000 - backgroundCpuMsPerSecond * seconds) / processed,
         backgroundCpuMsPerSecond,
         statementsPerUpdate: (after.statements - before.statements) / processed,
+        ...(pgMs !== undefined ? { pgCpuMsPerUpdate: pgMs / cap.bodies.length } : {}),
+        ...(pgMs !== undefined && pgBg !== undefined
+          ? { pgProcessingCpuMsPerUpdate: (pgMs - (pgBg / BACKGROUND_MS) * seconds * 1000) / cap.bodies.length, pgBackgroundCpuMsPerSecond: pgBg / BACKGROUND_MS }
+          : {}),
+        load: [loadBefore, loadAfter],
         failed: after.failed - before.failed,
         withoutReply: capDone.filter(([, , n]) => n === 0).length,
       },
@@ -504,7 +637,7 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
       rssMb: final.rssBytes / 1e6,
     };
   } finally {
-    await stopChild(s.child, 10_000);
+    await stopServer(s);
   }
 }
 
@@ -515,13 +648,13 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFracti
 function report(results: Result[]): number {
   const lines: string[] = [""];
   lines.push(
-    `Processing capacity — Telegram updates, realistic mix, ${USE_PG ? "PostgreSQL" : "SQLite (WAL)"}, ${os.cpus().length} CPUs, Node ${process.version}`,
+    `Processing capacity — Telegram updates, realistic mix, ${USE_PG ? `PostgreSQL, ${INSTANCES} instance${INSTANCES > 1 ? "s" : ""}` : "SQLite (WAL)"}, ${os.cpus().length} CPUs, Node ${process.version}`,
   );
   lines.push(
     `${"".padEnd(30)}${"processed/s".padStart(12)}${"CPU ms/upd".padStart(11)}${"(process.)".padStart(11)}${"stmts/upd".padStart(10)}` +
       `${"lat p50".padStart(10)}${"p90".padStart(10)}${"p99".padStart(10)}${"max".padStart(9)}${"RSS MB".padStart(8)}`,
   );
-  const label: Record<CapacityMode, string> = { service: "Tai Mắt (service)", bare: "bare grammY bot (in memory)" };
+  const label: Record<CapacityMode, string> = { service: INSTANCES > 1 ? `Tai Mắt (${INSTANCES} instances)` : "Tai Mắt (service)", bare: "bare grammY bot (in memory)" };
   const errors: string[] = [];
   for (const r of results) {
     lines.push(
@@ -547,10 +680,21 @@ function report(results: Result[]): number {
   const loadEnd = os.loadavg()[0]!;
   lines.push(`machine load average (1 min): ${fmt(LOAD_AT_START, 2)} at start, ${fmt(loadEnd, 2)} at end${LOAD_AT_START > 1 ? " — other processes were using the CPUs; figures are noisy" : ""}`);
   if (service) lines.push(`goal: ≥ ${fmt(GOAL)} updates/s processed — ${service.capacity.perSecond >= GOAL ? "met" : "NOT met"} (${fmt(service.capacity.perSecond)})`);
+  for (const r of results) {
+    if (r.capacity.pgCpuMsPerUpdate !== undefined) {
+      lines.push(
+        `${r.mode}: PostgreSQL server CPU ${fmt(r.capacity.pgCpuMsPerUpdate, 2)} ms/update (its backends for this database and its background processes; ` +
+          `${fmt(r.capacity.pgProcessingCpuMsPerUpdate ?? NaN, 2)} less its background of ${fmt(r.capacity.pgBackgroundCpuMsPerSecond ?? NaN, 0)} ms/s with processing held), ` +
+          `node ${fmt(r.capacity.cpuMsPerUpdate, 2)} ms/update (${fmt(r.capacity.processingCpuMsPerUpdate, 2)}) over ${r.instances} instance${r.instances > 1 ? "s" : ""}: ` +
+          `${fmt(r.capacity.pgCpuMsPerUpdate + r.capacity.cpuMsPerUpdate, 2)} ms of CPU per update in all (${fmt((r.capacity.pgProcessingCpuMsPerUpdate ?? 0) + r.capacity.processingCpuMsPerUpdate, 2)} less the backgrounds)`,
+      );
+    }
+    lines.push(`${r.mode}: load average (1 min) ${fmt(r.capacity.load[0], 2)} when the capacity phase started, ${fmt(r.capacity.load[1], 2)} when it ended`);
+  }
   if (CPU_PROF_DIR) lines.push(`CPU profiles: ${CPU_PROF_DIR}`);
   for (const e of errors) lines.push(`ERROR: ${e}`);
   console.log(lines.join("\n"));
-  const json = { bench: "capacity", date: new Date().toISOString(), db: USE_PG ? "postgresql" : "sqlite", cpus: os.cpus().length, loadAvgAtStart: LOAD_AT_START, results };
+  const json = { bench: "capacity", date: new Date().toISOString(), db: USE_PG ? "postgresql" : "sqlite", instances: INSTANCES, cpus: os.cpus().length, loadAvgAtStart: LOAD_AT_START, results };
   console.log(`JSON ${JSON.stringify(json)}`);
   return errors.length ? 1 : 0;
 }

@@ -342,7 +342,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     // SQLite has one connection: the updates of up to 16 chats are processed one after the other
     // and committed together (group commit, see inbox/process.ts).
-    inbox: { concurrency: e.INBOX_CONCURRENCY ?? (e.DATABASE_URL.startsWith("file:") ? 16 : 8), maxAttempts: e.INBOX_MAX_ATTEMPTS, floodRate: e.INBOX_FLOOD_RATE, floodShare: e.INBOX_FLOOD_SHARE },
+    inbox: { concurrency: e.INBOX_CONCURRENCY ?? (e.DATABASE_URL.startsWith("file:") ? 16 : 32), maxAttempts: e.INBOX_MAX_ATTEMPTS, floodRate: e.INBOX_FLOOD_RATE, floodShare: e.INBOX_FLOOD_SHARE },
     outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
     webhookBodyLimit: e.WEBHOOK_BODY_LIMIT_BYTES,
     retention: {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { Db } from "../db/client.ts";
+import { pgQueryOf } from "../db/hotPg.ts";
 import type { InboxRef } from "../inbox/ingest.ts";
 
 /**
@@ -8,6 +9,18 @@ import type { InboxRef } from "../inbox/ingest.ts";
  * hold one lease. A lease is taken when it is free (absent or expired) or already ours; `epoch`
  * grows each time it changes hands.
  */
+
+/** Rows of a statement: on the pool as a prepared statement (db/hotPg.ts: several of these run per update processed), else through Prisma. */
+async function rowsOf<T>(db: Db, sql: string, ...params: unknown[]): Promise<T[]> {
+  const query = pgQueryOf(db);
+  return query ? (await query<T>(sql, params)).rows : db.$queryRawUnsafe<T[]>(sql, ...params);
+}
+
+/** The rows a statement changed (see `rowsOf`). */
+async function changed(db: Db, sql: string, ...params: unknown[]): Promise<number> {
+  const query = pgQueryOf(db);
+  return query ? ((await query(sql, params)).rowCount ?? 0) : db.$executeRawUnsafe(sql, ...params);
+}
 
 /** The database's current time as stored by Prisma (UTC, `timestamp(3)` without time zone). */
 const NOW = `(now() AT TIME ZONE 'UTC')`;
@@ -19,7 +32,8 @@ export function chatLeaseName(channel: string, chatKey: string): string {
 
 /** Takes or renews `name` for `holder` for `ttlMs`; returns its epoch, or undefined when another live holder has it. */
 export async function takeLease(db: Db, name: string, holder: string, ttlMs: number): Promise<number | undefined> {
-  const rows = await db.$queryRawUnsafe<Array<{ epoch: number }>>(
+  const rows = await rowsOf<{ epoch: number }>(
+    db,
     `INSERT INTO "Lease" ("name", "holder", "expiresAt", "epoch") VALUES ($1, $2, ${NOW} + $3::int * interval '1 millisecond', 1)
      ON CONFLICT ("name") DO UPDATE SET "holder" = EXCLUDED."holder", "expiresAt" = EXCLUDED."expiresAt",
        "epoch" = CASE WHEN "Lease"."holder" = EXCLUDED."holder" THEN "Lease"."epoch" ELSE "Lease"."epoch" + 1 END
@@ -34,7 +48,8 @@ export async function takeLease(db: Db, name: string, holder: string, ttlMs: num
 
 /** Extends every lease `holder` has (names starting with `prefix`); returns the names still held. */
 export async function renewLeases(db: Db, holder: string, prefix: string, ttlMs: number): Promise<Set<string>> {
-  const rows = await db.$queryRawUnsafe<Array<{ name: string }>>(
+  const rows = await rowsOf<{ name: string }>(
+    db,
     `UPDATE "Lease" SET "expiresAt" = ${NOW} + $2::int * interval '1 millisecond'
      WHERE "holder" = $1 AND "name" LIKE $3 AND "expiresAt" >= ${NOW} RETURNING "name"`,
     holder,
@@ -46,12 +61,12 @@ export async function renewLeases(db: Db, holder: string, prefix: string, ttlMs:
 
 /** Ends every lease of `holder` now (a dead process's): free for the others at once. Returns how many. */
 export async function expireLeasesOf(db: Db, holder: string): Promise<number> {
-  return db.$executeRawUnsafe(`UPDATE "Lease" SET "expiresAt" = ${NOW} - interval '1 second' WHERE "holder" = $1 AND "expiresAt" >= ${NOW}`, holder);
+  return changed(db, `UPDATE "Lease" SET "expiresAt" = ${NOW} - interval '1 second' WHERE "holder" = $1 AND "expiresAt" >= ${NOW}`, holder);
 }
 
 /** Gives up every lease `holder` has (graceful stop): other instances take them at once. */
 export async function dropLeases(db: Db, holder: string): Promise<void> {
-  await db.$executeRawUnsafe(`DELETE FROM "Lease" WHERE "holder" = $1`, holder);
+  await changed(db, `DELETE FROM "Lease" WHERE "holder" = $1`, holder);
 }
 
 /**
@@ -60,7 +75,8 @@ export async function dropLeases(db: Db, holder: string): Promise<void> {
  * Returns true when released.
  */
 export async function releaseChatLease(db: Db, holder: string, channel: string, chatKey: string): Promise<boolean> {
-  const n = await db.$executeRawUnsafe(
+  const n = await changed(
+    db,
     `DELETE FROM "Lease" WHERE "name" = $1 AND "holder" = $2
      AND NOT EXISTS (SELECT 1 FROM "InboxUpdate" WHERE "chatKey" = $3 AND "status" = 'pending' AND "channel" = $4)`,
     chatLeaseName(channel, chatKey),
@@ -73,7 +89,8 @@ export async function releaseChatLease(db: Db, holder: string, channel: string, 
 
 /** A chat's pending updates, in processing order. */
 export async function pendingOfChat(db: Db, channel: string, chatKey: string): Promise<InboxRef[]> {
-  const rows = await db.$queryRawUnsafe<Array<{ id: number; channel: string; chatKey: string; seq: bigint }>>(
+  const rows = await rowsOf<{ id: number; channel: string; chatKey: string; seq: bigint }>(
+    db,
     `SELECT "id", "channel", "chatKey", "seq" FROM "InboxUpdate" WHERE "chatKey" = $1 AND "status" = 'pending' AND "channel" = $2 ORDER BY "seq", "id"`,
     chatKey,
     channel,
@@ -86,7 +103,8 @@ export async function pendingOfChat(db: Db, channel: string, chatKey: string): P
  * taken by the instance that stored them): a dead instance's work, or a busy one's backlog.
  */
 export async function orphanUpdates(db: Db, olderThanMs: number, limit: number): Promise<InboxRef[]> {
-  const rows = await db.$queryRawUnsafe<Array<{ id: number; channel: string; chatKey: string; seq: bigint }>>(
+  const rows = await rowsOf<{ id: number; channel: string; chatKey: string; seq: bigint }>(
+    db,
     `SELECT u."id", u."channel", u."chatKey", u."seq" FROM "InboxUpdate" u
      WHERE u."status" = 'pending' AND u."receivedAt" < ${NOW} - $1::int * interval '1 millisecond'
        AND NOT EXISTS (SELECT 1 FROM "Lease" l WHERE l."name" = 'chat:' || md5(u."channel" || ':' || u."chatKey") AND l."expiresAt" >= ${NOW})

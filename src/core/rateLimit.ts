@@ -1,5 +1,5 @@
 import type { Tx } from "../db/client.ts";
-import { hotOf, readDate, sqliteDate } from "../db/hot.ts";
+import { hotSqlOf, readDate, sqliteDate } from "../db/hot.ts";
 import type { Sealer } from "../security/sealing.ts";
 
 /**
@@ -7,17 +7,36 @@ import type { Sealer } from "../security/sealing.ts";
  * without counting — when the limit is already reached, so a refused attempt never extends the ban.
  */
 export async function takeRate(tx: Tx, key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
-  const hot = hotOf(tx);
+  const hot = hotSqlOf(tx);
+  if (hot?.dialect === "postgresql") {
+    // One statement (one round trip): a new window, or one more in this one unless the limit is reached (no row then).
+    const cutoff = sqliteDate(new Date(now.getTime() - windowMs));
+    const counted = await hot.get(
+      `INSERT INTO "RateCounter" AS r ("key", "windowStart", "count") VALUES (?, ?, 1) ON CONFLICT ("key") DO UPDATE SET ` +
+        `"windowStart" = CASE WHEN r."windowStart" <= ? THEN excluded."windowStart" ELSE r."windowStart" END, ` +
+        `"count" = CASE WHEN r."windowStart" <= ? THEN 1 ELSE r."count" + 1 END ` +
+        `WHERE r."windowStart" <= ? OR r."count" < ? RETURNING r."count"`,
+      key,
+      sqliteDate(now),
+      cutoff,
+      cutoff,
+      cutoff,
+      limit,
+    );
+    return counted !== undefined;
+  }
   if (hot) {
-    const raw = hot.stmt(`SELECT "windowStart", "count" FROM "RateCounter" WHERE "key" = ?`).get(key) as { windowStart: string; count: number } | undefined;
+    const raw = await hot.get<{ windowStart: string; count: number }>(`SELECT "windowStart", "count" FROM "RateCounter" WHERE "key" = ?`, key);
     if (!raw || now.getTime() - readDate(raw.windowStart)!.getTime() >= windowMs) {
-      hot
-        .stmt(`INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (?, ?, 1) ON CONFLICT ("key") DO UPDATE SET "windowStart" = excluded."windowStart", "count" = 1`)
-        .run(key, sqliteDate(now));
+      await hot.run(
+        `INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (?, ?, 1) ON CONFLICT ("key") DO UPDATE SET "windowStart" = excluded."windowStart", "count" = 1`,
+        key,
+        sqliteDate(now),
+      );
       return true;
     }
     if (raw.count >= limit) return false;
-    hot.stmt(`UPDATE "RateCounter" SET "count" = "count" + 1 WHERE "key" = ?`).run(key);
+    await hot.run(`UPDATE "RateCounter" SET "count" = "count" + 1 WHERE "key" = ?`, key);
     return true;
   }
   const row = await tx.rateCounter.findUnique({ where: { key } });

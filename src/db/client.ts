@@ -234,9 +234,12 @@ export function sqlitePath(url: string): string {
 export async function openDb(url: string): Promise<Db> {
   if (providerOf(url) === "postgresql") {
     // Loaded only for PostgreSQL: an SQLite instance need not carry the second client in memory.
-    const [{ PrismaPg }, { PrismaClient: PgClient }] = await Promise.all([import("@prisma/adapter-pg"), import("../../generated/postgresql/client.ts")]);
-    const client = new PgClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    const [{ PrismaPg }, { PrismaClient: PgClient }, { pgPool }] = await Promise.all([import("@prisma/adapter-pg"), import("../../generated/postgresql/client.ts"), import("./hotPg.ts")]);
+    // Our own pool (ended with the client), so the inbox worker can reach its transaction's connection (db/hotPg.ts).
+    const { pool, register } = pgPool({ connectionString: url, max: 10 });
+    const client = new PgClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
     await client.$connect();
+    register(client as unknown as Db);
     return client as unknown as Db;
   }
   const file = sqlitePath(url);

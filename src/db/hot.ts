@@ -66,3 +66,42 @@ export function readDate(v: unknown): Date | null {
   // SQLite's CURRENT_TIMESTAMP ("2026-01-02 03:04:05") is UTC, as Prisma reads it.
   return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(text) ? `${text.replace(" ", "T")}Z` : text);
 }
+
+/**
+ * The hot statements of a bound transaction on either database, awaited: SQLite's run at once on
+ * the connection (above); PostgreSQL's (db/hotPg.ts) on the connection of the inbox worker's
+ * transaction, as prepared statements. The SQL is written once for both: `?` parameters, DateTime
+ * values as `sqliteDate` text (PostgreSQL ignores the "+00:00" of a timestamp without time zone,
+ * which Prisma stores in UTC), booleans as 0/1, DateTime columns read back with `readDate`.
+ */
+export interface HotSql {
+  /** Which database: for the few statements written differently (e.g. one statement where SQLite needs two). */
+  readonly dialect: "sqlite" | "postgresql";
+  /** The first row, or undefined. */
+  get<T>(sql: string, ...params: unknown[]): Promise<T | undefined>;
+  /** Every row. */
+  all<T>(sql: string, ...params: unknown[]): Promise<T[]>;
+  /** Runs a write; returns the rows changed. */
+  run(sql: string, ...params: unknown[]): Promise<number>;
+}
+
+const boundSql = new WeakMap<object, HotSql>();
+
+/** Binds a transaction to hot statements of another database than SQLite (db/hotPg.ts). */
+export function bindHotSql(tx: Tx, hot: HotSql): void {
+  boundSql.set(tx, hot);
+}
+
+/** The hot statements of a bound transaction, SQLite or PostgreSQL; undefined outside one (use Prisma then). */
+export function hotSqlOf(tx: Tx): HotSql | undefined {
+  const sqlite = bound.get(tx);
+  if (sqlite) {
+    return {
+      dialect: "sqlite",
+      get: async <T>(sql: string, ...params: unknown[]) => sqlite.stmt(sql).get(...params) as T | undefined,
+      all: async <T>(sql: string, ...params: unknown[]) => sqlite.stmt(sql).all(...params) as T[],
+      run: async (sql, ...params) => sqlite.stmt(sql).run(...params).changes,
+    };
+  }
+  return boundSql.get(tx);
+}

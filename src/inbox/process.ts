@@ -1,11 +1,13 @@
 import { sqliteConnection, type Db, type Tx } from "../db/client.ts";
 import { bindHot, hotOf, sqliteDate } from "../db/hot.ts";
 import { OffTransaction, offloadIn, startedIn } from "../core/offTransaction.ts";
+import { pgHotOf } from "../db/hotPg.ts";
+import { pgGroupProcessor } from "./processPg.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateProcessor } from "./worker.ts";
 
-/** Runs one stored update through its channel inside `tx`; returns the outbox rows it created. */
-export type UpdateRoute = (tx: Tx, row: { id: number; channel: string; payload: string }) => Promise<OutboxRef[]>;
+import type { UpdateRoute } from "./updateRoute.ts";
+export type { UpdateRoute } from "./updateRoute.ts";
 
 interface PendingRow {
   id: number;
@@ -57,7 +59,11 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
     );
     opts.notify(refs);
   };
-  if (!sqlite) return viaPrisma;
+  if (!sqlite) {
+    // PostgreSQL: group commit with hot statements on the transaction's connection (processPg.ts).
+    const hot = pgHotOf(db);
+    return hot ? pgGroupProcessor({ db, hot, route: opts.route, notify: opts.notify }) : viaPrisma;
+  }
   const conn = sqlite;
 
   // Group commit: the updates handed over while a transaction is open (the worker runs one update

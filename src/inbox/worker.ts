@@ -9,7 +9,14 @@ import type { ChatClaims } from "../cluster/cluster.ts";
  * Processes one stored update completely (its effects and marking the row done, in one
  * transaction). Throws to have the update retried.
  */
-export type UpdateProcessor = (inboxId: number) => Promise<void>;
+export type UpdateProcessor = ((inboxId: number) => Promise<void>) & {
+  /**
+   * True when the processor itself refuses an update while an older one of its chat is pending
+   * (RetryLater; inbox/processPg.ts): then a worker holding the chat (several instances) need not
+   * read the chat's pending updates again before each one, only after such a refusal.
+   */
+  refusesOutOfOrder?: boolean;
+};
 
 /** Thrown by an `UpdateProcessor` when no retry can help (e.g. no channel of that name): the update is parked at once. */
 export class UnprocessableUpdate extends Error {}
@@ -436,9 +443,12 @@ export class InboxWorker {
    */
   private async claim(key: string, line: ChatLine, head: InboxRef): Promise<boolean> {
     const claims = this.opts.claims!;
+    const held = claims.holds(head.channel, head.chatKey);
+    // Held, and the processor refuses an update whose chat has an older one pending: nothing to read.
+    if (held && this.opts.process.refusesOutOfOrder && !this.putOff.has(head.id)) return true;
     // Held already: an older update may have been stored meanwhile by another instance (which left
     // it to this one), so the chat's pending updates are read again before each is processed.
-    const rows = claims.holds(head.channel, head.chatKey) ? await claims.pending(head.channel, head.chatKey) : await claims.acquire(head.channel, head.chatKey);
+    const rows = held ? await claims.pending(head.channel, head.chatKey) : await claims.acquire(head.channel, head.chatKey);
     if (!rows) {
       for (const item of line.items) {
         this.known.delete(item.id);

@@ -1,5 +1,5 @@
 import type { Tx } from "../db/client.ts";
-import { hotOf, sqliteDate } from "../db/hot.ts";
+import { hotSqlOf, sqliteDate } from "../db/hot.ts";
 import type { Channel } from "../core/inbound.ts";
 import type { OfferedChoice, Reply } from "../core/reply.ts";
 import type { ChannelCaps, Intent } from "../core/intents.ts";
@@ -68,18 +68,19 @@ export async function enqueueCalls(
     // Only bulk messages can be paid ones: a reply to a person keeps its own pace and priority.
     bulkPaid: (c.bulkPaid ?? opts.bulkPaid ?? false) && (opts.priority ?? PRIORITY_REPLY) <= PRIORITY_BULK,
   }));
-  const hot = hotOf(tx);
+  const hot = hotSqlOf(tx);
   if (hot) {
-    // Raw on the inbox worker's SQLite transaction (see db/hot.ts): the columns Prisma would write, defaults included.
-    const insert = hot.stmt(
-      `INSERT INTO "OutboxMessage" ("channel", "chatId", "method", "payload", "priority", "sourceUpdateId", "sensitive", "bulkPaid", "status", "attempts", "rateLimitedCount", "nextAttemptAt", "createdAt") ` +
-        `VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?) RETURNING "id"`,
-    );
+    // Raw on the inbox worker's transaction (see db/hot.ts): the columns Prisma would write, defaults included.
+    // One statement for all the calls (one round trip on PostgreSQL); the ids are given in the rows' order.
+    const insert =
+      `INSERT INTO "OutboxMessage" ("channel", "chatId", "method", "payload", "priority", "sourceUpdateId", "sensitive", "bulkPaid", "status", "attempts", "rateLimitedCount", "nextAttemptAt", "createdAt") VALUES ` +
+      data.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)`).join(", ") +
+      ` RETURNING "id"`;
     const now = sqliteDate(new Date());
-    return data.map((d) => {
-      const { id } = insert.get(d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now) as { id: number };
-      return { id, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method, bulkPaid: d.bulkPaid };
-    });
+    const ids = (await hot.all<{ id: number }>(insert, ...data.flatMap((d) => [d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now])))
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+    return data.map((d, i) => ({ id: ids[i]!, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method, bulkPaid: d.bulkPaid }));
   }
   const rows = await tx.outboxMessage.createManyAndReturn({
     data,

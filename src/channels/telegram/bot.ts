@@ -1,7 +1,7 @@
 import { Bot, Composer, type Context } from "grammy";
 import type { UserFromGetMe, Update } from "grammy/types";
 import type { Tx } from "../../db/client.ts";
-import { hotOf } from "../../db/hot.ts";
+import { hotSqlOf } from "../../db/hot.ts";
 import type { InboundInput } from "../../core/inbound.ts";
 import { processInbound, type InboundDeps } from "../../core/processInbound.ts";
 import type { Logger } from "../../logger.ts";
@@ -155,9 +155,9 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
   pm.use(async (ctx, next) => {
     if (ctx.from) {
       const s = scope(ctx);
-      const hot = hotOf(s.tx);
+      const hot = hotSqlOf(s.tx);
       const officer = hot
-        ? ((hot.stmt(`SELECT "privateChatId" FROM "Officer" WHERE "telegramUserId" = ?`).get(String(ctx.from.id)) as { privateChatId: string | null } | undefined) ?? null)
+        ? ((await hot.get<{ privateChatId: string | null }>(`SELECT "privateChatId" FROM "Officer" WHERE "telegramUserId" = ?`, String(ctx.from.id))) ?? null)
         : await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) }, select: { privateChatId: true } });
       if (officer && !officer.privateChatId) {
         const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });

@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/client.ts";
-import { hotOf, readDate, sqliteDate } from "../../db/hot.ts";
+import { hotSqlOf, readDate, sqliteDate } from "../../db/hot.ts";
 import type { InboundEvent } from "../inbound.ts";
 
 /** A chat row as the core uses it. */
@@ -15,14 +15,14 @@ export async function findOrCreateChat(
   tx: Tx,
   event: Pick<InboundEvent, "channel" | "chat">,
 ): Promise<{ chat: ChatRecord; created: boolean }> {
-  const hot = hotOf(tx);
+  const hot = hotSqlOf(tx);
   if (hot) {
-    const raw = hot.stmt(`SELECT * FROM "Chat" WHERE "channel" = ? AND "platformChatId" = ?`).get(event.channel, event.chat.platformChatId) as RawChat | undefined;
+    const raw = await hot.get<RawChat>(`SELECT * FROM "Chat" WHERE "channel" = ? AND "platformChatId" = ?`, event.channel, event.chat.platformChatId);
     if (raw) {
       const chat: ChatRecord = { ...raw, unreachableAt: readDate(raw.unreachableAt), createdAt: readDate(raw.createdAt)!, updatedAt: readDate(raw.updatedAt)! };
       if (chat.unreachableAt) {
         const now = new Date();
-        hot.stmt(`UPDATE "Chat" SET "unreachableAt" = NULL, "updatedAt" = ? WHERE "id" = ?`).run(sqliteDate(now), chat.id);
+        await hot.run(`UPDATE "Chat" SET "unreachableAt" = NULL, "updatedAt" = ? WHERE "id" = ?`, sqliteDate(now), chat.id);
         return { chat: { ...chat, unreachableAt: null, updatedAt: now }, created: false };
       }
       return { chat, created: false };
@@ -46,9 +46,9 @@ export async function findOrCreateChat(
 
 /** Records a chat's language, last menu and exchange in progress (inside the caller's transaction). */
 export async function updateChatState(tx: Tx, chatId: string, state: { locale: string | null; menu: string | null; flow: string | null }): Promise<void> {
-  const hot = hotOf(tx);
+  const hot = hotSqlOf(tx);
   if (hot) {
-    hot.stmt(`UPDATE "Chat" SET "locale" = ?, "menu" = ?, "flow" = ?, "updatedAt" = ? WHERE "id" = ?`).run(state.locale, state.menu, state.flow, sqliteDate(new Date()), chatId);
+    await hot.run(`UPDATE "Chat" SET "locale" = ?, "menu" = ?, "flow" = ?, "updatedAt" = ? WHERE "id" = ?`, state.locale, state.menu, state.flow, sqliteDate(new Date()), chatId);
     return;
   }
   await tx.chat.update({ where: { id: chatId }, data: state });

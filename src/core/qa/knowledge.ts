@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Db, Tx } from "../../db/client.ts";
-import { hotOf, readDate } from "../../db/hot.ts";
+import { hotSqlOf, readDate } from "../../db/hot.ts";
 import { LegalSearch, type SearchResult } from "./legalSearch.ts";
 import { fromRoot } from "../../paths.ts";
 
@@ -104,9 +104,9 @@ export async function exportEntries(db: Tx): Promise<EntryFile[]> {
  * Any committed write (an entry added, edited, switched off, removed) changes it.
  */
 export async function knowledgeStamp(db: Tx): Promise<string> {
-  const hot = hotOf(db);
+  const hot = hotSqlOf(db);
   if (hot) {
-    const raw = hot.stmt(`SELECT COUNT(*) AS "n", MAX("updatedAt") AS "at" FROM "KnowledgeEntry"`).get() as { n: number; at: string | null };
+    const raw = (await hot.get<{ n: number | string; at: string | null }>(`SELECT COUNT(*) AS "n", MAX("updatedAt") AS "at" FROM "KnowledgeEntry"`))!;
     return `${raw.n}:${readDate(raw.at)?.getTime() ?? 0}`;
   }
   const agg = await db.knowledgeEntry.aggregate({ _count: { _all: true }, _max: { updatedAt: true } });

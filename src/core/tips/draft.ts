@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/client.ts";
-import { hotOf, sqliteDate } from "../../db/hot.ts";
+import { hotSqlOf, sqliteDate } from "../../db/hot.ts";
 import type { Category, IdentityMode } from "./categories.ts";
 
 /** The steps of the tip journey, in order (some are skipped depending on answers). */
@@ -72,9 +72,9 @@ export function newDraft(text?: string): TipDraftData {
 
 /** The chat's draft, if any. */
 export async function loadDraft(tx: Tx, chatId: string): Promise<TipDraftData | null> {
-  const hot = hotOf(tx);
+  const hot = hotSqlOf(tx);
   if (hot) {
-    const raw = hot.stmt(`SELECT "data" FROM "TipDraft" WHERE "chatId" = ?`).get(chatId) as { data: string } | undefined;
+    const raw = await hot.get<{ data: string }>(`SELECT "data" FROM "TipDraft" WHERE "chatId" = ?`, chatId);
     return raw ? (JSON.parse(raw.data) as TipDraftData) : null;
   }
   const row = await tx.tipDraft.findUnique({ where: { chatId } });
@@ -83,14 +83,18 @@ export async function loadDraft(tx: Tx, chatId: string): Promise<TipDraftData | 
 
 /** Stores the draft (one per chat), or removes it when `draft` is null. */
 export async function saveDraft(tx: Tx, chatId: string, draft: TipDraftData | null): Promise<void> {
-  const hot = hotOf(tx);
+  const hot = hotSqlOf(tx);
   if (hot) {
-    if (draft === null) hot.stmt(`DELETE FROM "TipDraft" WHERE "chatId" = ?`).run(chatId);
+    if (draft === null) await hot.run(`DELETE FROM "TipDraft" WHERE "chatId" = ?`, chatId);
     else {
       const now = sqliteDate(new Date());
-      hot
-        .stmt(`INSERT INTO "TipDraft" ("chatId", "data", "createdAt", "updatedAt") VALUES (?, ?, ?, ?) ON CONFLICT ("chatId") DO UPDATE SET "data" = excluded."data", "updatedAt" = excluded."updatedAt"`)
-        .run(chatId, JSON.stringify(draft), now, now);
+      await hot.run(
+        `INSERT INTO "TipDraft" ("chatId", "data", "createdAt", "updatedAt") VALUES (?, ?, ?, ?) ON CONFLICT ("chatId") DO UPDATE SET "data" = excluded."data", "updatedAt" = excluded."updatedAt"`,
+        chatId,
+        JSON.stringify(draft),
+        now,
+        now,
+      );
     }
     return;
   }

@@ -1,0 +1,166 @@
+import type pg from "pg";
+import type { Db, Tx } from "../db/client.ts";
+import { bindHotPg, hotQuery, transactionFailed, type PgHot } from "../db/hotPg.ts";
+import { sqliteDate } from "../db/hot.ts";
+import type { OutboxRef } from "../outbox/outbound.ts";
+import type { UpdateRoute } from "./updateRoute.ts";
+import { RetryLater } from "../core/retryLater.ts";
+import type { UpdateProcessor } from "./worker.ts";
+
+/** How long one update may take inside a group (it is then failed, and the group redone without it). */
+const UPDATE_TIMEOUT_MS = 30_000;
+/** The most updates committed together. */
+const GROUP_MAX = 16;
+/** Groups open at once (each holds one pooled connection; the pool also serves ingest, the outbox and the leases). */
+const GROUPS_AT_ONCE = 3;
+
+interface Item {
+  inboxId: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** The outcome of an update not taken because an older one of its chat is pending (it wrote nothing). */
+const OLDER_PENDING = Symbol("older update pending");
+
+/** An update of the group failed: the group is rolled back, that update rejected, the others redone. */
+class UpdateFailed extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+  ) {
+    super("an update of the group failed");
+  }
+}
+
+/**
+ * The inbox worker's processor on PostgreSQL (see process.ts for SQLite): group commit. The updates
+ * handed over while the groups are busy (the worker runs one update per chat, many chats at once)
+ * are processed one after the other in ONE Prisma interactive transaction, committed together: one
+ * BEGIN/COMMIT and one wait for the log's flush for the group instead of one each. Each update's
+ * row is taken first — marked done with its body and chat key cleared, its body read, locked, in one
+ * statement, so that another instance processing it meanwhile waits and then finds it done — and
+ * its hot reads and writes run as prepared statements on the transaction's connection
+ * (db/hotPg.ts); a step that needs a Prisma model uses the transaction as usual.
+ *
+ * No savepoints (two more round trips an update): when an update fails — its error, or a database
+ * error it caught (the connection tells that the transaction has failed once its step is over) —
+ * the whole group is rolled back, that update rejected (the worker retries or parks it) and the
+ * others redone as a new group. Nothing is acknowledged to the worker before its group has committed.
+ */
+export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute; notify: (refs: OutboxRef[]) => void }): UpdateProcessor {
+  const { db, hot } = opts;
+  const waiting: Item[] = [];
+  let running = 0;
+
+  /** One update inside the group's transaction: its outbox rows, null when it was not pending (done elsewhere), OLDER_PENDING when it must wait. */
+  const processOne = async (tx: Tx, conn: pg.ClientBase, inboxId: number): Promise<OutboxRef[] | null | typeof OLDER_PENDING> => {
+    let alive = true;
+    // This update's own view of the transaction: refused once its part is over (a timed-out callback still running).
+    const mine = new Proxy(tx, {
+      get(target, prop) {
+        if (!alive && prop !== "then") throw new Error(`inbox update ${inboxId}: its part of the transaction is over (timed out)`);
+        return Reflect.get(target, prop);
+      },
+    });
+    bindHotPg(mine, conn, () => alive);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const { rows } = await hotQuery<{ id: number; channel: string; payload: string; older: boolean }>(conn, TAKE_ROW, [inboxId, sqliteDate(new Date())]);
+      const row = rows[0];
+      if (!row) return null;
+      if (row.older) return OLDER_PENDING;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`processing inbox update ${inboxId} took more than ${UPDATE_TIMEOUT_MS / 1000} s; rolled back`)), UPDATE_TIMEOUT_MS);
+        timer.unref?.();
+      });
+      const refs = await Promise.race([opts.route(mine, row), timedOut]);
+      // A database error the step caught has failed the transaction: this update is the one to blame.
+      if (transactionFailed(conn) ?? (await conn.query("SELECT 1").then(() => false, () => true))) {
+        throw new Error(`inbox update ${inboxId}: a statement failed (the error was caught); rolled back`);
+      }
+      return refs;
+    } finally {
+      alive = false;
+      clearTimeout(timer);
+    }
+  };
+
+  /** Runs `group` in one transaction; a failing update is rejected and the rest run again. */
+  const runGroup = async (group: Item[]): Promise<void> => {
+    while (group.length > 0) {
+      const outcomes: Array<OutboxRef[] | null | typeof OLDER_PENDING> = [];
+      try {
+        await db.$transaction(
+          async (tx) => {
+            const conn = await hot.connectionOf(tx);
+            if (!conn) throw new Error("the connection of the inbox transaction could not be told");
+            for (const [i, item] of group.entries()) {
+              try {
+                outcomes.push(await processOne(tx, conn, item.inboxId));
+              } catch (err) {
+                throw new UpdateFailed(i, err);
+              }
+            }
+          },
+          { timeout: UPDATE_TIMEOUT_MS * 2, maxWait: UPDATE_TIMEOUT_MS },
+        );
+      } catch (err) {
+        if (err instanceof UpdateFailed) {
+          group[err.index]!.reject(err.error);
+          group = group.filter((_, i) => i !== err.index);
+          continue;
+        }
+        // BEGIN or COMMIT failed (connection lost, the group's commit refused): every update is retried by the worker.
+        for (const item of group) item.reject(err);
+        return;
+      }
+      for (const [i, item] of group.entries()) {
+        const outcome = outcomes[i];
+        if (outcome === OLDER_PENDING) {
+          item.reject(new RetryLater(`inbox update ${item.inboxId}: an older update of its chat is pending; processed after it`, 0));
+          continue;
+        }
+        if (outcome) opts.notify(outcome);
+        item.resolve();
+      }
+      return;
+    }
+  };
+
+  const next = (): void => {
+    if (running >= GROUPS_AT_ONCE || waiting.length === 0) return;
+    running++;
+    // One turn of the event loop first, so that the updates handed over meanwhile join the group.
+    setImmediate(() => {
+      const group = waiting.splice(0, GROUP_MAX);
+      void runGroup(group).finally(() => {
+        running--;
+        next();
+      });
+    });
+  };
+
+  const processor: UpdateProcessor = (inboxId) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ inboxId, resolve, reject });
+      next();
+    });
+  // Taking a row checks that no older update of its chat is pending (TAKE_ROW).
+  processor.refusesOutOfOrder = true;
+  return processor;
+}
+
+/**
+ * Takes a pending update: marks it done (its body and chat key cleared, as once processed) and
+ * returns its body as received — one statement; nothing if it is not pending (processed by another
+ * instance meanwhile: the row lock makes this wait for that one's commit, then finds it done). When
+ * an older update of the same chat is pending (stored by another instance while this one held the
+ * chat), the row is left as it is and `older` is true: the worker reads the chat's updates again.
+ */
+const TAKE_ROW =
+  `WITH target AS (SELECT "id", "channel", "chatKey", "seq", "payload" FROM "InboxUpdate" WHERE "id" = ? AND "status" = 'pending' FOR UPDATE), ` +
+  `older AS (SELECT 1 FROM "InboxUpdate" o, target t WHERE o."chatKey" = t."chatKey" AND o."channel" = t."channel" AND o."status" = 'pending' AND (o."seq", o."id") < (t."seq", t."id") LIMIT 1), ` +
+  `taken AS (UPDATE "InboxUpdate" u SET "status" = 'done', "processedAt" = ?, "attempts" = u."attempts" + 1, "payload" = '', "chatKey" = '' ` +
+  `FROM target t WHERE u."id" = t."id" AND NOT EXISTS (SELECT 1 FROM older) RETURNING u."id") ` +
+  `SELECT t."id", t."channel", t."payload", EXISTS (SELECT 1 FROM older) AS "older" FROM target t`;

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb, type Db } from "../src/db/client.ts";
+import { storedUpdateProcessor, type UpdateRoute } from "../src/inbox/process.ts";
+import { enqueueCalls, type OutboxRef } from "../src/outbox/outbound.ts";
+import { takeRate } from "../src/core/rateLimit.ts";
+import { loadDraft, newDraft, saveDraft } from "../src/core/tips/draft.ts";
+import { findOrCreateChat, updateChatState } from "../src/core/chats/findOrCreateChat.ts";
+import { createTestDatabase, PROVIDER, type TestDatabase } from "./helpers/db.ts";
+
+// The group commit of stored updates on both databases (process.ts, processPg.ts): hot statements
+// inside the shared transaction write what Prisma would, a caught database error does not let a
+// half-done update commit, and (PostgreSQL, several instances) one update taken by two at once is
+// processed once.
+
+let tdb: TestDatabase;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+});
+afterAll(async () => {
+  await tdb.drop();
+});
+
+let seq = 5000n;
+async function stored(text: string, db: Db = tdb.db): Promise<number> {
+  seq++;
+  const row = await db.inboxUpdate.create({ data: { channel: "web", updateKey: `g${seq}`, chatKey: `gc${seq}`, seq, payload: JSON.stringify({ text }) } });
+  return row.id;
+}
+const textOf = (row: { payload: string }) => (JSON.parse(row.payload) as { text: string }).text;
+
+describe("stored updates processed in a shared transaction", () => {
+  it("hot reads and writes inside the group store what Prisma reads back (chat, state, draft, rate counter, replies)", async () => {
+    const route: UpdateRoute = async (tx, row) => {
+      const text = textOf(row);
+      const { chat, created } = await findOrCreateChat(tx, { channel: "web", chat: { platformChatId: `hot-${text}`, kind: "private" } });
+      await updateChatState(tx, chat.id, { locale: "vi", menu: `menu-${text}`, flow: null });
+      const draft = (await loadDraft(tx, chat.id)) ?? newDraft(text);
+      draft.description.push(`seen ${created ? "first" : "again"}`);
+      await saveDraft(tx, chat.id, draft);
+      const allowed = await takeRate(tx, `test:${text}`, 2, 60_000);
+      return enqueueCalls(tx, { chatId: chat.id, channel: "web" }, [{ method: "sendMessage", payload: { text, allowed }, sensitive: true }], { sourceUpdateId: row.id });
+    };
+    const notified: OutboxRef[][] = [];
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: (refs) => notified.push(refs) });
+    // Three updates of chat "a" one after the other (as the worker would), "b" alongside.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([process(await stored("a")), process(await stored("b"))]);
+    }
+    const chat = await tdb.db.chat.findFirstOrThrow({ where: { platformChatId: "hot-a" } });
+    expect(chat.menu).toBe("menu-a");
+    expect(chat.locale).toBe("vi");
+    expect(chat.updatedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(chat.updatedAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    const draft = await tdb.db.tipDraft.findUniqueOrThrow({ where: { chatId: chat.id } });
+    expect(JSON.parse(draft.data).description).toEqual(["a", "seen first", "seen again", "seen again"]);
+    const counter = await tdb.db.rateCounter.findUniqueOrThrow({ where: { key: "test:a" } });
+    expect(counter.count).toBe(2);
+    expect(Math.abs(counter.windowStart.getTime() - Date.now())).toBeLessThan(60_000);
+    // Once the window has passed, counting starts again.
+    await tdb.db.rateCounter.update({ where: { key: "test:a" }, data: { windowStart: new Date(Date.now() - 61_000) } });
+    await process(await stored("a"));
+    const renewed = await tdb.db.rateCounter.findUniqueOrThrow({ where: { key: "test:a" } });
+    expect(renewed.count).toBe(1);
+    expect(Math.abs(renewed.windowStart.getTime() - Date.now())).toBeLessThan(30_000);
+    const replies = await tdb.db.outboxMessage.findMany({ where: { chatId: chat.id }, orderBy: { id: "asc" } });
+    expect(replies.map((r) => JSON.parse(r.payload).allowed)).toEqual([true, true, false, true]);
+    expect(replies.every((r) => r.sensitive && r.status === "pending" && !r.bulkPaid)).toBe(true);
+    expect(notified.flat().filter((r) => r.chatId === chat.id).map((r) => r.id)).toEqual(replies.map((r) => r.id));
+  });
+
+  it("several replies of one update are recorded in order, each id told to the outbox with its own call", async () => {
+    const chatId = (await tdb.db.chat.create({ data: { channel: "web", platformChatId: "many", kind: "private" } })).id;
+    const route: UpdateRoute = async (tx, row) =>
+      enqueueCalls(
+        tx,
+        { chatId, channel: "web" },
+        ["one", "two", "three"].map((n) => ({ method: `send_${n}`, payload: { text: `${textOf(row)}-${n}` } })),
+        { sourceUpdateId: row.id },
+      );
+    const notified: OutboxRef[] = [];
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: (refs) => notified.push(...refs) });
+    await Promise.all([process(await stored("m1")), process(await stored("m2"))]);
+    const rows = await tdb.db.outboxMessage.findMany({ where: { chatId }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => JSON.parse(r.payload).text).filter((t: string) => t.startsWith("m1"))).toEqual(["m1-one", "m1-two", "m1-three"]);
+    const byId = new Map(rows.map((r) => [r.id, r.method]));
+    expect(notified.length).toBe(6);
+    for (const ref of notified) expect(ref.method).toBe(byId.get(ref.id));
+  });
+
+  it("an update that caught a database error commits nothing half-done; its neighbours commit", async () => {
+    const chatId = (await tdb.db.chat.create({ data: { channel: "web", platformChatId: "swallow", kind: "private" } })).id;
+    const route: UpdateRoute = async (tx, row) => {
+      const refs = await enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+      if (textOf(row) === "swallow") {
+        try {
+          // A second chat with the same platform id: refused by the unique index.
+          await tx.chat.create({ data: { channel: "web", platformChatId: "swallow", kind: "private" } });
+        } catch {
+          // caught and ignored by a careless step
+        }
+      }
+      return refs;
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+    const [a, b, c] = [await stored("first"), await stored("swallow"), await stored("third")];
+    const results = await Promise.allSettled([process(a), process(b), process(c)]);
+    const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: [a, b, c] } }, orderBy: { id: "asc" } });
+    const replies = await tdb.db.outboxMessage.findMany({ where: { sourceUpdateId: { in: [a, b, c] } }, orderBy: { id: "asc" } });
+    if (PROVIDER === "postgresql") {
+      // PostgreSQL: the failed statement failed the transaction: that update is rolled back alone and retried later.
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(rows.map((r) => r.status)).toEqual(["done", "pending", "done"]);
+      expect(replies.map((r) => r.sourceUpdateId).sort((x, y) => x! - y!)).toEqual([a, c]);
+    } else {
+      // SQLite: the refused statement changed nothing and the transaction goes on: all three commit, once.
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+      expect(rows.map((r) => r.status)).toEqual(["done", "done", "done"]);
+      // (the one that asked for Prisma is redone after the others' commit: its reply comes last)
+      expect(replies.map((r) => r.sourceUpdateId).sort((x, y) => x! - y!)).toEqual([a, b, c]);
+    }
+  });
+
+  it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: an update whose chat has an older one pending is put off untouched, and processed after it", async () => {
+    const chatId = (await tdb.db.chat.create({ data: { channel: "web", platformChatId: "order", kind: "private" } })).id;
+    const seen: string[] = [];
+    const route: UpdateRoute = async (tx, row) => {
+      seen.push(textOf(row));
+      return enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+    expect(process.refusesOutOfOrder).toBe(true);
+    const later = (await tdb.db.inboxUpdate.create({ data: { channel: "web", updateKey: "order-2", chatKey: "order", seq: 2n, payload: JSON.stringify({ text: "second" }) } })).id;
+    // The first one, stored (e.g. by another instance) only now.
+    const earlier = (await tdb.db.inboxUpdate.create({ data: { channel: "web", updateKey: "order-1", chatKey: "order", seq: 1n, payload: JSON.stringify({ text: "first" }) } })).id;
+    const other = await stored("elsewhere");
+    const results = await Promise.allSettled([process(later), process(other)]);
+    expect(results[0]!.status).toBe("rejected");
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ name: "RetryLater", retryAfterMs: 0 });
+    expect(results[1]!.status).toBe("fulfilled");
+    const untouched = await tdb.db.inboxUpdate.findUniqueOrThrow({ where: { id: later } });
+    expect([untouched.status, untouched.attempts, untouched.chatKey]).toEqual(["pending", 0, "order"]);
+    await process(earlier);
+    await process(later);
+    expect(seen.filter((t) => t !== "elsewhere")).toEqual(["first", "second"]);
+    const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: [earlier, later] } } });
+    expect(rows.map((r) => r.status)).toEqual(["done", "done"]);
+  });
+
+  it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: an update taken by two instances at once is processed once", async () => {
+    const second = await openDb(tdb.url);
+    try {
+      const chatId = (await tdb.db.chat.create({ data: { channel: "web", platformChatId: "twice", kind: "private" } })).id;
+      let routed = 0;
+      const route: UpdateRoute = async (tx, row) => {
+        routed++;
+        const refs = await enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+        // Slow enough for the other instance to reach the same row meanwhile.
+        await new Promise((r) => setTimeout(r, 200));
+        return refs;
+      };
+      const one = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+      const two = storedUpdateProcessor({ db: second, route, notify: () => undefined });
+      const ids = [await stored("x"), await stored("y"), await stored("z")];
+      await Promise.allSettled(ids.flatMap((id) => [one(id), two(id)]));
+      const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: ids } } });
+      expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ["done", 1]));
+      const replies = await tdb.db.outboxMessage.findMany({ where: { sourceUpdateId: { in: ids } } });
+      expect(replies.map((r) => r.sourceUpdateId).sort()).toEqual([...ids].sort());
+      expect(routed).toBeGreaterThanOrEqual(ids.length);
+    } finally {
+      await second.$disconnect();
+    }
+  });
+});
