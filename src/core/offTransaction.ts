@@ -8,8 +8,9 @@ import type { Tx } from "../db/client.ts";
  * group nor the webhook's inserts. So a step there that needs such work does not wait for it inside
  * the transaction: `offTransaction` starts it and marks the attempt; the worker rolls the update back
  * to its savepoint (its few writes so far), commits the others, and processes the update again once
- * the work is done, when `offTransaction` hands the result over at once. Outside such a transaction
- * (PostgreSQL, the CLI, tests) the work simply runs in place.
+ * the work is done, when `offTransaction` hands the result over at once. On PostgreSQL the group
+ * (src/inbox/processPg.ts, no savepoints) is rolled back and the others redone at once, that update
+ * once the work is done. Outside a group (the CLI, tests) the work simply runs in place.
  */
 interface Attempt {
   /** The work this attempt started (the update is processed again once it has settled). */

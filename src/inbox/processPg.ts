@@ -5,6 +5,7 @@ import { sqliteDate } from "../db/hot.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateRoute } from "./updateRoute.ts";
 import { RetryLater } from "../core/retryLater.ts";
+import { offloadIn, startedIn } from "../core/offTransaction.ts";
 import type { UpdateProcessor } from "./worker.ts";
 
 /** How long one update may take inside a group (it is then failed, and the group redone without it). */
@@ -24,6 +25,16 @@ interface Item {
 const OLDER_PENDING = Symbol("older update pending");
 
 /** An update of the group failed: the group is rolled back, that update rejected, the others redone. */
+/** An update of the group started slow work outside the transaction (core/offTransaction.ts): rolled back with the group, handed over again once the work is done. */
+class UpdateOffloaded extends Error {
+  constructor(
+    readonly index: number,
+    readonly later: Promise<unknown>,
+  ) {
+    super("an update of the group started slow work outside the transaction");
+  }
+}
+
 class UpdateFailed extends Error {
   constructor(
     readonly index: number,
@@ -54,7 +65,7 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
   let running = 0;
 
   /** One update inside the group's transaction: its outbox rows, null when it was not pending (done elsewhere), OLDER_PENDING when it must wait. */
-  const processOne = async (tx: Tx, conn: pg.ClientBase, inboxId: number): Promise<OutboxRef[] | null | typeof OLDER_PENDING> => {
+  const processOne = async (tx: Tx, conn: pg.ClientBase, inboxId: number, attempt: { tx?: Tx }): Promise<OutboxRef[] | null | typeof OLDER_PENDING> => {
     let alive = true;
     // This update's own view of the transaction: refused once its part is over (a timed-out callback still running).
     const mine = new Proxy(tx, {
@@ -64,6 +75,8 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
       },
     });
     bindHotPg(mine, conn, () => alive);
+    offloadIn(mine);
+    attempt.tx = mine;
     let timer: NodeJS.Timeout | undefined;
     try {
       const { rows } = await hotQuery<{ id: number; channel: string; payload: string; older: boolean }>(conn, TAKE_ROW, [inboxId, sqliteDate(new Date())]);
@@ -96,16 +109,31 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
             const conn = await hot.connectionOf(tx);
             if (!conn) throw new Error("the connection of the inbox transaction could not be told");
             for (const [i, item] of group.entries()) {
+              const attempt = { tx: undefined as Tx | undefined };
               try {
-                outcomes.push(await processOne(tx, conn, item.inboxId));
+                outcomes.push(await processOne(tx, conn, item.inboxId, attempt));
               } catch (err) {
-                throw new UpdateFailed(i, err);
+                const later = attempt.tx && startedIn(attempt.tx);
+                throw later ? new UpdateOffloaded(i, later) : new UpdateFailed(i, err);
               }
+              // Slow work started (the error that stopped the step perhaps caught on the way): this attempt does not count.
+              const later = attempt.tx && startedIn(attempt.tx);
+              if (later) throw new UpdateOffloaded(i, later);
             }
           },
           { timeout: UPDATE_TIMEOUT_MS * 2, maxWait: UPDATE_TIMEOUT_MS },
         );
       } catch (err) {
+        if (err instanceof UpdateOffloaded) {
+          // The group is rolled back (no savepoints): the others are redone now, this one once its work is done.
+          const item = group[err.index]!;
+          group = group.filter((_, i) => i !== err.index);
+          void err.later.then(() => {
+            waiting.push(item);
+            next();
+          });
+          continue;
+        }
         if (err instanceof UpdateFailed) {
           group[err.index]!.reject(err.error);
           group = group.filter((_, i) => i !== err.index);
