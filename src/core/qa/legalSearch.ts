@@ -137,37 +137,51 @@ export function features(text: string): string[] {
  * Nearest phrasings: every phrasing a TF-IDF vector of its features (words weigh more than letter
  * trigrams, word pairs most), compared by cosine through an inverted index; an entry scores its
  * best phrasing plus half its second best. A second opinion next to the naive Bayes ranking.
+ * Features are the naive Bayes model's numbers (`NaiveBayes.id`); the inverted index is three flat
+ * typed arrays (feature → phrasings and weights), a few megabytes for ~5,500 phrasings.
  */
 class NearestPhrasings {
+  /** Each phrasing's entry. */
   private readonly owners: string[] = [];
-  private readonly postings = new Map<string, { docs: Uint32Array; weights: Float64Array }>();
-  private readonly df = new Map<string, number>();
+  /** Per feature number: its inverse document frequency times its kind's weight (0: in no phrasing). */
+  private readonly idf: Float64Array;
+  /** Feature f's postings are `docs[offsets[f]] … docs[offsets[f + 1] - 1]`, with their `weights`. */
+  private readonly offsets: Uint32Array;
+  private readonly docs: Uint32Array;
+  private readonly weights: Float64Array;
   private readonly sims: Float64Array;
 
-  constructor(docs: Array<{ id: string; features: string[] }>) {
-    for (const d of docs) for (const f of new Set(d.features)) this.df.set(f, (this.df.get(f) ?? 0) + 1);
-    const lists = new Map<string, { docs: number[]; weights: number[] }>();
+  /** `docs`: each phrasing's entry and its features' numbers (below `features`); `kinds`: each feature's weight by kind. */
+  constructor(docs: Array<{ id: string; features: number[] }>, features: number, kinds: Float64Array) {
+    const df = new Uint32Array(features);
+    for (const d of docs) for (const f of new Set(d.features)) df[f]!++;
     for (const d of docs) this.owners.push(d.id);
-    docs.forEach((d, i) => {
-      for (const [f, w] of this.vector(d.features)) {
-        let list = lists.get(f);
-        if (!list) lists.set(f, (list = { docs: [], weights: [] }));
-        list.docs.push(i);
-        list.weights.push(w);
+    const n = this.owners.length || 1;
+    this.idf = new Float64Array(features);
+    for (let f = 0; f < features; f++) if (df[f]! > 0) this.idf[f] = Math.log(1 + n / df[f]!) * kinds[f]!;
+    const vectors = docs.map((d) => this.vector(d.features));
+    this.offsets = new Uint32Array(features + 1);
+    for (const v of vectors) for (const f of v.keys()) this.offsets[f + 1]!++;
+    for (let f = 0; f < features; f++) this.offsets[f + 1]! += this.offsets[f]!;
+    this.docs = new Uint32Array(this.offsets[features]!);
+    this.weights = new Float64Array(this.offsets[features]!);
+    const next = this.offsets.slice(0, features);
+    vectors.forEach((v, i) => {
+      for (const [f, w] of v) {
+        const at = next[f]!++;
+        this.docs[at] = i;
+        this.weights[at] = w;
       }
     });
-    for (const [f, l] of lists) this.postings.set(f, { docs: Uint32Array.from(l.docs), weights: Float64Array.from(l.weights) });
     this.sims = new Float64Array(docs.length);
   }
 
-  private vector(fs: string[]): Map<string, number> {
-    const n = this.owners.length || 1;
-    const v = new Map<string, number>();
+  private vector(fs: number[]): Map<number, number> {
+    const v = new Map<number, number>();
     for (const f of fs) {
-      const df = this.df.get(f);
-      if (df === undefined) continue;
-      const kind = f.startsWith("c:") ? 0.5 : f.startsWith("b:") ? 1.5 : 1;
-      v.set(f, Math.log(1 + n / df) * kind);
+      const idf = this.idf[f];
+      if (!idf) continue;
+      v.set(f, idf);
     }
     let norm = 0;
     for (const x of v.values()) norm += x * x;
@@ -176,17 +190,15 @@ class NearestPhrasings {
     return v;
   }
 
-  /** Entries by similarity to the question's features, best first. */
-  rank(fs: string[]): Array<{ id: string; s: number }> {
+  /** Entries by similarity to the question's features (numbers), best first. */
+  rank(fs: number[]): Array<{ id: string; s: number }> {
     const sims = this.sims;
     const touched: number[] = [];
     for (const [f, w] of this.vector(fs)) {
-      const p = this.postings.get(f);
-      if (!p) continue;
-      for (let i = 0; i < p.docs.length; i++) {
-        const doc = p.docs[i]!;
+      for (let i = this.offsets[f]!, end = this.offsets[f + 1]!; i < end; i++) {
+        const doc = this.docs[i]!;
         if (sims[doc] === 0) touched.push(doc);
-        sims[doc]! += w * p.weights[i]!;
+        sims[doc]! += w * this.weights[i]!;
       }
     }
     const best = new Map<string, [number, number]>();
@@ -202,6 +214,9 @@ class NearestPhrasings {
     return [...best].map(([id, [a, b]]) => ({ id, s: a + 0.5 * b })).sort((x, y) => y.s - x.s);
   }
 }
+
+/** A feature's weight in the nearest phrasings by its kind: letter trigrams less than words, word pairs more. */
+const kindWeight = (f: string) => (f.startsWith("c:") ? 0.5 : f.startsWith("b:") ? 1.5 : 1);
 
 /**
  * Finds knowledge base entries for a question: diacritics and tone-mark placement optional,
@@ -229,7 +244,19 @@ export class LegalSearch {
       }
       this.ranking.add(e.id, features(`${e.answers.vi} ${e.answers.en ?? ""}`), ANSWER_WEIGHT);
     }
-    this.nearest = new NearestPhrasings(docs);
+    // Both rankings share the naive Bayes model's feature numbers; its training counts are dropped.
+    const kinds = new Float64Array(this.ranking.features);
+    const number = (f: string) => {
+      const id = this.ranking.id(f)!;
+      kinds[id] = kindWeight(f);
+      return id;
+    };
+    this.nearest = new NearestPhrasings(
+      docs.map((d) => ({ id: d.id, features: d.features.map(number) })),
+      this.ranking.features,
+      kinds,
+    );
+    this.ranking.seal();
     for (const e of entries) this.vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
     for (const v of this.vocabulary.values()) for (const w of v) this.documentFrequency.set(w, (this.documentFrequency.get(w) ?? 0) + 1);
   }
@@ -282,7 +309,7 @@ export class LegalSearch {
     if (asked.length === 0 || this.vocabulary.size === 0) return { hits: [], confident: false };
     // Two rankings, fused by reciprocal rank: the naive Bayes classes and the nearest phrasings.
     const bayes = this.ranking.rank(asked);
-    const near = this.nearest.rank(asked);
+    const near = this.nearest.rank(asked.map((f) => this.ranking.id(f)!));
     const probability = new Map(bayes.map((r) => [r.label, r.p]));
     const fused = new Map<string, number>();
     bayes.slice(0, FUSED_DEPTH).forEach((r, i) => fused.set(r.label, (fused.get(r.label) ?? 0) + (1 - NEAREST_WEIGHT) / (i + RANK_OFFSET)));
