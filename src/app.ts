@@ -243,7 +243,7 @@ export class App {
     for (const c of this.channels.all) c.routes?.(this.http, this.ingest);
     registerOps(this.http, { db, metrics: this.metrics, readers: this.readers, metricsToken: config.metricsToken });
     // The web console (/console): officers and staff, logged in by a one-time link from the bot.
-    registerConsole(this.http, { db, t: this.t, sealer, config, officerRenderer: officers, renderers: this.renderers, notify: (refs) => this.sender.notify(refs), media: (ref) => this.channels.openMedia(ref) });
+    registerConsole(this.http, { db, t: this.t, sealer, config, officerRenderer: officers, renderers: this.renderers, notify: (refs) => this.sender.notify(refs), media: (ref) => this.channels.openMedia(ref), knowledge: this.knowledge });
   }
 
   /**
