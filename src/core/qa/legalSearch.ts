@@ -145,10 +145,14 @@ class NearestPhrasings {
   private readonly owners: string[] = [];
   /** Per feature number: its inverse document frequency times its kind's weight (0: in no phrasing). */
   private readonly idf: Float64Array;
-  /** Feature f's postings are `docs[offsets[f]] … docs[offsets[f + 1] - 1]`, with their `weights`. */
+  /** Feature f's postings are the phrasings `docs[offsets[f]] … docs[offsets[f + 1] - 1]`. */
   private readonly offsets: Uint32Array;
-  private readonly docs: Uint32Array;
-  private readonly weights: Float64Array;
+  private readonly docs: Uint16Array | Uint32Array;
+  /**
+   * Each phrasing's vector length: a posting's weight is the feature's `idf` over it (computed
+   * when searched, the same number as stored, not kept: a double per posting).
+   */
+  private readonly norms: Float64Array;
   private readonly sims: Float64Array;
 
   /** `docs`: each phrasing's entry and its features' numbers (below `features`); `kinds`: each feature's weight by kind. */
@@ -160,23 +164,21 @@ class NearestPhrasings {
     this.idf = new Float64Array(features);
     for (let f = 0; f < features; f++) if (df[f]! > 0) this.idf[f] = Math.log(1 + n / df[f]!) * kinds[f]!;
     const vectors = docs.map((d) => this.vector(d.features));
+    this.norms = Float64Array.from(vectors, (v) => v.norm);
     this.offsets = new Uint32Array(features + 1);
-    for (const v of vectors) for (const f of v.keys()) this.offsets[f + 1]!++;
+    for (const v of vectors) for (const f of v.weights.keys()) this.offsets[f + 1]!++;
     for (let f = 0; f < features; f++) this.offsets[f + 1]! += this.offsets[f]!;
-    this.docs = new Uint32Array(this.offsets[features]!);
-    this.weights = new Float64Array(this.offsets[features]!);
+    const size = this.offsets[features]!;
+    this.docs = docs.length <= 0x10000 ? new Uint16Array(size) : new Uint32Array(size);
     const next = this.offsets.slice(0, features);
     vectors.forEach((v, i) => {
-      for (const [f, w] of v) {
-        const at = next[f]!++;
-        this.docs[at] = i;
-        this.weights[at] = w;
-      }
+      for (const f of v.weights.keys()) this.docs[next[f]!++] = i;
     });
     this.sims = new Float64Array(docs.length);
   }
 
-  private vector(fs: number[]): Map<number, number> {
+  /** A text's unit vector (feature → weight) and the length it was divided by. */
+  private vector(fs: number[]): { weights: Map<number, number>; norm: number } {
     const v = new Map<number, number>();
     for (const f of fs) {
       const idf = this.idf[f];
@@ -187,18 +189,19 @@ class NearestPhrasings {
     for (const x of v.values()) norm += x * x;
     norm = Math.sqrt(norm) || 1;
     for (const [k, x] of v) v.set(k, x / norm);
-    return v;
+    return { weights: v, norm };
   }
 
   /** Entries by similarity to the question's features (numbers), best first. */
   rank(fs: number[]): Array<{ id: string; s: number }> {
     const sims = this.sims;
     const touched: number[] = [];
-    for (const [f, w] of this.vector(fs)) {
+    for (const [f, w] of this.vector(fs).weights) {
+      const idf = this.idf[f]!;
       for (let i = this.offsets[f]!, end = this.offsets[f + 1]!; i < end; i++) {
         const doc = this.docs[i]!;
         if (sims[doc] === 0) touched.push(doc);
-        sims[doc]! += w * this.weights[i]!;
+        sims[doc]! += w * (idf / this.norms[doc]!);
       }
     }
     const best = new Map<string, [number, number]>();
@@ -219,6 +222,65 @@ class NearestPhrasings {
 const kindWeight = (f: string) => (f.startsWith("c:") ? 0.5 : f.startsWith("b:") ? 1.5 : 1);
 
 /**
+ * Each entry's question words (for the coverage check), as sorted numbers into one list of the
+ * words: a few hundred kilobytes instead of a Set of strings per entry.
+ */
+class EntryWords {
+  private readonly list: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  private readonly byEntry = new Map<string, Uint32Array>();
+  /** Per word number: how many entries know it. */
+  private readonly df: Uint32Array;
+
+  constructor(vocabulary: Map<string, Set<string>>) {
+    for (const [id, ws] of vocabulary) {
+      const own: number[] = [];
+      for (const w of ws) {
+        let n = this.numbers.get(w);
+        if (n === undefined) this.numbers.set(w, (n = this.list.push(w) - 1));
+        own.push(n);
+      }
+      this.byEntry.set(id, Uint32Array.from(own).sort());
+    }
+    this.df = new Uint32Array(this.list.length);
+    for (const own of this.byEntry.values()) for (const n of own) this.df[n]!++;
+  }
+
+  /** How many entries. */
+  get size(): number {
+    return this.byEntry.size;
+  }
+
+  /** How many entries know the word (0 for a word none knows). */
+  documentFrequency(word: string): number {
+    const n = this.numbers.get(word);
+    return n === undefined ? 0 : this.df[n]!;
+  }
+
+  /** The entry's words, or undefined for an unknown entry. */
+  words(entryId: string): string[] | undefined {
+    const own = this.byEntry.get(entryId);
+    return own && Array.from(own, (n) => this.list[n]!);
+  }
+
+  /** Whether the entry knows the word. */
+  has(entryId: string, word: string): boolean {
+    const own = this.byEntry.get(entryId);
+    const n = this.numbers.get(word);
+    if (!own || n === undefined) return false;
+    let lo = 0;
+    let hi = own.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (own[mid] === n) return true;
+      if (own[mid]! < n) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+}
+
+/**
  * Finds knowledge base entries for a question: diacritics and tone-mark placement optional,
  * abbreviations expanded, typos tolerated (letter trigrams), word order free, Vietnamese, English
  * and Khmer. Ranking: multinomial naive Bayes, each entry a class learnt from its phrasings in every
@@ -229,7 +291,7 @@ const kindWeight = (f: string) => (f.startsWith("c:") ? 0.5 : f.startsWith("b:")
  */
 export class LegalSearch {
   /** Each entry's question words, for the coverage check. */
-  private readonly vocabulary = new Map<string, Set<string>>();
+  private readonly vocabulary: EntryWords;
   private readonly ranking = new NaiveBayes<string>({ smoothing: SMOOTHING, priors: false });
   private readonly nearest: NearestPhrasings;
 
@@ -257,15 +319,14 @@ export class LegalSearch {
       kinds,
     );
     this.ranking.seal();
-    for (const e of entries) this.vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
-    for (const v of this.vocabulary.values()) for (const w of v) this.documentFrequency.set(w, (this.documentFrequency.get(w) ?? 0) + 1);
+    const vocabulary = new Map<string, Set<string>>();
+    for (const e of entries) vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
+    this.vocabulary = new EntryWords(vocabulary);
   }
-
-  private readonly documentFrequency = new Map<string, number>();
 
   /** How telling a word is: rare in the knowledge base (or unknown to it) weighs more than "cần", "giấy". */
   private weight(word: string): number {
-    return Math.log(1 + this.vocabulary.size / (1 + (this.documentFrequency.get(word) ?? 0)));
+    return Math.log(1 + this.vocabulary.size / (1 + this.vocabulary.documentFrequency(word)));
   }
 
   /**
@@ -274,16 +335,15 @@ export class LegalSearch {
    * scores low even when its common words match.
    */
   coverage(question: string, entryId: string): number {
-    const vocabulary = this.vocabulary.get(entryId);
+    const known = this.vocabulary.words(entryId);
     const asked = [...new Set(words(question))];
-    if (!vocabulary || asked.length === 0) return 0;
-    const known = [...vocabulary];
+    if (!known || asked.length === 0) return 0;
     let total = 0;
     let found = 0;
     for (const w of asked) {
       const weight = this.weight(w);
       total += weight;
-      if (vocabulary.has(w) || known.some((k) => near(w, k))) found += weight;
+      if (this.vocabulary.has(entryId, w) || known.some((k) => near(w, k))) found += weight;
     }
     return found / total;
   }
@@ -294,13 +354,12 @@ export class LegalSearch {
    * entry, none of what it is about. 1 when the question has no such word.
    */
   tellingCoverage(question: string, entryId: string): number {
-    const vocabulary = this.vocabulary.get(entryId);
-    if (!vocabulary) return 0;
+    const known = this.vocabulary.words(entryId);
+    if (!known) return 0;
     const telling = [...new Set(words(question))].filter((w) => this.weight(w) >= TELLING_WEIGHT);
     if (telling.length === 0) return 1;
-    const known = [...vocabulary];
     // A typo is forgiven only in a longer word here: "chim" is one letter from "chin", "nuoi" from "nuoc".
-    return telling.filter((w) => vocabulary.has(w) || (w.length >= 5 && known.some((k) => near(w, k)))).length / telling.length;
+    return telling.filter((w) => this.vocabulary.has(entryId, w) || (w.length >= 5 && known.some((k) => near(w, k)))).length / telling.length;
   }
 
   /** Entries ranked for `question`, best first (at most `limit`); `score` is the entry's probability. */
