@@ -130,6 +130,11 @@ export class App {
   private stopped = false;
   /** One instance per SQLite file (see src/db/instanceLock.ts); none on PostgreSQL. */
   private instanceLock?: InstanceLock;
+  /**
+   * Settles once the legal search index started by `start()` is built (or failed, logged): src/main.ts
+   * collects the garbage of building it then, so it is not left in the idle process.
+   */
+  knowledgeBuilt: Promise<void> = Promise.resolve();
   /** Housekeeping passes running now (see `activity()`). */
   private housekeepingRunning = 0;
 
@@ -244,7 +249,7 @@ export class App {
     for (const c of this.channels.all) c.routes?.(this.http, this.ingest);
     registerOps(this.http, { db, metrics: this.metrics, readers: this.readers, metricsToken: config.metricsToken });
     // The web console (/console): officers and staff, logged in by a one-time link from the bot.
-    registerConsole(this.http, { db, t: this.t, sealer, config, officerRenderer: officers, renderers: this.renderers, notify: (refs) => this.sender.notify(refs), media: (ref) => this.channels.openMedia(ref) });
+    registerConsole(this.http, { db, t: this.t, sealer, config, officerRenderer: officers, renderers: this.renderers, notify: (refs) => this.sender.notify(refs), media: (ref) => this.channels.openMedia(ref), knowledge: this.knowledge });
   }
 
   /**
@@ -258,7 +263,10 @@ export class App {
     await this.http.ready();
     // The legal search's index is built now, outside any transaction, rather than inside the first
     // legal question's (on SQLite that would hold the one connection while it builds).
-    this.knowledge.fresh(this.opts.db as unknown as Tx).catch((err: unknown) => log.error({ err }, "building the legal search index failed"));
+    this.knowledgeBuilt = this.knowledge.fresh(this.opts.db as unknown as Tx).then(
+      () => {},
+      (err: unknown) => log.error({ err }, "building the legal search index failed"),
+    );
     // Several instances: a dead instance's updates are looked for every heartbeat.
     await this.worker.start(this.cluster.shared ? config.cluster.heartbeatMs : undefined);
     await this.sender.start();

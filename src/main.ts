@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   await collectStartupGarbage();
   const app = new App({ config, log, db, sealer, places, processMetrics: true, instanceLock });
   await app.start();
+  // The legal search index is built once started (see App.start); its building's garbage collected once it is.
+  void app.knowledgeBuilt.then(() => collectStartupGarbage());
   const url = await app.listen();
   log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);
   log.info(`web chat: open ${config.publicUrl ?? url}/ in a browser (always on, no token needed)`);

@@ -1,6 +1,7 @@
 import fs from "node:fs";
-import { Resvg } from "@resvg/resvg-js";
-import * as echarts from "echarts";
+import { createRequire } from "node:module";
+import type * as ResvgModule from "@resvg/resvg-js";
+import type * as EChartsModule from "echarts";
 import { fromRoot } from "../paths.ts";
 
 /**
@@ -71,7 +72,29 @@ const DEFAULT_WIDTHS: Map<string, number> = (() => {
   return new Map([...table].map((c, i) => [String.fromCharCode(i + 32), (c.charCodeAt(0) - 20) / 100]));
 })();
 
-echarts.setPlatformAPI({ measureText: measureText as never });
+/** What a chart is drawn with: ECharts (its text measure set, see `measureText`) and resvg. */
+interface ChartLibraries {
+  echarts: typeof EChartsModule;
+  Resvg: typeof ResvgModule.Resvg;
+}
+
+let libraries: ChartLibraries | undefined;
+/**
+ * ECharts and resvg, loaded on the first chart rather than at start (ECharts alone is ~20 MB of a
+ * process's memory; a service draws a few charts a month: the idle memory goal, bench/idle.ts).
+ * Loaded synchronously (charts are drawn synchronously). The text measure is registered here,
+ * before anything is drawn: without it ECharts measures text with its own table, which knows no
+ * Khmer, and breaks Khmer labels in the wrong places (mid-label, so the SVG no longer carries them whole).
+ */
+function chartLibraries(): ChartLibraries {
+  if (!libraries) {
+    const load = createRequire(import.meta.url);
+    const echarts = load("echarts") as typeof EChartsModule;
+    echarts.setPlatformAPI({ measureText: measureText as never });
+    libraries = { echarts, Resvg: (load("@resvg/resvg-js") as typeof ResvgModule).Resvg };
+  }
+  return libraries;
+}
 
 /**
  * zrender names the CSS classes (and gradients, clip paths) of its SVG with process-wide counters:
@@ -93,7 +116,8 @@ const KHMER_THEN_SPACE = /([\u1780-\u17FF]) /g;
  * Draws an ECharts option as SVG (server-side, animation off, every text in the bundled fonts) and
  * as PNG (resvg, bundled fonts only, white background). Same option, same bytes.
  */
-export function renderChart(option: echarts.EChartsOption, size: { width: number; height: number }): RenderedChart {
+export function renderChart(option: EChartsModule.EChartsOption, size: { width: number; height: number }): RenderedChart {
+  const { echarts, Resvg } = chartLibraries();
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: size.width, height: size.height });
   let svg: string;
   try {

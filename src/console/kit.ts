@@ -9,6 +9,7 @@ import type { Renderers } from "../core/tips/notifyTipster.ts";
 import type { ActionId } from "../core/actions/catalog.ts";
 import type { PageContext } from "./pages.ts";
 import type { MediaFile } from "../channels/contract.ts";
+import type { KnowledgeBase } from "../core/qa/knowledge.ts";
 
 /** What the console's routes need from the application. */
 export interface ConsoleOptions {
@@ -23,6 +24,8 @@ export interface ConsoleOptions {
   notify: (refs: OutboxRef[]) => void;
   /** Opens a tip attachment through the channel that holds it (null: no channel here has it). */
   media?: (ref: string) => Promise<MediaFile | null>;
+  /** The legal knowledge base the bot serves (one index per process, shared with the legal area). */
+  knowledge: KnowledgeBase;
 }
 
 /** A logged-in person's session: who they are, the cookie's secret and the CSRF token of their forms. */

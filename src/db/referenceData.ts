@@ -76,7 +76,7 @@ export async function loadReferenceData(db: Db, file = UNITS_FILE): Promise<Refe
       }
       const existingCommunes = new Map((await tx.commune.findMany()).map((c) => [c.code, c]));
       const newCommunes = communes.filter((c) => !existingCommunes.has(c.code));
-      for (let i = 0; i < newCommunes.length; i += 500) await tx.commune.createMany({ data: newCommunes.slice(i, i + 500) });
+      for (let i = 0; i < newCommunes.length; i += 100) await tx.commune.createMany({ data: newCommunes.slice(i, i + 100) });
       result.communes.created = newCommunes.length;
       for (const c of communes) {
         const old = existingCommunes.get(c.code);

@@ -6,7 +6,6 @@ import { importKnowledgeEntries } from "../../core/qa/commands/importKnowledgeEn
 import { retireKnowledgeEntry } from "../../core/qa/commands/retireKnowledgeEntry.ts";
 import { saveAnswerToKnowledge } from "../../core/qa/commands/saveAnswerToKnowledge.ts";
 import { saveKnowledgeEntry } from "../../core/qa/commands/saveKnowledgeEntry.ts";
-import { KnowledgeBase } from "../../core/qa/knowledge.ts";
 import { MAX_QUESTION_CHARS } from "../../core/qa/askTurn.ts";
 import type { ConsoleArea, Session } from "../kit.ts";
 import type { PageContext } from "../pages.ts";
@@ -35,9 +34,8 @@ export const legalArea: ConsoleArea = {
   id: "legal",
   register(scope, kit) {
     const { db, t } = kit;
-    // The console's own copy of the served knowledge base: the same stored entries, rebuilt by the same stamp.
-    const knowledge = new KnowledgeBase();
-    const fresh = () => knowledge.fresh(db);
+    // The knowledge base the bot serves (one index per process), rebuilt when the stored entries' stamp changes.
+    const fresh = () => kit.opts.knowledge.fresh(db);
     const memo = new BotAnswerMemo();
 
     const guard = (req: FastifyRequest, reply: FastifyReply, answer: "page" | "json" = "page") => kit.guard(req, reply, "legal", mayUseLegal, answer);

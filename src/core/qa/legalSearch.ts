@@ -137,56 +137,71 @@ export function features(text: string): string[] {
  * Nearest phrasings: every phrasing a TF-IDF vector of its features (words weigh more than letter
  * trigrams, word pairs most), compared by cosine through an inverted index; an entry scores its
  * best phrasing plus half its second best. A second opinion next to the naive Bayes ranking.
+ * Features are the naive Bayes model's numbers (`NaiveBayes.id`); the inverted index is three flat
+ * typed arrays (feature → phrasings and weights), a few megabytes for ~5,500 phrasings.
  */
 class NearestPhrasings {
+  /** Each phrasing's entry. */
   private readonly owners: string[] = [];
-  private readonly postings = new Map<string, { docs: Uint32Array; weights: Float64Array }>();
-  private readonly df = new Map<string, number>();
+  /** Per feature number: its inverse document frequency times its kind's weight (0: in no phrasing). */
+  private readonly idf: Float64Array;
+  /** Feature f's postings are the phrasings `docs[offsets[f]] … docs[offsets[f + 1] - 1]`. */
+  private readonly offsets: Uint32Array;
+  private readonly docs: Uint16Array | Uint32Array;
+  /**
+   * Each phrasing's vector length: a posting's weight is the feature's `idf` over it (computed
+   * when searched, the same number as stored, not kept: a double per posting).
+   */
+  private readonly norms: Float64Array;
   private readonly sims: Float64Array;
 
-  constructor(docs: Array<{ id: string; features: string[] }>) {
-    for (const d of docs) for (const f of new Set(d.features)) this.df.set(f, (this.df.get(f) ?? 0) + 1);
-    const lists = new Map<string, { docs: number[]; weights: number[] }>();
+  /** `docs`: each phrasing's entry and its features' numbers (below `features`); `kinds`: each feature's weight by kind. */
+  constructor(docs: Array<{ id: string; features: number[] }>, features: number, kinds: Float64Array) {
+    const df = new Uint32Array(features);
+    for (const d of docs) for (const f of new Set(d.features)) df[f]!++;
     for (const d of docs) this.owners.push(d.id);
-    docs.forEach((d, i) => {
-      for (const [f, w] of this.vector(d.features)) {
-        let list = lists.get(f);
-        if (!list) lists.set(f, (list = { docs: [], weights: [] }));
-        list.docs.push(i);
-        list.weights.push(w);
-      }
+    const n = this.owners.length || 1;
+    this.idf = new Float64Array(features);
+    for (let f = 0; f < features; f++) if (df[f]! > 0) this.idf[f] = Math.log(1 + n / df[f]!) * kinds[f]!;
+    const vectors = docs.map((d) => this.vector(d.features));
+    this.norms = Float64Array.from(vectors, (v) => v.norm);
+    this.offsets = new Uint32Array(features + 1);
+    for (const v of vectors) for (const f of v.weights.keys()) this.offsets[f + 1]!++;
+    for (let f = 0; f < features; f++) this.offsets[f + 1]! += this.offsets[f]!;
+    const size = this.offsets[features]!;
+    this.docs = docs.length <= 0x10000 ? new Uint16Array(size) : new Uint32Array(size);
+    const next = this.offsets.slice(0, features);
+    vectors.forEach((v, i) => {
+      for (const f of v.weights.keys()) this.docs[next[f]!++] = i;
     });
-    for (const [f, l] of lists) this.postings.set(f, { docs: Uint32Array.from(l.docs), weights: Float64Array.from(l.weights) });
     this.sims = new Float64Array(docs.length);
   }
 
-  private vector(fs: string[]): Map<string, number> {
-    const n = this.owners.length || 1;
-    const v = new Map<string, number>();
+  /** A text's unit vector (feature → weight) and the length it was divided by. */
+  private vector(fs: number[]): { weights: Map<number, number>; norm: number } {
+    const v = new Map<number, number>();
     for (const f of fs) {
-      const df = this.df.get(f);
-      if (df === undefined) continue;
-      const kind = f.startsWith("c:") ? 0.5 : f.startsWith("b:") ? 1.5 : 1;
-      v.set(f, Math.log(1 + n / df) * kind);
+      const idf = this.idf[f];
+      if (!idf) continue;
+      v.set(f, idf);
     }
     let norm = 0;
     for (const x of v.values()) norm += x * x;
     norm = Math.sqrt(norm) || 1;
     for (const [k, x] of v) v.set(k, x / norm);
-    return v;
+    return { weights: v, norm };
   }
 
-  /** Entries by similarity to the question's features, best first. */
-  rank(fs: string[]): Array<{ id: string; s: number }> {
+  /** Entries by similarity to the question's features (numbers), best first. */
+  rank(fs: number[]): Array<{ id: string; s: number }> {
     const sims = this.sims;
     const touched: number[] = [];
-    for (const [f, w] of this.vector(fs)) {
-      const p = this.postings.get(f);
-      if (!p) continue;
-      for (let i = 0; i < p.docs.length; i++) {
-        const doc = p.docs[i]!;
+    for (const [f, w] of this.vector(fs).weights) {
+      const idf = this.idf[f]!;
+      for (let i = this.offsets[f]!, end = this.offsets[f + 1]!; i < end; i++) {
+        const doc = this.docs[i]!;
         if (sims[doc] === 0) touched.push(doc);
-        sims[doc]! += w * p.weights[i]!;
+        sims[doc]! += w * (idf / this.norms[doc]!);
       }
     }
     const best = new Map<string, [number, number]>();
@@ -203,6 +218,68 @@ class NearestPhrasings {
   }
 }
 
+/** A feature's weight in the nearest phrasings by its kind: letter trigrams less than words, word pairs more. */
+const kindWeight = (f: string) => (f.startsWith("c:") ? 0.5 : f.startsWith("b:") ? 1.5 : 1);
+
+/**
+ * Each entry's question words (for the coverage check), as sorted numbers into one list of the
+ * words: a few hundred kilobytes instead of a Set of strings per entry.
+ */
+class EntryWords {
+  private readonly list: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  private readonly byEntry = new Map<string, Uint32Array>();
+  /** Per word number: how many entries know it. */
+  private readonly df: Uint32Array;
+
+  constructor(vocabulary: Map<string, Set<string>>) {
+    for (const [id, ws] of vocabulary) {
+      const own: number[] = [];
+      for (const w of ws) {
+        let n = this.numbers.get(w);
+        if (n === undefined) this.numbers.set(w, (n = this.list.push(w) - 1));
+        own.push(n);
+      }
+      this.byEntry.set(id, Uint32Array.from(own).sort());
+    }
+    this.df = new Uint32Array(this.list.length);
+    for (const own of this.byEntry.values()) for (const n of own) this.df[n]!++;
+  }
+
+  /** How many entries. */
+  get size(): number {
+    return this.byEntry.size;
+  }
+
+  /** How many entries know the word (0 for a word none knows). */
+  documentFrequency(word: string): number {
+    const n = this.numbers.get(word);
+    return n === undefined ? 0 : this.df[n]!;
+  }
+
+  /** The entry's words, or undefined for an unknown entry. */
+  words(entryId: string): string[] | undefined {
+    const own = this.byEntry.get(entryId);
+    return own && Array.from(own, (n) => this.list[n]!);
+  }
+
+  /** Whether the entry knows the word. */
+  has(entryId: string, word: string): boolean {
+    const own = this.byEntry.get(entryId);
+    const n = this.numbers.get(word);
+    if (!own || n === undefined) return false;
+    let lo = 0;
+    let hi = own.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (own[mid] === n) return true;
+      if (own[mid]! < n) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+}
+
 /**
  * Finds knowledge base entries for a question: diacritics and tone-mark placement optional,
  * abbreviations expanded, typos tolerated (letter trigrams), word order free, Vietnamese, English
@@ -214,7 +291,7 @@ class NearestPhrasings {
  */
 export class LegalSearch {
   /** Each entry's question words, for the coverage check. */
-  private readonly vocabulary = new Map<string, Set<string>>();
+  private readonly vocabulary: EntryWords;
   private readonly ranking = new NaiveBayes<string>({ smoothing: SMOOTHING, priors: false });
   private readonly nearest: NearestPhrasings;
 
@@ -229,16 +306,27 @@ export class LegalSearch {
       }
       this.ranking.add(e.id, features(`${e.answers.vi} ${e.answers.en ?? ""}`), ANSWER_WEIGHT);
     }
-    this.nearest = new NearestPhrasings(docs);
-    for (const e of entries) this.vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
-    for (const v of this.vocabulary.values()) for (const w of v) this.documentFrequency.set(w, (this.documentFrequency.get(w) ?? 0) + 1);
+    // Both rankings share the naive Bayes model's feature numbers; its training counts are dropped.
+    const kinds = new Float64Array(this.ranking.features);
+    const number = (f: string) => {
+      const id = this.ranking.id(f)!;
+      kinds[id] = kindWeight(f);
+      return id;
+    };
+    this.nearest = new NearestPhrasings(
+      docs.map((d) => ({ id: d.id, features: d.features.map(number) })),
+      this.ranking.features,
+      kinds,
+    );
+    this.ranking.seal();
+    const vocabulary = new Map<string, Set<string>>();
+    for (const e of entries) vocabulary.set(e.id, new Set(phrasings(e).flatMap(words)));
+    this.vocabulary = new EntryWords(vocabulary);
   }
-
-  private readonly documentFrequency = new Map<string, number>();
 
   /** How telling a word is: rare in the knowledge base (or unknown to it) weighs more than "cần", "giấy". */
   private weight(word: string): number {
-    return Math.log(1 + this.vocabulary.size / (1 + (this.documentFrequency.get(word) ?? 0)));
+    return Math.log(1 + this.vocabulary.size / (1 + this.vocabulary.documentFrequency(word)));
   }
 
   /**
@@ -247,16 +335,15 @@ export class LegalSearch {
    * scores low even when its common words match.
    */
   coverage(question: string, entryId: string): number {
-    const vocabulary = this.vocabulary.get(entryId);
+    const known = this.vocabulary.words(entryId);
     const asked = [...new Set(words(question))];
-    if (!vocabulary || asked.length === 0) return 0;
-    const known = [...vocabulary];
+    if (!known || asked.length === 0) return 0;
     let total = 0;
     let found = 0;
     for (const w of asked) {
       const weight = this.weight(w);
       total += weight;
-      if (vocabulary.has(w) || known.some((k) => near(w, k))) found += weight;
+      if (this.vocabulary.has(entryId, w) || known.some((k) => near(w, k))) found += weight;
     }
     return found / total;
   }
@@ -267,13 +354,12 @@ export class LegalSearch {
    * entry, none of what it is about. 1 when the question has no such word.
    */
   tellingCoverage(question: string, entryId: string): number {
-    const vocabulary = this.vocabulary.get(entryId);
-    if (!vocabulary) return 0;
+    const known = this.vocabulary.words(entryId);
+    if (!known) return 0;
     const telling = [...new Set(words(question))].filter((w) => this.weight(w) >= TELLING_WEIGHT);
     if (telling.length === 0) return 1;
-    const known = [...vocabulary];
     // A typo is forgiven only in a longer word here: "chim" is one letter from "chin", "nuoi" from "nuoc".
-    return telling.filter((w) => vocabulary.has(w) || (w.length >= 5 && known.some((k) => near(w, k)))).length / telling.length;
+    return telling.filter((w) => this.vocabulary.has(entryId, w) || (w.length >= 5 && known.some((k) => near(w, k)))).length / telling.length;
   }
 
   /** Entries ranked for `question`, best first (at most `limit`); `score` is the entry's probability. */
@@ -282,7 +368,7 @@ export class LegalSearch {
     if (asked.length === 0 || this.vocabulary.size === 0) return { hits: [], confident: false };
     // Two rankings, fused by reciprocal rank: the naive Bayes classes and the nearest phrasings.
     const bayes = this.ranking.rank(asked);
-    const near = this.nearest.rank(asked);
+    const near = this.nearest.rank(asked.map((f) => this.ranking.id(f)!));
     const probability = new Map(bayes.map((r) => [r.label, r.p]));
     const fused = new Map<string, number>();
     bayes.slice(0, FUSED_DEPTH).forEach((r, i) => fused.set(r.label, (fused.get(r.label) ?? 0) + (1 - NEAREST_WEIGHT) / (i + RANK_OFFSET)));

@@ -225,7 +225,7 @@ export class IntentReader {
   train(examples: ReadonlyArray<{ text: string; intent: Intent }>, alpha = 0.05): void {
     const model = new NaiveBayes<Intent>({ smoothing: alpha, priors: true });
     for (const e of examples) model.add(e.intent, Object.keys(this.features(e.text)));
-    this.model = model;
+    this.model = model.seal();
   }
 
   private model: NaiveBayes<Intent> | undefined;

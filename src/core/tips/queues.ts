@@ -44,7 +44,7 @@ export async function ensureQueues(db: Db, rulesFile = ROUTING_RULES_FILE): Prom
   }
   const fresh = wanted.filter((q) => !known.has(q.id));
   await db.$transaction(async (tx) => {
-    for (let i = 0; i < fresh.length; i += 500) await tx.queue.createMany({ data: fresh.slice(i, i + 500) });
+    for (let i = 0; i < fresh.length; i += 100) await tx.queue.createMany({ data: fresh.slice(i, i + 100) });
     for (const q of wanted) {
       const name = known.get(q.id);
       if (name !== undefined && name !== q.name) await tx.queue.update({ where: { id: q.id }, data: { name: q.name } });
