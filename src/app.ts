@@ -29,6 +29,7 @@ import type { ReplyRenderer } from "./outbox/outbound.ts";
 import { registerWebhooks } from "./http/webhooks.ts";
 import { registerOps } from "./http/ops.ts";
 import { registerConsole } from "./console/routes.ts";
+import { refreshStatsRollups } from "./core/console/statsRollup.ts";
 import { ChannelRegistry, type ChannelContext } from "./channels/contract.ts";
 import { telegramChannel } from "./channels/telegram/channel.ts";
 import { zaloChannel } from "./channels/zalo/channel.ts";
@@ -104,6 +105,8 @@ export class App {
   private instanceLock?: InstanceLock;
   /** Housekeeping passes running now (see `activity()`). */
   private housekeepingRunning = 0;
+  /** The statistics rollups' refresh pass running now, if any (awaited by `stop()`). */
+  private statsPass?: Promise<unknown>;
 
   constructor(private readonly opts: AppOptions) {
     const { config, log, db, sealer, places } = opts;
@@ -202,6 +205,9 @@ export class App {
       this.timers.push(timer);
     };
     every(60_000, "housekeeping", () => this.runHousekeeping());
+    // The console's statistics rollups: the first build right after a migration, then every minute.
+    every(config.statsRollupSeconds * 1000, "statistics rollups", () => this.refreshStatsRollups());
+    this.refreshStatsRollups().catch((err: unknown) => log.error({ err }, "statistics rollups failed"));
     this.readers.check().catch((err: unknown) => log.error({ err }, "checking for unbound queues failed"));
     // Twice a second: the outbox window (30) is refilled before the 30/s limiter drains it.
     every(500, "campaign engine step", () => this.campaigns.tick());
@@ -231,6 +237,23 @@ export class App {
       await this.readers.check();
     } finally {
       this.housekeepingRunning--;
+    }
+  }
+
+  /**
+   * Brings the console's statistics rollups up to date (src/core/console/statsRollup.ts): the
+   * months × provinces whose tips changed or whose open tips became at risk or missed, one short
+   * transaction each. At most one pass at a time (a call during a pass returns at once).
+   */
+  async refreshStatsRollups(now = new Date()): Promise<void> {
+    if (this.statsPass || this.stopped) return;
+    const pass = refreshStatsRollups(this.opts.db, now, { stop: () => this.stopped });
+    this.statsPass = pass;
+    try {
+      const report = await pass;
+      if (report.becameReady) this.opts.log.info({ chunks: report.chunks }, "statistics rollups built");
+    } finally {
+      this.statsPass = undefined;
     }
   }
 
@@ -313,6 +336,7 @@ export class App {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.retentionJob?.stop();
+    await this.statsPass?.catch(() => undefined);
     await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();

@@ -117,6 +117,8 @@ export const envSchema = z.object({
   CONSOLE_IDLE_MINUTES: positiveInt(30),
   /** Base URL of the console's login links sent by the bot (an intranet address is fine); default PUBLIC_URL. */
   CONSOLE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Seconds between refreshes of the console's statistics rollups (src/core/console/statsRollup.ts). */
+  STATS_ROLLUP_SECONDS: positiveInt(60),
   TRUST_PROXY: optionalText.pipe(
     z
       .string()
@@ -209,6 +211,8 @@ export interface Config {
   metricsToken?: string;
   /** The web console: idle timeout, and the base URL of the login links (unset: the bot sends the code only). */
   console: { idleMinutes: number; url?: string };
+  /** Seconds between refreshes of the console's statistics rollups (the page's "figures as of"). */
+  statsRollupSeconds: number;
 }
 
 /** Flood limits of the web chat (see channels/web/channel.ts); every one configurable. */
@@ -326,5 +330,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY.split(",").map((p) => p.trim()) : [],
     metricsToken: e.METRICS_TOKEN,
     console: { idleMinutes: e.CONSOLE_IDLE_MINUTES, url: (e.CONSOLE_URL ?? e.PUBLIC_URL)?.replace(/\/+$/, "") },
+    statsRollupSeconds: e.STATS_ROLLUP_SECONDS,
   };
 }

@@ -184,7 +184,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
       "id:t code:t pinHash:h category:s lifeSafety:s priority:o status:o claimedById:f claimedAt:o classification:s duplicateOf:t outcome:s closedAt:o " +
       "receiptNoticeDueAt:o receiptNoticeSentAt:o decisionDueAt:o extension:o transferredAt:o previousQueueId:t channel:o queueId:t provinceCode:s communeCode:s " +
       "placeSource:o placeText:s latitude:s longitude:s occurredWhen:s description:s details:s identityMode:o contactSealed:x replyRefSealed:x locale:p " +
-      "receivedAt:o updatedAt:o pinFailures:o pinLockedUntil:o",
+      "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o updatedAt:o pinFailures:o pinLockedUntil:o",
   },
   TipCard: {
     subjects: "tipsters",
@@ -398,6 +398,51 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     retention: ["legal_questions"],
     access: ACCESS.legal,
     fields: "id:t text:s locale:p replyRefSealed:x status:o answer:o answeredBy:f answeredAt:o cardOutboxId:t entryId:t createdAt:o",
+  },
+  StatsDirty: {
+    subjects: "none",
+    kept: { vi: "Tháng × tỉnh có số liệu thống kê cần tính lại (không có mã tin báo)", en: "Months × provinces whose statistics must be recomputed (no tip id)" },
+    purpose: { vi: "Giữ số liệu thống kê tổng hợp đúng khi tin báo thay đổi", en: "Keeping the aggregate statistics right when tips change" },
+    legalBasis: BASIS.none,
+    retention: { vi: "Xoá khi số liệu của tháng × tỉnh đó được tính lại (mỗi phút)", en: "Deleted once that month × province is recomputed (every minute)" },
+    access: ACCESS.service,
+    fields: "id:t month:o queueProvince:r",
+  },
+  StatsChunk: {
+    subjects: "none",
+    kept: { vi: "Thời điểm tính số liệu của từng tháng × tỉnh", en: "When each month × province of the statistics was computed" },
+    purpose: { vi: "Tính lại số liệu khi hạn pháp lý của tin báo đang mở sắp đến hoặc đã qua", en: "Recomputing figures when an open tip's legal deadline comes near or passes" },
+    legalBasis: BASIS.none,
+    retention: { vi: "Tính lại từ tin báo; giữ cùng thời gian với tin báo", en: "Recomputed from the tips; kept as long as the tips" },
+    access: ACCESS.service,
+    fields: "month:o queueProvince:r builtAt:o nextChangeAt:o",
+  },
+  StatsUnit: {
+    subjects: "none",
+    kept: { vi: "Số tin báo và thời hạn pháp lý theo đơn vị, xã, loại, kênh, tháng (chỉ số đếm)", en: "Tip counts and legal clocks per unit, commune, type, channel and month (counts only)" },
+    purpose: { vi: "Trang thống kê của bảng điều khiển cho tỉnh và toàn quốc", en: "The console's statistics page for a province and the whole country" },
+    legalBasis: BASIS.crime,
+    retention: { vi: "Tính lại từ tin báo; giữ cùng thời gian với tin báo", en: "Recomputed from the tips; kept as long as the tips" },
+    access: ACCESS.officers,
+    fields: "month:o queueProvince:r queueId:t placeProvince:r placeCommune:r category:o channel:o tips:o receiptMet:o receiptBreached:o receiptOpen:o receiptAtRisk:o decisionMet:o decisionBreached:o decisionOpen:o decisionAtRisk:o",
+  },
+  StatsCell: {
+    subjects: "none",
+    kept: { vi: "Số tin báo theo tỉnh, loại, kênh, tháng; biểu đồ giờ × thứ và thời gian nhận xử lý (chỉ số đếm)", en: "Tip counts per province, type, channel and month; the hour × weekday and time-to-claim histograms (counts only)" },
+    purpose: { vi: "Trang thống kê của bảng điều khiển cho tỉnh và toàn quốc", en: "The console's statistics page for a province and the whole country" },
+    legalBasis: BASIS.crime,
+    retention: { vi: "Tính lại từ tin báo; giữ cùng thời gian với tin báo", en: "Recomputed from the tips; kept as long as the tips" },
+    access: ACCESS.officers,
+    fields: "month:o queueProvince:r placeProvince:r category:o channel:o tips:o claimed:o heat:o claims:o",
+  },
+  StatsRollupState: {
+    subjects: "none",
+    kept: { vi: "Thời điểm số liệu thống kê tổng hợp được tính xong", en: "When the aggregate statistics were last brought up to date" },
+    purpose: { vi: "Hiển thị «số liệu tính đến»", en: "Showing “figures as of”" },
+    legalBasis: BASIS.none,
+    retention: KEEP.forever,
+    access: ACCESS.service,
+    fields: "id:t markedAt:o readyAt:o passAt:o",
   },
 };
 
