@@ -19,7 +19,7 @@
  * - First build: after the migration (or on `markAllStatsDirty`) every month × province is marked;
  *   the page counts live until that first pass has completed.
  */
-import { Prisma, type Db } from "../../db/client.ts";
+import { Prisma, sqliteConnection, type Db, type Provider } from "../../db/client.ts";
 import { DEFAULT_APPROACHING_WITHIN_MS } from "../deadlines/tipDeadlines.ts";
 import { vnReceipt } from "../vnTime.ts";
 import type { OfficerRecord } from "../officers/authorize.ts";
@@ -29,9 +29,6 @@ import { assembleStats, bucketSql, clockCases, clockSql, consoleStats, n, provid
 export const ALL = "*";
 
 const CLOCK_COLUMNS = ["receiptMet", "receiptBreached", "receiptOpen", "receiptAtRisk", "decisionMet", "decisionBreached", "decisionOpen", "decisionAtRisk"] as const;
-type ClockColumn = (typeof CLOCK_COLUMNS)[number];
-type Counts = { tips: number } & Record<ClockColumn, number>;
-const zeroCounts = (): Counts => ({ tips: 0, receiptMet: 0, receiptBreached: 0, receiptOpen: 0, receiptAtRisk: 0, decisionMet: 0, decisionBreached: 0, decisionOpen: 0, decisionAtRisk: 0 });
 
 /** A month × province of the queue: the unit of rebuilding. */
 export interface ChunkKey {
@@ -80,20 +77,10 @@ export async function markAllStatsDirty(db: Db, now = new Date()): Promise<numbe
   return rows.length;
 }
 
-/** Key of a row at one level: the fine values with some replaced by ALL. */
-const keyOf = (parts: string[]) => parts.join("\u0001");
-
 /** Adds `k:n` counts into a map. */
 function addPairs(into: Map<number, number>, pairs: Iterable<[number, number]>) {
   for (const [k, v] of pairs) into.set(k, (into.get(k) ?? 0) + v);
 }
-/** "k:n k:n" (keys ascending). */
-const encodePairs = (m: Map<number, number>) =>
-  [...m]
-    .filter(([, v]) => v > 0)
-    .sort((a, b) => a[0] - b[0])
-    .map(([k, v]) => `${k}:${v}`)
-    .join(" ");
 /** The pairs of an encoded "k:n k:n". */
 function* decodePairs(s: string): Generator<[number, number]> {
   if (!s) return;
@@ -103,95 +90,115 @@ function* decodePairs(s: string): Generator<[number, number]> {
   }
 }
 
+/** A timestamp parameter: ISO text as Prisma stores it (SQLite), or a timestamp (PostgreSQL). */
+const at = (p: Provider, d: Date) => (p === "sqlite" ? Prisma.sql`${d.toISOString().replace("Z", "+00:00")}` : Prisma.sql`${d}::timestamp`);
+const text = (v: string) => Prisma.sql`CAST(${v} AS TEXT)`;
+
+/**
+ * The statements that rebuild one chunk, all computed in the database (no rows through
+ * JavaScript): the units at three levels, the cells at eight (their heatmap and claim histogram
+ * joined into "k:n" text), with the live statistics' own conditions (`clockCases`, `bucketSql`).
+ */
+function chunkStatements(p: Provider, key: ChunkKey, now: Date) {
+  const { month, queueProvince } = key;
+  const where = Prisma.sql`t."receivedMonth" = ${month} AND t."queueId" IN (SELECT q."id" FROM "Queue" q WHERE q."provinceCode" = ${queueProvince})`;
+  // The chunk's tips through their queues' index (SQLite's planner, without statistics, may
+  // otherwise scan the whole month through the month × place index).
+  const tips = Prisma.raw(p === "sqlite" ? `"Tip" t INDEXED BY "Tip_queueId_receivedMonth_idx"` : `"Tip" t`);
+  const c = clockSql(p, now);
+  const all = text(ALL);
+  const sums = Prisma.raw(CLOCK_COLUMNS.map((col) => `SUM("${col}")`).join(", "));
+  const unitLevel = (cat: Prisma.Sql, ch: Prisma.Sql, group: string) =>
+    Prisma.sql`SELECT ${text(month)}, ${text(queueProvince)}, "queueId", pp, pc, ${cat}, ${ch}, SUM(n), ${sums} FROM u0 GROUP BY "queueId", pp, pc${Prisma.raw(group)}`;
+  // The finest level once (materialized), then summed into the coarser ones.
+  const units = Prisma.sql`WITH u0 AS MATERIALIZED (SELECT t."queueId" AS "queueId", t."provinceCode" AS pp, COALESCE(t."communeCode", '') AS pc, t."category" AS c, t."channel" AS ch, COUNT(*) AS n, ${clockCases(p, now)} FROM ${tips} WHERE ${where} GROUP BY t."queueId", t."provinceCode", t."communeCode", t."category", t."channel")
+INSERT INTO "StatsUnit" ("month", "queueProvince", "queueId", "placeProvince", "placeCommune", "category", "channel", "tips", ${Prisma.raw(CLOCK_COLUMNS.map((col) => `"${col}"`).join(", "))}) ${unitLevel(Prisma.raw("c"), Prisma.raw("ch"), ", c, ch")} UNION ALL ${unitLevel(all, Prisma.raw("ch"), ", ch")} UNION ALL ${unitLevel(all, all, "")}`;
+  // Every combination of place province, category and channel, each either itself or "*".
+  const expand = (from: string) =>
+    Prisma.join(
+      [0, 1, 2, 3, 4, 5, 6, 7].map(
+        (mask) => Prisma.sql`SELECT ${mask & 1 ? all : Prisma.raw("pp")} AS pp, ${mask & 2 ? all : Prisma.raw("c")} AS c, ${mask & 4 ? all : Prisma.raw("ch")} AS ch, k, n FROM ${Prisma.raw(from)}`,
+      ),
+      " UNION ALL ",
+    );
+  const agg = Prisma.raw(p === "sqlite" ? "group_concat" : "string_agg");
+  const cells = Prisma.sql`WITH h0 AS MATERIALIZED (SELECT t."provinceCode" AS pp, t."category" AS c, t."channel" AS ch, t."receivedHour" * 7 + t."receivedWeekday" - 1 AS k, COUNT(*) AS n FROM ${tips} WHERE ${where} GROUP BY t."provinceCode", t."category", t."channel", t."receivedHour", t."receivedWeekday"),
+h1 AS (${expand("h0")}),
+h AS (SELECT pp, c, ch, k, SUM(n) AS n FROM h1 GROUP BY pp, c, ch, k),
+hb AS (SELECT pp, c, ch, SUM(n) AS tips, ${agg}(CAST(k AS TEXT) || ':' || CAST(n AS TEXT), ' ') AS heat FROM h GROUP BY pp, c, ch),
+c0 AS MATERIALIZED (SELECT t."provinceCode" AS pp, t."category" AS c, t."channel" AS ch, ${bucketSql(c.minutes)} AS k, COUNT(*) AS n FROM ${tips} WHERE ${where} AND t."claimedAt" IS NOT NULL GROUP BY t."provinceCode", t."category", t."channel", ${bucketSql(c.minutes)}),
+c1 AS (${expand("c0")}),
+cc AS (SELECT pp, c, ch, k, SUM(n) AS n FROM c1 GROUP BY pp, c, ch, k),
+cb AS (SELECT pp, c, ch, SUM(n) AS claimed, ${agg}(CAST(k AS TEXT) || ':' || CAST(n AS TEXT), ' ') AS claims FROM cc GROUP BY pp, c, ch)
+INSERT INTO "StatsCell" ("month", "queueProvince", "placeProvince", "category", "channel", "tips", "claimed", "heat", "claims")
+SELECT ${text(month)}, ${text(queueProvince)}, hb.pp, hb.c, hb.ch, hb.tips, COALESCE(cb.claimed, 0), hb.heat, COALESCE(cb.claims, '') FROM hb LEFT JOIN cb ON cb.pp = hb.pp AND cb.c = hb.c AND cb.ch = hb.ch`;
+  // The earliest due time of an open clock still ahead of its "at risk" window, and still ahead.
+  const receiptOpen = Prisma.sql`t."receiptNoticeSentAt" IS NULL AND t."closedAt" IS NULL`;
+  const rDue = c.at("receiptNoticeDueAt");
+  const dDue = c.at("decisionDueAt");
+  const next = Prisma.sql`SELECT MIN(CASE WHEN ${receiptOpen} AND ${rDue} >= ${c.plus(DEFAULT_APPROACHING_WITHIN_MS.receipt_notice)} THEN t."receiptNoticeDueAt" END) AS "rRisk",
+MIN(CASE WHEN ${receiptOpen} AND ${rDue} >= ${c.now} THEN t."receiptNoticeDueAt" END) AS "rMiss",
+MIN(CASE WHEN t."closedAt" IS NULL AND ${dDue} >= ${c.plus(DEFAULT_APPROACHING_WITHIN_MS.decision)} THEN t."decisionDueAt" END) AS "dRisk",
+MIN(CASE WHEN t."closedAt" IS NULL AND ${dDue} >= ${c.now} THEN t."decisionDueAt" END) AS "dMiss" FROM ${tips} WHERE ${where}`;
+  const chunk = Prisma.sql`"month" = ${month} AND "queueProvince" = ${queueProvince}`;
+  return {
+    // First the chunk's row (on PostgreSQL a row lock: two refreshers of one chunk take turns), then
+    // its marks: a tip change committed after this DELETE keeps its mark for the next pass.
+    before: [
+      Prisma.sql`INSERT INTO "StatsChunk" ("month", "queueProvince", "builtAt") VALUES (${month}, ${queueProvince}, ${at(p, now)}) ON CONFLICT ("month", "queueProvince") DO UPDATE SET "builtAt" = excluded."builtAt"`,
+      Prisma.sql`DELETE FROM "StatsDirty" WHERE ${chunk}`,
+      Prisma.sql`DELETE FROM "StatsUnit" WHERE ${chunk}`,
+      Prisma.sql`DELETE FROM "StatsCell" WHERE ${chunk}`,
+      units,
+      cells,
+    ],
+    next,
+    /** Stores when one of the chunk's open tips next becomes at risk (due − window) or missed (just after due). */
+    after(row: Record<string, unknown> | undefined): Prisma.Sql {
+      const ms = (v: unknown) => (v == null ? null : (v instanceof Date ? v : new Date(String(v))).getTime());
+      const candidates = [
+        [ms(row?.rRisk), -DEFAULT_APPROACHING_WITHIN_MS.receipt_notice],
+        [ms(row?.rMiss), 1],
+        [ms(row?.dRisk), -DEFAULT_APPROACHING_WITHIN_MS.decision],
+        [ms(row?.dMiss), 1],
+      ]
+        .filter((x): x is [number, number] => x[0] !== null)
+        .map(([due, shift]) => due + shift);
+      const nextAt = candidates.length ? new Date(Math.min(...candidates)) : null;
+      return Prisma.sql`UPDATE "StatsChunk" SET "nextChangeAt" = ${nextAt ? at(p, nextAt) : Prisma.sql`NULL`} WHERE ${chunk}`;
+    },
+  };
+}
+
 /**
  * Rebuilds one chunk (month × province of the queue) as of `now`, in one transaction: takes its
- * marks, counts its tips with the live statistics' SQL, replaces its rows, and stores when one of
- * its open tips next changes state by time alone.
+ * marks, recounts its tips into the rollups, and stores when one of its open tips next changes
+ * state by time alone. On SQLite the whole transaction runs at once on the raw connection (no
+ * other statement can wait on it midway); on PostgreSQL through the client.
  */
 export async function rebuildChunk(db: Db, key: ChunkKey, now: Date): Promise<void> {
   const p = providerOfDb(db);
-  const { month, queueProvince } = key;
-  await db.$transaction(async (tx) => {
-    // First the chunk's row (on PostgreSQL a lock: two refreshers of one chunk take turns), then
-    // its marks: a tip change committed after this DELETE keeps its mark for the next pass.
-    await tx.statsChunk.upsert({ where: { month_queueProvince: key }, create: { ...key, builtAt: now }, update: { builtAt: now } });
-    await tx.$executeRaw`DELETE FROM "StatsDirty" WHERE "month" = ${month} AND "queueProvince" = ${queueProvince}`;
-    const where = Prisma.sql`t."receivedMonth" = ${month} AND t."queueId" IN (SELECT q."id" FROM "Queue" q WHERE q."provinceCode" = ${queueProvince})`;
-    const c = clockSql(p, now);
-    const units = await tx.$queryRaw<Array<Record<string, unknown> & { queueId: string; pp: string; pc: string; c: string; ch: string; n: unknown }>>`SELECT t."queueId" AS "queueId", t."provinceCode" AS pp, COALESCE(t."communeCode", '') AS pc, t."category" AS c, t."channel" AS ch, COUNT(*) AS n, ${clockCases(p, now)} FROM "Tip" t WHERE ${where} GROUP BY t."queueId", t."provinceCode", t."communeCode", t."category", t."channel"`;
-    const heat = await tx.$queryRaw<Array<{ pp: string; c: string; ch: string; h: unknown; w: unknown; n: unknown }>>`SELECT t."provinceCode" AS pp, t."category" AS c, t."channel" AS ch, t."receivedHour" AS h, t."receivedWeekday" AS w, COUNT(*) AS n FROM "Tip" t WHERE ${where} GROUP BY t."provinceCode", t."category", t."channel", t."receivedHour", t."receivedWeekday"`;
-    const claims = await tx.$queryRaw<Array<{ pp: string; c: string; ch: string; b: unknown; n: unknown }>>`SELECT t."provinceCode" AS pp, t."category" AS c, t."channel" AS ch, ${bucketSql(c.minutes)} AS b, COUNT(*) AS n FROM "Tip" t WHERE ${where} AND t."claimedAt" IS NOT NULL GROUP BY t."provinceCode", t."category", t."channel", ${bucketSql(c.minutes)}`;
-    const open = await tx.tip.findMany({
-      where: {
-        receivedMonth: month,
-        queue: { provinceCode: queueProvince },
-        closedAt: null,
-        OR: [{ decisionDueAt: { gte: now } }, { receiptNoticeSentAt: null, receiptNoticeDueAt: { gte: now } }],
-      },
-      select: { receiptNoticeSentAt: true, receiptNoticeDueAt: true, decisionDueAt: true },
-    });
-
-    // Units: (category, channel), (*, channel), (*, *).
-    const unitRows = new Map<string, Prisma.StatsUnitCreateManyInput & Counts>();
-    for (const r of units) {
-      for (const [cat, ch] of [
-        [r.c, r.ch],
-        [ALL, r.ch],
-        [ALL, ALL],
-      ] as const) {
-        const k = keyOf([r.queueId, r.pp, r.pc, cat, ch]);
-        const row = unitRows.get(k) ?? { month, queueProvince, queueId: r.queueId, placeProvince: r.pp, placeCommune: r.pc, category: cat, channel: ch, ...zeroCounts() };
-        row.tips += n(r.n);
-        for (const col of CLOCK_COLUMNS) row[col] += n(r[col]);
-        unitRows.set(k, row);
-      }
-    }
-    // Cells: every combination of place province, category, channel or "*".
-    const cells = new Map<string, { pp: string; c: string; ch: string; tips: number; claimed: number; heat: Map<number, number>; claims: Map<number, number> }>();
-    const levels = (pp: string, cat: string, ch: string) => [pp, ALL].flatMap((a) => [cat, ALL].flatMap((b) => [ch, ALL].map((d) => [a, b, d] as const)));
-    const cell = (pp: string, cat: string, ch: string) => {
-      const k = keyOf([pp, cat, ch]);
-      let row = cells.get(k);
-      if (!row) cells.set(k, (row = { pp, c: cat, ch, tips: 0, claimed: 0, heat: new Map(), claims: new Map() }));
-      return row;
-    };
-    for (const r of heat) {
-      const count = n(r.n);
-      const k = n(r.h) * 7 + n(r.w) - 1;
-      for (const [a, b, d] of levels(r.pp, r.c, r.ch)) {
-        const row = cell(a, b, d);
-        row.tips += count;
-        addPairs(row.heat, [[k, count]]);
-      }
-    }
-    for (const r of claims) {
-      const count = n(r.n);
-      for (const [a, b, d] of levels(r.pp, r.c, r.ch)) {
-        const row = cell(a, b, d);
-        row.claimed += count;
-        addPairs(row.claims, [[n(r.b), count]]);
-      }
-    }
-
-    // When an open tip next becomes at risk (due − window, inclusive) or missed (just after due).
-    let next: number | null = null;
-    const consider = (due: Date | null, windowMs: number) => {
-      if (!due) return;
-      for (const at of [due.getTime() - windowMs, due.getTime() + 1]) if (at >= now.getTime() && (next === null || at < next)) next = at;
-    };
-    for (const t of open) {
-      if (!t.receiptNoticeSentAt) consider(t.receiptNoticeDueAt, DEFAULT_APPROACHING_WITHIN_MS.receipt_notice);
-      consider(t.decisionDueAt, DEFAULT_APPROACHING_WITHIN_MS.decision);
-    }
-
-    await tx.statsUnit.deleteMany({ where: { queueProvince, month } });
-    await tx.statsCell.deleteMany({ where: { queueProvince, month } });
-    const unitData = [...unitRows.values()];
-    for (let i = 0; i < unitData.length; i += 60) await tx.statsUnit.createMany({ data: unitData.slice(i, i + 60) });
-    const cellData = [...cells.values()].map((r): Prisma.StatsCellCreateManyInput => ({ month, queueProvince, placeProvince: r.pp, category: r.c, channel: r.ch, tips: r.tips, claimed: r.claimed, heat: encodePairs(r.heat), claims: encodePairs(r.claims) }));
-    for (let i = 0; i < cellData.length; i += 100) await tx.statsCell.createMany({ data: cellData.slice(i, i + 100) });
-    await tx.statsChunk.update({ where: { month_queueProvince: key }, data: { nextChangeAt: next === null ? null : new Date(next) } });
-  });
+  const s = chunkStatements(p, key, now);
+  const conn = sqliteConnection(db);
+  if (conn) {
+    await conn.run((raw) =>
+      raw.transaction(() => {
+        for (const sql of s.before) conn.statement(sql.sql).run(...sql.values);
+        const row = conn.statement(s.next.sql).raw(false).get(...s.next.values) as Record<string, unknown> | undefined;
+        const after = s.after(row);
+        conn.statement(after.sql).run(...after.values);
+      })(),
+    );
+    return;
+  }
+  await db.$transaction(
+    async (tx) => {
+      for (const sql of s.before) await tx.$executeRaw(sql);
+      const [row] = await tx.$queryRaw<Array<Record<string, unknown>>>(s.next);
+      await tx.$executeRaw(s.after(row));
+    },
+    { maxWait: 60_000, timeout: 60_000 },
+  );
 }
 
 const passes = new WeakMap<Db, Promise<unknown>>();
