@@ -371,10 +371,9 @@ export async function assembleStats(db: Db, filter: StatsFilter, parts: StatsPar
     return { month, claimed, medianMinutes: percentile(list, claimed, 0.5), p90Minutes: percentile(list, claimed, 0.9) };
   });
 
-  const queueNames = await queueNamesOf(db, units.map((u) => u.queueId));
   const unitRows = units
     .filter((r) => n(r.n) > 0)
-    .map((r): UnitClocks => ({ queueId: r.queueId, name: queueNames.get(r.queueId) ?? r.queueId, tips: n(r.n), receipt: clock(r, "receipt"), decision: clock(r, "decision") }))
+    .map((r): UnitClocks => ({ queueId: r.queueId, name: r.queueId, tips: n(r.n), receipt: clock(r, "receipt"), decision: clock(r, "decision") }))
     // The units with the most breaches first, then the busiest.
     .sort((a, b) => b.receipt.breached + b.decision.breached - (a.receipt.breached + a.decision.breached) || b.tips - a.tips || a.queueId.localeCompare(b.queueId));
   const sumClock = (k: "receipt" | "decision"): ClockCounts => {
@@ -383,6 +382,10 @@ export async function assembleStats(db: Db, filter: StatsFilter, parts: StatsPar
     return { met, breached, open: unitRows.reduce((s, u) => s + u[k].open, 0), atRisk: unitRows.reduce((s, u) => s + u[k].atRisk, 0), onTimePercent: pct(met, breached) };
   };
   const uOffset = (filter.upage - 1) * RANK_PAGE_SIZE;
+  // Names for the page shown only (a whole country has thousands of units).
+  const unitPage = unitRows.slice(uOffset, uOffset + RANK_PAGE_SIZE);
+  const queueNames = await queueNamesOf(db, unitPage.map((u) => u.queueId));
+  for (const u of unitPage) u.name = queueNames.get(u.queueId) ?? u.queueId;
 
   const communeInfo = new Map(
     (await db.commune.findMany({ where: { code: { in: communes.map((r) => r.code) } }, select: { code: true, name: true, province: { select: { name: true } } } })).map((x) => [x.code, x]),
@@ -397,7 +400,7 @@ export async function assembleStats(db: Db, filter: StatsFilter, parts: StatsPar
     byCategory,
     claimTimes,
     totals: { receipt: sumClock("receipt"), decision: sumClock("decision") },
-    units: { rows: unitRows.slice(uOffset, uOffset + RANK_PAGE_SIZE), count: unitRows.length, page: filter.upage },
+    units: { rows: unitPage, count: unitRows.length, page: filter.upage },
     heatmap,
     byProvince,
     communes: {

@@ -44,8 +44,10 @@ export interface RefreshReport {
   chunks: number;
   /** Whether this pass made the rollups usable (the first build completed). */
   becameReady: boolean;
-  /** Milliseconds each chunk's transaction took. */
+  /** Milliseconds each chunk's rebuild took (wall clock: includes waiting for the connection on a busy machine). */
   durations: number[];
+  /** Milliseconds of this process's CPU each chunk's rebuild used (on SQLite the transaction runs in-process: its own cost). */
+  cpu: number[];
   /** False when the pass was stopped before the end (the next one continues). */
   complete: boolean;
 }
@@ -225,12 +227,16 @@ async function refreshPass(db: Db, now: Date, opts: { stop?: () => boolean }): P
   for (const k of await db.$queryRaw<ChunkKey[]>`SELECT DISTINCT d."month" AS "month", d."queueProvince" AS "queueProvince" FROM "StatsDirty" d`) keys.set(`${k.month} ${k.queueProvince}`, k);
   for (const k of await db.statsChunk.findMany({ where: { nextChangeAt: { lte: now } }, select: { month: true, queueProvince: true } })) keys.set(`${k.month} ${k.queueProvince}`, k);
   const durations: number[] = [];
+  const cpu: number[] = [];
   // Newest months first: they change most and are looked at most.
   for (const key of [...keys.values()].sort((a, b) => b.month.localeCompare(a.month) || a.queueProvince.localeCompare(b.queueProvince))) {
-    if (opts.stop?.()) return { at: now, chunks: durations.length, becameReady: false, durations, complete: false };
+    if (opts.stop?.()) return { at: now, chunks: durations.length, becameReady: false, durations, cpu, complete: false };
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await rebuildChunk(db, key, now);
+    const c1 = process.cpuUsage(c0);
     durations.push(performance.now() - t0);
+    cpu.push((c1.user + c1.system) / 1000);
     await new Promise((resolve) => setImmediate(resolve));
   }
   const becameReady = !state.readyAt;
@@ -238,35 +244,50 @@ async function refreshPass(db: Db, now: Date, opts: { stop?: () => boolean }): P
     where: { id: 1 },
     data: { passAt: state.passAt && state.passAt > now ? state.passAt : now, ...(becameReady ? { readyAt: now } : {}) },
   });
-  return { at: now, chunks: durations.length, becameReady, durations, complete: true };
+  return { at: now, chunks: durations.length, becameReady, durations, cpu, complete: true };
+}
+
+/** A read-only query: on SQLite straight on the raw connection (thousands of rows without the client's per-row cost), on PostgreSQL through the client. */
+async function read<T>(db: Db, sql: Prisma.Sql): Promise<T[]> {
+  const conn = sqliteConnection(db);
+  if (conn) return conn.run(() => conn.statement(sql.sql).raw(false).all(...sql.values) as T[]);
+  return db.$queryRaw<T[]>(sql);
 }
 
 /**
  * The statistics from the rollups, for a province or the whole country without a commune filter,
  * once the first build has completed; null otherwise (the caller counts live). The figures are as
- * of the last complete refresh pass (`Stats.at`).
+ * of the last complete refresh pass (`Stats.at`). Four reads: the category × month × province
+ * cells, the heatmaps and claim histograms, and the units with their communes (ranked here).
  */
 export async function rollupStats(db: Db, scope: Pick<OfficerRecord, "scopeKind" | "scopeCode">, f: StatsFilter): Promise<Stats | null> {
   if ((scope.scopeKind !== "national" && scope.scopeKind !== "province") || f.commune) return null;
   const state = await db.statsRollupState.findUnique({ where: { id: 1 } });
   if (!state?.readyAt || !state.passAt) return null;
+  const p = providerOfDb(db);
   const cat = f.category ?? ALL;
   const ch = f.channel ?? ALL;
+  // "Not *" as a range SQLite can seek ("*" sorts before every code); PostgreSQL's collation may not order it so.
+  const notAll = (col: string) => (p === "sqlite" ? Prisma.sql`${Prisma.raw(`"${col}"`)} > ${ALL}` : Prisma.sql`${Prisma.raw(`"${col}"`)} <> ${ALL}`);
   const period = Prisma.sql`"month" >= ${f.from} AND "month" <= ${f.to}`;
   const inScope = scope.scopeKind === "province" ? Prisma.sql` AND "queueProvince" = ${scope.scopeCode}` : Prisma.empty;
   const place = f.province ? Prisma.sql` AND "placeProvince" = ${f.province}` : Prisma.empty;
   // Unit rows are kept at (*, *), (*, channel) and (category, channel): a category alone sums its channels.
-  const unitLevel = f.category && !f.channel ? Prisma.sql`"category" = ${f.category} AND "channel" <> ${ALL}` : Prisma.sql`"category" = ${cat} AND "channel" = ${ch}`;
-  const unitWhere = Prisma.sql`${unitLevel} AND ${period}${inScope}${place}`;
-  const cOffset = (f.cpage - 1) * RANK_PAGE_SIZE;
+  const unitLevel = f.category && !f.channel ? Prisma.sql`"category" = ${f.category} AND ${notAll("channel")}` : Prisma.sql`"category" = ${cat} AND "channel" = ${ch}`;
   const sums = Prisma.raw(CLOCK_COLUMNS.map((col) => `SUM("${col}") AS "${col}"`).join(", "));
 
-  const [cells, blobs, units, communes] = await Promise.all([
-    db.$queryRaw<Array<{ m: string; c: string; p: string; n: unknown }>>`SELECT "month" AS m, "category" AS c, "placeProvince" AS p, SUM("tips") AS n FROM "StatsCell" WHERE "channel" = ${ch} AND ${f.category ? Prisma.sql`"category" = ${f.category}` : Prisma.sql`"category" <> ${ALL}`} AND ${f.province ? Prisma.sql`"placeProvince" = ${f.province}` : Prisma.sql`"placeProvince" <> ${ALL}`} AND ${period}${inScope} GROUP BY "month", "category", "placeProvince"`,
-    db.$queryRaw<Array<{ m: string; heat: string; claims: string }>>`SELECT "month" AS m, "heat", "claims" FROM "StatsCell" WHERE "category" = ${cat} AND "channel" = ${ch} AND "placeProvince" = ${f.province ?? ALL} AND ${period}${inScope}`,
-    db.$queryRaw<Array<Record<string, unknown> & { queueId: string; n: unknown }>>`SELECT "queueId", SUM("tips") AS n, ${sums} FROM "StatsUnit" WHERE ${unitWhere} GROUP BY "queueId"`,
-    db.$queryRaw<Array<{ code: string; n: unknown; total: unknown }>>`SELECT "placeCommune" AS code, SUM("tips") AS n, COUNT(*) OVER () AS total FROM "StatsUnit" WHERE ${unitWhere} AND "placeCommune" <> '' GROUP BY "placeCommune" ORDER BY SUM("tips") DESC, "placeCommune" ASC LIMIT ${RANK_PAGE_SIZE} OFFSET ${cOffset}`,
-  ]);
+  const cells = await read<{ m: string; c: string; p: string; n: unknown }>(
+    db,
+    Prisma.sql`SELECT "month" AS m, "category" AS c, "placeProvince" AS p, SUM("tips") AS n FROM "StatsCell" WHERE "channel" = ${ch} AND ${f.category ? Prisma.sql`"category" = ${f.category}` : notAll("category")} AND ${f.province ? Prisma.sql`"placeProvince" = ${f.province}` : notAll("placeProvince")} AND ${period}${inScope} GROUP BY "month", "category", "placeProvince"`,
+  );
+  const blobs = await read<{ m: string; heat: string; claims: string }>(
+    db,
+    Prisma.sql`SELECT "month" AS m, "heat", "claims" FROM "StatsCell" WHERE "channel" = ${ch} AND "category" = ${cat} AND ${period} AND "placeProvince" = ${f.province ?? ALL}${inScope}`,
+  );
+  const rows = await read<Record<string, unknown> & { queueId: string; pc: string; n: unknown }>(
+    db,
+    Prisma.sql`SELECT "queueId", "placeCommune" AS pc, SUM("tips") AS n, ${sums} FROM "StatsUnit" WHERE ${unitLevel} AND ${period}${inScope}${place} GROUP BY "queueId", "placeCommune"`,
+  );
 
   const heat = new Map<number, number>();
   const claimsByMonth = new Map<string, Map<number, number>>();
@@ -279,7 +300,21 @@ export async function rollupStats(db: Db, scope: Pick<OfficerRecord, "scopeKind"
   const heatmap = new Map<string, number>();
   for (const [k, v] of [...heat].sort((a, b) => a[0] - b[0])) if (v > 0) heatmap.set(`${Math.floor(k / 7)},${(k % 7) + 1}`, v);
   const claimHist = new Map<string, Array<[number, number]>>([...claimsByMonth].map(([m, hist]) => [m, [...hist]]));
-  return assembleStats(db, f, { cells, heatmap, claims: claimHist, units, communes }, state.passAt, "rollup");
+
+  // Per unit, and per commune ranked as the live query ranks them (most tips, then code).
+  const units = new Map<string, Record<string, number> & { queueId: string; n: number }>();
+  const byCommune = new Map<string, number>();
+  for (const r of rows) {
+    const u = units.get(r.queueId) ?? Object.assign({ queueId: r.queueId, n: 0 }, Object.fromEntries(CLOCK_COLUMNS.map((col) => [col, 0])));
+    u.n += n(r.n);
+    for (const col of CLOCK_COLUMNS) u[col] = (u[col] ?? 0) + n(r[col]);
+    units.set(r.queueId, u);
+    if (r.pc !== "") byCommune.set(r.pc, (byCommune.get(r.pc) ?? 0) + n(r.n));
+  }
+  const ranked = [...byCommune].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const cOffset = (f.cpage - 1) * RANK_PAGE_SIZE;
+  const communes = ranked.slice(cOffset, cOffset + RANK_PAGE_SIZE).map(([code, count]) => ({ code, n: count, total: ranked.length }));
+  return assembleStats(db, f, { cells, heatmap, claims: claimHist, units: [...units.values()], communes }, state.passAt, "rollup");
 }
 
 /**

@@ -51,7 +51,7 @@ CREATE TABLE "StatsCell" (
     "heat" TEXT NOT NULL,
     "claims" TEXT NOT NULL,
 
-    CONSTRAINT "StatsCell_pkey" PRIMARY KEY ("category","channel","placeProvince","month","queueProvince")
+    CONSTRAINT "StatsCell_pkey" PRIMARY KEY ("channel","category","month","placeProvince","queueProvince")
 );
 
 -- CreateTable

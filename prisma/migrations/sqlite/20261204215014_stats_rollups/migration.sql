@@ -15,7 +15,7 @@ CREATE TABLE "StatsChunk" (
     PRIMARY KEY ("month", "queueProvince")
 );
 
--- CreateTable
+-- CreateTable (WITHOUT ROWID: rows stored in primary-key order, so a range of months is read in one pass)
 CREATE TABLE "StatsUnit" (
     "month" TEXT NOT NULL,
     "queueProvince" TEXT NOT NULL,
@@ -35,7 +35,7 @@ CREATE TABLE "StatsUnit" (
     "decisionAtRisk" INTEGER NOT NULL,
 
     PRIMARY KEY ("category", "channel", "month", "queueId", "placeProvince", "placeCommune")
-);
+) WITHOUT ROWID;
 
 -- CreateTable
 CREATE TABLE "StatsCell" (
@@ -49,8 +49,8 @@ CREATE TABLE "StatsCell" (
     "heat" TEXT NOT NULL,
     "claims" TEXT NOT NULL,
 
-    PRIMARY KEY ("category", "channel", "placeProvince", "month", "queueProvince")
-);
+    PRIMARY KEY ("channel", "category", "month", "placeProvince", "queueProvince")
+) WITHOUT ROWID;
 
 -- CreateTable
 CREATE TABLE "StatsRollupState" (
