@@ -10,7 +10,8 @@
  * connection: every transaction holds it). A baseline (a one-row primary-key read) is timed too:
  * the machine may be shared.
  *
- *   npx tsx bench/statsQueries.ts [--tips=1000000] [--runs=15] [--live-runs=RUNS] [--db=file:/tmp/stats-bench.db | postgresql://…]
+ *   npx tsx bench/statsQueries.ts [--tips=1000000] [--runs=15] [--live-runs=RUNS] [--rebuild] [--db=file:/tmp/stats-bench.db | postgresql://…]
+ * (`--rebuild`: build every rollup chunk again, as after the migration.)
  * An existing database with enough tips is reused (seeding 1M takes minutes).
  */
 import pg from "pg";
@@ -146,10 +147,11 @@ console.log(`${await db.tip.count()} tips; ${RUNS} runs each (live: ${LIVE_RUNS}
 
 // The rollups: the first build (the seed wrote tips without events), or the pass catching up.
 const state = await db.statsRollupState.findUnique({ where: { id: 1 } });
-if (seeded || !state?.readyAt) await markAllStatsDirty(db, now);
+const rebuild = seeded || !state?.readyAt || option("rebuild") !== undefined;
+if (rebuild) await markAllStatsDirty(db, now);
 let t0 = performance.now();
 const first = await refreshStatsRollups(db, now);
-if (first.chunks) console.log(passLine(seeded || !state?.readyAt ? "rollups, first build" : "rollups, catching up", first, performance.now() - t0));
+if (first.chunks) console.log(passLine(rebuild ? "rollups, first build" : "rollups, catching up", first, performance.now() - t0));
 // A busy minute: tips changed in every province's current month.
 const month = (await db.statsChunk.findFirstOrThrow({ orderBy: { month: "desc" }, select: { month: true } })).month;
 const provinces = await db.queue.findMany({ distinct: ["provinceCode"], select: { provinceCode: true } });

@@ -6,7 +6,8 @@
  *   tips and the legal clocks) and `StatsCell` (per province of the queue × place province ×
  *   category × channel × month: tips, the hour × weekday heatmap and the time-to-claim histogram),
  *   with "*" rows for "every category / channel / place province" so a request reads one level
- *   (units: (*, *), (*, channel), (category, channel); cells: every combination).
+ *   (units and cells: every combination of category or "*" and channel or "*"; cells also of the
+ *   place province or "*").
  *   Both are built a chunk at a time: one Vietnam month × one province (of the queue now handling
  *   the tips), with the same SQL conditions as the live figures (`clockCases`, `bucketSql`).
  * - Tip changes: every event about a tip marks its chunk(s) in the same transaction
@@ -114,7 +115,7 @@ function chunkStatements(p: Provider, key: ChunkKey, now: Date) {
     Prisma.sql`SELECT ${text(month)}, ${text(queueProvince)}, "queueId", pp, pc, ${cat}, ${ch}, SUM(n), ${sums} FROM u0 GROUP BY "queueId", pp, pc${Prisma.raw(group)}`;
   // The finest level once (materialized), then summed into the coarser ones.
   const units = Prisma.sql`WITH u0 AS MATERIALIZED (SELECT t."queueId" AS "queueId", t."provinceCode" AS pp, COALESCE(t."communeCode", '') AS pc, t."category" AS c, t."channel" AS ch, COUNT(*) AS n, ${clockCases(p, now)} FROM ${tips} WHERE ${where} GROUP BY t."queueId", t."provinceCode", t."communeCode", t."category", t."channel")
-INSERT INTO "StatsUnit" ("month", "queueProvince", "queueId", "placeProvince", "placeCommune", "category", "channel", "tips", ${Prisma.raw(CLOCK_COLUMNS.map((col) => `"${col}"`).join(", "))}) ${unitLevel(Prisma.raw("c"), Prisma.raw("ch"), ", c, ch")} UNION ALL ${unitLevel(all, Prisma.raw("ch"), ", ch")} UNION ALL ${unitLevel(all, all, "")}`;
+INSERT INTO "StatsUnit" ("month", "queueProvince", "queueId", "placeProvince", "placeCommune", "category", "channel", "tips", ${Prisma.raw(CLOCK_COLUMNS.map((col) => `"${col}"`).join(", "))}) ${unitLevel(Prisma.raw("c"), Prisma.raw("ch"), ", c, ch")} UNION ALL ${unitLevel(Prisma.raw("c"), all, ", c")} UNION ALL ${unitLevel(all, Prisma.raw("ch"), ", ch")} UNION ALL ${unitLevel(all, all, "")}`;
   // Every combination of place province, category and channel, each either itself or "*".
   const expand = (from: string) =>
     Prisma.join(
@@ -272,8 +273,7 @@ export async function rollupStats(db: Db, scope: Pick<OfficerRecord, "scopeKind"
   const period = Prisma.sql`"month" >= ${f.from} AND "month" <= ${f.to}`;
   const inScope = scope.scopeKind === "province" ? Prisma.sql` AND "queueProvince" = ${scope.scopeCode}` : Prisma.empty;
   const place = f.province ? Prisma.sql` AND "placeProvince" = ${f.province}` : Prisma.empty;
-  // Unit rows are kept at (*, *), (*, channel) and (category, channel): a category alone sums its channels.
-  const unitLevel = f.category && !f.channel ? Prisma.sql`"category" = ${f.category} AND ${notAll("channel")}` : Prisma.sql`"category" = ${cat} AND "channel" = ${ch}`;
+  const unitLevel = Prisma.sql`"category" = ${cat} AND "channel" = ${ch}`;
   const sums = Prisma.raw(CLOCK_COLUMNS.map((col) => `SUM("${col}") AS "${col}"`).join(", "));
 
   const cells = await read<{ m: string; c: string; p: string; n: unknown }>(
