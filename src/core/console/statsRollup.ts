@@ -276,18 +276,21 @@ export async function rollupStats(db: Db, scope: Pick<OfficerRecord, "scopeKind"
   const unitLevel = Prisma.sql`"category" = ${cat} AND "channel" = ${ch}`;
   const sums = Prisma.raw(CLOCK_COLUMNS.map((col) => `SUM("${col}") AS "${col}"`).join(", "));
 
-  const cells = await read<{ m: string; c: string; p: string; n: unknown }>(
-    db,
-    Prisma.sql`SELECT "month" AS m, "category" AS c, "placeProvince" AS p, SUM("tips") AS n FROM "StatsCell" WHERE "channel" = ${ch} AND ${f.category ? Prisma.sql`"category" = ${f.category}` : notAll("category")} AND ${f.province ? Prisma.sql`"placeProvince" = ${f.province}` : notAll("placeProvince")} AND ${period}${inScope} GROUP BY "month", "category", "placeProvince"`,
-  );
-  const blobs = await read<{ m: string; heat: string; claims: string }>(
-    db,
-    Prisma.sql`SELECT "month" AS m, "heat", "claims" FROM "StatsCell" WHERE "channel" = ${ch} AND "category" = ${cat} AND ${period} AND "placeProvince" = ${f.province ?? ALL}${inScope}`,
-  );
-  const rows = await read<Record<string, unknown> & { queueId: string; pc: string; n: unknown }>(
-    db,
-    Prisma.sql`SELECT "queueId", "placeCommune" AS pc, SUM("tips") AS n, ${sums} FROM "StatsUnit" WHERE ${unitLevel} AND ${period}${inScope}${place} GROUP BY "queueId", "placeCommune"`,
-  );
+  // Together: PostgreSQL answers them on several connections; SQLite takes them in turn.
+  const [cells, blobs, rows] = await Promise.all([
+    read<{ m: string; c: string; p: string; n: unknown }>(
+      db,
+      Prisma.sql`SELECT "month" AS m, "category" AS c, "placeProvince" AS p, SUM("tips") AS n FROM "StatsCell" WHERE "channel" = ${ch} AND ${f.category ? Prisma.sql`"category" = ${f.category}` : notAll("category")} AND ${f.province ? Prisma.sql`"placeProvince" = ${f.province}` : notAll("placeProvince")} AND ${period}${inScope} GROUP BY "month", "category", "placeProvince"`,
+    ),
+    read<{ m: string; heat: string; claims: string }>(
+      db,
+      Prisma.sql`SELECT "month" AS m, "heat", "claims" FROM "StatsCell" WHERE "channel" = ${ch} AND "category" = ${cat} AND ${period} AND "placeProvince" = ${f.province ?? ALL}${inScope}`,
+    ),
+    read<Record<string, unknown> & { queueId: string; pc: string; n: unknown }>(
+      db,
+      Prisma.sql`SELECT "queueId", "placeCommune" AS pc, SUM("tips") AS n, ${sums} FROM "StatsUnit" WHERE ${unitLevel} AND ${period}${inScope}${place} GROUP BY "queueId", "placeCommune"`,
+    ),
+  ]);
 
   const heat = new Map<number, number>();
   const claimsByMonth = new Map<string, Map<number, number>>();
