@@ -22,7 +22,6 @@
  */
 import { Prisma, sqliteConnection, type Db, type Provider } from "../../db/client.ts";
 import { DEFAULT_APPROACHING_WITHIN_MS } from "../deadlines/tipDeadlines.ts";
-import { vnReceipt } from "../vnTime.ts";
 import type { OfficerRecord } from "../officers/authorize.ts";
 import { assembleStats, bucketSql, clockCases, clockSql, consoleStats, n, providerOfDb, RANK_PAGE_SIZE, type Stats, type StatsFilter } from "./stats.ts";
 
@@ -53,25 +52,18 @@ export interface RefreshReport {
   complete: boolean;
 }
 
-const monthIndex = (m: string) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7)) - 1;
-const monthOfIndex = (i: number) => `${Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`;
 
 /**
- * Marks every month × province for rebuilding: every month from the first tip's to the current
- * one, every province that has a queue (and every chunk already built). Used for the first build
- * after the migration and after tips were written without events (imports, the bench's seed).
+ * Marks for rebuilding every month × province (of the queue) that has tips, and every chunk
+ * already built (its tips may have gone). A month × province without tips has no rollup rows: it
+ * is marked by the first event about a tip in it. Used for the first build after the migration
+ * and after tips were written without events (imports, the bench's seed).
  */
 export async function markAllStatsDirty(db: Db, now = new Date()): Promise<number> {
-  const [range] = await db.$queryRaw<Array<{ lo: string | null; hi: string | null }>>`SELECT MIN(t."receivedMonth") AS lo, MAX(t."receivedMonth") AS hi FROM "Tip" t WHERE t."receivedMonth" <> ''`;
-  const provinces = (await db.queue.findMany({ distinct: ["provinceCode"], select: { provinceCode: true } })).map((q) => q.provinceCode);
-  const built = await db.statsChunk.findMany({ select: { month: true, queueProvince: true } });
   const keys = new Map<string, ChunkKey>();
-  for (const b of built) keys.set(`${b.month} ${b.queueProvince}`, b);
-  if (range?.lo && range.hi) {
-    const current = vnReceipt(now).month;
-    const hi = range.hi > current ? range.hi : current;
-    for (let i = monthIndex(range.lo); i <= monthIndex(hi); i++) for (const p of provinces) keys.set(`${monthOfIndex(i)} ${p}`, { month: monthOfIndex(i), queueProvince: p });
-  }
+  for (const b of await db.statsChunk.findMany({ select: { month: true, queueProvince: true } })) keys.set(`${b.month} ${b.queueProvince}`, b);
+  const withTips = await db.$queryRaw<ChunkKey[]>`SELECT DISTINCT t."receivedMonth" AS "month", q."provinceCode" AS "queueProvince" FROM "Tip" t JOIN "Queue" q ON q."id" = t."queueId" WHERE t."receivedMonth" <> ''`;
+  for (const k of withTips) keys.set(`${k.month} ${k.queueProvince}`, { month: k.month, queueProvince: k.queueProvince });
   const rows = [...keys.values()];
   await db.$transaction(async (tx) => {
     for (let i = 0; i < rows.length; i += 400) await tx.statsDirty.createMany({ data: rows.slice(i, i + 400) });
