@@ -399,11 +399,26 @@ async function timeGet(base: string, url: string, cookie: string | undefined, la
   return { label, status: 200, p50: pct(times, 50), p95: pct(times, 95) };
 }
 
-/** The statistics page for a province or the country, served from the rollups (the page says so): timed like any page. */
-async function timeStats(base: string, url: string, cookie: string, label: string): Promise<Timing> {
+/** CPU time (user + system, ms) the process has used so far, from /proc (clock ticks of 10 ms). */
+const cpuMsOf = (pid: number): number => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+/** Service CPU per statistics request (ms), by label: unlike wall times, barely moved by other work on the machine. */
+const statsCpu = new Map<string, number>();
+
+/**
+ * The statistics page for a province or the country, served from the rollups (the page says so):
+ * timed like any page, and the service's CPU time per request measured over the same requests.
+ */
+async function timeStats(base: string, url: string, cookie: string, label: string, pid: number): Promise<Timing> {
   const html = await (await fetch(`${base}${url}`, { headers: { cookie } })).text();
   if (!html.includes(`data-source="rollup"`)) throw new Error(`${label}: ${url} was not served from the rollups`);
-  return timeGet(base, url, cookie, label);
+  const cpu0 = cpuMsOf(pid);
+  const t = await timeGet(base, url, cookie, label);
+  statsCpu.set(label, (cpuMsOf(pid) - cpu0) / (WARMUP + SAMPLES));
+  return t;
 }
 
 const rssMb = (pid: number): number => {
@@ -465,10 +480,11 @@ async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<Re
     timings.push(await timeGet(base, "/console/queue", cookie("bench-commune-officer"), `queue · commune officer (${prep.commune})`));
     timings.push(await timeGet(base, "/console/queue", cookie("bench-province-commander"), "queue · province commander (01)"));
     timings.push(await timeGet(base, "/console/queue", cookie("bench-national-admin"), "queue · national admin"));
-    timings.push(await timeStats(base, "/console/stats", cookie("bench-national-admin"), "statistics · national admin"));
-    timings.push(await timeStats(base, "/console/stats", cookie("bench-province-commander"), "statistics · province commander (01)"));
-    timings.push(await timeStats(base, `/console/stats?category=${prep.busyCategory}`, cookie("bench-national-admin"), `statistics · national, category=${prep.busyCategory}`));
-    timings.push(await timeStats(base, "/console/stats?channel=zalo", cookie("bench-province-commander"), "statistics · province 01, channel=zalo"));
+    const pid = child.pid!;
+    timings.push(await timeStats(base, "/console/stats", cookie("bench-national-admin"), "statistics · national admin", pid));
+    timings.push(await timeStats(base, "/console/stats", cookie("bench-province-commander"), "statistics · province commander (01)", pid));
+    timings.push(await timeStats(base, `/console/stats?category=${prep.busyCategory}`, cookie("bench-national-admin"), `statistics · national, category=${prep.busyCategory}`, pid));
+    timings.push(await timeStats(base, "/console/stats?channel=zalo", cookie("bench-province-commander"), "statistics · province 01, channel=zalo", pid));
     const drill = `/console/tips?month=${prep.month}&category=${prep.busyCategory}`;
     timings.push(await timeGet(base, drill, cookie("bench-national-admin"), `drill-down · national (${prep.month}, ${prep.busyCategory})`));
     timings.push(await timeGet(base, drill, cookie("bench-province-commander"), "drill-down · province 01"));
@@ -506,6 +522,7 @@ function print(provider: string, r: Awaited<ReturnType<typeof run>>): void {
     `Statistics rollups before the service started: ${ro.full ? "full build" : "the job's pass"}, ${fmt(ro.chunks)} chunks in ${ro.seconds.toFixed(1)} s ` +
       `(per chunk wall p50 ${ro.wall[0].toFixed(0)} / p95 ${ro.wall[1].toFixed(0)} ms, CPU here p50 ${ro.cpu[0].toFixed(0)} / p95 ${ro.cpu[1].toFixed(0)} ms); ` +
       `StatsUnit ${fmt(ro.units)} rows, StatsCell ${fmt(ro.cells)} rows`,
+    `Service CPU per statistics request (user + system, over the ${WARMUP + SAMPLES} requests): ${[...statsCpu].map(([label, ms]) => `${label.replace("statistics · ", "")} ${ms.toFixed(1)} ms`).join("; ")}`,
     "",
     `CSV export (national, every tip): ${fmt(e.rows)} rows, ${e.mb.toFixed(0)} MB in ${e.seconds.toFixed(1)} s = ${fmt(Math.round(e.rows / e.seconds))} rows/s; service RSS ${e.beforeMb.toFixed(0)} MB before, peak ${e.peakMb.toFixed(0)} MB during (goal < ${GOAL_RSS_MB} MB: ${e.peakMb < GOAL_RSS_MB ? "met" : "MISSED"})`,
   );
