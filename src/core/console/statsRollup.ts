@@ -249,6 +249,9 @@ async function refreshPass(db: Db, now: Date, opts: { stop?: () => boolean }): P
     await new Promise((resolve) => setImmediate(resolve));
   }
   const becameReady = !state.readyAt;
+  // The first build filled the tables at once: PostgreSQL's planner statistics (row counts, the
+  // units' groups) are brought up to date now rather than at autovacuum's next visit.
+  if (becameReady && providerOfDb(db) === "postgresql") await db.$executeRawUnsafe(`ANALYZE "StatsUnit", "StatsCell"`);
   await db.statsRollupState.update({
     where: { id: 1 },
     data: { passAt: state.passAt && state.passAt > now ? state.passAt : now, ...(becameReady ? { readyAt: now } : {}) },
