@@ -378,11 +378,15 @@ interface Result {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
 async function setUpTips(s: Server, fake: FakeTelegramApi): Promise<TipRef[]> {
-  const bodies = Array.from({ length: TIPS }, (_, i) => CHAT_SCRIPTS.tip(-1 - i, []).map((step, n) => ({ chatId: 5_000_000_000 + i * 7, step, n })))
-    .flatMap((steps) => steps)
-    .sort((a, b) => a.n - b.n)
-    .map(({ chatId, step, n }) => update(chatId, step, n + 1));
-  await sendAll(s.url, bodies);
+  const steps = Array.from({ length: TIPS }, (_, i) => CHAT_SCRIPTS.tip(-1 - i, []).map((step, n) => ({ chatId: 5_000_000_000 + i * 7, step, n }))).flatMap((s) => s);
+  const bodies: string[] = [];
+  // Step by step, each acknowledged before the next is sent: a chat's steps sent together could be
+  // stored out of order, and a later step processed before an earlier one had arrived.
+  for (let n = 0; steps.some((s) => s.n === n); n++) {
+    const round = steps.filter((s) => s.n === n).map(({ chatId, step }) => update(chatId, step, n + 1));
+    await sendAll(s.url, round);
+    bodies.push(...round);
+  }
   if (s.mode === "bare") {
     await processedUpTo(s, bodies.length, 60_000);
     return Array.from({ length: TIPS }, (_, i) => ({ code: `TM-${String(i).padStart(6, "0")}`, pin: String(100000 + i) }));

@@ -13,8 +13,9 @@
  * (group commits) and the worker's updates went, so the bench can report where the time goes.
  * SIGTERM stops the server (the service through src/main.ts's own graceful shutdown).
  */
+import fs from "node:fs";
 import { createRequire } from "node:module";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance, PerformanceObserver } from "node:perf_hooks";
 import Fastify, { type FastifyInstance } from "fastify";
 import { App, TELEGRAM_WEBHOOK_PATH } from "../src/app.ts";
 
@@ -36,6 +37,13 @@ export interface ServerStats {
   processed: { count: number; ms: number; maxMs: number };
   /** SQLite statements prepared on the service's connection (see traceSql). */
   sql: { statements: number };
+  /**
+   * CPU time of the main thread (JavaScript, the event loop, synchronous SQLite) and of all other
+   * threads together (V8's garbage-collection helpers, libuv's pool), ms; from /proc (Linux only, else 0).
+   */
+  threads: { mainMs: number; otherMs: number };
+  /** Garbage-collection pauses on the main thread: young-generation (scavenges) and full (mark-sweep-compact) ones, count and ms. */
+  gc: { minor: number; minorMs: number; major: number; majorMs: number };
 }
 
 const MODES: readonly ServerMode[] = ["bare", "service", "ingest-only"];
@@ -49,7 +57,49 @@ const stats: ServerStats = {
   writes: { batches: 0, rows: 0, ms: 0, maxMs: 0, maxRows: 0 },
   processed: { count: 0, ms: 0, maxMs: 0 },
   sql: { statements: 0 },
+  threads: { mainMs: 0, otherMs: 0 },
+  gc: { minor: 0, minorMs: 0, major: 0, majorMs: 0 },
 };
+
+/** On-CPU time of one thread, ms (the first field of its schedstat, in ns); 0 where /proc is missing. */
+function threadMs(tid: string): number {
+  try {
+    return Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+function threadTimes(): { mainMs: number; otherMs: number } {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync("/proc/self/task");
+  } catch {
+    return { mainMs: 0, otherMs: 0 };
+  }
+  const main = String(process.pid);
+  let mainMs = 0;
+  let otherMs = 0;
+  for (const tid of tids) {
+    if (tid === main) mainMs = threadMs(tid);
+    else otherMs += threadMs(tid);
+  }
+  return { mainMs, otherMs };
+}
+
+// GC entries: kind 1 = minor (scavenge), 2 = major (mark-sweep-compact), 4 = incremental marking, 8 = weak callbacks.
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === 1) {
+      stats.gc.minor++;
+      stats.gc.minorMs += e.duration;
+    } else {
+      stats.gc.major++;
+      stats.gc.majorMs += e.duration;
+    }
+  }
+}).observe({ entryTypes: ["gc"] });
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -60,12 +110,15 @@ function addStatsRoute(http: FastifyInstance): void {
     const elu = performance.eventLoopUtilization();
     const delay = { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
     loopDelay.reset();
+    // With --server-node-args (e.g. --trace-gc-nvp), marks in the log tell the bench's runs apart.
+    if (process.env.BENCH_STATS_MARKS === "1") process.stdout.write(`STATS-MARK ${Math.round(performance.now())} ms\n`);
     return {
       ...stats,
       cpu: { user: cpu.user, system: cpu.system },
       elu: { idle: elu.idle, active: elu.active },
       rssBytes: process.memoryUsage().rss,
       loopDelay: delay,
+      threads: threadTimes(),
     };
   });
 }

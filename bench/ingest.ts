@@ -9,6 +9,8 @@
  *   npm run bench:ingest -- --cpu-prof[=DIR]           CPU profiles of the server children (kept in DIR)
  *   npm run bench:ingest -- --worker-yield             experiment: the service's inbox worker waits for a
  *                                                      setImmediate before each update (see ingest-server.ts)
+ *   npm run bench:ingest -- --server-node-args="--trace-gc-nvp" --keep-logs=DIR
+ *                                                      Node options for the server children; their logs kept in DIR
  *   other options: --requests=20000 --connections=50 --chats=2000 --warmup=5000 --drain-seconds=5
  *                  --runs=3 (each server is measured this many times, each run with new update ids;
  *                  the median run by throughput is reported)
@@ -102,6 +104,11 @@ if (!VARIANTS.includes("bare") || !VARIANTS.includes("service")) throw new Error
 const WORKER_YIELD = option("worker-yield") !== undefined;
 const cpuProfOpt = option("cpu-prof");
 const CPU_PROF_DIR = cpuProfOpt === undefined ? undefined : path.resolve(cpuProfOpt || `/tmp/taimat-bench-prof-${Date.now()}`);
+/** Extra Node options for the server children (e.g. --server-node-args="--trace-gc-nvp"), space-separated. */
+const SERVER_NODE_ARGS = (option("server-node-args") ?? "").split(" ").filter(Boolean);
+/** Copy each server child's log into this folder before the temporary folder is removed. */
+const keepLogsOpt = option("keep-logs");
+const KEEP_LOGS_DIR = keepLogsOpt === undefined ? undefined : path.resolve(keepLogsOpt || `/tmp/taimat-bench-logs-${Date.now()}`);
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies: realistic private-chat message updates, update_id increasing, spread over chats.
@@ -252,6 +259,7 @@ async function startServer(mode: ServerMode, fake: FakeTelegramApi): Promise<Ser
     HOST: "127.0.0.1",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     BENCH_WORKER_YIELD: WORKER_YIELD ? "1" : "",
+    BENCH_STATS_MARKS: SERVER_NODE_ARGS.length ? "1" : "",
     PUBLIC_URL: "",
     ZALO_BOT_TOKEN: "",
     ...(dbFile
@@ -268,7 +276,7 @@ async function startServer(mode: ServerMode, fake: FakeTelegramApi): Promise<Ser
   };
   const log = fs.openSync(logFile, "a");
   // One folder per server.
-  const nodeArgs = CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.join(CPU_PROF_DIR, mode)}`] : [];
+  const nodeArgs = [...SERVER_NODE_ARGS, ...(CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.join(CPU_PROF_DIR, mode)}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, SERVER_SCRIPT, mode], {
     cwd: ROOT,
     env,
@@ -296,6 +304,10 @@ async function startServer(mode: ServerMode, fake: FakeTelegramApi): Promise<Ser
 
 async function stopServer(server: Server): Promise<void> {
   await stopChild(server.child, 10_000);
+  if (KEEP_LOGS_DIR) {
+    fs.mkdirSync(KEEP_LOGS_DIR, { recursive: true });
+    fs.copyFileSync(server.logFile, path.join(KEEP_LOGS_DIR, `${server.mode}.log`));
+  }
 }
 
 async function serverStats(server: Server): Promise<ServerStats> {
@@ -333,6 +345,9 @@ interface VariantResult {
   failedInOtherRuns: number;
   /** Server CPU time per acknowledged update, ms; event-loop utilisation during the run. */
   serverCpuMsPerUpdate: number;
+  /** The same split by thread: the main thread, the others (mostly V8's GC helpers); GC pauses on the main thread per update. */
+  serverThreads: { mainMsPerUpdate: number; otherMsPerUpdate: number };
+  gc: { minor: number; major: number; msPerUpdate: number };
   serverElu: number;
   /** The server's event-loop delay during the run (how long it could not answer anything), ms. */
   loopDelay: { p99Ms: number; maxMs: number };
@@ -408,6 +423,15 @@ async function runVariant(mode: ServerMode, fake: FakeTelegramApi): Promise<Vari
       allRuns,
       failedInOtherRuns: measured.filter((m) => m.run !== run).reduce((n, m) => n + (REQUESTS - m.run.acked) + m.run.non2xx + m.run.errors, 0),
       serverCpuMsPerUpdate: run.acked ? cpuMs / run.acked : 0,
+      serverThreads: {
+        mainMsPerUpdate: run.acked ? (after.threads.mainMs - before.threads.mainMs) / run.acked : 0,
+        otherMsPerUpdate: run.acked ? (after.threads.otherMs - before.threads.otherMs) / run.acked : 0,
+      },
+      gc: {
+        minor: after.gc.minor - before.gc.minor,
+        major: after.gc.major - before.gc.major,
+        msPerUpdate: run.acked ? (after.gc.minorMs + after.gc.majorMs - before.gc.minorMs - before.gc.majorMs) / run.acked : 0,
+      },
       serverElu: active + idle > 0 ? active / (active + idle) : 0,
       loopDelay: after.loopDelay,
       benchCpuCores: (benchCpu.user + benchCpu.system) / 1000 / wallMs,
@@ -494,6 +518,13 @@ function report(results: VariantResult[]): number {
   );
   lines.push(`throughput ratio Tai Mắt / bare: ${fmt(ratio, 3)}`);
   for (const r of results) {
+    lines.push(
+      `${labels[r.mode]}: server CPU per update ${fmt(r.serverCpuMsPerUpdate, 3)} ms = main thread ${fmt(r.serverThreads.mainMsPerUpdate, 3)} ` +
+        `+ other threads (GC helpers) ${fmt(r.serverThreads.otherMsPerUpdate, 3)}; GC pauses ${fmt(r.gc.msPerUpdate, 4)} ms/update ` +
+        `(${fmt(r.gc.minor)} scavenges, ${fmt(r.gc.major)} full/incremental)`,
+    );
+  }
+  for (const r of results) {
     if (!r.inbox || !r.writes) continue;
     const ok = r.inbox.measured === RUNS * REQUESTS && r.inbox.distinct === RUNS * REQUESTS && r.inbox.total === RUNS * REQUESTS + WARMUP;
     if (!ok) errors.push(`${r.mode}: inbox holds ${r.inbox.measured} (${r.inbox.distinct} distinct) of ${RUNS * REQUESTS} measured updates, ${r.inbox.total} rows in all`);
@@ -532,6 +563,7 @@ function report(results: VariantResult[]): number {
       `ratio ≥ ${GOAL_RATIO} — ${ratioMet ? "met" : "NOT met"} (${fmt(ratio, 3)}); overall ${rpsMet && ratioMet ? "MET" : "NOT MET"}`,
   );
   if (CPU_PROF_DIR) lines.push(`CPU profiles of the server children: ${CPU_PROF_DIR}`);
+  if (KEEP_LOGS_DIR) lines.push(`server logs: ${KEEP_LOGS_DIR}`);
   for (const e of errors) lines.push(`ERROR: ${e}`);
   console.log(lines.join("\n"));
 
@@ -559,6 +591,10 @@ function report(results: VariantResult[]): number {
       non2xx: r.run.non2xx,
       errors: r.run.errors,
       seconds: round(r.run.seconds, 2),
+      cpuMsPerUpdate: round(r.serverCpuMsPerUpdate, 4),
+      mainThreadMsPerUpdate: round(r.serverThreads.mainMsPerUpdate, 4),
+      otherThreadsMsPerUpdate: round(r.serverThreads.otherMsPerUpdate, 4),
+      allRuns: r.allRuns.map((n) => round(n, 0)),
       ...(r.inbox ? { inboxRows: r.inbox.measured, processedDuringRun: r.processedDuringRun, deliveredDuringRun: r.deliveredDuringRun } : {}),
       ...(r.drainPerSecond !== undefined ? { drainPerSecond: round(r.drainPerSecond, 0) } : {}),
     };

@@ -192,7 +192,8 @@ export class App {
       metrics: this.metrics,
       log,
       redact,
-      flood: { arrivalRate: () => this.ingest.arrivalRate(), rate: config.inbox.floodRate, share: config.inbox.floodShare },
+      // The arrival rate the flood pacing watches: the updates stored over the last second (the worker counts them).
+      flood: { rate: config.inbox.floodRate, share: config.inbox.floodShare },
       process: storedUpdateProcessor({ db, route: (tx, row) => this.channels.process(tx, row, log), notify: (refs) => this.sender.notify(refs) }),
       ...(this.cluster.chats ? { claims: this.cluster.chats } : {}),
     });

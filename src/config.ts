@@ -34,6 +34,9 @@ const telegramSecret = z
 // Zalo requires 8–256 characters.
 const zaloSecret = z.string().min(8, "must be at least 8 characters").max(256).optional();
 
+/** A media host entry: a DNS name (never an address: its last label starts with a letter), optionally `*.` for every name under it. */
+const MEDIA_HOST = /^(\*\.)?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 /** Every environment variable the service reads. README and .env.example document each one. */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -54,6 +57,17 @@ export const envSchema = z.object({
   ZALO_WEBHOOK_SECRET: optionalText.pipe(zaloSecret),
   ZALO_API_BASE: z.url().default(DEFAULT_ZALO_API_BASE),
   ZALO_POLLING: bool(false),
+  /** Hosts a Zalo file address named by an inbound message may be fetched from (`*.zdn.vn`: any name under zdn.vn). */
+  ZALO_MEDIA_HOSTS: z
+    .string()
+    .trim()
+    .default("*.zdn.vn")
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .refine((hosts) => hosts.length > 0 && hosts.every((h) => MEDIA_HOST.test(h)), "must be comma-separated host names, each optionally starting with *. (no addresses, ports or schemes)"),
+  /** Largest platform file the service downloads (Telegram bots may download up to 20 MB). */
+  MEDIA_MAX_BYTES: positiveInt(20 * 1024 * 1024),
+  /** Time limit of one platform file download, from the first request to the last byte. */
+  MEDIA_FETCH_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
 
   TELEGRAM_RATE_GLOBAL_PER_SECOND: positiveNumber(30),
   TELEGRAM_RATE_PRIVATE_PER_SECOND: positiveNumber(1),
@@ -231,6 +245,8 @@ export interface Config {
   cluster: { instanceId: string; leaseMs: number; heartbeatMs: number };
   /** Seconds between refreshes of the console's statistics rollups (the page's "figures as of"). */
   statsRollupSeconds: number;
+  /** Downloads of the platforms' files (the console's media): Zalo's allowed hosts, the size cap and the time limit (ms). */
+  media: { zaloHosts: string[]; maxBytes: number; timeoutMs: number };
 }
 
 /** Flood limits of the web chat (see channels/web/channel.ts); every one configurable. */
@@ -362,5 +378,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     monthlyReport: { schedule: e.MONTHLY_REPORT_SCHEDULE === "off" ? null : e.MONTHLY_REPORT_SCHEDULE },
     cluster: { instanceId: e.CLUSTER_INSTANCE_ID ?? `${os.hostname()}-${process.pid}`, leaseMs: e.CLUSTER_LEASE_SECONDS * 1000, heartbeatMs: e.CLUSTER_HEARTBEAT_SECONDS * 1000 },
     statsRollupSeconds: e.STATS_ROLLUP_SECONDS,
+    media: { zaloHosts: e.ZALO_MEDIA_HOSTS, maxBytes: e.MEDIA_MAX_BYTES, timeoutMs: e.MEDIA_FETCH_TIMEOUT_SECONDS * 1000 },
   };
 }

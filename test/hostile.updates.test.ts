@@ -208,6 +208,8 @@ describe("hostile updates through the webhooks", () => {
     // Logged once each, with the reason and never the content.
     const refusals = logs.filter((l) => l.includes("refused at the boundary")).map((l) => JSON.parse(l) as { channel: string; reason: string });
     expect(refusals).toHaveLength(cases.length);
+    // Each names its request (the webhook's per-request logger is made only when something is logged).
+    expect(refusals.every((r) => typeof (r as { reqId?: unknown }).reqId === "string")).toBe(true);
     expect(tally(refusals.map((r) => ({ channel: r.channel as "telegram", reason: r.reason as Reason, name: "", body: "" })))).toEqual(tally(cases));
     expect(logs.filter((l) => l.includes(MARK))).toEqual([]);
 

@@ -118,3 +118,81 @@ describe("webhook arrival rate (what the worker watches)", () => {
     expect(ingest.arrivalRate()).toBeLessThan(1_300);
   });
 });
+
+describe("the flood the worker watches: updates stored over the last second", () => {
+  /**
+   * The worker as the service builds it (no arrival rate given: it counts the updates handed to it);
+   * each update costs `costMs` of virtual time. `bunch(n)` hands over n updates of other chats at once.
+   */
+  function stream(costMs: number) {
+    let nextId = 1;
+    const processedAt = new Map<number, number>();
+    const metrics = new Metrics();
+    const worker = new InboxWorker({
+      db: {} as Db,
+      concurrency: 16,
+      maxAttempts: 3,
+      metrics,
+      log: createLogger("silent", []),
+      flood: { rate: 1_000, share: 0.1 },
+      process: async (id) => {
+        vi.advanceTimersByTime(costMs);
+        processedAt.set(id, performance.now());
+      },
+    });
+    const rows = (n: number, chat: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => {
+        const id = nextId++;
+        return { id, channel: "telegram", chatKey: chat(i), seq: BigInt(id) };
+      });
+    return {
+      worker,
+      metrics,
+      processedAt,
+      bunch: (n: number) => worker.add(rows(n, (i) => `other-${i}`)),
+      resident: () => {
+        const [row] = rows(1, () => "resident");
+        worker.add([row!]);
+        return row!.id;
+      },
+      floodWaits: async () => Number((await metrics.registry.getSingleMetricAsString("taimat_inbox_flood_waits_total")).match(/ (\d+)$/m)?.[1] ?? 0),
+    };
+  }
+
+  it("a steady 500 updates a second arriving in bunches (requests read together after a busy moment) is no flood: a resident's update is answered within the bunch", async () => {
+    const s = stream(0.5);
+    // 100 updates every 200 ms: 500 a second, each bunch read at once as after 200 ms of a busy event loop.
+    let resident = 0;
+    let sentAt = 0;
+    for (let tick = 0; tick < 25; tick++) {
+      s.bunch(100);
+      if (tick === 15) {
+        resident = s.resident();
+        sentAt = performance.now();
+      }
+      await vi.advanceTimersByTimeAsync(200);
+    }
+    // Processing was never held back, and the resident's update went through with its bunch: the
+    // bunch's 100 updates at 0.5 ms each, 16 at a time.
+    expect(await s.floodWaits()).toBe(0);
+    expect(s.processedAt.get(resident)! - sentAt).toBeLessThanOrEqual(100 * 0.5 + 10);
+    expect(s.processedAt.size).toBe(2_501);
+    await s.worker.stop();
+  });
+
+  it("a real flood (2,500 a second for two seconds) is still paced to the flood share", async () => {
+    const s = stream(0.2);
+    const t0 = performance.now();
+    for (let tick = 0; tick < 20; tick++) {
+      s.bunch(250);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const busy = s.processedAt.size * 0.2;
+    const elapsed = performance.now() - t0;
+    expect(await s.floodWaits()).toBeGreaterThan(0);
+    // Unpaced until the last second's count reaches the flood rate (4 bunches: 200 ms of processing), then 10 %
+    // of the time (plus the 20 ms saved up and an update overdrawing it); unpaced it would have been 1,000 ms.
+    expect(busy).toBeLessThanOrEqual(200 + 0.1 * elapsed + 20 + 0.2);
+    await s.worker.stop();
+  });
+});

@@ -83,6 +83,23 @@ export interface MediaFile {
   declaredType?: string;
 }
 
+/** Why a channel would not fetch a file: see `MediaUnavailable`. */
+export type MediaRefusal = "scheme" | "host" | "address" | "redirect" | "too_big" | "too_slow";
+
+/**
+ * A file a channel refuses to fetch or to keep reading: its address is not on the platform's file
+ * hosts (`host`, `scheme`), resolves to a private, loopback, link-local or metadata address
+ * (`address`), redirects elsewhere (`redirect`), is larger than MEDIA_MAX_BYTES (`too_big`) or
+ * slower than MEDIA_FETCH_TIMEOUT_SECONDS (`too_slow`). The console answers "file unavailable";
+ * the message carries only the reason, never the address.
+ */
+export class MediaUnavailable extends Error {
+  constructor(readonly reason: MediaRefusal) {
+    super(`media unavailable: ${reason}`);
+    this.name = "MediaUnavailable";
+  }
+}
+
 /**
  * The files a channel holds (a tip attachment's `ref`: a Telegram file id, a Zalo file URL, a web
  * upload's `upload:<id>`), fetched server-side so that the platform's file URL and token never
@@ -91,7 +108,11 @@ export interface MediaFile {
 export interface ChannelMedia {
   /** Whether `ref` names a file of this channel. */
   holds(ref: string): boolean;
-  /** The file, or null when the platform no longer has it (errors never carry a token or a platform URL). */
+  /**
+   * The file, or null when the platform no longer has it (errors never carry a token or a platform
+   * URL). Throws `MediaUnavailable` for a file it refuses; its stream errors with `MediaUnavailable`
+   * past the size cap or the time limit.
+   */
   open(ref: string): Promise<MediaFile | null>;
 }
 

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { jsonTextTooDeep, reportRejected, type UpdateVerdict } from "../inbox/boundary.ts";
 import type { InboxIngest } from "../inbox/ingest.ts";
 import type { Metrics } from "../metrics.ts";
@@ -32,6 +32,32 @@ export function secretMatches(given: string | string[] | undefined, expectedDige
 const ACK_STORED = JSON.stringify({ ok: true, duplicate: false });
 const ACK_DUPLICATE = JSON.stringify({ ok: true, duplicate: true });
 
+/**
+ * `req.log` on the webhook routes: fastify makes a child logger (with the request id) for every
+ * request; here it is made only when something is logged — a refusal or a failure, never an
+ * accepted update — which spares the acknowledgement path its cost and its garbage.
+ */
+function lazyChildLogger(parent: FastifyBaseLogger, bindings: Record<string, unknown>, opts: object): FastifyBaseLogger {
+  let child: FastifyBaseLogger | undefined;
+  const real = () => (child ??= parent.child(bindings, opts));
+  return {
+    get level() {
+      return (child ?? parent).level;
+    },
+    set level(level: string) {
+      real().level = level;
+    },
+    fatal: (...args: Parameters<FastifyBaseLogger["fatal"]>) => real().fatal(...args),
+    error: (...args: Parameters<FastifyBaseLogger["error"]>) => real().error(...args),
+    warn: (...args: Parameters<FastifyBaseLogger["warn"]>) => real().warn(...args),
+    info: (...args: Parameters<FastifyBaseLogger["info"]>) => real().info(...args),
+    debug: (...args: Parameters<FastifyBaseLogger["debug"]>) => real().debug(...args),
+    trace: (...args: Parameters<FastifyBaseLogger["trace"]>) => real().trace(...args),
+    silent: (...args: Parameters<FastifyBaseLogger["silent"]>) => real().silent(...args),
+    child: (b: Record<string, unknown>, o?: object) => real().child(b, o),
+  } as FastifyBaseLogger;
+}
+
 /** A webhook body as the content-type parser hands it on: the text, and its JSON unless nested too deep to parse. */
 type RawJson = { raw: string; json: unknown; tooDeep?: false } | { raw: string; tooDeep: true };
 
@@ -50,6 +76,7 @@ export async function registerWebhooks(
   opts: { channels: WebhookChannel[]; ingest: InboxIngest; metrics: Metrics; bodyLimit: number },
 ): Promise<void> {
   await app.register(async (scope) => {
+    scope.setChildLoggerFactory(lazyChildLogger);
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string", bodyLimit: opts.bodyLimit }, (_req, body, done) => {
       const raw = body as string;
@@ -89,7 +116,7 @@ export async function registerWebhooks(
             done();
           },
         },
-        async (req, reply) => {
+        (req, reply) => {
           const body = req.body as RawJson | undefined;
           if (!body) return refuse(reply, 400, "malformed", `not a ${channel.name} update`);
           const verdict: UpdateVerdict = body.tooDeep ? { ok: false, reason: "too_deep" } : channel.toIncoming(body.raw, body.json);
@@ -97,8 +124,13 @@ export async function registerWebhooks(
             reportRejected({ metrics: opts.metrics, log: req.log }, channel.name, verdict);
             return reply.code(200).type("application/json; charset=utf-8").send(JSON.stringify({ ok: true, rejected: verdict.reason }));
           }
-          const result = await opts.ingest.store(verdict.update);
-          return reply.code(200).type("application/json; charset=utf-8").send(result === "duplicate" ? ACK_DUPLICATE : ACK_STORED);
+          // While it waits for the group commit the request keeps only the raw text it stores, not the
+          // parsed tree (less for the garbage collector to copy when it runs meanwhile). The 200 is
+          // sent once the commit resolves; a failed write rejects, and the error handler answers 500.
+          req.body = undefined;
+          return opts.ingest.store(verdict.update).then((result) =>
+            reply.code(200).type("application/json; charset=utf-8").send(result === "duplicate" ? ACK_DUPLICATE : ACK_STORED),
+          );
         },
       );
     }

@@ -174,17 +174,25 @@ export class InboxIngest {
       return;
     }
     const fresh: InboxRef[] = [];
+    // Counted once per channel and batch, not per row.
+    const counts = new Map<string, { stored: number; duplicate: number }>();
     for (let i = 0; i < batch.length; i++) {
       const row = rows[i];
       const w = batch[i]!;
+      let c = counts.get(w.update.channel);
+      if (!c) counts.set(w.update.channel, (c = { stored: 0, duplicate: 0 }));
       if (row) {
         fresh.push(row);
-        this.metrics.updatesReceived.inc({ channel: w.update.channel });
+        c.stored++;
         w.resolve("stored");
       } else {
-        this.metrics.updatesDeduplicated.inc({ channel: w.update.channel });
+        c.duplicate++;
         w.resolve("duplicate");
       }
+    }
+    for (const [channel, c] of counts) {
+      if (c.stored) this.metrics.updatesReceived.inc({ channel }, c.stored);
+      if (c.duplicate) this.metrics.updatesDeduplicated.inc({ channel }, c.duplicate);
     }
     if (fresh.length) this.onStored(fresh);
   }

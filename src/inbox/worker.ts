@@ -42,11 +42,51 @@ export interface InboxWorkerOptions {
  * runs unhindered.
  */
 export interface FloodControl {
-  /** Updates per second arriving now (see InboxIngest.arrivalRate). */
-  arrivalRate: () => number;
+  /**
+   * Updates per second arriving now. By default the worker's own count: the updates handed to
+   * `add` over the last second (see ArrivalMeter).
+   */
+  arrivalRate?: () => number;
   rate: number;
   share: number;
 }
+
+/**
+ * Counts the updates handed over by the ingest over the last second (ten buckets of 100 ms). A
+ * whole second, not the last few milliseconds: when the event loop has been busy for a while (a
+ * group of first contacts, a GC pause, a slow client), the webhook requests that waited meanwhile are
+ * all read at once, and a short window saw that bunch as a flood of twice the real rate — which
+ * held processing back to its flood share for seconds while a steady 500 a second came in.
+ */
+export class ArrivalMeter {
+  private readonly buckets = new Array<number>(ARRIVAL_BUCKETS).fill(0);
+  /** The 100 ms slot the newest bucket is for. */
+  private slot = 0;
+
+  /** `count` updates arrived now. */
+  count(count: number, now = performance.now()): void {
+    this.advance(now);
+    this.buckets[this.slot % ARRIVAL_BUCKETS]! += count;
+  }
+
+  /** Updates a second over the last second. */
+  rate(now = performance.now()): number {
+    this.advance(now);
+    let sum = 0;
+    for (const n of this.buckets) sum += n;
+    return (sum * 1000) / (ARRIVAL_BUCKETS * ARRIVAL_BUCKET_MS);
+  }
+
+  private advance(now: number): void {
+    const slot = Math.floor(now / ARRIVAL_BUCKET_MS);
+    if (slot - this.slot >= ARRIVAL_BUCKETS) this.buckets.fill(0);
+    else for (let s = this.slot + 1; s <= slot; s++) this.buckets[s % ARRIVAL_BUCKETS] = 0;
+    this.slot = Math.max(this.slot, slot);
+  }
+}
+
+const ARRIVAL_BUCKET_MS = 100;
+const ARRIVAL_BUCKETS = 10;
 
 /** The periodic sweep for unknown pending rows is skipped while more updates than this are queued. */
 const SWEEP_BUSY_LIMIT = 1_000;
@@ -163,6 +203,8 @@ export class InboxWorker {
   private floodBusy = false;
   /** Until when the current flood counts as on (see FLOOD_LINGER_MS). */
   private floodUntil = 0;
+  /** Updates handed to `add` lately (the default FloodControl.arrivalRate). */
+  private readonly arrivals = new ArrivalMeter();
   /** Ends the pacing waits at once (stop, or the flood slot freed). */
   private readonly paceWakers = new Set<() => void>();
 
@@ -188,7 +230,7 @@ export class InboxWorker {
   }
 
   private async loadPending(starting = false): Promise<void> {
-    if (this.opts.claims) return this.add(await this.opts.claims.orphans(starting ? 0 : undefined));
+    if (this.opts.claims) return this.enqueue(await this.opts.claims.orphans(starting ? 0 : undefined));
     let after = 0;
     for (;;) {
       const rows = await this.opts.db.inboxUpdate.findMany({
@@ -198,13 +240,19 @@ export class InboxWorker {
         take: 5000,
       });
       if (rows.length === 0) break;
-      this.add(rows);
+      this.enqueue(rows);
       after = rows[rows.length - 1]!.id;
     }
   }
 
-  /** Hands newly stored updates to the worker. */
+  /** Hands newly stored updates to the worker (counted as arrivals, see FloodControl). */
   add(rows: InboxRef[]): void {
+    this.arrivals.count(rows.length);
+    this.enqueue(rows);
+  }
+
+  /** Queues updates by chat (rows stored earlier, or just now). */
+  private enqueue(rows: InboxRef[]): void {
     for (const row of rows) {
       if (this.known.has(row.id)) continue;
       this.known.add(row.id);
@@ -415,7 +463,7 @@ export class InboxWorker {
     const claims = this.opts.claims;
     if (!claims || line.items.length > 0 || this.stopping) return;
     const more = await claims.release(head.channel, head.chatKey);
-    if (more.length) this.add(more);
+    if (more.length) this.enqueue(more);
   }
 
   /**
@@ -429,7 +477,7 @@ export class InboxWorker {
       const now = performance.now();
       this.credit = Math.min(FLOOD_BURST_MS, this.credit + (now - this.creditAt) * flood.share);
       this.creditAt = now;
-      if (flood.arrivalRate() >= flood.rate) this.floodUntil = now + FLOOD_LINGER_MS;
+      if ((flood.arrivalRate ? flood.arrivalRate() : this.arrivals.rate(now)) >= flood.rate) this.floodUntil = now + FLOOD_LINGER_MS;
       if (this.stopping || now >= this.floodUntil) return false;
       if (this.credit >= 0 && !this.floodBusy) {
         this.floodBusy = true;

@@ -347,6 +347,16 @@ function entitiesOf(text: string, parseMode: unknown): TgEntity[] | undefined {
   return "error" in parsed || parsed.entities.length === 0 ? undefined : parsed.entities;
 }
 
+/** How the fake's file server sends a file added with `addFile` (default: all at once, with its length). */
+export interface FileServing {
+  /** Sent without Content-Length (chunked), as a server hiding the size would. */
+  chunked?: boolean;
+  /** Only these first bytes are sent, then the connection stays open with nothing more (a stalled download). */
+  stallAfter?: number;
+  /** The size `getFile` reports (`null`: none); default the real size. */
+  reportedSize?: number | null;
+}
+
 /**
  * Fake Telegram Bot API server on `node:http` for tests: Telegram's envelope and error texts,
  * flood limits (token buckets), blocked and migrated chats, webhook and long polling, injected
@@ -372,9 +382,11 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
   private updates: Array<Record<string, unknown> & { update_id: number }> = [];
   private readonly commandMenus = new Map<string, Array<{ command: string; description: string }>>();
   /** Files the fake holds by file id: `getFile` gives their path, `/file/bot<token>/<path>` their bytes. */
-  private readonly files = new Map<string, { path: string; bytes: Buffer }>();
+  private readonly files = new Map<string, { path: string; bytes: Buffer } & FileServing>();
   /** Every file download asked of the fake (`/file/bot<token>/<path>`), with the status answered. */
   downloads: Array<{ path: string; status: number }> = [];
+  /** Paths of downloads whose connection the client closed before the whole file was sent. */
+  abandonedDownloads: string[] = [];
 
   constructor(opts: FakeTelegramApiOptions = {}) {
     super();
@@ -412,9 +424,9 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
   }
 
   /** Makes `fileId` (as a resident's message carries it) a file the bot can fetch with getFile; returns its file_path. */
-  addFile(fileId: string, bytes: Uint8Array, name = "file.jpg"): string {
+  addFile(fileId: string, bytes: Uint8Array, name = "file.jpg", serving: FileServing = {}): string {
     const path = `photos/${randomBytes(6).toString("hex")}-${name}`;
-    this.files.set(fileId, { path, bytes: Buffer.from(bytes) });
+    this.files.set(fileId, { path, bytes: Buffer.from(bytes), ...serving });
     return path;
   }
 
@@ -430,8 +442,21 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
       return true;
     }
     // Telegram's file server declares a generic type; the console must not trust it anyway.
-    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(file.bytes.length) });
-    res.end(file.bytes);
+    res.writeHead(200, { "content-type": "application/octet-stream", ...(file.chunked ? {} : { "content-length": String(file.bytes.length) }) });
+    res.once("close", () => {
+      if (!res.writableFinished) this.abandonedDownloads.push(file.path);
+    });
+    const sent = file.stallAfter === undefined ? file.bytes : file.bytes.subarray(0, file.stallAfter);
+    // Sent as the client reads it (a client that hangs up early leaves the rest unsent).
+    let at = 0;
+    const pump = (): void => {
+      while (at < sent.length) {
+        const piece = sent.subarray(at, (at += 16_384));
+        if (!res.write(piece)) return void res.once("drain", pump);
+      }
+      if (file.stallAfter === undefined) res.end();
+    };
+    pump();
     return true;
   }
 
@@ -548,7 +573,8 @@ export class FakeTelegramApi extends FakeHttpApi<TelegramInjectedError> {
       case "getFile": {
         const file = typeof p.file_id === "string" ? this.files.get(p.file_id) : undefined;
         if (!file) return fail(400, "Bad Request: invalid file_id");
-        return ok({ file_id: p.file_id, file_unique_id: `${String(p.file_id).slice(0, 8)}-u`, file_size: file.bytes.length, file_path: file.path });
+        const size = file.reportedSize === undefined ? file.bytes.length : file.reportedSize;
+        return ok({ file_id: p.file_id, file_unique_id: `${String(p.file_id).slice(0, 8)}-u`, ...(size === null ? {} : { file_size: size }), file_path: file.path });
       }
       default:
         return fail(404, "Not Found");

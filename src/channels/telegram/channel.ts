@@ -67,7 +67,7 @@ export function telegramChannel(ctx: ChannelContext): Channel {
     },
     renderer,
     delivery: { sender: new TelegramSender(api, loadUpload, ctx.files, new BotApiJsonPost(tg.apiRoot, tg.token)), limiter: new PlatformLimiter(tg.limits) },
-    media: telegramMedia(api, { apiRoot: tg.apiRoot, token: tg.token }),
+    media: telegramMedia(api, { apiRoot: tg.apiRoot, token: tg.token, maxBytes: ctx.config.media.maxBytes, timeoutMs: ctx.config.media.timeoutMs }),
     webhook: {
       ...webhook,
       register: async (url) => void (await api.setWebhook(url, { secret_token: webhook.secret, allowed_updates: [...WEBHOOK_UPDATES] })),

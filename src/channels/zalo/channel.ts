@@ -31,7 +31,7 @@ export function zaloChannel(ctx: ChannelContext): Channel {
       handle: (tx, event: InboundEvent, inboxId) => processInbound(tx, deps, { event, sourceUpdateId: inboxId }),
     },
     renderer,
-    media: zaloMedia(),
+    media: zaloMedia({ hosts: config.media.zaloHosts, maxBytes: config.media.maxBytes, timeoutMs: config.media.timeoutMs }),
     delivery: client ? { sender: new ZaloSender(client), limiter: new PlatformLimiter(zalo.limits) } : undefined,
     webhook: {
       path: ZALO_WEBHOOK_PATH,

@@ -1,23 +1,25 @@
-import { Readable } from "node:stream";
 import type { ChannelMedia } from "../contract.ts";
+import { MediaUnavailable } from "../contract.ts";
+import { MediaFetchError, fetchPublicMedia, type PublicMediaOptions } from "../mediaFetch.ts";
 
 /**
- * Zalo's files: a tipster's photo or voice note arrives as an HTTPS address on Zalo's servers. It
- * is fetched here, so the browser never learns it; errors do not repeat it.
+ * Zalo's files: a tipster's photo or voice note arrives as an HTTPS address on Zalo's file servers.
+ * The address comes from an inbound message, so it is not trusted: it is fetched here (the browser
+ * never learns it) only on an allowed host (ZALO_MEDIA_HOSTS, `*.zdn.vn` by default), only from a
+ * public address, capped in size and time (see `fetchPublicMedia`). Errors do not repeat it.
  */
-export function zaloMedia(): ChannelMedia {
+export function zaloMedia(opts: PublicMediaOptions): ChannelMedia {
   return {
-    holds: (ref) => /^https:\/\/[^\s]+$/.test(ref),
+    // Any web address is Zalo's to answer for (the others' refs are file ids and `upload:` names),
+    // so a forged `http://` or foreign address is refused here rather than left unexplained.
+    holds: (ref) => /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(ref),
     open: async (ref) => {
-      let res: Response;
       try {
-        res = await fetch(ref, { signal: AbortSignal.timeout(30_000) });
-      } catch {
-        throw new Error("zalo file download failed: network error");
+        return await fetchPublicMedia(ref, opts);
+      } catch (err) {
+        if (err instanceof MediaUnavailable) throw err;
+        throw new Error(`zalo file ${err instanceof MediaFetchError ? err.message : "download failed: network error"}`);
       }
-      if (res.status === 404 || res.status === 410 || res.status === 403) return null;
-      if (!res.ok || !res.body) throw new Error(`zalo file download failed: HTTP ${res.status}`);
-      return { stream: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), declaredType: res.headers.get("content-type") ?? undefined };
     },
   };
 }

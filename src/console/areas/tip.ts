@@ -1,42 +1,12 @@
-import { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { mayViewQueue } from "../../core/console/queueView.ts";
 import { TIP_ID, loadTipView, refuseTipView, tipAttachment } from "../../core/console/tipView.ts";
 import { sniffMediaType } from "../../core/console/mediaType.ts";
+import { recordMediaView } from "../../core/tips/mediaViewed.ts";
+import { MediaUnavailable } from "../../channels/contract.ts";
+import { readAll } from "../../channels/mediaFetch.ts";
 import type { ConsoleArea, ConsoleKit, Session } from "../kit.ts";
 import { TIP_VERBS, tipErrorPage, tipPage, type TipMessage, type TransferTarget } from "../tipPages.ts";
-
-/** Bytes read from a file before its type is decided (enough for every signature sniffed). */
-const SNIFF_BYTES = 16;
-
-/** Reads the first bytes of a stream and gives back the whole stream again (nothing is buffered beyond them). */
-async function peek(stream: Readable, bytes: number): Promise<{ head: Buffer; body: Readable }> {
-  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let done = false;
-  while (size < bytes) {
-    const next = await it.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    const chunk = Buffer.from(next.value);
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* rest() {
-    if (head.length) yield head;
-    if (done) return;
-    for (;;) {
-      const next = await it.next();
-      if (next.done) return;
-      yield Buffer.from(next.value);
-    }
-  }
-  return { head, body: Readable.from(rest(), { objectMode: false }) };
-}
 
 /**
  * The tip page (`/console/tips/:id/view`), its files streamed through the service
@@ -100,17 +70,24 @@ export const tipArea: ConsoleArea = {
         return fail(req, reply, session, "officer:refuse.scope", 403);
       }
       if (!file.ok) return fail(req, reply, session, "console_tip:media_missing", 404);
-      let opened;
+      // The whole file is read (its channel caps size and time) before anything is answered, so a
+      // refused, oversized or stalled file is a translated page, never a broken one.
+      let bytes: Buffer | null;
       try {
-        opened = await kit.opts.media?.(file.ref);
+        const opened = await kit.opts.media?.(file.ref);
+        bytes = opened ? await readAll(opened.stream) : null;
       } catch (err) {
         // The channel's error names neither the platform's URL nor its token.
+        if (err instanceof MediaUnavailable) {
+          req.log.warn({ reason: err.reason, attachmentId: Number(attachmentId) }, "console: a tip's file was refused (not on the platform's file hosts, private address, too big or too slow)");
+          return fail(req, reply, session, "console_tip:media_unavailable", 502);
+        }
         req.log.warn({ err, attachmentId: Number(attachmentId) }, "console: a tip's file could not be fetched from its channel");
         return fail(req, reply, session, "console_tip:media_unreachable", 502);
       }
-      if (!opened) return fail(req, reply, session, "console_tip:media_missing", 404);
-      const { head, body } = await peek(opened.stream, SNIFF_BYTES);
-      const type = sniffMediaType(head);
+      if (!bytes) return fail(req, reply, session, "console_tip:media_missing", 404);
+      await db.$transaction((tx) => recordMediaView(tx, { officerId: session.officer.id, tipId: id, attachmentId: Number(attachmentId), kind: file.kind, via: "console" }));
+      const type = sniffMediaType(bytes.subarray(0, 16));
       const name = `${id.slice(-8)}-${attachmentId}.${type.ext}`;
       return reply
         .code(200)
@@ -119,7 +96,7 @@ export const tipArea: ConsoleArea = {
         .header("x-content-type-options", "nosniff")
         .header("content-security-policy", "default-src 'none'; sandbox")
         .header("content-disposition", `${type.inline ? "inline" : "attachment"}; filename="${name}"`)
-        .send(body);
+        .send(bytes);
     });
 
     scope.post("/console/tips/:id/do/:verb", async (req, reply) => {

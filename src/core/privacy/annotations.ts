@@ -300,8 +300,8 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
   AuditEvent: {
     subjects: "staff",
     kept: {
-      vi: "Mọi thay đổi của tin báo, lần từ chối quyền, yêu cầu dữ liệu, báo cáo lưu giữ; không bao giờ danh tính người báo tin",
-      en: "Every change to a tip, refusals, data requests, retention reports; never a tipster's identity",
+      vi: "Mọi thay đổi của tin báo, lần cán bộ mở tệp của tin báo (không lưu nội dung hay mã tệp), lần từ chối quyền, yêu cầu dữ liệu, báo cáo lưu giữ; không bao giờ danh tính người báo tin",
+      en: "Every change to a tip, each time staff open a tip's file (never its content or file id), refusals, data requests, retention reports; never a tipster's identity",
     },
     purpose: { vi: "Truy vết, chứng minh tuân thủ, điều tra sự cố", en: "Accountability, proof of compliance, incident investigation" },
     legalBasis: BASIS.duty,

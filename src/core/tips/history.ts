@@ -24,6 +24,9 @@ const TOLD = new Set([
   "contact_erased",
 ]);
 
+/** Audit events on a tip that are not changes to it (refusals, a file opened): kept for accountability, left out of its history. */
+const NOT_CHANGES = new Set(["auth.refused", "tip.media.viewed"]);
+
 /** Actors other than officers, named by role only: a tipster (even a named one) is "the tipster", never who they are. */
 const ROLE_ACTORS: Record<string, string> = { tipster: "tipster", system: "system", public: "public", resident: "public" };
 
@@ -49,8 +52,8 @@ export interface HistoryLine {
  * A tip's history as `/tip` shows it: one line per audit event, oldest first, in Vietnam's time,
  * "time — who: what" with the action in words (its outcome, classification, units, priority where
  * it has one). Officers are named; tipsters, the public and the system by their role only, so an
- * anonymous tipster's identity never reaches the group. Refusals are left out (they are not
- * changes to the tip).
+ * anonymous tipster's identity never reaches the group. Refusals and files opened are left out
+ * (they are not changes to the tip).
  */
 export async function tipHistory(tx: Tx, tip: { id: string; code: string; channel: string }): Promise<Reply> {
   const lines: TextBlock[] = (await historyLines(tx, tip)).map((l) => ({
@@ -62,7 +65,7 @@ export async function tipHistory(tx: Tx, tip: { id: string; code: string; channe
 
 /** The lines of a tip's history (see `tipHistory`), oldest first: the same words in the group and in the console. */
 export async function historyLines(tx: Db | Tx, tip: { id: string; channel: string }): Promise<HistoryLine[]> {
-  const events = (await tx.auditEvent.findMany({ where: { tipId: tip.id }, orderBy: [{ at: "asc" }, { id: "asc" }] })).filter((a) => a.action !== "auth.refused");
+  const events = (await tx.auditEvent.findMany({ where: { tipId: tip.id }, orderBy: [{ at: "asc" }, { id: "asc" }] })).filter((a) => !NOT_CHANGES.has(a.action));
   const officerIds = events.map((a) => /^officer:(.+)$/.exec(a.actor)?.[1]).filter((id): id is string => !!id);
   const officers = new Map((await tx.officer.findMany({ where: { id: { in: officerIds } } })).map((o) => [`officer:${o.id}`, o]));
   const data = events.map((a) => parse(a.data));

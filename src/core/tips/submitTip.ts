@@ -5,6 +5,7 @@ import type { Sealer } from "../../security/sealing.ts";
 import type { Channel } from "../inbound.ts";
 import { extractFraudIdentifiers, isCategory } from "./categories.ts";
 import { hashPin, newPin, newTipCode } from "./codes.ts";
+import { offTransaction } from "../offTransaction.ts";
 import type { TipDraftData } from "./draft.ts";
 import { routeTip } from "./queues.ts";
 import { computeDeadlines } from "../deadlines/tipDeadlines.ts";
@@ -66,7 +67,11 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
 
   let code = newTipCode();
   while (await tx.tip.findUnique({ where: { code }, select: { id: true } })) code = newTipCode();
-  const pin = newPin();
+  // A new PIN and its slow hash, made outside the inbox's group transaction (see offTransaction).
+  const { pin, pinHash } = await offTransaction(tx, `new-pin\u0000${props.chatId}`, async () => {
+    const fresh = newPin();
+    return { pin: fresh, pinHash: await hashPin(fresh) };
+  });
   // The legal clock starts at receipt: the receipt notice and decision deadlines (BLTTHS Art. 147).
   const receivedAt = new Date();
   const deadlines = computeDeadlines({ receivedAt });
@@ -75,7 +80,7 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
   const tip = await tx.tip.create({
     data: {
       code,
-      pinHash: await hashPin(pin),
+      pinHash,
       category: draft.category,
       lifeSafety: draft.lifeSafety === true,
       channel: props.channel,

@@ -1,0 +1,69 @@
+import crypto from "node:crypto";
+import type { Tx } from "../db/client.ts";
+
+/**
+ * Slow work an update's transaction should not wait for: a PIN's scrypt (~25–50 ms on the thread
+ * pool). On SQLite the inbox worker processes several updates in ONE transaction (group commit,
+ * src/inbox/process.ts), and while it is open nothing else reaches the database — neither the next
+ * group nor the webhook's inserts. So a step there that needs such work does not wait for it inside
+ * the transaction: `offTransaction` starts it and marks the attempt; the worker rolls the update back
+ * to its savepoint (its few writes so far), commits the others, and processes the update again once
+ * the work is done, when `offTransaction` hands the result over at once. Outside such a transaction
+ * (PostgreSQL, the CLI, tests) the work simply runs in place.
+ */
+interface Attempt {
+  /** The work this attempt started (the update is processed again once it has settled). */
+  started?: Promise<unknown>;
+}
+
+const attempts = new WeakMap<object, Attempt>();
+/** Results of work started by an earlier attempt, by key, until taken (or `KEEP_MS` passed). */
+const results = new Map<string, Promise<unknown>>();
+const KEEP_MS = 60_000;
+
+/** Marks `tx` as one update's attempt in a group transaction (see above). */
+export function offloadIn(tx: Tx): void {
+  attempts.set(tx, {});
+}
+
+/** The work started by the attempt in `tx` (it must be rolled back and made again once this settles), if any. */
+export function startedIn(tx: Tx): Promise<unknown> | undefined {
+  return attempts.get(tx)?.started;
+}
+
+/**
+ * `compute()`, run outside the transaction when `tx` is an attempt of a group (see above): the result
+ * of an earlier attempt's run under the same `key` if there is one (taken: a key serves once),
+ * otherwise the work is started and this attempt ends here (the error thrown is only to stop it;
+ * the worker processes the update again, whatever the step made of the error). `key` names the work
+ * and its inputs; it is kept in memory only as a digest.
+ */
+export async function offTransaction<T>(tx: Tx, key: string, compute: () => Promise<T>): Promise<T> {
+  const attempt = attempts.get(tx);
+  if (!attempt) return compute();
+  const id = crypto.createHash("sha256").update(key).digest("base64url");
+  const done = results.get(id);
+  if (done) {
+    results.delete(id);
+    return done as Promise<T>;
+  }
+  const work = compute();
+  results.set(id, work);
+  work.catch(() => undefined); // taken (and thrown) by the next attempt
+  setTimeout(() => {
+    if (results.get(id) === work) results.delete(id);
+  }, KEEP_MS).unref?.();
+  attempt.started = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  throw new OffTransaction();
+}
+
+/** Ends an attempt that started slow work (see `offTransaction`); the update is processed again. */
+export class OffTransaction extends Error {
+  constructor() {
+    super("slow work started outside the transaction: this update is processed again once it is done");
+    this.name = "OffTransaction";
+  }
+}
