@@ -6,11 +6,13 @@
  *   bash scripts/pg.sh npm run bench:console -- --pg      PostgreSQL (database taimat_bench_console, kept)
  *   bash scripts/pg.sh npm run bench:console -- --both    both, one after the other
  *   other options: --tips=1000000 --samples=40 --reseed (seed again even when the cached data matches)
+ *   --rebuild-rollups (build the statistics rollups from scratch even when they are up to date)
+ *   --pg-db=taimat_bench_console (the PostgreSQL database, e.g. one per worktree)
  *
  * Measured, sequentially (one request at a time, after 5 warm-up requests each), p50 and p95 of:
  * the live queue (`/console/queue`) for a commune officer, a province commander and a national
- * admin; the statistics page (`/console/stats`, another part of issue 14: "not available yet" while
- * it answers 404); drill-downs into the list (`/console/tips?month=…&category=…`) nationally and for
+ * admin; the statistics page (`/console/stats`, national and province: from the rollups, checked by
+ * the page's `data-source="rollup"`); drill-downs into the list (`/console/tips?month=…&category=…`) nationally and for
  * a province, plus the unfiltered national list; and a full national CSV export (rows/s and the
  * service's peak RSS, sampled from /proc every 50 ms while it streams). `/healthz` is measured the
  * same way as the baseline of the same run (the machine is shared: read ratios, not absolutes).
@@ -23,6 +25,9 @@
  * province duty queue (place unknown), times of day weighted towards the afternoon, statuses by age
  * (old tips mostly closed, some late), legal deadlines computed as the service does, 3 % of open
  * claimed tips awaiting the tipster's answer, month/hour/weekday of receipt in Vietnam time.
+ * The seed writes tips without events, so before the service starts the statistics rollups are
+ * brought up to date as the service would have them: a full build after seeding (or when never
+ * built), else the service job's own pass; its time is printed.
  * The service runs with the unclaimed-tip reminders pushed out of reach, so the seeded backlog is
  * not escalated (thousands of group messages) while pages are measured.
  */
@@ -44,6 +49,7 @@ import { openDb } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
 import { loadReferenceData } from "../src/db/referenceData.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
+import { markAllStatsDirty, refreshStatsRollups } from "../src/core/console/statsRollup.ts";
 import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,6 +58,7 @@ const TIPS = intOption("tips") ?? 1_000_000;
 const SAMPLES = intOption("samples") ?? 40;
 const WARMUP = 5;
 const RESEED = option("reseed") !== undefined;
+const REBUILD_ROLLUPS = option("rebuild-rollups") !== undefined;
 const SEED_VERSION = 1;
 const DAY = 86_400_000;
 const GOAL_MS = 300;
@@ -201,7 +208,7 @@ interface Target {
 }
 
 /** Migrated, with reference data, the bench's people and sessions; tips seeded unless the cached ones match. Returns the session secrets. */
-async function prepare(target: Target): Promise<{ secrets: Record<string, string>; commune: string; month: string; busyCategory: string }> {
+async function prepare(target: Target): Promise<{ secrets: Record<string, string>; commune: string; month: string; busyCategory: string; rollups: RollupPass }> {
   await migrate(target.url);
   const db = await openDb(target.url);
   try {
@@ -215,7 +222,8 @@ async function prepare(target: Target): Promise<{ secrets: Record<string, string
     for (let i = 0; i < CLAIMERS; i++) {
       await db.officer.upsert({ where: { id: `bench-claimer-${i}` }, create: { id: `bench-claimer-${i}`, telegramUserId: String(980000000 + i), displayName: `Cán bộ ${i}`, role: "officer", scopeKind: "commune", scopeCode: communes[i]!.code }, update: {} });
     }
-    if (RESEED || existing !== TIPS || marker?.checksum !== wanted) {
+    const seeded = RESEED || existing !== TIPS || marker?.checksum !== wanted;
+    if (seeded) {
       say(`${target.provider}: seeding ${fmt(TIPS)} tips over ${fmt(communes.length)} communes and two years (found ${fmt(existing)}) …`);
       await db.$executeRawUnsafe(`DELETE FROM "AuditEvent" WHERE "tipId" IS NOT NULL`);
       await db.tip.deleteMany();
@@ -230,6 +238,7 @@ async function prepare(target: Target): Promise<{ secrets: Record<string, string
       say(`${target.provider}: reusing the ${fmt(existing)} seeded tips`);
       await db.$disconnect();
     }
+    const rollups = await rollupsUpToDate(target, seeded);
     const db2 = await openDb(target.url);
     const commune = await (async () => {
       const rows = await db2.tip.groupBy({ by: ["queueId"], where: { queueId: { startsWith: "commune:" } }, _count: { _all: true }, orderBy: { _count: { queueId: "desc" } }, take: 1 });
@@ -246,9 +255,48 @@ async function prepare(target: Target): Promise<{ secrets: Record<string, string
     await db2.$disconnect();
     const m = new Date(Date.now() - 200 * DAY);
     const month = `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, "0")}`;
-    return { secrets, commune, month, busyCategory: "theft" };
+    return { secrets, commune, month, busyCategory: "theft", rollups };
   } finally {
     await db.$disconnect().catch(() => {});
+  }
+}
+
+/** What bringing the statistics rollups up to date took before the service started. */
+interface RollupPass {
+  full: boolean;
+  chunks: number;
+  seconds: number;
+  /** Per chunk, milliseconds: wall p50 / p95, CPU p50 / p95. */
+  wall: [number, number];
+  cpu: [number, number];
+  units: number;
+  cells: number;
+}
+
+/**
+ * The statistics rollups as the running service has them: the seed wrote tips without events, so
+ * after seeding (or when never built, or --rebuild-rollups) every month × province is marked and
+ * built; otherwise the service job's own pass (chunks marked or due by time passing). Timed.
+ */
+async function rollupsUpToDate(target: Target, seeded: boolean): Promise<RollupPass> {
+  const db = await openDb(target.url);
+  try {
+    const state = await db.statsRollupState.findUnique({ where: { id: 1 } });
+    const full = seeded || REBUILD_ROLLUPS || !state?.readyAt;
+    const now = new Date();
+    say(`${target.provider}: statistics rollups: ${full ? "full build" : "the job's pass"} …`);
+    const t0 = performance.now();
+    if (full) await markAllStatsDirty(db, now);
+    const report = await refreshStatsRollups(db, now);
+    const seconds = (performance.now() - t0) / 1000;
+    const wall = [...report.durations].sort((a, b) => a - b);
+    const cpu = [...report.cpu].sort((a, b) => a - b);
+    const q = (xs: number[], p: number): number => (xs.length ? pct(xs, p) : 0);
+    const [units, cells] = await Promise.all([db.statsUnit.count(), db.statsCell.count()]);
+    say(`${target.provider}: statistics rollups: ${report.chunks} chunks in ${seconds.toFixed(1)} s`);
+    return { full, chunks: report.chunks, seconds, wall: [q(wall, 50), q(wall, 95)], cpu: [q(cpu, 50), q(cpu, 95)], units, cells };
+  } finally {
+    await db.$disconnect();
   }
 }
 
@@ -351,6 +399,28 @@ async function timeGet(base: string, url: string, cookie: string | undefined, la
   return { label, status: 200, p50: pct(times, 50), p95: pct(times, 95) };
 }
 
+/** CPU time (user + system, ms) the process has used so far, from /proc (clock ticks of 10 ms). */
+const cpuMsOf = (pid: number): number => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+/** Service CPU per statistics request (ms), by label: unlike wall times, barely moved by other work on the machine. */
+const statsCpu = new Map<string, number>();
+
+/**
+ * The statistics page for a province or the country, served from the rollups (the page says so):
+ * timed like any page, and the service's CPU time per request measured over the same requests.
+ */
+async function timeStats(base: string, url: string, cookie: string, label: string, pid: number): Promise<Timing> {
+  const html = await (await fetch(`${base}${url}`, { headers: { cookie } })).text();
+  if (!html.includes(`data-source="rollup"`)) throw new Error(`${label}: ${url} was not served from the rollups`);
+  const cpu0 = cpuMsOf(pid);
+  const t = await timeGet(base, url, cookie, label);
+  statsCpu.set(label, (cpuMsOf(pid) - cpu0) / (WARMUP + SAMPLES));
+  return t;
+}
+
 const rssMb = (pid: number): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -381,7 +451,7 @@ async function exportAll(base: string, cookie: string, pid: number): Promise<{ r
   return { rows: newlines - 1, seconds, peakMb, beforeMb, mb: bytes / 1048576 };
 }
 
-async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<ReturnType<typeof exportAll>> }> {
+async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<ReturnType<typeof exportAll>>; rollups: RollupPass }> {
   const prep = await prepare(target);
   const port = 39000 + Math.floor(Math.random() * 1000);
   const logFile = path.join(ROOT, "data", "tmp", `bench-console-${target.provider}.log`);
@@ -410,8 +480,11 @@ async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<Re
     timings.push(await timeGet(base, "/console/queue", cookie("bench-commune-officer"), `queue · commune officer (${prep.commune})`));
     timings.push(await timeGet(base, "/console/queue", cookie("bench-province-commander"), "queue · province commander (01)"));
     timings.push(await timeGet(base, "/console/queue", cookie("bench-national-admin"), "queue · national admin"));
-    timings.push(await timeGet(base, "/console/stats", cookie("bench-national-admin"), "statistics · national admin"));
-    timings.push(await timeGet(base, "/console/stats", cookie("bench-province-commander"), "statistics · province commander"));
+    const pid = child.pid!;
+    timings.push(await timeStats(base, "/console/stats", cookie("bench-national-admin"), "statistics · national admin", pid));
+    timings.push(await timeStats(base, "/console/stats", cookie("bench-province-commander"), "statistics · province commander (01)", pid));
+    timings.push(await timeStats(base, `/console/stats?category=${prep.busyCategory}`, cookie("bench-national-admin"), `statistics · national, category=${prep.busyCategory}`, pid));
+    timings.push(await timeStats(base, "/console/stats?channel=zalo", cookie("bench-province-commander"), "statistics · province 01, channel=zalo", pid));
     const drill = `/console/tips?month=${prep.month}&category=${prep.busyCategory}`;
     timings.push(await timeGet(base, drill, cookie("bench-national-admin"), `drill-down · national (${prep.month}, ${prep.busyCategory})`));
     timings.push(await timeGet(base, drill, cookie("bench-province-commander"), "drill-down · province 01"));
@@ -421,7 +494,7 @@ async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<Re
     say(`${target.provider}: exporting every tip as CSV …`);
     const exp = await exportAll(base, cookie("bench-national-admin"), child.pid!);
     if (exp.rows !== TIPS) throw new Error(`the export held ${fmt(exp.rows)} rows, not ${fmt(TIPS)}`);
-    return { timings, exp };
+    return { timings, exp, rollups: prep.rollups };
   } catch (err) {
     say(`service log tail:\n${logTail(logFile)}`);
     throw err;
@@ -443,7 +516,13 @@ function print(provider: string, r: Awaited<ReturnType<typeof run>>): void {
     lines.push(`| ${t.label} | ${t.p50.toFixed(1)} | ${t.p95.toFixed(1)} | ${t === base ? "1" : (t.p95 / base.p95).toFixed(1)} | ${goal} |`);
   }
   const e = r.exp;
+  const ro = r.rollups;
   lines.push(
+    "",
+    `Statistics rollups before the service started: ${ro.full ? "full build" : "the job's pass"}, ${fmt(ro.chunks)} chunks in ${ro.seconds.toFixed(1)} s ` +
+      `(per chunk wall p50 ${ro.wall[0].toFixed(0)} / p95 ${ro.wall[1].toFixed(0)} ms, CPU here p50 ${ro.cpu[0].toFixed(0)} / p95 ${ro.cpu[1].toFixed(0)} ms); ` +
+      `StatsUnit ${fmt(ro.units)} rows, StatsCell ${fmt(ro.cells)} rows`,
+    `Service CPU per statistics request (user + system, over the ${WARMUP + SAMPLES} requests): ${[...statsCpu].map(([label, ms]) => `${label.replace("statistics · ", "")} ${ms.toFixed(1)} ms`).join("; ")}`,
     "",
     `CSV export (national, every tip): ${fmt(e.rows)} rows, ${e.mb.toFixed(0)} MB in ${e.seconds.toFixed(1)} s = ${fmt(Math.round(e.rows / e.seconds))} rows/s; service RSS ${e.beforeMb.toFixed(0)} MB before, peak ${e.peakMb.toFixed(0)} MB during (goal < ${GOAL_RSS_MB} MB: ${e.peakMb < GOAL_RSS_MB ? "met" : "MISSED"})`,
   );
@@ -462,11 +541,13 @@ async function main(): Promise<void> {
     if (!baseUrl) throw new Error("--pg needs TEST_DATABASE_URL (run through: bash scripts/pg.sh npm run bench:console -- --pg)");
     const admin = new pg.Client({ connectionString: baseUrl });
     await admin.connect();
-    const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'taimat_bench_console'`)).rowCount;
-    if (!exists) await admin.query(`CREATE DATABASE "taimat_bench_console"`);
+    const name = option("pg-db") ?? "taimat_bench_console";
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error("--pg-db: a lower-case PostgreSQL name");
+    const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount;
+    if (!exists) await admin.query(`CREATE DATABASE "${name}"`);
     await admin.end();
     const u = new URL(baseUrl);
-    u.pathname = "/taimat_bench_console";
+    u.pathname = `/${name}`;
     targets.push({ provider: "postgresql", url: u.toString() });
   }
   process.stdout.write(`# bench:console — ${new Date().toISOString()} — machine shared with other work: compare ratios to the baseline, not absolutes\n`);

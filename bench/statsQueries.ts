@@ -1,11 +1,17 @@
 /**
- * Times the statistics' queries (src/core/console/stats.ts, what GET /console/stats runs) on a
- * seeded database: N tips (default 1,000,000) over the 3,321 communes and two years, then
- * `consoleStats` for a national admin, a province commander (Hà Nội) and a commune officer, each
- * with the default 12 months and with a category filter, RUNS times each (p50 / p95 / max).
- * A baseline (a one-row primary-key read) is timed in the same run: the machine may be shared.
+ * Times the statistics (what GET /console/stats computes) on a seeded database: N tips (default
+ * 1,000,000) over the 3,321 communes and two years. For a national admin, a province commander
+ * (Hà Nội) and a commune officer, with the default 12 months and with filters, it times the live
+ * GROUP BY queries (`consoleStats`, the baseline) and the rollups (`rollupStats`, what the page
+ * reads for a province or the country) in the same run (p50 / p95 / max), and checks that both
+ * give the same figures. It also times the rollups' refresh: the first build over the whole table
+ * (or the pass catching up since the last run), and a pass after a change in every province's
+ * current month (the busiest minute), with each chunk transaction's duration (SQLite has one
+ * connection: every transaction holds it). A baseline (a one-row primary-key read) is timed too:
+ * the machine may be shared.
  *
- *   npx tsx bench/statsQueries.ts [--tips=1000000] [--runs=15] [--db=file:/tmp/stats-bench.db | postgresql://…]
+ *   npx tsx bench/statsQueries.ts [--tips=1000000] [--runs=15] [--live-runs=RUNS] [--rebuild] [--db=file:/tmp/stats-bench.db | postgresql://…]
+ * (`--rebuild`: build every rollup chunk again, as after the migration.)
  * An existing database with enough tips is reused (seeding 1M takes minutes).
  */
 import pg from "pg";
@@ -13,7 +19,8 @@ import { openDb, sqliteConnection, type Db, type Prisma } from "../src/db/client
 import { migrate } from "../src/db/migrate.ts";
 import { loadReferenceData } from "../src/db/referenceData.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
-import { consoleStats, defaultPeriod, type StatsFilter } from "../src/core/console/stats.ts";
+import { consoleStats, defaultPeriod, type Stats, type StatsFilter } from "../src/core/console/stats.ts";
+import { markAllStatsDirty, refreshStatsRollups, rollupStats, type RefreshReport } from "../src/core/console/statsRollup.ts";
 import { CATEGORIES } from "../src/core/tips/categories.ts";
 import { vnReceipt } from "../src/core/vnTime.ts";
 import { mulberry32 } from "../test/helpers/random.ts";
@@ -21,6 +28,7 @@ import { intOption, option } from "./lib.ts";
 
 const TIPS = intOption("tips") ?? 1_000_000;
 const RUNS = intOption("runs") ?? 15;
+const LIVE_RUNS = intOption("live-runs") ?? RUNS;
 const URL_ = option("db") ?? "file:/tmp/stats-bench.db";
 const DAY = 86_400_000;
 
@@ -100,18 +108,26 @@ async function insertRows(db: Db, rows: Prisma.TipCreateManyInput[]): Promise<vo
 let pgClient: pg.Client | undefined;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil(p * xs.length) - 1]!;
+const ms = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)}`;
 
-async function time(label: string, fn: () => Promise<unknown>): Promise<number> {
+interface Timing {
+  p50: number;
+  p95: number;
+  max: number;
+}
+async function time(runs: number, fn: () => Promise<unknown>): Promise<Timing> {
   await fn(); // warm
   const xs: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await fn();
     xs.push(performance.now() - t0);
   }
-  console.log(`${label.padEnd(44)} p50 ${pct(xs, 0.5).toFixed(1).padStart(7)} ms  p95 ${pct(xs, 0.95).toFixed(1).padStart(7)} ms  max ${Math.max(...xs).toFixed(1).padStart(7)} ms`);
-  return pct(xs, 0.95);
+  return { p50: pct(xs, 0.5), p95: pct(xs, 0.95), max: Math.max(...xs) };
 }
+const show = (t: Timing) => `p50 ${ms(t.p50).padStart(6)} ms  p95 ${ms(t.p95).padStart(6)} ms  max ${ms(t.max).padStart(6)} ms`;
+const passLine = (label: string, r: RefreshReport, total: number) =>
+  `${label}: ${r.chunks} chunks in ${(total / 1000).toFixed(1)} s; each chunk's transaction p50 ${ms(pct(r.durations, 0.5))} ms, p95 ${ms(pct(r.durations, 0.95))} ms, max ${ms(Math.max(...r.durations))} ms wall; CPU p50 ${ms(pct(r.cpu, 0.5))} ms, p95 ${ms(pct(r.cpu, 0.95))} ms, max ${ms(Math.max(...r.cpu))} ms`;
 
 const now = new Date();
 await migrate(URL_);
@@ -121,22 +137,62 @@ if ((await db.province.count()) === 0) {
   await ensureQueues(db);
 }
 const have = await db.tip.count();
+let seeded = false;
 if (have < TIPS) {
   console.log(`seeding ${TIPS - have} tips into ${URL_.replace(/:[^:@/]*@/, ":…@")}`);
   await seed(db, TIPS - have, now);
+  seeded = true;
 }
-console.log(`${await db.tip.count()} tips; ${RUNS} runs each; ${new Date().toISOString()}`);
+console.log(`${await db.tip.count()} tips; ${RUNS} runs each (live: ${LIVE_RUNS}); ${new Date().toISOString()}`);
+
+// The rollups: the first build (the seed wrote tips without events), or the pass catching up.
+const state = await db.statsRollupState.findUnique({ where: { id: 1 } });
+const rebuild = seeded || !state?.readyAt || option("rebuild") !== undefined;
+if (rebuild) await markAllStatsDirty(db, now);
+let t0 = performance.now();
+const first = await refreshStatsRollups(db, now);
+if (first.chunks) console.log(passLine(rebuild ? "rollups, first build" : "rollups, catching up", first, performance.now() - t0));
+// A busy minute: tips changed in every province's current month.
+const month = (await db.statsChunk.findFirstOrThrow({ orderBy: { month: "desc" }, select: { month: true } })).month;
+const provinces = await db.queue.findMany({ distinct: ["provinceCode"], select: { provinceCode: true } });
+await db.statsDirty.createMany({ data: provinces.map((p) => ({ month, queueProvince: p.provinceCode })) });
+t0 = performance.now();
+const busy = await refreshStatsRollups(db, now);
+console.log(passLine(`rollups, a pass after changes in every province's month ${month}`, busy, performance.now() - t0));
+const counts = await Promise.all([db.statsUnit.count(), db.statsCell.count()]);
+console.log(`rollup rows: StatsUnit ${counts[0]}, StatsCell ${counts[1]}`);
+
 const f = (extra: Partial<StatsFilter> = {}): StatsFilter => ({ ...defaultPeriod(now), cpage: 1, upage: 1, ...extra });
 const someTip = await db.tip.findFirstOrThrow({ select: { id: true } });
-const base = await time("baseline: one tip by primary key", () => db.tip.findUnique({ where: { id: someTip.id } }));
+const base = await time(RUNS, () => db.tip.findUnique({ where: { id: someTip.id } }));
+console.log(`${"baseline: one tip by primary key".padEnd(40)} ${show(base)}`);
 const national = { scopeKind: "national", scopeCode: "VN" };
 const hanoi = { scopeKind: "province", scopeCode: "01" };
 const commune = { scopeKind: "commune", scopeCode: "00070" };
-const results: Array<[string, number]> = [];
-results.push(["national, 12 months", await time("national, 12 months", () => consoleStats(db, national, f(), now))]);
-results.push(["national, 12 months, drugs", await time("national, 12 months, category=drugs", () => consoleStats(db, national, f({ category: "drugs" }), now))]);
-results.push(["province 01, 12 months", await time("province 01 (Hà Nội), 12 months", () => consoleStats(db, hanoi, f(), now))]);
-results.push(["commune 00070, 12 months", await time("commune 00070, 12 months", () => consoleStats(db, commune, f(), now))]);
-console.log(`baseline p95 ${base.toFixed(2)} ms; goal p95 < 300 ms: ${results.map(([k, v]) => `${k} ${v < 300 ? "met" : "NOT met"}`).join("; ")}`);
+const cases: Array<[string, typeof national, StatsFilter]> = [
+  ["national, 12 months", national, f()],
+  ["national, 12 months, category=drugs", national, f({ category: "drugs" })],
+  ["national, 12 months, channel=zalo", national, f({ channel: "zalo" })],
+  ["province 01 (Hà Nội), 12 months", hanoi, f()],
+  ["province 01 (Hà Nội), 12 months, drugs", hanoi, f({ category: "drugs" })],
+  ["commune 00070, 12 months (live only)", commune, f()],
+];
+/** The figures without when and how they were counted. */
+const figures = (s: Stats) => JSON.stringify({ ...s, at: undefined, source: undefined }, (_k, v: unknown) => (v instanceof Map ? [...v].sort((a, b) => String(a[0]).localeCompare(String(b[0]))) : v));
+const verdicts: string[] = [];
+for (const [label, scope, filter] of cases) {
+  const live = await time(LIVE_RUNS, () => consoleStats(db, scope, filter, now));
+  console.log(`${label.padEnd(40)} live   ${show(live)}`);
+  const rolled = await rollupStats(db, scope, filter);
+  if (!rolled) {
+    verdicts.push(`${label}: live ${ms(live.p95)} ms ${live.p95 < 300 ? "met" : "NOT met"}`);
+    continue;
+  }
+  const same = figures(rolled) === figures(await consoleStats(db, scope, filter, rolled.at));
+  const roll = await time(RUNS, () => rollupStats(db, scope, filter));
+  console.log(`${label.padEnd(40)} rollup ${show(roll)}  (${(live.p95 / roll.p95).toFixed(0)}× faster at p95; figures equal to live: ${same ? "yes" : "NO"})`);
+  verdicts.push(`${label}: rollup ${ms(roll.p95)} ms ${roll.p95 < 300 ? "met" : "NOT met"}${same ? "" : " (FIGURES DIFFER)"}`);
+}
+console.log(`baseline p95 ${base.p95.toFixed(2)} ms; load ${(await import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ")}; goal p95 < 300 ms: ${verdicts.join("; ")}`);
 await db.$disconnect();
 await pgClient?.end();

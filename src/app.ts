@@ -33,6 +33,7 @@ import type { ReplyRenderer } from "./outbox/outbound.ts";
 import { registerWebhooks } from "./http/webhooks.ts";
 import { registerOps } from "./http/ops.ts";
 import { registerConsole } from "./console/routes.ts";
+import { refreshStatsRollups } from "./core/console/statsRollup.ts";
 import { ChannelRegistry, type ChannelContext } from "./channels/contract.ts";
 import { telegramChannel } from "./channels/telegram/channel.ts";
 import { zaloChannel } from "./channels/zalo/channel.ts";
@@ -137,6 +138,8 @@ export class App {
   knowledgeBuilt: Promise<void> = Promise.resolve();
   /** Housekeeping passes running now (see `activity()`). */
   private housekeepingRunning = 0;
+  /** The statistics rollups' refresh pass running now, if any (awaited by `stop()`). */
+  private statsPass?: Promise<unknown>;
 
   constructor(private readonly opts: AppOptions) {
     const { config, log, db, sealer, places } = opts;
@@ -274,6 +277,10 @@ export class App {
     // Leases (PostgreSQL): the roles this instance can take now; the heartbeat keeps them and takes over a dead instance's.
     await this.cluster.start();
     this.schedule("housekeeping", 60_000, () => this.runHousekeeping());
+    // The console's statistics rollups (leader only, like every scheduler): a pass now and whenever
+    // this instance becomes the leader (the first build right after a migration), then every
+    // STATS_ROLLUP_SECONDS.
+    this.schedule("stats-rollups", config.statsRollupSeconds * 1000, () => this.refreshStatsRollups(), { atLeadership: true });
     this.readers.check().catch((err: unknown) => log.error({ err }, "checking for unbound queues failed"));
     // Twice a second: the outbox window (30) is refilled before the 30/s limiter drains it.
     this.schedule("campaigns", 500, () => this.campaigns.tick());
@@ -289,8 +296,10 @@ export class App {
    * once (the leader's lease passes to another instance within CLUSTER_LEASE_SECONDS when it
    * dies; jobs keep their state in the database and resume there). A run does not overlap the
    * previous one; failures are logged. Call after `start()` (e.g. a monthly report job).
+   * `atLeadership`: also run once at once and whenever this instance becomes the leader (a job
+   * that must catch up as soon as someone is in charge, e.g. the statistics rollups' first build).
    */
-  schedule(name: string, every: number | string, job: () => Promise<unknown>): void {
+  schedule(name: string, every: number | string, job: () => Promise<unknown>, opts: { atLeadership?: boolean } = {}): void {
     const { log } = this.opts;
     let running = false;
     const run = async () => {
@@ -311,6 +320,12 @@ export class App {
       this.timers.push(timer);
     } else {
       this.cronJobs.push(new Cron(every, { timezone: VN_TIME_ZONE, protect: true, unref: true }, run));
+    }
+    if (opts.atLeadership) {
+      this.cluster.onRole((role, held) => {
+        if (role === LEADER && held) void run();
+      });
+      void run();
     }
   }
 
@@ -359,6 +374,25 @@ export class App {
       await this.readers.check();
     } finally {
       this.housekeepingRunning--;
+    }
+  }
+
+  /**
+   * Brings the console's statistics rollups up to date (src/core/console/statsRollup.ts): the
+   * months × provinces whose tips changed or whose open tips became at risk or missed, one short
+   * transaction each. At most one pass at a time (a call during a pass returns at once); on the
+   * leader only (it stops between chunks when this instance is not, or no longer, the leader).
+   */
+  async refreshStatsRollups(now = new Date()): Promise<void> {
+    if (this.statsPass || this.stopped) return;
+    // A pass stops between chunks when this instance stops or is no longer the leader (another instance's pass takes over).
+    const pass = refreshStatsRollups(this.opts.db, now, { stop: () => this.stopped || !this.cluster.has(LEADER) });
+    this.statsPass = pass;
+    try {
+      const report = await pass;
+      if (report.becameReady) this.opts.log.info({ chunks: report.chunks }, "statistics rollups built");
+    } finally {
+      this.statsPass = undefined;
     }
   }
 
@@ -442,6 +476,7 @@ export class App {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     for (const job of this.cronJobs) job.stop();
+    await this.statsPass?.catch(() => undefined);
     await Promise.allSettled(this.pollers.map((p) => p.stop()));
     await this.http.close();
     await this.worker.stop();

@@ -145,6 +145,8 @@ export const envSchema = z.object({
   CONSOLE_IDLE_MINUTES: positiveInt(30),
   /** Base URL of the console's login links sent by the bot (an intranet address is fine); default PUBLIC_URL. */
   CONSOLE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Seconds between refreshes of the console's statistics rollups (src/core/console/statsRollup.ts). */
+  STATS_ROLLUP_SECONDS: positiveInt(60),
   TRUST_PROXY: optionalText.pipe(
     z
       .string()
@@ -241,6 +243,8 @@ export interface Config {
   monthlyReport: { schedule: string | null };
   /** Several instances on PostgreSQL: this instance's name, lease duration and heartbeat (ms); see src/cluster/. */
   cluster: { instanceId: string; leaseMs: number; heartbeatMs: number };
+  /** Seconds between refreshes of the console's statistics rollups (the page's "figures as of"). */
+  statsRollupSeconds: number;
   /** Downloads of the platforms' files (the console's media): Zalo's allowed hosts, the size cap and the time limit (ms). */
   media: { zaloHosts: string[]; maxBytes: number; timeoutMs: number };
 }
@@ -373,6 +377,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     console: { idleMinutes: e.CONSOLE_IDLE_MINUTES, url: (e.CONSOLE_URL ?? e.PUBLIC_URL)?.replace(/\/+$/, "") },
     monthlyReport: { schedule: e.MONTHLY_REPORT_SCHEDULE === "off" ? null : e.MONTHLY_REPORT_SCHEDULE },
     cluster: { instanceId: e.CLUSTER_INSTANCE_ID ?? `${os.hostname()}-${process.pid}`, leaseMs: e.CLUSTER_LEASE_SECONDS * 1000, heartbeatMs: e.CLUSTER_HEARTBEAT_SECONDS * 1000 },
+    statsRollupSeconds: e.STATS_ROLLUP_SECONDS,
     media: { zaloHosts: e.ZALO_MEDIA_HOSTS, maxBytes: e.MEDIA_MAX_BYTES, timeoutMs: e.MEDIA_FETCH_TIMEOUT_SECONDS * 1000 },
   };
 }

@@ -9,6 +9,7 @@ import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./
 import { revokeAsAdmin, seedBinding } from "./helpers/officers.ts";
 import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, loginMessage, seedConsolePerson } from "./helpers/console.ts";
 import { handOffQuestion } from "../src/core/qa/commands/handOffQuestion.ts";
+import { refreshStatsRollups } from "../src/core/console/statsRollup.ts";
 
 /*
  * The console's routes × every role × scope: officers, commanders and administrators see and work
@@ -166,6 +167,8 @@ describe("statistics (/console/stats, /console/stats.csv) × role × scope", () 
   beforeAll(async () => {
     for (const [name, p] of Object.entries(PEOPLE)) if (!sessions.has(name)) sessions.set(name, await logIn(t.url, tg, p.id));
     await seedConsolePerson(t.db, { telegramUserId: REVOKED_STATS, role: "commander", scopeKind: "province", scopeCode: "01" });
+    // Province and national figures are the rollups "as of" their last refresh (every minute): bring them up to date.
+    await refreshStatsRollups(t.db);
   }, 60_000);
 
   for (const [name, p] of Object.entries(PEOPLE)) {

@@ -7,6 +7,7 @@ import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { loginMessage, seedConsolePerson } from "./helpers/console.ts";
 import { insertSeedTips, makeSeedTips } from "./helpers/statsSeed.ts";
+import { markAllStatsDirty, refreshStatsRollups } from "../src/core/console/statsRollup.ts";
 import { vnReceipt } from "../src/core/vnTime.ts";
 
 /*
@@ -32,6 +33,9 @@ describe.skipIf(!hasChromium)("statistics in Chromium", () => {
     await tg.listen();
     t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
     await insertSeedTips(t.db, makeSeedTips(new Date(), 600));
+    // Written straight to the database (no events): build the statistics rollups over them.
+    await markAllStatsDirty(t.db);
+    await refreshStatsRollups(t.db);
     await seedConsolePerson(t.db, { telegramUserId: COMMANDER, role: "commander", scopeKind: "province", scopeCode: "01", displayName: "Nguyễn Văn Hùng" });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(DOCS, { recursive: true });
@@ -65,6 +69,8 @@ describe.skipIf(!hasChromium)("statistics in Chromium", () => {
     for (const h of ["Tin báo theo loại và tháng", "Thời hạn luật định", "Thời gian đến khi nhận xử lý", "Giờ × ngày trong tuần", "Tỉnh, thành phố", "Xã, phường có nhiều tin báo nhất"]) {
       await page.getByRole("heading", { name: h }).waitFor();
     }
+    // A province's figures come from the rollups, "as of" their last refresh.
+    await page.getByText("Số liệu của tỉnh và toàn quốc được tính sẵn và cập nhật mỗi phút.").waitFor();
     // The styles loaded (the CSP allows only our own files): the heatmap's darkest cells are dark.
     expect(await page.locator("svg.bars rect").count()).toBeGreaterThan(20);
     expect(await page.locator("svg.map path").count()).toBe(34);

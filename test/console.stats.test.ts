@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Prisma } from "../src/db/client.ts";
-import { consoleStats, defaultPeriod, monthsBetween, parseStatsFilter, suppressSmall, type StatsFilter } from "../src/core/console/stats.ts";
+import { consoleStats, defaultPeriod, monthsBetween, parseStatsFilter, suppressSmall, type Stats, type StatsFilter } from "../src/core/console/stats.ts";
+import { markAllStatsDirty, refreshStatsRollups, rollupStats, statsFor } from "../src/core/console/statsRollup.ts";
+import { recordEvent } from "../src/core/events/recordEvent.ts";
 import { DEFAULT_APPROACHING_WITHIN_MS } from "../src/core/deadlines/tipDeadlines.ts";
 import { endOfVnDay, startOfVnDay, vnInstant, vnParts, vnReceipt } from "../src/core/vnTime.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
-import { FAST_RATES, startTestApp, type TestApp } from "./helpers/app.ts";
-import { ConsoleClient, logIn, seedConsolePerson } from "./helpers/console.ts";
+import { FAST_RATES, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
+import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, seedConsolePerson } from "./helpers/console.ts";
 import { insertSeedTips, makeSeedTips, type SeedTip } from "./helpers/statsSeed.ts";
 
 /*
@@ -13,7 +15,9 @@ import { insertSeedTips, makeSeedTips, type SeedTip } from "./helpers/statsSeed.
  * on its own from the seed: per category × month, time to claim, the legal clocks, the heatmap in
  * Vietnam time (across a UTC day and month boundary), scope isolation, the CSV's small counts, and
  * every drill-down link's filter selecting exactly the tips counted (counted here straight from the
- * database with the filter contract's conditions).
+ * database with the filter contract's conditions). The province and national pages read the
+ * rollups (src/core/console/statsRollup.ts): every figure they give equals the live count, after
+ * the first build, after tip changes of every kind, and as time passes.
  */
 
 const NOW = new Date();
@@ -73,9 +77,13 @@ const nearestRank = (sorted: number[], p: number) => (sorted.length ? sorted[Mat
 beforeAll(async () => {
   tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
   await tg.listen();
-  t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
+  // The rollup job's own timer is kept out of the way: the tests run each refresh pass themselves.
+  t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, STATS_ROLLUP_SECONDS: "3600" }, referenceData: true });
   seed = makeSeedTips(NOW, 400);
   await insertSeedTips(t.db, all());
+  // The seed is written straight to the database (no events): build the rollups over it.
+  await markAllStatsDirty(t.db, NOW);
+  await refreshStatsRollups(t.db, NOW);
   for (const p of [COMMANDER_01, COMMANDER_79, OFFICER_00070, ADMIN]) {
     await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode });
     clients.set(p.id, await logIn(t.url, tg, p.id));
@@ -289,8 +297,12 @@ describe("drill-down", () => {
   for (const who of [COMMANDER_01, OFFICER_00070, ADMIN]) {
     it(`${who.role} ${who.scopeCode}: every figure on the page links to /console/tips?<filter> selecting exactly the tips it counts`, async () => {
       const c = clients.get(who.id)!;
+      await refreshStatsRollups(t.db);
       const page = await c.get(`/console/stats?lang=vi`);
       expect(page.status).toBe(200);
+      // A province or the country: the rollups, "as of" their last refresh; a commune: counted live.
+      expect(page.text).toContain(`data-source="${who.scopeKind === "commune" ? "live" : "rollup"}"`);
+      expect(page.text.includes("cập nhật mỗi phút")).toBe(who.scopeKind !== "commune");
       const links = [...page.text.matchAll(/<a href="(\/console\/tips\?[^"]*)"[^>]*>([^<]*)<\/a>/g)].map((m) => ({ url: unescape(m[1]!), text: m[2]! }));
       const counted = links.filter((l) => /^[\d.]+$/.test(l.text));
       expect(counted.length).toBeGreaterThan(30);
@@ -333,5 +345,144 @@ describe("drill-down", () => {
     expect(page.text).not.toContain("queue=commune%3A00070");
     expect(page.text).not.toContain("Phường Hoàn Kiếm");
     expect(page.text).toContain("Phường Thủ Dầu Một");
+  });
+});
+
+/** Everything the page shows, but when and how it was counted. */
+const figures = (s: Stats) => {
+  const { at: _at, source: _source, ...rest } = s;
+  return rest;
+};
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Filters each scope is checked with: none, each one, several, another period, other pages. */
+const FILTERS: Array<Partial<StatsFilter>> = [
+  {},
+  { category: "drugs" },
+  { channel: "zalo" },
+  { province: "79" },
+  { province: "01", category: "theft", channel: "web" },
+  { from: vnReceipt(new Date(NOW.getTime() - 700 * DAY)).month, to: period.to, upage: 2 },
+  { from: period.to, to: period.to, cpage: 2 },
+];
+
+/** Every figure from the rollups equals the live count at `at` (the instant of the last pass), for the province and national scopes and every filter. */
+async function expectRollupsEqualLive(at: Date, what: string): Promise<void> {
+  for (const who of [ADMIN, COMMANDER_01, COMMANDER_79]) {
+    for (const extra of FILTERS) {
+      const f = filter(extra);
+      const rolled = await rollupStats(t.db, who, f);
+      expect(rolled?.source, what).toBe("rollup");
+      expect(rolled!.at).toEqual(at);
+      const live = await consoleStats(t.db, who, f, at);
+      expect(figures(rolled!), `${what}: ${who.scopeKind} ${who.scopeCode} ${JSON.stringify(extra)}`).toEqual(figures(live));
+    }
+  }
+}
+
+describe("rollups (province and national figures)", () => {
+  // Instants after anything the test does in real time, so each pass's "now" moves forward.
+  const X = new Date(Date.now() + 2 * HOUR);
+
+  it("the first build (after the migration) marks every month × province (of the queue) with tips; until it completes the page counts live; then every figure equals the live count", async () => {
+    await t.db.$transaction([t.db.statsRollupState.deleteMany(), t.db.statsUnit.deleteMany(), t.db.statsCell.deleteMany(), t.db.statsChunk.deleteMany()]);
+    expect(await rollupStats(t.db, ADMIN, filter())).toBeNull();
+    expect((await statsFor(t.db, ADMIN, filter(), X)).source).toBe("live");
+    const report = await refreshStatsRollups(t.db, X);
+    expect(report.becameReady).toBe(true);
+    const queueProvince = new Map((await t.db.queue.findMany({ select: { id: true, provinceCode: true } })).map((q) => [q.id, q.provinceCode]));
+    const chunks = new Set(all().map((x) => `${vnReceipt(x.receivedAt).month} ${queueProvince.get(x.queueId)}`));
+    expect(chunks.size).toBeGreaterThan(10);
+    expect(report.chunks).toBe(chunks.size);
+    expect(await t.db.statsDirty.count()).toBe(0);
+    await expectRollupsEqualLive(X, "first build");
+    const national = await rollupStats(t.db, ADMIN, filter());
+    expect(national!.total).toBe(all().filter(inPeriod).length);
+    // A commune scope or a commune filter is counted live (fast through its queue's index).
+    expect(await rollupStats(t.db, OFFICER_00070, filter())).toBeNull();
+    expect(await rollupStats(t.db, ADMIN, filter({ commune: "00070" }))).toBeNull();
+    expect((await statsFor(t.db, OFFICER_00070, filter(), X)).source).toBe("live");
+    expect((await statsFor(t.db, ADMIN, filter(), X)).at).toEqual(X);
+  });
+
+  it("tip changes of every kind (new tips, claim, release, close, extension, transfer to another province, reopen) mark their month × province in the same transaction; the next pass rebuilds those and the figures equal the live count again", async () => {
+    const X2 = new Date(X.getTime() + HOUR);
+    const before = { national: (await rollupStats(t.db, ADMIN, filter()))!, hcm: (await rollupStats(t.db, COMMANDER_79, filter()))! };
+    const codes = [await fileTipOnTelegram(tg, 7701), await fileTipOnTelegram(tg, 7702), await fileTipOnTelegram(tg, 7703)];
+    await waitIdle(t);
+    const [a, b, c] = await Promise.all(codes.map((code) => t.db.tip.findUniqueOrThrow({ where: { code } })));
+    const admin = clients.get(ADMIN.id)!;
+    const act = async (tipId: string, verb: string, form: Record<string, string> = {}) => {
+      const csrf = csrfIn((await admin.get(`/console/tips/${tipId}/view`)).text);
+      const res = await admin.post(`/console/tips/${tipId}/do/${verb}`, { csrf, ...form });
+      expect(res.location, verb).toBe(`/console/tips/${tipId}/view?done=${verb}`);
+    };
+    await act(a!.id, "claim");
+    await act(a!.id, "close", { outcome: "khoi_to" });
+    await act(b!.id, "extend", { value: "two_months" });
+    await act(b!.id, "transfer", { queue: "commune:25747" });
+    await act(c!.id, "claim");
+    await act(c!.id, "release");
+    await act(c!.id, "claim");
+    await act(c!.id, "close", { outcome: "khong_khoi_to" });
+    await act(c!.id, "reopen");
+    await waitIdle(t);
+    const month = vnReceipt(a!.receivedAt).month;
+    const marks = await t.db.statsDirty.findMany({ select: { month: true, queueProvince: true } });
+    expect(new Set(marks.map((m) => `${m.month} ${m.queueProvince}`))).toEqual(new Set([`${month} 01`, `${month} 79`]));
+    // Not rebuilt yet: the rollups still give the figures of the last pass.
+    const stale = (await rollupStats(t.db, ADMIN, filter()))!;
+    expect(figures(stale)).toEqual(figures(before.national));
+    const live = await consoleStats(t.db, ADMIN, filter(), X2);
+    expect(live.total).toBe(before.national.total + 3);
+    expect((await consoleStats(t.db, COMMANDER_79, filter(), X2)).total).toBe(before.hcm.total + 1);
+
+    const due = await t.db.statsChunk.count({ where: { nextChangeAt: { lte: X2 } }, });
+    const report = await refreshStatsRollups(t.db, X2);
+    expect(report.chunks).toBeLessThanOrEqual(2 + due);
+    expect(report.chunks).toBeGreaterThanOrEqual(2);
+    expect(await t.db.statsDirty.count()).toBe(0);
+    await expectRollupsEqualLive(X2, "after tip changes");
+    const after = (await rollupStats(t.db, ADMIN, filter()))!;
+    expect(after.total).toBe(before.national.total + 3);
+    // A reminder's escalation changes nothing counted: no mark. Any other event about a tip marks
+    // its month × the provinces of its queue and of the queue it came from.
+    await t.db.$transaction((tx) => recordEvent(tx, { action: "tip.escalated", actor: { kind: "system" }, tipId: b!.id, data: { what: "receipt_notice" } }));
+    expect(await t.db.statsDirty.count()).toBe(0);
+    await t.db.$transaction((tx) => recordEvent(tx, { action: "tip.note_added", actor: { kind: "system" }, tipId: b!.id, data: {} }));
+    expect((await t.db.statsDirty.findMany()).map((m) => `${m.month} ${m.queueProvince}`).sort()).toEqual([`${month} 01`, `${month} 79`]);
+    await refreshStatsRollups(t.db, X2);
+    expect(await t.db.statsDirty.count()).toBe(0);
+    // The transferred tip counts for the Hồ Chí Minh City unit now handling it.
+    expect((await rollupStats(t.db, COMMANDER_79, filter()))!.units.rows.find((u) => u.queueId === "commune:25747")!.tips).toBe(
+      all().filter((x) => inPeriod(x) && x.queueId === "commune:25747").length + 1,
+    );
+  });
+
+  it("time passing alone (open tips becoming at risk, then missed) changes the figures at the next pass, which rebuilds only the months × provinces it affects", async () => {
+    const X2 = new Date(X.getTime() + HOUR);
+    const first = await t.db.statsChunk.findFirst({ where: { nextChangeAt: { not: null } }, orderBy: { nextChangeAt: "asc" } });
+    expect(first).not.toBeNull();
+    const instants = [new Date(first!.nextChangeAt!.getTime() + 1000), new Date(X2.getTime() + 4 * DAY), new Date(X2.getTime() + 90 * DAY)];
+    for (const T of instants) {
+      const due = await t.db.statsChunk.count({ where: { nextChangeAt: { lte: T } } });
+      expect(due, `chunks due at ${T.toISOString()}`).toBeGreaterThan(0);
+      const stale = (await rollupStats(t.db, ADMIN, filter()))!;
+      const live = await consoleStats(t.db, ADMIN, filter(), T);
+      expect(figures(stale), "time alone changed the figures").not.toEqual(figures(live));
+      if (T === instants.at(-1)) {
+        // The service's own job (what its timer runs every STATS_ROLLUP_SECONDS).
+        await t.app.refreshStatsRollups(T);
+        expect(await t.db.statsChunk.count({ where: { builtAt: T } })).toBe(due);
+      } else {
+        const report = await refreshStatsRollups(t.db, T);
+        expect(report.chunks).toBe(due);
+      }
+      await expectRollupsEqualLive(T, `time passed to ${T.toISOString()}`);
+    }
+    // 90 days on, every open legal clock is missed: nothing is left to change by time alone.
+    expect(await t.db.statsChunk.count({ where: { nextChangeAt: { not: null } } })).toBe(0);
+    const end = (await rollupStats(t.db, ADMIN, filter()))!;
+    expect([end.totals.receipt.open, end.totals.decision.open]).toEqual([0, 0]);
   });
 });

@@ -165,7 +165,7 @@ export function statsPage(c: PageContext, s: Stats, provinceList: Array<{ code: 
     `<link rel="stylesheet" href="/console/static/stats.css">
 <h1>${tr(c, "heading")} · ${scopeLabel(c, c.officer!)}</h1>
 ${filterForm(c, s.filter, provinceList)}
-<p class="note">${tr(c, "summary", { n: s.total, from: s.filter.from, to: s.filter.to, at: formatVnDateTime(s.at) })} <a href="/console/stats.csv?${esc(statsQuery(s.filter))}" download>${tr(c, "csv")}</a></p>
+<p class="note" data-source="${s.source}">${tr(c, "summary", { n: s.total, from: s.filter.from, to: s.filter.to, at: formatVnDateTime(s.at) })}${s.source === "rollup" ? ` ${tr(c, "rollup_note")}` : ""} <a href="/console/stats.csv?${esc(statsQuery(s.filter))}" download>${tr(c, "csv")}</a></p>
 <div class="stats">
 ${categoryMonth(c, s)}
 ${clocks(c, s)}

@@ -1,13 +1,15 @@
 import { Readable } from "node:stream";
-import { consoleStats, mayViewStats, parseStatsFilter, defaultPeriod, recordStatsExport, statsCsvRows, STATS_CSV_COLUMNS, type StatsFilter } from "../../core/console/stats.ts";
+import { mayViewStats, parseStatsFilter, defaultPeriod, recordStatsExport, statsCsvRows, STATS_CSV_COLUMNS, type StatsFilter } from "../../core/console/stats.ts";
+import { statsFor } from "../../core/console/statsRollup.ts";
 import { statsBadRequest, statsPage } from "../statsPages.ts";
 import type { ConsoleArea } from "../kit.ts";
 import { csvField } from "../../core/console/csv.ts";
 
 
 /**
- * Statistics with drill-down (`/console/stats`) and their aggregate CSV (`/console/stats.csv`,
- * small counts shown as "<3"): officers, commanders and administrators, in their scope.
+ * Statistics with drill-down (`/console/stats`: from the rollups for a province or the whole
+ * country, live otherwise) and their aggregate CSV (`/console/stats.csv`, small counts shown as
+ * "<3"): officers, commanders and administrators, in their scope.
  */
 export const statsArea: ConsoleArea = {
   id: "stats",
@@ -26,7 +28,7 @@ export const statsArea: ConsoleArea = {
         const fallback: StatsFilter = { ...defaultPeriod(now), cpage: 1, upage: 1 };
         return kit.html(reply, statsBadRequest(c, parsed.field, fallback, await provinceList()), 400);
       }
-      const [stats, provinces] = await Promise.all([consoleStats(db, session.officer, parsed.filter, now), provinceList()]);
+      const [stats, provinces] = await Promise.all([statsFor(db, session.officer, parsed.filter, now), provinceList()]);
       return kit.html(reply, statsPage(c, stats, provinces));
     });
 

@@ -9,7 +9,7 @@
  * so it equals the number of tips the matching `/console/tips?…` filter selects (see
  * `drillQuery`). Scope is the unit now handling the tip (its queue), as on the live queue.
  */
-import { Prisma, sqliteConnection, type Db, type Tx } from "../../db/client.ts";
+import { Prisma, sqliteConnection, type Db, type Provider, type Tx } from "../../db/client.ts";
 import { recordEvent } from "../events/recordEvent.ts";
 import { ACTIONS } from "../actions/catalog.ts";
 import { CATEGORIES, isCategory, type Category } from "../tips/categories.ts";
@@ -144,8 +144,8 @@ export function statsQuery(filter: StatsFilter, extra: Record<string, string | n
   return q.toString();
 }
 
-type Provider = "sqlite" | "postgresql";
-const providerOfDb = (db: Db): Provider => (sqliteConnection(db) ? "sqlite" : "postgresql");
+/** Which provider a client talks to (a few statements differ in date arithmetic). */
+export const providerOfDb = (db: Db): Provider => (sqliteConnection(db) ? "sqlite" : "postgresql");
 
 /** The WHERE of every statistics query: period, the person's scope (the queue now handling the tip), the filters. */
 function whereOf(scope: Pick<OfficerRecord, "scopeKind" | "scopeCode">, f: StatsFilter): Prisma.Sql {
@@ -161,7 +161,7 @@ function whereOf(scope: Pick<OfficerRecord, "scopeKind" | "scopeCode">, f: Stats
 }
 
 /** Time arithmetic per provider: a timestamp column as fractional days (SQLite) or the instant itself. */
-function clockSql(p: Provider, now: Date) {
+export function clockSql(p: Provider, now: Date) {
   if (p === "sqlite") {
     const jd = (col: string) => Prisma.raw(`julianday(t."${col}")`);
     const nowJd = now.getTime() / 86_400_000 + 2440587.5;
@@ -190,7 +190,7 @@ function clockSql(p: Provider, now: Date) {
  * - decision done at `closedAt` (the due time is `decisionDueAt`, moved by extensions); met,
  *   breached, open as above; at risk: due within 72 h.
  */
-function clockCases(p: Provider, now: Date) {
+export function clockCases(p: Provider, now: Date): Prisma.Sql {
   const c = clockSql(p, now);
   const receiptDone = p === "sqlite" ? Prisma.raw(`julianday(COALESCE(t."receiptNoticeSentAt", t."closedAt"))`) : Prisma.raw(`COALESCE(t."receiptNoticeSentAt", t."closedAt")`);
   const rDue = c.at("receiptNoticeDueAt");
@@ -257,11 +257,14 @@ export interface Stats {
   heatmap: Map<string, number>;
   byProvince: Map<string, number>;
   communes: { rows: Array<{ code: string; name: string; provinceName: string; count: number }>; count: number; page: number };
-  /** When the figures were computed. */
+  /** When the figures were computed: now (live), or the instant the rollups were last brought up to date. */
   at: Date;
+  /** Computed from the tips now ("live", a commune scope or a commune filter) or read from the rollups (src/core/console/statsRollup.ts). */
+  source: "live" | "rollup";
 }
 
-const n = (v: unknown): number => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : v == null ? 0 : Number(v));
+/** A count from a raw query (bigint on PostgreSQL) as a number. */
+export const n = (v: unknown): number => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : v == null ? 0 : Number(v));
 
 const pct = (met: number, breached: number) => (met + breached === 0 ? null : Math.round((met / (met + breached)) * 1000) / 10);
 const clock = (r: Record<string, unknown>, k: "receipt" | "decision"): ClockCounts => {
@@ -275,7 +278,7 @@ const clock = (r: Record<string, unknown>, k: "receipt" | "decision"): ClockCoun
  * 3 days, whole days beyond (so a month's distribution is a few hundred rows at most). A
  * percentile is reported as its group's lower bound.
  */
-function bucketSql(minutes: Prisma.Sql): Prisma.Sql {
+export function bucketSql(minutes: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`CASE WHEN ${minutes} < 60 THEN ${minutes} WHEN ${minutes} < 360 THEN (${minutes} / 5) * 5 WHEN ${minutes} < 4320 THEN (${minutes} / 30) * 30 ELSE (${minutes} / 1440) * 1440 END`;
 }
 
@@ -298,9 +301,25 @@ async function queueNamesOf(db: Db, ids: string[]): Promise<Map<string, string>>
   return new Map(rows.map((q) => [q.id, q.name]));
 }
 
+/** What the page's figures are made from, however they were counted (live GROUP BY queries or the rollups). */
+export interface StatsParts {
+  /** Tips per month × category × place province. */
+  cells: Array<{ m: string; c: string; p: string; n: unknown }>;
+  /** "hour,weekday" → count. */
+  heatmap: Map<string, number>;
+  /** Month → time-to-claim histogram [(minutes group, count)]. */
+  claims: Map<string, Array<[number, number]>>;
+  /** Per unit (queue): tips and the legal clocks' counts (`receiptMet` … `decisionAtRisk`). */
+  units: Array<Record<string, unknown> & { queueId: string; n: unknown }>;
+  /** One page of the commune ranking, each row with the number of communes in `total`. */
+  communes: Array<{ code: string; n: unknown; total: unknown }>;
+}
+
 /**
- * The statistics of a person's scope for a validated filter. Read-only; the caller has checked
- * `mayViewStats`.
+ * The statistics of a person's scope for a validated filter, counted live from the tips (five
+ * GROUP BY queries). Read-only; the caller has checked `mayViewStats`. The console page uses
+ * `statsFor` (src/core/console/statsRollup.ts), which reads the rollups for a province or the whole
+ * country and comes here otherwise.
  */
 export async function consoleStats(db: Db, scope: Pick<OfficerRecord, "scopeKind" | "scopeCode">, filter: StatsFilter, now = new Date()): Promise<Stats> {
   const p = providerOfDb(db);
@@ -316,6 +335,20 @@ export async function consoleStats(db: Db, scope: Pick<OfficerRecord, "scopeKind
     db.$queryRaw<Array<{ code: string; n: unknown; total: unknown }>>`SELECT t."communeCode" AS code, COUNT(*) AS n, COUNT(*) OVER () AS total FROM "Tip" t WHERE ${where} AND t."communeCode" IS NOT NULL GROUP BY t."communeCode" ORDER BY COUNT(*) DESC, t."communeCode" ASC LIMIT ${RANK_PAGE_SIZE} OFFSET ${cOffset}`,
   ]);
 
+  const heatmap = new Map<string, number>();
+  for (const r of heat) heatmap.set(`${n(r.h)},${n(r.w)}`, n(r.n));
+  const hist = new Map<string, Array<[number, number]>>();
+  for (const r of claims) {
+    const list = hist.get(r.m) ?? [];
+    list.push([n(r.b), n(r.n)]);
+    hist.set(r.m, list);
+  }
+  return assembleStats(db, filter, { cells, heatmap, claims: hist, units, communes }, now, "live");
+}
+
+/** The page's figures from their parts: totals, percentiles, the units most missed first (one page), commune names. */
+export async function assembleStats(db: Db, filter: StatsFilter, parts: StatsParts, at: Date, source: Stats["source"]): Promise<Stats> {
+  const { cells, heatmap, units, communes } = parts;
   const byCategoryMonth = new Map<string, Map<string, number>>();
   const byMonth = new Map<string, number>();
   const byCategory = new Map<string, number>();
@@ -323,6 +356,7 @@ export async function consoleStats(db: Db, scope: Pick<OfficerRecord, "scopeKind
   let total = 0;
   for (const r of cells) {
     const count = n(r.n);
+    if (count === 0) continue;
     total += count;
     const row = byCategoryMonth.get(r.c) ?? new Map<string, number>();
     row.set(r.m, (row.get(r.m) ?? 0) + count);
@@ -332,25 +366,16 @@ export async function consoleStats(db: Db, scope: Pick<OfficerRecord, "scopeKind
     byProvince.set(r.p, (byProvince.get(r.p) ?? 0) + count);
   }
 
-  const heatmap = new Map<string, number>();
-  for (const r of heat) heatmap.set(`${n(r.h)},${n(r.w)}`, n(r.n));
-
   const months = monthsBetween(filter.from, filter.to);
-  const hist = new Map<string, Array<[number, number]>>();
-  for (const r of claims) {
-    const list = hist.get(r.m) ?? [];
-    list.push([n(r.b), n(r.n)]);
-    hist.set(r.m, list);
-  }
   const claimTimes = months.map((month): ClaimTimes => {
-    const list = (hist.get(month) ?? []).sort((a, b) => a[0] - b[0]);
+    const list = (parts.claims.get(month) ?? []).filter(([, k]) => k > 0).sort((a, b) => a[0] - b[0]);
     const claimed = list.reduce((s, [, k]) => s + k, 0);
     return { month, claimed, medianMinutes: percentile(list, claimed, 0.5), p90Minutes: percentile(list, claimed, 0.9) };
   });
 
-  const queueNames = await queueNamesOf(db, units.map((u) => u.queueId));
   const unitRows = units
-    .map((r): UnitClocks => ({ queueId: r.queueId, name: queueNames.get(r.queueId) ?? r.queueId, tips: n(r.n), receipt: clock(r, "receipt"), decision: clock(r, "decision") }))
+    .filter((r) => n(r.n) > 0)
+    .map((r): UnitClocks => ({ queueId: r.queueId, name: r.queueId, tips: n(r.n), receipt: clock(r, "receipt"), decision: clock(r, "decision") }))
     // The units with the most breaches first, then the busiest.
     .sort((a, b) => b.receipt.breached + b.decision.breached - (a.receipt.breached + a.decision.breached) || b.tips - a.tips || a.queueId.localeCompare(b.queueId));
   const sumClock = (k: "receipt" | "decision"): ClockCounts => {
@@ -359,6 +384,10 @@ export async function consoleStats(db: Db, scope: Pick<OfficerRecord, "scopeKind
     return { met, breached, open: unitRows.reduce((s, u) => s + u[k].open, 0), atRisk: unitRows.reduce((s, u) => s + u[k].atRisk, 0), onTimePercent: pct(met, breached) };
   };
   const uOffset = (filter.upage - 1) * RANK_PAGE_SIZE;
+  // Names for the page shown only (a whole country has thousands of units).
+  const unitPage = unitRows.slice(uOffset, uOffset + RANK_PAGE_SIZE);
+  const queueNames = await queueNamesOf(db, unitPage.map((u) => u.queueId));
+  for (const u of unitPage) u.name = queueNames.get(u.queueId) ?? u.queueId;
 
   const communeInfo = new Map(
     (await db.commune.findMany({ where: { code: { in: communes.map((r) => r.code) } }, select: { code: true, name: true, province: { select: { name: true } } } })).map((x) => [x.code, x]),
@@ -373,7 +402,7 @@ export async function consoleStats(db: Db, scope: Pick<OfficerRecord, "scopeKind
     byCategory,
     claimTimes,
     totals: { receipt: sumClock("receipt"), decision: sumClock("decision") },
-    units: { rows: unitRows.slice(uOffset, uOffset + RANK_PAGE_SIZE), count: unitRows.length, page: filter.upage },
+    units: { rows: unitPage, count: unitRows.length, page: filter.upage },
     heatmap,
     byProvince,
     communes: {
@@ -381,7 +410,8 @@ export async function consoleStats(db: Db, scope: Pick<OfficerRecord, "scopeKind
       count: n(communes[0]?.total),
       page: filter.cpage,
     },
-    at: now,
+    at,
+    source,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Tx } from "../../db/client.ts";
+import { STATS_NEUTRAL_EVENTS, markTipForStats } from "../console/statsDirty.ts";
 
 /**
  * Who did something. Officers act from any surface (a Telegram button, the web console, the CLI);
@@ -39,8 +40,11 @@ export interface BusinessEvent {
 /**
  * Records a business event in the same transaction as the change it describes: the one way every
  * command writes the audit log (a command records exactly one event; refusals are events too).
+ * An event about a tip (but a refusal or a reminder) also marks the statistics rollups of the
+ * tip's month out of date, in the same transaction (src/core/console/statsDirty.ts).
  */
 export async function recordEvent(tx: Tx, event: BusinessEvent): Promise<{ id: number }> {
+  if (event.tipId && !STATS_NEUTRAL_EVENTS.has(event.action)) await markTipForStats(tx, event.tipId);
   return tx.auditEvent.create({
     data: {
       tipId: event.tipId ?? null,

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "StatsCell_channel_month_category_placeProvince_queueProvinc_idx" ON "StatsCell"("channel", "month", "category", "placeProvince", "queueProvince", "tips");
