@@ -104,6 +104,56 @@ const ROW_SELECT = {
   claimedById: true,
 } as const;
 
+/** The open tips' order: life-safety first, then the longest waiting, then by id (as the database orders ids: code units). */
+const openOrder = (a: { lifeSafety: boolean; receivedAt: Date; id: string }, b: { lifeSafety: boolean; receivedAt: Date; id: string }) =>
+  Number(b.lifeSafety) - Number(a.lifeSafety) || a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** The closed tips' order: the latest closed first, then by id. */
+const closedOrder = (a: { closedAt: Date | null; id: string }, b: { closedAt: Date | null; id: string }) =>
+  (b.closedAt?.getTime() ?? 0) - (a.closedAt?.getTime() ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The whole country: each status is the first QUEUE_GROUP_LIMIT entries of an ordered index range (`Tip(status, lifeSafety desc, receivedAt, id)`, `Tip(status, closedAt)`). */
+async function readNational(db: Db | Tx, since: Date) {
+  const order = [{ lifeSafety: "desc" as const }, { receivedAt: "asc" as const }, { id: "asc" as const }];
+  const [fresh, claimed, closed] = await Promise.all([
+    db.tip.findMany({ where: { status: "new" }, select: ROW_SELECT, orderBy: order, take: QUEUE_GROUP_LIMIT }),
+    db.tip.findMany({ where: { status: "claimed" }, select: ROW_SELECT, orderBy: order, take: QUEUE_GROUP_LIMIT }),
+    db.tip.findMany({ where: { status: "closed", closedAt: { gte: since } }, select: ROW_SELECT, orderBy: [{ closedAt: "desc" }, { id: "asc" }], take: QUEUE_GROUP_LIMIT }),
+  ]);
+  return { fresh, claimed, closed };
+}
+
+/**
+ * Some queues, or one officer's tips: the keys of the scope's open tips and of those closed since
+ * `since` are read first from covering index ranges (`Tip(status, queueId, closedAt, lifeSafety,
+ * receivedAt, id)` per queue, `Tip(claimedById, status, closedAt)` for an officer: a scope's open
+ * tips are few next to its closed ones), ordered here, and only the QUEUE_GROUP_LIMIT first of each
+ * status are read whole. (Asked for in order with a limit, SQLite's planner would walk the national
+ * ordered index and test every open tip of the country against the scope.)
+ */
+async function readScoped(db: Db | Tx, scope: Record<string, unknown>, since: Date, withNew: boolean) {
+  const [open, done] = await Promise.all([
+    db.tip.findMany({ where: { status: { in: withNew ? ["new", "claimed"] : ["claimed"] }, ...scope }, select: { id: true, status: true, lifeSafety: true, receivedAt: true } }),
+    db.tip.findMany({ where: { status: "closed", closedAt: { gte: since }, ...scope }, select: { id: true, closedAt: true } }),
+  ]);
+  open.sort(openOrder);
+  done.sort(closedOrder);
+  const first = (status: string) => open.filter((t) => t.status === status).slice(0, QUEUE_GROUP_LIMIT);
+  const wanted = { new: first("new"), claimed: first("claimed"), closed: done.slice(0, QUEUE_GROUP_LIMIT) };
+  const ids = [...wanted.new, ...wanted.claimed, ...wanted.closed].map((t) => t.id);
+  const rows = new Map((ids.length ? await db.tip.findMany({ where: { id: { in: ids } }, select: ROW_SELECT }) : []).map((t) => [t.id, t]));
+  // A tip that changed status between the two reads is left out until the next refresh (never shown in a group it has left).
+  const still = (keys: Array<{ id: string }>, ok: (t: NonNullable<ReturnType<typeof rows.get>>) => boolean) =>
+    keys.flatMap((k) => {
+      const t = rows.get(k.id);
+      return t && ok(t) ? [t] : [];
+    });
+  return {
+    fresh: still(wanted.new, (t) => t.status === "new"),
+    claimed: still(wanted.claimed, (t) => t.status === "claimed"),
+    closed: still(wanted.closed, (t) => t.status === "closed" && t.closedAt !== null && t.closedAt >= since),
+  };
+}
+
 /**
  * The tips an officer's scope covers (narrowed to one unit or one officer), grouped (see
  * ConsoleQueue), life-safety first then the longest waiting, each with its minutes waiting and
@@ -125,17 +175,8 @@ export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "sc
   }
   if (units !== "all" && units.length === 0) return queue;
   const scope = { ...unitsWhere(units), ...(filter.claimedById ? { claimedById: filter.claimedById } : {}) };
-  const order = [{ lifeSafety: "desc" as const }, { receivedAt: "asc" as const }, { id: "asc" as const }];
-  const [fresh, claimed, closed] = await Promise.all([
-    filter.claimedById ? Promise.resolve([]) : db.tip.findMany({ where: { status: "new", ...scope }, select: ROW_SELECT, orderBy: order, take: QUEUE_GROUP_LIMIT }),
-    db.tip.findMany({ where: { status: "claimed", ...scope }, select: ROW_SELECT, orderBy: order, take: QUEUE_GROUP_LIMIT }),
-    db.tip.findMany({
-      where: { status: "closed", closedAt: { gte: new Date(now.getTime() - CLOSED_RECENTLY_MS) }, ...scope },
-      select: ROW_SELECT,
-      orderBy: [{ closedAt: "desc" }, { id: "asc" }],
-      take: QUEUE_GROUP_LIMIT,
-    }),
-  ]);
+  const since = new Date(now.getTime() - CLOSED_RECENTLY_MS);
+  const { fresh, claimed, closed } = units === "all" && !filter.claimedById ? await readNational(db, since) : await readScoped(db, scope, since, !filter.claimedById);
   const open = [...fresh, ...claimed];
   const all = [...open, ...closed];
   const holderIds = [...new Set(all.flatMap((t) => (t.claimedById ? [t.claimedById] : [])))];
