@@ -462,11 +462,13 @@ async function main(): Promise<void> {
     if (!baseUrl) throw new Error("--pg needs TEST_DATABASE_URL (run through: bash scripts/pg.sh npm run bench:console -- --pg)");
     const admin = new pg.Client({ connectionString: baseUrl });
     await admin.connect();
-    const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = 'taimat_bench_console'`)).rowCount;
-    if (!exists) await admin.query(`CREATE DATABASE "taimat_bench_console"`);
+    const name = option("pg-db") ?? "taimat_bench_console";
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error("--pg-db: a lower-case PostgreSQL name");
+    const exists = (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount;
+    if (!exists) await admin.query(`CREATE DATABASE "${name}"`);
     await admin.end();
     const u = new URL(baseUrl);
-    u.pathname = "/taimat_bench_console";
+    u.pathname = `/${name}`;
     targets.push({ provider: "postgresql", url: u.toString() });
   }
   process.stdout.write(`# bench:console — ${new Date().toISOString()} — machine shared with other work: compare ratios to the baseline, not absolutes\n`);
