@@ -115,28 +115,45 @@ export function forbiddenPage(c: PageContext): string {
   return layout(c, c.t(c.lang, "console:forbidden.heading"), `<h1>${tr(c, "console:forbidden.heading")}</h1><p>${tr(c, "console:forbidden.page", { role: c.officer ? c.t(c.lang, `officer:admin.role.${c.officer.role}`) : "" })}</p><p><a href="/console/home">${tr(c, "console:forbidden.home")}</a></p>`);
 }
 
+/** Text a queue page repeats on every row (labels, the outcomes' options), made once per page. */
+const pageTexts = new WeakMap<PageContext, Map<string, string>>();
+function once(c: PageContext, key: string, make: () => string): string {
+  let texts = pageTexts.get(c);
+  if (!texts) pageTexts.set(c, (texts = new Map()));
+  let text = texts.get(key);
+  if (text === undefined) texts.set(key, (text = make()));
+  return text;
+}
+/** `tr` without parameters, looked up once per page. */
+const trOnce = (c: PageContext, key: string) => once(c, key, () => tr(c, key));
+/** `tr` with one parameter: the text is made once per page with a mark in the parameter's place, then the (escaped) value is put in. */
+const trWith = (c: PageContext, key: string, param: string, value: string | number) =>
+  once(c, `\0${key}`, () => tr(c, key, { [param]: "\u0001" }))
+    .split("\u0001")
+    .join(esc(String(value)));
+
 function deadlinesCell(c: PageContext, row: QueueRow): string {
   return row.deadlines
     .map(
       (d) =>
-        `<span class="deadline ${d.state}">${tr(c, `console:queue.deadline.${d.kind}`)}: ${esc(formatVnDateTime(d.due))}${
-          d.state === "ok" ? "" : ` <span class="badge ${d.state}">${tr(c, `console:queue.badge.${d.state}`)}</span>`
+        `<span class="deadline ${d.state}">${trOnce(c, `console:queue.deadline.${d.kind}`)}: ${esc(formatVnDateTime(d.due))}${
+          d.state === "ok" ? "" : ` <span class="badge ${d.state}">${trOnce(c, `console:queue.badge.${d.state}`)}</span>`
         }</span>`,
     )
     .join("<br>");
 }
 
 function actionsCell(c: PageContext, row: QueueRow): string {
-  const csrf = csrfField(c.csrf);
+  const csrf = once(c, "\0csrf", () => csrfField(c.csrf));
   const parts: string[] = [];
   if (row.status === "new") {
-    parts.push(`<form method="post" action="/console/tips/${esc(row.id)}/claim">${csrf}<button type="submit" data-action="claim">${tr(c, "console:queue.claim")}</button></form>`);
+    parts.push(`<form method="post" action="/console/tips/${esc(row.id)}/claim">${csrf}<button type="submit" data-action="claim">${trOnce(c, "console:queue.claim")}</button></form>`);
   }
   if (row.status !== "closed") {
-    const options = OUTCOMES.map((o) => `<option value="${o}">${tr(c, `officer:outcome.${o}`)}</option>`).join("");
+    const options = once(c, "\0outcomes", () => OUTCOMES.map((o) => `<option value="${o}">${tr(c, `officer:outcome.${o}`)}</option>`).join(""));
     const id = `out-${esc(row.id)}`;
     parts.push(
-      `<form method="post" action="/console/tips/${esc(row.id)}/close">${csrf}<label class="sr" for="${id}">${tr(c, "console:queue.outcome_label", { code: row.code })}</label><select id="${id}" name="outcome">${options}</select> <button type="submit" data-action="close">${tr(c, "console:queue.close")}</button></form>`,
+      `<form method="post" action="/console/tips/${esc(row.id)}/close">${csrf}<label class="sr" for="${id}">${trWith(c, "console:queue.outcome_label", "code", row.code)}</label><select id="${id}" name="outcome">${options}</select> <button type="submit" data-action="close">${trOnce(c, "console:queue.close")}</button></form>`,
     );
   }
   return parts.join("");
@@ -159,17 +176,17 @@ function group(c: PageContext, key: QueueGroup, rows: QueueRow[]): string {
   const cell = (row: QueueRow, col: string): string => {
     switch (col) {
       case "code":
-        return `${row.lifeSafety ? `<span class="badge life">⚠ ${tr(c, "console:queue.life_safety")}</span> ` : ""}<a class="code" href="${esc(tipHref(row.id))}">${esc(row.code)}</a>`;
+        return `${row.lifeSafety ? `<span class="badge life">⚠ ${trOnce(c, "console:queue.life_safety")}</span> ` : ""}<a class="code" href="${esc(tipHref(row.id))}">${esc(row.code)}</a>`;
       case "category":
-        return tr(c, `tip:category.${row.category}`);
+        return trOnce(c, `tip:category.${row.category}`);
       case "unit":
         return esc(row.unit);
       case "waiting":
-        return tr(c, "console:queue.minutes", { n: row.minutesWaiting });
+        return trWith(c, "console:queue.minutes", "n", row.minutesWaiting);
       case "holder":
         return esc(row.holder ?? "");
       case "outcome":
-        return row.outcome ? tr(c, `officer:outcome.${row.outcome}`) : "";
+        return row.outcome ? trOnce(c, `officer:outcome.${row.outcome}`) : "";
       case "deadlines":
         return deadlinesCell(c, row);
       default:

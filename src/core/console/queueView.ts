@@ -59,18 +59,99 @@ export async function refuseConsoleArea(tx: Tx, officer: Pick<OfficerRecord, "id
   await recordRefusal(tx, { actor: `officer:${officer.id}`, action: `console.${area}`, reason: officer.role === "outreach" || officer.role === "legal" ? "staff_role" : "role", data: { role: officer.role } });
 }
 
-/** The tips' filter for a scope: the unit now handling each tip (its queue) must be inside it. */
-function scopeWhere(officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">) {
+/** A unit (queue) the console shows tips of: its id and name. */
+interface ScopeUnit {
+  id: string;
+  name: string;
+}
+
+/**
+ * The queues (units) a scope covers, resolved before any tip is read so every tip query is an
+ * index range per queue (`Tip(status, queueId, closedAt)`), never a join over the tips: a
+ * commune's queues (its own; a unit is in a commune scope when its commune is), a province's (its
+ * communes', its duty and cyber queues), or `"all"` nationally. An unknown scope covers nothing.
+ */
+async function scopeUnits(db: Db | Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">): Promise<ScopeUnit[] | "all"> {
   switch (officer.scopeKind) {
     case "national":
-      return {};
+      return "all";
     case "province":
-      return { queue: { provinceCode: officer.scopeCode } };
+      return db.queue.findMany({ where: { provinceCode: officer.scopeCode }, select: { id: true, name: true } });
     case "commune":
-      return { queue: { communeCode: officer.scopeCode } };
+      return db.queue.findMany({ where: { communeCode: officer.scopeCode }, select: { id: true, name: true } });
     default:
-      return { id: "" };
+      return [];
   }
+}
+
+/** The tips' filter for a scope's units: the unit now handling each tip (its queue) must be one of them. */
+const unitsWhere = (units: ScopeUnit[] | "all") => (units === "all" ? {} : { queueId: { in: units.map((u) => u.id) } });
+
+/** What the queue reads of a tip (no relation: the unit's and holder's names are read once for all rows). */
+const ROW_SELECT = {
+  id: true,
+  code: true,
+  category: true,
+  lifeSafety: true,
+  priority: true,
+  status: true,
+  receivedAt: true,
+  extension: true,
+  receiptNoticeSentAt: true,
+  outcome: true,
+  closedAt: true,
+  queueId: true,
+  claimedById: true,
+} as const;
+
+/** The open tips' order: life-safety first, then the longest waiting, then by id (as the database orders ids: code units). */
+const openOrder = (a: { lifeSafety: boolean; receivedAt: Date; id: string }, b: { lifeSafety: boolean; receivedAt: Date; id: string }) =>
+  Number(b.lifeSafety) - Number(a.lifeSafety) || a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** The closed tips' order: the latest closed first, then by id. */
+const closedOrder = (a: { closedAt: Date | null; id: string }, b: { closedAt: Date | null; id: string }) =>
+  (b.closedAt?.getTime() ?? 0) - (a.closedAt?.getTime() ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The whole country: each status is the first QUEUE_GROUP_LIMIT entries of an ordered index range (`Tip(status, lifeSafety desc, receivedAt, id)`, `Tip(status, closedAt)`). */
+async function readNational(db: Db | Tx, since: Date) {
+  const order = [{ lifeSafety: "desc" as const }, { receivedAt: "asc" as const }, { id: "asc" as const }];
+  const [fresh, claimed, closed] = await Promise.all([
+    db.tip.findMany({ where: { status: "new" }, select: ROW_SELECT, orderBy: order, take: QUEUE_GROUP_LIMIT }),
+    db.tip.findMany({ where: { status: "claimed" }, select: ROW_SELECT, orderBy: order, take: QUEUE_GROUP_LIMIT }),
+    db.tip.findMany({ where: { status: "closed", closedAt: { gte: since } }, select: ROW_SELECT, orderBy: [{ closedAt: "desc" }, { id: "asc" }], take: QUEUE_GROUP_LIMIT }),
+  ]);
+  return { fresh, claimed, closed };
+}
+
+/**
+ * Some queues, or one officer's tips: the keys of the scope's open tips and of those closed since
+ * `since` are read first from covering index ranges (`Tip(status, queueId, closedAt, lifeSafety,
+ * receivedAt, id)` per queue, `Tip(claimedById, status, closedAt)` for an officer: a scope's open
+ * tips are few next to its closed ones), ordered here, and only the QUEUE_GROUP_LIMIT first of each
+ * status are read whole. (Asked for in order with a limit, SQLite's planner would walk the national
+ * ordered index and test every open tip of the country against the scope.)
+ */
+async function readScoped(db: Db | Tx, scope: Record<string, unknown>, since: Date, withNew: boolean) {
+  const [open, done] = await Promise.all([
+    db.tip.findMany({ where: { status: { in: withNew ? ["new", "claimed"] : ["claimed"] }, ...scope }, select: { id: true, status: true, lifeSafety: true, receivedAt: true } }),
+    db.tip.findMany({ where: { status: "closed", closedAt: { gte: since }, ...scope }, select: { id: true, closedAt: true } }),
+  ]);
+  open.sort(openOrder);
+  done.sort(closedOrder);
+  const first = (status: string) => open.filter((t) => t.status === status).slice(0, QUEUE_GROUP_LIMIT);
+  const wanted = { new: first("new"), claimed: first("claimed"), closed: done.slice(0, QUEUE_GROUP_LIMIT) };
+  const ids = [...wanted.new, ...wanted.claimed, ...wanted.closed].map((t) => t.id);
+  const rows = new Map((ids.length ? await db.tip.findMany({ where: { id: { in: ids } }, select: ROW_SELECT }) : []).map((t) => [t.id, t]));
+  // A tip that changed status between the two reads is left out until the next refresh (never shown in a group it has left).
+  const still = (keys: Array<{ id: string }>, ok: (t: NonNullable<ReturnType<typeof rows.get>>) => boolean) =>
+    keys.flatMap((k) => {
+      const t = rows.get(k.id);
+      return t && ok(t) ? [t] : [];
+    });
+  return {
+    fresh: still(wanted.new, (t) => t.status === "new"),
+    claimed: still(wanted.claimed, (t) => t.status === "claimed"),
+    closed: still(wanted.closed, (t) => t.status === "closed" && t.closedAt !== null && t.closedAt >= since),
+  };
 }
 
 /**
@@ -78,44 +159,39 @@ function scopeWhere(officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">) {
  * ConsoleQueue), life-safety first then the longest waiting, each with its minutes waiting and
  * pending legal deadlines. Read-only: the caller has checked `mayViewQueue` and the filter
  * (`checkQueueFilter`). Each status reads at most QUEUE_GROUP_LIMIT tips.
+ *
+ * At a million tips only the open ones and those closed in the last day are read: the scope is
+ * resolved to its queues first, then each status is one ordered index range
+ * (`Tip(status, lifeSafety desc, receivedAt, id)` nationally, `Tip(status, queueId, closedAt)` per
+ * queue, `Tip(claimedById, status, closedAt)` for one officer), and the units' and holders' names
+ * and the relay state are one query each for all rows.
  */
 export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">, now = new Date(), filter: QueueFilter = {}): Promise<ConsoleQueue> {
-  const scope = {
-    ...scopeWhere(officer),
-    ...(filter.queueId ? { queueId: filter.queueId } : {}),
-    ...(filter.claimedById ? { claimedById: filter.claimedById } : {}),
-  };
-  const select = {
-    id: true,
-    code: true,
-    category: true,
-    lifeSafety: true,
-    priority: true,
-    status: true,
-    receivedAt: true,
-    extension: true,
-    receiptNoticeSentAt: true,
-    outcome: true,
-    closedAt: true,
-    queue: { select: { name: true } },
-    claimedBy: { select: { id: true, displayName: true } },
-  } as const;
-  const order = [{ lifeSafety: "desc" as const }, { receivedAt: "asc" as const }, { id: "asc" as const }];
-  const [fresh, claimed, closed] = await Promise.all([
-    filter.claimedById ? Promise.resolve([]) : db.tip.findMany({ where: { ...scope, status: "new" }, select, orderBy: order, take: QUEUE_GROUP_LIMIT }),
-    db.tip.findMany({ where: { ...scope, status: "claimed" }, select, orderBy: order, take: QUEUE_GROUP_LIMIT }),
-    db.tip.findMany({
-      where: { ...scope, status: "closed", closedAt: { gte: new Date(now.getTime() - CLOSED_RECENTLY_MS) } },
-      select,
-      orderBy: [{ closedAt: "desc" }, { id: "asc" }],
-      take: QUEUE_GROUP_LIMIT,
-    }),
-  ]);
+  const queue: ConsoleQueue = { new: [], unclaimed: [], claimed: [], awaiting: [], overdue: [], closed: [] };
+  let units = await scopeUnits(db, officer);
+  if (filter.queueId) {
+    const only = filter.queueId;
+    units = units === "all" ? await db.queue.findMany({ where: { id: only }, select: { id: true, name: true } }) : units.filter((u) => u.id === only);
+  }
+  if (units !== "all" && units.length === 0) return queue;
+  const scope = { ...unitsWhere(units), ...(filter.claimedById ? { claimedById: filter.claimedById } : {}) };
+  const since = new Date(now.getTime() - CLOSED_RECENTLY_MS);
+  const { fresh, claimed, closed } = units === "all" && !filter.claimedById ? await readNational(db, since) : await readScoped(db, scope, since, !filter.claimedById);
   const open = [...fresh, ...claimed];
-  // The newest question and the newest answer of each open tip: a question newer than any answer awaits one.
-  const relays = open.length
-    ? await db.relayMessage.groupBy({ by: ["tipId", "direction"], where: { tipId: { in: open.map((t) => t.id) }, direction: { in: ["to_tipster", "from_tipster"] } }, _max: { id: true } })
-    : [];
+  const all = [...open, ...closed];
+  const holderIds = [...new Set(all.flatMap((t) => (t.claimedById ? [t.claimedById] : [])))];
+  // Nationally the units' names are read for the rows shown only.
+  const unitIds = units === "all" ? [...new Set(all.map((t) => t.queueId))] : [];
+  const [relays, holders, named] = await Promise.all([
+    // The newest question and the newest answer of each open tip: a question newer than any answer awaits one.
+    open.length
+      ? db.relayMessage.groupBy({ by: ["tipId", "direction"], where: { tipId: { in: open.map((t) => t.id) }, direction: { in: ["to_tipster", "from_tipster"] } }, _max: { id: true } })
+      : Promise.resolve([]),
+    holderIds.length ? db.officer.findMany({ where: { id: { in: holderIds } }, select: { id: true, displayName: true } }) : Promise.resolve([]),
+    unitIds.length ? db.queue.findMany({ where: { id: { in: unitIds } }, select: { id: true, name: true } }) : Promise.resolve([]),
+  ]);
+  const unitName = new Map((units === "all" ? named : units).map((u) => [u.id, u.name]));
+  const holderName = new Map(holders.map((o) => [o.id, o.displayName ?? o.id.slice(-5)]));
   const newest = new Map(relays.map((r) => [`${r.tipId}:${r.direction}`, r._max.id ?? 0]));
   const awaiting = (id: string) => (newest.get(`${id}:to_tipster`) ?? 0) > (newest.get(`${id}:from_tipster`) ?? 0);
   const row = (tip: (typeof claimed)[number]): QueueRow => {
@@ -130,17 +206,17 @@ export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "sc
       lifeSafety: tip.lifeSafety,
       priority: tip.priority,
       status: tip.status,
-      unit: tip.queue.name,
+      unit: unitName.get(tip.queueId) ?? tip.queueId,
       receivedAt: tip.receivedAt,
       minutesWaiting: Math.max(0, Math.floor((now.getTime() - tip.receivedAt.getTime()) / 60_000)),
-      holder: tip.claimedBy ? (tip.claimedBy.displayName ?? tip.claimedBy.id.slice(-5)) : null,
+      holder: tip.claimedById ? (holderName.get(tip.claimedById) ?? tip.claimedById.slice(-5)) : null,
       outcome: tip.outcome,
       closedAt: tip.closedAt,
       awaiting: tip.status !== "closed" && awaiting(tip.id),
       deadlines: deadlines.map((d) => ({ kind: d.kind, due: d.due, state: d.state })),
     };
   };
-  const queue: ConsoleQueue = { new: [], unclaimed: [], claimed: [], awaiting: [], overdue: [], closed: closed.map(row) };
+  queue.closed = closed.map(row);
   // Both lists are life-safety first then oldest first; merged back into that order.
   const rows = open.map(row).sort((a, b) => Number(b.lifeSafety) - Number(a.lifeSafety) || a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : 1));
   for (const r of rows) {
@@ -165,8 +241,8 @@ export interface QueueChoice {
  * scope lies inside theirs (an officer sees only their own tips: "mine").
  */
 export async function queueChoices(db: Db | Tx, officer: OfficerRecord): Promise<{ units: QueueChoice[]; officers: QueueChoice[] }> {
-  const scope = scopeWhere(officer);
-  const withTips = await db.tip.groupBy({ by: ["queueId"], where: { ...scope, status: { in: ["new", "claimed"] } }, _count: { _all: true }, orderBy: { queueId: "asc" }, take: 500 });
+  const inScope = await scopeUnits(db, officer);
+  const withTips = inScope === "all" || inScope.length ? await db.tip.groupBy({ by: ["queueId"], where: { status: { in: ["new", "claimed"] }, ...unitsWhere(inScope) }, _count: { _all: true }, orderBy: { queueId: "asc" }, take: 500 }) : [];
   const own =
     officer.scopeKind === "commune"
       ? { communeCode: officer.scopeCode }

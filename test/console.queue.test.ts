@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLOSED_RECENTLY_MS, NEW_FOR_MINUTES, QUEUE_GROUP_LIMIT, QUEUE_GROUPS, consoleQueue, queueChoices, type QueueFilter } from "../src/core/console/queueView.ts";
+import { computeDeadlines, deadlineStatus, type TipExtension } from "../src/core/deadlines/tipDeadlines.ts";
+import type { OfficerRecord } from "../src/core/officers/authorize.ts";
+import { ensureQueues } from "../src/core/tips/queues.ts";
+import type { Db } from "../src/db/client.ts";
+import { loadReferenceData } from "../src/db/referenceData.ts";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
+import { insertTips, type TipRowSpec } from "./helpers/tipRows.ts";
+
+/*
+ * The live queue's reads against the real database, compared with an independent oracle over the
+ * seeded tips: every group's tips in order (life-safety first, then the longest waiting; closed
+ * ones newest first), unit and holder names, "awaiting" from the relay thread, the per-status limit,
+ * for a commune officer, two province commanders and a national administrator, narrowed to a unit
+ * (a province's duty queue included) or an officer. The scope is the unit now handling the tip (a
+ * transferred tip shows where it is, not where it happened); "closed" means closed at or after
+ * 24 hours before now, to the millisecond.
+ */
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const NOW = new Date(Date.UTC(2026, 10, 18, 3, 30, 0)); // 10:30 in Vietnam, a Wednesday
+
+const QUEUES = [
+  { id: "commune:00070", provinceCode: "01", communeCode: "00070" },
+  { id: "commune:00004", provinceCode: "01", communeCode: "00004" },
+  { id: "province:01", provinceCode: "01", communeCode: null },
+  { id: "cyber:01", provinceCode: "01", communeCode: null },
+  { id: "commune:25747", provinceCode: "79", communeCode: "25747" },
+  { id: "province:79", provinceCode: "79", communeCode: null },
+] as const;
+
+const PEOPLE = {
+  officerHK: { telegramUserId: "7301", displayName: "Lan", role: "officer", scopeKind: "commune", scopeCode: "00070" },
+  officerBD: { telegramUserId: "7302", displayName: null, role: "officer", scopeKind: "commune", scopeCode: "00004" },
+  commanderHN: { telegramUserId: "7303", displayName: "Hùng", role: "commander", scopeKind: "province", scopeCode: "01" },
+  commanderHCM: { telegramUserId: "7304", displayName: "Tâm", role: "commander", scopeKind: "province", scopeCode: "79" },
+  admin: { telegramUserId: "7305", displayName: "Quân", role: "admin", scopeKind: "national", scopeCode: "VN" },
+} as const;
+type Who = keyof typeof PEOPLE;
+
+let tdb: TestDatabase;
+let db: Db;
+const officers = new Map<Who, OfficerRecord>();
+const unitNames = new Map<string, string>();
+interface Seeded {
+  id: string;
+  code: string;
+  queueId: string;
+  status: string;
+  lifeSafety: boolean;
+  receivedAt: Date;
+  closedAt: Date | null;
+  claimedById: string | null;
+  extension: TipExtension;
+  receiptNoticeSentAt: Date | null;
+}
+let tips: Seeded[] = [];
+/** Relay messages in the order written (their ids increase): tip id and direction. */
+const relays: Array<{ tipId: string; direction: string }> = [];
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = tdb.db;
+  await loadReferenceData(db);
+  await ensureQueues(db);
+  for (const q of await db.queue.findMany({ where: { id: { in: QUEUES.map((x) => x.id) } } })) unitNames.set(q.id, q.name);
+  for (const [who, p] of Object.entries(PEOPLE) as Array<[Who, (typeof PEOPLE)[Who]]>) officers.set(who, await db.officer.create({ data: { ...p } }));
+  const holders = [officers.get("officerHK")!.id, officers.get("officerBD")!.id, officers.get("commanderHN")!.id, officers.get("commanderHCM")!.id];
+  const rnd = prng(14);
+  const specs: TipRowSpec[] = [];
+  const add = (queueIndex: number, status: "new" | "claimed" | "closed", receivedAt: Date, extra: Partial<TipRowSpec> = {}) => {
+    const q = QUEUES[queueIndex]!;
+    specs.push({
+      queueId: q.id,
+      provinceCode: q.provinceCode,
+      communeCode: q.communeCode,
+      status,
+      receivedAt,
+      lifeSafety: rnd() < 0.15,
+      claimedById: status === "new" ? null : holders[Math.floor(rnd() * holders.length)]!,
+      claimedAt: status === "new" ? null : new Date(receivedAt.getTime() + 5 * MIN),
+      receiptNoticeSentAt: status !== "new" && rnd() < 0.6 ? new Date(receivedAt.getTime() + HOUR) : null,
+      extension: rnd() < 0.1 ? "two_months" : "none",
+      ...extra,
+    });
+  };
+  // Every queue: tips of each status, minutes to weeks old; receipt times rounded to the minute so some tie (then by id).
+  for (let i = 0; i < 420; i++) {
+    const queueIndex = Math.floor(rnd() * QUEUES.length);
+    const r = rnd();
+    const status = r < 0.35 ? "new" : r < 0.7 ? "claimed" : "closed";
+    const age = Math.floor(rnd() * (rnd() < 0.5 ? 3 * HOUR : 40 * DAY) / MIN) * MIN;
+    const receivedAt = new Date(NOW.getTime() - age);
+    const closedAt = status === "closed" ? new Date(Math.min(NOW.getTime(), receivedAt.getTime() + rnd() * 3 * DAY)) : null;
+    add(queueIndex, status, receivedAt, { closedAt });
+  }
+  // More new tips in one commune than a group shows: the oldest (life-safety first) are read.
+  for (let i = 0; i < QUEUE_GROUP_LIMIT + 30; i++) add(0, "new", new Date(NOW.getTime() - Math.floor(rnd() * 300) * MIN));
+  // The closed group's edge: closed exactly 24 hours ago is in, a millisecond earlier is out.
+  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-EDGE24", closedAt: new Date(NOW.getTime() - CLOSED_RECENTLY_MS) });
+  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-PAST24", closedAt: new Date(NOW.getTime() - CLOSED_RECENTLY_MS - 1) });
+  // A tip that happened in commune 00004 and was moved to 00070: it shows in 00070's queue, not 00004's.
+  add(0, "claimed", new Date(NOW.getTime() - 2 * HOUR), { code: "TM-MOVED1", communeCode: "00004", claimedById: officers.get("officerHK")!.id });
+  // A province duty queue's tip (place unknown) and a cyber tip: the province's, no commune's.
+  // (Life-safety, so it stays among the oldest QUEUE_GROUP_LIMIT new tips the province's queue reads.)
+  add(2, "new", new Date(NOW.getTime() - 10 * MIN), { code: "TM-DUTY01", lifeSafety: true });
+  add(3, "claimed", new Date(NOW.getTime() - 30 * HOUR), { code: "TM-CYBER1", claimedById: officers.get("commanderHN")!.id });
+  const codes = await insertTips(db, specs);
+  const stored = await db.tip.findMany({ where: { code: { in: codes } } });
+  tips = stored.map((t) => ({ id: t.id, code: t.code, queueId: t.queueId, status: t.status, lifeSafety: t.lifeSafety, receivedAt: t.receivedAt, closedAt: t.closedAt, claimedById: t.claimedById, extension: t.extension as TipExtension, receiptNoticeSentAt: t.receiptNoticeSentAt }));
+  // The relay threads: asked and not answered, asked and answered, answered then asked again, a closed tip asked.
+  const claimed = tips.filter((t) => t.status === "claimed");
+  const closed = tips.filter((t) => t.status === "closed");
+  const threads: Array<[Seeded, string[]]> = [];
+  for (let i = 0; i < claimed.length; i += 4) threads.push([claimed[i]!, ["to_tipster"]]);
+  for (let i = 1; i < claimed.length; i += 4) threads.push([claimed[i]!, ["to_tipster", "from_tipster"]]);
+  for (let i = 2; i < claimed.length; i += 8) threads.push([claimed[i]!, ["to_tipster", "from_tipster", "to_tipster", "addition"]]);
+  for (let i = 0; i < closed.length; i += 5) threads.push([closed[i]!, ["to_tipster"]]);
+  threads.push([tips.find((t) => t.code === "TM-MOVED1")!, ["to_tipster"]]);
+  for (const [tip, directions] of threads) {
+    for (const direction of directions) {
+      await db.relayMessage.create({ data: { tipId: tip.id, direction, text: "…" } });
+      relays.push({ tipId: tip.id, direction });
+    }
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await tdb?.drop();
+});
+
+const queueOf = (id: string) => QUEUES.find((q) => q.id === id)!;
+
+/** The oracle: which tips a person's queue shows, in which group and order, computed from the seeded rows. */
+function expected(who: Who, filter: QueueFilter = {}) {
+  const p = PEOPLE[who];
+  const inScope = (t: Seeded) => {
+    const q = queueOf(t.queueId);
+    return p.scopeKind === "national" || (p.scopeKind === "province" ? q.provinceCode === p.scopeCode : q.communeCode === p.scopeCode);
+  };
+  const shown = tips.filter((t) => inScope(t) && (!filter.queueId || t.queueId === filter.queueId) && (!filter.claimedById || t.claimedById === filter.claimedById));
+  const open = (a: Seeded, b: Seeded) => Number(b.lifeSafety) - Number(a.lifeSafety) || a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : 1);
+  const fresh = filter.claimedById ? [] : shown.filter((t) => t.status === "new").sort(open).slice(0, QUEUE_GROUP_LIMIT);
+  const claimed = shown.filter((t) => t.status === "claimed").sort(open).slice(0, QUEUE_GROUP_LIMIT);
+  const closed = shown
+    .filter((t) => t.status === "closed" && t.closedAt!.getTime() >= NOW.getTime() - 24 * HOUR)
+    .sort((a, b) => b.closedAt!.getTime() - a.closedAt!.getTime() || (a.id < b.id ? -1 : 1))
+    .slice(0, QUEUE_GROUP_LIMIT);
+  const awaiting = (t: Seeded) => {
+    const last = (d: string) => relays.map((r, i) => (r.tipId === t.id && r.direction === d ? i + 1 : 0)).reduce((a, b) => Math.max(a, b), 0);
+    return last("to_tipster") > last("from_tipster");
+  };
+  const groups: Record<string, Seeded[]> = { new: [], unclaimed: [], claimed: [], awaiting: [], overdue: [], closed };
+  for (const t of [...fresh, ...claimed].sort(open)) {
+    const deadlines = deadlineStatus(computeDeadlines({ receivedAt: t.receivedAt, extension: t.extension }), NOW, { receiptNoticeSentAt: t.receiptNoticeSentAt });
+    if (deadlines.some((d) => d.state === "overdue")) groups.overdue!.push(t);
+    else if (awaiting(t)) groups.awaiting!.push(t);
+    else if (t.status === "claimed") groups.claimed!.push(t);
+    else if ((NOW.getTime() - t.receivedAt.getTime()) / MIN < NEW_FOR_MINUTES) groups.new!.push(t);
+    else groups.unclaimed!.push(t);
+  }
+  return { groups, awaiting };
+}
+
+const holderName = (id: string | null) => {
+  if (!id) return null;
+  const o = [...officers.values()].find((x) => x.id === id)!;
+  return o.displayName ?? o.id.slice(-5);
+};
+
+async function compare(who: Who, filter: QueueFilter = {}) {
+  const got = await consoleQueue(db, officers.get(who)!, NOW, filter);
+  const want = expected(who, filter);
+  for (const g of QUEUE_GROUPS) {
+    expect(got[g].map((r) => r.code), `${who} ${JSON.stringify(filter)} ${g}`).toEqual(want.groups[g]!.map((t) => t.code));
+    for (const [i, r] of got[g].entries()) {
+      const t = want.groups[g]![i]!;
+      expect(r).toMatchObject({
+        id: t.id,
+        status: t.status,
+        unit: unitNames.get(t.queueId),
+        holder: holderName(t.claimedById),
+        awaiting: t.status !== "closed" && want.awaiting(t),
+        minutesWaiting: Math.floor((NOW.getTime() - t.receivedAt.getTime()) / MIN),
+      });
+      expect(r.deadlines.length > 0).toBe(t.status !== "closed");
+    }
+  }
+  return got;
+}
+
+describe("the live queue's reads", () => {
+  it("show each person the tips of the units their scope covers, in every group and order, as the oracle does", async () => {
+    for (const who of Object.keys(PEOPLE) as Who[]) await compare(who);
+    // The oracle's groups are not empty: the comparison is not between two empty lists.
+    const national = expected("admin").groups;
+    for (const g of QUEUE_GROUPS) expect(national[g]!.length, g).toBeGreaterThan(0);
+    expect(national.new!.length + national.unclaimed!.length + national.overdue!.length).toBeGreaterThan(QUEUE_GROUP_LIMIT);
+  });
+
+  it("closed means closed at or after 24 hours ago, to the millisecond", async () => {
+    const closed = (await consoleQueue(db, officers.get("officerHK")!, NOW)).closed.map((r) => r.code);
+    expect(closed).toContain("TM-EDGE24");
+    expect(closed).not.toContain("TM-PAST24");
+    // A millisecond later the edge tip has left the group too.
+    expect((await consoleQueue(db, officers.get("officerHK")!, new Date(NOW.getTime() + 1))).closed.map((r) => r.code)).not.toContain("TM-EDGE24");
+  });
+
+  it("place a tip by the unit handling it: a moved tip shows in its new commune; duty and cyber tips only at the province", async () => {
+    const codes = async (who: Who) => Object.values(await consoleQueue(db, officers.get(who)!, NOW)).flat().map((r) => r.code);
+    expect(await codes("officerHK")).toContain("TM-MOVED1");
+    expect(await codes("officerBD")).not.toContain("TM-MOVED1");
+    for (const code of ["TM-DUTY01", "TM-CYBER1"]) {
+      expect(await codes("commanderHN")).toContain(code);
+      expect(await codes("admin")).toContain(code);
+      expect(await codes("officerHK")).not.toContain(code);
+      expect(await codes("officerBD")).not.toContain(code);
+      expect(await codes("commanderHCM")).not.toContain(code);
+    }
+  });
+
+  it("narrow to one unit (a province's duty queue too) or one officer, within the scope", async () => {
+    const hk = officers.get("officerHK")!.id;
+    const hnCommander = officers.get("commanderHN")!.id;
+    for (const [who, filter] of [
+      ["commanderHN", { queueId: "province:01" }],
+      ["commanderHN", { queueId: "commune:00070" }],
+      ["admin", { queueId: "province:01" }],
+      ["admin", { queueId: "commune:25747" }],
+      ["officerHK", { claimedById: hk }],
+      ["commanderHN", { claimedById: hk }],
+      ["commanderHN", { claimedById: hnCommander }],
+      ["admin", { claimedById: hnCommander }],
+      ["commanderHN", { queueId: "commune:00070", claimedById: hk }],
+    ] as Array<[Who, QueueFilter]>) {
+      await compare(who, filter);
+    }
+    const duty = await compare("commanderHN", { queueId: "province:01" });
+    expect(duty.new.map((r) => r.code)).toContain("TM-DUTY01");
+    // A unit outside the scope shows nothing, whatever the caller passed.
+    expect(Object.values(await consoleQueue(db, officers.get("officerBD")!, NOW, { queueId: "commune:00070" })).flat()).toEqual([]);
+    expect(Object.values(await consoleQueue(db, officers.get("commanderHCM")!, NOW, { queueId: "province:01" })).flat()).toEqual([]);
+  });
+
+  it("offer the units of the scope holding open tips, and the scope's own", async () => {
+    for (const who of Object.keys(PEOPLE) as Who[]) {
+      const p = PEOPLE[who];
+      const { units } = await queueChoices(db, officers.get(who)!);
+      const open = new Set(tips.filter((t) => t.status !== "closed").map((t) => t.queueId));
+      const own = (await db.queue.findMany({ where: p.scopeKind === "commune" ? { communeCode: p.scopeCode } : p.scopeKind === "province" ? { provinceCode: p.scopeCode, communeCode: null } : { kind: "national" }, select: { id: true } })).map((q) => q.id);
+      const want = new Set([...own, ...QUEUES.filter((q) => open.has(q.id) && (p.scopeKind === "national" || (p.scopeKind === "province" ? q.provinceCode === p.scopeCode : q.communeCode === p.scopeCode))).map((q) => q.id)]);
+      expect(new Set(units.map((u) => u.id)), who).toEqual(want);
+    }
+  });
+});
