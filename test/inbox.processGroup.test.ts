@@ -4,7 +4,8 @@ import { storedUpdateProcessor, type UpdateRoute } from "../src/inbox/process.ts
 import { enqueueCalls, type OutboxRef } from "../src/outbox/outbound.ts";
 import { takeRate } from "../src/core/rateLimit.ts";
 import { loadDraft, newDraft, saveDraft } from "../src/core/tips/draft.ts";
-import { findOrCreateChat, updateChatState } from "../src/core/chats/findOrCreateChat.ts";
+import { CHAT_WITH_DRAFT, chatStateWrite, findOrCreateChat, primeChat, updateChatState, type RawChatWithDraft } from "../src/core/chats/findOrCreateChat.ts";
+import { hotSqlOf } from "../src/db/hot.ts";
 import { createTestDatabase, PROVIDER, type TestDatabase } from "./helpers/db.ts";
 
 // The group commit of stored updates on both databases (process.ts, processPg.ts): hot statements
@@ -66,6 +67,44 @@ describe("stored updates processed in a shared transaction", () => {
     expect(replies.map((r) => JSON.parse(r.payload).allowed)).toEqual([true, true, false, true]);
     expect(replies.every((r) => r.sensitive && r.status === "pending" && !r.bulkPaid)).toBe(true);
     expect(notified.flat().filter((r) => r.chatId === chat.id).map((r) => r.id)).toEqual(replies.map((r) => r.id));
+  });
+
+  it("a chat read with its draft (or handed over read ahead) and its state written with the replies store what Prisma reads back", async () => {
+    const seen: Array<{ draft: string[] | null | undefined; menu: string | null; fresh: string | null }> = [];
+    const route: UpdateRoute = async (tx, row) => {
+      const text = textOf(row);
+      const event = { channel: "web" as const, chat: { platformChatId: "fused", kind: "private" as const } };
+      // Read ahead by a caller (as the Telegram adapter does with its officer check), used once.
+      const hot = hotSqlOf(tx)!;
+      const ahead = await hot.get<RawChatWithDraft>(`SELECT ${CHAT_WITH_DRAFT} FROM "Chat" c LEFT JOIN "TipDraft" d ON d."chatId" = c."id" WHERE c."channel" = ? AND c."platformChatId" = ?`, "web", "fused");
+      if (text !== "plain") primeChat(tx, "web", "fused", ahead ?? null);
+      const { chat, draft } = await findOrCreateChat(tx, event, { withDraft: true });
+      const before = draft === undefined ? undefined : draft === null ? null : [...draft.description];
+      // The row handed over is not used twice: a change made since is read back.
+      await updateChatState(tx, chat.id, { locale: "vi", menu: `between-${text}`, flow: null });
+      const again = await findOrCreateChat(tx, event, { withDraft: true });
+      const next = draft ?? newDraft(text);
+      if (draft) next.description.push(text);
+      await saveDraft(tx, chat.id, next);
+      seen.push({ draft: before, menu: chat.menu, fresh: again.chat.menu });
+      return enqueueCalls(tx, { chatId: chat.id, channel: "web" }, [{ method: "sendMessage", payload: { text } }], {
+        sourceUpdateId: row.id,
+        alongside: chatStateWrite(tx, chat.id, { locale: "en", menu: `menu-${text}`, flow: `flow-${text}` }),
+      });
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+    for (const text of ["one", "two", "plain"]) await process(await stored(text));
+    expect(seen).toEqual([
+      { draft: null, menu: null, fresh: "between-one" },
+      { draft: ["one"], menu: "menu-one", fresh: "between-two" },
+      { draft: ["one", "two"], menu: "menu-two", fresh: "between-plain" },
+    ]);
+    const chat = await tdb.db.chat.findFirstOrThrow({ where: { platformChatId: "fused" } });
+    expect([chat.locale, chat.menu, chat.flow]).toEqual(["en", "menu-plain", "flow-plain"]);
+    const draft = await tdb.db.tipDraft.findUniqueOrThrow({ where: { chatId: chat.id } });
+    expect(JSON.parse(draft.data).description).toEqual(["one", "two", "plain"]);
+    const replies = await tdb.db.outboxMessage.findMany({ where: { chatId: chat.id }, orderBy: { id: "asc" } });
+    expect(replies.map((r) => JSON.parse(r.payload).text)).toEqual(["one", "two", "plain"]);
   });
 
   it("several replies of one update are recorded in order, each id told to the outbox with its own call", async () => {

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Db, Tx } from "../db/client.ts";
+import { pgQueryOf } from "../db/hotPg.ts";
 import type { Logger } from "../logger.ts";
 
 /**
@@ -197,7 +198,11 @@ export class PgBus implements Bus {
   async publish(topic: string, body: unknown, tx?: Tx): Promise<void> {
     const payload = JSON.stringify({ t: topic, m: body, o: this.origin });
     if (Buffer.byteLength(payload) > 7_900) throw new Error(`bus message on ${topic} too large (${payload.length} characters)`);
-    await (tx ?? this.opts.db).$executeRawUnsafe(`SELECT pg_notify('${BUS_CHANNEL}', $1)`, payload);
+    const sql = `SELECT pg_notify('${BUS_CHANNEL}', $1)`;
+    // Outside a transaction straight on the pool (a prepared statement, without Prisma's per-query cost: the outbox wakes are frequent).
+    const raw = tx ? undefined : pgQueryOf(this.opts.db);
+    if (raw) await raw(sql, [payload]);
+    else await (tx ?? this.opts.db).$executeRawUnsafe(sql, payload);
   }
 
   subscribe(topic: string, handler: (message: BusMessage) => void): () => void {

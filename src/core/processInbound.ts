@@ -1,7 +1,7 @@
 import type { Tx } from "../db/client.ts";
 import { isLocale } from "../i18n.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef, type ReplyRenderer } from "../outbox/outbound.ts";
-import { findOrCreateChat, updateChatState } from "./chats/findOrCreateChat.ts";
+import { chatStateWrite, findOrCreateChat } from "./chats/findOrCreateChat.ts";
 import type { InboundEvent, InboundInput } from "./inbound.ts";
 import type { OfferedChoice } from "./reply.ts";
 import { residentTurn, type ResidentServices } from "./resident/residentTurn.ts";
@@ -27,10 +27,11 @@ export interface ProcessInboundArgs {
  */
 export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInboundArgs): Promise<OutboxRef[]> {
   const { event } = args;
-  const { chat, created } = await findOrCreateChat(tx, event);
+  const { chat, created, draft } = await findOrCreateChat(tx, event, { withDraft: event.chat.kind === "private" });
   const target = { chatId: chat.id, channel: event.channel };
-  const leading = await enqueueCalls(tx, target, args.leadingCalls ?? [], { sourceUpdateId: args.sourceUpdateId });
-  if (event.chat.kind !== "private") return leading; // officer groups are handled by the officer features
+  const leadingCalls = args.leadingCalls ?? [];
+  // officer groups are handled by the officer features
+  if (event.chat.kind !== "private") return enqueueCalls(tx, target, leadingCalls, { sourceUpdateId: args.sourceUpdateId });
 
   const offered = parseOffered(chat.menu);
   // Numbers answer menus only where menus are numbered (Zalo); elsewhere "2" may be a real answer.
@@ -44,6 +45,7 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
     locale: isLocale(chat.locale) ? chat.locale : null,
     input,
     services: deps,
+    draft,
   });
   const locale = turn.setLocale ?? (isLocale(chat.locale) ? chat.locale : "vi");
 
@@ -57,11 +59,12 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
   // A turn with no reply (e.g. a silenced flood) keeps the menu the person is answering.
   const menu = lastOffered === null ? chat.menu : lastOffered.length ? JSON.stringify(lastOffered) : null;
   const flow = turn.flow === undefined ? chat.flow : turn.flow;
-  if (turn.setLocale !== undefined || menu !== chat.menu || flow !== chat.flow) {
-    await updateChatState(tx, chat.id, { locale: turn.setLocale === undefined ? chat.locale : turn.setLocale, menu, flow });
-  }
-  const replies = await enqueueCalls(tx, target, calls, { sourceUpdateId: args.sourceUpdateId });
-  return [...leading, ...replies, ...(turn.elsewhere ?? [])];
+  const stateChanged = turn.setLocale !== undefined || menu !== chat.menu || flow !== chat.flow;
+  const alongside = stateChanged ? chatStateWrite(tx, chat.id, { locale: turn.setLocale === undefined ? chat.locale : turn.setLocale, menu, flow }) : undefined;
+  // The leading calls (e.g. answering a button press: a lane of their own at the sender) recorded
+  // with the replies, ahead of them, and the chat's new state with them: one statement on PostgreSQL.
+  const recorded = await enqueueCalls(tx, target, [...leadingCalls, ...calls], { sourceUpdateId: args.sourceUpdateId, alongside });
+  return [...recorded, ...(turn.elsewhere ?? [])];
 }
 
 function parseOffered(menu: string | null): OfferedChoice[] {

@@ -48,10 +48,11 @@ class UpdateFailed extends Error {
  * The inbox worker's processor on PostgreSQL (see process.ts for SQLite): group commit. The updates
  * handed over while the groups are busy (the worker runs one update per chat, many chats at once)
  * are processed one after the other in ONE Prisma interactive transaction, committed together: one
- * BEGIN/COMMIT and one wait for the log's flush for the group instead of one each. Each update's
- * row is taken first — marked done with its body and chat key cleared, its body read, locked, in one
- * statement, so that another instance processing it meanwhile waits and then finds it done — and
- * its hot reads and writes run as prepared statements on the transaction's connection
+ * BEGIN/COMMIT and one wait for the log's flush for the group instead of one each. The group's rows
+ * are taken first — marked done with their bodies and chat keys cleared, their bodies read, locked,
+ * in ONE statement for the whole group (TAKE_ROWS), so that another instance processing one of them
+ * meanwhile waits and then finds it done — and each update's hot reads and writes run as prepared
+ * statements on the transaction's connection
  * (db/hotPg.ts); a step that needs a Prisma model uses the transaction as usual.
  *
  * No savepoints (two more round trips an update): when an update fails — its error, or a database
@@ -64,8 +65,9 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
   const waiting: Item[] = [];
   let running = 0;
 
-  /** One update inside the group's transaction: its outbox rows, null when it was not pending (done elsewhere), OLDER_PENDING when it must wait. */
-  const processOne = async (tx: Tx, conn: pg.ClientBase, inboxId: number, attempt: { tx?: Tx }): Promise<OutboxRef[] | null | typeof OLDER_PENDING> => {
+  /** One update inside the group's transaction (its row already taken by TAKE_ROWS): its outbox rows. */
+  const processOne = async (tx: Tx, conn: pg.ClientBase, row: TakenRow, attempt: { tx?: Tx }): Promise<OutboxRef[]> => {
+    const inboxId = row.id;
     let alive = true;
     // This update's own view of the transaction: refused once its part is over (a timed-out callback still running).
     const mine = new Proxy(tx, {
@@ -79,10 +81,6 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
     attempt.tx = mine;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const { rows } = await hotQuery<{ id: number; channel: string; payload: string; older: boolean }>(conn, TAKE_ROW, [inboxId, sqliteDate(new Date())]);
-      const row = rows[0];
-      if (!row) return null;
-      if (row.older) return OLDER_PENDING;
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`processing inbox update ${inboxId} took more than ${UPDATE_TIMEOUT_MS / 1000} s; rolled back`)), UPDATE_TIMEOUT_MS);
         timer.unref?.();
@@ -108,10 +106,19 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
           async (tx) => {
             const conn = await hot.connectionOf(tx);
             if (!conn) throw new Error("the connection of the inbox transaction could not be told");
+            // Every row of the group taken at once (one statement for the group, not one an update).
+            const { rows } = await hotQuery<TakenRow>(conn, TAKE_ROWS, [group.map((item) => item.inboxId), sqliteDate(new Date())]);
+            const taken = new Map(rows.map((r) => [Number(r.id), r]));
             for (const [i, item] of group.entries()) {
+              const row = taken.get(item.inboxId);
+              // Not pending (done elsewhere): nothing to do; an older update of its chat pending: it waits.
+              if (!row || row.older) {
+                outcomes.push(row ? OLDER_PENDING : null);
+                continue;
+              }
               const attempt = { tx: undefined as Tx | undefined };
               try {
-                outcomes.push(await processOne(tx, conn, item.inboxId, attempt));
+                outcomes.push(await processOne(tx, conn, row, attempt));
               } catch (err) {
                 const later = attempt.tx && startedIn(attempt.tx);
                 throw later ? new UpdateOffloaded(i, later) : new UpdateFailed(i, err);
@@ -179,16 +186,26 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
   return processor;
 }
 
+/** A row taken by TAKE_ROWS. */
+interface TakenRow {
+  id: number;
+  channel: string;
+  payload: string;
+  older: boolean;
+}
+
 /**
- * Takes a pending update: marks it done (its body and chat key cleared, as once processed) and
- * returns its body as received — one statement; nothing if it is not pending (processed by another
- * instance meanwhile: the row lock makes this wait for that one's commit, then finds it done). When
- * an older update of the same chat is pending (stored by another instance while this one held the
- * chat), the row is left as it is and `older` is true: the worker reads the chat's updates again.
+ * Takes the pending updates of a group (ids as an array): marks each done (its body and chat key
+ * cleared, as once processed) and returns its body as received — one statement for the group;
+ * nothing for an update that is not pending (processed by another instance meanwhile: the row lock,
+ * taken in id order, makes this wait for that one's commit, then finds it done). When an older
+ * update of the same chat is pending (stored by another instance while this one held the chat), the
+ * row is left as it is and `older` is true: the worker reads the chat's updates again. A group holds
+ * one update per chat (the worker runs one update of a chat at a time).
  */
-const TAKE_ROW =
-  `WITH target AS (SELECT "id", "channel", "chatKey", "seq", "payload" FROM "InboxUpdate" WHERE "id" = ? AND "status" = 'pending' FOR UPDATE), ` +
-  `older AS (SELECT 1 FROM "InboxUpdate" o, target t WHERE o."chatKey" = t."chatKey" AND o."channel" = t."channel" AND o."status" = 'pending' AND (o."seq", o."id") < (t."seq", t."id") LIMIT 1), ` +
+const TAKE_ROWS =
+  `WITH target AS (SELECT "id", "channel", "chatKey", "seq", "payload" FROM "InboxUpdate" WHERE "id" = ANY(?::int[]) AND "status" = 'pending' ORDER BY "id" FOR UPDATE), ` +
+  `older AS (SELECT t."id" FROM target t WHERE EXISTS (SELECT 1 FROM "InboxUpdate" o WHERE o."chatKey" = t."chatKey" AND o."channel" = t."channel" AND o."status" = 'pending' AND (o."seq", o."id") < (t."seq", t."id"))), ` +
   `taken AS (UPDATE "InboxUpdate" u SET "status" = 'done', "processedAt" = ?, "attempts" = u."attempts" + 1, "payload" = '', "chatKey" = '' ` +
-  `FROM target t WHERE u."id" = t."id" AND NOT EXISTS (SELECT 1 FROM older) RETURNING u."id") ` +
-  `SELECT t."id", t."channel", t."payload", EXISTS (SELECT 1 FROM older) AS "older" FROM target t`;
+  `FROM target t WHERE u."id" = t."id" AND t."id" NOT IN (SELECT "id" FROM older) RETURNING u."id") ` +
+  `SELECT t."id", t."channel", t."payload", t."id" IN (SELECT "id" FROM older) AS "older" FROM target t`;

@@ -54,8 +54,12 @@ export async function enqueueCalls(
   tx: Tx,
   target: { chatId: string; channel: Channel | string },
   calls: OutboundCall[],
-  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean; bulkPaid?: boolean } = {},
+  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean; bulkPaid?: boolean; alongside?: AlongsideWrite } = {},
 ): Promise<OutboxRef[]> {
+  const hot = hotSqlOf(tx);
+  // The other write: in the same statement where PostgreSQL's raw statements serve, else first, on its own.
+  const fused = opts.alongside !== undefined && calls.length > 0 && hot?.dialect === "postgresql";
+  if (opts.alongside && !fused) await opts.alongside.run();
   if (calls.length === 0) return [];
   const data = calls.map((c) => ({
     channel: target.channel,
@@ -68,16 +72,16 @@ export async function enqueueCalls(
     // Only bulk messages can be paid ones: a reply to a person keeps its own pace and priority.
     bulkPaid: (c.bulkPaid ?? opts.bulkPaid ?? false) && (opts.priority ?? PRIORITY_REPLY) <= PRIORITY_BULK,
   }));
-  const hot = hotSqlOf(tx);
   if (hot) {
     // Raw on the inbox worker's transaction (see db/hot.ts): the columns Prisma would write, defaults included.
     // One statement for all the calls (one round trip on PostgreSQL); the ids are given in the rows' order.
     const insert =
+      (fused ? `WITH "alongside" AS (${opts.alongside!.sql}) ` : "") +
       `INSERT INTO "OutboxMessage" ("channel", "chatId", "method", "payload", "priority", "sourceUpdateId", "sensitive", "bulkPaid", "status", "attempts", "rateLimitedCount", "nextAttemptAt", "createdAt") VALUES ` +
       data.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)`).join(", ") +
       ` RETURNING "id"`;
     const now = sqliteDate(new Date());
-    const ids = (await hot.all<{ id: number }>(insert, ...data.flatMap((d) => [d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now])))
+    const ids = (await hot.all<{ id: number }>(insert, ...(fused ? opts.alongside!.params : []), ...data.flatMap((d) => [d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now])))
       .map((r) => r.id)
       .sort((a, b) => a - b);
     return data.map((d, i) => ({ id: ids[i]!, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method, bulkPaid: d.bulkPaid }));
@@ -87,6 +91,17 @@ export async function enqueueCalls(
     select: { id: true, chatId: true, channel: true, priority: true, method: true, bulkPaid: true },
   });
   return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * A write made together with recording calls (`enqueueCalls` `alongside`): on PostgreSQL's raw
+ * statements `sql` (one UPDATE, `?` parameters, no RETURNING needed) runs in the same statement as the
+ * INSERT, as a data-modifying WITH (one round trip); elsewhere, or with no calls, `run` makes it first.
+ */
+export interface AlongsideWrite {
+  sql: string;
+  params: unknown[];
+  run: () => Promise<void>;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { InboundInput } from "../../core/inbound.ts";
 import { processInbound, type InboundDeps } from "../../core/processInbound.ts";
 import type { Logger } from "../../logger.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef } from "../../outbox/outbound.ts";
-import { findOrCreateChat } from "../../core/chats/findOrCreateChat.ts";
+import { CHAT_WITH_DRAFT, findOrCreateChat, primeChat, type RawChatWithDraft } from "../../core/chats/findOrCreateChat.ts";
 import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../../core/officers/groupTurn.ts";
 import { CODE_SHAPE, redeemInvite } from "../../core/officers/commands/redeemInvite.ts";
 import { recordPrivateChat } from "../../core/officers/commands/recordPrivateChat.ts";
@@ -156,9 +156,21 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
     if (ctx.from) {
       const s = scope(ctx);
       const hot = hotSqlOf(s.tx);
-      const officer = hot
-        ? ((await hot.get<{ privateChatId: string | null }>(`SELECT "privateChatId" FROM "Officer" WHERE "telegramUserId" = ?`, String(ctx.from.id))) ?? null)
-        : await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) }, select: { privateChatId: true } });
+      let officer: { privateChatId: string | null } | null;
+      if (hot) {
+        // One statement: whether the writer is an officer, and the chat with its draft, which the
+        // conversation reads next (primeChat).
+        const platformChatId = String(ctx.chat.id);
+        const row = (await hot.get<RawChatWithDraft & { officerId: string | null; officerChatId: string | null }>(
+          `SELECT o."telegramUserId" AS "officerId", o."privateChatId" AS "officerChatId", ${CHAT_WITH_DRAFT} FROM (SELECT 1 AS "one") one ` +
+            `LEFT JOIN "Officer" o ON o."telegramUserId" = ? LEFT JOIN "Chat" c ON c."channel" = 'telegram' AND c."platformChatId" = ? LEFT JOIN "TipDraft" d ON d."chatId" = c."id"`,
+          String(ctx.from.id),
+          platformChatId,
+        ))!;
+        const { officerId, officerChatId, ...chat } = row;
+        officer = officerId === null ? null : { privateChatId: officerChatId };
+        primeChat(s.tx, "telegram", platformChatId, chat.id ? chat : null);
+      } else officer = await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) }, select: { privateChatId: true } });
       if (officer && !officer.privateChatId) {
         const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });
         await recordPrivateChat(s.tx, { telegramUserId: String(ctx.from.id), chatId: chat.id });

@@ -65,7 +65,8 @@ export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResu
     return { replies: [{ key: "tip:flow.too_long", params: { max: RESIDENT_LIMITS.textChars } }] };
   }
 
-  const draft = await loadDraft(tx, chat.id);
+  // Read with the chat (one statement) unless the caller did not.
+  const draft = args.draft !== undefined ? args.draft : await loadDraft(tx, chat.id);
   const flow = parseFlow(chat.flow);
   const result = await turn(args, draft, flow);
   // Pressing a button or typing a command leaves an officer's question or an "add information"

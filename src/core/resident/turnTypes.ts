@@ -9,6 +9,7 @@ import type { RetentionPeriods } from "../privacy/retentionRules.ts";
 import type { KnowledgeBase } from "../qa/knowledge.ts";
 import type { Reply } from "../reply.ts";
 import type { PlaceFinder } from "../tips/places.ts";
+import type { TipDraftData } from "../tips/draft.ts";
 import type { IntentReader } from "./intents.ts";
 import type { Keywords } from "./keywords.ts";
 
@@ -40,6 +41,8 @@ export interface ResidentTurnArgs {
   locale: Locale | null;
   input: InboundInput;
   services: ResidentServices;
+  /** The chat's tip draft when it was read with the chat (findOrCreateChat `withDraft`); undefined: not read yet. */
+  draft?: TipDraftData | null;
 }
 
 /** Replies, the chat's new language if changed, its short-exchange state (undefined: unchanged), and messages to other chats. */
