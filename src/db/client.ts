@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
@@ -227,6 +228,44 @@ export function sqlitePath(url: string): string {
   return path.isAbsolute(file) ? file : path.resolve(process.cwd(), file);
 }
 
+/** The part of a generated client's engine settings that loads its query compiler (Prisma internals). */
+interface CompilerWasm {
+  getQueryCompilerWasmModule?: () => Promise<unknown>;
+}
+
+/** WebAssembly's compiler (a global of Node.js; not in this project's type libraries). */
+const Wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+
+/**
+ * Prisma's generated client reads its query compiler's WebAssembly from an ES module that holds it
+ * as one 4.4 MB base64 string, and an ES module is never unloaded: that string and the module's
+ * source (2 × 4.4 MB) stayed in the heap for the process's life, two thirds of the idle service's
+ * large objects. This makes the client read the same text from the CommonJS copy Prisma ships next to
+ * it (`….wasm-base64.js`, same content), dropped from require's cache once decoded, so both are
+ * collected. Same compiler, same bytes: the module name is taken from the generated loader itself;
+ * when the client does not look as expected (another Prisma version), it is left as it is.
+ */
+function releaseCompilerSource(client: object): void {
+  const wasm = (client as { _engineConfig?: { compilerWasm?: CompilerWasm } })._engineConfig?.compilerWasm;
+  const load = wasm?.getQueryCompilerWasmModule;
+  if (!wasm || typeof load !== "function") return;
+  const base = /@prisma\/client\/runtime\/(query_compiler_[a-z]+_bg\.[a-z]+\.wasm-base64)\.mjs["']/.exec(load.toString())?.[1];
+  if (!base) return;
+  const name = `@prisma/client/runtime/${base}`;
+  const releasable = async (): Promise<object> => {
+    // A require of our own, dropped with this call: nothing keeps the loaded module once decoded.
+    const require = createRequire(import.meta.url);
+    const file = require.resolve(`${name}.js`);
+    try {
+      const { wasm: base64 } = require(file) as { wasm: string };
+      return new Wasm.Module(Buffer.from(base64, "base64"));
+    } finally {
+      delete require.cache[file];
+    }
+  };
+  wasm.getQueryCompilerWasmModule = Object.assign(releasable, { releasable: true as const });
+}
+
 /**
  * Opens the database named by `url`: SQLite (WAL, synchronous=NORMAL) through better-sqlite3, or
  * PostgreSQL through node-postgres. The SQLite file's folder is created when missing.
@@ -238,6 +277,7 @@ export async function openDb(url: string): Promise<Db> {
     // Our own pool (ended with the client), so the inbox worker can reach its transaction's connection (db/hotPg.ts).
     const { pool, register } = pgPool({ connectionString: url, max: 10 });
     const client = new PgClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    releaseCompilerSource(client);
     await client.$connect();
     register(client as unknown as Db);
     return client as unknown as Db;
@@ -247,6 +287,7 @@ export async function openDb(url: string): Promise<Db> {
   let conn: SqliteConnection | undefined;
   const factory = serializeStatements(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }), (c) => (conn = c));
   const client = new SqliteClient({ adapter: factory });
+  releaseCompilerSource(client);
   await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
