@@ -95,6 +95,9 @@ const statuses = new WeakMap<object, string>();
  * Undefined when the connection does not tell (then ask the server).
  */
 export function transactionFailed(conn: pg.ClientBase): boolean | undefined {
+  // A statement's error can reach its caller before the server's ReadyForQuery that follows it
+  // (another TCP read): until that has arrived the status is stale — then ask the server.
+  if ((conn as { readyForQuery?: boolean }).readyForQuery === false) return undefined;
   const status = statuses.get(conn);
   return status === undefined ? undefined : status === "E";
 }
