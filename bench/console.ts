@@ -51,6 +51,7 @@ import { loadReferenceData } from "../src/db/referenceData.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
 import { markAllStatsDirty, refreshStatsRollups } from "../src/core/console/statsRollup.ts";
 import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { mulberry32 } from "../test/helpers/random.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SERVICE = path.join(ROOT, "dist", "src", "main.js");
@@ -66,18 +67,6 @@ const GOAL_RSS_MB = 300;
 
 const say = (msg: string) => process.stderr.write(`[bench:console ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const fmt = (n: number) => n.toLocaleString("en-US");
-
-/** A small deterministic PRNG (mulberry32), so two runs seed the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks from weights (cumulative table + binary search). */
 function picker<T>(items: T[], weights: number[], rnd: () => number): () => T {
@@ -119,7 +108,7 @@ const CLAIMERS = 200;
 
 /** Generates the tips' rows, a batch at a time (deterministic). */
 function* tipRows(units: Unit, total: number, now: number, batch: number): Generator<Cell[][]> {
-  const rnd = prng(20261204);
+  const rnd = mulberry32(20261204);
   const communeWeights = units.communes.map(() => Math.exp(2 * Math.sqrt(-2 * Math.log(rnd() || 1e-9)) * Math.cos(2 * Math.PI * rnd()) * 0.6));
   const commune = picker(units.communes, communeWeights, rnd);
   const category = picker([...CATEGORIES], [8, 4, 20, 18, 5, 10, 6, 4, 15, 10], rnd);

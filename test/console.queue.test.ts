@@ -7,6 +7,7 @@ import type { Db } from "../src/db/client.ts";
 import { loadReferenceData } from "../src/db/referenceData.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
 import { insertTips, type TipRowSpec } from "./helpers/tipRows.ts";
+import { mulberry32 } from "./helpers/random.ts";
 
 /*
  * The live queue's reads against the real database, compared with an independent oracle over the
@@ -61,18 +62,6 @@ let tips: Seeded[] = [];
 /** Relay messages in the order written (their ids increase): tip id and direction. */
 const relays: Array<{ tipId: string; direction: string }> = [];
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 beforeAll(async () => {
   tdb = await createTestDatabase();
   db = tdb.db;
@@ -81,7 +70,7 @@ beforeAll(async () => {
   for (const q of await db.queue.findMany({ where: { id: { in: QUEUES.map((x) => x.id) } } })) unitNames.set(q.id, q.name);
   for (const [who, p] of Object.entries(PEOPLE) as Array<[Who, (typeof PEOPLE)[Who]]>) officers.set(who, await db.officer.create({ data: { ...p } }));
   const holders = [officers.get("officerHK")!.id, officers.get("officerBD")!.id, officers.get("commanderHN")!.id, officers.get("commanderHCM")!.id];
-  const rnd = prng(14);
+  const rnd = mulberry32(14);
   const specs: TipRowSpec[] = [];
   const add = (queueIndex: number, status: "new" | "claimed" | "closed", receivedAt: Date, extra: Partial<TipRowSpec> = {}) => {
     const q = QUEUES[queueIndex]!;
