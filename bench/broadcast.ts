@@ -52,7 +52,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { openDb } from "../src/db/client.ts";
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import type { BroadcastServerStats, StepStats } from "./broadcast-server.ts";
-import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { cleanUpOnExit, intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -782,21 +782,7 @@ function report(results: RunResult[]): number {
 
 // ---------------------------------------------------------------------------------------------
 
-let cleanedUp = false;
-function cleanupSync(): void {
-  if (cleanedUp) return;
-  cleanedUp = true;
-  for (const child of children) child.kill("SIGKILL");
-  if (KEEP) process.stderr.write(`kept ${tmpRoot}\n`);
-  else fs.rmSync(tmpRoot, { recursive: true, force: true });
-}
-process.on("exit", cleanupSync);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    cleanupSync();
-    process.exit(130);
-  });
-}
+const cleanupSync = cleanUpOnExit(children, tmpRoot, KEEP);
 
 async function main(): Promise<number> {
   const results: RunResult[] = [];

@@ -43,7 +43,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { FakeTelegramApi, tgUser } from "../test/fakes/telegramApi.ts";
 import type { CapacityMode, CapacityStats } from "./capacity-server.ts";
-import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { cleanUpOnExit, intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SERVER_SCRIPT = path.join(ROOT, "dist", "bench", "capacity-server.js");
@@ -699,20 +699,7 @@ function report(results: Result[]): number {
   return errors.length ? 1 : 0;
 }
 
-let cleanedUp = false;
-function cleanupSync(): void {
-  if (cleanedUp) return;
-  cleanedUp = true;
-  for (const child of children) child.kill("SIGKILL");
-  fs.rmSync(tmpDir, { recursive: true, force: true });
-}
-process.on("exit", cleanupSync);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    cleanupSync();
-    process.exit(130);
-  });
-}
+const cleanupSync = cleanUpOnExit(children, tmpDir);
 
 async function main(): Promise<number> {
   const fake = new FakeTelegramApi();

@@ -40,7 +40,7 @@ import type { EventEmitter } from "node:events";
 import Database from "better-sqlite3";
 import { FakeTelegramApi, tgUser } from "../test/fakes/telegramApi.ts";
 import type { ServerMode, ServerStats } from "./ingest-server.ts";
-import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { cleanUpOnExit, intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // autocannon ships no types; the part of its programmatic API used here.
@@ -605,20 +605,7 @@ function report(results: VariantResult[]): number {
 
 // ---------------------------------------------------------------------------------------------
 
-let cleanedUp = false;
-function cleanupSync(): void {
-  if (cleanedUp) return;
-  cleanedUp = true;
-  for (const child of children) child.kill("SIGKILL");
-  fs.rmSync(tmpDir, { recursive: true, force: true });
-}
-process.on("exit", cleanupSync);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    cleanupSync();
-    process.exit(130);
-  });
-}
+const cleanupSync = cleanUpOnExit(children, tmpDir);
 
 async function main(): Promise<number> {
   const fake = new FakeTelegramApi();

@@ -58,3 +58,27 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Kills the bench's children and removes its temporary folder once, when the bench exits or is
+ * interrupted (SIGINT/SIGTERM: exit 130); `keep` leaves the folder (named on stderr). Returns the
+ * clean-up, for the bench's own ending.
+ */
+export function cleanUpOnExit(children: Iterable<ChildProcess>, dir: string, keep = false): () => void {
+  let done = false;
+  const cleanup = (): void => {
+    if (done) return;
+    done = true;
+    for (const child of children) child.kill("SIGKILL");
+    if (keep) process.stderr.write(`kept ${dir}\n`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.on("exit", cleanup);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  return cleanup;
+}
