@@ -5,7 +5,7 @@ import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi, tgCallback, tgShownText } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
 
 /*
  * An outreach officer's journey in Debian's Chromium: log in by the bot's one-time link → add a
@@ -72,12 +72,7 @@ describe.skipIf(!hasChromium)("the outreach console in Chromium", () => {
     });
 
     // Log in by the link the bot sends to the private chat.
-    await page.goto(`${t.url}/console/login`);
-    await page.getByLabel("Mã người dùng Telegram").fill(String(STAFF));
-    await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
-    const msg = await eventually(() => loginMessage(tg, STAFF), 10_000, "the login message in the private chat");
-    await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await logInByLink(page, t.url, tg, STAFF);
     await page.waitForURL(`${t.url}/console/outreach/campaigns`);
 
     // The content library: add an item with a quiz, preview it, save it.

@@ -5,7 +5,7 @@ import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
-import { loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
 import { insertSeedTips, makeSeedTips } from "./helpers/statsSeed.ts";
 import { markAllStatsDirty, refreshStatsRollups } from "../src/core/console/statsRollup.ts";
 import { vnReceipt } from "../src/core/vnTime.ts";
@@ -55,12 +55,7 @@ describe.skipIf(!hasChromium)("statistics in Chromium", () => {
       if (msg.type() === "error") errors.push(msg.text());
     });
 
-    await page.goto(`${t.url}/console/login`);
-    await page.getByLabel("Mã người dùng Telegram").fill(String(COMMANDER));
-    await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
-    const msg = await eventually(() => loginMessage(tg, COMMANDER), 10_000, "the login message");
-    await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await logInByLink(page, t.url, tg, COMMANDER);
     await page.waitForURL(`${t.url}/console/queue`);
 
     await page.getByRole("link", { name: "Thống kê" }).click();

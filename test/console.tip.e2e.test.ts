@@ -9,7 +9,7 @@ import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, TG_TEST_TOKEN, tgShownText, type FakeCall } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
 import { seedBinding } from "./helpers/officers.ts";
-import { loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
 /*
@@ -115,12 +115,7 @@ describe.skipIf(!hasChromium)("the tip page in Chromium", () => {
     page.on("request", (r) => requested.push(r.url()));
 
     // Log in by the bot's one-time link.
-    await page.goto(`${t.url}/console/login`);
-    await page.getByLabel("Mã người dùng Telegram").fill(String(OFFICER));
-    await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
-    const msg = await eventually(() => loginMessage(tg, OFFICER), 10_000, "the login message");
-    await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await logInByLink(page, t.url, tg, OFFICER);
     await page.waitForURL(`${t.url}/console/queue`);
 
     // The queue links to the tip page.

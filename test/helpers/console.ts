@@ -104,3 +104,17 @@ export async function fileTipOnTelegram(tg: FakeTelegramApi, chatId: number): Pr
   await p.press("Ẩn danh");
   return /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await p.press("Gửi tin báo")).text)![1]!;
 }
+
+/**
+ * Logs a browser page in as `telegramUserId` the way a person does: asks for a link on the login
+ * page (Vietnamese labels), opens the link the bot sent to their private chat, presses "Đăng nhập".
+ * The caller waits for the page the person lands on (it depends on the role).
+ */
+export async function logInByLink(page: import("playwright-core").Page, baseUrl: string, tg: FakeTelegramApi, telegramUserId: number): Promise<void> {
+  await page.goto(`${baseUrl}/console/login`);
+  await page.getByLabel("Mã người dùng Telegram").fill(String(telegramUserId));
+  await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
+  const msg = await eventually(() => loginMessage(tg, telegramUserId), 10_000, "the login message in the private chat");
+  await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
+  await page.getByRole("button", { name: "Đăng nhập" }).click();
+}
