@@ -13,7 +13,8 @@
  *                                                  (src/cluster/: per-chat leases), webhooks spread over them
  *   options: --updates=20000 (capacity phase) --rate=500 --latency-seconds=10 (latency phase)
  *            --warmup=3000 --tips=20 --variants=bare,service
- *            --cpu-prof[=DIR]  a CPU profile of each server's capacity phase only (DIR/<variant>-capacity.cpuprofile)
+ *            --cpu-prof[=DIR]  CPU profiles of each server's capacity phase (DIR/<variant>-capacity.cpuprofile) and of
+ *                              the background before it, processing held (DIR/<variant>-background.cpuprofile)
  *            --sql             the statements of the capacity phase by SQL text, per update processed
  *
  * The mix, per chat (each chat new, its updates interleaved with every other chat's as residents
@@ -479,6 +480,8 @@ interface Result {
     processingCpuMsPerUpdate: number;
     /** Background CPU with processing held, ms per second. */
     backgroundCpuMsPerSecond: number;
+    /** The kernel's part of the server's CPU over the capacity phase (sockets, the loopback's TCP stack), 0–1. */
+    systemCpuShare: number;
     statementsPerUpdate: number;
     /** PostgreSQL on this machine: the server processes' CPU over the capacity phase per update, ms. */
     pgCpuMsPerUpdate?: number;
@@ -554,10 +557,15 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
     // Background: what the process spends meanwhile with processing held — mostly the outbox
     // delivering the earlier replies at Telegram's pace (30 messages a second in all), which goes
     // on at the same pace whatever the processing rate; subtracted for "processing only".
+    if (CPU_PROF_DIR) await control(s, "profile/start");
     const bg0 = await statsOf(s);
     const pgBg0 = await pgCpuMs(s);
     await new Promise((r) => setTimeout(r, BACKGROUND_MS));
     const bg1 = await statsOf(s);
+    if (CPU_PROF_DIR) {
+      fs.mkdirSync(CPU_PROF_DIR, { recursive: true });
+      await control(s, "profile/stop", (i) => `?file=${encodeURIComponent(path.join(CPU_PROF_DIR, `${mode}${s.nodes.length > 1 ? `-i${i + 1}` : ""}-background.cpuprofile`))}`);
+    }
     const pgBg = pgCpuBetween(pgBg0, await pgCpuMs(s));
     const backgroundCpuMsPerSecond = (bg1.cpu.user + bg1.cpu.system - bg0.cpu.user - bg0.cpu.system) / BACKGROUND_MS;
     if (CPU_PROF_DIR) await control(s, "profile/start");
@@ -616,6 +624,7 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
         cpuMsPerUpdate: (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000 / processed,
         processingCpuMsPerUpdate: ((after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000 - backgroundCpuMsPerSecond * seconds) / processed,
         backgroundCpuMsPerSecond,
+        systemCpuShare: (after.cpu.system - before.cpu.system) / Math.max(1, after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system),
         statementsPerUpdate: (after.statements - before.statements) / processed,
         ...(pgMs !== undefined ? { pgCpuMsPerUpdate: pgMs / cap.bodies.length } : {}),
         ...(pgMs !== undefined && pgBg !== undefined
@@ -685,7 +694,7 @@ function report(results: Result[]): number {
       lines.push(
         `${r.mode}: PostgreSQL server CPU ${fmt(r.capacity.pgCpuMsPerUpdate, 2)} ms/update (its backends for this database and its background processes; ` +
           `${fmt(r.capacity.pgProcessingCpuMsPerUpdate ?? NaN, 2)} less its background of ${fmt(r.capacity.pgBackgroundCpuMsPerSecond ?? NaN, 0)} ms/s with processing held), ` +
-          `node ${fmt(r.capacity.cpuMsPerUpdate, 2)} ms/update (${fmt(r.capacity.processingCpuMsPerUpdate, 2)}) over ${r.instances} instance${r.instances > 1 ? "s" : ""}: ` +
+          `node ${fmt(r.capacity.cpuMsPerUpdate, 2)} ms/update (${fmt(r.capacity.processingCpuMsPerUpdate, 2)}; ${fmt(100 * r.capacity.systemCpuShare, 0)} % of it in the kernel) over ${r.instances} instance${r.instances > 1 ? "s" : ""}: ` +
           `${fmt(r.capacity.pgCpuMsPerUpdate + r.capacity.cpuMsPerUpdate, 2)} ms of CPU per update in all (${fmt((r.capacity.pgProcessingCpuMsPerUpdate ?? 0) + r.capacity.processingCpuMsPerUpdate, 2)} less the backgrounds)`,
       );
     }

@@ -5,7 +5,7 @@ import { providerOf } from "../db/client.ts";
 import type { InboxRef } from "../inbox/ingest.ts";
 import type { Logger } from "../logger.ts";
 import { LocalBus, PgBus, type Bus } from "./bus.ts";
-import { chatLeaseName, dropLeases, expireLeasesOf, orphanUpdates, pendingOfChat, releaseChatLease, renewLeases, takeLease } from "./leases.ts";
+import { chatLeaseName, dropLeases, expireLeasesOf, orphanUpdates, pendingOfChat, releaseChatLease, renewLeases, takeChatLease, takeLease } from "./leases.ts";
 
 /** The leader's lease: schedulers (campaign engine, housekeeping, retention, reports) run on its holder only. */
 export const LEADER = "leader";
@@ -236,13 +236,13 @@ export class Cluster {
       acquire: async (channel, chatKey) => {
         const name = chatLeaseName(channel, chatKey);
         const askedAt = Date.now();
-        const epoch = await takeLease(db, name, this.holder, leaseMs);
-        if (epoch === undefined) {
+        const rows = await takeChatLease(db, this.holder, channel, chatKey, leaseMs);
+        if (rows === undefined) {
           this.heldChats.delete(name);
           return undefined;
         }
         this.heldChats.set(name, { since: askedAt, until: this.validUntil(askedAt) });
-        return pendingOfChat(db, channel, chatKey);
+        return rows;
       },
       release: async (channel, chatKey) => {
         const name = chatLeaseName(channel, chatKey);

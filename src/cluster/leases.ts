@@ -30,20 +30,40 @@ export function chatLeaseName(channel: string, chatKey: string): string {
   return `chat:${crypto.createHash("md5").update(`${channel}:${chatKey}`).digest("hex")}`;
 }
 
-/** Takes or renews `name` for `holder` for `ttlMs`; returns its epoch, or undefined when another live holder has it. */
-export async function takeLease(db: Db, name: string, holder: string, ttlMs: number): Promise<number | undefined> {
-  const rows = await rowsOf<{ epoch: number }>(
-    db,
-    `INSERT INTO "Lease" ("name", "holder", "expiresAt", "epoch") VALUES ($1, $2, ${NOW} + $3::int * interval '1 millisecond', 1)
+/** Takes or renews the lease $1 for holder $2 for $3 ms, returning its epoch (no row when another live holder has it). */
+const TAKE_LEASE = `INSERT INTO "Lease" ("name", "holder", "expiresAt", "epoch") VALUES ($1, $2, ${NOW} + $3::int * interval '1 millisecond', 1)
      ON CONFLICT ("name") DO UPDATE SET "holder" = EXCLUDED."holder", "expiresAt" = EXCLUDED."expiresAt",
        "epoch" = CASE WHEN "Lease"."holder" = EXCLUDED."holder" THEN "Lease"."epoch" ELSE "Lease"."epoch" + 1 END
      WHERE "Lease"."holder" = EXCLUDED."holder" OR "Lease"."expiresAt" < ${NOW}
-     RETURNING "epoch"`,
-    name,
+     RETURNING "epoch"`;
+
+/** Takes or renews `name` for `holder` for `ttlMs`; returns its epoch, or undefined when another live holder has it. */
+export async function takeLease(db: Db, name: string, holder: string, ttlMs: number): Promise<number | undefined> {
+  const rows = await rowsOf<{ epoch: number }>(db, TAKE_LEASE, name, holder, Math.round(ttlMs));
+  return rows[0]?.epoch;
+}
+
+/**
+ * Takes (or renews) a chat's lease and reads its pending updates in processing order, in one
+ * statement; undefined when another live instance holds the chat. An update stored by another
+ * instance while this runs (not in its snapshot, and that instance found the chat held) is found
+ * when the chat is given up (`releaseChatLease` refuses while any is pending).
+ */
+export async function takeChatLease(db: Db, holder: string, channel: string, chatKey: string, ttlMs: number): Promise<InboxRef[] | undefined> {
+  const rows = await rowsOf<{ epoch: number | null; id: number | null; channel: string; chatKey: string; seq: bigint }>(
+    db,
+    `WITH "lease" AS (${TAKE_LEASE})
+     SELECT (SELECT "epoch" FROM "lease") AS "epoch", u."id", u."channel", u."chatKey", u."seq" FROM (SELECT 1 AS "one") one
+     LEFT JOIN "InboxUpdate" u ON u."chatKey" = $4 AND u."status" = 'pending' AND u."channel" = $5 AND EXISTS (SELECT 1 FROM "lease")
+     ORDER BY u."seq", u."id"`,
+    chatLeaseName(channel, chatKey),
     holder,
     Math.round(ttlMs),
+    chatKey,
+    channel,
   );
-  return rows[0]?.epoch;
+  if (rows.length === 0 || rows[0]!.epoch === null) return undefined;
+  return rows.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), channel: r.channel, chatKey: r.chatKey, seq: BigInt(r.seq) }));
 }
 
 /** Extends every lease `holder` has (names starting with `prefix`); returns the names still held. */

@@ -60,9 +60,10 @@ export async function processInbound(tx: Tx, deps: InboundDeps, args: ProcessInb
   const menu = lastOffered === null ? chat.menu : lastOffered.length ? JSON.stringify(lastOffered) : null;
   const flow = turn.flow === undefined ? chat.flow : turn.flow;
   const stateChanged = turn.setLocale !== undefined || menu !== chat.menu || flow !== chat.flow;
-  const alongside = stateChanged ? chatStateWrite(tx, chat.id, { locale: turn.setLocale === undefined ? chat.locale : turn.setLocale, menu, flow }) : undefined;
+  const alongside = [...(turn.writes ?? []), ...(stateChanged ? [chatStateWrite(tx, chat.id, { locale: turn.setLocale === undefined ? chat.locale : turn.setLocale, menu, flow })] : [])];
   // The leading calls (e.g. answering a button press: a lane of their own at the sender) recorded
-  // with the replies, ahead of them, and the chat's new state with them: one statement on PostgreSQL.
+  // with the replies, ahead of them, and the turn's writes (the chat's new state, its tip draft)
+  // with them: one statement on PostgreSQL.
   const recorded = await enqueueCalls(tx, target, [...leadingCalls, ...calls], { sourceUpdateId: args.sourceUpdateId, alongside });
   return [...recorded, ...(turn.elsewhere ?? [])];
 }

@@ -2,28 +2,54 @@ import type { Tx } from "../db/client.ts";
 import { hotSqlOf, readDate, sqliteDate } from "../db/hot.ts";
 import type { Sealer } from "../security/sealing.ts";
 
+/** PostgreSQL: counts one event as `takeRate` does, one statement (append `RETURNING r."count"`: a row when counted). */
+function rateCountSql(key: string, limit: number, windowMs: number, now: Date): { sql: string; params: unknown[] } {
+  const cutoff = sqliteDate(new Date(now.getTime() - windowMs));
+  return {
+    sql:
+      `INSERT INTO "RateCounter" AS r ("key", "windowStart", "count") VALUES (?, ?, 1) ON CONFLICT ("key") DO UPDATE SET ` +
+      `"windowStart" = CASE WHEN r."windowStart" <= ? THEN excluded."windowStart" ELSE r."windowStart" END, ` +
+      `"count" = CASE WHEN r."windowStart" <= ? THEN 1 ELSE r."count" + 1 END ` +
+      `WHERE r."windowStart" <= ? OR r."count" < ?`,
+    params: [key, sqliteDate(now), cutoff, cutoff, cutoff, limit],
+  };
+}
+
+/** A count made ahead by a caller's statement (see `rateCountAhead`), for the next `takeRate` of the same key in that transaction. */
+const primed = new WeakMap<object, { key: string; limit: number; windowMs: number; counted: boolean }>();
+
+/**
+ * PostgreSQL: the count `takeRate(tx, key, limit, windowMs)` makes, as a data-modifying CTE named
+ * `name` to put in front of a statement the caller runs anyway (one round trip less); `SELECT
+ * COUNT(*) FROM name` in it is 1 when counted. Hand that to `primeRate`. Undefined on SQLite (there a
+ * statement costs no round trip: `takeRate` counts as usual).
+ */
+export function rateCountAhead(tx: Tx, name: string, rate: { key: string; limit: number; windowMs: number }, now = new Date()): { cte: string; params: unknown[] } | undefined {
+  if (hotSqlOf(tx)?.dialect !== "postgresql") return undefined;
+  const count = rateCountSql(rate.key, rate.limit, rate.windowMs, now);
+  return { cte: `"${name}" AS (${count.sql} RETURNING r."count")`, params: count.params };
+}
+
+/** The outcome of a count made by `rateCountAhead`'s CTE: the next `takeRate` of that key, limit and window in `tx` returns it without counting again (once). */
+export function primeRate(tx: Tx, rate: { key: string; limit: number; windowMs: number }, counted: boolean): void {
+  primed.set(tx, { ...rate, counted });
+}
+
 /**
  * Counts one event against a fixed-window limit (e.g. 5 tips an hour per chat). Returns false —
  * without counting — when the limit is already reached, so a refused attempt never extends the ban.
  */
 export async function takeRate(tx: Tx, key: string, limit: number, windowMs: number, now = new Date()): Promise<boolean> {
+  const ahead = primed.get(tx);
+  if (ahead && ahead.key === key && ahead.limit === limit && ahead.windowMs === windowMs) {
+    primed.delete(tx);
+    return ahead.counted;
+  }
   const hot = hotSqlOf(tx);
   if (hot?.dialect === "postgresql") {
     // One statement (one round trip): a new window, or one more in this one unless the limit is reached (no row then).
-    const cutoff = sqliteDate(new Date(now.getTime() - windowMs));
-    const counted = await hot.get(
-      `INSERT INTO "RateCounter" AS r ("key", "windowStart", "count") VALUES (?, ?, 1) ON CONFLICT ("key") DO UPDATE SET ` +
-        `"windowStart" = CASE WHEN r."windowStart" <= ? THEN excluded."windowStart" ELSE r."windowStart" END, ` +
-        `"count" = CASE WHEN r."windowStart" <= ? THEN 1 ELSE r."count" + 1 END ` +
-        `WHERE r."windowStart" <= ? OR r."count" < ? RETURNING r."count"`,
-      key,
-      sqliteDate(now),
-      cutoff,
-      cutoff,
-      cutoff,
-      limit,
-    );
-    return counted !== undefined;
+    const count = rateCountSql(key, limit, windowMs, now);
+    return (await hot.get(`${count.sql} RETURNING r."count"`, ...count.params)) !== undefined;
   }
   if (hot) {
     const raw = await hot.get<{ windowStart: string; count: number }>(`SELECT "windowStart", "count" FROM "RateCounter" WHERE "key" = ?`, key);

@@ -54,12 +54,13 @@ export async function enqueueCalls(
   tx: Tx,
   target: { chatId: string; channel: Channel | string },
   calls: OutboundCall[],
-  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean; bulkPaid?: boolean; alongside?: AlongsideWrite } = {},
+  opts: { priority?: number; sourceUpdateId?: number; sensitive?: boolean; bulkPaid?: boolean; alongside?: AlongsideWrite | AlongsideWrite[] } = {},
 ): Promise<OutboxRef[]> {
   const hot = hotSqlOf(tx);
-  // The other write: in the same statement where PostgreSQL's raw statements serve, else first, on its own.
-  const fused = opts.alongside !== undefined && calls.length > 0 && hot?.dialect === "postgresql";
-  if (opts.alongside && !fused) await opts.alongside.run();
+  const alongside = opts.alongside === undefined ? [] : Array.isArray(opts.alongside) ? opts.alongside : [opts.alongside];
+  // The other writes: in the same statement where PostgreSQL's raw statements serve, else first, each on its own.
+  const fused = alongside.length > 0 && calls.length > 0 && hot?.dialect === "postgresql";
+  if (!fused) for (const write of alongside) await write.run();
   if (calls.length === 0) return [];
   const data = calls.map((c) => ({
     channel: target.channel,
@@ -76,12 +77,12 @@ export async function enqueueCalls(
     // Raw on the inbox worker's transaction (see db/hot.ts): the columns Prisma would write, defaults included.
     // One statement for all the calls (one round trip on PostgreSQL); the ids are given in the rows' order.
     const insert =
-      (fused ? `WITH "alongside" AS (${opts.alongside!.sql}) ` : "") +
+      (fused ? `WITH ${alongside.map((w, i) => `"alongside${i + 1}" AS (${w.sql})`).join(", ")} ` : "") +
       `INSERT INTO "OutboxMessage" ("channel", "chatId", "method", "payload", "priority", "sourceUpdateId", "sensitive", "bulkPaid", "status", "attempts", "rateLimitedCount", "nextAttemptAt", "createdAt") VALUES ` +
       data.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?, ?)`).join(", ") +
       ` RETURNING "id"`;
     const now = sqliteDate(new Date());
-    const ids = (await hot.all<{ id: number }>(insert, ...(fused ? opts.alongside!.params : []), ...data.flatMap((d) => [d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now])))
+    const ids = (await hot.all<{ id: number }>(insert, ...(fused ? alongside.flatMap((w) => w.params) : []), ...data.flatMap((d) => [d.channel, d.chatId, d.method, d.payload, d.priority, d.sourceUpdateId, d.sensitive ? 1 : 0, d.bulkPaid ? 1 : 0, now, now])))
       .map((r) => r.id)
       .sort((a, b) => a - b);
     return data.map((d, i) => ({ id: ids[i]!, chatId: d.chatId, channel: d.channel, priority: d.priority, method: d.method, bulkPaid: d.bulkPaid }));
@@ -95,8 +96,9 @@ export async function enqueueCalls(
 
 /**
  * A write made together with recording calls (`enqueueCalls` `alongside`): on PostgreSQL's raw
- * statements `sql` (one UPDATE, `?` parameters, no RETURNING needed) runs in the same statement as the
- * INSERT, as a data-modifying WITH (one round trip); elsewhere, or with no calls, `run` makes it first.
+ * statements `sql` (one UPDATE or INSERT, `?` parameters, no RETURNING needed) runs in the same
+ * statement as the INSERT, as a data-modifying WITH (one round trip; the writes of one statement must
+ * touch different rows); elsewhere, or with no calls, `run` makes it first.
  */
 export interface AlongsideWrite {
   sql: string;

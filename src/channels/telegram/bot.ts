@@ -6,6 +6,8 @@ import type { InboundInput } from "../../core/inbound.ts";
 import { processInbound, type InboundDeps } from "../../core/processInbound.ts";
 import type { Logger } from "../../logger.ts";
 import { enqueueCalls, type OutboundCall, type OutboxRef } from "../../outbox/outbound.ts";
+import { messageRate } from "../../core/resident/residentTurn.ts";
+import { primeRate, rateCountAhead } from "../../core/rateLimit.ts";
 import { CHAT_WITH_DRAFT, findOrCreateChat, primeChat, type RawChatWithDraft } from "../../core/chats/findOrCreateChat.ts";
 import { handleCardPress, handleGroupMessage, type OfficerDeps } from "../../core/officers/groupTurn.ts";
 import { CODE_SHAPE, redeemInvite } from "../../core/officers/commands/redeemInvite.ts";
@@ -159,17 +161,23 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
       let officer: { privateChatId: string | null } | null;
       if (hot) {
         // One statement: whether the writer is an officer, and the chat with its draft, which the
-        // conversation reads next (primeChat).
+        // conversation reads next (primeChat) — on PostgreSQL counting the message against the
+        // person's per-minute limit too (primeRate: the conversation's count).
         const platformChatId = String(ctx.chat.id);
-        const row = (await hot.get<RawChatWithDraft & { officerId: string | null; officerChatId: string | null }>(
-          `SELECT o."telegramUserId" AS "officerId", o."privateChatId" AS "officerChatId", ${CHAT_WITH_DRAFT} FROM (SELECT 1 AS "one") one ` +
+        const rate = messageRate(deps.sealer, { channel: "telegram", platformChatId });
+        const ahead = rateCountAhead(s.tx, "rate", rate);
+        const row = (await hot.get<RawChatWithDraft & { officerId: string | null; officerChatId: string | null; rateCounted?: number | string }>(
+          `${ahead ? `WITH ${ahead.cte} ` : ""}SELECT o."telegramUserId" AS "officerId", o."privateChatId" AS "officerChatId", ` +
+            `${ahead ? `(SELECT COUNT(*) FROM "rate") AS "rateCounted", ` : ""}${CHAT_WITH_DRAFT} FROM (SELECT 1 AS "one") one ` +
             `LEFT JOIN "Officer" o ON o."telegramUserId" = ? LEFT JOIN "Chat" c ON c."channel" = 'telegram' AND c."platformChatId" = ? LEFT JOIN "TipDraft" d ON d."chatId" = c."id"`,
+          ...(ahead?.params ?? []),
           String(ctx.from.id),
           platformChatId,
         ))!;
-        const { officerId, officerChatId, ...chat } = row;
+        const { officerId, officerChatId, rateCounted, ...chat } = row;
         officer = officerId === null ? null : { privateChatId: officerChatId };
         primeChat(s.tx, "telegram", platformChatId, chat.id ? chat : null);
+        if (ahead) primeRate(s.tx, rate, Number(rateCounted) > 0);
       } else officer = await s.tx.officer.findUnique({ where: { telegramUserId: String(ctx.from.id) }, select: { privateChatId: true } });
       if (officer && !officer.privateChatId) {
         const { chat } = await findOrCreateChat(s.tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat.id), kind: "private" } });

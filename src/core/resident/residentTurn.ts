@@ -5,7 +5,7 @@ import { personRateKey, takeRate } from "../rateLimit.ts";
 import { addInfoFlow, addInfoTipId, answerTipId, type AddInfoFlow, type AnswerFlow } from "../tips/answerFlow.ts";
 import type { Choice, Reply, TextBlock } from "../reply.ts";
 import { normaliseTipCode } from "../tips/codes.ts";
-import { loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft.ts";
+import { draftWrite, loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft.ts";
 import { lookupTip } from "../tips/lookupTip.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
 import { attachMedia, promptFor, tipTurn } from "../tips/tipFlow.ts";
@@ -30,6 +30,15 @@ export const RESIDENT_LIMITS = {
   tipsPerHour: 5,
   textChars: 4000,
 } as const;
+
+/**
+ * The per-minute message limit of one person (every private message counts, whatever handles it):
+ * keyed by the chat's platform identity, so that a channel can count it in the statement that reads
+ * the chat (`rateCountAhead`) before it knows the chat's row.
+ */
+export function messageRate(sealer: Sealer, chat: { channel: string; platformChatId: string }): { key: string; limit: number; windowMs: number } {
+  return { key: personRateKey(sealer, "msg", `${chat.channel}/${chat.platformChatId}`), limit: RESIDENT_LIMITS.messagesPerMinute, windowMs: 60_000 };
+}
 
 export type { ResidentResult, ResidentServices, ResidentTurnArgs } from "./turnTypes.ts";
 import type { ResidentResult, ResidentTurnArgs } from "./turnTypes.ts";
@@ -57,7 +66,8 @@ const MENU_CHOICES = /^(menu:|lang:)/;
  */
 export async function residentTurn(args: ResidentTurnArgs): Promise<ResidentResult> {
   const { tx, chat, input, services } = args;
-  if (!(await takeRate(tx, personRateKey(services.sealer, "msg", chat.id), RESIDENT_LIMITS.messagesPerMinute, 60_000))) {
+  const rate = messageRate(services.sealer, chat);
+  if (!(await takeRate(tx, rate.key, rate.limit, rate.windowMs))) {
     const warnOnce = await takeRate(tx, personRateKey(services.sealer, "msgwarn", chat.id), 1, 60_000);
     return { replies: warnOnce ? [{ key: "tip:flow.limit_messages" }] : [] };
   }
@@ -426,10 +436,7 @@ async function draftTurn(args: ResidentTurnArgs, draft: TipDraftData): Promise<R
     await saveDraft(tx, chat.id, null);
     return { replies: [menuReply("tip:flow.cancelled", { prompt: false })] };
   }
-  if (!turn.submit) {
-    await saveDraft(tx, chat.id, turn.draft);
-    return { replies: turn.replies };
-  }
+  if (!turn.submit) return { replies: turn.replies, writes: [draftWrite(tx, chat.id, turn.draft)] };
   if (!(await takeRate(tx, personRateKey(services.sealer, "tips", chat.id), RESIDENT_LIMITS.tipsPerHour, 60 * 60_000))) {
     return { replies: [{ key: "tip:flow.limit_sends", params: { max: RESIDENT_LIMITS.tipsPerHour } }] };
   }

@@ -1,3 +1,4 @@
+import type { AlongsideWrite } from "../../outbox/outbound.ts";
 import type { Tx } from "../../db/client.ts";
 import type { Locale } from "../../i18n.ts";
 import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
@@ -53,4 +54,6 @@ export interface ResidentResult {
   flow?: string | null;
   /** Outbox rows for other chats (e.g. the new tip's cards in the officers' groups). */
   elsewhere?: OutboxRef[];
+  /** Writes the caller makes with the replies (enqueueCalls `alongside`: one statement on PostgreSQL), e.g. the tip draft. */
+  writes?: AlongsideWrite[];
 }

@@ -1,3 +1,4 @@
+import type { AlongsideWrite } from "../../outbox/outbound.ts";
 import type { Tx } from "../../db/client.ts";
 import { hotSqlOf, sqliteDate } from "../../db/hot.ts";
 import type { Category, IdentityMode } from "./categories.ts";
@@ -81,6 +82,14 @@ export async function loadDraft(tx: Tx, chatId: string): Promise<TipDraftData | 
   return row ? (JSON.parse(row.data) as TipDraftData) : null;
 }
 
+const DRAFT_UPSERT = `INSERT INTO "TipDraft" ("chatId", "data", "createdAt", "updatedAt") VALUES (?, ?, ?, ?) ON CONFLICT ("chatId") DO UPDATE SET "data" = excluded."data", "updatedAt" = excluded."updatedAt"`;
+
+/** `saveDraft(tx, chatId, draft)` as a write made with the turn's replies (enqueueCalls `alongside`: one statement on PostgreSQL). */
+export function draftWrite(tx: Tx, chatId: string, draft: TipDraftData): AlongsideWrite {
+  const now = sqliteDate(new Date());
+  return { sql: DRAFT_UPSERT, params: [chatId, JSON.stringify(draft), now, now], run: () => saveDraft(tx, chatId, draft) };
+}
+
 /** Stores the draft (one per chat), or removes it when `draft` is null. */
 export async function saveDraft(tx: Tx, chatId: string, draft: TipDraftData | null): Promise<void> {
   const hot = hotSqlOf(tx);
@@ -89,7 +98,7 @@ export async function saveDraft(tx: Tx, chatId: string, draft: TipDraftData | nu
     else {
       const now = sqliteDate(new Date());
       await hot.run(
-        `INSERT INTO "TipDraft" ("chatId", "data", "createdAt", "updatedAt") VALUES (?, ?, ?, ?) ON CONFLICT ("chatId") DO UPDATE SET "data" = excluded."data", "updatedAt" = excluded."updatedAt"`,
+        DRAFT_UPSERT,
         chatId,
         JSON.stringify(draft),
         now,
