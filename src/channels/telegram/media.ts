@@ -4,7 +4,8 @@ import { MediaUnavailable, type ChannelMedia } from "../contract.ts";
 import { Deadline, guardedBody } from "../mediaFetch.ts";
 
 /** A Telegram file id as the Bot API writes them (no URL, no web upload). */
-const FILE_ID = /^[A-Za-z0-9_-]{1,256}$/;
+export const TELEGRAM_FILE_ID = /^[A-Za-z0-9_-]{1,256}$/;
+const FILE_ID = TELEGRAM_FILE_ID;
 
 /** How Telegram's files are fetched: the Bot API server, the token, and the size and time limits. */
 export interface TelegramMediaOptions {
