@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
-import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText } from "./fakes/telegramApi.ts";
+import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText, uploadedBytes } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 import { jpegWithMetadata, openWebSession } from "./helpers/webChat.ts";
 import { startZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
-import { uploadedBytes } from "./fakes/telegramApi.ts";
 
 /**
  * Attachments and follow-ups at any step: media kept at every step of a draft and at the main menu,
