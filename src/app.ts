@@ -90,6 +90,8 @@ export interface AppOptions {
    * before migrating); `start()` takes it otherwise. Released by `stop()`.
    */
   instanceLock?: InstanceLock;
+  /** Tests only: how Zalo's file fetcher resolves and reaches hosts (see ChannelContext.zaloMediaSeams). */
+  zaloMediaSeams?: ChannelContext["zaloMediaSeams"];
 }
 
 /**
@@ -160,6 +162,9 @@ export class App {
       renderers: this.renderers,
       // Files the senders load by reference: the monthly reports' charts (drawn from the stored figures).
       files: fileLoaders({ [MONTHLY_CHART_SOURCE]: monthlyChartFiles(db, this.t) }),
+      // Another platform's file under a card (a Zalo photo) is fetched by the service and uploaded, never named to Telegram.
+      openMedia: (ref) => this.channels.openMedia(ref),
+      zaloMediaSeams: opts.zaloMediaSeams,
       // Officers work in the officers' channel (Telegram): its renderer draws their cards, whichever channel the tipster uses.
       inboundDeps: (renderer) => ({ ...resident, renderer, get officerRenderer() { return officers(); } }),
     };

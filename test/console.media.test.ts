@@ -133,6 +133,10 @@ beforeAll(async () => {
     set(tip.id);
     for (const a of tip.attachments) att.set(a.ref, a.id);
   }
+  // Intake keeps only addresses on ZALO_MEDIA_HOSTS over HTTPS (here the loopback name, allowed by
+  // this test's list); the other forged ones stand for rows stored before that check or under a
+  // wider list, so the console's own checks are still attacked.
+  for (const url of FORGED.filter((u) => !att.has(u))) att.set(url, (await t.db.tipAttachment.create({ data: { tipId: zaloTip, kind: "photo", ref: url } })).id);
   expect([...att.keys()].sort()).toEqual([...Object.values(F), ...FORGED].sort());
   for (const [name, p] of Object.entries(PEOPLE)) sessions.set(name, await logIn(t.url, tg, p.id));
 }, 180_000);

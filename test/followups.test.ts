@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
-import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText } from "./fakes/telegramApi.ts";
+import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText, uploadedBytes } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { seedBinding, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 import { jpegWithMetadata, openWebSession } from "./helpers/webChat.ts";
+import { startZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
 
 /**
  * Attachments and follow-ups at any step: media kept at every step of a draft and at the main menu,
@@ -22,9 +23,12 @@ let env: Awaited<ReturnType<typeof startWithFakes>>;
 let t: TestApp;
 let tg: FakeTelegramApi;
 let zalo: FakeZaloApi;
+/** Zalo's CDN: a Zalo photo under a card is fetched by the service and uploaded, never named to Telegram. */
+let cdn: ZaloCdn;
 
 beforeAll(async () => {
-  env = await startWithFakes();
+  cdn = await startZaloCdn();
+  env = await startWithFakes({ zaloMediaSeams: cdn.seams });
   ({ t, tg, zalo } = env);
   const renderer = new TelegramRenderer(createTranslator().t);
   await t.db.$transaction(async (tx) => {
@@ -35,6 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.close();
+  await cdn?.close();
 });
 
 // ---- Officers' side ------------------------------------------------------------------------------
@@ -336,7 +341,10 @@ describe("answering an officer's question", () => {
     expect(photo.text).not.toContain("chưa đọc được");
     const words = await z.say("Điện thoại màu đen, ốp lưng đỏ.");
     expect(words.text).toContain("Đã chuyển câu trả lời của bạn");
-    await eventually(() => underCard(code).find((c) => c.method === "sendPhoto" && c.payload.photo === "https://photo-stal-1.zdn.vn/answer-phone.jpg"), 10_000, "photo under the card");
+    // Uploaded with the bytes Zalo's CDN served: Telegram is never given the address to fetch.
+    const sent = await eventually(() => underCard(code).find((c) => c.method === "sendPhoto"), 10_000, "photo under the card");
+    expect(uploadedBytes(sent.payload, "photo")).toEqual(cdn.bytesOf("/answer-phone.jpg"));
+    expect(JSON.stringify(sent.payload)).not.toContain("zdn.vn");
     await eventually(() => underCard(code).find((c) => text(c).includes("ốp lưng đỏ")), 10_000, "text under the card");
     // "menu" leaves the exchange.
     expect((await z.say("menu")).text).toContain("Bạn muốn làm gì?");
@@ -384,7 +392,9 @@ describe("“Bổ sung thông tin” after a look-up", () => {
       return found.length === 2 ? found : undefined;
     }, 10_000, "additions under the card");
     expect(text(under[0]!)).toBe(`➕ Người báo tin ${code} bổ sung thông tin:\n┃ Camera của chung cư có quay được lúc 2 giờ sáng.`);
-    expect(under[1]!).toMatchObject({ method: "sendPhoto", payload: { photo: "https://photo-stal-1.zdn.vn/add-camera.jpg" } });
+    expect(under[1]!.method).toBe("sendPhoto");
+    expect(uploadedBytes(under[1]!.payload, "photo")).toEqual(cdn.bytesOf("/add-camera.jpg"));
+    expect(JSON.stringify(under[1]!.payload)).not.toContain("zdn.vn");
     expect(text(under[1]!)).toBe(`➕ Người báo tin ${code} bổ sung ảnh:\n┃ ảnh chụp màn hình camera`);
     const tip = await t.db.tip.findUniqueOrThrow({ where: { code }, include: { audit: true } });
     expect(tip.audit.filter((a) => a.action === "tip.information_added").map((a) => JSON.parse(a.data))).toEqual([{ length: added.length }, { media: "photo", length: "ảnh chụp màn hình camera".length }]);

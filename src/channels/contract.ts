@@ -16,6 +16,7 @@ import { UnprocessableUpdate } from "../inbox/worker.ts";
 import type { OutboxRef, ReplyRenderer } from "../outbox/outbound.ts";
 import type { OutboxChannel } from "../outbox/sender.ts";
 import type { Sealer } from "../security/sealing.ts";
+import type { PublicMediaOptions } from "./mediaFetch.ts";
 
 /**
  * A stored update's way into the core: `parse` reads the stored body (a body that no longer fits —
@@ -133,6 +134,13 @@ export interface ChannelContext {
   renderers: Record<string, ReplyRenderer>;
   /** Files the service makes (a report's chart), loaded by reference when a message carrying one is sent. */
   files?: FileLoader;
+  /**
+   * Opens a file held by whichever channel holds it (ChannelRegistry.openMedia), so a sender can
+   * upload another platform's file (a Zalo photo under a Telegram card) instead of naming its address.
+   */
+  openMedia?: (ref: string) => Promise<MediaFile | null>;
+  /** Tests only: how Zalo's file fetcher resolves and reaches hosts (a local TLS server stands in for Zalo's CDN). */
+  zaloMediaSeams?: Pick<PublicMediaOptions, "lookup" | "dial" | "ca">;
 }
 
 /** Builds one channel from the shared context. */

@@ -176,6 +176,34 @@ function refusalOf(url: URL, hosts: readonly string[]): MediaUnavailable | undef
   return undefined;
 }
 
+/**
+ * Longest platform file address accepted (characters). Zalo's CDN links are a few hundred
+ * characters; the inbound schema takes up to 4,096 (ZALO_LIMITS.url), anything between is refused
+ * as a file (the message's words are still kept), anything over it refuses the whole update.
+ */
+export const MEDIA_ADDRESS_MAX = 2_048;
+
+/** Why an address is not accepted as a platform file, judged on its text alone (no name resolved). */
+export type AddressRefusal = "too_long" | "scheme" | "host";
+
+/**
+ * Checks a file address named by an inbound message before it is stored or forwarded: at most
+ * MEDIA_ADDRESS_MAX characters, HTTPS on the default port, no credentials, a DNS name (never an
+ * IP literal) allowed by `hosts`. Undefined when it passes; where the name resolves to is checked
+ * when the file is fetched (`fetchPublicMedia`).
+ */
+export function mediaAddressRefusal(ref: string, hosts: readonly string[]): AddressRefusal | undefined {
+  if (ref.length > MEDIA_ADDRESS_MAX) return "too_long";
+  let url: URL;
+  try {
+    url = new URL(ref);
+  } catch {
+    return "scheme";
+  }
+  const refused = refusalOf(url, hosts);
+  return refused ? (refused.reason === "scheme" ? "scheme" : "host") : undefined;
+}
+
 /** One GET to the checked address (TLS checked against the host name), within the deadline. */
 function get(url: URL, address: string, opts: PublicMediaOptions, deadline: Deadline): Promise<http.IncomingMessage> {
   const target = opts.dial ? opts.dial(address, 443) : { host: address, port: 443 };
@@ -203,6 +231,7 @@ function get(url: URL, address: string, opts: PublicMediaOptions, deadline: Dead
  * `MediaFetchError` for any other failure. Nothing is kept: the body is handed over as a stream.
  */
 export async function fetchPublicMedia(ref: string, opts: PublicMediaOptions): Promise<MediaFile | null> {
+  if (ref.length > MEDIA_ADDRESS_MAX) throw new MediaUnavailable("host");
   let url: URL;
   try {
     url = new URL(ref);

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { App } from "../../src/app.ts";
+import { App, type AppOptions } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { openDb, type Db } from "../../src/db/client.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -61,6 +61,8 @@ export async function startTestApp(opts: {
   holdInbox?: boolean;
   /** Port to listen on (a free one unless given: pass the stopped app's to restart it where its clients are). */
   port?: number;
+  /** How Zalo's file fetcher resolves and reaches hosts (a local TLS server playing Zalo's CDN). */
+  zaloMediaSeams?: AppOptions["zaloMediaSeams"];
 }): Promise<TestApp> {
   const created = opts.databaseUrl ? undefined : await createTestDatabaseUrl();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -92,7 +94,7 @@ export async function startTestApp(opts: {
     await db.queue.update({ where: { id: "national:VN" }, data: { groupChatId: group.id } });
   }
   const sealer = new Sealer([opts.sealingKey ?? crypto.randomBytes(32)]);
-  const app = new App({ config, log, db, sealer, places: await testPlaces() });
+  const app = new App({ config, log, db, sealer, places: await testPlaces(), zaloMediaSeams: opts.zaloMediaSeams });
   if (opts.holdInbox) app.worker.pause();
   await app.start();
   const url = await app.listen();
@@ -188,14 +190,14 @@ export const FAST_RATES = {
 export const FALLBACK_GROUP = -9999;
 
 /** The service with both fakes, with generous platform limits, for conversation tests; a national fall-back group is bound. */
-export async function startWithFakes(opts: { env?: Record<string, string> } = {}) {
+export async function startWithFakes(opts: { env?: Record<string, string>; zaloMediaSeams?: AppOptions["zaloMediaSeams"] } = {}) {
   const { FakeTelegramApi } = await import("../fakes/telegramApi.ts");
   const { FakeZaloApi } = await import("../fakes/zaloApi.ts");
   const tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
   const zalo = new FakeZaloApi({ perChatPerSecond: 100, perChatBurst: 100, globalPerSecond: 1000 });
   await tg.listen();
   await zalo.listen();
-  const t = await startTestApp({ telegram: tg, zalo, env: { ...FAST_RATES, ...opts.env }, referenceData: true, fallbackGroup: FALLBACK_GROUP });
+  const t = await startTestApp({ telegram: tg, zalo, env: { ...FAST_RATES, ...opts.env }, referenceData: true, fallbackGroup: FALLBACK_GROUP, zaloMediaSeams: opts.zaloMediaSeams });
   return {
     tg,
     zalo,

@@ -66,7 +66,7 @@ export function telegramChannel(ctx: ChannelContext): Channel {
       handle: (tx, update: Update, inboxId) => telegram.process(tx, inboxId, update),
     },
     renderer,
-    delivery: { sender: new TelegramSender(api, loadUpload, ctx.files, new BotApiJsonPost(tg.apiRoot, tg.token)), limiter: new PlatformLimiter(tg.limits) },
+    delivery: { sender: new TelegramSender(api, loadUpload, ctx.files, new BotApiJsonPost(tg.apiRoot, tg.token), ctx.openMedia), limiter: new PlatformLimiter(tg.limits) },
     media: telegramMedia(api, { apiRoot: tg.apiRoot, token: tg.token, maxBytes: ctx.config.media.maxBytes, timeoutMs: ctx.config.media.timeoutMs }),
     webhook: {
       ...webhook,

@@ -4,7 +4,7 @@ import { MediaUnavailable, type ChannelMedia } from "../contract.ts";
 import { Deadline, guardedBody } from "../mediaFetch.ts";
 
 /** A Telegram file id as the Bot API writes them (no URL, no web upload). */
-const FILE_ID = /^[A-Za-z0-9_-]{1,256}$/;
+export const TELEGRAM_FILE_ID = /^[A-Za-z0-9_-]{1,256}$/;
 
 /** How Telegram's files are fetched: the Bot API server, the token, and the size and time limits. */
 export interface TelegramMediaOptions {
@@ -24,7 +24,7 @@ export interface TelegramMediaOptions {
  */
 export function telegramMedia(api: Api, opts: TelegramMediaOptions): ChannelMedia {
   return {
-    holds: (ref) => FILE_ID.test(ref),
+    holds: (ref) => TELEGRAM_FILE_ID.test(ref),
     open: async (ref) => {
       const deadline = new Deadline(opts.timeoutMs);
       try {

@@ -3,12 +3,23 @@ import type { OutboundCall } from "../../outbox/outbound.ts";
 import type { ChannelSender, SendOutcome } from "../../outbox/sender.ts";
 import type { FileLoader } from "../../core/files.ts";
 import type { BotApiJsonPost } from "./jsonPost.ts";
+import { MediaUnavailable, type MediaFile } from "../contract.ts";
+import { readAll } from "../mediaFetch.ts";
+import { TELEGRAM_FILE_ID } from "./media.ts";
 
 /** Methods addressed by something other than chat_id. */
 const WITHOUT_CHAT_ID = new Set(["answerCallbackQuery", "answerInlineQuery"]);
 
 /** Media fields that may carry a web upload (`upload:<id>`) to send as a file. */
 const MEDIA_FIELDS = ["photo", "video", "voice", "audio", "document"];
+/** A file's name when uploaded, by field, when the platform declared no usable type. */
+const DEFAULT_EXTENSION: Record<string, string> = { photo: "jpg", video: "mp4", voice: "ogg", audio: "mp3", document: "bin" };
+
+/** A media field's string that Telegram may be given as is: one of its own file ids (never an address: Telegram would fetch it). */
+const sentAsIs = (ref: string) => TELEGRAM_FILE_ID.test(ref);
+/** Whether a payload carries a file the sender uploads itself (a web upload, one of our files, another platform's file). */
+const needsUpload = (payload: Record<string, unknown>) => MEDIA_FIELDS.some((f) => payload[f] !== undefined && !(typeof payload[f] === "string" && sentAsIs(payload[f] as string)));
+
 /**
  * Text methods whose links Telegram would preview. Previews stay off for everything the bot sends:
  * a tipster's link must not be fetched and shown as a preview in a police group.
@@ -30,6 +41,12 @@ export class TelegramSender implements ChannelSender {
     /** Files the service makes (a report's chart), sent by reference as `{ $file: ref, name }` (src/core/files.ts). */
     private readonly loadFile?: FileLoader,
     private readonly paidPost?: BotApiJsonPost,
+    /**
+     * Another platform's file (a Zalo tipster's photo or voice address), fetched here through the
+     * channel that holds it — its checks run again: allowed host, public address, size and time —
+     * and uploaded: Telegram is never handed an address to fetch. Without it such a file is refused.
+     */
+    private readonly openForeign?: (ref: string) => Promise<MediaFile | null>,
   ) {}
 
   async send(chat: { platformChatId: string }, call: OutboundCall): Promise<SendOutcome> {
@@ -42,7 +59,7 @@ export class TelegramSender implements ChannelSender {
     if (call.bulkPaid && PAID_METHODS.has(call.method)) {
       payload.allow_paid_broadcast = true;
       // Up to 1,000 a second: the lean client (a campaign message is JSON; uploads still go below).
-      if (this.paidPost && !MEDIA_FIELDS.some((f) => typeof payload[f] === "string" && (payload[f] as string).startsWith("upload:"))) {
+      if (this.paidPost && !needsUpload(payload)) {
         const answer = await this.paidPost.call(call.method, payload);
         if (answer.ok === true) {
           const messageId = (answer.result as { message_id?: number } | undefined)?.message_id;
@@ -58,6 +75,10 @@ export class TelegramSender implements ChannelSender {
         const upload = await this.loadUpload?.(ref.slice(7));
         if (!upload) return { kind: "rejected", reason: `upload ${ref} is gone` };
         payload[field] = new InputFile(Buffer.from(upload.bytes), `photo.${upload.mime.split("/")[1] ?? "jpg"}`);
+      } else if (typeof ref === "string" && !sentAsIs(ref)) {
+        const fetched = await this.fetchForeign(field, ref);
+        if ("outcome" in fetched) return fetched.outcome;
+        payload[field] = fetched.file;
       }
       // An object, never a string: a file id or address a person sent can never pass for one of ours.
       if (ref && typeof ref === "object" && typeof (ref as { $file?: unknown }).$file === "string") {
@@ -73,6 +94,25 @@ export class TelegramSender implements ChannelSender {
       return { kind: "sent", messageId: messageId === undefined ? undefined : String(messageId) };
     } catch (err) {
       return classifyTelegramError(err);
+    }
+  }
+
+  /**
+   * Reads another platform's file to upload it. Refused (wrong host, private address, redirect
+   * elsewhere, too big or slow) or gone: the call is rejected (retrying cannot help); a network or
+   * server failure is transient. Reasons never repeat the address.
+   */
+  private async fetchForeign(field: string, ref: string): Promise<{ file: InputFile } | { outcome: SendOutcome }> {
+    if (!this.openForeign) return { outcome: { kind: "rejected", reason: "file refused: not a Telegram file" } };
+    try {
+      const file = await this.openForeign(ref);
+      if (!file) return { outcome: { kind: "rejected", reason: "file is gone" } };
+      const bytes = await readAll(file.stream);
+      const subtype = /^[a-z]+\/([a-z0-9]{1,8})(?:[;\s]|$)/i.exec(file.declaredType ?? "")?.[1]?.toLowerCase();
+      return { file: new InputFile(bytes, `${field}.${subtype ?? DEFAULT_EXTENSION[field] ?? "bin"}`) };
+    } catch (err) {
+      if (err instanceof MediaUnavailable) return { outcome: { kind: "rejected", reason: `file refused: ${err.reason}` } };
+      return { outcome: { kind: "transient", reason: err instanceof Error ? err.message : "file download failed" } };
     }
   }
 }

@@ -27,11 +27,12 @@ export function zaloChannel(ctx: ChannelContext): Channel {
     name: "zalo",
     receive: zaloIncoming,
     inbound: {
-      parse: zaloEvent,
+      // A file address off ZALO_MEDIA_HOSTS is refused here, before the core stores anything.
+      parse: (body) => zaloEvent(body, config.media.zaloHosts),
       handle: (tx, event: InboundEvent, inboxId) => processInbound(tx, deps, { event, sourceUpdateId: inboxId }),
     },
     renderer,
-    media: zaloMedia({ hosts: config.media.zaloHosts, maxBytes: config.media.maxBytes, timeoutMs: config.media.timeoutMs }),
+    media: zaloMedia({ hosts: config.media.zaloHosts, maxBytes: config.media.maxBytes, timeoutMs: config.media.timeoutMs, ...ctx.zaloMediaSeams }),
     delivery: client ? { sender: new ZaloSender(client), limiter: new PlatformLimiter(zalo.limits) } : undefined,
     webhook: {
       path: ZALO_WEBHOOK_PATH,

@@ -1,5 +1,6 @@
 import type { InboundEvent, InboundInput } from "../../core/inbound.ts";
 import { rejection, type UpdateVerdict } from "../../inbox/boundary.ts";
+import { mediaAddressRefusal } from "../mediaFetch.ts";
 import { ZALO_LIMITS, zaloEventSchema, type ZaloEvent } from "./updateSchema.ts";
 
 type Json = Record<string, unknown>;
@@ -45,8 +46,16 @@ export function zaloIncoming(raw: string, body: unknown): UpdateVerdict {
   };
 }
 
-/** Turns a stored Zalo event into a channel-neutral event; undefined when it does not fit the schema. */
-export function zaloEvent(body: unknown): InboundEvent | undefined {
+/** Zalo's file hosts when none are configured (ZALO_MEDIA_HOSTS' default). */
+const DEFAULT_MEDIA_HOSTS = ["*.zdn.vn"] as const;
+
+/**
+ * Turns a stored Zalo event into a channel-neutral event; undefined when it does not fit the
+ * schema. A photo or voice address that is not HTTPS on one of `mediaHosts` (ZALO_MEDIA_HOSTS),
+ * or is longer than MEDIA_ADDRESS_MAX, is never passed on as a file: it becomes `file_refused`
+ * (the person is told, the caption kept as their words), so no such address is stored or forwarded.
+ */
+export function zaloEvent(body: unknown, mediaHosts: readonly string[] = DEFAULT_MEDIA_HOSTS): InboundEvent | undefined {
   const event = unwrapZalo(body);
   if (!event) return undefined;
   const message = event.message as Json & ZaloEvent["message"];
@@ -55,11 +64,11 @@ export function zaloEvent(body: unknown): InboundEvent | undefined {
   return {
     channel: "zalo",
     chat: { platformChatId: String(chatId), kind: message.chat?.chat_type === "GROUP" ? "group" : "private" },
-    input: zaloInput(event.event_name, message),
+    input: zaloInput(event.event_name, message, mediaHosts),
   };
 }
 
-function zaloInput(eventName: string, message: Json): InboundInput {
+function zaloInput(eventName: string, message: Json, mediaHosts: readonly string[]): InboundInput {
   switch (eventName) {
     case "message.text.received": {
       const text = typeof message.text === "string" ? message.text : "";
@@ -74,12 +83,16 @@ function zaloInput(eventName: string, message: Json): InboundInput {
       const url = message.photo_url ?? message.photo;
       if (typeof url !== "string") return { type: "unsupported" };
       const caption = typeof message.caption === "string" && message.caption !== "" ? message.caption : undefined;
+      if (mediaAddressRefusal(url, mediaHosts)) return { type: "file_refused", kind: "photo", ...(caption ? { caption } : {}) };
       return { type: "media", kind: "photo", ref: url, caption };
     }
     case "message.sticker.received":
       return { type: "media", kind: "sticker", ref: String(message.sticker ?? "") };
-    case "message.voice.received":
-      return typeof message.voice_url === "string" ? { type: "media", kind: "voice", ref: message.voice_url } : { type: "unsupported" };
+    case "message.voice.received": {
+      const url = message.voice_url;
+      if (typeof url !== "string") return { type: "unsupported" };
+      return mediaAddressRefusal(url, mediaHosts) ? { type: "file_refused", kind: "voice" } : { type: "media", kind: "voice", ref: url };
+    }
     default:
       return { type: "unsupported" };
   }

@@ -8,7 +8,7 @@ import { normaliseTipCode } from "../tips/codes.ts";
 import { draftWrite, loadDraft, newDraft, saveDraft, type TipDraftData } from "../tips/draft.ts";
 import { lookupTip } from "../tips/lookupTip.ts";
 import { IncompleteDraftError, submitTip } from "../tips/submitTip.ts";
-import { attachMedia, promptFor, tipTurn } from "../tips/tipFlow.ts";
+import { attachMedia, fileRefusedNotice, promptFor, tipTurn } from "../tips/tipFlow.ts";
 import type { ChannelCaps } from "../intents.ts";
 import { converse, emergencyReply, languageChoices, menuReply } from "./converse.ts";
 import { fold } from "../text.ts";
@@ -160,6 +160,15 @@ async function turn(args: ResidentTurnArgs, draft: TipDraftData | null, flow: Ch
     if (draft) return { ...(await draftTurn(args, draft)), flow: chat.flow ? null : undefined };
     return mediaStartsTip(args, input, flow);
   }
+  // A file the channel refused (never stored): said so; its words count as typed (in a draft, they join the description).
+  if (input.type === "file_refused") {
+    if (draft) return { ...(await draftTurn(args, draft)), flow: chat.flow ? null : undefined };
+    const notice = fileRefusedNotice(input);
+    const words = input.caption?.trim();
+    if (words) return withNotice(notice, await turn({ ...args, input: { type: "text", text: words.slice(0, RESIDENT_LIMITS.textChars) } }, draft, flow));
+    if (args.locale === null) return { replies: [{ key: notice.key, params: notice.params, more: [{ key: "greeting.new" }], choices: languageChoices() }] };
+    return { replies: [menuReply(notice.key, { prompt: false, params: notice.params })] };
+  }
   // Someone new who starts by writing what they want is served at once, in the language they wrote in.
   if (args.locale === null && text !== undefined && intent === undefined && services.intents && !draft) {
     const reading = services.intents.read(text);
@@ -229,6 +238,12 @@ async function followUpTurn(args: ResidentTurnArgs, target: RelayTarget, hasDraf
   const { input, services } = args;
   const keep = args.chat.flow;
   const more = (notice: TextBlock): ResidentResult => ({ replies: [{ key: notice.key, params: notice.params, more: [{ key: "tip:followup.more", params: { media: mediaHint(args.caps) } }], choices: [FOLLOW_UP_DONE, BACK_TO_MENU] }], flow: keep });
+  if (input.type === "file_refused") {
+    // Never passed on; its words are, as an answer typed.
+    const notice = fileRefusedNotice(input);
+    const words = input.caption?.trim();
+    return words ? withNotice(notice, await followUpTurn({ ...args, input: { type: "text", text: words.slice(0, RESIDENT_LIMITS.textChars) } }, target, hasDraft)) : more(notice);
+  }
   let item: FollowUp | undefined;
   if (input.type === "text" && input.text.trim()) item = { text: input.text };
   else if (input.type === "location") item = { text: `📍 ${input.latitude.toFixed(5)}, ${input.longitude.toFixed(5)}` };
@@ -246,6 +261,15 @@ async function followUpTurn(args: ResidentTurnArgs, target: RelayTarget, hasDraf
   const what = "media" in item ? { $t: `tip:media.${item.media.kind}` } : { $t: target.as === "answer" ? "tip:followup.your_answer" : "tip:followup.your_information" };
   const notice = { key: result.refs.length ? "tip:followup.sent" : "tip:followup.recorded", params: { what, unit: result.unit } };
   return { ...more(notice), elsewhere: result.refs };
+}
+
+/** `result` with `notice` said first, in the same message as its first reply. */
+function withNotice(notice: TextBlock, result: ResidentResult): ResidentResult {
+  const [first, ...rest] = result.replies;
+  if (!first) return { ...result, replies: [{ key: notice.key, params: notice.params }] };
+  const { key, params, label, strong, more, ...others } = first;
+  const lead: Reply = { ...others, key: notice.key, params: notice.params, more: [{ key, params, label, strong }, ...(more ?? [])] };
+  return { ...result, replies: [lead, ...rest] };
 }
 
 /** "Add information" after a look-up: opens the exchange for the tip just looked up; an old button says it has expired. */

@@ -218,6 +218,14 @@ export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: I
     if ("refused" in added) return ask(ctx, draft, [added.refused]);
     return ask(ctx, added.draft, [attachedNotice(input.kind, added.draft)]);
   }
+  // A file the channel refused (never stored, never passed on): the person is told; its caption joins the description, at any step.
+  if (input.type === "file_refused") {
+    const caption = input.caption?.trim() ? clip(input.caption.trim(), 1000) : undefined;
+    const next = caption ? { ...draft, description: [...draft.description, caption] } : draft;
+    const notice = fileRefusedNotice(input);
+    if (draft.step === "what") return { replies: [{ ...notice, choices: [{ id: "what:done", labelKey: "tip:what.done" }] }], draft: next };
+    return ask(ctx, next, [notice]);
+  }
   if (draft.step !== "what" && input.type === "unsupported") return ask(ctx, draft, [{ key: "tip:what.unsupported_media" }]);
 
   switch (draft.step) {
@@ -380,6 +388,11 @@ export function attachMedia(caps: ChannelCaps, draft: TipDraftData, input: Media
   const attachment = { kind: input.kind, ref: input.ref, ...(caption ? { caption } : {}) };
   const description = caption ? [...draft.description, caption] : draft.description;
   return { draft: { ...draft, attachments: [...draft.attachments, attachment], description } };
+}
+
+/** "We could not accept this photo …" (and, when it came with words, that they were kept). */
+export function fileRefusedNotice(input: Extract<InboundInput, { type: "file_refused" }>): TextBlock {
+  return { key: input.caption?.trim() ? "tip:file_refused.words_kept" : "tip:file_refused.alone", params: { what: { $t: `tip:media.${input.kind}` } } };
 }
 
 /** "📎 Photo received: it will be sent with your report (2 files so far)." */
