@@ -16,7 +16,6 @@ import { UnprocessableUpdate } from "../inbox/worker.ts";
 import type { OutboxRef, ReplyRenderer } from "../outbox/outbound.ts";
 import type { OutboxChannel } from "../outbox/sender.ts";
 import type { Sealer } from "../security/sealing.ts";
-import type { PublicMediaOptions } from "./mediaFetch.ts";
 
 /**
  * A stored update's way into the core: `parse` reads the stored body (a body that no longer fits —
@@ -140,7 +139,17 @@ export interface ChannelContext {
    */
   openMedia?: (ref: string) => Promise<MediaFile | null>;
   /** Tests only: how Zalo's file fetcher resolves and reaches hosts (a local TLS server stands in for Zalo's CDN). */
-  zaloMediaSeams?: Pick<PublicMediaOptions, "lookup" | "dial" | "ca">;
+  zaloMediaSeams?: MediaFetchSeams;
+}
+
+/** Tests only: how a file fetcher (channels/mediaFetch.ts) resolves names and reaches hosts, instead of the system's DNS and the address itself. */
+export interface MediaFetchSeams {
+  /** Name resolution; default the system's. */
+  lookup?: (host: string) => Promise<Array<{ address: string; family: number }>>;
+  /** Tests only: where a checked address is reached (a local TLS server) instead of the address itself. */
+  dial?: (address: string, port: number) => { host: string; port: number };
+  /** Tests only: the certificate authority the test server's certificate is signed by. */
+  ca?: string | Buffer;
 }
 
 /** Builds one channel from the shared context. */

@@ -3,7 +3,7 @@ import type http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import { Readable } from "node:stream";
-import { MediaUnavailable, type MediaFile } from "./contract.ts";
+import { MediaUnavailable, type MediaFetchSeams, type MediaFile } from "./contract.ts";
 
 /**
  * Safe downloads of a platform's files (a Zalo photo URL named by an inbound message): only HTTPS
@@ -138,12 +138,12 @@ export function guardedBody(source: Readable, limits: { maxBytes: number; deadli
 }
 
 /** Every address of a host name (the system resolver by default). */
-export type Lookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
+export type Lookup = NonNullable<MediaFetchSeams["lookup"]>;
 
 const systemLookup: Lookup = (host) => dns.lookup(host, { all: true, verbatim: true });
 
 /** How a platform's files are fetched. */
-export interface PublicMediaOptions {
+export interface PublicMediaOptions extends MediaFetchSeams {
   /** Allowed host names (`photo.zdn.vn`, `*.zdn.vn`). */
   hosts: readonly string[];
   /** Largest file read (bytes). */
@@ -152,12 +152,6 @@ export interface PublicMediaOptions {
   timeoutMs: number;
   /** Redirects followed (each checked like the first address); default 3. */
   maxRedirects?: number;
-  /** Name resolution; default the system's. */
-  lookup?: Lookup;
-  /** Tests only: where a checked address is reached (a local TLS server) instead of the address itself. */
-  dial?: (address: string, port: number) => { host: string; port: number };
-  /** Tests only: the certificate authority the test server's certificate is signed by. */
-  ca?: string | Buffer;
 }
 
 /** A failure that is not a refusal (network, HTTP status); its message names neither the address nor a host. */
