@@ -8,6 +8,8 @@
  *   other options: --tips=1000000 --samples=40 --reseed (seed again even when the cached data matches)
  *   --rebuild-rollups (build the statistics rollups from scratch even when they are up to date)
  *   --pg-db=taimat_bench_console (the PostgreSQL database, e.g. one per worktree)
+ *   --only=queue (only /healthz and the three queue pages: no statistics, list or export)
+ *   --help (prints these lines and exits; an unknown option is refused before anything runs)
  *
  * Measured, sequentially (one request at a time, after 5 warm-up requests each), p50 and p95 of:
  * the live queue (`/console/queue`) for a commune officer, a province commander and a national
@@ -60,6 +62,8 @@ const SAMPLES = intOption("samples") ?? 40;
 const WARMUP = 5;
 const RESEED = option("reseed") !== undefined;
 const REBUILD_ROLLUPS = option("rebuild-rollups") !== undefined;
+/** `--only=queue`: the baseline and the live queue pages only (a cheap check of a queue change). */
+const ONLY_QUEUE = option("only") === "queue";
 const SEED_VERSION = 1;
 const DAY = 86_400_000;
 const GOAL_MS = 300;
@@ -440,7 +444,7 @@ async function exportAll(base: string, cookie: string, pid: number): Promise<{ r
   return { rows: newlines - 1, seconds, peakMb, beforeMb, mb: bytes / 1048576 };
 }
 
-async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<ReturnType<typeof exportAll>>; rollups: RollupPass }> {
+async function run(target: Target): Promise<{ timings: Timing[]; exp?: Awaited<ReturnType<typeof exportAll>>; rollups: RollupPass }> {
   const prep = await prepare(target);
   const port = 39000 + Math.floor(Math.random() * 1000);
   const logFile = path.join(ROOT, "data", "tmp", `bench-console-${target.provider}.log`);
@@ -469,6 +473,7 @@ async function run(target: Target): Promise<{ timings: Timing[]; exp: Awaited<Re
     timings.push(await timeGet(base, "/console/queue", cookie("bench-commune-officer"), `queue · commune officer (${prep.commune})`));
     timings.push(await timeGet(base, "/console/queue", cookie("bench-province-commander"), "queue · province commander (01)"));
     timings.push(await timeGet(base, "/console/queue", cookie("bench-national-admin"), "queue · national admin"));
+    if (ONLY_QUEUE) return { timings, rollups: prep.rollups };
     const pid = child.pid!;
     timings.push(await timeStats(base, "/console/stats", cookie("bench-national-admin"), "statistics · national admin", pid));
     timings.push(await timeStats(base, "/console/stats", cookie("bench-province-commander"), "statistics · province commander (01)", pid));
@@ -506,7 +511,7 @@ function print(provider: string, r: Awaited<ReturnType<typeof run>>): void {
   }
   const e = r.exp;
   const ro = r.rollups;
-  lines.push(
+  if (e) lines.push(
     "",
     `Statistics rollups before the service started: ${ro.full ? "full build" : "the job's pass"}, ${fmt(ro.chunks)} chunks in ${ro.seconds.toFixed(1)} s ` +
       `(per chunk wall p50 ${ro.wall[0].toFixed(0)} / p95 ${ro.wall[1].toFixed(0)} ms, CPU here p50 ${ro.cpu[0].toFixed(0)} / p95 ${ro.cpu[1].toFixed(0)} ms); ` +
@@ -518,7 +523,19 @@ function print(provider: string, r: Awaited<ReturnType<typeof run>>): void {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+/** The options this bench takes (anything else is refused, so a typo never starts an hour-long run). */
+const KNOWN_OPTIONS = ["tips", "samples", "reseed", "rebuild-rollups", "pg", "both", "pg-db", "only", "help"];
+
 async function main(): Promise<void> {
+  if (option("help") !== undefined) {
+    const usage = fs.readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").filter((l) => /^ \*   /.test(l)).map((l) => l.slice(3));
+    process.stdout.write(`bench/console.ts — the console's pages at ${fmt(TIPS)} tips\n${usage.join("\n")}\n`);
+    return;
+  }
+  const unknown = process.argv.slice(2).filter((a) => a.startsWith("--") && !KNOWN_OPTIONS.includes(a.slice(2).split("=")[0]!));
+  if (unknown.length) throw new Error(`unknown option ${unknown.join(", ")} (known: ${KNOWN_OPTIONS.map((o) => `--${o}`).join(" ")})`);
+  const only = option("only");
+  if (only !== undefined && only !== "queue") throw new Error("--only takes queue");
   if (!fs.existsSync(SERVICE)) throw new Error(`${SERVICE} is missing: run npm run build first (npm run bench:console does)`);
   fs.mkdirSync(path.join(ROOT, "data", "tmp"), { recursive: true });
   const both = option("both") !== undefined;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLOSED_RECENTLY_MS, NEW_FOR_MINUTES, QUEUE_GROUP_LIMIT, QUEUE_GROUPS, consoleQueue, queueChoices, type QueueFilter } from "../src/core/console/queueView.ts";
+import { NEW_FOR_MINUTES, QUEUE_GROUP_LIMIT, QUEUE_GROUPS, consoleQueue, queueChoices, type QueueFilter } from "../src/core/console/queueView.ts";
 import { computeDeadlines, deadlineStatus, type TipExtension } from "../src/core/deadlines/tipDeadlines.ts";
 import type { OfficerRecord } from "../src/core/officers/authorize.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
@@ -12,17 +12,21 @@ import { mulberry32 } from "./helpers/random.ts";
 /*
  * The live queue's reads against the real database, compared with an independent oracle over the
  * seeded tips: every group's tips in order (life-safety first, then the longest waiting; closed
- * ones newest first), unit and holder names, "awaiting" from the relay thread, the per-status limit,
- * for a commune officer, two province commanders and a national administrator, narrowed to a unit
- * (a province's duty queue included) or an officer. The scope is the unit now handling the tip (a
- * transferred tip shows where it is, not where it happened); "closed" means closed at or after
- * 24 hours before now, to the millisecond.
+ * ones newest first), unit and holder names, "awaiting" (the tip's wait for the tipster as the
+ * commands leave it: a question starts it, any answer — words or a file — ends it), the per-status
+ * limit, for a commune officer, two province commanders and a national administrator, narrowed to a
+ * unit (a province's duty queue included) or an officer. The scope is the unit now handling the tip
+ * (a transferred tip shows where it is, not where it happened); "closed" means closed today in
+ * Vietnam (at or after 00:00 Asia/Ho_Chi_Minh of the day `now` falls on), to the millisecond.
  */
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const NOW = new Date(Date.UTC(2026, 10, 18, 3, 30, 0)); // 10:30 in Vietnam, a Wednesday
+/** 00:00 in Vietnam (UTC+7, no daylight saving) of the day an instant falls on, computed here, not by the service. */
+const vnMidnight = (at: Date) => new Date(Math.floor((at.getTime() + 7 * HOUR) / DAY) * DAY - 7 * HOUR);
+const MIDNIGHT = new Date(Date.UTC(2026, 10, 17, 17, 0, 0)); // 2026-11-18 00:00 in Vietnam
 
 const QUEUES = [
   { id: "commune:00070", provinceCode: "01", communeCode: "00070" },
@@ -55,12 +59,11 @@ interface Seeded {
   receivedAt: Date;
   closedAt: Date | null;
   claimedById: string | null;
+  awaitingAnswerSince: Date | null;
   extension: TipExtension;
   receiptNoticeSentAt: Date | null;
 }
 let tips: Seeded[] = [];
-/** Relay messages in the order written (their ids increase): tip id and direction. */
-const relays: Array<{ tipId: string; direction: string }> = [];
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
@@ -100,9 +103,12 @@ beforeAll(async () => {
   }
   // More new tips in one commune than a group shows: the oldest (life-safety first) are read.
   for (let i = 0; i < QUEUE_GROUP_LIMIT + 30; i++) add(0, "new", new Date(NOW.getTime() - Math.floor(rnd() * 300) * MIN));
-  // The closed group's edge: closed exactly 24 hours ago is in, a millisecond earlier is out.
-  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-EDGE24", closedAt: new Date(NOW.getTime() - CLOSED_RECENTLY_MS) });
-  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-PAST24", closedAt: new Date(NOW.getTime() - CLOSED_RECENTLY_MS - 1) });
+  // The closed group's edges: today in Vietnam starts at 00:00 there (17:00 UTC the day before).
+  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-MIDNT0", closedAt: MIDNIGHT });
+  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-PREMID", closedAt: new Date(MIDNIGHT.getTime() - 1) });
+  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-EVE233", closedAt: new Date(MIDNIGHT.getTime() - 30 * MIN) });
+  // 06:00 in Vietnam today, still yesterday in UTC: today's.
+  add(0, "closed", new Date(NOW.getTime() - 3 * DAY), { code: "TM-UTCEVE", closedAt: new Date(Date.UTC(2026, 10, 17, 23, 0, 0)) });
   // A tip that happened in commune 00004 and was moved to 00070: it shows in 00070's queue, not 00004's.
   add(0, "claimed", new Date(NOW.getTime() - 2 * HOUR), { code: "TM-MOVED1", communeCode: "00004", claimedById: officers.get("officerHK")!.id });
   // A province duty queue's tip (place unknown) and a cyber tip: the province's, no commune's.
@@ -111,21 +117,32 @@ beforeAll(async () => {
   add(3, "claimed", new Date(NOW.getTime() - 30 * HOUR), { code: "TM-CYBER1", claimedById: officers.get("commanderHN")!.id });
   const codes = await insertTips(db, specs);
   const stored = await db.tip.findMany({ where: { code: { in: codes } } });
-  tips = stored.map((t) => ({ id: t.id, code: t.code, queueId: t.queueId, status: t.status, lifeSafety: t.lifeSafety, receivedAt: t.receivedAt, closedAt: t.closedAt, claimedById: t.claimedById, extension: t.extension as TipExtension, receiptNoticeSentAt: t.receiptNoticeSentAt }));
-  // The relay threads: asked and not answered, asked and answered, answered then asked again, a closed tip asked.
+  tips = stored.map((t) => ({ id: t.id, code: t.code, queueId: t.queueId, status: t.status, lifeSafety: t.lifeSafety, receivedAt: t.receivedAt, closedAt: t.closedAt, claimedById: t.claimedById, awaitingAnswerSince: null, extension: t.extension as TipExtension, receiptNoticeSentAt: t.receiptNoticeSentAt }));
+  // The exchanges with the tipster, as the commands record them (a question starts the wait, an
+  // answer in words or a file ends it, added information does not): asked and not answered, asked
+  // and answered, answered by a photo only, answered then asked again, a closed tip asked.
   const claimed = tips.filter((t) => t.status === "claimed");
+  const fresh = tips.filter((t) => t.status === "new");
   const closed = tips.filter((t) => t.status === "closed");
   const threads: Array<[Seeded, string[]]> = [];
   for (let i = 0; i < claimed.length; i += 4) threads.push([claimed[i]!, ["to_tipster"]]);
   for (let i = 1; i < claimed.length; i += 4) threads.push([claimed[i]!, ["to_tipster", "from_tipster"]]);
+  for (let i = 3; i < claimed.length; i += 8) threads.push([claimed[i]!, ["to_tipster", "photo"]]);
   for (let i = 2; i < claimed.length; i += 8) threads.push([claimed[i]!, ["to_tipster", "from_tipster", "to_tipster", "addition"]]);
+  for (let i = 7; i < claimed.length; i += 8) threads.push([claimed[i]!, ["to_tipster", "photo", "to_tipster"]]);
+  for (let i = 0; i < fresh.length; i += 9) threads.push([fresh[i]!, ["to_tipster"]]);
   for (let i = 0; i < closed.length; i += 5) threads.push([closed[i]!, ["to_tipster"]]);
   threads.push([tips.find((t) => t.code === "TM-MOVED1")!, ["to_tipster"]]);
-  for (const [tip, directions] of threads) {
-    for (const direction of directions) {
-      await db.relayMessage.create({ data: { tipId: tip.id, direction, text: "…" } });
-      relays.push({ tipId: tip.id, direction });
+  let at = NOW.getTime() - 5 * DAY;
+  for (const [tip, steps] of threads) {
+    for (const step of steps) {
+      at += MIN;
+      if (step === "photo") await db.tipAttachment.create({ data: { tipId: tip.id, kind: "photo", ref: "AgAC-answer" } });
+      else await db.relayMessage.create({ data: { tipId: tip.id, direction: step, text: "…" } });
+      if (step === "to_tipster") tip.awaitingAnswerSince ??= new Date(at);
+      if (step === "from_tipster" || step === "photo") tip.awaitingAnswerSince = null;
     }
+    await db.tip.update({ where: { id: tip.id }, data: { awaitingAnswerSince: tip.awaitingAnswerSince } });
   }
 }, 120_000);
 
@@ -147,13 +164,10 @@ function expected(who: Who, filter: QueueFilter = {}) {
   const fresh = filter.claimedById ? [] : shown.filter((t) => t.status === "new").sort(open).slice(0, QUEUE_GROUP_LIMIT);
   const claimed = shown.filter((t) => t.status === "claimed").sort(open).slice(0, QUEUE_GROUP_LIMIT);
   const closed = shown
-    .filter((t) => t.status === "closed" && t.closedAt!.getTime() >= NOW.getTime() - 24 * HOUR)
+    .filter((t) => t.status === "closed" && t.closedAt!.getTime() >= MIDNIGHT.getTime())
     .sort((a, b) => b.closedAt!.getTime() - a.closedAt!.getTime() || (a.id < b.id ? -1 : 1))
     .slice(0, QUEUE_GROUP_LIMIT);
-  const awaiting = (t: Seeded) => {
-    const last = (d: string) => relays.map((r, i) => (r.tipId === t.id && r.direction === d ? i + 1 : 0)).reduce((a, b) => Math.max(a, b), 0);
-    return last("to_tipster") > last("from_tipster");
-  };
+  const awaiting = (t: Seeded) => t.status !== "closed" && t.awaitingAnswerSince !== null;
   const groups: Record<string, Seeded[]> = { new: [], unclaimed: [], claimed: [], awaiting: [], overdue: [], closed };
   for (const t of [...fresh, ...claimed].sort(open)) {
     const deadlines = deadlineStatus(computeDeadlines({ receivedAt: t.receivedAt, extension: t.extension }), NOW, { receiptNoticeSentAt: t.receiptNoticeSentAt });
@@ -184,7 +198,7 @@ async function compare(who: Who, filter: QueueFilter = {}) {
         status: t.status,
         unit: unitNames.get(t.queueId),
         holder: holderName(t.claimedById),
-        awaiting: t.status !== "closed" && want.awaiting(t),
+        awaiting: want.awaiting(t),
         minutesWaiting: Math.floor((NOW.getTime() - t.receivedAt.getTime()) / MIN),
       });
       expect(r.deadlines.length > 0).toBe(t.status !== "closed");
@@ -202,12 +216,24 @@ describe("the live queue's reads", () => {
     expect(national.new!.length + national.unclaimed!.length + national.overdue!.length).toBeGreaterThan(QUEUE_GROUP_LIMIT);
   });
 
-  it("closed means closed at or after 24 hours ago, to the millisecond", async () => {
-    const closed = (await consoleQueue(db, officers.get("officerHK")!, NOW)).closed.map((r) => r.code);
-    expect(closed).toContain("TM-EDGE24");
-    expect(closed).not.toContain("TM-PAST24");
-    // A millisecond later the edge tip has left the group too.
-    expect((await consoleQueue(db, officers.get("officerHK")!, new Date(NOW.getTime() + 1))).closed.map((r) => r.code)).not.toContain("TM-EDGE24");
+  it("closed means closed today in Vietnam: from 00:00 Asia/Ho_Chi_Minh, to the millisecond, whatever the UTC date", async () => {
+    expect(vnMidnight(NOW)).toEqual(MIDNIGHT);
+    const closedAt = async (now: Date) => (await consoleQueue(db, officers.get("officerHK")!, now)).closed.map((r) => r.code);
+    // 10:30 in Vietnam: closed at 00:00 is today's; a millisecond before midnight (10.5 hours ago, so
+    // "the last 24 hours" would keep it) is yesterday's; 06:00 in Vietnam is today's though it is
+    // still yesterday in UTC (a UTC day would drop it).
+    const morning = await closedAt(NOW);
+    expect(morning).toEqual(expect.arrayContaining(["TM-MIDNT0", "TM-UTCEVE"]));
+    expect(morning).not.toContain("TM-PREMID");
+    expect(morning).not.toContain("TM-EVE233");
+    // At 23:59:59.999 the evening before, the tip closed at 23:30 is today's; at 00:00:00.000 it is not.
+    expect(await closedAt(new Date(MIDNIGHT.getTime() - 1))).toContain("TM-EVE233");
+    expect(await closedAt(MIDNIGHT)).not.toContain("TM-EVE233");
+    expect(await closedAt(MIDNIGHT)).toContain("TM-MIDNT0");
+    // At 23:59:59.999 today everything closed since this morning's midnight is still there; a millisecond later, none of it.
+    const lastMs = new Date(MIDNIGHT.getTime() + DAY - 1);
+    expect(await closedAt(lastMs)).toEqual(expect.arrayContaining(["TM-MIDNT0", "TM-UTCEVE"]));
+    expect(await closedAt(new Date(MIDNIGHT.getTime() + DAY))).toEqual([]);
   });
 
   it("place a tip by the unit handling it: a moved tip shows in its new commune; duty and cyber tips only at the province", async () => {

@@ -2,9 +2,11 @@ import type { Db, Tx } from "../../db/client.ts";
 import { ACTIONS } from "../actions/catalog.ts";
 import { computeDeadlines, deadlineStatus, type DeadlineKind, type DeadlineState, type TipExtension } from "../deadlines/tipDeadlines.ts";
 import { recordRefusal, type OfficerRecord } from "../officers/authorize.ts";
+import { isAwaitingTipster } from "../tips/awaiting.ts";
+import { startOfVnDay } from "../vnTime.ts";
 
-/** How long a closed tip stays in the console's "closed recently" group. */
-export const CLOSED_RECENTLY_MS = 24 * 3600_000;
+/** Where the queue's "closed today" group starts: 00:00 in Vietnam (Asia/Ho_Chi_Minh, UTC+7, no daylight saving) of the day `now` falls on. */
+export const closedTodaySince = (now: Date): Date => startOfVnDay(now);
 /** The most tips each group of the queue shows (the oldest open ones first). */
 export const QUEUE_GROUP_LIMIT = 200;
 
@@ -27,7 +29,7 @@ export interface QueueRow {
   holder: string | null;
   outcome: string | null;
   closedAt: Date | null;
-  /** A question to the tipster is still unanswered. */
+  /** A question to the tipster is still unanswered (`isAwaitingTipster`, as the tip list says). */
   awaiting: boolean;
   /** The pending legal deadlines, soonest first, with their state (approaching: at risk; overdue: breached). */
   deadlines: Array<{ kind: DeadlineKind; due: Date; state: DeadlineState }>;
@@ -40,7 +42,7 @@ export type QueueGroup = (typeof QUEUE_GROUPS)[number];
 /**
  * The queue in an officer's scope, each tip in one group: overdue (a legal deadline breached),
  * else awaiting the tipster's answer, else new (unclaimed, received within NEW_FOR_MINUTES),
- * unclaimed (waiting longer) or claimed; and closed within the last day.
+ * unclaimed (waiting longer) or claimed; and closed today (since 00:00 Vietnam time).
  */
 export type ConsoleQueue = Record<QueueGroup, QueueRow[]>;
 
@@ -102,6 +104,7 @@ const ROW_SELECT = {
   closedAt: true,
   queueId: true,
   claimedById: true,
+  awaitingAnswerSince: true,
 } as const;
 
 /** The open tips' order: life-safety first, then the longest waiting, then by id (as the database orders ids: code units). */
@@ -160,11 +163,12 @@ async function readScoped(db: Db | Tx, scope: Record<string, unknown>, since: Da
  * pending legal deadlines. Read-only: the caller has checked `mayViewQueue` and the filter
  * (`checkQueueFilter`). Each status reads at most QUEUE_GROUP_LIMIT tips.
  *
- * At a million tips only the open ones and those closed in the last day are read: the scope is
+ * At a million tips only the open ones and those closed today are read: the scope is
  * resolved to its queues first, then each status is one ordered index range
  * (`Tip(status, lifeSafety desc, receivedAt, id)` nationally, `Tip(status, queueId, closedAt)` per
  * queue, `Tip(claimedById, status, closedAt)` for one officer), and the units' and holders' names
- * and the relay state are one query each for all rows.
+ * are one query each for all rows. "Awaiting the tipster" is the tip's own `awaitingAnswerSince`
+ * (src/core/tips/awaiting.ts), read with the row: the relay thread is not read.
  */
 export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "scopeKind" | "scopeCode">, now = new Date(), filter: QueueFilter = {}): Promise<ConsoleQueue> {
   const queue: ConsoleQueue = { new: [], unclaimed: [], claimed: [], awaiting: [], overdue: [], closed: [] };
@@ -175,25 +179,19 @@ export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "sc
   }
   if (units !== "all" && units.length === 0) return queue;
   const scope = { ...unitsWhere(units), ...(filter.claimedById ? { claimedById: filter.claimedById } : {}) };
-  const since = new Date(now.getTime() - CLOSED_RECENTLY_MS);
+  const since = closedTodaySince(now);
   const { fresh, claimed, closed } = units === "all" && !filter.claimedById ? await readNational(db, since) : await readScoped(db, scope, since, !filter.claimedById);
   const open = [...fresh, ...claimed];
   const all = [...open, ...closed];
   const holderIds = [...new Set(all.flatMap((t) => (t.claimedById ? [t.claimedById] : [])))];
   // Nationally the units' names are read for the rows shown only.
   const unitIds = units === "all" ? [...new Set(all.map((t) => t.queueId))] : [];
-  const [relays, holders, named] = await Promise.all([
-    // The newest question and the newest answer of each open tip: a question newer than any answer awaits one.
-    open.length
-      ? db.relayMessage.groupBy({ by: ["tipId", "direction"], where: { tipId: { in: open.map((t) => t.id) }, direction: { in: ["to_tipster", "from_tipster"] } }, _max: { id: true } })
-      : Promise.resolve([]),
+  const [holders, named] = await Promise.all([
     holderIds.length ? db.officer.findMany({ where: { id: { in: holderIds } }, select: { id: true, displayName: true } }) : Promise.resolve([]),
     unitIds.length ? db.queue.findMany({ where: { id: { in: unitIds } }, select: { id: true, name: true } }) : Promise.resolve([]),
   ]);
   const unitName = new Map((units === "all" ? named : units).map((u) => [u.id, u.name]));
   const holderName = new Map(holders.map((o) => [o.id, o.displayName ?? o.id.slice(-5)]));
-  const newest = new Map(relays.map((r) => [`${r.tipId}:${r.direction}`, r._max.id ?? 0]));
-  const awaiting = (id: string) => (newest.get(`${id}:to_tipster`) ?? 0) > (newest.get(`${id}:from_tipster`) ?? 0);
   const row = (tip: (typeof claimed)[number]): QueueRow => {
     const deadlines =
       tip.status === "closed"
@@ -212,7 +210,7 @@ export async function consoleQueue(db: Db | Tx, officer: Pick<OfficerRecord, "sc
       holder: tip.claimedById ? (holderName.get(tip.claimedById) ?? tip.claimedById.slice(-5)) : null,
       outcome: tip.outcome,
       closedAt: tip.closedAt,
-      awaiting: tip.status !== "closed" && awaiting(tip.id),
+      awaiting: isAwaitingTipster(tip),
       deadlines: deadlines.map((d) => ({ kind: d.kind, due: d.due, state: d.state })),
     };
   };

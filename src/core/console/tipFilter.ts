@@ -9,8 +9,8 @@
  *   statistics count them (their map and commune table link here); `queue`: the unit *now
  *   handling* the tip (the queue id), the same notion as the scope; a transfer moves the tip.
  * - `status=awaiting`: an open tip (new or claimed) with an officer's question to the tipster not
- *   answered yet (`Tip.awaitingAnswerSince`, set by "ask", cleared by the tipster's first answer
- *   after it; an "add information" message is not an answer).
+ *   answered yet, in any form (`AWAITING_TIPSTER_WHERE` of src/core/tips/awaiting.ts, the same
+ *   definition as the live queue's and the tip page's; an "add information" message is not an answer).
  * - `status=overdue`: an open tip with a legal deadline passed and not met: the decision deadline
  *   passed, or the receipt notice not sent and its deadline passed (the same rule as `/overdue`).
  * - `ontime=receipt_met`: the receipt notice was sent by its deadline; `receipt_breached`: sent
@@ -21,6 +21,7 @@
  */
 import { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db/client.ts";
+import { AWAITING_TIPSTER_WHERE } from "../tips/awaiting.ts";
 import { CATEGORIES } from "../tips/categories.ts";
 import type { OfficerRecord } from "../officers/authorize.ts";
 import { dayNumberOfIso, startOfDayNumber } from "../vnTime.ts";
@@ -184,7 +185,7 @@ export async function tipWhere(db: Db | Tx, scope: ListScope, filter: TipFilter,
       and.push({ status: filter.status });
       break;
     case "awaiting":
-      and.push({ status: { in: OPEN }, awaitingAnswerSince: { not: null } });
+      and.push(AWAITING_TIPSTER_WHERE);
       break;
     case "overdue":
       and.push({ status: { in: OPEN }, OR: [{ decisionDueAt: { lt: now } }, { receiptNoticeSentAt: null, receiptNoticeDueAt: { lt: now } }] });

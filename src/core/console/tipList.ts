@@ -1,6 +1,7 @@
 import type { Db, Prisma, Tx } from "../../db/client.ts";
 import { ACTIONS } from "../actions/catalog.ts";
 import type { OfficerRecord } from "../officers/authorize.ts";
+import { isAwaitingTipster } from "../tips/awaiting.ts";
 import { LIST_ORDER, afterCursor, andWhere, type ListCursor } from "./tipFilter.ts";
 
 /** Rows on one page of the console's tip list. */
@@ -21,7 +22,7 @@ export interface ListRow {
   lifeSafety: boolean;
   priority: string;
   status: string;
-  /** An officer's question waits for the tipster's answer. */
+  /** An officer's question waits for the tipster's answer (`isAwaitingTipster`, as the live queue says). */
   awaiting: boolean;
   /** A legal deadline passed and not met (open tips). */
   overdue: boolean;
@@ -74,7 +75,7 @@ export async function listTips(db: Db | Tx, where: Prisma.TipWhereInput, cursor?
       lifeSafety: tip.lifeSafety,
       priority: tip.priority,
       status: tip.status,
-      awaiting: open && tip.awaitingAnswerSince !== null,
+      awaiting: isAwaitingTipster(tip),
       overdue:
         open && ((tip.decisionDueAt !== null && tip.decisionDueAt < now) || (tip.receiptNoticeSentAt === null && tip.receiptNoticeDueAt !== null && tip.receiptNoticeDueAt < now)),
       unit: tip.queue.name,

@@ -3,6 +3,7 @@ import { roleAllows, type ActionId } from "../actions/catalog.ts";
 import { TIP_ACTIONS } from "../actions/table.ts";
 import { computeDeadlines, deadlineStatus, type DeadlineStatus, type TipExtension } from "../deadlines/tipDeadlines.ts";
 import { recordRefusal, scopeCovers, type OfficerRecord } from "../officers/authorize.ts";
+import { isAwaitingTipster } from "../tips/awaiting.ts";
 import { historyLines, type HistoryLine } from "../tips/history.ts";
 import { checkMove } from "../tips/tipStates.ts";
 
@@ -119,8 +120,6 @@ export async function loadTipView(db: Db | Tx, officer: OfficerRecord, tipId: st
   const askers = [...new Set(tip.relays.map((r) => r.officerId).filter((id): id is string => !!id))];
   const officers = new Map((await db.officer.findMany({ where: { id: { in: askers } }, select: { id: true, displayName: true } })).map((o) => [o.id, shortName(o)]));
   const deadlines = computeDeadlines({ receivedAt: tip.receivedAt, extension: tip.extension as TipExtension });
-  const lastQuestion = tip.relays.filter((r) => r.direction === "to_tipster").at(-1);
-  const lastAnswer = tip.relays.filter((r) => r.direction === "from_tipster").at(-1);
   let details: TipView["details"] = {};
   try {
     const parsed = JSON.parse(tip.details) as unknown;
@@ -161,7 +160,7 @@ export async function loadTipView(db: Db | Tx, officer: OfficerRecord, tipId: st
     relay: tip.relays.map((r) => ({ direction: r.direction, text: r.text, at: r.createdAt, officer: r.officerId ? (officers.get(r.officerId) ?? null) : null })),
     notes: tip.notes.map((n) => ({ text: n.text, at: n.createdAt, officer: shortName(n.officer) })),
     history: await historyLines(db, tip),
-    awaiting: tip.status !== "closed" && !!lastQuestion && (!lastAnswer || lastAnswer.id < lastQuestion.id),
+    awaiting: isAwaitingTipster(tip),
     actions: allowedActions(officer, { status: tip.status, claimedById: tip.claimedById, identityMode: tip.identityMode, contactSealed: !!tip.contactSealed, lifeSafety: tip.lifeSafety }),
   };
   return { ok: true, view };

@@ -1,4 +1,5 @@
 import type { OutboxRef } from "../../../outbox/outbound.ts";
+import { markQuestionAsked } from "../awaiting.ts";
 import { TipStateError, audit, beginMove, type TipCommandContext } from "./context.ts";
 
 /**
@@ -11,7 +12,7 @@ export async function relayToTipster(ctx: TipCommandContext, props: { tipId: str
   const text = props.text.trim().slice(0, 1500);
   if (!text) throw new TipStateError("state");
   await ctx.tx.relayMessage.create({ data: { tipId: tip.id, direction: "to_tipster", text, officerId: by.officer!.id, createdAt: ctx.now } });
-  // The tip awaits the tipster's answer from its earliest unanswered question (the console's `status=awaiting`).
-  await ctx.tx.tip.updateMany({ where: { id: tip.id, awaitingAnswerSince: null }, data: { awaitingAnswerSince: ctx.now } });
+  // The tip awaits the tipster's answer from its earliest unanswered question (src/core/tips/awaiting.ts).
+  await markQuestionAsked(ctx.tx, tip.id, ctx.now);
   return audit(ctx, by, tip.id, "tip.question_sent", { length: text.length });
 }
