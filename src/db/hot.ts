@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
 import type { SqliteConnection, Tx } from "./client.ts";
 
@@ -54,6 +55,18 @@ export function hotOf(tx: Tx): Hot | undefined {
 }
 
 /** A DateTime as Prisma's SQLite adapter writes it. */
+/**
+ * A new row id shaped like Prisma's `cuid()` default (a "c" and 24 lowercase letters and digits),
+ * for rows a raw statement inserts: random (120 bits), so ids from several instances never meet.
+ */
+export function newRowId(): string {
+  const bytes = crypto.randomBytes(24);
+  let id = "c";
+  for (const b of bytes) id += ROW_ID_ALPHABET[b % 36];
+  return id;
+}
+const ROW_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+
 export function sqliteDate(d: Date): string {
   return d.toISOString().replace("Z", "+00:00");
 }

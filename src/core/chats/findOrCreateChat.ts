@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/client.ts";
-import { hotSqlOf, readDate, sqliteDate } from "../../db/hot.ts";
+import { hotSqlOf, newRowId, readDate, sqliteDate } from "../../db/hot.ts";
 import type { InboundEvent } from "../inbound.ts";
 import type { TipDraftData } from "../tips/draft.ts";
 import type { AlongsideWrite } from "../../outbox/outbound.ts";
@@ -67,6 +67,19 @@ export async function findOrCreateChat(
       }
       return { chat, created: false, draft };
     }
+    // First contact: the row Prisma would write (defaults included), without its per-query cost.
+    const now = new Date();
+    const chat: ChatRecord = { id: newRowId(), channel: event.channel, platformChatId: event.chat.platformChatId, kind: event.chat.kind, locale: null, menu: null, flow: null, unreachableAt: null, createdAt: now, updatedAt: now };
+    await hot.run(
+      `INSERT INTO "Chat" ("id", "channel", "platformChatId", "kind", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)`,
+      chat.id,
+      chat.channel,
+      chat.platformChatId,
+      chat.kind,
+      sqliteDate(now),
+      sqliteDate(now),
+    );
+    return { chat, created: true, draft: null };
   } else {
     const where = { channel_platformChatId: { channel: event.channel, platformChatId: event.chat.platformChatId } };
     const existing = await tx.chat.findUnique({ where });
