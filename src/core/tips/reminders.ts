@@ -7,6 +7,7 @@ import { scopeCovers } from "../officers/authorize.ts";
 import { groupFor, noticeOnCards } from "./cards.ts";
 import { endOfDayNumber, formatVnDate, formatVnDateTime, startOfDayNumber, vnDayNumber } from "../vnTime.ts";
 import { provinceQueueId } from "./queues.ts";
+import { TIP_STATES } from "./tipStates.ts";
 
 /** When to remind officers about a tip. */
 export interface ReminderSettings {
@@ -76,6 +77,8 @@ export function remindersDue(tip: ReminderTip, now: Date, settings: ReminderSett
 /** How far back the day-of-receipt cut-offs are searched: no deadline is this far after receipt (the longest is 4 months). */
 const SEARCH_DAYS_BACK = 3_660;
 const EXTENSIONS: TipExtension[] = ["none", "two_months", "procuracy"];
+/** Every state but "closed" (the old sweep's `status <> 'closed'`), as a list an index on the status can seek. */
+const OPEN_STATES = TIP_STATES.filter((s) => s !== "closed");
 /** Tips read per page of a sweep. */
 const PAGE_SIZE = 200;
 
@@ -118,13 +121,18 @@ function receivedOnDays(afterDay: number, uptoDay: number): Prisma.DateTimeFilte
  * per kind, the timestamps that decide it (unclaimed since; received on or before the last day
  * whose deadline is approaching or overdue, per extension; receipt notice not sent) and no
  * `ReminderLog` of that kind since `now − repeatHours`. The same rule as `remindersDue`, so the
- * sweep reads only tips it will remind about (the cut-offs leave 1 ms of slack on the unclaimed
- * times; `remindersDue` decides).
+ * sweep reads only the tips it will remind about.
  */
 export function dueTipsWhere(now: Date, settings: ReminderSettings): Prisma.TipWhereInput {
   const since = new Date(now.getTime() - settings.repeatHours * 3_600_000);
   const notSentSince = (kind: ReminderKind): Prisma.TipWhereInput => ({ reminders: { none: { kind, sentAt: { gt: since } } } });
-  const unclaimedBy = (minutes: number) => new Date(Math.floor(now.getTime() - minutes * 60_000) + 1);
+  // Received at or before now − w, w the fewest whole milliseconds with w / 60,000 ≥ minutes (the comparison `remindersDue` makes).
+  const unclaimedBy = (minutes: number) => {
+    let waited = Math.max(0, Math.ceil(minutes * 60_000));
+    while (waited / 60_000 < minutes) waited++;
+    while (waited > 0 && (waited - 1) / 60_000 >= minutes) waited--;
+    return new Date(now.getTime() - waited);
+  };
   const branches: Prisma.TipWhereInput[] = [
     {
       status: "new",
@@ -152,7 +160,7 @@ export function dueTipsWhere(now: Date, settings: ReminderSettings): Prisma.TipW
     if (approaching.length) branches.push({ ...pending, OR: approaching, ...notSentSince(`${kind}_due`) });
     if (overdue.length) branches.push({ ...pending, OR: overdue, ...notSentSince(`${kind}_overdue` as ReminderKind) });
   }
-  return { status: { not: "closed" }, OR: branches };
+  return { status: { in: OPEN_STATES }, OR: branches };
 }
 
 async function recentlySent(tx: Tx, tipId: string, kind: string, now: Date, repeatHours: number): Promise<boolean> {
@@ -176,7 +184,7 @@ async function recentlySent(tx: Tx, tipId: string, kind: string, now: Date, repe
 export async function sendReminders(db: Db, renderer: ReplyRenderer, settings: ReminderSettings, now = new Date()): Promise<OutboxRef[]> {
   const since = new Date(now.getTime() - settings.repeatHours * 3_600_000);
   const due = dueTipsWhere(now, settings);
-  const postgres = !sqliteConnection(db);
+  const postgres = isPostgres(db);
   const refs: OutboxRef[] = [];
   let after: { receivedAt: Date; id: string } | undefined;
   for (;;) {
@@ -190,13 +198,7 @@ export async function sendReminders(db: Db, renderer: ReplyRenderer, settings: R
       const sent = new Set(tip.reminders.map((r) => r.kind));
       for (const reminder of remindersDue(tip, now, settings)) {
         if (sent.has(reminder.kind)) continue;
-        await db.$transaction(async (tx) => {
-          if (postgres) await tx.$queryRaw`SELECT 1 FROM "Tip" WHERE "id" = ${tip.id} FOR UPDATE`;
-          if (await recentlySent(tx, tip.id, reminder.kind, now, settings.repeatHours)) return;
-          await tx.reminderLog.create({ data: { tipId: tip.id, kind: reminder.kind, sentAt: now } });
-          refs.push(...(await noticeOnCards(tx, renderer, tip.id, { key: reminder.key, params: reminder.params }, { mainOnly: true })));
-          if (reminder.escalate) refs.push(...(await escalate(tx, renderer, tip, reminder.escalate, String(reminder.params.date))));
-        });
+        refs.push(...(await remindOnce(db, renderer, tip, reminder, now, settings.repeatHours, postgres)));
       }
     }
     if (page.length < PAGE_SIZE) break;
@@ -206,11 +208,34 @@ export async function sendReminders(db: Db, renderer: ReplyRenderer, settings: R
   return refs;
 }
 
+/** Whether `db` is a PostgreSQL client (several instances may share it). */
+export const isPostgres = (db: Db): boolean => !sqliteConnection(db);
+
+/** A tip as `remindOnce` needs it: its code and its queue (for escalation). */
+export type RemindedTip = { id: string; code: string; queue: { id: string; name: string; provinceCode: string; communeCode: string | null } };
+
+/**
+ * Sends one reminder about a tip, in one transaction: unless the log shows it was sent within
+ * `repeatHours` (checked again here — on PostgreSQL with the tip's row locked, so two overlapping
+ * sweeps cannot both pass), records it, puts the notice under the tip's working card and, when it
+ * escalates, tells the commanders and the duty group and records `tip.escalated`.
+ */
+export async function remindOnce(db: Db, renderer: ReplyRenderer, tip: RemindedTip, reminder: DueReminder, now: Date, repeatHours: number, postgres = isPostgres(db)): Promise<OutboxRef[]> {
+  return db.$transaction(async (tx) => {
+    if (postgres) await tx.$queryRaw`SELECT 1 FROM "Tip" WHERE "id" = ${tip.id} FOR UPDATE`;
+    if (await recentlySent(tx, tip.id, reminder.kind, now, repeatHours)) return [];
+    await tx.reminderLog.create({ data: { tipId: tip.id, kind: reminder.kind, sentAt: now } });
+    const refs = await noticeOnCards(tx, renderer, tip.id, { key: reminder.key, params: reminder.params }, { mainOnly: true });
+    if (reminder.escalate) refs.push(...(await escalate(tx, renderer, tip, reminder.escalate, String(reminder.params.date))));
+    return refs;
+  });
+}
+
 /** An overdue tip: told to the unit's commanders in private and to the province duty group. */
 async function escalate(
   tx: Tx,
   renderer: ReplyRenderer,
-  tip: { id: string; code: string; queue: { id: string; name: string; provinceCode: string; communeCode: string | null } },
+  tip: RemindedTip,
   what: string,
   date: string,
 ): Promise<OutboxRef[]> {
