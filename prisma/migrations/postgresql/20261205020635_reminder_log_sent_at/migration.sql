@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "ReminderLog_tipId_kind_sentAt_idx" ON "ReminderLog"("tipId", "kind", "sentAt");
