@@ -1,7 +1,10 @@
+import type { Browser } from "playwright-core";
+import { expect } from "vitest";
 import type { Db } from "../../src/db/client.ts";
 import type { Role } from "../../src/core/officers/roles.ts";
 import { FakeTelegramApi, tgShownText } from "../fakes/telegramApi.ts";
-import { eventually } from "./app.ts";
+import { FAST_RATES, eventually, startTestApp, type TestApp } from "./app.ts";
+import { launchChromium } from "./browser.ts";
 import { seedOfficer } from "./officers.ts";
 import { TelegramTipster } from "./tipster.ts";
 
@@ -107,14 +110,56 @@ export async function fileTipOnTelegram(tg: FakeTelegramApi, chatId: number): Pr
 
 /**
  * Logs a browser page in as `telegramUserId` the way a person does: asks for a link on the login
- * page (Vietnamese labels), opens the link the bot sent to their private chat, presses "Đăng nhập".
+ * page (Vietnamese labels), sees the page confirm the link was sent, opens the link the bot sent
+ * to their private chat, presses "Đăng nhập".
  * The caller waits for the page the person lands on (it depends on the role).
  */
 export async function logInByLink(page: import("playwright-core").Page, baseUrl: string, tg: FakeTelegramApi, telegramUserId: number): Promise<void> {
   await page.goto(`${baseUrl}/console/login`);
   await page.getByLabel("Mã người dùng Telegram").fill(String(telegramUserId));
   await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
+  await expect.poll(() => page.getByRole("status").innerText()).toContain("bot đã gửi đường dẫn và mã đăng nhập");
   const msg = await eventually(() => loginMessage(tg, telegramUserId), 10_000, "the login message in the private chat");
   await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
   await page.getByRole("button", { name: "Đăng nhập" }).click();
+}
+
+/** A console journey's stage: the Telegram fake (generous limits), the service on it and Chromium. */
+export interface ConsoleStage {
+  tg: FakeTelegramApi;
+  t: TestApp;
+  browser: Browser;
+}
+
+/**
+ * Starts a console journey's stage: the Telegram fake, the service (reference data loaded, fast
+ * rates, `env` on top) and Debian's Chromium. What was started is closed again if a later step fails.
+ */
+export async function startConsoleStage(env: Record<string, string> = {}): Promise<ConsoleStage> {
+  const tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
+  let t: TestApp | undefined;
+  try {
+    await tg.listen();
+    t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, ...env }, referenceData: true });
+    return { tg, t, browser: await launchChromium() };
+  } catch (err) {
+    await closeConsoleStage({ tg, t });
+    throw err;
+  }
+}
+
+/** Closes what of a console journey's stage was started: the browser, the service, the Telegram fake. */
+export async function closeConsoleStage(stage: Partial<ConsoleStage>): Promise<void> {
+  await stage.browser?.close();
+  await stage.t?.close();
+  await stage.tg?.close();
+}
+
+/** The latest text of tip `code`'s card in Telegram group `group` (the post or its latest accepted edit). */
+export function groupCardText(tg: FakeTelegramApi, group: number, code: string): string | undefined {
+  const sent = tg.delivered(group).find((c) => c.method === "sendMessage" && tgShownText(c.payload).includes(`TIN BÁO ${code}`));
+  if (!sent) return undefined;
+  const id = (sent.response!.result as { message_id: number }).message_id;
+  const edits = tg.callsTo("editMessageText").filter((c) => c.status === 200 && String(c.payload.chat_id) === String(group) && c.payload.message_id === id);
+  return tgShownText((edits.at(-1) ?? sent).payload);
 }
