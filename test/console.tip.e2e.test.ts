@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi, TG_TEST_TOKEN, tgShownText, type FakeCall } from "./fakes/telegramApi.ts";
 import { eventually, waitIdle, type TestApp } from "./helpers/app.ts";
 import { bindGroup } from "./helpers/officers.ts";
-import { closeConsoleStage, groupCardText, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
+import { closeConsoleStage, fileTipOnTelegram, groupCardText, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
 /*
@@ -69,20 +69,12 @@ describe.skipIf(!hasChromium)("the tip page in Chromium", () => {
   afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("log in by the bot's link, open the tip from the queue, ask the tipster, see the answer, close it: the tipster and the card follow", async () => {
+    const code = await fileTipOnTelegram(tg, TIPSTER, {
+      description: "Có người bán ma tuý ở đầu ngõ 14 Hàng Bạc mỗi tối",
+      details: ["Thường sau 9 giờ tối, hai người đi xe máy"],
+      files: (p) => p.photo(PHOTO_ID, "Ảnh đầu ngõ"),
+    });
     const tipster = new TelegramTipster(tg, TIPSTER);
-    await tipster.command("/start");
-    await tipster.press("data:lang:vi");
-    await tipster.press("Báo tin tội phạm");
-    await tipster.press("Ma tuý");
-    await tipster.press("Không");
-    await tipster.location(21.0287, 105.8524);
-    await tipster.press("Hôm nay");
-    await tipster.say("Có người bán ma tuý ở đầu ngõ 14 Hàng Bạc mỗi tối");
-    await tipster.say("Thường sau 9 giờ tối, hai người đi xe máy");
-    await tipster.photo(PHOTO_ID, "Ảnh đầu ngõ");
-    await tipster.say("xong");
-    await tipster.press("Ẩn danh");
-    const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await tipster.press("Gửi tin báo")).text)![1]!;
     await eventually(() => cardText(code), 10_000, "the card in the group");
 
     const { context, page, errors } = await openPage(browser);
