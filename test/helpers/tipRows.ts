@@ -88,11 +88,27 @@ export async function insertTips(db: Db, specs: TipRowSpec[]): Promise<string[]>
 }
 
 /**
- * A theft tip received now in `queueId` (Hà Nội), anonymous, replied to in a new private Telegram
- * chat `platformChatId` (its reference sealed as the service seals it); returns the tip's row.
+ * A theft tip in `queueId` (Hà Nội), anonymous, replied to in a new private Telegram chat
+ * `platformChatId` (its reference sealed as the service seals it), the database's defaults for the
+ * rest (received now, status new); two statements. Returns the tip's row.
  */
-export async function insertTipWithChat(t: TestApp, p: { code: string; queueId: string; platformChatId: string }) {
+export async function insertTipWithChat(t: TestApp, p: { code: string; queueId: string; platformChatId: string; receivedMonth?: string }) {
   const chat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: p.platformChatId, kind: "private" } });
-  await insertTips(t.db, [{ code: p.code, queueId: p.queueId, provinceCode: "01", receivedAt: new Date(), description: "Trộm xe máy.", replyRefSealed: t.sealer.seal(chat.id, "tip-reply-ref") }]);
-  return t.db.tip.findUniqueOrThrow({ where: { code: p.code } });
+  return t.db.tip.create({
+    data: {
+      code: p.code,
+      pinHash: "unused",
+      category: "theft",
+      channel: "telegram",
+      queueId: p.queueId,
+      provinceCode: "01",
+      placeSource: "typed",
+      occurredWhen: "today",
+      description: "Trộm xe máy.",
+      identityMode: "anonymous",
+      replyRefSealed: t.sealer.seal(chat.id, "tip-reply-ref"),
+      locale: "vi",
+      ...(p.receivedMonth ? { receivedMonth: p.receivedMonth } : {}),
+    },
+  });
 }
