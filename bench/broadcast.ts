@@ -52,7 +52,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { openDb } from "../src/db/client.ts";
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import type { BroadcastServerStats, StepStats } from "./broadcast-server.ts";
-import { cleanUpOnExit, intOption, logTail, option, serverReady, spawnServer, stopChild } from "./lib.ts";
+import { cleanUpOnExit, intOption, logTail, option, runBench, serverReady, spawnServer, stopChild } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -772,14 +772,4 @@ async function main(): Promise<number> {
   return report(results);
 }
 
-main().then(
-  (code) => {
-    cleanupSync();
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err);
-    cleanupSync();
-    process.exit(1);
-  },
-);
+runBench(main, cleanupSync);

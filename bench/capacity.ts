@@ -43,7 +43,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { FakeTelegramApi, tgUser } from "../test/fakes/telegramApi.ts";
 import type { CapacityMode, CapacityStats } from "./capacity-server.ts";
-import { cleanUpOnExit, intOption, logTail, option, serverReady, spawnServer, stopChild } from "./lib.ts";
+import { cleanUpOnExit, intOption, logTail, option, runBench, serverReady, spawnServer, stopChild } from "./lib.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SERVER_SCRIPT = path.join(ROOT, "dist", "bench", "capacity-server.js");
@@ -698,14 +698,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    cleanupSync();
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err);
-    cleanupSync();
-    process.exit(1);
-  },
-);
+runBench(main, cleanupSync);

@@ -40,7 +40,7 @@ import type { EventEmitter } from "node:events";
 import Database from "better-sqlite3";
 import { FakeTelegramApi, tgUser } from "../test/fakes/telegramApi.ts";
 import type { ServerMode, ServerStats } from "./ingest-server.ts";
-import { cleanUpOnExit, intOption, option, serverReady, spawnServer, stopChild } from "./lib.ts";
+import { cleanUpOnExit, intOption, option, runBench, serverReady, spawnServer, stopChild } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // autocannon ships no types; the part of its programmatic API used here.
@@ -598,14 +598,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    cleanupSync();
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err);
-    cleanupSync();
-    process.exit(1);
-  },
-);
+runBench(main, cleanupSync);

@@ -116,3 +116,18 @@ export function cleanUpOnExit(children: Iterable<ChildProcess>, dir: string, kee
   }
   return cleanup;
 }
+
+/** Runs the bench's `main`, then `cleanup` (its children and temporary folder), and exits with main's code (1, the error printed, if it threw). */
+export function runBench(main: () => Promise<number>, cleanup: () => void): void {
+  main().then(
+    (code) => {
+      cleanup();
+      process.exit(code);
+    },
+    (err: unknown) => {
+      console.error(err);
+      cleanup();
+      process.exit(1);
+    },
+  );
+}
