@@ -36,7 +36,7 @@
  * Exits non-zero only on errors (missing or repeated messages, refused calls, a crashed service, a
  * stalled run), never because a goal was missed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { addContent } from "../src/core/campaigns/commands/addContent.ts";
 import { confirmCampaign } from "../src/core/campaigns/commands/confirmCampaign.ts";
 import { createCampaign } from "../src/core/campaigns/commands/createCampaign.ts";
@@ -52,7 +52,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { openDb } from "../src/db/client.ts";
 import { NO_QUIET_HOURS } from "../src/core/campaigns/schedule.ts";
 import type { BroadcastServerStats, StepStats } from "./broadcast-server.ts";
-import { cleanUpOnExit, intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { cleanUpOnExit, intOption, logTail, option, runBench, serverReady, spawnServer, stopChild } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -214,28 +214,10 @@ async function startService(dir: string, dbFile: string, fake: FakeTelegramApi):
     BENCH_CAMPAIGN_WINDOW: WINDOW ? String(WINDOW) : "",
     BENCH_CAMPAIGN_TICK_MS: TICK_MS ? String(TICK_MS) : "",
   };
-  const log = fs.openSync(logFile, "a");
-  const child = spawn(process.execPath, [...NODE_ARGS, SERVER_SCRIPT], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
-  fs.closeSync(log);
-  children.add(child);
+  const child = spawnServer([...NODE_ARGS, SERVER_SCRIPT], { cwd: ROOT, env, logFile, children });
   const service: Service = { child, pid: child.pid!, url: "", logFile };
-  child.once("exit", (code, signal) => {
-    children.delete(child);
-    service.exit = { code, signal };
-  });
-  service.url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start within 120 s:\n${logTail(logFile)}`)), 120_000);
-    child.once("message", (msg: { ready?: string }) => {
-      clearTimeout(timer);
-      if (msg.ready) resolve(msg.ready);
-      else reject(new Error("unexpected message from the service"));
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
-    });
-  });
-  await waitForHealth(service.url, "service");
+  child.once("exit", (code, signal) => (service.exit = { code, signal }));
+  service.url = await serverReady(child, logFile, "service");
   return service;
 }
 
@@ -790,14 +772,4 @@ async function main(): Promise<number> {
   return report(results);
 }
 
-main().then(
-  (code) => {
-    cleanupSync();
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err);
-    cleanupSync();
-    process.exit(1);
-  },
-);
+runBench(main, cleanupSync);

@@ -33,7 +33,7 @@
  *    p50/p99 from each update's acknowledgement (its 200 arriving here) to its transaction, replies
  *    recorded, committed. Every processed update is checked to have recorded at least one reply.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -44,7 +44,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { FakeTelegramApi, tgUser } from "../test/fakes/telegramApi.ts";
 import type { CapacityMode, CapacityStats } from "./capacity-server.ts";
-import { cleanUpOnExit, intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { cleanUpOnExit, intOption, logTail, option, runBench, serverReady, spawnServer, stopChild } from "./lib.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SERVER_SCRIPT = path.join(ROOT, "dist", "bench", "capacity-server.js");
@@ -302,24 +302,8 @@ async function databaseUrl(): Promise<string> {
 
 async function startNode(mode: CapacityMode, env: NodeJS.ProcessEnv, label: string): Promise<Node> {
   const logFile = path.join(tmpDir, `${label}.log`);
-  const log = fs.openSync(logFile, "a");
-  const child = spawn(process.execPath, [SERVER_SCRIPT, mode], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
-  fs.closeSync(log);
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} server did not start within 120 s:\n${logTail(logFile)}`)), 120_000);
-    child.once("message", (msg: { ready?: string }) => {
-      clearTimeout(timer);
-      if (msg.ready) resolve(msg.ready);
-      else reject(new Error(`unexpected message from ${label} server`));
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${label} server exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
-    });
-  });
-  await waitForHealth(url, `${label} server`);
+  const child = spawnServer([SERVER_SCRIPT, mode], { cwd: ROOT, env, logFile, children });
+  const url = await serverReady(child, logFile, `${label} server`);
   return { url, child, logFile };
 }
 
@@ -723,14 +707,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    cleanupSync();
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err);
-    cleanupSync();
-    process.exit(1);
-  },
-);
+runBench(main, cleanupSync);

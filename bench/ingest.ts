@@ -28,7 +28,7 @@
  * update. Exits non-zero only on errors (non-2xx answers, connection errors, missing rows), never
  * because a goal was missed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -40,7 +40,7 @@ import type { EventEmitter } from "node:events";
 import Database from "better-sqlite3";
 import { FakeTelegramApi, tgUser } from "../test/fakes/telegramApi.ts";
 import type { ServerMode, ServerStats } from "./ingest-server.ts";
-import { cleanUpOnExit, intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { cleanUpOnExit, intOption, option, runBench, serverReady, spawnServer, stopChild } from "./lib.ts";
 
 // ---------------------------------------------------------------------------------------------
 // autocannon ships no types; the part of its programmatic API used here.
@@ -274,31 +274,10 @@ async function startServer(mode: ServerMode, fake: FakeTelegramApi): Promise<Ser
         }
       : {}),
   };
-  const log = fs.openSync(logFile, "a");
   // One folder per server.
   const nodeArgs = [...SERVER_NODE_ARGS, ...(CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.join(CPU_PROF_DIR, mode)}`] : [])];
-  const child = spawn(process.execPath, [...nodeArgs, SERVER_SCRIPT, mode], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", log, log, "ipc"],
-  });
-  fs.closeSync(log);
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${mode} server did not start within 120 s:\n${logTail(logFile)}`)), 120_000);
-    child.once("message", (msg: { ready?: string }) => {
-      clearTimeout(timer);
-      if (msg.ready) resolve(msg.ready);
-      else reject(new Error(`unexpected message from ${mode} server`));
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${mode} server exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
-    });
-  });
-  await waitForHealth(url, `${mode} server`);
+  const child = spawnServer([...nodeArgs, SERVER_SCRIPT, mode], { cwd: ROOT, env, logFile, children });
+  const url = await serverReady(child, logFile, `${mode} server`);
   return { mode, url, child, logFile, dbFile };
 }
 
@@ -619,14 +598,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    cleanupSync();
-    process.exit(code);
-  },
-  (err: unknown) => {
-    console.error(err);
-    cleanupSync();
-    process.exit(1);
-  },
-);
+runBench(main, cleanupSync);

@@ -1,5 +1,5 @@
 /** Plumbing shared by the benchmarks that run the service as a child process. */
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 
 /** `--name=value` or `--name value`; "" for a bare flag; undefined when absent. */
@@ -49,6 +49,40 @@ export async function waitForHealth(url: string, label: string, timeoutMs = 30_0
   }
 }
 
+/**
+ * Spawns a server child of a bench: `node …args` in `cwd`, its output appended to `logFile`, with
+ * an IPC channel (the child sends `{ ready: url }`); kept in `children` until it exits.
+ */
+export function spawnServer(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; children: Set<ChildProcess> }): ChildProcess {
+  const log = fs.openSync(opts.logFile, "a");
+  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", log, log, "ipc"] });
+  fs.closeSync(log);
+  opts.children.add(child);
+  child.once("exit", () => opts.children.delete(child));
+  return child;
+}
+
+/**
+ * Waits until a child started by `spawnServer` sends `{ ready: url }` and its /healthz answers;
+ * returns the url. Rejects, with the log's tail, when it exits first or is not ready within 120 s.
+ */
+export async function serverReady(child: ChildProcess, logFile: string, label: string): Promise<string> {
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} did not start within 120 s:\n${logTail(logFile)}`)), 120_000);
+    child.once("message", (msg: { ready?: string }) => {
+      clearTimeout(timer);
+      if (msg.ready) resolve(msg.ready);
+      else reject(new Error(`unexpected message from ${label}`));
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited (${code ?? signal}) before it was ready:\n${logTail(logFile)}`));
+    });
+  });
+  await waitForHealth(url, label);
+  return url;
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
 export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -81,4 +115,19 @@ export function cleanUpOnExit(children: Iterable<ChildProcess>, dir: string, kee
     });
   }
   return cleanup;
+}
+
+/** Runs the bench's `main`, then `cleanup` (its children and temporary folder), and exits with main's code (1, the error printed, if it threw). */
+export function runBench(main: () => Promise<number>, cleanup: () => void): void {
+  main().then(
+    (code) => {
+      cleanup();
+      process.exit(code);
+    },
+    (err: unknown) => {
+      console.error(err);
+      cleanup();
+      process.exit(1);
+    },
+  );
 }

@@ -4,6 +4,7 @@ import { TOPICS, type BusMessage } from "../src/cluster/bus.ts";
 import { recordEvent } from "../src/core/events/recordEvent.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { PROVIDER } from "./helpers/db.ts";
+import { insertTipWithChat } from "./helpers/tipRows.ts";
 import { SseReader, WEB_COOKIE } from "./helpers/webChat.ts";
 
 // The bus between instances (src/cluster/bus.ts): in-process on SQLite, LISTEN/NOTIFY on
@@ -21,23 +22,7 @@ describe("the bus", () => {
     cleanups.push(() => t.close());
     const got: BusMessage[] = [];
     t.app.bus.subscribe(TOPICS.tipsChanged, (m) => got.push(m));
-    const chat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: "424242", kind: "private" } });
-    const tip = await t.db.tip.create({
-      data: {
-        code: "TM-BUS2345",
-        pinHash: "unused",
-        category: "theft",
-        channel: "telegram",
-        queueId: "national:VN",
-        provinceCode: "01",
-        placeSource: "typed",
-        occurredWhen: "today",
-        description: "Trộm xe máy.",
-        identityMode: "anonymous",
-        replyRefSealed: t.sealer.seal(chat.id, "tip-reply-ref"),
-        locale: "vi",
-      },
-    });
+    const tip = await insertTipWithChat(t, { code: "TM-BUS2345", queueId: "national:VN", platformChatId: "424242" });
     // Rolled back: never announced.
     await t.db
       .$transaction(async (tx) => {

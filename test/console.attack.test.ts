@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { createTranslator } from "../src/i18n.ts";
 import type { Role } from "../src/core/officers/roles.ts";
 import { FakeTelegramApi, tgUser } from "./fakes/telegramApi.ts";
 import { vnReceipt } from "../src/core/vnTime.ts";
 import { FAST_RATES, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { seedBinding } from "./helpers/officers.ts";
+import { bindGroup } from "./helpers/officers.ts";
 import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, seedConsolePerson } from "./helpers/console.ts";
 
 /*
@@ -17,7 +15,6 @@ import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, seedConsolePerson } fr
 
 const GROUP = -2701; // Phường Hoàn Kiếm (commune 00070, Hà Nội 01)
 const TIPSTER = 7701;
-const t8 = createTranslator().t;
 
 interface Person {
   id: number;
@@ -63,10 +60,7 @@ beforeAll(async () => {
   tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
   await tg.listen();
   t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true, logLines: (line) => logs.push(line) });
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await seedBinding(tx, new TelegramRenderer(t8), { queueId: "commune:00070", groupChatId: chat.id });
-  });
+  await bindGroup(t.db, "commune:00070", GROUP);
   for (const [name, p] of Object.entries(P)) ids.set(name, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode })).id);
   tip = await fileTip(TIPSTER);
   other = await fileTip(TIPSTER + 1);
@@ -521,22 +515,7 @@ describe("the tipster stays anonymous", () => {
   const CONTACT = { name: "Lê Thị Mai Hương", phone: "0912345678" };
   let conf: { id: string; code: string };
   beforeAll(async () => {
-    const { TelegramTipster } = await import("./helpers/tipster.ts");
-    const p = new TelegramTipster(tg, CONFIDENTIAL);
-    await p.command("/start");
-    await p.press("data:lang:vi");
-    await p.press("Báo tin tội phạm");
-    await p.press("Ma tuý");
-    await p.press("Không");
-    await p.location(21.0287, 105.8524);
-    await p.press("Hôm nay");
-    await p.say("Có người bán ma tuý ở đầu ngõ mỗi tối");
-    await p.say("Nội dung: thường sau 9 giờ tối, đi xe máy");
-    await p.say("xong");
-    await p.press("Bảo mật");
-    await p.say(CONTACT.name);
-    await p.say(CONTACT.phone);
-    const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await p.press("Gửi tin báo")).text)![1]!;
+    const code = await fileTipOnTelegram(tg, CONFIDENTIAL, { details: ["Nội dung: thường sau 9 giờ tối, đi xe máy"], contact: CONTACT });
     conf = { id: (await t.db.tip.findUniqueOrThrow({ where: { code } })).id, code };
     await waitIdle(t);
   }, 60_000);

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { runTipAction } from "../src/cli/tipActions.ts";
-import type { Role } from "../src/core/officers/roles.ts";
 import { FakeTelegramApi, tgShownText, tgCommand } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { revokeAsAdmin, seedBinding } from "./helpers/officers.ts";
-import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { bindGroup, revokeAsAdmin } from "./helpers/officers.ts";
+import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, loginMessage, roleScopeMatrix, seedConsolePeople, seedConsolePerson, type ConsolePerson as Person } from "./helpers/console.ts";
 import { handOffQuestion } from "../src/core/qa/commands/handOffQuestion.ts";
 import { refreshStatsRollups } from "../src/core/console/statsRollup.ts";
 
@@ -22,22 +21,9 @@ const GROUP = -2101; // Phường Hoàn Kiếm (commune 00070, Hà Nội 01)
 const TIPSTER = 7301;
 const t8 = createTranslator().t;
 
-interface Person {
-  id: number;
-  role: Role;
-  scopeKind: string;
-  scopeCode: string;
-  /** Whether the person's scope covers the tip (filed in Hoàn Kiếm, Hà Nội). */
-  inside: boolean;
-}
+// Whether each person's scope covers the tip (filed in Hoàn Kiếm, Hà Nội): `inside`.
 const PEOPLE: Record<string, Person> = {
-  officerIn: { id: 6101, role: "officer", scopeKind: "commune", scopeCode: "00070", inside: true },
-  officerOut: { id: 6102, role: "officer", scopeKind: "commune", scopeCode: "00004", inside: false },
-  commanderIn: { id: 6103, role: "commander", scopeKind: "province", scopeCode: "01", inside: true },
-  commanderOut: { id: 6104, role: "commander", scopeKind: "province", scopeCode: "79", inside: false },
-  admin: { id: 6105, role: "admin", scopeKind: "national", scopeCode: "VN", inside: true },
-  outreach: { id: 6106, role: "outreach", scopeKind: "commune", scopeCode: "00070", inside: true },
-  legal: { id: 6107, role: "legal", scopeKind: "national", scopeCode: "VN", inside: true },
+  ...roleScopeMatrix(6100),
   legalOut: { id: 6140, role: "legal", scopeKind: "commune", scopeCode: "00004", inside: false },
 };
 const REVOKED = 6108;
@@ -57,11 +43,8 @@ beforeAll(async () => {
   tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
   await tg.listen();
   t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, TRUST_PROXY: "127.0.0.1", CODE_GUESS_PER_ACCOUNT: "4" }, referenceData: true });
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await seedBinding(tx, new TelegramRenderer(t8), { queueId: "commune:00070", groupChatId: chat.id });
-  });
-  for (const p of Object.values(PEOPLE)) officerIds.set(p.id, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode })).id);
+  await bindGroup(t.db, "commune:00070", GROUP);
+  await seedConsolePeople(t.db, Object.values(PEOPLE), officerIds);
   await seedConsolePerson(t.db, { telegramUserId: REVOKED, role: "officer", scopeKind: "commune", scopeCode: "00070" });
   await seedConsolePerson(t.db, { telegramUserId: REVOKED_LEGAL, role: "legal", scopeKind: "national", scopeCode: "VN" });
 

@@ -1,15 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import { createTranslator } from "../src/i18n.ts";
 import { runTipAction } from "../src/cli/tipActions.ts";
 import { FakeTelegramApi, tgShownText, type FakeCall } from "./fakes/telegramApi.ts";
-import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { seedBinding } from "./helpers/officers.ts";
-import { fileTipOnTelegram, loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { eventually, waitIdle, type TestApp } from "./helpers/app.ts";
+import { bindGroup } from "./helpers/officers.ts";
+import { closeConsoleStage, fileTipOnTelegram, groupCardText, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
 
 /*
  * An officer's journey in Debian's Chromium: ask for a login by Telegram id → the link arrives in
@@ -30,56 +30,26 @@ let t: TestApp;
 let browser: Browser;
 
 const shown = (c: FakeCall) => tgShownText(c.payload);
-/** The latest text of the tip's card in the group (the post or its latest accepted edit). */
-function cardText(code: string): string | undefined {
-  const sent = tg.delivered(GROUP).find((c) => c.method === "sendMessage" && shown(c).includes(`TIN BÁO ${code}`));
-  if (!sent) return undefined;
-  const id = (sent.response!.result as { message_id: number }).message_id;
-  const edits = tg.callsTo("editMessageText").filter((c) => c.status === 200 && String(c.payload.chat_id) === String(GROUP) && c.payload.message_id === id);
-  return shown(edits.at(-1) ?? sent);
-}
+const cardText = (code: string) => groupCardText(tg, GROUP, code);
 
 describe.skipIf(!hasChromium)("the console in Chromium", () => {
   beforeAll(async () => {
-    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
-    await tg.listen();
-    t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
-    await t.db.$transaction(async (tx) => {
-      const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-      await seedBinding(tx, new TelegramRenderer(createTranslator().t), { queueId: "commune:00070", groupChatId: chat.id });
-    });
+    ({ tg, t, browser } = await startConsoleStage());
+    await bindGroup(t.db, "commune:00070", GROUP);
     await seedConsolePerson(t.db, { telegramUserId: OFFICER, role: "officer", scopeKind: "commune", scopeCode: "00070", displayName: "Trần Thị Lan" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await tg?.close();
-  });
+  afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("log in by the bot's link, see the tip, claim it (card and tipster follow), log out", async () => {
     const code = await fileTipOnTelegram(tg, TIPSTER);
     await eventually(() => cardText(code), 10_000, "the card in the group");
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
+    const { context, page, errors } = await openPage(browser);
 
     await page.goto(`${t.url}/console`);
     expect(new URL(page.url()).pathname).toBe("/console/login");
-    await page.getByLabel("Mã người dùng Telegram").fill(String(OFFICER));
-    await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
-    await expect.poll(() => page.getByRole("status").innerText()).toContain("bot đã gửi đường dẫn và mã đăng nhập");
-
-    const msg = await eventually(() => loginMessage(tg, OFFICER), 10_000, "the login message in the officer's private chat");
-    const link = /(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!;
-    await page.goto(link);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await logInByLink(page, t.url, tg, OFFICER);
     await page.waitForURL(`${t.url}/console/queue`);
     const row = page.locator(`tr[data-code="${code}"]`);
     await row.waitFor();

@@ -1,14 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, tgPrivateText, tgShownText } from "./fakes/telegramApi.ts";
-import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
-import { seedBinding } from "./helpers/officers.ts";
-import { loginMessage, seedConsolePerson } from "./helpers/console.ts";
+import { eventually, type TestApp } from "./helpers/app.ts";
+import { bindGroup } from "./helpers/officers.ts";
+import { closeConsoleStage, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
 /*
@@ -34,25 +32,15 @@ let browser: Browser;
 
 describe.skipIf(!hasChromium)("the legal staff's console in Chromium", () => {
   beforeAll(async () => {
-    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
-    await tg.listen();
-    t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
-    await t.db.$transaction(async (tx) => {
-      const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(LEGAL_GROUP), kind: "group" } });
-      await seedBinding(tx, new TelegramRenderer(createTranslator().t), { queueId: "legal:VN", groupChatId: chat.id });
-    });
+    ({ tg, t, browser } = await startConsoleStage());
+    await bindGroup(t.db, "legal:VN", LEGAL_GROUP);
     // The bot's knowledge base is built, and its search warmed, before the first resident's question
     // (the conversation helpers wait 10 s for an answer; building takes seconds on a loaded machine).
     (await t.app.knowledge.fresh(t.db)).search("ma tuý", 3);
     await seedConsolePerson(t.db, { telegramUserId: LEGAL, role: "legal", scopeKind: "national", scopeCode: "VN", displayName: "Luật sư Hà" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await tg?.close();
-  });
+  afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("a question the bot cannot answer → answered in the console (relayed to the resident, saved) → the test box shows the bot now answers it", async () => {
     // The resident asks on Telegram; the bot has no good answer; the question goes to the legal staff.
@@ -68,22 +56,10 @@ describe.skipIf(!hasChromium)("the legal staff's console in Chromium", () => {
     const question = await t.db.legalQuestion.findFirstOrThrow({ where: { text: QUESTION } });
     const label = `Q-${question.id.slice(-6).toUpperCase()}`;
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
+    const { context, page, errors } = await openPage(browser);
 
     // Log in by the link the bot sends to the legal officer's private chat.
-    await page.goto(`${t.url}/console`);
-    await page.getByLabel("Mã người dùng Telegram").fill(String(LEGAL));
-    await page.getByRole("button", { name: "Gửi cho tôi đường dẫn đăng nhập" }).click();
-    await expect.poll(() => page.getByRole("status").innerText()).toContain("bot đã gửi đường dẫn và mã đăng nhập");
-    const msg = await eventually(() => loginMessage(tg, LEGAL), 10_000, "the login message");
-    await page.goto(/(http:\/\/\S+\/console\/login\/[0-9a-f]{64})/.exec(msg.text)![1]!);
-    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await logInByLink(page, t.url, tg, LEGAL);
     await page.waitForURL(`${t.url}/console/legal`);
 
     // The questions waiting: this one, with what the bot suggests, never who asked.

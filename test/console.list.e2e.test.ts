@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
-import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
-import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
+import type { TestApp } from "./helpers/app.ts";
+import { closeConsoleStage, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
 import { insertTips, type TipRowSpec } from "./helpers/tipRows.ts";
 
 /*
@@ -30,10 +30,8 @@ let browser: Browser;
 
 describe.skipIf(!hasChromium)("the tip list in Chromium", () => {
   beforeAll(async () => {
-    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
-    await tg.listen();
     // Seeded old unclaimed tips would otherwise be escalated to groups (messages this test does not wait for).
-    t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, ...NO_REMINDERS }, referenceData: true });
+    ({ tg, t, browser } = await startConsoleStage(NO_REMINDERS));
     const commander = await seedConsolePerson(t.db, { telegramUserId: COMMANDER, role: "commander", scopeKind: "province", scopeCode: "01", displayName: "Nguyễn Văn Hùng" });
     const now = Date.now();
     const units = [
@@ -64,24 +62,13 @@ describe.skipIf(!hasChromium)("the tip list in Chromium", () => {
     // One in another province: never listed for this commander.
     specs.push({ queueId: "commune:25747", provinceCode: "79", communeCode: "25747", category: "drugs", status: "claimed", receivedAt: new Date(now - HOUR) });
     await insertTips(t.db, specs);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(DOCS, { recursive: true });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await tg?.close();
-  });
+  afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("filter, save the view, open it again, download the CSV of exactly those tips", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN", acceptDownloads: true });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
+    const { context, page, errors } = await openPage(browser, { acceptDownloads: true });
 
     await logInByLink(page, t.url, tg, COMMANDER);
     await page.waitForURL(`${t.url}/console/queue`);

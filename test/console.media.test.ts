@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { createTranslator } from "../src/i18n.ts";
-import type { Role } from "../src/core/officers/roles.ts";
 import { FakeTelegramApi, TG_TEST_TOKEN } from "./fakes/telegramApi.ts";
 import { FakeZaloApi } from "./fakes/zaloApi.ts";
 import { FAST_RATES, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { revokeAsAdmin, seedBinding } from "./helpers/officers.ts";
-import { ConsoleClient, logIn, seedConsolePerson } from "./helpers/console.ts";
-import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
+import { bindGroup, revokeAsAdmin } from "./helpers/officers.ts";
+import { ConsoleClient, fileTipOnTelegram, logIn, roleScopeMatrix, seedConsolePeople, type ConsolePerson as Person } from "./helpers/console.ts";
+import { ZaloTipster } from "./helpers/tipster.ts";
 
 /*
  * A tip's files opened in the console, attacked end to end (real database, both fakes):
@@ -34,24 +31,8 @@ const F = {
 };
 /** Forged Zalo photo addresses (the inbound schema takes any string up to 4,096 characters). */
 const FORGED = ["https://evil.example/a.jpg", "https://169.254.169.254/latest/meta-data/iam/security-credentials/", "https://localhost/internal.jpg", "http://photo-stal-1.zdn.vn/x.jpg"];
-const t8 = createTranslator().t;
 
-interface Person {
-  id: number;
-  role: Role;
-  scopeKind: string;
-  scopeCode: string;
-  inside: boolean;
-}
-const PEOPLE: Record<string, Person> = {
-  officerIn: { id: 6401, role: "officer", scopeKind: "commune", scopeCode: "00070", inside: true },
-  officerOut: { id: 6402, role: "officer", scopeKind: "commune", scopeCode: "00004", inside: false },
-  commanderIn: { id: 6403, role: "commander", scopeKind: "province", scopeCode: "01", inside: true },
-  commanderOut: { id: 6404, role: "commander", scopeKind: "province", scopeCode: "79", inside: false },
-  admin: { id: 6405, role: "admin", scopeKind: "national", scopeCode: "VN", inside: true },
-  outreach: { id: 6406, role: "outreach", scopeKind: "commune", scopeCode: "00070", inside: true },
-  legal: { id: 6407, role: "legal", scopeKind: "national", scopeCode: "VN", inside: true },
-};
+const PEOPLE: Record<string, Person> = roleScopeMatrix(6400);
 const REVOKED = 6408;
 
 let tg: FakeTelegramApi;
@@ -90,27 +71,16 @@ beforeAll(async () => {
     fallbackGroup: -9998,
     logLines: (line) => logs.push(line),
   });
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await seedBinding(tx, new TelegramRenderer(t8), { queueId: "commune:00070", groupChatId: chat.id });
-  });
-  for (const p of Object.values(PEOPLE)) officerIds.set(p.id, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode })).id);
-  officerIds.set(REVOKED, (await seedConsolePerson(t.db, { telegramUserId: REVOKED, role: "officer", scopeKind: "commune", scopeCode: "00070" })).id);
+  await bindGroup(t.db, "commune:00070", GROUP);
+  await seedConsolePeople(t.db, [...Object.values(PEOPLE), { id: REVOKED, role: "officer", scopeKind: "commune", scopeCode: "00070" }], officerIds);
 
   // A Telegram tip in Hoàn Kiếm with six files.
-  const p = new TelegramTipster(tg, 7501);
-  await p.command("/start");
-  await p.press("data:lang:vi");
-  await p.press("Báo tin tội phạm");
-  await p.press("Ma tuý");
-  await p.press("Không");
-  await p.location(21.0287, 105.8524);
-  await p.press("Hôm nay");
-  await p.say("Có người bán ma tuý ở đầu ngõ mỗi tối");
-  for (const id of Object.values(F)) await p.photo(id);
-  await p.say("xong");
-  await p.press("Ẩn danh");
-  const tgCode = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await p.press("Gửi tin báo")).text)![1]!;
+  const tgCode = await fileTipOnTelegram(tg, 7501, {
+    details: [],
+    files: async (p) => {
+      for (const id of Object.values(F)) await p.photo(id);
+    },
+  });
 
   // A Zalo tip (Hà Nội) whose photo addresses were forged.
   const z = new ZaloTipster(zalo, "zu-secfix-1", "Hoàng Văn Em");

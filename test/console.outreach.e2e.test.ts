@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi, tgCallback, tgShownText } from "./fakes/telegramApi.ts";
-import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
+import { eventually, waitIdle, type TestApp } from "./helpers/app.ts";
+import { closeConsoleStage, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
 
 /*
  * An outreach officer's journey in Debian's Chromium: log in by the bot's one-time link → add a
@@ -40,9 +40,7 @@ let browser: Browser;
 
 describe.skipIf(!hasChromium)("the outreach console in Chromium", () => {
   beforeAll(async () => {
-    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
-    await tg.listen();
-    t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, CAMPAIGN_QUIET_HOURS: farQuietHours() }, referenceData: true });
+    ({ tg, t, browser } = await startConsoleStage({ CAMPAIGN_QUIET_HOURS: farQuietHours() }));
     await seedConsolePerson(t.db, { telegramUserId: STAFF, role: "outreach", scopeKind: "province", scopeCode: "01", displayName: "Phạm Văn Hà" });
     const subscribers: Array<[number, string, string[], string]> = [
       ...FRAUD_01.map((id, i): [number, string, string[], string] => [id, "01", ["fraud"], i === 2 ? "en" : "vi"]),
@@ -53,23 +51,12 @@ describe.skipIf(!hasChromium)("the outreach console in Chromium", () => {
       const chat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: String(id), kind: "private", locale } });
       await t.db.subscription.create({ data: { chatId: chat.id, topics: JSON.stringify(topics), provinceCode: province, consentedAt: new Date() } });
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await tg?.close();
-  });
+  afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("log in, write content, compose with a live count, preview to myself, confirm; the engine sends it and the report follows", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
+    const { context, page, errors } = await openPage(browser);
 
     // Log in by the link the bot sends to the private chat.
     await logInByLink(page, t.url, tg, STAFF);

@@ -1,13 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { vnInstant } from "../src/core/vnTime.ts";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
-import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
-import { bindGroup, seedTip } from "./helpers/reports.ts";
+import { eventually, type TestApp } from "./helpers/app.ts";
+import { closeConsoleStage, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
+import { seedTip } from "./helpers/reports.ts";
+import { bindGroup } from "./helpers/officers.ts";
 
 /*
  * A commander opens the monthly reports in Debian's Chromium: logs in by the bot's link, opens the
@@ -33,10 +34,8 @@ describe.skipIf(!hasChromium)("the monthly reports in Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
-    await tg.listen();
-    t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, MONTHLY_REPORT_SCHEDULE: "off" }, referenceData: true });
-    await bindGroup(t, "commune:00070", GROUP, "vi");
+    ({ tg, t, browser } = await startConsoleStage({ MONTHLY_REPORT_SCHEDULE: "off" }));
+    await bindGroup(t.db, "commune:00070", GROUP, "vi");
     const seeds: Array<[string, number, number, boolean]> = [
       ["drugs", 5, 6, true], ["drugs", 5, 3, true], ["drugs", 5, 2, true], ["theft", 5, 3, true], ["theft", 5, 3, false], ["theft", 5, 4, true],
       ["online_fraud", 5, 4, true], ["online_fraud", 5, 3, true], ["online_fraud", 5, 3, false], ["domestic_violence", 5, 1, true],
@@ -51,23 +50,12 @@ describe.skipIf(!hasChromium)("the monthly reports in Chromium", () => {
     await t.app.runMonthlyReport("2026-05", vnInstant({ year: 2026, month: 6, day: 1 }, 7));
     await eventually(() => tg.delivered(GROUP).find((c) => c.method === "sendPhoto"), 15_000, "the report in the group");
     await seedConsolePerson(t.db, { telegramUserId: COMMANDER, role: "commander", scopeKind: "province", scopeCode: "01", displayName: "Nguyễn Văn Hùng" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(DOCS, { recursive: true });
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await tg?.close();
-  });
+  afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("opens a report: the chart is shown, the figures are in tables, a row opens the tips behind it", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
+    const { context, page, errors } = await openPage(browser);
     await logInByLink(page, t.url, tg, COMMANDER);
     await page.waitForURL(`${t.url}/console/queue`);
 

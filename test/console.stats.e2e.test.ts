@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
-import { FAST_RATES, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
-import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
+import type { TestApp } from "./helpers/app.ts";
+import { closeConsoleStage, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
 import { insertSeedTips, makeSeedTips } from "./helpers/statsSeed.ts";
 import { markAllStatsDirty, refreshStatsRollups } from "../src/core/console/statsRollup.ts";
 import { vnReceipt } from "../src/core/vnTime.ts";
@@ -29,31 +29,18 @@ let browser: Browser;
 
 describe.skipIf(!hasChromium)("statistics in Chromium", () => {
   beforeAll(async () => {
-    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
-    await tg.listen();
-    t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
+    ({ tg, t, browser } = await startConsoleStage());
     await insertSeedTips(t.db, makeSeedTips(new Date(), 600));
     // Written straight to the database (no events): build the statistics rollups over them.
     await markAllStatsDirty(t.db);
     await refreshStatsRollups(t.db);
     await seedConsolePerson(t.db, { telegramUserId: COMMANDER, role: "commander", scopeKind: "province", scopeCode: "01", displayName: "Nguyễn Văn Hùng" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(DOCS, { recursive: true });
   }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await tg?.close();
-  });
+  afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("a commander opens the statistics from the navigation and drills down from a bar to the list of its tips", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
+    const { context, page, errors } = await openPage(browser);
 
     await logInByLink(page, t.url, tg, COMMANDER);
     await page.waitForURL(`${t.url}/console/queue`);

@@ -1,15 +1,13 @@
 import fs from "node:fs";
 import { crc32, deflateSync } from "node:zlib";
 import path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from "./helpers/browser.ts";
+import type { Browser } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./helpers/browser.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { createTranslator } from "../src/i18n.ts";
 import { FakeTelegramApi, TG_TEST_TOKEN, tgShownText, type FakeCall } from "./fakes/telegramApi.ts";
-import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { seedBinding } from "./helpers/officers.ts";
-import { logInByLink, seedConsolePerson } from "./helpers/console.ts";
+import { eventually, waitIdle, type TestApp } from "./helpers/app.ts";
+import { bindGroup } from "./helpers/officers.ts";
+import { closeConsoleStage, fileTipOnTelegram, groupCardText, logInByLink, seedConsolePerson, startConsoleStage } from "./helpers/console.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
 /*
@@ -58,59 +56,28 @@ let t: TestApp;
 let browser: Browser;
 
 const shown = (c: FakeCall) => tgShownText(c.payload);
-/** The latest text of the tip's card in the group (the post or its latest accepted edit). */
-function cardText(code: string): string | undefined {
-  const sent = tg.delivered(GROUP).find((c) => c.method === "sendMessage" && shown(c).includes(`TIN BÁO ${code}`));
-  if (!sent) return undefined;
-  const id = (sent.response!.result as { message_id: number }).message_id;
-  const edits = tg.callsTo("editMessageText").filter((c) => c.status === 200 && String(c.payload.chat_id) === String(GROUP) && c.payload.message_id === id);
-  return shown(edits.at(-1) ?? sent);
-}
+const cardText = (code: string) => groupCardText(tg, GROUP, code);
 
 describe.skipIf(!hasChromium)("the tip page in Chromium", () => {
   beforeAll(async () => {
-    tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
-    await tg.listen();
+    ({ tg, t, browser } = await startConsoleStage());
     tg.addFile(PHOTO_ID, png(), "ngo.png");
-    t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true });
-    await t.db.$transaction(async (tx) => {
-      const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-      await seedBinding(tx, new TelegramRenderer(createTranslator().t), { queueId: "commune:00070", groupChatId: chat.id });
-    });
+    await bindGroup(t.db, "commune:00070", GROUP);
     await seedConsolePerson(t.db, { telegramUserId: OFFICER, role: "officer", scopeKind: "commune", scopeCode: "00070", displayName: "Trần Thị Lan" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     fs.mkdirSync(DOCS, { recursive: true });
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await tg?.close();
-  });
+  afterAll(() => closeConsoleStage({ tg, t, browser }));
 
   it("log in by the bot's link, open the tip from the queue, ask the tipster, see the answer, close it: the tipster and the card follow", async () => {
+    const code = await fileTipOnTelegram(tg, TIPSTER, {
+      description: "Có người bán ma tuý ở đầu ngõ 14 Hàng Bạc mỗi tối",
+      details: ["Thường sau 9 giờ tối, hai người đi xe máy"],
+      files: (p) => p.photo(PHOTO_ID, "Ảnh đầu ngõ"),
+    });
     const tipster = new TelegramTipster(tg, TIPSTER);
-    await tipster.command("/start");
-    await tipster.press("data:lang:vi");
-    await tipster.press("Báo tin tội phạm");
-    await tipster.press("Ma tuý");
-    await tipster.press("Không");
-    await tipster.location(21.0287, 105.8524);
-    await tipster.press("Hôm nay");
-    await tipster.say("Có người bán ma tuý ở đầu ngõ 14 Hàng Bạc mỗi tối");
-    await tipster.say("Thường sau 9 giờ tối, hai người đi xe máy");
-    await tipster.photo(PHOTO_ID, "Ảnh đầu ngõ");
-    await tipster.say("xong");
-    await tipster.press("Ẩn danh");
-    const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await tipster.press("Gửi tin báo")).text)![1]!;
     await eventually(() => cardText(code), 10_000, "the card in the group");
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "vi-VN" });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (err) => errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(msg.text());
-    });
+    const { context, page, errors } = await openPage(browser);
     const requested: string[] = [];
     page.on("request", (r) => requested.push(r.url()));
 

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { createTranslator } from "../src/i18n.ts";
 import type { Role } from "../src/core/officers/roles.ts";
 import { FakeTelegramApi, TG_TEST_TOKEN, tgShownText, tgUser } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { seedBinding } from "./helpers/officers.ts";
-import { ConsoleClient, csrfIn, logIn, seedConsolePerson } from "./helpers/console.ts";
+import { bindGroup } from "./helpers/officers.ts";
+import { ConsoleClient, csrfIn, fileTipOnTelegram, logIn, seedConsolePerson } from "./helpers/console.ts";
 import { TelegramTipster } from "./helpers/tipster.ts";
 
 /*
@@ -22,7 +20,6 @@ const CONFIDENTIAL_TIPSTER = 7402;
 const PHOTO_ID = "AgACAgUAAxkBAAIBQ2ZzPhotoOfTheDeal01";
 const HTML_DOC_ID = "BQACAgUAAxkBAAIBRGZzDocumentHtml02";
 const CONTACT = { name: "Lê Thị Mai", phone: "0912345678" };
-const t8 = createTranslator().t;
 /** A JPEG's first bytes and some payload (the console decides the type from these bytes, not the platform's). */
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]), Buffer.alloc(4000, 7), Buffer.from([0xff, 0xd9])]);
 const HTML_FILE = Buffer.from("<html><script>alert(document.cookie)</script></html>");
@@ -57,27 +54,16 @@ const offered = (html: string) => [...html.matchAll(/<form method="post" action=
 
 /** A resident files a drugs tip in Hoàn Kiếm on Telegram (with a photo and a file, or confidential); returns its id and code. */
 async function fileTip(chatId: number, opts: { confidential?: boolean; files?: boolean } = {}) {
-  const p = new TelegramTipster(tg, chatId);
-  await p.command("/start");
-  await p.press("data:lang:vi");
-  await p.press("Báo tin tội phạm");
-  await p.press("Ma tuý");
-  await p.press("Không");
-  await p.location(21.0287, 105.8524);
-  await p.press("Hôm nay");
-  await p.say("Có người bán ma tuý ở đầu ngõ mỗi tối");
-  await p.say("Nội dung: thường sau 9 giờ tối, đi xe máy");
-  if (opts.files) {
-    await p.photo(PHOTO_ID, "Ảnh chụp lúc giao hàng");
-    await p.media("document", HTML_DOC_ID);
-  }
-  await p.say("xong");
-  if (opts.confidential) {
-    await p.press("Bảo mật");
-    await p.say(CONTACT.name);
-    await p.say(CONTACT.phone);
-  } else await p.press("Ẩn danh");
-  const code = /Mã tin báo: (TM-[A-Z0-9]{6})/.exec((await p.press("Gửi tin báo")).text)![1]!;
+  const code = await fileTipOnTelegram(tg, chatId, {
+    details: ["Nội dung: thường sau 9 giờ tối, đi xe máy"],
+    files: opts.files
+      ? async (p) => {
+          await p.photo(PHOTO_ID, "Ảnh chụp lúc giao hàng");
+          await p.media("document", HTML_DOC_ID);
+        }
+      : undefined,
+    contact: opts.confidential ? CONTACT : undefined,
+  });
   return { id: (await t.db.tip.findUniqueOrThrow({ where: { code } })).id, code };
 }
 
@@ -93,10 +79,7 @@ beforeAll(async () => {
   tg.addFile(PHOTO_ID, JPEG, "deal.jpg");
   tg.addFile(HTML_DOC_ID, HTML_FILE, "sao-ke.html");
   t = await startTestApp({ telegram: tg, env: FAST_RATES, referenceData: true, logLines: (line) => logs.push(line) });
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await seedBinding(tx, new TelegramRenderer(t8), { queueId: "commune:00070", groupChatId: chat.id });
-  });
+  await bindGroup(t.db, "commune:00070", GROUP);
   for (const [key, p] of Object.entries(P)) ids.set(key, (await seedConsolePerson(t.db, { telegramUserId: p.id, role: p.role, scopeKind: p.scopeKind, scopeCode: p.scopeCode, displayName: p.name })).id);
   anon = await fileTip(TIPSTER, { files: true });
   conf = await fileTip(CONFIDENTIAL_TIPSTER, { confidential: true });

@@ -7,6 +7,7 @@ import { loadDraft, newDraft, saveDraft } from "../src/core/tips/draft.ts";
 import { CHAT_WITH_DRAFT, chatStateWrite, findOrCreateChat, primeChat, updateChatState, type RawChatWithDraft } from "../src/core/chats/findOrCreateChat.ts";
 import { hotSqlOf } from "../src/db/hot.ts";
 import { createTestDatabase, PROVIDER, type TestDatabase } from "./helpers/db.ts";
+import { eventually } from "./helpers/app.ts";
 
 // The group commit of stored updates on both databases (process.ts, processPg.ts): hot statements
 // inside the shared transaction write what Prisma would, a caught database error does not let a
@@ -189,26 +190,48 @@ describe("stored updates processed in a shared transaction", () => {
 
   it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: an update taken by two instances at once is processed once", async () => {
     const second = await openDb(tdb.url);
+    // A third connection, only to watch the other two in pg_stat_activity.
+    const watcher = await openDb(tdb.url);
     try {
       const chatId = (await tdb.db.chat.create({ data: { channel: "web", platformChatId: "twice", kind: "private" } })).id;
-      let routed = 0;
-      const route: UpdateRoute = async (tx, row) => {
-        routed++;
-        const refs = await enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
-        // Slow enough for the other instance to reach the same row meanwhile.
-        await new Promise((r) => setTimeout(r, 200));
-        return refs;
-      };
-      const one = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
-      const two = storedUpdateProcessor({ db: second, route, notify: () => undefined });
       const ids = [await stored("x"), await stored("y"), await stored("z")];
-      await Promise.allSettled(ids.flatMap((id) => [one(id), two(id)]));
+      let routed = 0;
+      const settled = { one: 0, two: 0 };
+      // The first update to reach its route, in either instance, is held (its rows taken, its
+      // transaction open) until the other instance has come to the same rows: seen waiting for a
+      // row lock in this test's database, or done with all three (it did not wait: nothing held
+      // it back, so if both process a row, the duplicate shows).
+      let held: keyof typeof settled | undefined;
+      const otherCaughtUp = async (other: keyof typeof settled): Promise<boolean> => {
+        if (settled[other] === ids.length) return true;
+        const waiting = await watcher.$queryRawUnsafe<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%"InboxUpdate"%'`,
+        );
+        return waiting[0]!.n > 0;
+      };
+      const routeOf =
+        (name: keyof typeof settled): UpdateRoute =>
+        async (tx, row) => {
+          routed++;
+          const refs = await enqueueCalls(tx, { chatId, channel: "web" }, [{ method: "sendMessage", payload: { text: textOf(row) } }], { sourceUpdateId: row.id });
+          if (!held) {
+            held = name;
+            await eventually(() => otherCaughtUp(name === "one" ? "two" : "one"), 10_000, "the other instance waiting for the rows (or done)");
+          }
+          return refs;
+        };
+      const one = storedUpdateProcessor({ db: tdb.db, route: routeOf("one"), notify: () => undefined });
+      const two = storedUpdateProcessor({ db: second, route: routeOf("two"), notify: () => undefined });
+      const count = (name: keyof typeof settled, p: Promise<void>) => p.finally(() => settled[name]++);
+      await Promise.allSettled(ids.flatMap((id) => [count("one", one(id)), count("two", two(id))]));
+      expect(held).toBeDefined();
       const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: ids } } });
       expect(rows.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ["done", 1]));
       const replies = await tdb.db.outboxMessage.findMany({ where: { sourceUpdateId: { in: ids } } });
       expect(replies.map((r) => r.sourceUpdateId).sort()).toEqual([...ids].sort());
       expect(routed).toBeGreaterThanOrEqual(ids.length);
     } finally {
+      await watcher.$disconnect();
       await second.$disconnect();
     }
   });

@@ -16,7 +16,8 @@ import { ZaloRenderer } from "../src/channels/zalo/render.ts";
 import { WebRenderer } from "../src/channels/web/render.ts";
 import { FakeTelegramApi, tgShownText, uploadedBytes, type FakeCall } from "./fakes/telegramApi.ts";
 import { FAST_RATES, eventually, startTestApp, waitIdle, type TestApp } from "./helpers/app.ts";
-import { bindGroup, seedTip } from "./helpers/reports.ts";
+import { seedTip } from "./helpers/reports.ts";
+import { bindGroup } from "./helpers/officers.ts";
 
 /*
  * The monthly report: seeded tips across two months and several units → each bound commune group
@@ -64,9 +65,9 @@ describe("the monthly report", () => {
     tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
     await tg.listen();
     t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, MONTHLY_REPORT_SCHEDULE: "off" }, referenceData: true });
-    await bindGroup(t, "commune:00070", GROUP_A, "vi");
-    await bindGroup(t, "commune:00004", GROUP_B, "km");
-    await bindGroup(t, "province:01", GROUP_P, "en");
+    await bindGroup(t.db, "commune:00070", GROUP_A, "vi");
+    await bindGroup(t.db, "commune:00004", GROUP_B, "km");
+    await bindGroup(t.db, "province:01", GROUP_P, "en");
     nameA = (await t.db.queue.findUniqueOrThrow({ where: { id: "commune:00070" } })).name;
     const db = t.db;
     const A = "commune:00070";
@@ -208,7 +209,7 @@ describe("the monthly report", () => {
     for (const g of [GROUP_A, GROUP_B, GROUP_P]) expect(photosTo(tg, g)).toHaveLength(1);
     expect(await t.db.monthlyReport.count({ where: { month: MAY } })).toBe(36);
 
-    await bindGroup(t, "province:79", GROUP_HCM, "vi");
+    await bindGroup(t.db, "province:79", GROUP_HCM, "vi");
     const stored = await report(t.db, "province", "79");
     const later = await t.app.runMonthlyReport(MAY, new Date(RUN_AT.getTime() + 86_400_000));
     expect(later).toMatchObject({ created: 0, posted: 1, unchanged: 35 });
@@ -291,7 +292,7 @@ describe("npm run admin -- report:monthly", () => {
     await tg.listen();
     const t = await startTestApp({ telegram: tg, env: { ...FAST_RATES, MONTHLY_REPORT_SCHEDULE: "off" }, referenceData: true });
     try {
-      await bindGroup(t, "commune:00070", GROUP_A, "vi");
+      await bindGroup(t.db, "commune:00070", GROUP_A, "vi");
       for (const day of [4, 5, 6, 7]) await seedTip(t.db, { queueId: "commune:00070", category: "theft", receivedAt: vn(5, day), receiptSentAt: vn(5, day, 10) });
       const env = { ...process.env, DATABASE_URL: t.databaseUrl, TELEGRAM_BOT_TOKEN: tg.token, LOG_LEVEL: "silent", PUBLIC_URL: t.url };
       const admin = (...args: string[]) => promisify(execFile)("npx", ["tsx", "src/cli/admin.ts", ...args], { cwd: fromRoot(), env });
@@ -323,7 +324,7 @@ describe("a restart between storing a report and sending it", () => {
     const first = await startTestApp({ telegram: tg, env, referenceData: true, sealingKey });
     let second: TestApp | undefined;
     try {
-      await bindGroup(first, "commune:00070", GROUP_A, "vi");
+      await bindGroup(first.db, "commune:00070", GROUP_A, "vi");
       for (const day of [4, 5, 6]) await seedTip(first.db, { queueId: "commune:00070", category: "drugs", receivedAt: vn(5, day), receiptSentAt: vn(5, day, 10) });
       await waitIdle(first);
       // Telegram asks to wait 5 seconds: the report is stored and queued, not sent, when the service stops.

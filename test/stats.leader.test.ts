@@ -6,6 +6,7 @@ import { recordEvent } from "../src/core/events/recordEvent.ts";
 import type { Db } from "../src/db/client.ts";
 import { eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { PROVIDER } from "./helpers/db.ts";
+import { insertTipWithChat } from "./helpers/tipRows.ts";
 
 // The statistics rollups' refresh is a scheduler like the others (App.schedule): it runs on the
 // leader only, so with several instances on one PostgreSQL database each pass happens once. It
@@ -25,24 +26,7 @@ async function rollupRuns(app: App): Promise<number> {
 
 /** A tip in Hà Nội's provincial queue, with one event about it (which marks its month for the rollups). */
 async function changeATip(t: TestApp, code: string): Promise<void> {
-  const chat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: String(400_000 + Number(code.slice(-4))), kind: "private" } });
-  const tip = await t.db.tip.create({
-    data: {
-      code,
-      pinHash: "unused",
-      category: "theft",
-      channel: "telegram",
-      queueId: "province:01",
-      provinceCode: "01",
-      placeSource: "typed",
-      occurredWhen: "today",
-      description: "Trộm xe máy.",
-      identityMode: "anonymous",
-      replyRefSealed: t.sealer.seal(chat.id, "tip-reply-ref"),
-      locale: "vi",
-      receivedMonth: "2026-11",
-    },
-  });
+  const tip = await insertTipWithChat(t, { code, queueId: "province:01", platformChatId: String(400_000 + Number(code.slice(-4))), receivedMonth: "2026-11" });
   await t.db.$transaction(async (tx) => recordEvent(tx, { action: "tip.noted", actor: { kind: "system" }, tipId: tip.id }));
 }
 

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeTelegramApi } from "./fakes/telegramApi.ts";
@@ -9,23 +9,11 @@ import { chatKeyOf } from "../src/channels/web/session.ts";
 import { FALLBACK_GROUP, eventually, startTestApp, type TestApp } from "./helpers/app.ts";
 import { dumpDatabase } from "./helpers/dump.ts";
 import { PLANTED, WEB_COOKIE, hasGpsIfd, jpegMarkers, jpegWithMetadata } from "./helpers/webChat.ts";
+import { CHROMIUM, hasChromium, launchChromium, watchErrors } from "./helpers/browser.ts";
 
-/** Debian's Chromium (CI installs it; no browser is ever downloaded). */
-const CHROMIUM = "/usr/bin/chromium";
-/** Flags for this machine's closed network (see the environment notes): no background connections. */
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const ARTIFACTS = path.resolve(import.meta.dirname, "artifacts");
 const HOAN_KIEM_LAKE = { latitude: 21.0287, longitude: 105.8524 };
 
-const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(
     `\n${"!".repeat(100)}\n!!! web.e2e.test.ts: ${CHROMIUM} is missing — the web chat browser journeys are SKIPPED.\n` +
@@ -56,10 +44,7 @@ class BrowserTipster {
     contexts.push(context);
     const page = await context.newPage();
     const tipster = new BrowserTipster(page);
-    page.on("pageerror", (err) => tipster.errors.push(String(err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error") tipster.errors.push(msg.text());
-    });
+    watchErrors(page, tipster.errors);
     return tipster;
   }
 
@@ -137,7 +122,7 @@ describe.skipIf(!hasChromium)("web chat in Chromium", () => {
     tg = new FakeTelegramApi({ privatePerSecond: 100, privateBurst: 100, globalPerSecond: 1000, groupPerMinute: 5000 });
     await tg.listen();
     t = await startTestApp({ telegram: tg, referenceData: true, fallbackGroup: FALLBACK_GROUP });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {

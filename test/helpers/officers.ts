@@ -1,4 +1,6 @@
+import { TelegramRenderer } from "../../src/channels/telegram/render.ts";
 import type { Db, Tx } from "../../src/db/client.ts";
+import { createTranslator } from "../../src/i18n.ts";
 import type { Actor } from "../../src/core/events/recordEvent.ts";
 import type { OutboxRef, ReplyRenderer } from "../../src/outbox/outbound.ts";
 import type { OfficerInput } from "../../src/core/officers/officerRows.ts";
@@ -29,6 +31,15 @@ export async function seedBinding(tx: Tx, renderer: ReplyRenderer, props: { queu
   const result = await bindQueue(tx, renderer, { actor: TEST_ADMIN, ...props });
   if (!result.ok) throw new Error(`binding ${props.queueId} refused: ${result.reason}`);
   return result.refs;
+}
+
+/** A Telegram group (with its language, if given) registered and bound to queue `queueId` as the test administrator; returns its chat. */
+export async function bindGroup(db: Db, queueId: string, platformChatId: number, locale?: string) {
+  return db.$transaction(async (tx) => {
+    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(platformChatId), kind: "group", ...(locale ? { locale } : {}) } });
+    await seedBinding(tx, new TelegramRenderer(createTranslator().t), { queueId, groupChatId: chat.id });
+    return chat;
+  });
 }
 
 /** A one-time code made by the test administrator. */

@@ -1,12 +1,6 @@
-import { TelegramRenderer } from "../../src/channels/telegram/render.ts";
 import type { Db } from "../../src/db/client.ts";
-import { createTranslator } from "../../src/i18n.ts";
 import { computeDeadlines } from "../../src/core/deadlines/tipDeadlines.ts";
 import { vnReceipt } from "../../src/core/vnTime.ts";
-import type { TestApp } from "./app.ts";
-import { seedBinding } from "./officers.ts";
-
-const t8 = createTranslator().t;
 
 let seq = 0;
 /** A tip as submission stores it (deadlines from its receipt), with its receipt notice and closing as given. */
@@ -41,13 +35,5 @@ export async function seedTip(db: Db, p: { queueId: string; category: string; re
       receivedHour: r.hour,
       receivedWeekday: r.weekday,
     },
-  });
-}
-
-/** A Telegram group bound to a queue, with its language. */
-export async function bindGroup(t: TestApp, queueId: string, platformChatId: number, locale: string) {
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(platformChatId), kind: "group", locale } });
-    await seedBinding(tx, new TelegramRenderer(t8), { queueId, groupChatId: chat.id });
   });
 }

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { Db } from "../../src/db/client.ts";
 import { computeDeadlines, type TipExtension } from "../../src/core/deadlines/tipDeadlines.ts";
 import { vnReceipt } from "../../src/core/vnTime.ts";
+import type { TestApp } from "./app.ts";
 
 /** A tip written straight into the database (for list, statistics and export tests): only what the test cares about. */
 export interface TipRowSpec {
@@ -84,4 +85,30 @@ export async function insertTips(db: Db, specs: TipRowSpec[]): Promise<string[]>
   });
   for (let i = 0; i < rows.length; i += BATCH) await db.tip.createMany({ data: rows.slice(i, i + BATCH) });
   return rows.map((r) => r.code);
+}
+
+/**
+ * A theft tip in `queueId` (Hà Nội), anonymous, replied to in a new private Telegram chat
+ * `platformChatId` (its reference sealed as the service seals it), the database's defaults for the
+ * rest (received now, status new); two statements. Returns the tip's row.
+ */
+export async function insertTipWithChat(t: TestApp, p: { code: string; queueId: string; platformChatId: string; receivedMonth?: string }) {
+  const chat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: p.platformChatId, kind: "private" } });
+  return t.db.tip.create({
+    data: {
+      code: p.code,
+      pinHash: "unused",
+      category: "theft",
+      channel: "telegram",
+      queueId: p.queueId,
+      provinceCode: "01",
+      placeSource: "typed",
+      occurredWhen: "today",
+      description: "Trộm xe máy.",
+      identityMode: "anonymous",
+      replyRefSealed: t.sealer.seal(chat.id, "tip-reply-ref"),
+      locale: "vi",
+      ...(p.receivedMonth ? { receivedMonth: p.receivedMonth } : {}),
+    },
+  });
 }
