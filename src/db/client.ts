@@ -288,7 +288,7 @@ const ELEMENT_GAP = 1_024;
  * output node is a varint edge count and per edge a varint name index, varint args node + 1,
  * varint output node + 1; a root is a varint name index, varint args node + 1, varint output node + 1.
  */
-export function shiftGraphStrings(graph: string, strings: number, shift: number): string | undefined {
+function shiftGraphStrings(graph: string, strings: number, shift: number): string | undefined {
   const bytes = Buffer.from(graph, "base64url");
   const out: number[] = [];
   let at = 0;
