@@ -266,6 +266,137 @@ function releaseCompilerSource(client: object): void {
   wasm.getQueryCompilerWasmModule = Object.assign(releasable, { releasable: true as const });
 }
 
+/** Prisma's parameterization schema as a generated client holds it (Prisma internals): strings and a base64url graph. */
+export interface ParameterSchema {
+  strings: string[];
+  graph: string;
+}
+
+/**
+ * V8 stores an object's integer-keyed properties in a flat array sized past its largest key,
+ * unless the first key lies 1,024 or more beyond the array's end (JSObject::kMaxGap): then in a
+ * small hash table for good.
+ */
+const ELEMENT_GAP = 1_024;
+
+/**
+ * The graph, decoded the way Prisma's runtime reads it and written back with every string index
+ * moved up by `shift` (the edges' names, enum names and roots' names); undefined if it does not
+ * read exactly as expected (another Prisma version). Layout: varint counts of input nodes, output
+ * nodes and roots; an input node is a varint edge count and per edge a varint name index, a u16
+ * scalar mask, varint child node + 1 (0: none), varint enum name index + 1 (0: none), a u8 flags; an
+ * output node is a varint edge count and per edge a varint name index, varint args node + 1,
+ * varint output node + 1; a root is a varint name index, varint args node + 1, varint output node + 1.
+ */
+function shiftGraphStrings(graph: string, strings: number, shift: number): string | undefined {
+  const bytes = Buffer.from(graph, "base64url");
+  const out: number[] = [];
+  let at = 0;
+  const read = (): number => {
+    let value = 0;
+    let bits = 0;
+    let byte: number;
+    do {
+      if (at >= bytes.length || bits > 28) throw new RangeError("graph ends inside a number");
+      byte = bytes[at++]!;
+      value += (byte & 127) * 2 ** bits;
+      bits += 7;
+    } while (byte >= 128);
+    return value;
+  };
+  const write = (value: number): void => {
+    while (value >= 128) {
+      out.push((value % 128) | 128);
+      value = Math.floor(value / 128);
+    }
+    out.push(value);
+  };
+  const copy = (count: number): void => {
+    if (at + count > bytes.length) throw new RangeError("graph ends inside a field");
+    for (let i = 0; i < count; i++) out.push(bytes[at++]!);
+  };
+  const name = (): void => {
+    const index = read();
+    if (index >= strings) throw new RangeError("string index out of range");
+    write(index + shift);
+  };
+  const optionalName = (): void => {
+    const plusOne = read();
+    if (plusOne > strings) throw new RangeError("string index out of range");
+    write(plusOne === 0 ? 0 : plusOne + shift);
+  };
+  try {
+    const inputs = read();
+    const outputs = read();
+    const roots = read();
+    write(inputs), write(outputs), write(roots);
+    for (let n = 0; n < inputs; n++) {
+      const edges = read();
+      write(edges);
+      for (let e = 0; e < edges; e++) {
+        name();
+        copy(2); // scalar mask
+        write(read()); // child node + 1
+        optionalName(); // enum name + 1
+        copy(1); // flags
+      }
+    }
+    for (let n = 0; n < outputs; n++) {
+      const edges = read();
+      write(edges);
+      for (let e = 0; e < edges; e++) {
+        name();
+        write(read()); // args node + 1
+        write(read()); // output node + 1
+      }
+    }
+    for (let r = 0; r < roots; r++) {
+      name();
+      write(read());
+      write(read());
+    }
+  } catch {
+    return undefined;
+  }
+  if (at !== bytes.length) return undefined;
+  return Buffer.from(out).toString("base64url");
+}
+
+const compactSchemas = new WeakMap<ParameterSchema, ParameterSchema | null>();
+const compacted = new WeakSet<ParameterSchema>();
+
+/**
+ * Prisma's query parameterization graph (one object per input and output type of the schema,
+ * its edges keyed by the index of the field's name among ~900 strings) is decoded at each client's
+ * start into objects whose integer keys V8 stores in arrays sized past the largest key — ~10 KB
+ * for a few edges, 5–7 MB in all (or ~2 MB, from one start to the next, when V8 happened to
+ * allocate them in the old generation). Putting 1,024 unused strings first moves every key past
+ * V8's gap, so each object keeps its edges in a small hash table (~1.5 MB in all); the client
+ * reads the same edges by the same names. Left as it is when the graph does not read as expected.
+ */
+export function compactParameterSchema(schema: ParameterSchema): ParameterSchema {
+  // The constructor keeps the config its hook returned for the clients made after (Prisma's
+  // getPrismaClient reassigns it): a schema made here is already compact.
+  if (compacted.has(schema)) return schema;
+  let compact = compactSchemas.get(schema);
+  if (compact === undefined) {
+    const graph = Array.isArray(schema.strings) && typeof schema.graph === "string" ? shiftGraphStrings(schema.graph, schema.strings.length, ELEMENT_GAP) : undefined;
+    // The padding is one string (never a field's name) repeated: its lookups are by name, last index wins.
+    compact = graph === undefined ? null : { strings: [...new Array<string>(ELEMENT_GAP).fill("\u0000"), ...schema.strings], graph };
+    compactSchemas.set(schema, compact);
+    if (compact) compacted.add(compact);
+  }
+  return compact ?? schema;
+}
+
+/** PrismaClient's constructor hook (`__internal.configOverride`): the generated config with a compact parameterization graph. */
+function compactConfig<C extends { parameterizationSchema?: ParameterSchema }>(config: C): C {
+  return config.parameterizationSchema ? { ...config, parameterizationSchema: compactParameterSchema(config.parameterizationSchema) } : config;
+}
+
+/** Constructor options every client gets (`__internal` is not in the generated types). */
+const internalOptions = { __internal: { configOverride: compactConfig } } as object;
+
 /**
  * Opens the database named by `url`: SQLite (WAL, synchronous=NORMAL) through better-sqlite3, or
  * PostgreSQL through node-postgres. The SQLite file's folder is created when missing.
@@ -276,7 +407,7 @@ export async function openDb(url: string): Promise<Db> {
     const [{ PrismaPg }, { PrismaClient: PgClient }, { pgPool }] = await Promise.all([import("@prisma/adapter-pg"), import("../../generated/postgresql/client.ts"), import("./hotPg.ts")]);
     // Our own pool (ended with the client), so the inbox worker can reach its transaction's connection (db/hotPg.ts).
     const { pool, register } = pgPool({ connectionString: url, max: 10 });
-    const client = new PgClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    const client = new PgClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), ...internalOptions });
     releaseCompilerSource(client);
     await client.$connect();
     register(client as unknown as Db);
@@ -286,7 +417,7 @@ export async function openDb(url: string): Promise<Db> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let conn: SqliteConnection | undefined;
   const factory = serializeStatements(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }), (c) => (conn = c));
-  const client = new SqliteClient({ adapter: factory });
+  const client = new SqliteClient({ adapter: factory, ...internalOptions });
   releaseCompilerSource(client);
   await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
