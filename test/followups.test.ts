@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { createTranslator } from "../src/i18n.ts";
 import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText, uploadedBytes } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
-import { seedBinding, seedOfficer } from "./helpers/officers.ts";
+import { bindGroup, seedCommuneDesk } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 import { jpegWithMetadata, openWebSession } from "./helpers/webChat.ts";
@@ -30,12 +28,7 @@ beforeAll(async () => {
   cdn = await startZaloCdn();
   env = await startWithFakes({ zaloMediaSeams: cdn.seams });
   ({ t, tg, zalo } = env);
-  const renderer = new TelegramRenderer(createTranslator().t);
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await seedBinding(tx, renderer, { queueId: "commune:00004", groupChatId: chat.id });
-  });
-  await t.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004", displayName: "Cán bộ Trực" }));
+  await seedCommuneDesk(t.db, { group: GROUP, officer: OFFICER });
 });
 afterAll(async () => {
   await env?.close();
@@ -477,12 +470,8 @@ describe("a group bound after the follow-ups", () => {
     await p.say("Hàng xóm cũng mất một con tuần trước.");
     await p.say("xong");
     // Transferred to another commune whose group shows a new card: everything sent so far comes with it.
-    const renderer = new TelegramRenderer(createTranslator().t);
     const other = -2_002;
-    await t.db.$transaction(async (tx) => {
-      const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(other), kind: "group" } });
-      await seedBinding(tx, renderer, { queueId: "commune:00070", groupChatId: chat.id });
-    });
+    await bindGroup(t.db, "commune:00070", other);
     await press("Chuyển", code);
     const prompt = await eventually(() => tg.delivered(GROUP).filter((c) => text(c).includes(`nhận chuyển tin báo ${code}`)).at(-1), 10_000, "transfer prompt");
     await tg.pushUpdate(tgGroupText(GROUP, OFFICER, "phường Hoàn Kiếm", messageId(prompt)));

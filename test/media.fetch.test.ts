@@ -1,15 +1,12 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MediaUnavailable, type MediaFile } from "../src/channels/contract.ts";
 import { hostAllowed, isPublicAddress, readAll, type Lookup } from "../src/channels/mediaFetch.ts";
 import { zaloMedia } from "../src/channels/zalo/media.ts";
 import { loadConfig } from "../src/config.ts";
 import { eventually } from "./helpers/app.ts";
+import { zdnCertificate } from "./helpers/zaloCdn.ts";
 
 /*
  * Zalo's file fetcher attacked as a forged or relayed inbound message would: a file address on
@@ -75,15 +72,8 @@ async function fetchAll(ref: string, opts?: Parameters<typeof media>[0]): Promis
 }
 
 beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-cdn-"));
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
-    "-subj", "/CN=photo.zdn.vn", "-addext", "subjectAltName=DNS:*.zdn.vn,DNS:zdn.vn",
-  ], { stdio: "ignore" });
-  cert = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
-  const key = fs.readFileSync(path.join(dir, "key.pem"), "utf8");
-  fs.rmSync(dir, { recursive: true, force: true });
+  let key: string;
+  ({ cert, key } = zdnCertificate());
   server = https.createServer({ key, cert }, (req, res) => {
     const url = req.url ?? "/";
     served.push(`${req.headers.host}${url}`);

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mediaAddressRefusal, MEDIA_ADDRESS_MAX } from "../src/channels/mediaFetch.ts";
 import { zaloEvent } from "../src/channels/zalo/inbound.ts";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { createTranslator } from "../src/i18n.ts";
 import { enqueueCalls } from "../src/outbox/outbound.ts";
 import { tgCallback, tgGroupText, tgShownText, tgUser, uploadedBytes, type FakeCall, type FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { zaloImage, type FakeZaloApi } from "./fakes/zaloApi.ts";
 import { eventually, startWithFakes, waitIdle, type TestApp } from "./helpers/app.ts";
-import { seedBinding, seedOfficer } from "./helpers/officers.ts";
+import { seedCommuneDesk } from "./helpers/officers.ts";
 import { ZaloTipster } from "./helpers/tipster.ts";
 import { startZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
 
@@ -49,12 +47,7 @@ beforeAll(async () => {
   cdn = await startZaloCdn();
   env = await startWithFakes({ zaloMediaSeams: cdn.seams });
   ({ t, tg, zalo } = env);
-  const renderer = new TelegramRenderer(createTranslator().t);
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await seedBinding(tx, renderer, { queueId: "commune:00004", groupChatId: chat.id });
-  });
-  await t.db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(OFFICER), role: "officer", scopeKind: "commune", scopeCode: "00004", displayName: "Cán bộ Trực" }));
+  await seedCommuneDesk(t.db, { group: GROUP, officer: OFFICER });
 }, 60_000);
 afterAll(async () => {
   await env?.close();

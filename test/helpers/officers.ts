@@ -42,6 +42,12 @@ export async function bindGroup(db: Db, queueId: string, platformChatId: number,
   });
 }
 
+/** The commune desk most journeys use: commune 00004's queue bound to the Telegram group `group`, and `officer` an officer of that commune. */
+export async function seedCommuneDesk(db: Db, props: { group: number; officer: number }) {
+  await bindGroup(db, "commune:00004", props.group);
+  await db.$transaction((tx) => seedOfficer(tx, { telegramUserId: String(props.officer), role: "officer", scopeKind: "commune", scopeCode: "00004", displayName: "Cán bộ Trực" }));
+}
+
 /** A one-time code made by the test administrator. */
 export async function makeCode(db: Db, request: CodeRequest): Promise<string> {
   const result = await db.$transaction((tx) => createOneTimeCode(tx, { actor: TEST_ADMIN, ...request }));

@@ -26,7 +26,8 @@ export interface ZaloCdn {
   close(): Promise<void>;
 }
 
-export async function startZaloCdn(): Promise<ZaloCdn> {
+/** A throwaway self-signed certificate for *.zdn.vn (and its key), made with openssl. */
+export function zdnCertificate(): { cert: string; key: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tm-cdn-"));
   execFileSync("openssl", [
     "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
@@ -36,6 +37,11 @@ export async function startZaloCdn(): Promise<ZaloCdn> {
   const cert = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
   const key = fs.readFileSync(path.join(dir, "key.pem"), "utf8");
   fs.rmSync(dir, { recursive: true, force: true });
+  return { cert, key };
+}
+
+export async function startZaloCdn(): Promise<ZaloCdn> {
+  const { cert, key } = zdnCertificate();
   const served: string[] = [];
   const lookups: string[] = [];
   const bytesOf = (pathname: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(`zalo-cdn:${pathname}`), Buffer.alloc(512, 7), Buffer.from([0xff, 0xd9])]);
