@@ -1,12 +1,11 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TelegramRenderer } from "../src/channels/telegram/render.ts";
 import type { Role } from "../src/core/officers/roles.ts";
-import { createTranslator } from "../src/i18n.ts";
 import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
-import { seedBinding, seedOfficer } from "./helpers/officers.ts";
+import { bindGroup, seedOfficer } from "./helpers/officers.ts";
 import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
+import { startZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
 import { dumpDatabase, type DumpedRow, type DumpedTable } from "./helpers/dump.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 import { jpegWithMetadata, openWebSession } from "./helpers/webChat.ts";
@@ -28,6 +27,7 @@ const OFFICER = 7_700_001;
 const COMMANDER = 7_700_002;
 
 let env: Awaited<ReturnType<typeof startWithFakes>>;
+let cdn: ZaloCdn;
 let t: TestApp;
 let tg: FakeTelegramApi;
 let zalo: FakeZaloApi;
@@ -38,13 +38,11 @@ async function addOfficer(userId: number, role: Role, displayName: string) {
 
 beforeAll(async () => {
   for (const id of TELEGRAM_TIPSTERS) expect([tgUser(OFFICER).first_name, tgUser(COMMANDER).first_name]).not.toContain(tgUser(id).first_name);
-  env = await startWithFakes();
+  // Zalo's file servers (a Zalo photo under the card is fetched by the service and uploaded to Telegram).
+  cdn = await startZaloCdn();
+  env = await startWithFakes({ zaloMediaSeams: cdn.seams });
   ({ t, tg, zalo } = env);
-  const renderer = new TelegramRenderer(createTranslator().t);
-  await t.db.$transaction(async (tx) => {
-    const chat = await tx.chat.create({ data: { channel: "telegram", platformChatId: String(GROUP), kind: "group" } });
-    await seedBinding(tx, renderer, { queueId: "commune:00004", groupChatId: chat.id });
-  });
+  await bindGroup(t.db, "commune:00004", GROUP);
   await addOfficer(OFFICER, "officer", "Cán bộ Kiểm Tra");
   await addOfficer(COMMANDER, "commander", "Chỉ huy Kiểm Tra");
   const commanderChat = await t.db.chat.create({ data: { channel: "telegram", platformChatId: String(COMMANDER), kind: "private" } });
@@ -52,6 +50,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.close();
+  await cdn?.close();
 });
 
 // ---- The tipster, on each channel ----------------------------------------------------------------
