@@ -23,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { TelegramRenderer } from "../src/channels/telegram/render.ts";
-import { dueTipsWhere, remindOnce, remindersDue, sendReminders, type ReminderSettings } from "../src/core/tips/reminders.ts";
+import { dueTipPages, remindOnce, remindersDue, sendReminders, type ReminderSettings } from "../src/core/tips/reminders.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
 import { openDb, type Db } from "../src/db/client.ts";
 import { migrate } from "../src/db/migrate.ts";
@@ -58,21 +58,9 @@ async function oldSweep(db: Db, renderer: ReplyRenderer, settings: ReminderSetti
 
 /** Reads the tips with a reminder due at `at` as the sweep does (pages of 200, with their recent reminders); returns how many. */
 async function countDueTips(db: Db, at: Date): Promise<number> {
-  const since = new Date(at.getTime() - SETTINGS.repeatHours * HOUR);
-  const due = dueTipsWhere(at, SETTINGS);
   let n = 0;
-  let after: { receivedAt: Date; id: string } | undefined;
-  for (;;) {
-    const page = await db.tip.findMany({
-      where: after ? { AND: [due, { OR: [{ receivedAt: { gt: after.receivedAt } }, { receivedAt: after.receivedAt, id: { gt: after.id } }] }] } : due,
-      include: { queue: true, reminders: { where: { sentAt: { gt: since } }, select: { kind: true } } },
-      orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
-      take: 200,
-    });
-    n += page.length;
-    if (page.length < 200) return n;
-    after = page[page.length - 1]!;
-  }
+  for await (const page of dueTipPages(db, SETTINGS, at)) n += page.length;
+  return n;
 }
 
 async function seed(db: Db, now: Date): Promise<void> {

@@ -46,16 +46,13 @@ export function zaloIncoming(raw: string, body: unknown): UpdateVerdict {
   };
 }
 
-/** Zalo's file hosts when none are configured (ZALO_MEDIA_HOSTS' default). */
-const DEFAULT_MEDIA_HOSTS = ["*.zdn.vn"] as const;
-
 /**
  * Turns a stored Zalo event into a channel-neutral event; undefined when it does not fit the
  * schema. A photo or voice address that is not HTTPS on one of `mediaHosts` (ZALO_MEDIA_HOSTS),
  * or is longer than MEDIA_ADDRESS_MAX, is never passed on as a file: it becomes `file_refused`
  * (the person is told, the caption kept as their words), so no such address is stored or forwarded.
  */
-export function zaloEvent(body: unknown, mediaHosts: readonly string[] = DEFAULT_MEDIA_HOSTS): InboundEvent | undefined {
+export function zaloEvent(body: unknown, mediaHosts: readonly string[]): InboundEvent | undefined {
   const event = unwrapZalo(body);
   if (!event) return undefined;
   const message = event.message as Json & ZaloEvent["message"];

@@ -182,10 +182,24 @@ async function recentlySent(tx: Tx, tipId: string, kind: string, now: Date, repe
  * mid-run) never sends a reminder twice.
  */
 export async function sendReminders(db: Db, renderer: ReplyRenderer, settings: ReminderSettings, now = new Date()): Promise<OutboxRef[]> {
-  const since = new Date(now.getTime() - settings.repeatHours * 3_600_000);
-  const due = dueTipsWhere(now, settings);
   const postgres = isPostgres(db);
   const refs: OutboxRef[] = [];
+  for await (const page of dueTipPages(db, settings, now)) {
+    for (const tip of page) {
+      const sent = new Set(tip.reminders.map((r) => r.kind));
+      for (const reminder of remindersDue(tip, now, settings)) {
+        if (sent.has(reminder.kind)) continue;
+        refs.push(...(await remindOnce(db, renderer, tip, reminder, now, settings.repeatHours, postgres)));
+      }
+    }
+  }
+  return refs;
+}
+
+/** The tips with a reminder due at `now` (`dueTipsWhere`), in pages of PAGE_SIZE oldest first, each with its queue and the kinds of its reminders sent within `repeatHours`. */
+export async function* dueTipPages(db: Db, settings: ReminderSettings, now: Date) {
+  const since = new Date(now.getTime() - settings.repeatHours * 3_600_000);
+  const due = dueTipsWhere(now, settings);
   let after: { receivedAt: Date; id: string } | undefined;
   for (;;) {
     const page = await db.tip.findMany({
@@ -194,18 +208,11 @@ export async function sendReminders(db: Db, renderer: ReplyRenderer, settings: R
       orderBy: [{ receivedAt: "asc" }, { id: "asc" }],
       take: PAGE_SIZE,
     });
-    for (const tip of page) {
-      const sent = new Set(tip.reminders.map((r) => r.kind));
-      for (const reminder of remindersDue(tip, now, settings)) {
-        if (sent.has(reminder.kind)) continue;
-        refs.push(...(await remindOnce(db, renderer, tip, reminder, now, settings.repeatHours, postgres)));
-      }
-    }
-    if (page.length < PAGE_SIZE) break;
+    if (page.length) yield page;
+    if (page.length < PAGE_SIZE) return;
     const last = page[page.length - 1]!;
     after = { receivedAt: last.receivedAt, id: last.id };
   }
-  return refs;
 }
 
 /** Whether `db` is a PostgreSQL client (several instances may share it). */
