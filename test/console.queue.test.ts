@@ -122,7 +122,8 @@ beforeAll(async () => {
   // answer in words or a file ends it, added information does not): asked and not answered, asked
   // and answered, answered by a photo only, answered then asked again, a closed tip asked.
   const claimed = tips.filter((t) => t.status === "claimed");
-  const fresh = tips.filter((t) => t.status === "new");
+  // (Not the duty queue's tip: the test above expects it among the new ones, so no question waits on it.)
+  const fresh = tips.filter((t) => t.status === "new" && t.code !== "TM-DUTY01");
   const closed = tips.filter((t) => t.status === "closed");
   const threads: Array<[Seeded, string[]]> = [];
   for (let i = 0; i < claimed.length; i += 4) threads.push([claimed[i]!, ["to_tipster"]]);

@@ -64,10 +64,17 @@ describe.runIf(PROVIDER === "postgresql")("the statistics rollups with two insta
     expect(await rollupTips(a.db)).toBe(1);
     expect(await rollupRuns(b.app)).toBe(0);
 
-    // A stops (its leases are given up): B takes the leader's role and refreshes at once.
+    // A stops. So that a tip changes after A's last pass and before B takes over (B, whose heartbeat
+    // is half a second, would otherwise take the role as soon as A gives it up and could make its one
+    // pass before the change), the leader's lease is held meanwhile by a holder that is no instance.
+    const hold = "test-hold|no-instance";
+    await a.db.$executeRawUnsafe(`UPDATE "Lease" SET "holder" = $1, "expiresAt" = $2 WHERE "name" = $3`, hold, new Date(Date.now() + 600_000), LEADER);
     await a.stopOnly();
     await changeATip(b, "TM-LEAD0002");
     expect(await dirty(b.db)).toBeGreaterThan(0);
+    expect(b.app.cluster.has(LEADER)).toBe(false);
+    // The lease is free: B takes the leader's role at its next heartbeat and refreshes at once.
+    await b.db.$executeRawUnsafe(`DELETE FROM "Lease" WHERE "name" = $1 AND "holder" = $2`, LEADER, hold);
     await eventually(() => b.app.cluster.has(LEADER), 15_000, "B the leader");
     await eventually(async () => (await dirty(b.db)) === 0, 30_000, "the change rolled up by B");
     expect(await rollupTips(b.db)).toBe(2);
