@@ -64,6 +64,8 @@ let completions: Array<{ id: number; at: number }> = [];
 
 /** A CPU profile of one phase (POST /__bench/profile/start, then /stop with ?file=): the V8 inspector in this process. */
 let profiler: Session | undefined;
+/** BENCH_HEAP_PROFILE=1: the profiles are allocation samples (.cpuprofile names kept; open them as heap profiles). */
+const HEAP_PROFILE = process.env.BENCH_HEAP_PROFILE === "1";
 
 function addBenchRoutes(http: FastifyInstance, control: { pause(): void; resume(): void; collect(): Promise<Array<[string, number, number]>>; debug?(): Promise<unknown> }): void {
   http.get("/__bench/debug", async () => (control.debug ? control.debug() : {}));
@@ -74,13 +76,19 @@ function addBenchRoutes(http: FastifyInstance, control: { pause(): void; resume(
   http.post("/__bench/profile/start", async () => {
     profiler = new Session();
     profiler.connect();
+    if (HEAP_PROFILE) {
+      // Every allocation sampled, those collected since included: where the garbage comes from.
+      await profiler.post("HeapProfiler.enable");
+      await profiler.post("HeapProfiler.startSampling", { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+      return { ok: true };
+    }
     await profiler.post("Profiler.enable");
     await profiler.post("Profiler.start");
     return { ok: true };
   });
   http.post<{ Querystring: { file: string } }>("/__bench/profile/stop", async (req) => {
     if (!profiler) return { ok: false };
-    const { profile } = await profiler.post("Profiler.stop");
+    const { profile } = HEAP_PROFILE ? await profiler.post("HeapProfiler.stopSampling") : await profiler.post("Profiler.stop");
     profiler.disconnect();
     profiler = undefined;
     fs.writeFileSync(req.query.file, JSON.stringify(profile));

@@ -203,7 +203,7 @@ interface TakenRow {
  * row is left as it is and `older` is true: the worker reads the chat's updates again. A group holds
  * one update per chat (the worker runs one update of a chat at a time).
  */
-const TAKE_ROWS =
+export const TAKE_ROWS =
   `WITH target AS (SELECT "id", "channel", "chatKey", "seq", "payload" FROM "InboxUpdate" WHERE "id" = ANY(?::int[]) AND "status" = 'pending' ORDER BY "id" FOR UPDATE), ` +
   `older AS (SELECT t."id" FROM target t WHERE EXISTS (SELECT 1 FROM "InboxUpdate" o WHERE o."chatKey" = t."chatKey" AND o."channel" = t."channel" AND o."status" = 'pending' AND (o."seq", o."id") < (t."seq", t."id"))), ` +
   `taken AS (UPDATE "InboxUpdate" u SET "status" = 'done', "processedAt" = ?, "attempts" = u."attempts" + 1, "payload" = '', "chatKey" = '' ` +
