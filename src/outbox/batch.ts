@@ -1,4 +1,13 @@
 import { Prisma, sqliteConnection, type Db, type SqliteConnection } from "../db/client.ts";
+import { sqliteDate } from "../db/hot.ts";
+import { pgQueryOf } from "../db/hotPg.ts";
+
+/**
+ * Calls the platforms do not count against a chat's message limits. They go in a lane of their own
+ * (see the sender's laneKey): an answer to a button press must not wait behind the group's card
+ * edits, which Telegram lets out at 20 a minute, or the presser's button keeps spinning.
+ */
+export const NOT_CHAT_LIMITED: ReadonlySet<string> = new Set(["answerCallbackQuery"]);
 
 /** An outbox row as the sender reads it before a delivery, with the fields of its chat it needs. */
 export interface SenderRow {
@@ -15,19 +24,33 @@ export interface SenderRow {
   nextAttemptAt: Date;
   bulkPaid: boolean;
   chat: { platformChatId: string; kind: string; unreachableAt: Date | null };
+  /**
+   * PostgreSQL (several instances): whether an older row of the same lane (the chat's calls that
+   * count against its limits, or those that do not) is pending — the sender may hear of a chat's
+   * rows in any order. Undefined on SQLite, where one process records and sends in order.
+   */
+  older?: boolean;
 }
 
 /** Rows per statement: well under SQLite's and PostgreSQL's parameter limits (a row takes up to 3). */
 const CHUNK = 500;
 
-/** A DateTime as the Prisma SQLite adapter stores it (ISO 8601, "+00:00"). */
-const sqliteTime = (d: Date) => d.toISOString().replace("Z", "+00:00");
 
 /** The row columns read, and the chat's (SQLite: the ids as one JSON array parameter, so the statement text never changes). */
 const SELECT_ROWS = `SELECT o."id", o."channel", o."chatId", o."method", o."payload", o."priority", o."sensitive", o."status", o."attempts",
   o."rateLimitedCount", o."nextAttemptAt", o."bulkPaid", c."platformChatId", c."kind", c."unreachableAt"
   FROM "OutboxMessage" o JOIN "Chat" c ON c."id" = o."chatId"`;
 const SQLITE_READ = `${SELECT_ROWS} WHERE o."id" IN (SELECT value FROM json_each(?))`;
+/** The lane of a call: those not counted against the chat, or the others. */
+const fastLane = (alias: string) => `${alias}."method" IN (${[...NOT_CHAT_LIMITED].map((m) => `'${m}'`).join(", ")})`;
+/** PostgreSQL: the rows (ids as one array parameter) and whether an older row of each one's lane is pending. */
+const PG_READ =
+  `${SELECT_ROWS.replace(" FROM ", `, EXISTS (SELECT 1 FROM "OutboxMessage" p WHERE p."chatId" = o."chatId" AND p."status" = 'pending' AND p."id" < o."id" AND (${fastLane("p")}) = (${fastLane("o")})) AS "older" FROM `)}` +
+  ` WHERE o."id" = ANY(?::int[])`;
+/** PostgreSQL: the delivered rows as three arrays (id, platform message id, final payload or null). */
+const PG_SENT = `UPDATE "OutboxMessage" o SET "status" = 'sent', "attempts" = o."attempts" + 1, "sentAt" = ?, "lastError" = NULL,
+  "platformMessageId" = j."mid", "payload" = COALESCE(j."payload", o."payload")
+  FROM unnest(?::int[], ?::text[], ?::text[]) AS j("id", "mid", "payload") WHERE o."id" = j."id"`;
 /** Each element of the JSON parameter: [id, platform message id or null, final payload or null]. */
 const SQLITE_SENT = `UPDATE "OutboxMessage" SET "status" = 'sent', "attempts" = "attempts" + 1, "sentAt" = ?, "lastError" = NULL,
   "platformMessageId" = j.value ->> '$[1]', "payload" = COALESCE(j.value ->> '$[2]', "payload")
@@ -40,7 +63,14 @@ type RawRow = Omit<SenderRow, "chat" | "sensitive" | "bulkPaid" | "nextAttemptAt
   platformChatId: string;
   kind: string;
   unreachableAt: Date | string | null;
+  older?: boolean;
 };
+
+/** A timestamp as a driver returns it: a Date (Prisma), ISO text (SQLite), or UTC text without a zone (node-postgres, see hotPg.ts). */
+function when(v: Date | string): Date {
+  if (v instanceof Date) return v;
+  return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(v) ? `${v.replace(" ", "T")}Z` : v);
+}
 
 function senderRow(r: RawRow): SenderRow {
   return {
@@ -54,9 +84,10 @@ function senderRow(r: RawRow): SenderRow {
     status: r.status,
     attempts: Number(r.attempts),
     rateLimitedCount: Number(r.rateLimitedCount),
-    nextAttemptAt: new Date(r.nextAttemptAt),
+    nextAttemptAt: when(r.nextAttemptAt),
     bulkPaid: Boolean(r.bulkPaid),
-    chat: { platformChatId: r.platformChatId, kind: r.kind, unreachableAt: r.unreachableAt === null ? null : new Date(r.unreachableAt) },
+    chat: { platformChatId: r.platformChatId, kind: r.kind, unreachableAt: r.unreachableAt === null ? null : when(r.unreachableAt) },
+    ...(r.older === undefined ? {} : { older: Boolean(r.older) }),
   };
 }
 
@@ -123,13 +154,14 @@ export interface SentRecord {
 }
 
 /**
- * Batched reads and writes of outbox rows for the sender's bulk deliveries (campaign messages):
- * a paid broadcast delivers up to 1,000 messages a second, and one query per message to read its row
- * and one more to record it would cost more than sending it. Rows are read together
- * (`SELECT … WHERE id IN (…)`) and the delivered ones recorded together (one `UPDATE … WHERE id IN
- * (…)`); every caller still gets its own row and waits until its own outcome is written, so a
- * message is recorded as sent before the sender counts it done (a crash can repeat only the messages
- * in flight, as before).
+ * Batched reads and writes of outbox rows for the sender's deliveries: a paid broadcast delivers up
+ * to 1,000 messages a second, and the answers to button presses go as fast as the presses are
+ * processed; one query per message to read its row and one more to record it would cost more than
+ * sending it. Rows are read together (one statement for the rows asked for meanwhile, each with its
+ * chat) and the delivered ones recorded together (one `UPDATE`); every caller still gets its own row
+ * and waits until its own outcome is written, so a message is recorded as sent before the sender
+ * counts it done (a crash can repeat only the messages in flight). Raw statements: on SQLite on its
+ * connection, on PostgreSQL prepared on the pool — Prisma's per-query cost is most of a small batch's.
  */
 export class OutboxBatches {
   private readonly reads: Coalescer<number, null, SenderRow | null>;
@@ -137,9 +169,12 @@ export class OutboxBatches {
 
   /** SQLite: statements on the raw connection (Prisma's per-query cost is most of a small batch's). */
   private readonly sqlite?: SqliteConnection;
+  /** PostgreSQL: prepared statements on the pool. */
+  private readonly pg?: ReturnType<typeof pgQueryOf>;
 
   constructor(private readonly db: Db) {
     this.sqlite = sqliteConnection(db);
+    this.pg = pgQueryOf(db);
     this.reads = new Coalescer((batch) => this.readRows([...batch.keys()]));
     this.sent = new Coalescer(async (batch) => {
       await this.writeSent(batch);
@@ -165,6 +200,11 @@ export class OutboxBatches {
       for (const r of rows) found.set(Number(r.id), senderRow(r));
       return found;
     }
+    const pg = this.pg;
+    if (pg) {
+      for (const r of (await pg<RawRow>(PG_READ, [ids])).rows) found.set(Number(r.id), senderRow(r));
+      return found;
+    }
     for (let i = 0; i < ids.length; i += CHUNK) {
       const rows = await this.db.$queryRaw<RawRow[]>(Prisma.sql`${Prisma.raw(SELECT_ROWS)} WHERE o."id" IN (${Prisma.join(ids.slice(i, i + CHUNK))})`);
       for (const r of rows) found.set(Number(r.id), senderRow(r));
@@ -178,7 +218,12 @@ export class OutboxBatches {
     const sqlite = this.sqlite;
     if (sqlite) {
       const json = JSON.stringify(all.map(([id, r]) => [id, r.platformMessageId, r.payload ?? null]));
-      await sqlite.run(() => sqlite.statement(SQLITE_SENT).run(sqliteTime(now), json));
+      await sqlite.run(() => sqlite.statement(SQLITE_SENT).run(sqliteDate(now), json));
+      return;
+    }
+    const pg = this.pg;
+    if (pg) {
+      await pg(PG_SENT, [sqliteDate(now), all.map(([id]) => id), all.map(([, r]) => r.platformMessageId), all.map(([, r]) => r.payload ?? null)]);
       return;
     }
     for (let i = 0; i < all.length; i += CHUNK) {

@@ -3,7 +3,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ChatKind, PlatformLimiter } from "./limiter.ts";
 import { PRIORITY_BULK, type OutboundCall, type OutboxRef } from "./outbound.ts";
-import { OutboxBatches, type SenderRow } from "./batch.ts";
+import { NOT_CHAT_LIMITED, OutboxBatches, type SenderRow } from "./batch.ts";
 import { secretRedactor, type Redactor } from "../security/redact.ts";
 import type { WorkerActivity } from "../inbox/worker.ts";
 
@@ -84,12 +84,6 @@ const MAX_IN_FLIGHT_PER_CHANNEL = 16;
  * statements. A crash can repeat at most this many messages the platform had accepted.
  */
 const MAX_IN_FLIGHT_PAID = 256;
-/**
- * Calls the platforms do not count against a chat's message limits. They go in a lane of their own
- * (see laneKey): an answer to a button press must not wait behind the group's card edits, which
- * Telegram lets out at 20 a minute, or the presser's button keeps spinning.
- */
-const NOT_CHAT_LIMITED = new Set(["answerCallbackQuery"]);
 /** The queue a row waits in: its chat's, or its chat's lane of calls that are not chat-limited. */
 const laneKey = (chatId: string, method: string | undefined) => (method !== undefined && NOT_CHAT_LIMITED.has(method) ? `${chatId}\u0000fast` : chatId);
 /** What a message's payload becomes once it has left (or will never leave), when nothing is kept of it. */
@@ -124,7 +118,7 @@ export class OutboxSender {
   /** Deliveries in flight per channel, and the chats waiting for a slot (in order). */
   private readonly channelBusy = new Map<string, number>();
   private readonly channelWaiting = new Map<string, string[]>();
-  /** Bulk rows (campaign messages) waiting or in flight: read and recorded in batches; true for paid ones. */
+  /** Bulk rows (campaign messages) waiting or in flight: true for paid ones (their own delivery slots). */
   private readonly bulk = new Map<number, boolean>();
   private readonly batches: OutboxBatches;
   /** Several instances: a channel just taken over is not sent to before this time (see takeOver). */
@@ -392,15 +386,14 @@ export class OutboxSender {
     const { db, metrics, log } = this.opts;
     // Several instances: an instance that is no longer the channel's sender leaves the row to the new one.
     if (!this.sends(q.channel)) return this.done(q, id);
-    // A campaign message's row is read (and, once delivered, recorded) together with the others in flight.
-    const bulk = this.bulk.has(id);
-    const row: SenderRow | null = bulk ? await this.batches.load(id) : await db.outboxMessage.findUnique({ where: { id }, include: { chat: true } });
+    // The row is read (and, once delivered, recorded) together with the others in flight.
+    const row: SenderRow | null = await this.batches.load(id);
     if (!row || row.status !== "pending") return this.done(q, id);
     // An older row of the lane learnt of while this one was being read goes first.
     if (this.olderQueued(q, id)) return;
     // Several instances: rows are announced by whichever instance recorded them, and announcements
-    // can overtake each other; an older pending row of the lane goes first.
-    if (this.opts.cluster && (await this.olderFirst(key, q, row.chatId, id))) return;
+    // can overtake each other; an older pending row of the lane (the read tells) goes first.
+    if (this.opts.cluster && row.older !== false && (await this.olderFirst(key, q, row.chatId, id))) return;
     const delay = row.nextAttemptAt.getTime() - Date.now();
     if (delay > 0) return this.wait(key, q, delay);
 
@@ -441,24 +434,11 @@ export class OutboxSender {
     metrics.messagesSent.inc({ channel: row.channel, outcome: outcome.kind });
 
     switch (outcome.kind) {
-      case "sent":
-        if (bulk) {
-          const payload = this.finalPayload(row);
-          await this.batches.markSent(id, { platformMessageId: outcome.messageId ?? null, ...(payload === undefined ? {} : { payload }) });
-          return this.done(q, id);
-        }
-        await db.outboxMessage.update({
-          where: { id },
-          data: {
-            status: "sent",
-            attempts: { increment: 1 },
-            sentAt: new Date(),
-            platformMessageId: outcome.messageId ?? null,
-            lastError: null,
-            ...this.finalData(row),
-          },
-        });
+      case "sent": {
+        const payload = this.finalPayload(row);
+        await this.batches.markSent(id, { platformMessageId: outcome.messageId ?? null, ...(payload === undefined ? {} : { payload }) });
         return this.done(q, id);
+      }
       case "rate_limited": {
         metrics.rateLimited.inc({ channel: row.channel });
         const count = row.rateLimitedCount + 1;

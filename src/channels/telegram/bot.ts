@@ -1,4 +1,4 @@
-import { Bot, Composer, type Context } from "grammy";
+import { Bot, Composer, type ChatTypeContext, type Context } from "grammy";
 import type { UserFromGetMe, Update } from "grammy/types";
 import type { Tx } from "../../db/client.ts";
 import { hotSqlOf } from "../../db/hot.ts";
@@ -17,6 +17,7 @@ import { migrateGroupChat, setChatReachable } from "../../core/chats/lifecycle.t
 import type { Reply } from "../../core/reply.ts";
 import { GROUP_COMMANDS, PRIVATE_COMMANDS } from "../../core/commandMenus.ts";
 import { DEFAULT_LOCALE, LOCALES, type Translate } from "../../i18n.ts";
+import { chatType, command, on } from "./route.ts";
 
 /** The transaction an update is processed in, and the outbox rows its processing created. */
 interface UpdateScope {
@@ -41,7 +42,8 @@ function scope(ctx: Context): UpdateScope {
 /** Resident conversation in private chats: every update becomes a channel-neutral event for the core. */
 function residentComposer(deps: InboundDeps): Composer<Context> {
   const composer = new Composer<Context>();
-  const pm = composer.chatType("private");
+  const pm = new Composer<ChatTypeContext<Context, "private">>();
+  composer.use(chatType<Context, "private">("private", pm));
   const dispatch = async (ctx: Context, input: InboundInput, leadingCalls: OutboundCall[] = []) => {
     const s = scope(ctx);
     const refs = await processInbound(s.tx, deps, {
@@ -52,46 +54,46 @@ function residentComposer(deps: InboundDeps): Composer<Context> {
     s.refs.push(...refs);
   };
 
-  pm.on("callback_query:data", (ctx) =>
+  pm.use(on("callback_query:data", (ctx) =>
     dispatch(ctx, { type: "choice", choiceId: ctx.callbackQuery.data }, [
       { method: "answerCallbackQuery", payload: { callback_query_id: ctx.callbackQuery.id } },
     ]),
-  );
-  pm.on("message:text", (ctx) => {
+  ));
+  pm.use(on("message:text", (ctx) => {
     const command = /^\/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+([\s\S]*))?$/.exec(ctx.message.text);
     if (!command) return dispatch(ctx, { type: "text", text: ctx.message.text });
     const name = command[1]!.toLowerCase();
     return dispatch(ctx, name === "start" ? { type: "start" } : { type: "command", command: name, args: command[2] ?? "" });
-  });
-  pm.on("message:location", (ctx) =>
+  }));
+  pm.use(on("message:location", (ctx) =>
     dispatch(ctx, { type: "location", latitude: ctx.message.location.latitude, longitude: ctx.message.location.longitude }),
-  );
-  pm.on("message:contact", (ctx) => dispatch(ctx, { type: "contact", phone: ctx.message.contact.phone_number }));
-  pm.on("message:photo", (ctx) =>
+  ));
+  pm.use(on("message:contact", (ctx) => dispatch(ctx, { type: "contact", phone: ctx.message.contact.phone_number })));
+  pm.use(on("message:photo", (ctx) =>
     dispatch(ctx, { type: "media", kind: "photo", ref: ctx.message.photo.at(-1)!.file_id, caption: ctx.message.caption }),
-  );
-  pm.on("message:video", (ctx) => dispatch(ctx, { type: "media", kind: "video", ref: ctx.message.video.file_id, caption: ctx.message.caption }));
-  pm.on("message:voice", (ctx) => dispatch(ctx, { type: "media", kind: "voice", ref: ctx.message.voice.file_id }));
-  pm.on("message:audio", (ctx) => dispatch(ctx, { type: "media", kind: "audio", ref: ctx.message.audio.file_id, caption: ctx.message.caption }));
-  pm.on("message:document", (ctx) =>
+  ));
+  pm.use(on("message:video", (ctx) => dispatch(ctx, { type: "media", kind: "video", ref: ctx.message.video.file_id, caption: ctx.message.caption })));
+  pm.use(on("message:voice", (ctx) => dispatch(ctx, { type: "media", kind: "voice", ref: ctx.message.voice.file_id })));
+  pm.use(on("message:audio", (ctx) => dispatch(ctx, { type: "media", kind: "audio", ref: ctx.message.audio.file_id, caption: ctx.message.caption })));
+  pm.use(on("message:document", (ctx) =>
     dispatch(ctx, { type: "media", kind: "document", ref: ctx.message.document.file_id, caption: ctx.message.caption }),
-  );
-  pm.on("message:sticker", (ctx) => dispatch(ctx, { type: "media", kind: "sticker", ref: ctx.message.sticker.file_id }));
-  pm.on("message", (ctx) => dispatch(ctx, { type: "unsupported" }));
+  ));
+  pm.use(on("message:sticker", (ctx) => dispatch(ctx, { type: "media", kind: "sticker", ref: ctx.message.sticker.file_id })));
+  pm.use(on("message", (ctx) => dispatch(ctx, { type: "unsupported" })));
   return composer;
 }
 
 /** Chat lifecycle: a person blocking the bot, a group becoming a supergroup. */
 function lifecycleComposer(): Composer<Context> {
   const composer = new Composer<Context>();
-  composer.on("my_chat_member", async (ctx) => {
+  composer.use(on("my_chat_member", async (ctx) => {
     const status = ctx.myChatMember.new_chat_member.status;
     const blocked = status === "kicked" || status === "left";
     await setChatReachable(scope(ctx).tx, { channel: "telegram", platformChatId: String(ctx.chat.id), reachable: !blocked });
-  });
-  composer.on("message:migrate_to_chat_id", async (ctx) => {
+  }));
+  composer.use(on("message:migrate_to_chat_id", async (ctx) => {
     await migrateGroupChat(scope(ctx).tx, { channel: "telegram", fromPlatformChatId: String(ctx.chat.id), toPlatformChatId: String(ctx.message.migrate_to_chat_id) });
-  });
+  }));
   return composer;
 }
 
@@ -103,11 +105,12 @@ const fullName = (u: { first_name: string; last_name?: string }) => [u.first_nam
  */
 function officerComposer(deps: OfficerDeps): Composer<Context> {
   const composer = new Composer<Context>();
-  const groups = composer.chatType(["group", "supergroup"]);
+  const groups = new Composer<ChatTypeContext<Context, "group" | "supergroup">>();
+  composer.use(chatType<Context, "group" | "supergroup">(["group", "supergroup"], groups));
   const groupChat = async (ctx: Context) =>
     (await findOrCreateChat(scope(ctx).tx, { channel: "telegram", chat: { platformChatId: String(ctx.chat!.id), kind: "group" } })).chat;
 
-  groups.on("callback_query:data", async (ctx) => {
+  groups.use(on("callback_query:data", async (ctx) => {
     const s = scope(ctx);
     const group = await groupChat(ctx);
     const result = await handleCardPress(s.tx, deps, {
@@ -122,8 +125,8 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
       payload: { callback_query_id: ctx.callbackQuery.id, ...(result.answer ? { text: result.answer.slice(0, 200), show_alert: result.alert === true } : {}) },
     };
     s.refs.push(...(await enqueueCalls(s.tx, { chatId: group.id, channel: "telegram" }, [answer])), ...result.refs);
-  });
-  groups.on("message:text", async (ctx) => {
+  }));
+  groups.use(on("message:text", async (ctx) => {
     const s = scope(ctx);
     const group = await groupChat(ctx);
     s.refs.push(
@@ -135,11 +138,12 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
         replyToMessageId: ctx.message.reply_to_message?.message_id,
       })),
     );
-  });
+  }));
 
   // An officer's invitation: /start CODE in a private chat with the bot (the core redeems it).
-  const pm = composer.chatType("private");
-  pm.command("start", async (ctx, next) => {
+  const pm = new Composer<ChatTypeContext<Context, "private">>();
+  composer.use(chatType<Context, "private">("private", pm));
+  pm.use(command("start", async (ctx, next) => {
     const code = ctx.match.trim();
     if (!CODE_SHAPE.test(code)) return next();
     const s = scope(ctx);
@@ -152,7 +156,7 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
         ? { key: "officer:admin.codes_limited", params: { minutes: redeemed.retryMinutes } }
         : { key: "officer:admin.bad_invite" };
     s.refs.push(...(await enqueueCalls(s.tx, { chatId: chat.id, channel: "telegram" }, deps.officerRenderer.render(reply, chat.locale ?? "vi").calls)));
-  });
+  }));
   // Officers registered from the CLI get their private chat recorded the first time they write.
   pm.use(async (ctx, next) => {
     if (ctx.from) {
@@ -188,19 +192,19 @@ function officerComposer(deps: OfficerDeps): Composer<Context> {
   });
   // A login to the web console: /console in private. A person who is not an active officer or staff
   // member with a known private chat gets the residents' answer, as for any command (refusal audited).
-  pm.command("console", async (ctx, next) => {
+  pm.use(command("console", async (ctx, next) => {
     const s = scope(ctx);
     const done = await requestConsoleLogin(s.tx, { officerRenderer: deps.officerRenderer, baseUrl: deps.consoleUrl, limits: deps.codeGuess }, { telegramUserId: String(ctx.from.id), via: "telegram" });
     s.refs.push(...done.refs);
     if (!done.sent) return next();
-  });
+  }));
   return composer;
 }
 
 /** Mounted last: any button press nobody handled is still answered, or the client keeps spinning. */
 function fallbackComposer(deps: InboundDeps): Composer<Context> {
   const composer = new Composer<Context>();
-  composer.on("callback_query", async (ctx) => {
+  composer.use(on("callback_query", async (ctx) => {
     const s = scope(ctx);
     const chatId = ctx.chat?.id ?? ctx.from.id;
     const refs = await processInbound(s.tx, deps, {
@@ -213,7 +217,7 @@ function fallbackComposer(deps: InboundDeps): Composer<Context> {
       leadingCalls: [{ method: "answerCallbackQuery", payload: { callback_query_id: ctx.callbackQuery.id } }],
     });
     s.refs.push(...refs);
-  });
+  }));
   return composer;
 }
 

@@ -153,7 +153,17 @@ class NearestPhrasings {
    * when searched, the same number as stored, not kept: a double per posting).
    */
   private readonly norms: Float64Array;
+  /** Each phrasing's entry by number (see `entryIds`). */
+  private readonly entryOf: Uint32Array;
+  private readonly entryIds: string[] = [];
+  // Scratch space of `rank`, kept between calls (a search allocates what it returns, little else).
   private readonly sims: Float64Array;
+  private readonly touchedDocs: Uint32Array;
+  private readonly best: Float64Array;
+  private readonly second: Float64Array;
+  private readonly touchedEntries: Uint32Array;
+  /** Per entry: its place among the entries reached by the search under way. */
+  private readonly reached: Uint32Array;
 
   /** `docs`: each phrasing's entry and its features' numbers (below `features`); `kinds`: each feature's weight by kind. */
   constructor(docs: Array<{ id: string; features: number[] }>, features: number, kinds: Float64Array) {
@@ -175,6 +185,17 @@ class NearestPhrasings {
       for (const f of v.weights.keys()) this.docs[next[f]!++] = i;
     });
     this.sims = new Float64Array(docs.length);
+    this.touchedDocs = new Uint32Array(docs.length);
+    const numbers = new Map<string, number>();
+    this.entryOf = Uint32Array.from(this.owners, (id) => {
+      let n = numbers.get(id);
+      if (n === undefined) numbers.set(id, (n = this.entryIds.push(id) - 1));
+      return n;
+    });
+    this.best = new Float64Array(this.entryIds.length);
+    this.second = new Float64Array(this.entryIds.length);
+    this.touchedEntries = new Uint32Array(this.entryIds.length);
+    this.reached = new Uint32Array(this.entryIds.length);
   }
 
   /** A text's unit vector (feature → weight) and the length it was divided by. */
@@ -192,29 +213,45 @@ class NearestPhrasings {
     return { weights: v, norm };
   }
 
-  /** Entries by similarity to the question's features (numbers), best first. */
-  rank(fs: number[]): Array<{ id: string; s: number }> {
-    const sims = this.sims;
-    const touched: number[] = [];
+  /**
+   * Entries by similarity to the question's features (numbers), best first (ties in the order the
+   * entries were first reached), at most `limit`.
+   */
+  rank(fs: number[], limit = Infinity): Array<{ id: string; s: number }> {
+    const { sims, touchedDocs, best, second, touchedEntries, entryOf } = this;
+    let docs = 0;
     for (const [f, w] of this.vector(fs).weights) {
       const idf = this.idf[f]!;
       for (let i = this.offsets[f]!, end = this.offsets[f + 1]!; i < end; i++) {
         const doc = this.docs[i]!;
-        if (sims[doc] === 0) touched.push(doc);
+        if (sims[doc] === 0) touchedDocs[docs++] = doc;
         sims[doc]! += w * (idf / this.norms[doc]!);
       }
     }
-    const best = new Map<string, [number, number]>();
-    for (const doc of touched) {
+    // Each entry's best and second best phrasing; entries listed as first reached.
+    let entries = 0;
+    for (let k = 0; k < docs; k++) {
+      const doc = touchedDocs[k]!;
       const sim = sims[doc]!;
       sims[doc] = 0;
-      const id = this.owners[doc]!;
-      const top = best.get(id);
-      if (!top) best.set(id, [sim, 0]);
-      else if (sim > top[0]) best.set(id, [sim, top[0]]);
-      else if (sim > top[1]) top[1] = sim;
+      const e = entryOf[doc]!;
+      if (best[e] === 0) {
+        touchedEntries[entries++] = e;
+        best[e] = sim;
+      } else if (sim > best[e]!) {
+        second[e] = best[e]!;
+        best[e] = sim;
+      } else if (sim > second[e]!) second[e] = sim;
     }
-    return [...best].map(([id, [a, b]]) => ({ id, s: a + 0.5 * b })).sort((x, y) => y.s - x.s);
+    const order = touchedEntries.slice(0, entries);
+    const score = (e: number) => best[e]! + 0.5 * second[e]!;
+    const reached = this.reached;
+    for (let i = 0; i < entries; i++) reached[order[i]!] = i;
+    order.sort((a, b) => score(b) - score(a) || reached[a]! - reached[b]!);
+    const out: Array<{ id: string; s: number }> = [];
+    for (let i = 0; i < entries && i < limit; i++) out.push({ id: this.entryIds[order[i]!]!, s: score(order[i]!) });
+    for (let i = 0; i < entries; i++) best[order[i]!] = second[order[i]!] = 0;
+    return out;
   }
 }
 
@@ -368,7 +405,10 @@ export class LegalSearch {
     if (asked.length === 0 || this.vocabulary.size === 0) return { hits: [], confident: false };
     // Two rankings, fused by reciprocal rank: the naive Bayes classes and the nearest phrasings.
     const bayes = this.ranking.rank(asked);
-    const near = this.nearest.rank(asked.map((f) => this.ranking.id(f)!));
+    const near = this.nearest.rank(
+      asked.map((f) => this.ranking.id(f)!),
+      FUSED_DEPTH,
+    );
     const probability = new Map(bayes.map((r) => [r.label, r.p]));
     const fused = new Map<string, number>();
     bayes.slice(0, FUSED_DEPTH).forEach((r, i) => fused.set(r.label, (fused.get(r.label) ?? 0) + (1 - NEAREST_WEIGHT) / (i + RANK_OFFSET)));
