@@ -16,6 +16,8 @@
  *            --cpu-prof[=DIR]  CPU profiles of each server's capacity phase (DIR/<variant>-capacity.cpuprofile) and of
  *                              the background before it, processing held (DIR/<variant>-background.cpuprofile)
  *            --sql             the statements of the capacity phase by SQL text, per update processed
+ *            BENCH_HEAP_PROFILE=1 (environment) with --cpu-prof: allocation samples instead of CPU profiles
+ *                              (V8's sampling heap profiler, collected objects included: where the garbage comes from)
  *
  * The mix, per chat (each chat new, its updates interleaved with every other chat's as residents
  * write at the same time), see MIX: browsing the menus (/start, language, help, emergency, a
