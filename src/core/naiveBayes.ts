@@ -82,6 +82,25 @@ export class NaiveBayes<L extends string> {
 
   /** Each label's probability given `features`, best first (labels in training order on ties). */
   rank(features: Iterable<string>): Array<{ label: L; p: number }> {
+    const p = this.probabilities(features);
+    return this.labels.map((label, c) => ({ label, p: p[c]! })).sort((a, b) => b.p - a.p);
+  }
+
+  /**
+   * The `limit` most probable labels given `features`, best first (training order on ties, as
+   * `rank`), and any label's probability: what a caller needs of a model with hundreds of labels
+   * without an object for each.
+   */
+  top(features: Iterable<string>, limit: number): { best: Array<{ label: L; p: number }>; probability: (label: L) => number } {
+    const p = this.probabilities(features);
+    const order = Uint32Array.from(p.keys()).sort((a, b) => p[b]! - p[a]! || a - b);
+    const best: Array<{ label: L; p: number }> = [];
+    for (let i = 0; i < order.length && i < limit; i++) best.push({ label: this.labels[order[i]!]!, p: p[order[i]!]! });
+    return { best, probability: (label) => p[this.labelIds.get(label) ?? -1] ?? 0 };
+  }
+
+  /** Each label's probability (by label number) given `features`. */
+  private probabilities(features: Iterable<string>): Float64Array {
     const model = (this.model ??= this.build());
     // Every label starts as if no feature were its own; each feature then corrects only the labels
     // that saw it (its postings), so the cost follows what the features touch, not labels × features.
@@ -106,7 +125,8 @@ export class NaiveBayes<L extends string> {
     for (const x of scores) if (x > max) max = x;
     let z = 0;
     for (const x of scores) z += Math.exp(x - max);
-    return this.labels.map((label, c) => ({ label, p: Math.exp(scores[c]! - max) / z })).sort((a, b) => b.p - a.p);
+    for (let c = 0; c < scores.length; c++) scores[c] = Math.exp(scores[c]! - max) / z;
+    return scores;
   }
 
   private build(): Model {

@@ -404,17 +404,16 @@ export class LegalSearch {
     const asked = features(question).filter((f) => this.ranking.knows(f));
     if (asked.length === 0 || this.vocabulary.size === 0) return { hits: [], confident: false };
     // Two rankings, fused by reciprocal rank: the naive Bayes classes and the nearest phrasings.
-    const bayes = this.ranking.rank(asked);
+    const { best: bayes, probability } = this.ranking.top(asked, FUSED_DEPTH);
     const near = this.nearest.rank(
       asked.map((f) => this.ranking.id(f)!),
       FUSED_DEPTH,
     );
-    const probability = new Map(bayes.map((r) => [r.label, r.p]));
     const fused = new Map<string, number>();
     bayes.slice(0, FUSED_DEPTH).forEach((r, i) => fused.set(r.label, (fused.get(r.label) ?? 0) + (1 - NEAREST_WEIGHT) / (i + RANK_OFFSET)));
     near.slice(0, FUSED_DEPTH).forEach((r, i) => fused.set(r.id, (fused.get(r.id) ?? 0) + NEAREST_WEIGHT / (i + RANK_OFFSET)));
     const order = [...fused].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-    const hits = order.slice(0, limit).map((id) => ({ id, score: probability.get(id) ?? 0, coverage: 0 }));
+    const hits = order.slice(0, limit).map((id) => ({ id, score: probability(id), coverage: 0 }));
     for (const h of hits) h.coverage = this.coverage(question, h.id);
     const [first] = hits;
     // Answered directly only when both rankings put the same entry first, it is probable enough, and
