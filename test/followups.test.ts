@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tgCallback, tgGroupText, tgUser, type FakeCall, type FakeTelegramApi, tgShownText, uploadedBytes } from "./fakes/telegramApi.ts";
 import type { FakeZaloApi } from "./fakes/zaloApi.ts";
-import { bindGroup, seedCommuneDesk } from "./helpers/officers.ts";
-import { eventually, startWithFakes, type TestApp } from "./helpers/app.ts";
+import { bindGroup } from "./helpers/officers.ts";
+import { eventually, type TestApp } from "./helpers/app.ts";
 import { TelegramTipster, ZaloTipster } from "./helpers/tipster.ts";
 import { jpegWithMetadata, openWebSession } from "./helpers/webChat.ts";
-import { startZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
+import { startDeskWithZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
 
 /**
  * Attachments and follow-ups at any step: media kept at every step of a draft and at the main menu,
@@ -17,7 +17,7 @@ const GROUP = -2_001;
 const OFFICER = 6_001;
 const MEDIA_METHODS = ["sendPhoto", "sendVideo", "sendVoice", "sendAudio", "sendDocument"];
 
-let env: Awaited<ReturnType<typeof startWithFakes>>;
+let env: Awaited<ReturnType<typeof startDeskWithZaloCdn>>;
 let t: TestApp;
 let tg: FakeTelegramApi;
 let zalo: FakeZaloApi;
@@ -25,14 +25,11 @@ let zalo: FakeZaloApi;
 let cdn: ZaloCdn;
 
 beforeAll(async () => {
-  cdn = await startZaloCdn();
-  env = await startWithFakes({ zaloMediaSeams: cdn.seams });
-  ({ t, tg, zalo } = env);
-  await seedCommuneDesk(t.db, { group: GROUP, officer: OFFICER });
+  env = await startDeskWithZaloCdn({ group: GROUP, officer: OFFICER });
+  ({ t, tg, zalo, cdn } = env);
 });
 afterAll(async () => {
   await env?.close();
-  await cdn?.close();
 });
 
 // ---- Officers' side ------------------------------------------------------------------------------

@@ -34,7 +34,8 @@ async function explain(sql: string, types: string[], params: unknown[]): Promise
   await client.query("BEGIN");
   try {
     await client.query("SET LOCAL plan_cache_mode = force_generic_plan");
-    await client.query(`PREPARE planned(${types.join(", ")}) AS ${sql.replace(/\?/g, (() => { let n = 0; return () => `$${++n}`; })())}`);
+    let n = 0;
+    await client.query(`PREPARE planned(${types.join(", ")}) AS ${sql.replace(/\?/g, () => `$${++n}`)}`);
     const values = params.map((p) => (Array.isArray(p) ? `ARRAY[${p.join(",")}]::int[]` : typeof p === "number" ? String(p) : `'${String(p)}'`));
     const { rows } = await client.query<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE planned(${values.join(", ")})`);
     const top = rows[0]!["QUERY PLAN"][0]!.Plan;

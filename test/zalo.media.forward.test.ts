@@ -4,10 +4,9 @@ import { zaloEvent } from "../src/channels/zalo/inbound.ts";
 import { enqueueCalls } from "../src/outbox/outbound.ts";
 import { tgCallback, tgGroupText, tgShownText, tgUser, uploadedBytes, type FakeCall, type FakeTelegramApi } from "./fakes/telegramApi.ts";
 import { zaloImage, type FakeZaloApi } from "./fakes/zaloApi.ts";
-import { eventually, startWithFakes, waitIdle, type TestApp } from "./helpers/app.ts";
-import { seedCommuneDesk } from "./helpers/officers.ts";
+import { eventually, waitIdle, type TestApp } from "./helpers/app.ts";
 import { ZaloTipster } from "./helpers/tipster.ts";
-import { startZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
+import { startDeskWithZaloCdn, type ZaloCdn } from "./helpers/zaloCdn.ts";
 
 /*
  * A Zalo tipster's file addresses attacked as a forged inbound message would name them: plain
@@ -37,21 +36,18 @@ const NEVER_AT_TELEGRAM = ["evil.example", "169.254.169.254", "plain-http", "l".
 const REFUSED_VI = "Chúng tôi không nhận được ảnh này";
 const WORDS_KEPT_VI = "Lời nhắn kèm theo thì đã được giữ lại";
 
-let env: Awaited<ReturnType<typeof startWithFakes>>;
+let env: Awaited<ReturnType<typeof startDeskWithZaloCdn>>;
 let t: TestApp;
 let tg: FakeTelegramApi;
 let zalo: FakeZaloApi;
 let cdn: ZaloCdn;
 
 beforeAll(async () => {
-  cdn = await startZaloCdn();
-  env = await startWithFakes({ zaloMediaSeams: cdn.seams });
-  ({ t, tg, zalo } = env);
-  await seedCommuneDesk(t.db, { group: GROUP, officer: OFFICER });
+  env = await startDeskWithZaloCdn({ group: GROUP, officer: OFFICER });
+  ({ t, tg, zalo, cdn } = env);
 }, 60_000);
 afterAll(async () => {
   await env?.close();
-  await cdn?.close();
 });
 
 const text = (c: FakeCall) => tgShownText(c.payload);

@@ -71,9 +71,10 @@ export function sqliteDate(d: Date): string {
   return d.toISOString().replace("Z", "+00:00");
 }
 
-/** A DateTime column read raw (ISO 8601, or a Unix time in ms), as a Date; null stays null. */
+/** A DateTime column read raw (ISO 8601, a Unix time in ms, or a Date a driver made), as a Date; null stays null. */
 export function readDate(v: unknown): Date | null {
   if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v;
   if (typeof v === "number" || typeof v === "bigint") return new Date(Number(v));
   const text = String(v);
   // SQLite's CURRENT_TIMESTAMP ("2026-01-02 03:04:05") is UTC, as Prisma reads it.

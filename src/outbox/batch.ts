@@ -1,5 +1,5 @@
 import { Prisma, sqliteConnection, type Db, type SqliteConnection } from "../db/client.ts";
-import { sqliteDate } from "../db/hot.ts";
+import { readDate, sqliteDate } from "../db/hot.ts";
 import { pgQueryOf } from "../db/hotPg.ts";
 
 /**
@@ -66,12 +66,6 @@ type RawRow = Omit<SenderRow, "chat" | "sensitive" | "bulkPaid" | "nextAttemptAt
   older?: boolean;
 };
 
-/** A timestamp as a driver returns it: a Date (Prisma), ISO text (SQLite), or UTC text without a zone (node-postgres, see hotPg.ts). */
-function when(v: Date | string): Date {
-  if (v instanceof Date) return v;
-  return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(v) ? `${v.replace(" ", "T")}Z` : v);
-}
-
 function senderRow(r: RawRow): SenderRow {
   return {
     id: Number(r.id),
@@ -84,9 +78,9 @@ function senderRow(r: RawRow): SenderRow {
     status: r.status,
     attempts: Number(r.attempts),
     rateLimitedCount: Number(r.rateLimitedCount),
-    nextAttemptAt: when(r.nextAttemptAt),
+    nextAttemptAt: readDate(r.nextAttemptAt)!,
     bulkPaid: Boolean(r.bulkPaid),
-    chat: { platformChatId: r.platformChatId, kind: r.kind, unreachableAt: r.unreachableAt === null ? null : when(r.unreachableAt) },
+    chat: { platformChatId: r.platformChatId, kind: r.kind, unreachableAt: readDate(r.unreachableAt) },
     ...(r.older === undefined ? {} : { older: Boolean(r.older) }),
   };
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Lookup, PublicMediaOptions } from "../../src/channels/mediaFetch.ts";
+import { startWithFakes } from "./app.ts";
+import { seedCommuneDesk } from "./officers.ts";
 
 /** A public address the stand-in resolver gives every name (never connected to: `dial` sends it to the local server). */
 const PUBLIC_V4 = "113.171.230.10";
@@ -72,5 +74,23 @@ export async function startZaloCdn(): Promise<ZaloCdn> {
     lookups,
     bytesOf,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * The service with the platform fakes, its Zalo file fetcher pointed at the CDN stand-in, and a
+ * commune's desk (a bound group with one officer, see seedCommuneDesk); `close` stops all of it.
+ */
+export async function startDeskWithZaloCdn(desk: { group: number; officer: number }) {
+  const cdn = await startZaloCdn();
+  const env = await startWithFakes({ zaloMediaSeams: cdn.seams });
+  await seedCommuneDesk(env.t.db, desk);
+  return {
+    ...env,
+    cdn,
+    async close() {
+      await env.close();
+      await cdn.close();
+    },
   };
 }
