@@ -35,7 +35,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { FakeTelegramApi, tgPrivateText } from "../test/fakes/telegramApi.ts";
-import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { intOption, logTail, option, serverNodeFlags, stopChild, waitForHealth } from "./lib.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(ROOT, "dist", "src", "main.js");
@@ -130,7 +130,7 @@ async function startService(fake: FakeTelegramApi): Promise<{ child: ChildProces
   const log = fs.openSync(logFile, "a");
   const prof = option("cpu-prof");
   const nodeArgs = prof === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${path.resolve(prof || "/tmp/taimat-abuse-prof")}`];
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...serverNodeFlags(), ...nodeArgs, MAIN], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -18,7 +18,7 @@
 import fs from "node:fs";
 import { Session } from "node:inspector/promises";
 import { createRequire } from "node:module";
-import { performance } from "node:perf_hooks";
+import { constants as perfConstants, performance, PerformanceObserver } from "node:perf_hooks";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Bot, InlineKeyboard, type Context } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
@@ -39,13 +39,24 @@ export interface CapacityStats {
   /** process.cpuUsage(), microseconds. */
   cpu: { user: number; system: number };
   rssBytes: number;
+  /** Time the main thread spent paused in garbage collections (performance "gc" entries), ms. */
+  gcMs: number;
+  /** The part of `gcMs` in full (mark-compact) collections, ms. */
+  gcMajorMs: number;
   /** Database statements issued (SQLite: statement executions and exec(); PostgreSQL: queries sent). */
   statements: number;
   /** With BENCH_SQL_HISTOGRAM=1: statements issued by SQL text (first 160 characters): [count, ms spent]. */
   bySql?: Record<string, [number, number]>;
 }
 
-const stats: CapacityStats = { mode: "bare", processed: 0, failed: 0, cpu: { user: 0, system: 0 }, rssBytes: 0, statements: 0 };
+const stats: CapacityStats = { mode: "bare", processed: 0, failed: 0, cpu: { user: 0, system: 0 }, rssBytes: 0, gcMs: 0, gcMajorMs: 0, statements: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    stats.gcMs += entry.duration;
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) stats.gcMajorMs += entry.duration;
+  }
+}).observe({ entryTypes: ["gc"] });
 const bySql = process.env.BENCH_SQL_HISTOGRAM === "1" ? new Map<string, [number, number]>() : undefined;
 /** Counts a statement by its SQL text, with the time it took (SQLite: synchronous, so the time it ran; PostgreSQL: not timed). */
 const countSql = (sql: unknown, ms = 0) => {

@@ -18,6 +18,11 @@
  *            --sql             the statements of the capacity phase by SQL text, per update processed
  *            BENCH_HEAP_PROFILE=1 (environment) with --cpu-prof: allocation samples instead of CPU profiles
  *                              (V8's sampling heap profiler, collected objects included: where the garbage comes from)
+ *            BENCH_NODE_FLAGS="…" (environment) node flags for the server children after the service's own
+ *                              (src/nodeFlags.ts), e.g. --max-semi-space-size=16 to compare; V8_FLAGS as for the service
+ *
+ * Besides processed/s, CPU and statements, it prints the main thread's garbage-collection pauses per update
+ * (performance "gc" entries in the server, full collections apart).
  *
  * The mix, per chat (each chat new, its updates interleaved with every other chat's as residents
  * write at the same time), see MIX: browsing the menus (/start, language, help, emergency, a
@@ -366,6 +371,8 @@ async function statsOf(s: Server): Promise<CapacityStats> {
     sum.cpu.user += st.cpu.user;
     sum.cpu.system += st.cpu.system;
     sum.rssBytes += st.rssBytes;
+    sum.gcMs += st.gcMs;
+    sum.gcMajorMs += st.gcMajorMs;
     sum.statements += st.statements;
     for (const [sql, [count, ms]] of Object.entries(st.bySql ?? {})) {
       const had = sum.bySql![sql] ?? [0, 0];
@@ -468,6 +475,10 @@ interface Result {
     backgroundCpuMsPerSecond: number;
     /** The kernel's part of the server's CPU over the capacity phase (sockets, the loopback's TCP stack), 0–1. */
     systemCpuShare: number;
+    /** Main-thread garbage-collection pauses over the capacity phase, ms per update (part of the CPU above). */
+    gcMsPerUpdate: number;
+    /** The part of it in full (mark-compact) collections. */
+    gcMajorMsPerUpdate: number;
     statementsPerUpdate: number;
     /** PostgreSQL on this machine: the server processes' CPU over the capacity phase per update, ms. */
     pgCpuMsPerUpdate?: number;
@@ -611,6 +622,8 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
         processingCpuMsPerUpdate: ((after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1000 - backgroundCpuMsPerSecond * seconds) / processed,
         backgroundCpuMsPerSecond,
         systemCpuShare: (after.cpu.system - before.cpu.system) / Math.max(1, after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system),
+        gcMsPerUpdate: (after.gcMs - before.gcMs) / processed,
+        gcMajorMsPerUpdate: (after.gcMajorMs - before.gcMajorMs) / processed,
         statementsPerUpdate: (after.statements - before.statements) / processed,
         ...(pgMs !== undefined ? { pgCpuMsPerUpdate: pgMs / cap.bodies.length } : {}),
         ...(pgMs !== undefined && pgBg !== undefined
@@ -684,6 +697,7 @@ function report(results: Result[]): number {
           `${fmt(r.capacity.pgCpuMsPerUpdate + r.capacity.cpuMsPerUpdate, 2)} ms of CPU per update in all (${fmt((r.capacity.pgProcessingCpuMsPerUpdate ?? 0) + r.capacity.processingCpuMsPerUpdate, 2)} less the backgrounds)`,
       );
     }
+    lines.push(`${r.mode}: garbage collection ${fmt(r.capacity.gcMsPerUpdate, 3)} ms/update of main-thread pauses (${fmt((100 * r.capacity.gcMsPerUpdate) / r.capacity.cpuMsPerUpdate, 0)} % of the CPU per update), ${fmt(r.capacity.gcMajorMsPerUpdate, 3)} of it in full collections`);
     lines.push(`${r.mode}: load average (1 min) ${fmt(r.capacity.load[0], 2)} when the capacity phase started, ${fmt(r.capacity.load[1], 2)} when it ended`);
   }
   if (CPU_PROF_DIR) lines.push(`CPU profiles: ${CPU_PROF_DIR}`);

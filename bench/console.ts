@@ -52,7 +52,7 @@ import { migrate } from "../src/db/migrate.ts";
 import { loadReferenceData } from "../src/db/referenceData.ts";
 import { ensureQueues } from "../src/core/tips/queues.ts";
 import { markAllStatsDirty, refreshStatsRollups } from "../src/core/console/statsRollup.ts";
-import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { intOption, logTail, option, serverNodeFlags, stopChild, waitForHealth } from "./lib.ts";
 import { mulberry32 } from "../test/helpers/random.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -449,7 +449,7 @@ async function run(target: Target): Promise<{ timings: Timing[]; exp?: Awaited<R
   const port = 39000 + Math.floor(Math.random() * 1000);
   const logFile = path.join(ROOT, "data", "tmp", `bench-console-${target.provider}.log`);
   const log = fs.openSync(logFile, "w");
-  const child: ChildProcess = spawn(process.execPath, [SERVICE], {
+  const child: ChildProcess = spawn(process.execPath, [...serverNodeFlags(), SERVICE], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

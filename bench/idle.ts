@@ -24,7 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeTelegramApi } from "../test/fakes/telegramApi.ts";
-import { intOption, logTail, option, stopChild, waitForHealth } from "./lib.ts";
+import { intOption, logTail, option, serverNodeFlags, stopChild, waitForHealth } from "./lib.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = path.join(ROOT, "dist", "src", "main.js");
@@ -107,7 +107,7 @@ async function probe(child: ChildProcess): Promise<Probe> {
 async function measure(label: string, args: string[], env: NodeJS.ProcessEnv, logFile: string, probeFile: string, ready: (port: number) => Promise<void>, port: number): Promise<Reading> {
   const log = fs.openSync(logFile, "a");
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", probeFile, ...args], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
+  const child = spawn(process.execPath, [...serverNodeFlags(), "--import", probeFile, ...args], { cwd: ROOT, env, stdio: ["ignore", log, log, "ipc"] });
   fs.closeSync(log);
   let exited: string | undefined;
   child.once("exit", (code, signal) => (exited = `${code ?? signal}`));

@@ -1,6 +1,7 @@
 /** Plumbing shared by the benchmarks that run the service as a child process. */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import { SERVICE_NODE_FLAGS } from "../src/nodeFlags.ts";
 
 /** `--name=value` or `--name value`; "" for a bare flag; undefined when absent. */
 export function option(name: string): string | undefined {
@@ -50,12 +51,21 @@ export async function waitForHealth(url: string, label: string, timeoutMs = 30_0
 }
 
 /**
- * Spawns a server child of a bench: `node …args` in `cwd`, its output appended to `logFile`, with
- * an IPC channel (the child sends `{ ready: url }`); kept in `children` until it exits.
+ * The node flags of a bench's server children: the service's own (src/nodeFlags.ts, as `npm start`
+ * runs it), then BENCH_NODE_FLAGS (environment, space-separated: flags to try, e.g. `--trace-gc`,
+ * which NODE_OPTIONS refuses).
+ */
+export function serverNodeFlags(): string[] {
+  return [...SERVICE_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean)];
+}
+
+/**
+ * Spawns a server child of a bench: `node [serverNodeFlags] …args` in `cwd`, its output appended to
+ * `logFile`, with an IPC channel (the child sends `{ ready: url }`); kept in `children` until it exits.
  */
 export function spawnServer(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; children: Set<ChildProcess> }): ChildProcess {
   const log = fs.openSync(opts.logFile, "a");
-  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", log, log, "ipc"] });
+  const child = spawn(process.execPath, [...serverNodeFlags(), ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", log, log, "ipc"] });
   fs.closeSync(log);
   opts.children.add(child);
   child.once("exit", () => opts.children.delete(child));

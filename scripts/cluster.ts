@@ -5,6 +5,7 @@
 // it). Stops everything on Ctrl-C / SIGTERM. See README "Running several instances".
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
+import { SERVICE_NODE_FLAGS } from "../src/nodeFlags.ts";
 
 const count = Number(process.argv[2] ?? 3);
 const url = process.env.DATABASE_URL ?? "";
@@ -25,7 +26,7 @@ let stopping = false;
 function start(b: { id: string; port: number }, delayMs = 0): void {
   setTimeout(() => {
     if (stopping) return;
-    const child = spawn(process.execPath, ["dist/src/main.js"], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, "dist/src/main.js"], {
       env: { ...process.env, PORT: String(b.port), HOST: "127.0.0.1", CLUSTER_INSTANCE_ID: b.id },
       stdio: ["ignore", "pipe", "pipe"],
     });

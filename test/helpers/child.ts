@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { SERVICE_NODE_FLAGS } from "../../src/nodeFlags.ts";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./app.ts";
 
@@ -38,7 +39,7 @@ const MAX_OUTPUT = 256 * 1024;
 export async function startService(opts: { env: Record<string, string>; port?: number; timeoutMs?: number }): Promise<ServiceProcess> {
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ["dist/src/main.js"], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, "dist/src/main.js"], {
     cwd: REPO_ROOT,
     env: { ...process.env, HOST: "127.0.0.1", ...opts.env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
