@@ -45,6 +45,8 @@ export interface CapacityStats {
   gcMajorMs: number;
   /** Database statements issued (SQLite: statement executions and exec(); PostgreSQL: queries sent). */
   statements: number;
+  /** Instances whose heap runs fast now (src/heapMode.ts: a busy inbox); summed over instances. */
+  heapFast?: number;
   /** With BENCH_SQL_HISTOGRAM=1: statements issued by SQL text (first 160 characters): [count, ms spent]. */
   bySql?: Record<string, [number, number]>;
 }
@@ -78,11 +80,15 @@ let profiler: Session | undefined;
 /** BENCH_HEAP_PROFILE=1: the profiles are allocation samples (.cpuprofile names kept; open them as heap profiles). */
 const HEAP_PROFILE = process.env.BENCH_HEAP_PROFILE === "1";
 
-function addBenchRoutes(http: FastifyInstance, control: { pause(): void; resume(): void; collect(): Promise<Array<[string, number, number]>>; debug?(): Promise<unknown> }): void {
+function addBenchRoutes(
+  http: FastifyInstance,
+  control: { pause(): void; resume(): void; collect(): Promise<Array<[string, number, number]>>; debug?(): Promise<unknown>; heapFast?(): Promise<number> },
+): void {
   http.get("/__bench/debug", async () => (control.debug ? control.debug() : {}));
   http.get("/__bench/stats", async (): Promise<CapacityStats> => {
     const cpu = process.cpuUsage();
-    return { ...stats, cpu: { user: cpu.user, system: cpu.system }, rssBytes: process.memoryUsage().rss, ...(bySql ? { bySql: Object.fromEntries(bySql) } : {}) };
+    const heapFast = control.heapFast ? await control.heapFast() : undefined;
+    return { ...stats, cpu: { user: cpu.user, system: cpu.system }, rssBytes: process.memoryUsage().rss, ...(heapFast !== undefined ? { heapFast } : {}), ...(bySql ? { bySql: Object.fromEntries(bySql) } : {}) };
   });
   http.post("/__bench/profile/start", async () => {
     profiler = new Session();
@@ -200,6 +206,7 @@ async function startService(): Promise<void> {
       }),
       pause: () => app.worker.pause(),
       resume: () => app.worker.resume(),
+      heapFast: async () => (await app.metrics.heapFast.get()).values[0]?.value ?? 0,
       collect: async () => {
         const taken = completions;
         completions = [];

@@ -374,6 +374,7 @@ async function statsOf(s: Server): Promise<CapacityStats> {
     sum.gcMs += st.gcMs;
     sum.gcMajorMs += st.gcMajorMs;
     sum.statements += st.statements;
+    if (st.heapFast !== undefined) sum.heapFast = (sum.heapFast ?? 0) + st.heapFast;
     for (const [sql, [count, ms]] of Object.entries(st.bySql ?? {})) {
       const had = sum.bySql![sql] ?? [0, 0];
       sum.bySql![sql] = [had[0] + count, had[1] + ms];
@@ -477,6 +478,8 @@ interface Result {
     systemCpuShare: number;
     /** Main-thread garbage-collection pauses over the capacity phase, ms per update (part of the CPU above). */
     gcMsPerUpdate: number;
+    /** Instances whose heap ran fast (src/heapMode.ts) when the backlog was done. */
+    heapFastAtEnd?: number;
     /** The part of it in full (mark-compact) collections. */
     gcMajorMsPerUpdate: number;
     statementsPerUpdate: number;
@@ -625,6 +628,7 @@ async function runServer(mode: CapacityMode, fake: FakeTelegramApi): Promise<Res
         gcMsPerUpdate: (after.gcMs - before.gcMs) / processed,
         gcMajorMsPerUpdate: (after.gcMajorMs - before.gcMajorMs) / processed,
         statementsPerUpdate: (after.statements - before.statements) / processed,
+        ...(after.heapFast !== undefined ? { heapFastAtEnd: after.heapFast } : {}),
         ...(pgMs !== undefined ? { pgCpuMsPerUpdate: pgMs / cap.bodies.length } : {}),
         ...(pgMs !== undefined && pgBg !== undefined
           ? { pgProcessingCpuMsPerUpdate: (pgMs - (pgBg / BACKGROUND_MS) * seconds * 1000) / cap.bodies.length, pgBackgroundCpuMsPerSecond: pgBg / BACKGROUND_MS }
@@ -697,7 +701,7 @@ function report(results: Result[]): number {
           `${fmt(r.capacity.pgCpuMsPerUpdate + r.capacity.cpuMsPerUpdate, 2)} ms of CPU per update in all (${fmt((r.capacity.pgProcessingCpuMsPerUpdate ?? 0) + r.capacity.processingCpuMsPerUpdate, 2)} less the backgrounds)`,
       );
     }
-    lines.push(`${r.mode}: garbage collection ${fmt(r.capacity.gcMsPerUpdate, 3)} ms/update of main-thread pauses (${fmt((100 * r.capacity.gcMsPerUpdate) / r.capacity.cpuMsPerUpdate, 0)} % of the CPU per update), ${fmt(r.capacity.gcMajorMsPerUpdate, 3)} of it in full collections`);
+    lines.push(`${r.mode}: garbage collection ${fmt(r.capacity.gcMsPerUpdate, 3)} ms/update of main-thread pauses (${fmt((100 * r.capacity.gcMsPerUpdate) / r.capacity.cpuMsPerUpdate, 0)} % of the CPU per update), ${fmt(r.capacity.gcMajorMsPerUpdate, 3)} of it in full collections${r.capacity.heapFastAtEnd !== undefined ? `; heap fast (busy inbox, src/heapMode.ts) in ${r.capacity.heapFastAtEnd} of ${r.instances} instance(s) when the backlog was done` : ""}`);
     lines.push(`${r.mode}: load average (1 min) ${fmt(r.capacity.load[0], 2)} when the capacity phase started, ${fmt(r.capacity.load[1], 2)} when it ended`);
   }
   if (CPU_PROF_DIR) lines.push(`CPU profiles: ${CPU_PROF_DIR}`);

@@ -1,4 +1,4 @@
-import { collectStartupGarbage } from "./runtime.ts"; // V8 settings: must run before the other modules load
+import { collectStartupGarbage, setHeapFast } from "./runtime.ts"; // V8 settings: must run before the other modules load
 import { App } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDb, providerOf } from "./db/client.ts";
@@ -11,6 +11,7 @@ import { configuredSecrets, secretRedactor } from "./security/redact.ts";
 import { ensureQueues } from "./core/tips/queues.ts";
 import { loadKnowledge } from "./core/qa/knowledge.ts";
 import { loadPlaces, loadSealer } from "./services.ts";
+import { HeapMode, watchInboxLoad } from "./heapMode.ts";
 
 /** Says which channels run and which variables would enable the others. */
 function describeChannels(config: Config, log: Logger): void {
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
   await app.start();
   // The legal search index is built once started (see App.start); its building's garbage collected once it is.
   void app.knowledgeBuilt.then(() => collectStartupGarbage());
+  // Lean while idle, fast while the inbox is busy (src/heapMode.ts).
+  watchInboxLoad(new HeapMode({ apply: setHeapFast, log, onSwitch: (fast) => app.metrics.heapFast.set(fast ? 1 : 0) }), () => ({ pending: app.worker.pendingCount, processed: app.worker.processedTotal }));
   const url = await app.listen();
   log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);
   log.info(`web chat: open ${config.publicUrl ?? url}/ in a browser (always on, no token needed)`);

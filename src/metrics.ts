@@ -66,6 +66,11 @@ export class Metrics {
     help: "Stored updates not yet processed",
     registers: [this.registry],
   });
+  readonly heapFast = new Gauge({
+    name: "taimat_heap_fast",
+    help: "1 while V8's heap runs fast for a busy inbox, 0 while lean (src/heapMode.ts)",
+    registers: [this.registry],
+  });
   readonly inboxLag = new Gauge({
     name: "taimat_inbox_lag_seconds",
     help: "Age of the oldest stored update not yet processed",

@@ -281,6 +281,9 @@ export class InboxWorker {
     this.pump();
   }
 
+  /** Updates processed by this worker since it started. */
+  processedTotal = 0;
+
   /** Updates stored and not yet processed or parked. */
   get pendingCount(): number {
     return this.known.size;
@@ -383,6 +386,7 @@ export class InboxWorker {
         }
       }
       metrics.updatesProcessed.inc({ channel: head.channel });
+      this.processedTotal++;
       this.finish(line, head);
       await this.unclaim(line, head);
       return;
