@@ -137,4 +137,9 @@ describe.runIf(PROVIDER === "postgresql")("the queue statements' plans on Postgr
       await client.query(`DELETE FROM "Lease"`);
     }
   });
+
+  it("the leases are kept out of the write-ahead log: taking or giving up a chat waits for no flush of it", async () => {
+    const { rows } = await client.query<{ persistence: string }>(`SELECT relpersistence AS "persistence" FROM pg_class WHERE relname = 'Lease' AND relkind = 'r'`);
+    expect(rows).toEqual([{ persistence: "u" }]); // unlogged (p: permanent)
+  });
 });
