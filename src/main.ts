@@ -1,4 +1,4 @@
-import { collectStartupGarbage, setHeapFast } from "./runtime.ts"; // V8 settings: must run before the other modules load
+import { collectStartupGarbage, HEAP_MODES, setHeapFast } from "./runtime.ts"; // V8 settings: must run before the other modules load
 import { App } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDb, providerOf } from "./db/client.ts";
@@ -78,8 +78,8 @@ async function main(): Promise<void> {
   await app.start();
   // The legal search index is built once started (see App.start); its building's garbage collected once it is.
   void app.knowledgeBuilt.then(() => collectStartupGarbage());
-  // Lean while idle, fast while the inbox is busy (src/heapMode.ts).
-  watchInboxLoad(new HeapMode({ apply: setHeapFast, log, onSwitch: (fast) => app.metrics.heapFast.set(fast ? 1 : 0) }), () => ({ pending: app.worker.pendingCount, processed: app.worker.processedTotal }));
+  // Lean while idle, fast while the inbox is busy (src/heapMode.ts); not watched with an operator's own V8_FLAGS.
+  if (HEAP_MODES) watchInboxLoad(new HeapMode({ apply: setHeapFast, log, onSwitch: (fast) => app.metrics.heapFast.set(fast ? 1 : 0) }), () => ({ pending: app.worker.pendingCount, processed: app.worker.processedTotal }));
   const url = await app.listen();
   log.info(`Tai Mắt listening on ${url} (health: ${url}/healthz, metrics: ${url}/metrics)`);
   log.info(`web chat: open ${config.publicUrl ?? url}/ in a browser (always on, no token needed)`);
