@@ -180,8 +180,8 @@ const CHAT_SCRIPTS: Record<"browse" | "ask" | "tip" | "lookup", (k: number, tips
 type ScriptName = "browse" | "ask" | "tip" | "lookup";
 /**
  * Per 20 chats: 6 browsing, 7 asking, 5 writing a tip (1 sends it), 2 looking a tip up. Sending a tip
- * and checking a PIN each cost a deliberate scrypt (~35–55 ms of CPU on the thread pool, PINs hashed
- * slowly): 3 in ~180 updates here, which is as many as 2 cores can carry next to 1,000 updates a second.
+ * and checking a PIN each cost a deliberate scrypt (~8 ms of CPU on the thread pool at N = 2¹², the PIN's
+ * hash then sealed: src/core/tips/codes.ts; ~35 ms at 2¹⁴ before): 3 in ~180 updates here.
  */
 const MIX: ScriptName[] = ["browse", "ask", "tip", "lookup", "ask", "browse", "tip", "ask", "browse", "tip", "ask", "browse", "ask", "tip", "browse", "ask", "lookup", "tip", "ask", "browse"];
 

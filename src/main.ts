@@ -12,6 +12,7 @@ import { ensureQueues } from "./core/tips/queues.ts";
 import { loadKnowledge } from "./core/qa/knowledge.ts";
 import { loadPlaces, loadSealer } from "./services.ts";
 import { HeapMode, watchInboxLoad } from "./heapMode.ts";
+import { sealLegacyPinHashes } from "./core/tips/codes.ts";
 
 /** Says which channels run and which variables would enable the others. */
 function describeChannels(config: Config, log: Logger): void {
@@ -72,6 +73,9 @@ async function main(): Promise<void> {
   if (generated) {
     log.warn(`no ENCRYPTION_KEYS set: generated a key in ${config.encryption.keyFile}; keep it safe (losing it makes sealed contacts unreadable) or set ENCRYPTION_KEYS`);
   }
+  // PIN hashes stored bare by earlier versions are sealed like every other secret (src/core/tips/codes.ts).
+  const pinsSealed = await sealLegacyPinHashes(db, sealer);
+  if (pinsSealed) log.info({ pinsSealed }, "PIN hashes stored by an earlier version sealed");
 
   await collectStartupGarbage();
   const app = new App({ config, log, db, sealer, places, processMetrics: true, instanceLock });

@@ -86,7 +86,9 @@ describe("reporting a tip on Telegram", () => {
     expect(tip.description).toContain("ảnh chụp từ xa");
     expect(tip.attachments.map((a) => [a.kind, a.ref])).toEqual([["photo", "AgACAgPHOTO123"]]);
     expect(tip.audit.map((a) => a.action)).toEqual(["tip.submitted"]);
-    expect(tip.pinHash).toMatch(/^scrypt\$/);
+    // The PIN is stored only as a sealed scrypt hash: without the key nothing in the row tests a guess.
+    expect(tip.pinHash).toMatch(/^v1\./);
+    expect(t.sealer.open(tip.pinHash, "tip-pin")).toMatch(/^scrypt\$4096\$8\$1\$/);
     expect(tip.pinHash).not.toContain(pinOf(receipt.text)!);
 
     // Nothing identifying: no platform id, username, display name or phone anywhere on the tip.
@@ -358,7 +360,8 @@ describe("checking a tip with its code and PIN", () => {
   it("a code's daily budget of wrong PINs, spent by many chats, holds off everyone for that code until the window passes; then the owner gets in", async () => {
     const owner = new TelegramTipster(tg, 7115);
     const { code, pin } = await sendTip(owner, "Buôn bán hàng cấm ở chợ đêm.");
-    const sealer = new Sealer([crypto.randomBytes(32)]);
+    // The service's key: the PIN's hash is sealed with it.
+    const sealer = t.sealer;
     const now = new Date();
     const chat = async (n: number) => (await t.db.chat.create({ data: { channel: "telegram", platformChatId: `guess-${crypto.randomUUID()}-${n}`, kind: "private" } })).id;
     const attempt = async (askingChatId: string, tryCode: string, tryPin: string, at = now) =>

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { Tx } from "../db/client.ts";
 
 /**
- * Slow work an update's transaction should not wait for: a PIN's scrypt (~25–50 ms on the thread
+ * Slow work an update's transaction should not wait for: a PIN's scrypt (~8 ms of CPU on the thread
  * pool). On SQLite the inbox worker processes several updates in ONE transaction (group commit,
  * src/inbox/process.ts), and while it is open nothing else reaches the database — neither the next
  * group nor the webhook's inserts. So a step there that needs such work does not wait for it inside

@@ -26,12 +26,14 @@ export const SEAL_CONTEXTS = [
   "chat-lookup-code",
   "chat-free-text",
   "chat-addinfo-tip",
+  "tip-pin",
 ];
 
 /** The sealed columns of prisma/schema.prisma. */
 export const SEALED_COLUMNS: SealedColumn[] = [
   { model: "Tip", field: "contactSealed", contexts: ["tip-contact"] },
   { model: "Tip", field: "replyRefSealed", contexts: ["tip-reply-ref"] },
+  { model: "Tip", field: "pinHash", contexts: ["tip-pin"] },
   { model: "LegalQuestion", field: "replyRefSealed", contexts: ["tip-reply-ref"] },
   { model: "Upload", field: "chatId", contexts: ["upload-chat"] },
   { model: "TipDraft", field: "data", contexts: ["draft-contact-name", "draft-contact-phone"], embedded: true },

@@ -181,7 +181,7 @@ export const ANNOTATIONS: Record<string, ModelAnnotation> = {
     retention: { vi: `${KEEP.tipRecord.vi}; họ tên, số điện thoại niêm phong xoá theo quy tắc closed_tip_contacts`, en: `${KEEP.tipRecord.en}; the sealed name and phone go under the closed_tip_contacts rule` },
     access: ACCESS.officers,
     fields:
-      "id:t code:t pinHash:h category:s lifeSafety:s priority:o status:o claimedById:f claimedAt:o classification:s duplicateOf:t outcome:s closedAt:o " +
+      "id:t code:t pinHash:x category:s lifeSafety:s priority:o status:o claimedById:f claimedAt:o classification:s duplicateOf:t outcome:s closedAt:o " +
       "receiptNoticeDueAt:o receiptNoticeSentAt:o decisionDueAt:o extension:o transferredAt:o previousQueueId:t channel:o queueId:t provinceCode:s communeCode:s " +
       "placeSource:o placeText:s latitude:s longitude:s occurredWhen:s description:s details:s identityMode:o contactSealed:x replyRefSealed:x locale:p " +
       "receivedAt:o receivedMonth:o receivedHour:o receivedWeekday:o awaitingAnswerSince:o updatedAt:o pinFailures:o pinLockedUntil:o",

@@ -48,8 +48,8 @@ const TEXT = {
       en: "**Main risks**: a tipster's identity revealed (retaliation); report content disclosed; someone holding a tipster's phone learning they reported; staff exceeding their rights.",
     },
     {
-      vi: "**Biện pháp**: tin ẩn danh không lưu định danh nào; họ tên, số điện thoại và tham chiếu trả lời được niêm phong (AES-256-GCM, khoá xoay vòng được: `keys:rotate`); mã PIN chỉ lưu băm scrypt; nội dung thô cập nhật xoá khi xử lý xong; mỗi thao tác trên tin báo kiểm tra vai trò và phạm vi, ghi nhật ký trong cùng giao dịch; «mở liên hệ» chỉ cho chỉ huy, có lý do.",
-      en: "**Measures**: anonymous tips store no identifier; name, phone and reply reference are sealed (AES-256-GCM, rotatable keys: `keys:rotate`); PINs kept only as scrypt hashes; raw updates cleared once processed; every tip action checks role and scope and is audited in the same transaction; “open contact” for commanders only, with a reason.",
+      vi: "**Biện pháp**: tin ẩn danh không lưu định danh nào; họ tên, số điện thoại và tham chiếu trả lời được niêm phong (AES-256-GCM, khoá xoay vòng được: `keys:rotate`); mã PIN chỉ lưu dạng băm scrypt đã niêm phong (không có khoá thì không thể thử đoán); nội dung thô cập nhật xoá khi xử lý xong; mỗi thao tác trên tin báo kiểm tra vai trò và phạm vi, ghi nhật ký trong cùng giao dịch; «mở liên hệ» chỉ cho chỉ huy, có lý do.",
+      en: "**Measures**: anonymous tips store no identifier; name, phone and reply reference are sealed (AES-256-GCM, rotatable keys: `keys:rotate`); PINs kept only as sealed scrypt hashes (no guess can be tested without the key); raw updates cleared once processed; every tip action checks role and scope and is audited in the same transaction; “open contact” for commanders only, with a reason.",
     },
     {
       vi: "**Tối thiểu hoá, lưu giữ**: các quy tắc lưu giữ dưới đây được áp dụng hằng ngày (`RETENTION_SCHEDULE`), có báo cáo; tin báo đã gửi là hồ sơ công an và không bị dịch vụ xoá.",

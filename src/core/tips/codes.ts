@@ -1,5 +1,7 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
+import type { Db } from "../../db/client.ts";
+import type { Sealer } from "../../security/sealing.ts";
 
 const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
 
@@ -30,18 +32,47 @@ export function newPin(): string {
   return String(crypto.randomInt(0, 1_000_000)).padStart(6, "0");
 }
 
-const SCRYPT = { N: 1 << 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/**
+ * A PIN's stored form: a scrypt hash (random salt), sealed with the service's key (AES-256-GCM,
+ * security/sealing.ts, context "tip-pin"; `keys:rotate` re-seals it like any sealed column). A PIN
+ * is 6 random digits (a million values): a slow hash alone does not keep it from a database reader
+ * with time to spend (~10 CPU-hours a tip at N = 2¹⁴, scrypt's interactive setting), while the seal
+ * stops every offline guess without the key, which also opens everything worth more than a PIN
+ * (contacts, reply references). Behind the seal, scrypt at N = 2¹² (~8 ms, 4 MB) is the defence
+ * left if key and database leak together; 2¹⁴ cost ~35 ms of CPU per tip sent or PIN checked, a
+ * third of all the CPU of the capacity bench's mix (bench/capacity.ts).
+ */
+const SCRYPT = { N: 1 << 12, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/** Context the stored hash is sealed with (security/sealedColumns.ts). */
+export const PIN_SEAL_CONTEXT = "tip-pin";
 
-/** Hashes a PIN slowly (scrypt, random salt): `scrypt$N$r$p$salt$hash`. */
-export async function hashPin(pin: string): Promise<string> {
+/** Hashes a PIN slowly (scrypt, random salt) and seals the hash: `v1.…` of `scrypt$N$r$p$salt$hash`. */
+export async function hashPin(pin: string, sealer: Sealer): Promise<string> {
+  return sealer.seal(await scryptHash(pin), PIN_SEAL_CONTEXT);
+}
+
+/** `scrypt$N$r$p$salt$hash` of a PIN (unsealed). */
+async function scryptHash(pin: string): Promise<string> {
   const salt = crypto.randomBytes(16);
   const hash = await scrypt(pin, salt, 32, SCRYPT);
   return ["scrypt", SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString("base64url"), hash.toString("base64url")].join("$");
 }
 
-/** Checks a PIN against its hash in constant time. */
-export async function verifyPin(pin: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split("$");
+/**
+ * Checks a PIN against its stored form in constant time: sealed (hashPin), or a bare scrypt hash
+ * as stored before PINs were sealed (sealed at the next start: sealLegacyPinHashes). False when the
+ * value cannot be opened with the configured keys or is not a PIN hash.
+ */
+export async function verifyPin(pin: string, stored: string, sealer: Sealer): Promise<boolean> {
+  let inner = stored;
+  if (stored.startsWith("v1.")) {
+    try {
+      inner = sealer.open(stored, PIN_SEAL_CONTEXT);
+    } catch {
+      return false;
+    }
+  }
+  const [scheme, n, r, p, salt, hash] = inner.split("$");
   if (scheme !== "scrypt" || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64url");
   const actual = await scrypt(pin.replace(/\s/g, ""), Buffer.from(salt, "base64url"), expected.length, {
@@ -51,4 +82,26 @@ export async function verifyPin(pin: string, stored: string): Promise<boolean> {
     maxmem: SCRYPT.maxmem,
   });
   return crypto.timingSafeEqual(actual, expected);
+}
+
+/** Bare PIN hashes (stored before PINs were sealed) read per batch while sealing them. */
+const LEGACY_BATCH = 500;
+
+/**
+ * Seals the PIN hashes stored bare by earlier versions (`scrypt$…`), keeping their scrypt (the PIN
+ * is not known): run at each start, a no-op once none is left. A row changed meanwhile is left for
+ * the next start. Returns how many were sealed.
+ */
+export async function sealLegacyPinHashes(db: Db, sealer: Sealer): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const rows = await db.tip.findMany({ where: { pinHash: { startsWith: "scrypt$" } }, select: { id: true, pinHash: true }, take: LEGACY_BATCH });
+    let changed = 0;
+    for (const row of rows) {
+      const { count } = await db.tip.updateMany({ where: { id: row.id, pinHash: row.pinHash }, data: { pinHash: sealer.seal(row.pinHash, PIN_SEAL_CONTEXT) } });
+      changed += count;
+    }
+    sealed += changed;
+    if (rows.length < LEGACY_BATCH || changed === 0) return sealed;
+  }
 }

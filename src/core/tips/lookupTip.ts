@@ -23,8 +23,13 @@ export type LookupResult =
   | { kind: "wrong" }
   | { kind: "locked"; minutes: number };
 
-// Compared against when the code does not exist, so both paths take the same time.
-let dummyHash: Promise<string> | undefined;
+// Compared against when the code does not exist, so both paths take the same time (one per key set).
+const dummyHashes = new WeakMap<Sealer, Promise<string>>();
+function dummyHash(sealer: Sealer): Promise<string> {
+  let hash = dummyHashes.get(sealer);
+  if (!hash) dummyHashes.set(sealer, (hash = hashPin("000000", sealer)));
+  return hash;
+}
 
 /** Minutes left in a rate counter's window (at least 1). */
 async function minutesLeft(tx: Tx, key: string, windowMs: number, now: Date): Promise<number> {
@@ -67,7 +72,7 @@ export async function lookupTip(tx: Tx, props: { code: string; pin: string; aski
   const tip = await tx.tip.findUnique({ where: { code: props.code }, include: { queue: true } });
   // The scrypt runs outside the inbox's group transaction (see offTransaction).
   const right = await offTransaction(tx, `verify-pin\u0000${tip?.pinHash ?? "dummy"}\u0000${props.pin}`, async () =>
-    verifyPin(props.pin, tip ? tip.pinHash : await (dummyHash ??= hashPin("000000"))),
+    verifyPin(props.pin, tip ? tip.pinHash : await dummyHash(props.sealer), props.sealer),
   );
   if (tip && right) {
     return { kind: "found", tipId: tip.id, code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.queue.name };

@@ -70,7 +70,7 @@ export async function submitTip(tx: Tx, props: SubmitTipProps): Promise<Submitte
   // A new PIN and its slow hash, made outside the inbox's group transaction (see offTransaction).
   const { pin, pinHash } = await offTransaction(tx, `new-pin\u0000${props.chatId}`, async () => {
     const fresh = newPin();
-    return { pin: fresh, pinHash: await hashPin(fresh) };
+    return { pin: fresh, pinHash: await hashPin(fresh, sealer) };
   });
   // The legal clock starts at receipt: the receipt notice and decision deadlines (BLTTHS Art. 147).
   const receivedAt = new Date();
