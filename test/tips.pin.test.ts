@@ -6,6 +6,7 @@ import { lookupTip } from "../src/core/tips/lookupTip.ts";
 import { scanSealedValues } from "../src/security/rotateKeys.ts";
 import { Sealer } from "../src/security/sealing.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
+import { insertTips } from "./helpers/tipRows.ts";
 
 const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
 
@@ -55,23 +56,7 @@ describe("PIN hashes in the database", () => {
   });
   afterEach(() => t.drop());
 
-  const tipWith = (code: string, pinHash: string) =>
-    t.db.tip.create({
-      data: {
-        code,
-        pinHash,
-        category: "drugs",
-        channel: "telegram",
-        queueId: "province:01",
-        provinceCode: "01",
-        placeSource: "unknown",
-        occurredWhen: "today",
-        description: "…",
-        identityMode: "anonymous",
-        replyRefSealed: "sealed",
-        locale: "vi",
-      },
-    });
+  const tipWith = (code: string, pinHash: string) => insertTips(t.db, [{ code, pinHash, queueId: "province:01", provinceCode: "01", receivedAt: new Date() }]);
   const lookup = (sealer: Sealer, code: string, pin: string, asking: string) => t.db.$transaction((tx) => lookupTip(tx, { code, pin, askingChatId: asking, sealer }));
 
   it("bare hashes from an earlier version are sealed at start (once; sealed ones untouched) and their PINs still open the tips", async () => {

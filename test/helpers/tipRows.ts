@@ -28,6 +28,8 @@ export interface TipRowSpec {
   longitude?: number | null;
   contactSealed?: string | null;
   replyRefSealed?: string;
+  /** The stored PIN hash ("test": no PIN opens it). */
+  pinHash?: string;
 }
 
 const issued = new Set<string>();
@@ -50,7 +52,7 @@ export async function insertTips(db: Db, specs: TipRowSpec[]): Promise<string[]>
     const r = vnReceipt(s.receivedAt);
     return {
       code: s.code ?? randomTipCode(),
-      pinHash: "test",
+      pinHash: s.pinHash ?? "test",
       category: s.category ?? "theft",
       lifeSafety: s.lifeSafety ?? false,
       status: s.status ?? "new",
