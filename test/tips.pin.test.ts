@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { hashPin, PIN_SEAL_CONTEXT, sealLegacyPinHashes, verifyPin } from "../src/core/tips/codes.ts";
+import { hashPin, PIN_CHECK_MIN_MS, PIN_SEAL_CONTEXT, sealLegacyPinHashes, verifyPin } from "../src/core/tips/codes.ts";
 import { lookupTip } from "../src/core/tips/lookupTip.ts";
 import { scanSealedValues } from "../src/security/rotateKeys.ts";
 import { Sealer } from "../src/security/sealing.ts";
@@ -39,6 +39,27 @@ describe("a tip's PIN as stored", () => {
     expect(await verifyPin("482913", "garbage", sealer)).toBe(false);
     // Two tips with the same PIN store different values (random salt and IV).
     expect(await hashPin("482913", sealer)).not.toBe(stored);
+  });
+
+  it("takes at least the same time whatever is stored — right, wrong, an earlier version's hash, a seal it cannot open, garbage — so the timing tells no code apart", async () => {
+    const stored = await hashPin("246810", sealer);
+    const bare = await bareHash("246810");
+    const cases: Array<[string, string, boolean]> = [
+      ["246810", stored, true],
+      ["246811", stored, false],
+      ["246811", bare, false],
+      ["246810", await hashPin("246810", new Sealer([crypto.randomBytes(32)])), false],
+      ["246810", "garbage", false],
+      // A hash too short to mean anything never matches (an empty one would equal an empty result).
+      ["246810", sealer.seal("scrypt$4096$8$1$c2FsdHNhbHRzYWx0c2FsdA$", PIN_SEAL_CONTEXT), false],
+      ["246810", sealer.seal("scrypt$4096$8$1$c2FsdHNhbHRzYWx0c2FsdA$AA", PIN_SEAL_CONTEXT), false],
+    ];
+    for (const [pin, value, right] of cases) {
+      const started = performance.now();
+      expect(await verifyPin(pin, value, sealer)).toBe(right);
+      // Timers fire no earlier than asked; 1 ms for the clocks' rounding.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(PIN_CHECK_MIN_MS - 1);
+    }
   });
 
   it("still checks a bare hash stored by an earlier version", async () => {

@@ -59,23 +59,42 @@ async function scryptHash(pin: string): Promise<string> {
 }
 
 /**
- * Checks a PIN against its stored form in constant time: sealed (hashPin), or a bare scrypt hash
- * as stored before PINs were sealed (sealed at the next start: sealLegacyPinHashes). False when the
- * value cannot be opened with the configured keys or is not a PIN hash.
+ * The least time a PIN check takes (a timer: no CPU). The stored forms do not cost the same — a bare
+ * hash of an earlier version kept its N = 2¹⁴ (~4× the work), a value that cannot be opened (a retired
+ * key, a damaged row) is checked against a throw-away hash — so the answer's timing would tell them
+ * apart, and with them codes that exist from codes that do not.
+ */
+export const PIN_CHECK_MIN_MS = 100;
+
+/**
+ * Checks a PIN against its stored form: sealed (hashPin), or a bare scrypt hash as stored before
+ * PINs were sealed (sealed at the next start: sealLegacyPinHashes). False when the value cannot be
+ * opened with the configured keys or is not a PIN hash — after the same scrypt as a real check. The
+ * hashes are compared in constant time, and the whole check takes at least PIN_CHECK_MIN_MS.
  */
 export async function verifyPin(pin: string, stored: string, sealer: Sealer): Promise<boolean> {
-  let inner = stored;
+  const floor = new Promise((resolve) => setTimeout(resolve, PIN_CHECK_MIN_MS));
+  const [right] = await Promise.all([checkPin(pin.replace(/\s/g, ""), stored, sealer), floor]);
+  return right;
+}
+
+async function checkPin(pin: string, stored: string, sealer: Sealer): Promise<boolean> {
+  let inner: string | undefined = stored;
   if (stored.startsWith("v1.")) {
     try {
       inner = sealer.open(stored, PIN_SEAL_CONTEXT);
     } catch {
-      return false;
+      inner = undefined;
     }
   }
-  const [scheme, n, r, p, salt, hash] = inner.split("$");
-  if (scheme !== "scrypt" || !salt || !hash) return false;
-  const expected = Buffer.from(hash, "base64url");
-  const actual = await scrypt(pin.replace(/\s/g, ""), Buffer.from(salt, "base64url"), expected.length, {
+  const [scheme, n, r, p, salt, hash] = inner?.split("$") ?? [];
+  const expected = Buffer.from(hash ?? "", "base64url");
+  if (scheme !== "scrypt" || !n || !r || !p || !salt || expected.length !== 32) {
+    // Nothing to compare with: the same work as a check, for the same time.
+    await scrypt(pin, crypto.randomBytes(16), 32, SCRYPT);
+    return false;
+  }
+  const actual = await scrypt(pin, Buffer.from(salt, "base64url"), expected.length, {
     N: Number(n),
     r: Number(r),
     p: Number(p),
