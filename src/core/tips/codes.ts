@@ -106,12 +106,16 @@ async function checkPin(pin: string, stored: string, sealer: Sealer): Promise<bo
 /** Bare PIN hashes (stored before PINs were sealed) read per batch while sealing them. */
 const LEGACY_BATCH = 500;
 
+/** Marks (a ReferenceDataset row) that no bare PIN hash is left: later starts skip the scan of every tip. */
+const LEGACY_SEALED = "pin-hashes-sealed";
+
 /**
  * Seals the PIN hashes stored bare by earlier versions (`scrypt$…`), keeping their scrypt (the PIN
- * is not known): run at each start, a no-op once none is left. A row changed meanwhile is left for
- * the next start. Returns how many were sealed.
+ * is not known): run at start until a pass leaves none, then marked done and skipped. A row changed
+ * meanwhile is left for the next start. Returns how many were sealed.
  */
 export async function sealLegacyPinHashes(db: Db, sealer: Sealer): Promise<number> {
+  if (await db.referenceDataset.findUnique({ where: { name: LEGACY_SEALED } })) return 0;
   let sealed = 0;
   for (;;) {
     const rows = await db.tip.findMany({ where: { pinHash: { startsWith: "scrypt$" } }, select: { id: true, pinHash: true }, take: LEGACY_BATCH });
@@ -121,6 +125,10 @@ export async function sealLegacyPinHashes(db: Db, sealer: Sealer): Promise<numbe
       changed += count;
     }
     sealed += changed;
-    if (rows.length < LEGACY_BATCH || changed === 0) return sealed;
+    if (rows.length === 0) {
+      await db.referenceDataset.upsert({ where: { name: LEGACY_SEALED }, create: { name: LEGACY_SEALED, checksum: "done" }, update: {} });
+      return sealed;
+    }
+    if (changed === 0) return sealed;
   }
 }
