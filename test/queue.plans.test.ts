@@ -1,8 +1,12 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ORPHAN_UPDATES } from "../src/cluster/leases.ts";
-import { TAKE_ROWS } from "../src/inbox/processPg.ts";
-import { createTestDatabaseUrl, PROVIDER } from "./helpers/db.ts";
+import { TAKE_ROWS, takeRows } from "../src/inbox/processPg.ts";
+import { createTestDatabase, createTestDatabaseUrl, PROVIDER, type TestDatabase } from "./helpers/db.ts";
+import { eventually } from "./helpers/app.ts";
+import { storedUpdateProcessor, type UpdateRoute } from "../src/inbox/process.ts";
+import { findOrCreateChat, updateChatState } from "../src/core/chats/findOrCreateChat.ts";
+import { enqueueCalls } from "../src/outbox/outbound.ts";
 
 /*
  * PostgreSQL plans the queue statements well whatever its statistics say. Autovacuum analyses a
@@ -141,5 +145,141 @@ describe.runIf(PROVIDER === "postgresql")("the queue statements' plans on Postgr
   it("the leases are kept out of the write-ahead log: taking or giving up a chat waits for no flush of it", async () => {
     const { rows } = await client.query<{ persistence: string }>(`SELECT relpersistence AS "persistence" FROM pg_class WHERE relname = 'Lease' AND relkind = 'r'`);
     expect(rows).toEqual([{ persistence: "u" }]); // unlogged (p: permanent)
+  });
+});
+
+/*
+ * A named prepared statement keeps the generic plan PostgreSQL made at its sixth execution for as
+ * long as its connection lives, and under steady load the pool's connections never close. Made
+ * while the queue was nearly empty (a fresh service: the benchmark's warm-up), TAKE_ROWS' plan walked
+ * the pending rows by status on some connections (~1,000 buffers for a group of 12 on a backlog of
+ * 10,000; 192 to 534 buffers a group on average over four otherwise identical benchmark runs), and
+ * the same statement written by id alone reads the table whole once planned on a few hundred rows.
+ * Here the inbox processor's statement runs on a nearly empty queue, then on a backlog, and what it
+ * read there is counted (pg_stat_xact_*: this transaction's own reads).
+ */
+describe.runIf(PROVIDER === "postgresql")("taking a group of updates on a backlog after running on a nearly empty queue", () => {
+  let small: pg.Client;
+  let removeSmall: () => Promise<void>;
+
+  beforeAll(async () => {
+    const made = await createTestDatabaseUrl();
+    removeSmall = made.remove;
+    small = new pg.Client({ connectionString: made.url });
+    await small.connect();
+    // A quiet start: a few hundred processed updates and a few pending, analysed.
+    await small.query(`INSERT INTO "InboxUpdate" ("channel", "updateKey", "chatKey", "seq", "payload", "status", "processedAt")
+      SELECT 'telegram', 'd' || g, '', g, '', 'done', now() FROM generate_series(1, 200) g`);
+    await small.query(`INSERT INTO "InboxUpdate" ("channel", "updateKey", "chatKey", "seq", "payload")
+      SELECT 'telegram', 'a' || g, 'p' || g, 1000 + g, repeat('x', 300) FROM generate_series(1, 10) g`);
+    await small.query(`ANALYZE "InboxUpdate"`);
+  }, 60_000);
+  afterAll(async () => {
+    await small?.end();
+    await removeSmall?.();
+  });
+
+  /** What this session has read of the queue table (counted at the end of its transactions: read twice within one, the difference is what ran between). */
+  async function reads(): Promise<{ seqScans: number; statusIndexScans: number; tuplesRead: number }> {
+    const { rows } = await small.query<{ seq: string; tup: string; status: string }>(
+      `SELECT coalesce(t.seq_scan, 0) AS "seq",
+         coalesce(t.seq_tup_read, 0) + coalesce(t.idx_tup_fetch, 0) AS "tup", pg_stat_get_xact_numscans('"InboxUpdate_status_id_idx"'::regclass) AS "status"
+       FROM pg_stat_xact_user_tables t WHERE t.relname = 'InboxUpdate'`,
+    );
+    return { seqScans: Number(rows[0]!.seq), statusIndexScans: Number(rows[0]!.status), tuplesRead: Number(rows[0]!.tup) };
+  }
+
+  /** Takes `ids` as the processor does, in a transaction rolled back; what that read of the queue table. */
+  async function take(ids: number[]): Promise<{ taken: number; seqScans: number; statusIndexScans: number; tuplesRead: number }> {
+    await small.query("BEGIN");
+    try {
+      const before = await reads();
+      const { rows } = await takeRows(small, ids, new Date());
+      const after = await reads();
+      return {
+        taken: rows.length,
+        seqScans: after.seqScans - before.seqScans,
+        statusIndexScans: after.statusIndexScans - before.statusIndexScans,
+        tuplesRead: after.tuplesRead - before.tuplesRead,
+      };
+    } finally {
+      await small.query("ROLLBACK");
+    }
+  }
+
+  it("reads the rows by id and each chat's pending updates through the chat's index, not the whole queue", async () => {
+    const few = await small.query<{ id: number }>(`SELECT "id" FROM "InboxUpdate" WHERE "status" = 'pending' ORDER BY "id" LIMIT 4`);
+    // More than the five executions after which a prepared statement settles on a generic plan.
+    for (let i = 0; i < 8; i++) expect((await take(few.rows.map((r) => r.id))).taken).toBe(4);
+    // The backlog: ten pending updates for each of 300 chats.
+    await small.query(`INSERT INTO "InboxUpdate" ("channel", "updateKey", "chatKey", "seq", "payload")
+      SELECT 'telegram', 'b' || g, 'p' || (1 + g % ${CHATS}), 100000 + g, repeat('x', 300) FROM generate_series(1, ${BACKLOG}) g`);
+    const { rows } = await small.query<{ id: number }>(`SELECT max("id") AS "id" FROM "InboxUpdate" WHERE "status" = 'pending' GROUP BY "chatKey" ORDER BY 1 LIMIT 16`);
+    const read = await take(rows.map((r) => r.id));
+    expect(read.taken).toBe(16);
+    expect(read.seqScans).toBe(0);
+    expect(read.statusIndexScans).toBe(0);
+    // 16 rows, their chats' ten pending updates each, and the rows updated: a few hundred tuples, not the backlog.
+    expect(read.tuplesRead).toBeLessThan(BACKLOG / 5);
+  });
+});
+
+/*
+ * Every statement of a group: the hot statements are prepared once per connection, and a fresh
+ * service (or one after a quiet night) prepares them while its tables are small, where reading a
+ * table whole is the cheapest plan — kept, without more, through thousands of chats (a benchmark
+ * run read all 1,469 chats for every message on some connections). The processor has each
+ * connection's plans made again once they are older than planMaxAgeMs (10 s in the service). Here it
+ * runs on five chats, analysed as autovacuum does; then 5,000 chats arrive and, once the plans are
+ * old, their updates are processed: no statement may have read the grown chat table whole (counted
+ * by PostgreSQL once the pool's connections have closed and sent their statistics).
+ */
+describe.runIf(PROVIDER === "postgresql")("a group's statements before and after the tables have grown", () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+  }, 60_000);
+  afterAll(async () => {
+    await tdb?.drop();
+  });
+
+  let seq = 0n;
+  const stored = async (chat: string) => (await tdb.db.inboxUpdate.create({ data: { channel: "web", updateKey: `u${++seq}`, chatKey: chat, seq, payload: JSON.stringify({ chat }) } })).id;
+  const route: UpdateRoute = async (tx, row) => {
+    const { chat } = await findOrCreateChat(tx, { channel: "web", chat: { platformChatId: (JSON.parse(row.payload) as { chat: string }).chat, kind: "private" } });
+    await updateChatState(tx, chat.id, { locale: "vi", menu: "main", flow: null });
+    return enqueueCalls(tx, { chatId: chat.id, channel: "web" }, [{ method: "sendMessage", payload: { text: "ok" } }], { sourceUpdateId: row.id });
+  };
+
+  it("once the plans made on a handful of chats are old, every chat is found through an index among thousands", async () => {
+    const planMaxAgeMs = 300;
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined, planMaxAgeMs });
+    // A quiet start: five chats, analysed as autovacuum does (a small table is then best read whole),
+    // writing a few times each (every pooled connection settles its plans).
+    const quiet = ["q1", "q2", "q3", "q4", "q5"];
+    await Promise.all(quiet.map(async (c) => process(await stored(c))));
+    await tdb.db.$executeRawUnsafe(`ANALYZE "Chat"`);
+    for (let round = 0; round < 12; round++) await Promise.all(quiet.map(async (c) => process(await stored(c))));
+    // Then the chats of a campaign's replies, and the plans' age passes.
+    await tdb.db.$executeRawUnsafe(`INSERT INTO "Chat" ("id", "channel", "platformChatId", "kind", "createdAt", "updatedAt")
+      SELECT 'grown' || g, 'web', 'grown' || g, 'private', now(), now() FROM generate_series(1, 5000) g`);
+    const grownAt = Date.now();
+    await eventually(() => Date.now() - grownAt > planMaxAgeMs, 5_000, "the plans to be older than planMaxAgeMs");
+    for (let round = 0; round < 4; round++) await Promise.all(["q1", "q2", "grown17", "grown4242", `new${round}`].map(async (c) => process(await stored(c))));
+    expect(await tdb.db.outboxMessage.count()).toBe(85);
+    // A backend sends its statistics when it ends: close the pool, wait for its connections to be gone.
+    await tdb.db.$disconnect();
+    const dbName = new URL(tdb.url).pathname.slice(1);
+    const stats = new pg.Client({ connectionString: tdb.url });
+    await stats.connect();
+    try {
+      await eventually(async () => (await stats.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [dbName])).rowCount === 0, 15_000, "the pool's connections to end");
+      const { rows } = await stats.query<{ seq: string; idx: string }>(`SELECT seq_tup_read AS "seq", idx_scan AS "idx" FROM pg_stat_user_tables WHERE relname = 'Chat'`);
+      // Reading five chats whole ~65 times is a few hundred rows; reading the grown table once, over 5,000.
+      expect(Number(rows[0]!.seq)).toBeLessThan(5_000);
+      expect(Number(rows[0]!.idx)).toBeGreaterThanOrEqual(20); // the statistics arrived: the last updates looked their chats up
+    } finally {
+      await stats.end();
+    }
   });
 });

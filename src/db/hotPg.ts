@@ -115,10 +115,16 @@ const types = {
 /** A statement's name and PostgreSQL text ($1, $2 … for ?), by its SQL text: the same names on every connection. */
 const prepared = new Map<string, { name: string; text: string }>();
 
-/** Runs `sql` (`?` parameters) on `conn` as a named prepared statement. */
-export async function hotQuery<T>(conn: pg.ClientBase, sql: string, params: unknown[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+/**
+ * Runs `sql` (`?` parameters) on `conn` as a named prepared statement — or, with `planEachTime`,
+ * unnamed: planned at each execution for the tables as they are then. A named statement keeps the
+ * generic plan PostgreSQL made at its sixth execution for as long as the connection lives, perhaps
+ * while a queue table was nearly empty; a statement whose every good plan depends on the table's
+ * size (one that would be a sequential scan on a small table) is planned each time (~0.15 ms).
+ */
+export async function hotQuery<T>(conn: pg.ClientBase, sql: string, params: unknown[], opts?: { planEachTime?: boolean }): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
   const p = statementOf(sql);
-  return conn.query<T & pg.QueryResultRow>({ name: p.name, text: p.text, values: params, types } as pg.QueryConfig);
+  return conn.query<T & pg.QueryResultRow>((opts?.planEachTime ? { text: p.text, values: params, types } : { name: p.name, text: p.text, values: params, types }) as pg.QueryConfig);
 }
 
 function statementOf(sql: string): { name: string; text: string } {

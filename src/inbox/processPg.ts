@@ -14,6 +14,16 @@ const UPDATE_TIMEOUT_MS = 30_000;
 const GROUP_MAX = 16;
 /** Groups open at once (each holds one pooled connection; the pool also serves ingest, the outbox and the leases). */
 const GROUPS_AT_ONCE = 3;
+/**
+ * The longest a connection keeps the plans of its prepared statements (the hot statements, the
+ * foreign-key checks) before they are made again for the tables as they are then. PostgreSQL keeps
+ * the generic plan a prepared statement settled on at its sixth execution for as long as the
+ * connection lives — under steady load, for ever. Made while a table was small (a fresh service, a
+ * quiet night), a plan reads it whole: a benchmark run read all 1,469 chats for every message on
+ * some connections and PostgreSQL's CPU per update moved by a third between identical runs.
+ * Re-planning costs a few milliseconds a connection each time.
+ */
+export const PLAN_MAX_AGE_MS = 10_000;
 
 interface Item {
   inboxId: number;
@@ -60,10 +70,24 @@ class UpdateFailed extends Error {
  * the whole group is rolled back, that update rejected (the worker retries or parks it) and the
  * others redone as a new group. Nothing is acknowledged to the worker before its group has committed.
  */
-export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute; notify: (refs: OutboxRef[]) => void }): UpdateProcessor {
+export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute; notify: (refs: OutboxRef[]) => void; planMaxAgeMs?: number }): UpdateProcessor {
   const { db, hot } = opts;
+  const planMaxAgeMs = opts.planMaxAgeMs ?? PLAN_MAX_AGE_MS;
   const waiting: Item[] = [];
   let running = 0;
+  /** When each connection's plans were made from (first seen, or last discarded). */
+  const plannedAt = new WeakMap<pg.ClientBase, number>();
+
+  /** Makes `conn`'s cached plans again once they are older than planMaxAgeMs (DISCARD PLANS keeps the prepared statements). */
+  const freshPlans = async (conn: pg.ClientBase): Promise<void> => {
+    const now = Date.now();
+    const since = plannedAt.get(conn);
+    if (since === undefined) plannedAt.set(conn, now);
+    else if (now - since >= planMaxAgeMs) {
+      await conn.query("DISCARD PLANS");
+      plannedAt.set(conn, now);
+    }
+  };
 
   /** One update inside the group's transaction (its row already taken by TAKE_ROWS): its outbox rows. */
   const processOne = async (tx: Tx, conn: pg.ClientBase, row: TakenRow, attempt: { tx?: Tx }): Promise<OutboxRef[]> => {
@@ -106,8 +130,9 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
           async (tx) => {
             const conn = await hot.connectionOf(tx);
             if (!conn) throw new Error("the connection of the inbox transaction could not be told");
+            await freshPlans(conn);
             // Every row of the group taken at once (one statement for the group, not one an update).
-            const { rows } = await hotQuery<TakenRow>(conn, TAKE_ROWS, [group.map((item) => item.inboxId), sqliteDate(new Date())]);
+            const { rows } = await takeRows(conn, group.map((item) => item.inboxId), new Date());
             const taken = new Map(rows.map((r) => [Number(r.id), r]));
             for (const [i, item] of group.entries()) {
               const row = taken.get(item.inboxId);
@@ -187,7 +212,7 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
 }
 
 /** A row taken by TAKE_ROWS. */
-interface TakenRow {
+export interface TakenRow {
   id: number;
   channel: string;
   payload: string;
@@ -202,10 +227,24 @@ interface TakenRow {
  * update of the same chat is pending (stored by another instance while this one held the chat), the
  * row is left as it is and `older` is true: the worker reads the chat's updates again. A group holds
  * one update per chat (the worker runs one update of a chat at a time).
+ *
+ * Written so that no plan can walk the pending rows by their status, whatever the planner believes
+ * of them (a prepared statement keeps the plan made at its sixth execution for its connection's
+ * life, perhaps while the queue was nearly empty — test/queue.plans.test.ts): the rows are found
+ * by id alone (the primary key; their status is checked once locked), and the older-update check is
+ * a subquery of each row's own (never turned into a join), which reads the chat's index. It is
+ * planned at each execution (`takeRows`, once a group): a plan made on a small table reads it
+ * whole, which on a backlog costs hundreds of buffers a group.
  */
 export const TAKE_ROWS =
-  `WITH target AS (SELECT "id", "channel", "chatKey", "seq", "payload" FROM "InboxUpdate" WHERE "id" = ANY(?::int[]) AND "status" = 'pending' ORDER BY "id" FOR UPDATE), ` +
-  `older AS (SELECT t."id" FROM target t WHERE EXISTS (SELECT 1 FROM "InboxUpdate" o WHERE o."chatKey" = t."chatKey" AND o."channel" = t."channel" AND o."status" = 'pending' AND (o."seq", o."id") < (t."seq", t."id"))), ` +
+  `WITH locked AS MATERIALIZED (SELECT "id", "channel", "chatKey", "seq", "payload", "status" FROM "InboxUpdate" WHERE "id" = ANY(?::int[]) ORDER BY "id" FOR UPDATE), ` +
+  `target AS MATERIALIZED (SELECT l."id", l."channel", l."payload", EXISTS (SELECT 1 FROM "InboxUpdate" o WHERE o."chatKey" = l."chatKey" AND o."channel" = l."channel" AND o."status" = 'pending' AND (o."seq", o."id") < (l."seq", l."id")) AS "older" ` +
+  `FROM locked l WHERE l."status" = 'pending'), ` +
   `taken AS (UPDATE "InboxUpdate" u SET "status" = 'done', "processedAt" = ?, "attempts" = u."attempts" + 1, "payload" = '', "chatKey" = '' ` +
-  `FROM target t WHERE u."id" = t."id" AND t."id" NOT IN (SELECT "id" FROM older) RETURNING u."id") ` +
-  `SELECT t."id", t."channel", t."payload", t."id" IN (SELECT "id" FROM older) AS "older" FROM target t`;
+  `FROM target t WHERE u."id" = t."id" AND NOT t."older" RETURNING u."id") ` +
+  `SELECT t."id", t."channel", t."payload", t."older" FROM target t`;
+
+/** Takes the pending updates `ids` (TAKE_ROWS) in the transaction open on `conn`, planned for the table as it is now. */
+export function takeRows(conn: pg.ClientBase, ids: number[], now: Date): Promise<pg.QueryResult<TakenRow>> {
+  return hotQuery<TakenRow>(conn, TAKE_ROWS, [ids, sqliteDate(now)], { planEachTime: true });
+}
