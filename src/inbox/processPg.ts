@@ -15,13 +15,16 @@ const GROUP_MAX = 16;
 /** Groups open at once (each holds one pooled connection; the pool also serves ingest, the outbox and the leases). */
 const GROUPS_AT_ONCE = 3;
 /**
- * The longest a connection keeps the plans of its prepared statements (the hot statements, the
- * foreign-key checks) before they are made again for the tables as they are then. PostgreSQL keeps
- * the generic plan a prepared statement settled on at its sixth execution for as long as the
- * connection lives — under steady load, for ever. Made while a table was small (a fresh service, a
- * quiet night), a plan reads it whole: a benchmark run read all 1,469 chats for every message on
- * some connections and PostgreSQL's CPU per update moved by a third between identical runs.
- * Re-planning costs a few milliseconds a connection each time.
+ * The longest a connection that runs groups keeps the plans of its prepared statements (the hot
+ * statements, the foreign-key checks) before they are made again for the tables as they are then,
+ * at its next group. PostgreSQL keeps the generic plan a prepared statement settled on at its sixth
+ * execution until a table it reads is next vacuumed or analysed (autovacuum: once a fifth of it has
+ * changed, looked at once a minute) or the connection closes (under steady load, never). Made while a
+ * table was small (a fresh service, a quiet night), a plan reads it whole: a benchmark run read all
+ * 1,469 chats for every message on some connections, and PostgreSQL's CPU per update moved by a third
+ * between identical runs. Re-planning costs a few milliseconds a connection each time. (Connections
+ * used only for the leases, the sender and the bus are not renewed here; idle for 10 s, the pool
+ * closes them.)
  */
 export const PLAN_MAX_AGE_MS = 10_000;
 
