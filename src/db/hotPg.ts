@@ -119,8 +119,9 @@ const prepared = new Map<string, { name: string; text: string }>();
  * Runs `sql` (`?` parameters) on `conn` as a named prepared statement — or, with `planEachTime`,
  * unnamed: planned at each execution for the tables as they are then. A named statement keeps the
  * generic plan PostgreSQL made at its sixth execution until the tables it reads are next analysed
- * (or the connection closes), perhaps made while a queue table was nearly empty; a statement whose every good plan depends on the table's
- * size (one that would be a sequential scan on a small table) is planned each time (~0.15 ms).
+ * (or the connection closes), perhaps made while a queue table was nearly empty; a statement whose
+ * every good plan depends on the table's size (one that would be a sequential scan on a small
+ * table) is planned each time (~0.15 ms).
  */
 export async function hotQuery<T>(conn: pg.ClientBase, sql: string, params: unknown[], opts?: { planEachTime?: boolean }): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
   const p = statementOf(sql);

@@ -232,8 +232,8 @@ export interface TakenRow {
  * one update per chat (the worker runs one update of a chat at a time).
  *
  * Written so that no plan can walk the pending rows by their status, whatever the planner believes
- * of them (a prepared statement keeps the plan made at its sixth execution for its connection's
- * life, perhaps while the queue was nearly empty — test/queue.plans.test.ts): the rows are found
+ * of them (a prepared statement keeps the plan made at its sixth execution until the table is next
+ * analysed, perhaps made while the queue was nearly empty — test/queue.plans.test.ts): the rows are found
  * by id alone (the primary key; their status is checked once locked), and the older-update check is
  * a subquery of each row's own (never turned into a join), which reads the chat's index. It is
  * planned at each execution (`takeRows`, once a group): a plan made on a small table reads it
