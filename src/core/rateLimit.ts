@@ -75,6 +75,39 @@ export async function takeRate(tx: Tx, key: string, limit: number, windowMs: num
   return true;
 }
 
+/** A counter's current window as stored (see `takeRate`). */
+export interface RateWindow {
+  windowStart: Date;
+  count: number;
+}
+
+/** The stored counters of `keys` (those that exist), read without counting: one statement. */
+export async function readRates(tx: Tx, keys: readonly string[]): Promise<Map<string, RateWindow>> {
+  const wanted = [...new Set(keys)];
+  if (wanted.length === 0) return new Map();
+  const hot = hotSqlOf(tx);
+  if (hot) {
+    const rows = await hot.all<{ key: string; windowStart: string; count: number }>(
+      `SELECT "key", "windowStart", "count" FROM "RateCounter" WHERE "key" IN (${wanted.map(() => "?").join(", ")})`,
+      ...wanted,
+    );
+    return new Map(rows.map((r) => [r.key, { windowStart: readDate(r.windowStart)!, count: Number(r.count) }]));
+  }
+  const rows = await tx.rateCounter.findMany({ where: { key: { in: wanted } } });
+  return new Map(rows.map((r) => [r.key, { windowStart: r.windowStart, count: r.count }]));
+}
+
+/** Whether a counter (undefined: none yet) has reached `limit` in a window still open at `now`. */
+export function rateExhausted(counter: RateWindow | undefined, limit: number, windowMs: number, now: Date): boolean {
+  return !!counter && now.getTime() - counter.windowStart.getTime() < windowMs && counter.count >= limit;
+}
+
+/** Whole minutes (at least 1) until a counter's window closes; a whole window when there is none. */
+export function rateMinutesLeft(counter: RateWindow | undefined, windowMs: number, now: Date): number {
+  const left = counter ? counter.windowStart.getTime() + windowMs - now.getTime() : windowMs;
+  return Math.max(1, Math.ceil(left / 60_000));
+}
+
 /**
  * The rate counter key of one person's limit (`name`: "msg", "tips" …): the chat as a keyed handle.
  * A counter's window starts at the person's action — the first tip of the hour starts at the tip's

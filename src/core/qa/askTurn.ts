@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/client.ts";
-import type { OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import type { AlongsideWrite, OutboxRef, ReplyRenderer } from "../../outbox/outbound.ts";
+import { hotSqlOf, sqliteDate } from "../../db/hot.ts";
 import type { Sealer } from "../../security/sealing.ts";
 import type { ChatRecord } from "../chats/findOrCreateChat.ts";
 import type { InboundInput } from "../inbound.ts";
@@ -24,6 +25,25 @@ export interface AskResult {
   elsewhere?: OutboxRef[];
   /** Start a tip draft carrying this text (the resident chose to report what they described). */
   reportText?: string;
+  /** Writes the caller makes with the replies (the answer's feedback). */
+  writes?: AlongsideWrite[];
+}
+
+const FEEDBACK_INSERT = `INSERT INTO "QaFeedback" ("entryId", "helpful", "at") VALUES (?, ?, ?)`;
+
+/** The resident's "helpful or not" on an answer, as a write made with the replies (enqueueCalls `alongside`). */
+function feedbackWrite(tx: Tx, entryId: string, helpful: boolean): AlongsideWrite {
+  const at = new Date();
+  const params = [entryId, helpful ? 1 : 0, sqliteDate(at)];
+  return {
+    sql: FEEDBACK_INSERT,
+    params,
+    run: async () => {
+      const hot = hotSqlOf(tx);
+      if (hot) await hot.run(FEEDBACK_INSERT, ...params);
+      else await tx.qaFeedback.create({ data: { entryId, helpful, at } });
+    },
+  };
 }
 
 export const MAX_QUESTION_CHARS = 1000;
@@ -101,14 +121,14 @@ export function chooseAnswer(kb: KnowledgeBase, text: string): AnswerChoice {
  * report it); otherwise the resident may hand it to the legal staff. Feedback is counted.
  */
 export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: string, flow: AskFlow, input: InboundInput): Promise<AskResult> {
-  const kb = await deps.knowledge.fresh(tx);
   const choice = input.type === "choice" ? input.choiceId : undefined;
   if (choice === "qa:yes" || choice === "qa:no") {
-    if (flow.last) await tx.qaFeedback.create({ data: { entryId: flow.last, helpful: choice === "qa:yes" } });
-    return { replies: [{ key: choice === "qa:yes" ? "qa:ask.thanks" : "qa:ask.sorry", choices: choice === "qa:no" ? [{ id: "qa:human", labelKey: "qa:ask.human" }, { id: "menu:main", labelKey: "tip:flow.back" }] : [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf(flow) };
+    return {
+      ...(flow.last ? { writes: [feedbackWrite(tx, flow.last, choice === "qa:yes")] } : {}),
+      replies: [{ key: choice === "qa:yes" ? "qa:ask.thanks" : "qa:ask.sorry", choices: choice === "qa:no" ? [{ id: "qa:human", labelKey: "qa:ask.human" }, { id: "menu:main", labelKey: "tip:flow.back" }] : [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf(flow) };
   }
   if (choice?.startsWith("qa:show:")) {
-    const entry = kb.get(choice.slice(8));
+    const entry = (await deps.knowledge.fresh(tx)).get(choice.slice(8));
     if (!entry) return { replies: [{ key: "qa:ask.prompt" }], flow: flowOf(flow) };
     return { replies: [answerReply(entry, locale, { alternatives: [], offerReport: entry.reportable || describesCrime(flow.question ?? "") })], flow: flowOf({ ...flow, last: entry.id }) };
   }
@@ -123,7 +143,7 @@ export async function askTurn(tx: Tx, deps: AskDeps, chat: ChatRecord, locale: s
   const text = input.type === "text" ? input.text.trim() : "";
   if (!text) return { replies: [{ key: "qa:ask.prompt", choices: [{ id: "menu:main", labelKey: "tip:flow.back" }] }], flow: flowOf(flow) };
   if (text.length > MAX_QUESTION_CHARS) return { replies: [{ key: "qa:ask.too_long", params: { max: MAX_QUESTION_CHARS } }], flow: flowOf(flow) };
-  const { best, alternatives, suggestions } = chooseAnswer(kb, text);
+  const { best, alternatives, suggestions } = chooseAnswer(await deps.knowledge.fresh(tx), text);
   if (!best) {
     // Not sure: close entries are offered to pick from, next to handing the question to a person.
     const offered: Choice[] = suggestions.map((e) => ({ id: `qa:show:${e.id}`, labelKey: "qa:ask.also", labelParams: { question: pick({ vi: e.questions.vi[0] ?? e.id, en: e.questions.en?.[0], km: e.questions.km?.[0] }, locale) } }));

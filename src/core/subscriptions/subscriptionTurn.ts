@@ -5,6 +5,7 @@ import type { Choice, Reply } from "../reply.ts";
 import { menuReply } from "../resident/converse.ts";
 import { isControlWord } from "../resident/controlWords.ts";
 import type { PlaceFinder } from "../tips/places.ts";
+import { communeLabel, communesByCode, provincesByCode } from "../tips/unitNames.ts";
 import { formatVnDate } from "../vnTime.ts";
 import { changeSubscription } from "./commands/changeSubscription.ts";
 import { eraseSubscription } from "./commands/eraseSubscription.ts";
@@ -37,10 +38,10 @@ const topicList = (topics: string[]) => ({ $list: topics.map((t) => ({ $t: `camp
 /** How a subscription's area reads: "commune, province", the province, or nationwide. */
 export async function placeLabel(tx: Tx, flow: { provinceCode?: string | null; communeCode?: string | null }) {
   if (flow.communeCode) {
-    const c = await tx.commune.findUnique({ where: { code: flow.communeCode }, include: { province: true } });
-    if (c) return `${c.name}, ${c.province.name}`;
+    const c = (await communesByCode(tx, [flow.communeCode])).get(flow.communeCode);
+    if (c) return communeLabel(c);
   }
-  if (flow.provinceCode) return (await tx.province.findUnique({ where: { code: flow.provinceCode } }))?.name ?? flow.provinceCode;
+  if (flow.provinceCode) return (await provincesByCode(tx, [flow.provinceCode])).get(flow.provinceCode)?.name ?? flow.provinceCode;
   return { $t: "campaign:subscribe.nationwide_place" };
 }
 
@@ -142,7 +143,7 @@ export async function subscribeTurn(tx: Tx, chat: ChatRecord, places: PlaceFinde
     if (choice === "sub:nationwide") next = { ...flow, step: "confirm", provinceCode: undefined, communeCode: undefined };
     else if (choice?.startsWith("sub:p:")) next = { ...flow, step: "confirm", provinceCode: choice.slice(6), communeCode: undefined };
     else if (choice?.startsWith("sub:c:")) {
-      const commune = await tx.commune.findUnique({ where: { code: choice.slice(6) } });
+      const commune = (await communesByCode(tx, [choice.slice(6)])).get(choice.slice(6));
       if (commune) next = { ...flow, step: "confirm", provinceCode: commune.provinceCode, communeCode: commune.code };
     } else if (text) {
       const found = places.search(text);

@@ -1,7 +1,8 @@
 import type { Tx } from "../../db/client.ts";
 import { recordEvent } from "../events/recordEvent.ts";
 import type { Sealer } from "../../security/sealing.ts";
-import { personRateKey, takeRate } from "../rateLimit.ts";
+import { personRateKey, rateExhausted, rateMinutesLeft, readRates, takeRate } from "../rateLimit.ts";
+import { hotSqlOf, readDate } from "../../db/hot.ts";
 import { verifyPin } from "./codes.ts";
 import { offTransaction } from "../offTransaction.ts";
 
@@ -23,17 +24,18 @@ export type LookupResult =
   | { kind: "wrong" }
   | { kind: "locked"; minutes: number };
 
-/** Minutes left in a rate counter's window (at least 1). */
-async function minutesLeft(tx: Tx, key: string, windowMs: number, now: Date): Promise<number> {
-  const row = await tx.rateCounter.findUnique({ where: { key } });
-  const left = row ? row.windowStart.getTime() + windowMs - now.getTime() : windowMs;
-  return Math.max(1, Math.ceil(left / 60_000));
-}
-
-/** Whether a counter has reached its limit in its current window (without counting). */
-async function exhausted(tx: Tx, key: string, limit: number, windowMs: number, now: Date): Promise<boolean> {
-  const row = await tx.rateCounter.findUnique({ where: { key } });
-  return !!row && now.getTime() - row.windowStart.getTime() < windowMs && row.count >= limit;
+/** A tip as a look-up needs it (by its public code), with the name of the unit handling it. */
+async function tipByCode(tx: Tx, code: string): Promise<{ id: string; code: string; pinHash: string; status: string; transferredAt: Date | null; receivedAt: Date; unit: string } | undefined> {
+  const hot = hotSqlOf(tx);
+  if (hot) {
+    const raw = await hot.get<{ id: string; code: string; pinHash: string; status: string; transferredAt: string | null; receivedAt: string; unit: string }>(
+      `SELECT t."id", t."code", t."pinHash", t."status", t."transferredAt", t."receivedAt", q."name" AS "unit" FROM "Tip" t JOIN "Queue" q ON q."id" = t."queueId" WHERE t."code" = ?`,
+      code,
+    );
+    return raw && { ...raw, transferredAt: readDate(raw.transferredAt), receivedAt: readDate(raw.receivedAt)! };
+  }
+  const tip = await tx.tip.findUnique({ where: { code }, include: { queue: true } });
+  return tip ? { id: tip.id, code: tip.code, pinHash: tip.pinHash, status: tip.status, transferredAt: tip.transferredAt, receivedAt: tip.receivedAt, unit: tip.queue.name } : undefined;
 }
 
 /**
@@ -53,27 +55,30 @@ export async function lookupTip(tx: Tx, props: { code: string; pin: string; aski
   const failuresKey = personRateKey(props.sealer, "lookup-fail", props.askingChatId);
   const codeKey = `lookup-code:${props.sealer.handle(props.code, "lookup-code")}`;
   if (!(await takeRate(tx, attemptsKey, LOOKUPS_PER_HOUR, 60 * 60_000, now))) {
-    return { kind: "locked", minutes: await minutesLeft(tx, attemptsKey, 60 * 60_000, now) };
+    return { kind: "locked", minutes: rateMinutesLeft((await readRates(tx, [attemptsKey])).get(attemptsKey), 60 * 60_000, now) };
   }
-  if (await exhausted(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now)) {
-    return { kind: "locked", minutes: await minutesLeft(tx, failuresKey, REQUESTER_LOCK_MS, now) };
+  // Both locks read at once.
+  const counters = await readRates(tx, [failuresKey, codeKey]);
+  if (rateExhausted(counters.get(failuresKey), REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now)) {
+    return { kind: "locked", minutes: rateMinutesLeft(counters.get(failuresKey), REQUESTER_LOCK_MS, now) };
   }
-  if (await exhausted(tx, codeKey, CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, now)) {
-    return { kind: "locked", minutes: await minutesLeft(tx, codeKey, CODE_WINDOW_MS, now) };
+  if (rateExhausted(counters.get(codeKey), CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, now)) {
+    return { kind: "locked", minutes: rateMinutesLeft(counters.get(codeKey), CODE_WINDOW_MS, now) };
   }
-  const tip = await tx.tip.findUnique({ where: { code: props.code }, include: { queue: true } });
+  const tip = await tipByCode(tx, props.code);
   // The scrypt runs outside the inbox's group transaction (see offTransaction). A made-up code is
   // checked against nothing, which verifyPin answers after the same work and time as a real check.
   const right = await offTransaction(tx, `verify-pin\u0000${tip?.pinHash ?? "none"}\u0000${props.pin}`, async () => verifyPin(props.pin, tip?.pinHash ?? "", props.sealer));
   if (tip && right) {
-    return { kind: "found", tipId: tip.id, code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.queue.name };
+    return { kind: "found", tipId: tip.id, code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.unit };
   }
   // A wrong answer: the same counting, writes and answer for an existing and a made-up code.
   await takeRate(tx, codeKey, CODE_FAILURES_PER_DAY, CODE_WINDOW_MS, now);
   await takeRate(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now);
   if (tip) await recordEvent(tx, { tipId: tip.id, actor: { kind: "public" }, action: "tip.lookup_failed" });
-  if (await exhausted(tx, failuresKey, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now)) {
-    return { kind: "locked", minutes: await minutesLeft(tx, failuresKey, REQUESTER_LOCK_MS, now) };
+  const failures = (await readRates(tx, [failuresKey])).get(failuresKey);
+  if (rateExhausted(failures, REQUESTER_FAILURES_BEFORE_LOCK, REQUESTER_LOCK_MS, now)) {
+    return { kind: "locked", minutes: rateMinutesLeft(failures, REQUESTER_LOCK_MS, now) };
   }
   return { kind: "wrong" };
 }

@@ -6,6 +6,7 @@ import type { Choice, Reply, TextBlock } from "../reply.ts";
 import { CATEGORIES, DETAIL_CATEGORIES, WHEN_CODES, isCategory, normalisePhone, type Category } from "./categories.ts";
 import type { DraftPlace, PlacePick, Step, TipDraftData } from "./draft.ts";
 import type { PlaceFinder } from "./places.ts";
+import { communeLabel, communesByCode, provincesByCode } from "./unitNames.ts";
 import { isControlWord } from "../resident/controlWords.ts";
 
 
@@ -90,9 +91,9 @@ export async function promptFor(ctx: TipFlowContext, draft: TipDraftData): Promi
 
 async function pickPrompt(ctx: TipFlowContext, pick: PlacePick, nav: Choice[]): Promise<Reply> {
   if (pick.kind === "provinces") {
-    const rows = await ctx.tx.province.findMany({ where: { code: { in: pick.codes } } });
+    const found = await provincesByCode(ctx.tx, pick.codes);
     // In the search's order: where the name is spelt as typed first.
-    const provinces = pick.codes.flatMap((code) => rows.filter((p) => p.code === code));
+    const provinces = pick.codes.flatMap((code) => found.get(code) ?? []);
     return {
       key: "tip:place.which_province",
       params: { text: pick.text },
@@ -129,14 +130,13 @@ async function pickPrompt(ctx: TipFlowContext, pick: PlacePick, nav: Choice[]): 
 
 /** "Phường Hoàn Kiếm, Thành phố Hà Nội" for each commune code. */
 export async function communeLabels(tx: Tx, codes: string[]): Promise<Map<string, string>> {
-  const rows = await tx.commune.findMany({ where: { code: { in: codes } }, include: { province: true } });
-  return new Map(rows.map((c) => [c.code, `${c.name}, ${c.province.name}`]));
+  return new Map([...(await communesByCode(tx, codes)).values()].map((c) => [c.code, communeLabel(c)]));
 }
 
 /** The place as shown to the tipster: a commune label, or the province with "commune unknown". */
 export async function placeLabel(tx: Tx, place: DraftPlace): Promise<string | { $t: string; params: Record<string, unknown> }> {
   if (place.communeCode) return (await communeLabels(tx, [place.communeCode])).get(place.communeCode) ?? place.communeCode;
-  const province = await tx.province.findUnique({ where: { code: place.provinceCode } });
+  const province = (await provincesByCode(tx, [place.provinceCode])).get(place.provinceCode);
   return { $t: "tip:place.province_only", params: { province: province?.name ?? place.provinceCode } };
 }
 
@@ -253,7 +253,7 @@ export async function tipTurn(ctx: TipFlowContext, draft: TipDraftData, input: I
         if (found.length === 1) code = found[0]!.code;
         else return ask(ctx, draft, [{ key: "tip:place.province_not_found", params: { text: clip(text, 60) } }]);
       }
-      if (!code || !(await ctx.tx.province.findUnique({ where: { code } }))) return ask(ctx, draft);
+      if (!code || !(await provincesByCode(ctx.tx, [code])).has(code)) return ask(ctx, draft);
       return settlePlace(ctx, draft, { source: "unknown", provinceCode: code });
     }
     case "when": {
@@ -318,7 +318,7 @@ async function placeInput(ctx: TipFlowContext, draft: TipDraftData, input: Inbou
       const code = input.choiceId.slice(5);
       if (!pick.codes.includes(code)) return ask(ctx, draft);
       if (pick.kind === "provinces") return typedPlace(ctx, atPlace, pick.text, code);
-      const commune = await ctx.tx.commune.findUnique({ where: { code } });
+      const commune = (await communesByCode(ctx.tx, [code])).get(code);
       if (!commune) return ask(ctx, draft);
       const fromLocation = pick.lat !== undefined && pick.lng !== undefined;
       return settlePlace(ctx, atPlace, {
@@ -340,7 +340,7 @@ async function placeInput(ctx: TipFlowContext, draft: TipDraftData, input: Inbou
 async function locatedPlace(ctx: TipFlowContext, draft: TipDraftData, lat: number, lng: number): Promise<TipTurn> {
   const found = ctx.places.locate?.(lat, lng) ?? { kind: "outside" as const };
   if (found.kind === "inside" && !found.nearBorder) {
-    const commune = await ctx.tx.commune.findUnique({ where: { code: found.code } });
+    const commune = (await communesByCode(ctx.tx, [found.code])).get(found.code);
     if (commune) return settlePlace(ctx, draft, { source: "location", provinceCode: commune.provinceCode, communeCode: commune.code, lat, lng });
   }
   if (found.kind === "inside" && found.nearBorder) {
