@@ -188,6 +188,66 @@ describe("stored updates processed in a shared transaction", () => {
     expect(rows.map((r) => r.status)).toEqual(["done", "done"]);
   });
 
+  it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: a Prisma write that opens a transaction of its own inside a step stays inside the group's: undone with its update", async () => {
+    // A chat created with a reply in one call: Prisma runs that as a transaction of its own
+    // (BEGIN … COMMIT on an ordinary client), here a savepoint of the group's transaction.
+    const route: UpdateRoute = async (tx, row) => {
+      const text = textOf(row);
+      const chat = await tx.chat.create({
+        data: { channel: "web", platformChatId: `nested-${text}`, kind: "private", outbox: { create: [{ channel: "web", method: "sendMessage", payload: JSON.stringify({ text }), sourceUpdateId: row.id }] } },
+      });
+      if (text === "undone") throw new Error("the step fails after its nested write");
+      return [{ id: 0, chatId: chat.id, channel: "web", method: "sendMessage" } as unknown as OutboxRef];
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined });
+    const ids = [await stored("kept-1"), await stored("undone"), await stored("kept-2")];
+    const results = await Promise.allSettled(ids.map((id) => process(id)));
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const chats = await tdb.db.chat.findMany({ where: { platformChatId: { startsWith: "nested-" } }, include: { outbox: true } });
+    expect(chats.map((c) => [c.platformChatId, c.outbox.length]).sort()).toEqual([
+      ["nested-kept-1", 1],
+      ["nested-kept-2", 1],
+    ]);
+    const rows = await tdb.db.inboxUpdate.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.status)).toEqual(["done", "pending", "done"]);
+  });
+
+  it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: a step that timed out cannot write through Prisma afterwards, not even into the transaction that redoes its group", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let late: unknown = "not tried";
+    let redone = 0;
+    const route: UpdateRoute = async (tx, row) => {
+      const text = textOf(row);
+      if (text === "slow") {
+        // The delegate taken while the step still had its turn, used once it has timed out.
+        const chats = tx.chat;
+        await gate;
+        late = await chats.create({ data: { channel: "web", platformChatId: "late-write", kind: "private" } }).then(
+          () => "written",
+          (err: unknown) => String((err as Error).message ?? err),
+        );
+        return [];
+      }
+      if (text === "neighbour") {
+        redone++;
+        // Held until the slow one has timed out and tried its write: the redone group is open meanwhile.
+        if (redone === 2) {
+          release();
+          await eventually(() => late !== "not tried", 10_000, "the late write tried");
+        }
+      }
+      return [];
+    };
+    const process = storedUpdateProcessor({ db: tdb.db, route, notify: () => undefined, updateTimeoutMs: 300 });
+    const [neighbour, slow] = [await stored("neighbour"), await stored("slow")];
+    const results = await Promise.allSettled([process(neighbour), process(slow)]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/took more than/);
+    expect(late).toMatch(/outside the step it serves/);
+    expect(await tdb.db.chat.count({ where: { platformChatId: "late-write" } })).toBe(0);
+  });
+
   it.skipIf(PROVIDER !== "postgresql")("PostgreSQL: an update taken by two instances at once is processed once", async () => {
     const second = await openDb(tdb.url);
     // A third connection, only to watch the other two in pg_stat_activity.

@@ -406,7 +406,12 @@ export async function openDb(url: string): Promise<Db> {
     // Loaded only for PostgreSQL: an SQLite instance need not carry the second client in memory.
     const [{ PrismaPg }, { PrismaClient: PgClient }, { pgPool }] = await Promise.all([import("@prisma/adapter-pg"), import("../../generated/postgresql/client.ts"), import("./hotPg.ts")]);
     // Our own pool (ended with the client), so the inbox worker can reach its transaction's connection (db/hotPg.ts).
-    const { pool, register } = pgPool({ connectionString: url, max: 10 });
+    const { pool, register } = pgPool({ connectionString: url, max: 10 }, (one) => {
+      // A client on one connection at a time (the inbox's own transactions: db/hotPg.ts boundClient).
+      const bound = new PgClient({ adapter: new PrismaPg(one), ...internalOptions });
+      releaseCompilerSource(bound);
+      return bound as unknown as Db;
+    });
     const client = new PgClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), ...internalOptions });
     releaseCompilerSource(client);
     await client.$connect();

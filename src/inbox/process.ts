@@ -31,7 +31,7 @@ const TRANSACTION_TIMEOUT_MS = 30_000;
  * prepared statements on the raw connection (see db/hot.ts); a step that needs a query hot.ts does
  * not have (first contact, a tip sent, a place looked up …) uses Prisma's `tx` in the same savepoint.
  */
-export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify: (refs: OutboxRef[]) => void; planMaxAgeMs?: number }): UpdateProcessor {
+export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify: (refs: OutboxRef[]) => void; planMaxAgeMs?: number; updateTimeoutMs?: number }): UpdateProcessor {
   const { db } = opts;
   const sqlite = sqliteConnection(db);
 
@@ -62,7 +62,7 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
   if (!sqlite) {
     // PostgreSQL: group commit with hot statements on the transaction's connection (processPg.ts).
     const hot = pgHotOf(db);
-    return hot ? pgGroupProcessor({ db, hot, route: opts.route, notify: opts.notify, planMaxAgeMs: opts.planMaxAgeMs }) : viaPrisma;
+    return hot ? pgGroupProcessor({ hot, route: opts.route, notify: opts.notify, planMaxAgeMs: opts.planMaxAgeMs, updateTimeoutMs: opts.updateTimeoutMs }) : viaPrisma;
   }
   const conn = sqlite;
 

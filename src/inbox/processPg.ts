@@ -1,6 +1,6 @@
 import type pg from "pg";
-import type { Db, Tx } from "../db/client.ts";
-import { bindHotPg, hotQuery, transactionFailed, type PgHot } from "../db/hotPg.ts";
+import type { Tx } from "../db/client.ts";
+import { bindHotPg, hotQuery, onConnection, transactionFailed, type BoundClient, type PgHot } from "../db/hotPg.ts";
 import { sqliteDate } from "../db/hot.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateRoute } from "./updateRoute.ts";
@@ -60,22 +60,25 @@ class UpdateFailed extends Error {
 /**
  * The inbox worker's processor on PostgreSQL (see process.ts for SQLite): group commit. The updates
  * handed over while the groups are busy (the worker runs one update per chat, many chats at once)
- * are processed one after the other in ONE Prisma interactive transaction, committed together: one
- * BEGIN/COMMIT and one wait for the log's flush for the group instead of one each. The group's rows
+ * are processed one after the other in ONE transaction, opened by hand on a pooled connection and
+ * committed together: one BEGIN/COMMIT and one wait for the log's flush for the group instead of one
+ * each. The group's rows
  * are taken first — marked done with their bodies and chat keys cleared, their bodies read, locked,
  * in ONE statement for the whole group (TAKE_ROWS), so that another instance processing one of them
  * meanwhile waits and then finds it done — and each update's hot reads and writes run as prepared
- * statements on the transaction's connection
- * (db/hotPg.ts); a step that needs a Prisma model uses the transaction as usual.
+ * statements on the transaction's connection (db/hotPg.ts); a step that needs a Prisma model is
+ * handed a Prisma client bound to that connection (`boundClient`), refused once the step's part is
+ * over (so a step that timed out but still runs cannot write into a later transaction).
  *
  * No savepoints (two more round trips an update): when an update fails — its error, or a database
  * error it caught (the connection tells that the transaction has failed once its step is over) —
  * the whole group is rolled back, that update rejected (the worker retries or parks it) and the
  * others redone as a new group. Nothing is acknowledged to the worker before its group has committed.
  */
-export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute; notify: (refs: OutboxRef[]) => void; planMaxAgeMs?: number }): UpdateProcessor {
-  const { db, hot } = opts;
+export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify: (refs: OutboxRef[]) => void; planMaxAgeMs?: number; updateTimeoutMs?: number }): UpdateProcessor {
+  const { hot } = opts;
   const planMaxAgeMs = opts.planMaxAgeMs ?? PLAN_MAX_AGE_MS;
+  const updateTimeoutMs = opts.updateTimeoutMs ?? UPDATE_TIMEOUT_MS;
   const waiting: Item[] = [];
   let running = 0;
   /** When each connection's plans were made from (first seen, or last discarded). */
@@ -91,6 +94,54 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
       plannedAt.set(conn, now);
     }
   };
+
+  /**
+   * Runs `work` in a transaction of our own on a pooled connection, `client` bound to it (BEGIN …
+   * COMMIT, rolled back when `work` throws). Waits at most an update's time limit for the connection.
+   */
+  const inTransaction = async (client: BoundClient, work: (conn: pg.PoolClient) => Promise<void>): Promise<void> => {
+    const conn = await connectWithin(updateTimeoutMs);
+    let broken = false;
+    client.bind(conn);
+    try {
+      await conn.query("BEGIN");
+      await work(conn);
+      // A transaction that failed answers its COMMIT with ROLLBACK, without an error.
+      const done = await conn.query("COMMIT");
+      if (done.command !== "COMMIT") throw new Error(`the group's transaction had failed; its COMMIT rolled back (${done.command})`);
+    } catch (err) {
+      await conn.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.bind(undefined);
+      // A connection that could not roll back is closed, not handed to the next user.
+      conn.release(broken || undefined);
+    }
+  };
+
+  /** A pooled connection, or an error once `ms` have passed (the connection, if it comes later, goes back to the pool). */
+  const connectWithin = (ms: number): Promise<pg.PoolClient> =>
+    new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`no database connection free within ${ms / 1000} s`));
+      }, ms);
+      timer.unref?.();
+      hot.connect().then(
+        (conn) => {
+          clearTimeout(timer);
+          if (late) conn.release();
+          else resolve(conn);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
 
   /** One update inside the group's transaction (its row already taken by TAKE_ROWS): its outbox rows. */
   const processOne = async (tx: Tx, conn: pg.ClientBase, row: TakenRow, attempt: { tx?: Tx }): Promise<OutboxRef[]> => {
@@ -109,10 +160,10 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`processing inbox update ${inboxId} took more than ${UPDATE_TIMEOUT_MS / 1000} s; rolled back`)), UPDATE_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error(`processing inbox update ${inboxId} took more than ${updateTimeoutMs / 1000} s; rolled back`)), updateTimeoutMs);
         timer.unref?.();
       });
-      const refs = await Promise.race([opts.route(mine, row), timedOut]);
+      const refs = await Promise.race([onConnection(conn, () => alive, () => opts.route(mine, row)), timedOut]);
       // A database error the step caught has failed the transaction: this update is the one to blame.
       if (transactionFailed(conn) ?? (await conn.query("SELECT 1").then(() => false, () => true))) {
         throw new Error(`inbox update ${inboxId}: a statement failed (the error was caught); rolled back`);
@@ -124,40 +175,49 @@ export function pgGroupProcessor(opts: { db: Db; hot: PgHot; route: UpdateRoute;
     }
   };
 
+  /** Prisma clients bound to a group's connection while it runs (one per group at once; made on first need, then reused). */
+  const spareClients: BoundClient[] = [];
+
   /** Runs `group` in one transaction; a failing update is rejected and the rest run again. */
   const runGroup = async (group: Item[]): Promise<void> => {
+    const client = spareClients.pop() ?? hot.boundClient();
+    try {
+      await runGroupWith(client, group);
+    } finally {
+      client.bind(undefined);
+      spareClients.push(client);
+    }
+  };
+
+  const runGroupWith = async (client: BoundClient, group: Item[]): Promise<void> => {
     while (group.length > 0) {
       const outcomes: Array<OutboxRef[] | null | typeof OLDER_PENDING> = [];
       try {
-        await db.$transaction(
-          async (tx) => {
-            const conn = await hot.connectionOf(tx);
-            if (!conn) throw new Error("the connection of the inbox transaction could not be told");
-            await freshPlans(conn);
-            // Every row of the group taken at once (one statement for the group, not one an update).
-            const { rows } = await takeRows(conn, group.map((item) => item.inboxId), new Date());
-            const taken = new Map(rows.map((r) => [Number(r.id), r]));
-            for (const [i, item] of group.entries()) {
-              const row = taken.get(item.inboxId);
-              // Not pending (done elsewhere): nothing to do; an older update of its chat pending: it waits.
-              if (!row || row.older) {
-                outcomes.push(row ? OLDER_PENDING : null);
-                continue;
-              }
-              const attempt = { tx: undefined as Tx | undefined };
-              try {
-                outcomes.push(await processOne(tx, conn, row, attempt));
-              } catch (err) {
-                const later = attempt.tx && startedIn(attempt.tx);
-                throw later ? new UpdateOffloaded(i, later) : new UpdateFailed(i, err);
-              }
-              // Slow work started (the error that stopped the step perhaps caught on the way): this attempt does not count.
-              const later = attempt.tx && startedIn(attempt.tx);
-              if (later) throw new UpdateOffloaded(i, later);
+        await inTransaction(client, async (conn) => {
+          const tx = client.db as unknown as Tx;
+          await freshPlans(conn);
+          // Every row of the group taken at once (one statement for the group, not one an update).
+          const { rows } = await takeRows(conn, group.map((item) => item.inboxId), new Date());
+          const taken = new Map(rows.map((r) => [Number(r.id), r]));
+          for (const [i, item] of group.entries()) {
+            const row = taken.get(item.inboxId);
+            // Not pending (done elsewhere): nothing to do; an older update of its chat pending: it waits.
+            if (!row || row.older) {
+              outcomes.push(row ? OLDER_PENDING : null);
+              continue;
             }
-          },
-          { timeout: UPDATE_TIMEOUT_MS * 2, maxWait: UPDATE_TIMEOUT_MS },
-        );
+            const attempt = { tx: undefined as Tx | undefined };
+            try {
+              outcomes.push(await processOne(tx, conn, row, attempt));
+            } catch (err) {
+              const later = attempt.tx && startedIn(attempt.tx);
+              throw later ? new UpdateOffloaded(i, later) : new UpdateFailed(i, err);
+            }
+            // Slow work started (the error that stopped the step perhaps caught on the way): this attempt does not count.
+            const later = attempt.tx && startedIn(attempt.tx);
+            if (later) throw new UpdateOffloaded(i, later);
+          }
+        });
       } catch (err) {
         if (err instanceof UpdateOffloaded) {
           // The group is rolled back (no savepoints): the others are redone now, this one once its work is done.

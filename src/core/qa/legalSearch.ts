@@ -371,9 +371,9 @@ export class LegalSearch {
    * weighted by how telling each is. A question about something the knowledge base never mentions
    * scores low even when its common words match.
    */
-  coverage(question: string, entryId: string): number {
+  coverage(question: string | readonly string[], entryId: string): number {
     const known = this.vocabulary.words(entryId);
-    const asked = [...new Set(words(question))];
+    const asked = [...new Set(typeof question === "string" ? words(question) : question)];
     if (!known || asked.length === 0) return 0;
     let total = 0;
     let found = 0;
@@ -390,10 +390,10 @@ export class LegalSearch {
    * the entry knows: "nuôi chim yến … có cần xin giấy phép" shares the common half with the drone
    * entry, none of what it is about. 1 when the question has no such word.
    */
-  tellingCoverage(question: string, entryId: string): number {
+  tellingCoverage(question: string | readonly string[], entryId: string): number {
     const known = this.vocabulary.words(entryId);
     if (!known) return 0;
-    const telling = [...new Set(words(question))].filter((w) => this.weight(w) >= TELLING_WEIGHT);
+    const telling = [...new Set(typeof question === "string" ? words(question) : question)].filter((w) => this.weight(w) >= TELLING_WEIGHT);
     if (telling.length === 0) return 1;
     // A typo is forgiven only in a longer word here: "chim" is one letter from "chin", "nuoi" from "nuoc".
     return telling.filter((w) => this.vocabulary.has(entryId, w) || (w.length >= 5 && known.some((k) => near(w, k)))).length / telling.length;
@@ -414,13 +414,15 @@ export class LegalSearch {
     near.slice(0, FUSED_DEPTH).forEach((r, i) => fused.set(r.id, (fused.get(r.id) ?? 0) + NEAREST_WEIGHT / (i + RANK_OFFSET)));
     const order = [...fused].sort((a, b) => b[1] - a[1]).map(([id]) => id);
     const hits = order.slice(0, limit).map((id) => ({ id, score: probability(id), coverage: 0 }));
-    for (const h of hits) h.coverage = this.coverage(question, h.id);
+    // The question's words, once for every check below.
+    const questionWords = words(question);
+    for (const h of hits) h.coverage = this.coverage(questionWords, h.id);
     const [first] = hits;
     // Answered directly only when both rankings put the same entry first, it is probable enough, and
     // the question's telling words are known to it; otherwise the best three are offered.
     const agree = !!first && near[0]?.id === first.id && bayes[0]?.label === first.id;
     const confident =
-      agree && words(question).length > 0 && first.score >= CONFIDENT_PROBABILITY && first.coverage >= MIN_COVERAGE && this.tellingCoverage(question, first.id) >= MIN_TELLING;
+      agree && questionWords.length > 0 && first.score >= CONFIDENT_PROBABILITY && first.coverage >= MIN_COVERAGE && this.tellingCoverage(questionWords, first.id) >= MIN_TELLING;
     return { hits, confident };
   }
 }
