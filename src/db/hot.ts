@@ -54,7 +54,6 @@ export function hotOf(tx: Tx): Hot | undefined {
   return bound.get(tx);
 }
 
-/** A DateTime as Prisma's SQLite adapter writes it. */
 /**
  * A new row id shaped like Prisma's `cuid()` default (a "c" and 24 lowercase letters and digits),
  * for rows a raw statement inserts: random (120 bits), so ids from several instances never meet.
@@ -67,9 +66,14 @@ export function newRowId(): string {
 }
 const ROW_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 
+/** A DateTime as Prisma's SQLite adapter writes it ("2026-01-02T03:04:05.678+00:00"). */
 export function sqliteDate(d: Date): string {
-  return d.toISOString().replace("Z", "+00:00");
+  // Most calls of an update ask for the same millisecond: the last answer is kept.
+  const ms = d.getTime();
+  if (ms !== lastDate.ms) lastDate = { ms, text: `${d.toISOString().slice(0, -1)}+00:00` };
+  return lastDate.text;
 }
+let lastDate = { ms: Number.NaN, text: "" };
 
 /** A DateTime column read raw (ISO 8601, a Unix time in ms, or a Date a driver made), as a Date; null stays null. */
 export function readDate(v: unknown): Date | null {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import type { Db, Tx } from "./client.ts";
 import { bindHotSql, type HotSql } from "./hot.ts";
@@ -9,7 +8,7 @@ import { bindHotSql, type HotSql } from "./hot.ts";
  * the handful of reads and writes every update makes run there as named prepared statements,
  * without Prisma's per-query cost (building and interpreting the query plan, ~0.2 ms of CPU each),
  * and a step that needs a Prisma model is handed a Prisma client bound to that connection
- * (`boundClient`, `onConnection`) — so everything runs in the one transaction. (A Prisma interactive
+ * (`boundClient`) — so everything runs in the one transaction. (A Prisma interactive
  * transaction for the group cost ~0.3 ms of node's CPU more than BEGIN and COMMIT sent raw.)
  */
 
@@ -21,39 +20,23 @@ export interface PgHot {
   connect(): Promise<pg.PoolClient>;
   /**
    * A Prisma client of the same schema whose queries run on one connection at a time, the one
-   * `bind` names — for the steps of a transaction opened there by hand (`onConnection`).
+   * `bind` names — for the steps of a transaction opened there by hand.
    */
   boundClient(): BoundClient;
 }
 
 /** A Prisma client that runs every query on the connection it is bound to (see `PgHot.boundClient`). */
 export interface BoundClient {
-  /** The client, usable as a transaction's `tx` inside `onConnection` of the connection bound. */
+  /** The client, usable as the `tx` of the transaction open on the connection bound. */
   readonly db: Db;
   /** The connection its queries run on from now (undefined: none; every query is refused). */
   bind(conn: pg.ClientBase | undefined): void;
 }
 
-/** The step running on a connection (`onConnection`): a bound client serves it while `alive` holds. */
-interface Turn {
-  conn: pg.ClientBase;
-  alive: () => boolean;
-}
-const turns = new AsyncLocalStorage<Turn>();
-
-/**
- * Runs `step` as the one whose statements go to `conn`: a bound client (`boundClient`) bound to
- * `conn` runs its Prisma queries there while `alive()` holds, and refuses them once it does not
- * (a step that timed out but still runs), so a late query can never land in a later transaction.
- */
-export function onConnection<T>(conn: pg.ClientBase, alive: () => boolean, step: () => Promise<T>): Promise<T> {
-  return turns.run({ conn, alive }, step);
-}
-
 /**
  * A stand-in for the pool of a Prisma client that must run on one connection (PrismaPg takes a
- * `pg.Pool`): each query goes to the bound connection when the step asking is the one running there,
- * and is refused otherwise; a transaction Prisma opens of its own (a write with nested writes) is a
+ * `pg.Pool`): each query goes to the bound connection, and is refused while none is bound; a
+ * transaction Prisma opens of its own (a write with nested writes) is a
  * savepoint inside the one open on the connection — its BEGIN, COMMIT and ROLLBACK (the adapter's
  * only transaction statements, @prisma/adapter-pg 7.10) become SAVEPOINT, RELEASE and ROLLBACK TO.
  */
@@ -61,10 +44,7 @@ function boundPool(): { pool: pg.Pool; bind: (conn: pg.ClientBase | undefined) =
   let bound: pg.ClientBase | undefined;
   let savepoints = 0;
   const current = (): pg.ClientBase => {
-    const turn = turns.getStore();
-    if (!bound || !turn || turn.conn !== bound || !turn.alive()) {
-      throw new Error("a query of the inbox transaction's Prisma client outside the step it serves (timed out, or after its transaction ended)");
-    }
+    if (!bound) throw new Error("a query of the inbox transaction's Prisma client while it is bound to no transaction (its step timed out, or its transaction ended)");
     return bound;
   };
   const pool = new pg.Pool({ max: 1 });

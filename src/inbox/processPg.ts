@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Tx } from "../db/client.ts";
-import { bindHotPg, hotQuery, onConnection, transactionFailed, type BoundClient, type PgHot } from "../db/hotPg.ts";
+import { bindHotPg, hotQuery, transactionFailed, type BoundClient, type PgHot } from "../db/hotPg.ts";
 import { sqliteDate } from "../db/hot.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateRoute } from "./updateRoute.ts";
@@ -32,6 +32,12 @@ interface Item {
   inboxId: number;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+/** One update's try inside a group: its view of the transaction, and whether it ran out of time. */
+interface Attempt {
+  tx?: Tx;
+  timedOut?: boolean;
 }
 
 /** The outcome of an update not taken because an older one of its chat is pending (it wrote nothing). */
@@ -144,7 +150,7 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
     });
 
   /** One update inside the group's transaction (its row already taken by TAKE_ROWS): its outbox rows. */
-  const processOne = async (tx: Tx, conn: pg.ClientBase, row: TakenRow, attempt: { tx?: Tx }): Promise<OutboxRef[]> => {
+  const processOne = async (tx: Tx, conn: pg.ClientBase, row: TakenRow, attempt: Attempt): Promise<OutboxRef[]> => {
     const inboxId = row.id;
     let alive = true;
     // This update's own view of the transaction: refused once its part is over (a timed-out callback still running).
@@ -160,10 +166,13 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
     let timer: NodeJS.Timeout | undefined;
     try {
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`processing inbox update ${inboxId} took more than ${updateTimeoutMs / 1000} s; rolled back`)), updateTimeoutMs);
+        timer = setTimeout(() => {
+          attempt.timedOut = true;
+          reject(new Error(`processing inbox update ${inboxId} took more than ${updateTimeoutMs / 1000} s; rolled back`));
+        }, updateTimeoutMs);
         timer.unref?.();
       });
-      const refs = await Promise.race([onConnection(conn, () => alive, () => opts.route(mine, row)), timedOut]);
+      const refs = await Promise.race([opts.route(mine, row), timedOut]);
       // A database error the step caught has failed the transaction: this update is the one to blame.
       if (transactionFailed(conn) ?? (await conn.query("SELECT 1").then(() => false, () => true))) {
         throw new Error(`inbox update ${inboxId}: a statement failed (the error was caught); rolled back`);
@@ -175,23 +184,19 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
     }
   };
 
-  /** Prisma clients bound to a group's connection while it runs (one per group at once; made on first need, then reused). */
+  /**
+   * Prisma clients bound to a group's connection while it runs (one per group at once; made when
+   * needed, then reused). A client whose group had a step time out is never bound again: that step,
+   * still running, may hold its model objects, and must not reach a later transaction.
+   */
   const spareClients: BoundClient[] = [];
 
   /** Runs `group` in one transaction; a failing update is rejected and the rest run again. */
   const runGroup = async (group: Item[]): Promise<void> => {
-    const client = spareClients.pop() ?? hot.boundClient();
-    try {
-      await runGroupWith(client, group);
-    } finally {
-      client.bind(undefined);
-      spareClients.push(client);
-    }
-  };
-
-  const runGroupWith = async (client: BoundClient, group: Item[]): Promise<void> => {
+    let client = spareClients.pop() ?? hot.boundClient();
     while (group.length > 0) {
       const outcomes: Array<OutboxRef[] | null | typeof OLDER_PENDING> = [];
+      const attempts: Attempt[] = [];
       try {
         await inTransaction(client, async (conn) => {
           const tx = client.db as unknown as Tx;
@@ -206,7 +211,8 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
               outcomes.push(row ? OLDER_PENDING : null);
               continue;
             }
-            const attempt = { tx: undefined as Tx | undefined };
+            const attempt: Attempt = {};
+            attempts.push(attempt);
             try {
               outcomes.push(await processOne(tx, conn, row, attempt));
             } catch (err) {
@@ -219,6 +225,7 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
           }
         });
       } catch (err) {
+        if (attempts.some((a) => a.timedOut)) client = hot.boundClient();
         if (err instanceof UpdateOffloaded) {
           // The group is rolled back (no savepoints): the others are redone now, this one once its work is done.
           const item = group[err.index]!;
@@ -236,6 +243,7 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
         }
         // BEGIN or COMMIT failed (connection lost, the group's commit refused): every update is retried by the worker.
         for (const item of group) item.reject(err);
+        spareClients.push(client);
         return;
       }
       for (const [i, item] of group.entries()) {
@@ -247,8 +255,9 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
         if (outcome) opts.notify(outcome);
         item.resolve();
       }
-      return;
+      break;
     }
+    spareClients.push(client);
   };
 
   const next = (): void => {
@@ -257,10 +266,15 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
     // One turn of the event loop first, so that the updates handed over meanwhile join the group.
     setImmediate(() => {
       const group = waiting.splice(0, GROUP_MAX);
-      void runGroup(group).finally(() => {
-        running--;
-        next();
-      });
+      // (runGroup settles every update itself; this only covers an error outside its transactions.)
+      void runGroup(group)
+        .catch((err: unknown) => {
+          for (const item of group) item.reject(err);
+        })
+        .finally(() => {
+          running--;
+          next();
+        });
     });
   };
 
