@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InboxIngest } from "../src/inbox/ingest.ts";
 import { InboxWorker, type UpdateProcessor } from "../src/inbox/worker.ts";
+import { RetryLater } from "../src/core/retryLater.ts";
 import { createLogger } from "../src/logger.ts";
 import { Metrics } from "../src/metrics.ts";
 import { eventually, waitIdle } from "./helpers/app.ts";
@@ -90,6 +91,35 @@ describe("inbox worker", () => {
     release();
     await eventually(() => seen.length === 4);
     expect(seen.filter((s) => s.chatKey === "slow").map((s) => s.updateKey)).toEqual(["1", "2"]);
+    await worker.stop();
+  });
+
+  it("an update put off until slow work is done holds its chat, not one of the worker's places", async () => {
+    let release!: () => void;
+    const work = new Promise<void>((r) => (release = r));
+    const tries = new Map<string, number>();
+    const { seen, process: record } = recorder();
+    // Chats S1 and S2 start slow work (a PIN's check) at their first try; the worker has two places.
+    const process: UpdateProcessor = async (id) => {
+      const row = await tdb.db.inboxUpdate.findUniqueOrThrow({ where: { id } });
+      const n = (tries.get(row.updateKey) ?? 0) + 1;
+      tries.set(row.updateKey, n);
+      if (row.chatKey.startsWith("S") && n === 1) throw new RetryLater("slow work started", 0, work);
+      await record(id);
+    };
+    const { worker, ingest } = setup(process, { concurrency: 2 });
+    await worker.start();
+    for (const [chat, seq] of [["S1", 1], ["S2", 2], ["S1", 3], ["Q", 4], ["Q", 5], ["Q", 6]] as const) await ingest.store(upd(chat, seq));
+    // The quick chat's three updates go through while both slow ones wait (they hold no place)…
+    await eventually(() => seen.filter((s) => s.chatKey === "Q").length === 3, 10_000, "the quick chat processed");
+    expect(seen.filter((s) => s.chatKey.startsWith("S"))).toEqual([]);
+    // …and the worker is not idle while they wait.
+    expect(worker.idle()).toBe(false);
+    release();
+    await eventually(() => seen.length === 6, 10_000, "every update processed");
+    // Each slow chat's updates still in order, each update once.
+    expect(seen.filter((s) => s.chatKey === "S1").map((s) => s.updateKey)).toEqual(["1", "3"]);
+    expect(seen.map((s) => s.updateKey).sort()).toEqual(["1", "2", "3", "4", "5", "6"]);
     await worker.stop();
   });
 

@@ -6,10 +6,17 @@
  */
 export class RetryLater extends Error {
   readonly retryAfterMs: number;
-  constructor(reason: string, retryAfterMs = 500) {
+  /**
+   * Processed again once this has settled (and `retryAfterMs` has passed): slow work the update
+   * started outside its transaction (core/offTransaction.ts). Meanwhile the update holds none of
+   * the worker's places, only its chat's turn.
+   */
+  readonly until?: Promise<unknown>;
+  constructor(reason: string, retryAfterMs = 500, until?: Promise<unknown>) {
     super(reason);
     this.name = "RetryLater";
     this.retryAfterMs = retryAfterMs;
+    if (until) this.until = until;
   }
 }
 

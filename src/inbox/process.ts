@@ -6,6 +6,7 @@ import { pgGroupProcessor } from "./processPg.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateProcessor } from "./worker.ts";
 
+import { RetryLater } from "../core/retryLater.ts";
 import type { UpdateRoute } from "./updateRoute.ts";
 export type { UpdateRoute } from "./updateRoute.ts";
 
@@ -102,12 +103,9 @@ export function storedUpdateProcessor(opts: { db: Db; route: UpdateRoute; notify
       if (outcome && "refs" in outcome) opts.notify(outcome.refs);
       if (outcome && "err" in outcome) item.reject(outcome.err);
       else if (outcome && "later" in outcome) {
-        // Slow work started outside the transaction (see core/offTransaction.ts): the update joins
-        // a later group once it is done; the worker still waits for it (its chat's next update too).
-        void outcome.later.then(() => {
-          waiting.push(item);
-          next();
-        });
+        // Slow work started outside the transaction (see core/offTransaction.ts): the worker puts
+        // the update off until it is done (its chat's next updates wait; its place goes to others).
+        item.reject(new RetryLater(`inbox update ${item.inboxId}: slow work started outside the transaction; processed again once it is done`, 0, outcome.later));
       } else item.resolve();
     }
   };

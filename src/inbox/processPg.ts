@@ -227,13 +227,10 @@ export function pgGroupProcessor(opts: { hot: PgHot; route: UpdateRoute; notify:
       } catch (err) {
         if (attempts.some((a) => a.timedOut)) client = hot.boundClient();
         if (err instanceof UpdateOffloaded) {
-          // The group is rolled back (no savepoints): the others are redone now, this one once its work is done.
-          const item = group[err.index]!;
+          // The group is rolled back (no savepoints): the others are redone now; the worker puts this
+          // one off until its work is done (its chat waits; its place goes to others).
+          group[err.index]!.reject(new RetryLater(`inbox update ${group[err.index]!.inboxId}: slow work started outside the transaction; processed again once it is done`, 0, err.later));
           group = group.filter((_, i) => i !== err.index);
-          void err.later.then(() => {
-            waiting.push(item);
-            next();
-          });
           continue;
         }
         if (err instanceof UpdateFailed) {

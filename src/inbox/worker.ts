@@ -109,6 +109,8 @@ interface ChatLine {
   busy: boolean;
   queued: boolean;
   timer?: NodeJS.Timeout;
+  /** Put off until slow work it started is done (RetryLater `until`): counted as being processed. */
+  working?: boolean;
 }
 
 /** See `InboxWorker.activity()` and `OutboxSender.activity()`. */
@@ -296,12 +298,17 @@ export class InboxWorker {
   activity(): WorkerActivity {
     let due = 0;
     let later = 0;
+    let working = 0;
     for (const line of this.lines.values()) {
       const waiting = line.items.length - (line.busy ? 1 : 0);
-      if (line.timer) later += waiting;
+      if (line.working) {
+        // Its head update waits for slow work it started (a PIN's check): as good as running.
+        working++;
+        due += waiting - 1;
+      } else if (line.timer) later += waiting;
       else due += waiting;
     }
-    return { running: this.active, due, later };
+    return { running: this.active + working, due, later };
   }
 
   /** Nothing being processed and nothing due now (retries scheduled for later do not count). */
@@ -406,7 +413,7 @@ export class InboxWorker {
           this.putOff.set(head.id, first);
           metrics.updatesPutOff.inc({ channel: head.channel });
           log.debug({ inboxId: head.id, channel: head.channel, retryInMs: later }, "update put off");
-          this.delay(key, line, later);
+          this.delay(key, line, later, retryUntil(err));
           return;
         }
       }
@@ -513,8 +520,23 @@ export class InboxWorker {
     }
   }
 
-  private delay(key: string, line: ChatLine, ms: number): void {
+  /** Runs the line's head update again after `ms` — once `until` has settled, when given (its place in the worker is free meanwhile). */
+  private delay(key: string, line: ChatLine, ms: number, until?: Promise<unknown>): void {
     if (this.stopping) return;
+    if (until) {
+      // The line is held (a timer that never fires on its own) until the work is done.
+      line.working = true;
+      line.timer = setTimeout(() => {}, 2 ** 31 - 1);
+      line.timer.unref?.();
+      const resume = () => {
+        line.working = false;
+        if (line.timer) clearTimeout(line.timer);
+        line.timer = undefined;
+        this.delay(key, line, ms);
+      };
+      void until.then(resume, resume);
+      return;
+    }
     line.timer = setTimeout(() => {
       line.timer = undefined;
       this.markReady(key, line);
@@ -526,6 +548,16 @@ export class InboxWorker {
 
 function defaultBackoff(attempt: number): number {
   return Math.min(60_000, 1000 * 2 ** (attempt - 1));
+}
+
+/** The work a put-off update waits for (`RetryLater.until`), if any. */
+function retryUntil(err: unknown): Promise<unknown> | undefined {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
+    const until = (e as { until?: unknown }).until;
+    if (until instanceof Promise) return until;
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** The delay asked by a `RetryLater` thrown while processing, also when a channel library wrapped it (grammY's BotError keeps it in `error`). */
