@@ -8,7 +8,8 @@ import type { Tx } from "../db/client.ts";
  * group nor the webhook's inserts. So a step there that needs such work does not wait for it inside
  * the transaction: `offTransaction` starts it and marks the attempt; the worker rolls the update back
  * to its savepoint (its few writes so far), commits the others, and processes the update again once
- * the work is done, when `offTransaction` hands the result over at once. On PostgreSQL the group
+ * the work is done, when `offTransaction` hands the result over at once (never a result still being
+ * made: an attempt that finds the same work under way is put off until it is done as well). On PostgreSQL the group
  * (src/inbox/processPg.ts, no savepoints) is rolled back and the others redone at once, that update
  * once the work is done. Outside a group (the CLI, tests) the work simply runs in place.
  */
@@ -18,8 +19,8 @@ interface Attempt {
 }
 
 const attempts = new WeakMap<object, Attempt>();
-/** Results of work started by an earlier attempt, by key, until taken (or `KEEP_MS` passed). */
-const results = new Map<string, Promise<unknown>>();
+/** Work started by an earlier attempt, by key, until its result is taken (or `KEEP_MS` passed). */
+const results = new Map<string, { work: Promise<unknown>; settled: boolean }>();
 const KEEP_MS = 60_000;
 
 /** Marks `tx` as one update's attempt in a group transaction (see above). */
@@ -43,20 +44,33 @@ export async function offTransaction<T>(tx: Tx, key: string, compute: () => Prom
   const attempt = attempts.get(tx);
   if (!attempt) return compute();
   const id = crypto.createHash("sha256").update(key).digest("base64url");
-  const done = results.get(id);
-  if (done) {
+  const earlier = results.get(id);
+  if (earlier?.settled) {
     results.delete(id);
-    return done as Promise<T>;
+    return earlier.work as Promise<T>;
   }
-  const work = compute();
-  results.set(id, work);
-  work.catch(() => undefined); // taken (and thrown) by the next attempt
+  if (earlier) {
+    // Started by another attempt under the same key and not done yet: never waited for inside the
+    // transaction; this attempt too is processed again once it is done.
+    attempt.started = earlier.work.then(
+      () => undefined,
+      () => undefined,
+    );
+    throw new OffTransaction();
+  }
+  const entry = { work: compute(), settled: false };
+  results.set(id, entry);
+  entry.work.catch(() => undefined); // taken (and thrown) by the next attempt
   setTimeout(() => {
-    if (results.get(id) === work) results.delete(id);
+    if (results.get(id) === entry) results.delete(id);
   }, KEEP_MS).unref?.();
-  attempt.started = work.then(
-    () => undefined,
-    () => undefined,
+  attempt.started = entry.work.then(
+    () => {
+      entry.settled = true;
+    },
+    () => {
+      entry.settled = true;
+    },
   );
   throw new OffTransaction();
 }

@@ -68,7 +68,11 @@ export async function lookupTip(tx: Tx, props: { code: string; pin: string; aski
   const tip = await tipByCode(tx, props.code);
   // The scrypt runs outside the inbox's group transaction (see offTransaction). A made-up code is
   // checked against nothing, which verifyPin answers after the same work and time as a real check.
-  const right = await offTransaction(tx, `verify-pin\u0000${tip?.pinHash ?? "none"}\u0000${props.pin}`, async () => verifyPin(props.pin, tip?.pinHash ?? "", props.sealer));
+  // Keyed by the asking chat too: a chat asks one thing at a time, and another chat checking the same
+  // code and PIN meanwhile makes its own check (and its own wait).
+  const right = await offTransaction(tx, `verify-pin\u0000${props.askingChatId}\u0000${tip?.pinHash ?? "none"}\u0000${props.pin}`, async () =>
+    verifyPin(props.pin, tip?.pinHash ?? "", props.sealer),
+  );
   if (tip && right) {
     return { kind: "found", tipId: tip.id, code: tip.code, status: publicStatus(tip), receivedAt: tip.receivedAt, unit: tip.unit };
   }
