@@ -20,7 +20,7 @@ interface Attempt {
 
 const attempts = new WeakMap<object, Attempt>();
 /** Work started by an earlier attempt, by key, until its result is taken (or `KEEP_MS` passed). */
-const results = new Map<string, { work: Promise<unknown>; settled: boolean }>();
+const results = new Map<string, { work: Promise<unknown>; settled: boolean; done: Promise<void> }>();
 const KEEP_MS = 60_000;
 
 /** Marks `tx` as one update's attempt in a group transaction (see above). */
@@ -52,26 +52,23 @@ export async function offTransaction<T>(tx: Tx, key: string, compute: () => Prom
   if (earlier) {
     // Started by another attempt under the same key and not done yet: never waited for inside the
     // transaction; this attempt too is processed again once it is done.
-    attempt.started = earlier.work.then(
-      () => undefined,
-      () => undefined,
-    );
+    attempt.started = earlier.done;
     throw new OffTransaction();
   }
-  const entry = { work: compute(), settled: false };
+  const work = compute();
+  const entry = {
+    work,
+    settled: false,
+    done: work.then(
+      () => void (entry.settled = true),
+      () => void (entry.settled = true),
+    ),
+  };
   results.set(id, entry);
-  entry.work.catch(() => undefined); // taken (and thrown) by the next attempt
   setTimeout(() => {
     if (results.get(id) === entry) results.delete(id);
   }, KEEP_MS).unref?.();
-  attempt.started = entry.work.then(
-    () => {
-      entry.settled = true;
-    },
-    () => {
-      entry.settled = true;
-    },
-  );
+  attempt.started = entry.done;
   throw new OffTransaction();
 }
 

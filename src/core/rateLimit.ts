@@ -1,5 +1,5 @@
 import type { Tx } from "../db/client.ts";
-import { hotSqlOf, readDate, sqliteDate } from "../db/hot.ts";
+import { hotSqlOf, readDate, sqlList, sqliteDate } from "../db/hot.ts";
 import type { Sealer } from "../security/sealing.ts";
 
 /** PostgreSQL: counts one event as `takeRate` does, one statement (append `RETURNING r."count"`: a row when counted). */
@@ -51,27 +51,23 @@ export async function takeRate(tx: Tx, key: string, limit: number, windowMs: num
     const count = rateCountSql(key, limit, windowMs, now);
     return (await hot.get(`${count.sql} RETURNING r."count"`, ...count.params)) !== undefined;
   }
-  if (hot) {
-    const raw = await hot.get<{ windowStart: string; count: number }>(`SELECT "windowStart", "count" FROM "RateCounter" WHERE "key" = ?`, key);
-    if (!raw || now.getTime() - readDate(raw.windowStart)!.getTime() >= windowMs) {
+  // SQLite (or outside the inbox's transaction): read, then write what the window says.
+  const counter = (await readRates(tx, [key])).get(key);
+  if (!counter || now.getTime() - counter.windowStart.getTime() >= windowMs) {
+    if (hot) {
       await hot.run(
         `INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (?, ?, 1) ON CONFLICT ("key") DO UPDATE SET "windowStart" = excluded."windowStart", "count" = 1`,
         key,
         sqliteDate(now),
       );
-      return true;
+    } else {
+      await tx.rateCounter.upsert({ where: { key }, create: { key, windowStart: now, count: 1 }, update: { windowStart: now, count: 1 } });
     }
-    if (raw.count >= limit) return false;
-    await hot.run(`UPDATE "RateCounter" SET "count" = "count" + 1 WHERE "key" = ?`, key);
     return true;
   }
-  const row = await tx.rateCounter.findUnique({ where: { key } });
-  if (!row || now.getTime() - row.windowStart.getTime() >= windowMs) {
-    await tx.rateCounter.upsert({ where: { key }, create: { key, windowStart: now, count: 1 }, update: { windowStart: now, count: 1 } });
-    return true;
-  }
-  if (row.count >= limit) return false;
-  await tx.rateCounter.update({ where: { key }, data: { count: { increment: 1 } } });
+  if (counter.count >= limit) return false;
+  if (hot) await hot.run(`UPDATE "RateCounter" SET "count" = "count" + 1 WHERE "key" = ?`, key);
+  else await tx.rateCounter.update({ where: { key }, data: { count: { increment: 1 } } });
   return true;
 }
 
@@ -88,7 +84,7 @@ export async function readRates(tx: Tx, keys: readonly string[]): Promise<Map<st
   const hot = hotSqlOf(tx);
   if (hot) {
     const rows = await hot.all<{ key: string; windowStart: string; count: number }>(
-      `SELECT "key", "windowStart", "count" FROM "RateCounter" WHERE "key" IN (${wanted.map(() => "?").join(", ")})`,
+      `SELECT "key", "windowStart", "count" FROM "RateCounter" WHERE "key" IN (${sqlList(wanted.length)})`,
       ...wanted,
     );
     return new Map(rows.map((r) => [r.key, { windowStart: readDate(r.windowStart)!, count: Number(r.count) }]));

@@ -66,6 +66,11 @@ export function newRowId(): string {
 }
 const ROW_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 
+/** `n` parameters for an IN list of a hot statement: "?, ?, ?". */
+export function sqlList(n: number): string {
+  return Array.from({ length: n }, () => "?").join(", ");
+}
+
 /** A DateTime as Prisma's SQLite adapter writes it ("2026-01-02T03:04:05.678+00:00"). */
 export function sqliteDate(d: Date): string {
   // Most calls of an update ask for the same millisecond: the last answer is kept.

@@ -5,7 +5,6 @@ import { pgHotOf } from "../db/hotPg.ts";
 import { pgGroupProcessor } from "./processPg.ts";
 import type { OutboxRef } from "../outbox/outbound.ts";
 import type { UpdateProcessor } from "./worker.ts";
-
 import { RetryLater } from "../core/retryLater.ts";
 import type { UpdateRoute } from "./updateRoute.ts";
 export type { UpdateRoute } from "./updateRoute.ts";

@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/client.ts";
-import { hotSqlOf } from "../../db/hot.ts";
+import { hotSqlOf, sqlList } from "../../db/hot.ts";
 
 /** A commune as shown to a resident: its full name and its province's. */
 export interface CommuneName {
@@ -20,8 +20,6 @@ export interface ProvinceName {
   shortName: string;
 }
 
-const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
-
 /**
  * The communes of `codes` that exist, by code, with their province's name: one statement — a raw
  * one inside the inbox worker's transaction (db/hot.ts), Prisma anywhere else.
@@ -32,7 +30,7 @@ export async function communesByCode(tx: Tx, codes: readonly string[]): Promise<
   const hot = hotSqlOf(tx);
   const rows: CommuneName[] = hot
     ? await hot.all<CommuneName>(
-        `SELECT c."code", c."name", c."provinceCode", p."name" AS "provinceName" FROM "Commune" c JOIN "Province" p ON p."code" = c."provinceCode" WHERE c."code" IN (${marks(wanted.length)})`,
+        `SELECT c."code", c."name", c."provinceCode", p."name" AS "provinceName" FROM "Commune" c JOIN "Province" p ON p."code" = c."provinceCode" WHERE c."code" IN (${sqlList(wanted.length)})`,
         ...wanted,
       )
     : (await tx.commune.findMany({ where: { code: { in: wanted } }, include: { province: true } })).map((c) => ({
@@ -50,7 +48,7 @@ export async function provincesByCode(tx: Tx, codes: readonly string[]): Promise
   if (wanted.length === 0) return new Map();
   const hot = hotSqlOf(tx);
   const rows: ProvinceName[] = hot
-    ? await hot.all<ProvinceName>(`SELECT "code", "name", "shortName" FROM "Province" WHERE "code" IN (${marks(wanted.length)})`, ...wanted)
+    ? await hot.all<ProvinceName>(`SELECT "code", "name", "shortName" FROM "Province" WHERE "code" IN (${sqlList(wanted.length)})`, ...wanted)
     : await tx.province.findMany({ where: { code: { in: wanted } }, select: { code: true, name: true, shortName: true } });
   return new Map(rows.map((p) => [p.code, p]));
 }
